@@ -1,0 +1,192 @@
+package mbox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// bufferSize is the size of the buffer WriteMessage reads the message
+// through, and of a Reader's buffer.
+const bufferSize = 64 << 10
+
+// scratch is what WriteMessage needs besides the message; pooled, so that
+// writing a message allocates nothing.
+type scratch struct {
+	buf  []byte
+	line [5 + MaxSenderBytes + 1 + len(asctime) + len(noFinalNewlineField) + 1]byte
+	five [5]byte
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{buf: make([]byte, bufferSize)}
+}}
+
+var (
+	quoteMark = []byte(">")
+	newlines  = []byte("\n\n")
+	fromBytes = []byte("From ")
+)
+
+// WriteMessage writes one mboxrd entry to w: the separator line, the
+// message with every line matching ^>*From  given one more '>', and the
+// final "\n". A non-empty message whose last byte is not '\n' gets
+// " mailark-no-final-newline" at the end of its separator line and "\n\n"
+// after it: one to end its last line, then the final one.
+//
+// msg holds the message in its first size bytes. It is read through a
+// fixed-size buffer, so memory use does not grow with size; its last byte
+// is read first. WriteMessage makes several Write calls on w, so a small
+// message is best written through a bufio.Writer. It returns the number of
+// bytes written to w; on an error the entry may be partly written.
+func WriteMessage(w io.Writer, sep Separator, msg io.ReaderAt, size int64) (int64, error) {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	return writeMessage(w, sep, msg, size, sc)
+}
+
+// EntryLength returns the number of bytes WriteMessage would write for the
+// message, without writing them. It reads the whole message.
+func EntryLength(sep Separator, msg io.ReaderAt, size int64) (int64, error) {
+	return WriteMessage(io.Discard, sep, msg, size)
+}
+
+func writeMessage(w io.Writer, sep Separator, msg io.ReaderAt, size int64, sc *scratch) (int64, error) {
+	if size < 0 {
+		return 0, fmt.Errorf("mbox: negative message size %d", size)
+	}
+	noFinalNewline := false
+	if size > 0 {
+		last := sc.five[:1]
+		if err := readAtFull(msg, last, size-1); err != nil {
+			return 0, fmt.Errorf("mbox: read last byte of message: %w", err)
+		}
+		noFinalNewline = last[0] != '\n'
+	}
+	cw := countWriter{w: w}
+	if err := cw.write(sep.appendLine(sc.line[:0], noFinalNewline)); err != nil {
+		return cw.n, err
+	}
+	if err := quote(&cw, msg, size, sc); err != nil {
+		return cw.n, err
+	}
+	end := newlines[:1]
+	if noFinalNewline {
+		end = newlines
+	}
+	err := cw.write(end)
+	return cw.n, err
+}
+
+// quote writes the message, giving each line that matches ^>*From  one more
+// '>'. Putting it in front of "From " rather than in front of the line is
+// the same, as the '>'s before are all alike; so only the 5 bytes at the
+// first non-'>' byte of each line are ever looked at, and a line may be
+// longer than buf.
+func quote(w *countWriter, msg io.ReaderAt, size int64, sc *scratch) error {
+	buf := sc.buf
+	atLineStart := true // only '>' seen since the start of the line
+	for off := int64(0); off < size; {
+		chunk := buf
+		if rem := size - off; rem < int64(len(chunk)) {
+			chunk = chunk[:rem]
+		}
+		if err := readAtFull(msg, chunk, off); err != nil {
+			return fmt.Errorf("mbox: read message at %d: %w", off, err)
+		}
+		done, i := 0, 0 // chunk[:done] is written; chunk[i] is the next byte to look at
+		for i < len(chunk) {
+			if atLineStart {
+				for i < len(chunk) && chunk[i] == '>' {
+					i++
+				}
+				if i == len(chunk) {
+					break
+				}
+				atLineStart = false
+				if chunk[i] == 'F' {
+					from, err := isFromAt(msg, size, chunk, i, off, sc.five[:])
+					if err != nil {
+						return err
+					}
+					if from {
+						if err := w.write(chunk[done:i]); err != nil {
+							return err
+						}
+						if err := w.write(quoteMark); err != nil {
+							return err
+						}
+						done = i
+					}
+				}
+			}
+			j := bytes.IndexByte(chunk[i:], '\n')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			atLineStart = true
+		}
+		if err := w.write(chunk[done:]); err != nil {
+			return err
+		}
+		off += int64(len(chunk))
+	}
+	return nil
+}
+
+// isFromAt reports whether "From " starts at chunk[i], reading past the
+// chunk's end from msg into five when needed. off is the chunk's offset
+// in msg.
+func isFromAt(msg io.ReaderAt, size int64, chunk []byte, i int, off int64, five []byte) (bool, error) {
+	if len(chunk)-i >= len(fromBytes) {
+		return bytes.Equal(chunk[i:i+len(fromBytes)], fromBytes), nil
+	}
+	if !bytes.HasPrefix(fromBytes, chunk[i:]) {
+		return false, nil
+	}
+	at := off + int64(i)
+	if size-at < int64(len(fromBytes)) {
+		return false, nil
+	}
+	if err := readAtFull(msg, five, at); err != nil {
+		return false, fmt.Errorf("mbox: read message at %d: %w", at, err)
+	}
+	return bytes.Equal(five, fromBytes), nil
+}
+
+// readAtFull fills p from r at off. A message shorter than its size is
+// io.ErrUnexpectedEOF.
+func readAtFull(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) write(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	n, err := c.w.Write(p)
+	if n < 0 || n > len(p) {
+		n, err = 0, errors.New("mbox: writer returned an invalid count")
+	}
+	c.n += int64(n)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return err
+}
