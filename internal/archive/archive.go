@@ -1,0 +1,231 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// File names inside an archive folder.
+const (
+	DBFile   = "archive.sqlite"
+	MboxDir  = "mbox"
+	TmpDir   = "tmp"
+	LockFile = "lock"
+)
+
+// Options for Open. The zero value opens for writing, creating the archive.
+type Options struct {
+	// ReadOnly opens an existing archive without taking the writer's lock.
+	ReadOnly bool
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Archive is an open archive.
+type Archive struct {
+	dir      string
+	db       *sql.DB
+	readOnly bool
+	lock     *os.File
+	now      func() time.Time
+}
+
+// Open opens the archive in dir, creating it (mode 0700, files 0600) unless
+// ReadOnly. It recovers from an interrupted run: unfinished mbox writes are
+// cut back to what SQLite committed.
+func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &Archive{dir: dir, readOnly: opts.ReadOnly, now: opts.Now}
+	dbPath := filepath.Join(dir, DBFile)
+	if opts.ReadOnly {
+		if _, err := os.Stat(dbPath); err != nil {
+			return nil, fsError("open archive", dbPath, err)
+		}
+	} else {
+		for _, d := range []string{dir, filepath.Join(dir, MboxDir), filepath.Join(dir, TmpDir)} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return nil, fsError("create archive folder", d, err)
+			}
+		}
+		// A folder made by someone else may be wider; an archive is private.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fsError("protect archive folder", dir, err)
+		}
+		lock, err := lockFile(filepath.Join(dir, LockFile))
+		if err != nil {
+			return nil, err
+		}
+		a.lock = lock
+		f, err := os.OpenFile(dbPath, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			a.unlock()
+			return nil, fsError("create archive database", dbPath, err)
+		}
+		f.Close()
+	}
+	dsn := "file:" + dbPath + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	if opts.ReadOnly {
+		dsn = "file:" + dbPath + "?mode=ro&_pragma=busy_timeout(15000)"
+	} else {
+		dsn += "&_pragma=journal_mode(WAL)"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		a.unlock()
+		return nil, mailerr.New(mailerr.ArchiveBroken, "open archive", dbPath, err)
+	}
+	a.db = db
+	if !opts.ReadOnly {
+		// One connection: SQLite has one writer anyway, and a single
+		// connection keeps every read inside the writer's view.
+		db.SetMaxOpenConns(1)
+		if err := migrate(ctx, db, a.stamp()); err != nil {
+			a.Close()
+			return nil, classifyDB("prepare archive", dbPath, err)
+		}
+		if err := a.recover(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	} else if err := a.checkVersion(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Archive) checkVersion(ctx context.Context) error {
+	var v int
+	if err := a.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return classifyDB("open archive", a.dir, err)
+	}
+	if v == 0 {
+		return mailerr.New(mailerr.ArchiveBroken, "open archive", a.dir, errors.New("not a Mailark archive (no schema)"))
+	}
+	if v > SchemaVersion {
+		return mailerr.New(mailerr.ArchiveBroken, "open archive", a.dir,
+			fmt.Errorf("archive schema version %d is newer than this Mailark understands (%d): update Mailark", v, SchemaVersion))
+	}
+	return nil
+}
+
+// Dir is the archive folder.
+func (a *Archive) Dir() string { return a.dir }
+
+// DB gives read access to the database for packages that query it directly
+// (addressbook, migrate). Writers go through Archive's methods.
+func (a *Archive) DB() *sql.DB { return a.db }
+
+// Path returns the absolute path of a file named relative to the archive.
+func (a *Archive) Path(rel string) string { return filepath.Join(a.dir, filepath.FromSlash(rel)) }
+
+// Close closes the database and releases the lock.
+func (a *Archive) Close() error {
+	var err error
+	if a.db != nil {
+		if !a.readOnly {
+			// Fold the WAL into the database so the .sqlite file alone is
+			// complete when the archive is copied elsewhere.
+			_, _ = a.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		}
+		err = a.db.Close()
+		a.db = nil
+	}
+	a.unlock()
+	return err
+}
+
+func (a *Archive) unlock() {
+	if a.lock != nil {
+		a.lock.Close()
+		a.lock = nil
+	}
+}
+
+func (a *Archive) stamp() string { return a.now().Format(time.RFC3339) }
+
+// Meta returns a meta value, "" when unset.
+func (a *Archive) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := a.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetMeta sets meta values.
+func (a *Archive) SetMeta(ctx context.Context, kv map[string]string) error {
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classifyDB("write archive", a.dir, err)
+	}
+	defer tx.Rollback()
+	for k, v := range kv {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+			return classifyDB("write archive", a.dir, err)
+		}
+	}
+	return classifyDB("write archive", a.dir, tx.Commit())
+}
+
+// fsError classifies a file-system error for the user.
+func fsError(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	kind := mailerr.ArchiveBroken
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		kind = mailerr.DiskFull
+	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.EROFS):
+		kind = mailerr.Permission
+	case errors.Is(err, os.ErrNotExist):
+		kind = mailerr.BadInput
+	}
+	return mailerr.New(kind, op, path, err)
+}
+
+// classifyDB classifies an error from SQLite: the driver reports a full disk
+// as SQLITE_FULL, not as ENOSPC.
+func classifyDB(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if mailerr.As(err) != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case containsAny(msg, "database or disk is full", "SQLITE_FULL", "no space left"):
+		return mailerr.New(mailerr.DiskFull, op, path, err)
+	case containsAny(msg, "readonly", "read-only", "permission denied", "SQLITE_CANTOPEN", "unable to open"):
+		return mailerr.New(mailerr.Permission, op, path, err)
+	case containsAny(msg, "database is locked", "SQLITE_BUSY"):
+		return mailerr.New(mailerr.ArchiveLocked, op, path, err)
+	}
+	return mailerr.New(mailerr.ArchiveBroken, op, path, err)
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,223 @@
+package archive
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mbox"
+)
+
+// ChunkSize is the largest piece of a message stored in one row.
+const ChunkSize = 1 << 20
+
+// Entry is one message to archive.
+type Entry struct {
+	UID          uint32
+	Flags        []string
+	InternalDate time.Time
+	Size         int64
+	SHA256       [32]byte
+	Body         io.ReaderAt // the exact bytes, Size of them
+	Sender       string      // envelope sender for the mbox separator line
+
+	MessageID, Subject, From, To, Cc, Date string
+	AddrFields                             []byte
+	Text                                   IndexText
+}
+
+// IndexText is what the full-text index holds of a message.
+type IndexText struct{ Subject, Addresses, Body string }
+
+// Batch adds messages to one folder generation, all or nothing.
+type Batch struct {
+	a      *Archive
+	f      *Folder
+	runID  int64
+	tx     *sql.Tx
+	file   *os.File
+	w      *bufio.Writer
+	start  int64 // committed end of the mbox file when the batch began
+	off    int64 // where the next entry goes
+	stmts  [4]*sql.Stmt
+	failed map[uint32]bool // UIDs with unresolved failures, resolved on success
+	buf    []byte
+	n      int
+	bytes  int64
+	done   bool
+}
+
+// Count and Bytes report what the batch holds so far.
+func (b *Batch) Count() int      { return b.n }
+func (b *Batch) Bytes() int64    { return b.bytes }
+func (b *Batch) Folder() *Folder { return b.f }
+
+// BeginBatch starts a batch for folder f within run runID.
+func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batch, error) {
+	path := a.Path(f.MboxPath)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fsError("create mbox folder", filepath.Dir(path), err)
+	}
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fsError("open mbox file", path, err)
+	}
+	if _, err := file.Seek(f.MboxSize, io.SeekStart); err != nil {
+		file.Close()
+		return nil, fsError("open mbox file", path, err)
+	}
+	b := &Batch{a: a, f: f, runID: runID, file: file, w: bufio.NewWriterSize(file, 1<<20),
+		start: f.MboxSize, off: f.MboxSize}
+	if b.tx, err = a.db.BeginTx(ctx, nil); err != nil {
+		file.Close()
+		return nil, classifyDB("write archive", a.dir, err)
+	}
+	for i, q := range []string{
+		`INSERT INTO messages(folder_id, uid, size, sha256, flags, internal_date, mbox_offset, mbox_length,
+			message_id, subject, from_addr, to_addr, cc_addr, date, addr_fields, archived_at, run_id)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO message_chunks(message_id, seq, data) VALUES(?, ?, ?)`,
+		`INSERT INTO message_fts(rowid, subject, addresses, body) VALUES(?, ?, ?, ?)`,
+		`UPDATE failures SET resolved_at = ? WHERE folder_id = ? AND uid = ? AND resolved_at IS NULL`,
+	} {
+		if b.stmts[i], err = b.tx.PrepareContext(ctx, q); err != nil {
+			b.Abort()
+			return nil, classifyDB("write archive", a.dir, err)
+		}
+	}
+	rows, err := b.tx.QueryContext(ctx, `SELECT uid FROM failures WHERE folder_id = ? AND resolved_at IS NULL`, f.ID)
+	if err != nil {
+		b.Abort()
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	b.failed = map[uint32]bool{}
+	for rows.Next() {
+		var uid uint32
+		if err := rows.Scan(&uid); err == nil {
+			b.failed[uid] = true
+		}
+	}
+	rows.Close()
+	return b, nil
+}
+
+// Add appends one message. After an error the batch must be aborted.
+func (b *Batch) Add(ctx context.Context, e *Entry) error {
+	if b.done {
+		panic("archive: Add on a finished batch")
+	}
+	n, err := mbox.WriteMessage(b.w, mbox.Separator{Sender: e.Sender, Time: e.InternalDate}, e.Body, e.Size)
+	if err != nil {
+		return fsError("write mbox file", b.a.Path(b.f.MboxPath), err)
+	}
+	res, err := b.stmts[0].ExecContext(ctx, b.f.ID, e.UID, e.Size, hex.EncodeToString(e.SHA256[:]),
+		strings.Join(e.Flags, " "), e.InternalDate.Format(time.RFC3339), b.off, n,
+		e.MessageID, e.Subject, e.From, e.To, e.Cc, e.Date, nonNil(e.AddrFields), b.a.stamp(), b.runID)
+	if err != nil {
+		return classifyDB("write archive", b.a.dir, fmt.Errorf("uid %d: %w", e.UID, err))
+	}
+	id, _ := res.LastInsertId()
+	if b.buf == nil {
+		b.buf = make([]byte, ChunkSize)
+	}
+	for seq, pos := 0, int64(0); pos < e.Size || seq == 0; seq++ {
+		k := min(int64(ChunkSize), e.Size-pos)
+		if _, err := e.Body.ReadAt(b.buf[:k], pos); err != nil && !(err == io.EOF && k == 0) {
+			return mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("uid %d", e.UID), err)
+		}
+		if _, err := b.stmts[1].ExecContext(ctx, id, seq, b.buf[:k]); err != nil {
+			return classifyDB("write archive", b.a.dir, err)
+		}
+		pos += k
+	}
+	if _, err := b.stmts[2].ExecContext(ctx, id, IndexTerms(e.Text.Subject), IndexTerms(e.Text.Addresses),
+		IndexTerms(e.Text.Body)); err != nil {
+		return classifyDB("write archive", b.a.dir, err)
+	}
+	if b.failed[e.UID] {
+		if _, err := b.stmts[3].ExecContext(ctx, b.a.stamp(), b.f.ID, e.UID); err != nil {
+			return classifyDB("write archive", b.a.dir, err)
+		}
+	}
+	b.off += n
+	b.n++
+	b.bytes += e.Size
+	return nil
+}
+
+// Commit makes the batch durable: the mbox file is flushed and fsynced, then
+// the SQLite transaction, which records the file's new length, commits.
+func (b *Batch) Commit(ctx context.Context) error {
+	if b.done {
+		return nil
+	}
+	path := b.a.Path(b.f.MboxPath)
+	if err := b.w.Flush(); err != nil {
+		b.Abort()
+		return fsError("write mbox file", path, err)
+	}
+	if err := b.file.Sync(); err != nil {
+		b.Abort()
+		return fsError("write mbox file", path, err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `UPDATE folders SET mbox_size = ? WHERE id = ?`, b.off, b.f.ID); err != nil {
+		b.Abort()
+		return classifyDB("write archive", b.a.dir, err)
+	}
+	for _, s := range b.stmts {
+		if s != nil {
+			s.Close()
+		}
+	}
+	if err := b.tx.Commit(); err != nil {
+		b.Abort()
+		return classifyDB("write archive", b.a.dir, err)
+	}
+	b.done = true
+	b.f.MboxSize = b.off
+	return fsError("close mbox file", path, b.file.Close())
+}
+
+// Abort drops the batch: the transaction rolls back and the mbox file is cut
+// back to where the batch began. Safe to call after Commit (it does nothing).
+func (b *Batch) Abort() {
+	if b.done {
+		return
+	}
+	b.done = true
+	for _, s := range b.stmts {
+		if s != nil {
+			s.Close()
+		}
+	}
+	if b.tx != nil {
+		_ = b.tx.Rollback()
+	}
+	// If this fails (the disk went away), Open cuts the file back next time.
+	_ = b.file.Truncate(b.start)
+	b.file.Close()
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// RecordFailure stores, within the batch, that a message of its folder could
+// not be archived in its run.
+func (b *Batch) RecordFailure(ctx context.Context, uid uint32, reason string) error {
+	_, err := b.tx.ExecContext(ctx, `INSERT INTO failures(folder_id, uid, run_id, reason, at) VALUES(?, ?, ?, ?, ?)
+		ON CONFLICT(folder_id, uid, run_id) DO UPDATE SET reason = excluded.reason, at = excluded.at`,
+		b.f.ID, uid, b.runID, reason, b.a.stamp())
+	return classifyDB("write archive", b.a.dir, err)
+}

@@ -1,0 +1,245 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Folder is one folder generation in the archive.
+type Folder struct {
+	ID              int64
+	Name            string // decoded
+	Delimiter       string
+	Attrs           string
+	Role            string
+	UIDValidity     uint32
+	Current         bool
+	MboxPath        string // relative to the archive folder
+	MboxSize        int64
+	ServerUIDNext   uint32
+	ServerMessages  uint32
+	CompleteUIDNext uint32
+	LastBackupAt    string
+}
+
+// FolderInfo is what the server says of a folder.
+type FolderInfo struct {
+	Name        string
+	Delimiter   string
+	Attrs       string
+	Role        string
+	UIDValidity uint32
+}
+
+const folderCols = `id, name, delimiter, attrs, role, uidvalidity, current, mbox_path, mbox_size,
+	server_uidnext, server_messages, complete_uidnext, COALESCE(last_backup_at, '')`
+
+func scanFolder(s interface{ Scan(...any) error }) (*Folder, error) {
+	var f Folder
+	var cur int
+	err := s.Scan(&f.ID, &f.Name, &f.Delimiter, &f.Attrs, &f.Role, &f.UIDValidity, &cur, &f.MboxPath,
+		&f.MboxSize, &f.ServerUIDNext, &f.ServerMessages, &f.CompleteUIDNext, &f.LastBackupAt)
+	f.Current = cur == 1
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Folders lists every folder generation, current ones first, by name.
+func (a *Archive) Folders(ctx context.Context) ([]*Folder, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT `+folderCols+` FROM folders ORDER BY current DESC, name, uidvalidity`)
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	var out []*Folder
+	for rows.Next() {
+		f, err := scanFolder(rows)
+		if err != nil {
+			return nil, classifyDB("read archive", a.dir, err)
+		}
+		out = append(out, f)
+	}
+	return out, classifyDB("read archive", a.dir, rows.Err())
+}
+
+// Folder returns the current generation of the named folder, nil if none.
+func (a *Archive) Folder(ctx context.Context, name string) (*Folder, error) {
+	f, err := scanFolder(a.db.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE name = ? AND current = 1`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return f, classifyDB("read archive", a.dir, err)
+}
+
+// pendingRename is the journal of a generation change, kept in meta while the
+// mbox file's rename is not yet done.
+type pendingRename struct{ From, To string }
+
+const pendingKey = "pending_rename"
+
+// EnsureFolder returns the archive's current generation for the folder the
+// server describes, creating it when new. When the server's UIDVALIDITY
+// differs from the archived one, the old generation is kept under a new file
+// name (never mixed) and a new, empty generation starts.
+func (a *Archive) EnsureFolder(ctx context.Context, info FolderInfo) (*Folder, error) {
+	cur, err := a.Folder(ctx, info.Name)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && cur.UIDValidity == info.UIDValidity {
+		if cur.Attrs != info.Attrs || cur.Role != info.Role || cur.Delimiter != info.Delimiter {
+			if _, err := a.db.ExecContext(ctx, `UPDATE folders SET attrs = ?, role = ?, delimiter = ? WHERE id = ?`,
+				info.Attrs, info.Role, info.Delimiter, cur.ID); err != nil {
+				return nil, classifyDB("write archive", a.dir, err)
+			}
+			cur.Attrs, cur.Role, cur.Delimiter = info.Attrs, info.Role, info.Delimiter
+		}
+		return cur, nil
+	}
+
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, classifyDB("write archive", a.dir, err)
+	}
+	defer tx.Rollback()
+
+	// The same generation may exist retired (the server went back to it).
+	var old *Folder
+	old, err = scanFolder(tx.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE name = ? AND uidvalidity = ?`,
+		info.Name, info.UIDValidity))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		old = nil
+	case err != nil:
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	var rename *pendingRename
+	if cur != nil {
+		to, err := a.freePath(ctx, tx, retiredPath(cur.MboxPath, cur.UIDValidity))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE folders SET current = 0, mbox_path = ? WHERE id = ?`, to, cur.ID); err != nil {
+			return nil, classifyDB("write archive", a.dir, err)
+		}
+		rename = &pendingRename{From: cur.MboxPath, To: to}
+		j, _ := json.Marshal(rename)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?)`, pendingKey, string(j)); err != nil {
+			return nil, classifyDB("write archive", a.dir, err)
+		}
+	}
+	var id int64
+	if old != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE folders SET current = 1, attrs = ?, role = ?, delimiter = ? WHERE id = ?`,
+			info.Attrs, info.Role, info.Delimiter, old.ID); err != nil {
+			return nil, classifyDB("write archive", a.dir, err)
+		}
+		id = old.ID
+	} else {
+		path := MboxPath(info.Name, info.Delimiter)
+		if rename != nil && strings.EqualFold(path, rename.From) {
+			path = rename.From // freed by the rename in this transaction
+		} else if path, err = a.freePath(ctx, tx, path); err != nil {
+			return nil, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO folders(name, delimiter, attrs, role, uidvalidity, current, mbox_path, mbox_size)
+			VALUES(?, ?, ?, ?, ?, 1, ?, 0)`, info.Name, info.Delimiter, info.Attrs, info.Role, info.UIDValidity, path)
+		if err != nil {
+			return nil, classifyDB("write archive", a.dir, err)
+		}
+		id, _ = res.LastInsertId()
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, classifyDB("write archive", a.dir, err)
+	}
+	if rename != nil {
+		if err := a.finishRename(ctx, *rename); err != nil {
+			return nil, err
+		}
+	}
+	return scanFolder(a.db.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE id = ?`, id))
+}
+
+// freePath returns path, or path with " (n)" added, such that no other
+// folder's file has the same name when case is ignored.
+func (a *Archive) freePath(ctx context.Context, tx *sql.Tx, path string) (string, error) {
+	for n := 1; ; n++ {
+		p := path
+		if n > 1 {
+			p = withSuffix(path, n)
+		}
+		var count int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM folders WHERE lower(mbox_path) = lower(?)`, p).Scan(&count); err != nil {
+			return "", classifyDB("read archive", a.dir, err)
+		}
+		if count == 0 {
+			return p, nil
+		}
+	}
+}
+
+func (a *Archive) finishRename(ctx context.Context, r pendingRename) error {
+	from, to := a.Path(r.From), a.Path(r.To)
+	if _, err := os.Stat(from); err == nil {
+		if _, err := os.Stat(to); errors.Is(err, os.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+				return fsError("keep old folder generation", to, err)
+			}
+			if err := os.Rename(from, to); err != nil {
+				return fsError("keep old folder generation", to, err)
+			}
+		}
+	}
+	if _, err := a.db.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, pendingKey); err != nil {
+		return classifyDB("write archive", a.dir, err)
+	}
+	return nil
+}
+
+// recover finishes an interrupted generation change and cuts every mbox file
+// back to its committed length.
+func (a *Archive) recover(ctx context.Context) error {
+	if j, err := a.Meta(ctx, pendingKey); err != nil {
+		return classifyDB("read archive", a.dir, err)
+	} else if j != "" {
+		var r pendingRename
+		if err := json.Unmarshal([]byte(j), &r); err != nil {
+			return classifyDB("read archive", a.dir, fmt.Errorf("bad %s: %w", pendingKey, err))
+		}
+		if err := a.finishRename(ctx, r); err != nil {
+			return err
+		}
+	}
+	folders, err := a.Folders(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range folders {
+		p := a.Path(f.MboxPath)
+		st, err := os.Stat(p)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && f.MboxSize == 0:
+			continue
+		case err != nil:
+			return fsError("check mbox file", p, err)
+		case st.Size() > f.MboxSize:
+			if err := os.Truncate(p, f.MboxSize); err != nil {
+				return fsError("recover mbox file", p, err)
+			}
+		case st.Size() < f.MboxSize:
+			// Not a crash we can cause: the file lost committed data.
+			// Refuse to append after a hole; verify will name what is gone.
+			return fsError("check mbox file", p, fmt.Errorf("file is %d bytes but the archive committed %d: it was cut or replaced outside Mailark; run mailark verify",
+				st.Size(), f.MboxSize))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package archive
+
+import (
+	"strings"
+	"unicode"
+)
+
+// maxIndexBytes bounds the text indexed per field of one message.
+const maxIndexBytes = 256 << 10
+
+// isCJK reports whether r belongs to a script written without spaces between
+// words, which FTS5's tokenizers cannot split.
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
+		r == 'ー' || r == '々' || r == '〆' || r == 'ヶ'
+}
+
+// IndexTerms rewrites text for the full-text index: every run of CJK
+// characters becomes its overlapping two-character pieces, separated by
+// spaces, so that a word of two characters is found inside a longer run.
+// Other text is left for FTS5's unicode61 tokenizer.
+func IndexTerms(text string) string {
+	if len(text) > maxIndexBytes {
+		text = text[:maxIndexBytes]
+	}
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/2)
+	var prev rune = -1 // the previous CJK rune of the current run, or -1
+	runLen := 0
+	for _, r := range text {
+		if !isCJK(r) {
+			if runLen == 1 {
+				b.WriteRune(prev)
+			}
+			if runLen > 0 {
+				b.WriteByte(' ')
+			}
+			prev, runLen = -1, 0
+			b.WriteRune(r)
+			continue
+		}
+		if runLen == 0 {
+			b.WriteByte(' ')
+		} else {
+			if runLen > 1 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(prev)
+			b.WriteRune(r)
+		}
+		prev = r
+		runLen++
+	}
+	if runLen == 1 {
+		b.WriteRune(prev)
+	}
+	return b.String()
+}
+
+// MatchQuery turns what a person types into an FTS5 query: each
+// space-separated term must match, CJK runs as phrases of two-character
+// pieces, a lone CJK character as a prefix. It returns "" when nothing
+// searchable is left.
+func MatchQuery(q string) string {
+	var parts []string
+	for _, term := range strings.Fields(q) {
+		var tokens []string
+		var run []rune
+		var word []rune
+		flushRun := func() {
+			switch {
+			case len(run) == 1:
+				tokens = append(tokens, string(run))
+			case len(run) > 1:
+				for i := 0; i+1 < len(run); i++ {
+					tokens = append(tokens, string(run[i:i+2]))
+				}
+			}
+			run = run[:0]
+		}
+		flushWord := func() {
+			if len(word) > 0 {
+				tokens = append(tokens, string(word))
+				word = word[:0]
+			}
+		}
+		single := false
+		for _, r := range term {
+			switch {
+			case isCJK(r):
+				flushWord()
+				run = append(run, r)
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				flushRun()
+				word = append(word, r)
+			default:
+				flushRun()
+				flushWord()
+			}
+		}
+		single = len(run) == 1 && len(tokens) == 0 && len(word) == 0
+		flushRun()
+		flushWord()
+		if len(tokens) == 0 {
+			continue
+		}
+		phrase := `"` + strings.ReplaceAll(strings.Join(tokens, " "), `"`, `""`) + `"`
+		if single {
+			phrase += "*"
+		}
+		parts = append(parts, phrase)
+	}
+	return strings.Join(parts, " ")
+}
