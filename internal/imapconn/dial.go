@@ -1,0 +1,194 @@
+package imapconn
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// Caps are the server capabilities Mailark cares about, read once.
+type Caps struct {
+	IMAP4rev2, UIDPlus, MultiAppend, SpecialUse, Move, ListStatus,
+	ESearch, LiteralPlus, Quota, Condstore bool
+}
+
+// Conn is an authenticated IMAP connection.
+type Conn struct {
+	*imapclient.Client
+	Caps Caps
+	Host string
+
+	stop    func() bool // undoes the context.AfterFunc that closes on cancel
+	once    sync.Once
+	closeCh chan struct{}
+}
+
+// Close logs out politely when it can and closes the connection.
+func (c *Conn) Close() error {
+	var err error
+	c.once.Do(func() {
+		c.stop()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = c.Client.Logout().Wait()
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+		err = c.Client.Close()
+	})
+	return err
+}
+
+// Dial connects, checks the greeting, protects the connection as cfg says and
+// logs in. The connection is closed when ctx is done.
+func Dial(ctx context.Context, cfg Config) (*Conn, error) {
+	cfg.applyDefaults()
+	addr := cfg.Addr()
+	if cfg.Security == Plain && !cfg.AllowInsecure && !IsLoopback(cfg.Host) {
+		return nil, mailerr.New(mailerr.InsecureRefused, "dial", cfg.Host,
+			errors.New("plain text would send the password unencrypted; use tls or starttls, or allow insecure explicitly"))
+	}
+	tlsConfig, err := tlsConfigFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	dial := cfg.Dial
+	if dial == nil {
+		d := &net.Dialer{KeepAlive: 30 * time.Second}
+		dial = d.DialContext
+	}
+	raw, err := dial(dctx, "tcp", addr)
+	if err != nil {
+		return nil, classify(ctx, "connect", cfg.Host, err)
+	}
+	var conn net.Conn = &idleConn{Conn: raw, idle: cfg.IdleTimeout}
+	// Until login is done, the whole exchange has DialTimeout.
+	stopDial := context.AfterFunc(dctx, func() { raw.Close() })
+	defer stopDial()
+
+	opts := &imapclient.Options{
+		TLSConfig:   tlsConfig,
+		WordDecoder: wordDecoder,
+	}
+	if cfg.Debug != nil {
+		opts.DebugWriter = &redactor{w: cfg.Debug}
+	}
+	if cfg.Security == TLS {
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			raw.Close()
+			return nil, classify(ctx, "tls handshake", cfg.Host, err)
+		}
+		conn = tc
+	}
+	var client *imapclient.Client
+	if cfg.Security == StartTLS {
+		// NewStartTLS waits for the greeting, sends STARTTLS and finishes the
+		// handshake before anything else is sent.
+		client, err = imapclient.NewStartTLS(conn, opts)
+		if err != nil {
+			raw.Close()
+			return nil, classifyStartTLS(ctx, dctx, cfg, err)
+		}
+	} else {
+		client = imapclient.New(conn, opts)
+		if err := client.WaitGreeting(); err != nil {
+			client.Close()
+			if dctx.Err() != nil && ctx.Err() == nil {
+				return nil, mailerr.New(mailerr.NotIMAP, "greeting", cfg.Host,
+					fmt.Errorf("no IMAP greeting within %v", cfg.DialTimeout))
+			}
+			return nil, classifyGreeting(ctx, cfg, err)
+		}
+	}
+	if err := login(client, cfg); err != nil {
+		client.Close()
+		return nil, classify(ctx, "login", cfg.Host, err)
+	}
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps())}
+	c.stop = context.AfterFunc(ctx, func() { client.Close() })
+	return c, nil
+}
+
+var wordDecoder = newWordDecoder()
+
+func login(c *imapclient.Client, cfg Config) error {
+	pass := cfg.Password.Reveal()
+	if c.Caps().Has(imap.AuthCap(sasl.Plain)) {
+		return c.Authenticate(sasl.NewPlainClient("", cfg.User, pass))
+	}
+	if c.Caps().Has(imap.CapLoginDisabled) {
+		return mailerr.New(mailerr.ServerError, "login", cfg.Host,
+			errors.New("the server allows neither LOGIN nor AUTHENTICATE PLAIN here"))
+	}
+	return c.Login(cfg.User, pass).Wait()
+}
+
+func readCaps(cs imap.CapSet) Caps {
+	return Caps{
+		IMAP4rev2:   cs.Has(imap.CapIMAP4rev2),
+		UIDPlus:     cs.Has(imap.CapUIDPlus) || cs.Has(imap.CapIMAP4rev2),
+		MultiAppend: cs.Has(imap.CapMultiAppend),
+		SpecialUse:  cs.Has(imap.CapSpecialUse) || cs.Has(imap.CapIMAP4rev2),
+		Move:        cs.Has(imap.CapMove) || cs.Has(imap.CapIMAP4rev2),
+		ListStatus:  cs.Has(imap.CapListStatus) || cs.Has(imap.CapIMAP4rev2),
+		ESearch:     cs.Has(imap.CapESearch) || cs.Has(imap.CapIMAP4rev2),
+		LiteralPlus: cs.Has(imap.CapLiteralPlus) || cs.Has(imap.CapLiteralMinus),
+		Quota:       cs.Has(imap.CapQuota),
+		Condstore:   cs.Has(imap.CapCondStore),
+	}
+}
+
+func tlsConfigFor(cfg Config) (*tls.Config, error) {
+	tc := &tls.Config{ServerName: strings.Trim(cfg.Host, "[]"), MinVersion: tls.VersionTLS12}
+	if cfg.CAFile == "" {
+		return tc, nil
+	}
+	pem, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		return nil, mailerr.New(mailerr.BadInput, "read ca file", cfg.CAFile, err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, mailerr.New(mailerr.BadInput, "read ca file", cfg.CAFile,
+			errors.New("no PEM certificate in the file"))
+	}
+	tc.RootCAs = pool
+	return tc, nil
+}
+
+// idleConn closes a connection on which nothing arrives for idle while a read
+// waits, so a stalled server cannot hang a run forever.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	if c.idle > 0 {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	}
+	return c.Conn.Read(p)
+}
