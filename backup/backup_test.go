@@ -1,0 +1,314 @@
+package backup_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+func TestBackupDemoAccount(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	before := serverState(t, srv.Client(t))
+	dir := tempArchive(t)
+	var events, notices atomic.Int64
+	opts := options(srv, dir)
+	opts.Progress = func(e progress.Event) {
+		if e.Kind == progress.Notice {
+			notices.Add(1)
+		} else {
+			events.Add(1)
+		}
+	}
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	acct := demo.OldProvider()
+	if sum.New != int64(acct.MessageCount()) || sum.Total != sum.New || !sum.OK() {
+		t.Errorf("Run() summary: new %d, total %d, failures %v; want %d new", sum.New, sum.Total, sum.Failures, acct.MessageCount())
+	}
+	if events.Load() == 0 || notices.Load() == 0 {
+		t.Errorf("progress: %d status events, %d notices; want some of each", events.Load(), notices.Load())
+	}
+	if n := checkArchive(t, dir, before); n != acct.MessageCount() {
+		t.Errorf("checked %d messages, want %d", n, acct.MessageCount())
+	}
+	// The server was only read: no flag changed (BODY.PEEK, EXAMINE).
+	after := serverState(t, srv.Client(t))
+	for name, msgs := range before {
+		for uid, m := range msgs {
+			if !sameFlags(m.flags, after[name][uid].flags) {
+				t.Errorf("%s uid %d: flags changed on the server from %v to %v", name, uid, m.flags, after[name][uid].flags)
+			}
+		}
+	}
+	// Roles from names where the server (imapmemserver) announces none.
+	roles := map[string]string{}
+	for _, f := range sum.Folders {
+		roles[f.Name] = f.Role
+	}
+	for name, want := range map[string]string{"INBOX": "inbox", "Sent": "sent", "Drafts": "drafts", "Trash": "trash", "Junk": "junk", "取引先": ""} {
+		if roles[name] != want {
+			t.Errorf("role of %s = %q, want %q", name, roles[name], want)
+		}
+	}
+}
+
+func TestRerunFetchesOnlyWhatIsNew(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := tempArchive(t)
+	ctx := context.Background()
+	if _, err := backup.Run(ctx, options(srv, dir)); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := backup.Run(ctx, options(srv, dir))
+	if err != nil || sum.New != 0 {
+		t.Fatalf("rerun: %d new, %v; want 0 new", sum.New, err)
+	}
+	srv.AppendMessage("取引先", []byte("Subject: new\r\n\r\nhello\r\n"), []string{`\Flagged`}, time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
+	srv.AppendMessage("INBOX", []byte("Subject: newer\r\n\r\nhi\r\n"), nil, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	sum, err = backup.Run(ctx, options(srv, dir))
+	if err != nil || sum.New != 2 {
+		t.Fatalf("after two arrivals: %d new, %v; want 2", sum.New, err)
+	}
+	checkArchive(t, dir, serverState(t, srv.Client(t)))
+}
+
+func TestUIDValidityChangeStartsAFreshCopy(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := tempArchive(t)
+	ctx := context.Background()
+	if _, err := backup.Run(ctx, options(srv, dir)); err != nil {
+		t.Fatal(err)
+	}
+	srv.RecreateFolder("Junk")
+	srv.AppendMessage("Junk", []byte("Subject: after\r\n\r\nx\r\n"), nil, time.Now())
+	sum, err := backup.Run(ctx, options(srv, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var junk backup.FolderSummary
+	for _, f := range sum.Folders {
+		if f.Name == "Junk" {
+			junk = f
+		}
+	}
+	if !junk.NewGeneration || junk.New != 1 || junk.Archived != 1 {
+		t.Errorf("Junk after UIDVALIDITY change: %+v", junk)
+	}
+	a, _ := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	defer a.Close()
+	stats, _ := a.Stats(ctx)
+	var old int64
+	for _, s := range stats {
+		if s.Folder.Name == "Junk" && !s.Folder.Current {
+			old = s.Messages
+		}
+	}
+	if want := int64(len(demo.OldProvider().Folder("Junk").Messages)); old != want {
+		t.Errorf("old Junk generation keeps %d messages, want %d", old, want)
+	}
+	checkArchive(t, dir, serverState(t, srv.Client(t)))
+}
+
+func TestDroppedConnectionsAreRetried(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	// The first three connections are cut at different points of the
+	// transfer; later ones work.
+	cuts := []int64{40_000, 900_000, 3_500_000}
+	proxy := testimap.StartProxy(t, srv.Addr, func(n int) testimap.Fault {
+		if n < len(cuts) {
+			return testimap.Fault{CutDownAfter: cuts[n], Reset: n == 1}
+		}
+		return testimap.Fault{}
+	})
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = proxy.Port
+	opts.BatchMessages = 50
+	var retries atomic.Int64
+	opts.Progress = func(e progress.Event) {
+		if e.Kind == progress.Notice && e.Notice.Kind == progress.Retrying {
+			retries.Add(1)
+		}
+	}
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Run() through a cutting proxy = %v", err)
+	}
+	if sum.Retries != 3 || retries.Load() != 3 || proxy.Cuts() != 3 {
+		t.Errorf("retries %d (notices %d), cuts %d; want 3", sum.Retries, retries.Load(), proxy.Cuts())
+	}
+	checkArchive(t, opts.ArchiveDir, serverState(t, srv.Client(t)))
+}
+
+func TestGivesUpWhenTheServerStaysAway(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	proxy := testimap.StartProxy(t, srv.Addr, func(n int) testimap.Fault {
+		if n == 0 {
+			return testimap.Fault{CutDownAfter: 200_000}
+		}
+		return testimap.Fault{CutDownAfter: 1} // every reconnect dies at once
+	})
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = proxy.Port
+	opts.Retries = 3
+	sum, err := backup.Run(context.Background(), opts)
+	if err == nil || sum.Retries != 4 {
+		t.Fatalf("Run() = %v after %d retries; want an error after 4", err, sum.Retries)
+	}
+	if k := mailerr.KindOf(err); k.Class() != mailerr.Transient && k != mailerr.NotIMAP {
+		t.Errorf("error kind = %v, want a connection kind", k)
+	}
+	// What was saved before the trouble is intact and resumable.
+	sum, err = backup.Run(context.Background(), options(srv, opts.ArchiveDir))
+	if err != nil || sum.Total != int64(demo.OldProvider().MessageCount()) {
+		t.Fatalf("resume: total %d, %v", sum.Total, err)
+	}
+	checkArchive(t, opts.ArchiveDir, serverState(t, srv.Client(t)))
+}
+
+func TestCancelledRunResumes(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := tempArchive(t)
+	for _, stopAt := range []int64{1, 57, 300} {
+		t.Run(fmt.Sprint("after ", stopAt), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			opts := options(srv, dir)
+			opts.BatchMessages = 20
+			opts.Progress = func(e progress.Event) {
+				if e.Done >= stopAt {
+					cancel()
+				}
+			}
+			_, err := backup.Run(ctx, opts)
+			cancel()
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled Run() = %v, want context.Canceled", err)
+			}
+		})
+	}
+	sum, err := backup.Run(context.Background(), options(srv, dir))
+	if err != nil || !sum.OK() {
+		t.Fatalf("final Run() = %v", err)
+	}
+	checkArchive(t, dir, serverState(t, srv.Client(t)))
+}
+
+func TestAnotherAccountIsRefused(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := tempArchive(t)
+	if _, err := backup.Run(context.Background(), options(srv, dir)); err != nil {
+		t.Fatal(err)
+	}
+	opts := options(srv, dir)
+	opts.Conn.User = "someone-else@old-isp.example"
+	_, err := backup.Run(context.Background(), opts)
+	if mailerr.KindOf(err) != mailerr.BadInput {
+		t.Fatalf("Run() with another account = %v, want BadInput", err)
+	}
+}
+
+// failingSession answers NO for the bodies of some UIDs, as a server does
+// for a message it cannot read from its own storage.
+type failingSession struct {
+	imapserver.SessionIMAP4rev2
+	folder  string
+	bad     map[imap.UID]bool
+	current string
+}
+
+func (s *failingSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	s.current = mailbox
+	return s.SessionIMAP4rev2.Select(mailbox, options)
+}
+
+func (s *failingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	uids, ok := numSet.(imap.UIDSet)
+	if !ok || len(options.BodySection) == 0 || s.current != s.folder {
+		return s.SessionIMAP4rev2.Fetch(w, numSet, options)
+	}
+	var keep imap.UIDSet
+	hit := false
+	for _, r := range uids {
+		for uid := r.Start; uid <= r.Stop && uid != 0; uid++ {
+			if s.bad[uid] {
+				hit = true
+				continue
+			}
+			keep.AddNum(uid)
+			if uid == r.Stop {
+				break
+			}
+		}
+	}
+	if len(keep) > 0 {
+		if err := s.SessionIMAP4rev2.Fetch(w, keep, options); err != nil {
+			return err
+		}
+	}
+	if hit {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeServerBug, Text: "Internal error occurred. Refer to server log for more information."}
+	}
+	return nil
+}
+
+func TestUndeliverableMessageIsRecordedAndRetried(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	bad := map[imap.UID]bool{7: true, 8: true}
+	var broken atomic.Bool
+	broken.Store(true)
+	opts := srv.Mem.Options()
+	newSession := opts.NewSession
+	opts.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+		s, g, err := newSession(c)
+		if broken.Load() {
+			s = &failingSession{SessionIMAP4rev2: s.(imapserver.SessionIMAP4rev2), folder: "INBOX", bad: bad}
+		}
+		return s, g, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	isrv := imapserver.New(opts)
+	go isrv.Serve(ln)
+	t.Cleanup(func() { isrv.Close() })
+	o := options(srv, tempArchive(t))
+	o.Conn.Port = ln.Addr().(*net.TCPAddr).Port
+	sum, err := backup.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if len(sum.Failures) != 2 || sum.OK() {
+		t.Fatalf("failures = %+v, want uid 7 and 8 of INBOX", sum.Failures)
+	}
+	for _, f := range sum.Failures {
+		if f.FolderName != "INBOX" || !bad[imap.UID(f.UID)] || f.Reason == "" {
+			t.Errorf("failure %+v", f)
+		}
+	}
+	if want := int64(demo.OldProvider().MessageCount() - 2); sum.Total != want {
+		t.Errorf("saved %d, want %d (everything else)", sum.Total, want)
+	}
+	// The server is repaired: the next run fetches exactly those two.
+	broken.Store(false)
+	sum, err = backup.Run(context.Background(), o)
+	if err != nil || sum.New != 2 || !sum.OK() {
+		t.Fatalf("retry run: new %d, failures %v, err %v", sum.New, sum.Failures, err)
+	}
+	checkArchive(t, o.ArchiveDir, serverState(t, srv.Client(t)))
+}

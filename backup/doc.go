@@ -1,0 +1,19 @@
+// Package backup copies every message of every folder of an IMAP account
+// into a Mailark archive.
+//
+// A run lists every folder (subscribed or not), and for each selectable one
+// compares the server's UIDVALIDITY and UIDs with what the archive holds; it
+// fetches only what is missing, with BODY.PEEK so that the server is only
+// read, never changed. Messages stream from the connection into a bounded
+// in-memory buffer (or a spool file for large ones), are hashed and parsed
+// for the index, and go to the archive in batches that commit all or nothing.
+//
+// Running again is how a stopped run resumes: the plan is recomputed from the
+// archive, so a crash, a kill or a dropped connection loses at most one
+// uncommitted batch, which the next attempt fetches again. A dropped
+// connection is retried with backoff within the same run.
+//
+// A message the server cannot deliver is recorded as a failure in the
+// archive, listed in the Summary and retried by the next run; it never stops
+// the rest.
+package backup

@@ -1,0 +1,376 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// item is one fetched message on its way to the archive, or one failure.
+type item struct {
+	uid          imap.UID
+	flags        []imap.Flag
+	internalDate time.Time
+	size         int64 // bytes actually received
+	data         []byte
+	spool        *os.File
+	sum          [32]byte
+	cost         int64  // budget held
+	failed       string // non-empty: the message could not be fetched, and why
+}
+
+func (it *item) body() io.ReaderAt {
+	if it.spool != nil {
+		return it.spool
+	}
+	return bytes.NewReader(it.data)
+}
+
+func (it *item) head() []byte {
+	if it.spool == nil {
+		return it.data
+	}
+	buf := make([]byte, min(it.size, maxHeaderBytes))
+	n, _ := it.spool.ReadAt(buf, 0)
+	return buf[:n]
+}
+
+func (it *item) release(b *budget) {
+	if it.spool != nil {
+		name := it.spool.Name()
+		it.spool.Close()
+		os.Remove(name)
+		it.spool = nil
+	}
+	it.data = nil
+	b.release(it.cost)
+	it.cost = 0
+}
+
+// budget bounds the bytes held by fetched messages not yet written.
+type budget struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	avail int64
+}
+
+func newBudget(n int64) *budget {
+	b := &budget{avail: n}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+func (b *budget) acquire(n int64) {
+	b.mu.Lock()
+	for b.avail < n {
+		b.cond.Wait()
+	}
+	b.avail -= n
+	b.mu.Unlock()
+}
+
+func (b *budget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.avail += n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// errTooLarge stops a fetch whose literal is beyond MaxMessageBytes: the only
+// way not to read it is to drop the connection.
+var errTooLarge = errors.New("message larger than the allowed maximum")
+
+// fetcher streams messages of one folder from the server.
+type fetcher struct {
+	c      *imapconn.Conn
+	opts   *Options
+	tmpDir string
+	budget *budget
+}
+
+var fetchOptions = &imap.FetchOptions{
+	UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+	BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+}
+
+// fetch asks for uids in chunks and sends every message (or its failure) to
+// out. It returns a connection-level error; per-message problems travel as
+// items.
+func (f *fetcher) fetch(ctx context.Context, uids []imap.UID, out chan<- *item) error {
+	for start := 0; start < len(uids); start += f.opts.FetchChunk {
+		chunk := uids[start:min(start+f.opts.FetchChunk, len(uids))]
+		got, err := f.fetchSet(ctx, chunk, out)
+		if err == nil {
+			continue
+		}
+		var imapErr *imap.Error
+		if !errors.As(err, &imapErr) {
+			return err
+		}
+		// The server refused part of the set (NO/BAD): ask for each missing
+		// message alone, so one bad message does not hide the others.
+		for _, uid := range chunk {
+			if got[uid] {
+				continue
+			}
+			one, err := f.fetchSet(ctx, []imap.UID{uid}, out)
+			if err == nil {
+				if !one[uid] {
+					// OK with no data: expunged meanwhile; nothing to save.
+					continue
+				}
+				continue
+			}
+			if !errors.As(err, &imapErr) {
+				return err
+			}
+			out <- &item{uid: uid, failed: serverWords(imapErr)}
+		}
+	}
+	return nil
+}
+
+func serverWords(e *imap.Error) string {
+	s := e.Text
+	if e.Code != "" {
+		s = "[" + string(e.Code) + "] " + s
+	}
+	return fmt.Sprintf("the server answered %s: %s", e.Type, s)
+}
+
+// fetchSet runs one UID FETCH and reports which UIDs arrived whole.
+func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *item) (map[imap.UID]bool, error) {
+	got := make(map[imap.UID]bool, len(uids))
+	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
+	var readErr error
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		it, err := f.readMessage(msg)
+		if err != nil {
+			readErr = err
+			if it != nil {
+				it.release(f.budget)
+				if errors.Is(err, errTooLarge) && it.uid != 0 {
+					out <- &item{uid: it.uid, failed: it.failed}
+				}
+			}
+			break
+		}
+		if it == nil || it.uid == 0 {
+			continue // an unsolicited FETCH (flags changed elsewhere)
+		}
+		if it.failed == "" {
+			got[it.uid] = true
+		}
+		out <- it
+	}
+	if readErr != nil {
+		f.c.Client.Close()
+		cmd.Close()
+		return got, readErr
+	}
+	return got, cmd.Close()
+}
+
+// readMessage reads one FETCH response. The literal is read when its item
+// arrives: imapclient discards it at the next item.
+func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
+	it := &item{}
+	sawBody := false
+	for {
+		d := msg.Next()
+		if d == nil {
+			break
+		}
+		switch d := d.(type) {
+		case imapclient.FetchItemDataUID:
+			it.uid = d.UID
+		case imapclient.FetchItemDataFlags:
+			it.flags = d.Flags
+		case imapclient.FetchItemDataInternalDate:
+			it.internalDate = d.Time
+		case imapclient.FetchItemDataRFC822Size:
+			// Kept by the server's word only for verification; the archive
+			// stores the bytes actually received.
+		case imapclient.FetchItemDataBodySection:
+			sawBody = true
+			if d.Literal == nil {
+				it.failed = "the server sent no content (NIL) for this message"
+				continue
+			}
+			if err := f.readBody(it, d.Literal); err != nil {
+				return it, err
+			}
+		}
+	}
+	if !sawBody && it.failed == "" && it.uid != 0 {
+		// A FETCH without our body: flags changed by another client. Not a
+		// message of ours to store.
+		return nil, nil
+	}
+	return it, nil
+}
+
+func (f *fetcher) readBody(it *item, lit imap.LiteralReader) error {
+	size := lit.Size()
+	if size > f.opts.MaxMessageBytes {
+		it.failed = fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, f.opts.MaxMessageBytes)
+		return errTooLarge
+	}
+	h := sha256.New()
+	if size <= f.opts.SpoolBytes {
+		it.cost = max(size, 1)
+		f.budget.acquire(it.cost)
+		it.data = make([]byte, size)
+		if _, err := io.ReadFull(lit, it.data); err != nil {
+			return err
+		}
+		it.size = size
+		it.sum = sha256.Sum256(it.data)
+		return nil
+	}
+	it.cost = f.opts.SpoolBytes
+	f.budget.acquire(it.cost)
+	sp, err := os.CreateTemp(f.tmpDir, "fetch-*.eml")
+	if err != nil {
+		return mailerr.New(mailerr.DiskFull, "spool message", f.tmpDir, err)
+	}
+	it.spool = sp
+	n, err := io.Copy(io.MultiWriter(sp, h), lit)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return classifyFS("spool message", sp.Name(), err)
+		}
+		return err
+	}
+	if n != size {
+		return io.ErrUnexpectedEOF
+	}
+	it.size = n
+	copy(it.sum[:], h.Sum(nil))
+	return nil
+}
+
+// classifyFS marks a local file error so it is not mistaken for the network.
+func classifyFS(op, path string, err error) error {
+	kind := mailerr.ArchiveBroken
+	if isNoSpace(err) {
+		kind = mailerr.DiskFull
+	}
+	return mailerr.New(kind, op, path, err)
+}
+
+// writer takes items to the archive in batches.
+type writer struct {
+	a           *archive.Archive
+	opts        *Options
+	runID       int64
+	budget      *budget
+	onAdded     func(size int64)                // a message is in the current batch
+	onCommitted func(messages int, bytes int64) // a batch is durable
+	onFail      func(uid imap.UID, reason string)
+}
+
+// write consumes items until in closes, committing batches by the limits. On
+// an archive error it keeps draining (so the fetcher never blocks), calls
+// stop once, and returns the first error. Messages fully received before a
+// connection error are committed.
+func (w *writer) write(ctx context.Context, f *archive.Folder, in <-chan *item, stop func()) error {
+	var b *archive.Batch
+	var firstErr error
+	var started time.Time
+	var savedN int
+	var savedBytes int64
+	commit := func() {
+		if b == nil || firstErr != nil {
+			return
+		}
+		// A cancelled run still commits what it holds whole.
+		if err := b.Commit(context.WithoutCancel(ctx)); err != nil {
+			firstErr = err
+			stop()
+		} else {
+			w.onCommitted(savedN, savedBytes)
+		}
+		savedN, savedBytes = 0, 0
+		b = nil
+	}
+	for it := range in {
+		if firstErr != nil {
+			it.release(w.budget)
+			continue
+		}
+		if b == nil {
+			var err error
+			if b, err = w.a.BeginBatch(context.WithoutCancel(ctx), f, w.runID); err != nil {
+				firstErr = err
+				stop()
+				it.release(w.budget)
+				continue
+			}
+			started = w.opts.Now()
+		}
+		var err error
+		if it.failed != "" {
+			err = b.RecordFailure(context.WithoutCancel(ctx), uint32(it.uid), it.failed)
+			if err == nil {
+				w.onFail(it.uid, it.failed)
+			}
+		} else {
+			e := archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
+				Size: it.size, SHA256: it.sum, Body: it.body()}
+			describe(&e, it.head(), e.Body, it.size)
+			err = b.Add(context.WithoutCancel(ctx), &e)
+			if err == nil {
+				savedN++
+				savedBytes += it.size
+				w.onAdded(it.size)
+			}
+		}
+		it.release(w.budget)
+		if err != nil {
+			b.Abort()
+			b = nil
+			savedN, savedBytes = 0, 0
+			firstErr = err
+			stop()
+			continue
+		}
+		if b.Count() >= w.opts.BatchMessages || b.Bytes() >= w.opts.BatchBytes || w.opts.Now().Sub(started) >= w.opts.BatchInterval {
+			commit()
+		}
+	}
+	commit()
+	return firstErr
+}
+
+func flagStrings(flags []imap.Flag) []string {
+	out := make([]string, 0, len(flags))
+	for _, f := range flags {
+		if f == "\\Recent" {
+			continue // a session property, not the message's
+		}
+		out = append(out, string(f))
+	}
+	return out
+}

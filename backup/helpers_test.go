@@ -1,0 +1,187 @@
+package backup_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mbox"
+	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+func config(host string, port int, user, pass string) imapconn.Config {
+	return imapconn.Config{Host: host, Port: port, Security: imapconn.Plain, User: user,
+		Password: secret.New(pass), DialTimeout: 10 * time.Second}
+}
+
+func options(srv *testimap.Server, dir string) backup.Options {
+	return backup.Options{Conn: config(srv.Host, srv.Port, srv.User, srv.Password), ArchiveDir: dir,
+		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
+}
+
+// serverMessage is what the server holds of one message.
+type serverMessage struct {
+	sha   string
+	size  int64
+	flags []string
+	date  time.Time
+}
+
+// serverState reads every message of every selectable folder, read-only.
+func serverState(t testing.TB, c *imapclient.Client) map[string]map[uint32]serverMessage {
+	t.Helper()
+	list, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[uint32]serverMessage{}
+	for _, l := range list {
+		if slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) {
+			continue
+		}
+		sel, err := c.Select(l.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := map[uint32]serverMessage{}
+		out[l.Mailbox] = msgs
+		if sel.NumMessages == 0 {
+			continue
+		}
+		var all imap.SeqSet
+		all.AddRange(1, 0) // 1:*
+		bufs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true,
+			BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bufs {
+			body := b.FindBodySection(&imap.FetchItemBodySection{Peek: true})
+			if body == nil && len(b.BodySection) > 0 {
+				body = b.BodySection[0].Bytes
+			}
+			sum := sha256.Sum256(body)
+			var flags []string
+			for _, f := range b.Flags {
+				flags = append(flags, string(f))
+			}
+			msgs[uint32(b.UID)] = serverMessage{sha: hex.EncodeToString(sum[:]), size: int64(len(body)), flags: flags, date: b.InternalDate}
+		}
+	}
+	return out
+}
+
+// checkArchive compares the archive with the server message by message:
+// every server message is in SQLite with the same bytes, flags and internal
+// date, and in the folder's mbox file; nothing is there twice. It returns the
+// number of messages checked.
+func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMessage) int {
+	t.Helper()
+	ctx := context.Background()
+	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open archive: %v", err)
+	}
+	defer a.Close()
+	checked := 0
+	for name, msgs := range state {
+		f, err := a.Folder(ctx, name)
+		if err != nil || f == nil {
+			t.Errorf("folder %q not in the archive (%v)", name, err)
+			continue
+		}
+		var rows []*archive.MessageInfo
+		if err := a.EachMessage(ctx, f.ID, func(m *archive.MessageInfo) error { rows = append(rows, m); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(msgs) {
+			t.Errorf("%s: archive has %d messages, server %d", name, len(rows), len(msgs))
+		}
+		for _, m := range rows {
+			want, ok := msgs[m.UID]
+			if !ok {
+				t.Errorf("%s uid %d archived but not on the server", name, m.UID)
+				continue
+			}
+			h := sha256.New()
+			if _, err := io.Copy(h, a.OpenMessage(ctx, m.ID)); err != nil {
+				t.Fatal(err)
+			}
+			if got := hex.EncodeToString(h.Sum(nil)); got != want.sha || m.SHA256 != want.sha || m.Size != want.size {
+				t.Errorf("%s uid %d: stored bytes differ from the server's", name, m.UID)
+			}
+			if !sameFlags(m.Flags, want.flags) {
+				t.Errorf("%s uid %d: flags %v, server %v", name, m.UID, m.Flags, want.flags)
+			}
+			if d, err := time.Parse(time.RFC3339, m.InternalDate); err != nil || !d.Equal(want.date) {
+				t.Errorf("%s uid %d: internal date %s, server %v", name, m.UID, m.InternalDate, want.date)
+			}
+			checked++
+		}
+		// The mbox file holds the same messages in the same order.
+		fh, err := os.Open(a.Path(f.MboxPath))
+		if err != nil {
+			if len(rows) == 0 {
+				continue
+			}
+			t.Fatal(err)
+		}
+		r := mbox.NewReader(fh)
+		for i := 0; ; i++ {
+			e, err := r.Next()
+			if err == io.EOF {
+				if i != len(rows) {
+					t.Errorf("%s: mbox has %d messages, SQLite %d", name, i, len(rows))
+				}
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: mbox: %v", name, err)
+			}
+			h := sha256.New()
+			io.Copy(h, e.Body)
+			if i >= len(rows) {
+				t.Errorf("%s: mbox has more messages than SQLite", name)
+				continue
+			}
+			if hex.EncodeToString(h.Sum(nil)) != rows[i].SHA256 {
+				t.Errorf("%s: mbox message %d differs from SQLite uid %d", name, i, rows[i].UID)
+			}
+			if e.Offset != rows[i].MboxOffset {
+				t.Errorf("%s: mbox message %d at %d, SQLite says %d", name, i, e.Offset, rows[i].MboxOffset)
+			}
+		}
+		fh.Close()
+	}
+	return checked
+}
+
+func sameFlags(a, b []string) bool {
+	norm := func(s []string) []string {
+		out := []string{}
+		for _, f := range s {
+			if !strings.EqualFold(f, `\Recent`) {
+				out = append(out, strings.ToLower(f))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(norm(a), norm(b))
+}
+
+func tempArchive(t testing.TB) string { return filepath.Join(t.TempDir(), "archive") }

@@ -1,0 +1,139 @@
+package backup
+
+import (
+	"context"
+	"time"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/progress"
+)
+
+// Options for Run. Conn and ArchiveDir are required; the rest have defaults.
+type Options struct {
+	Conn       imapconn.Config
+	ArchiveDir string
+	Progress   progress.Sink
+
+	// Batches commit when any limit is reached.
+	BatchMessages int           // default 1000
+	BatchBytes    int64         // default 64 MiB
+	BatchInterval time.Duration // default 2 s
+
+	// SpoolBytes: a message larger than this is spooled to the archive's
+	// tmp/ folder instead of memory (default 4 MiB).
+	SpoolBytes int64
+	// InFlightBytes bounds the bytes of fetched messages waiting to be
+	// written (default 32 MiB).
+	InFlightBytes int64
+	// MaxMessageBytes refuses a message larger than this as failed (a server
+	// announcing a 100 GB literal is not sending mail). Default 2 GiB.
+	MaxMessageBytes int64
+	// FetchChunk is the number of UIDs asked for in one UID FETCH.
+	FetchChunk int // default 250
+
+	// Retries is how many reconnects in a row without progress are tried
+	// before the run gives up (default 8).
+	Retries int
+	// Backoff gives the wait before reconnect attempt n (1-based); default
+	// 1 s doubling to 30 s.
+	Backoff func(attempt int) time.Duration
+	// Sleep waits for d or until ctx is done; tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock.
+	Now func() time.Time
+
+	// Folders, when not empty, limits the run to these folder names.
+	Folders []string
+}
+
+func (o *Options) applyDefaults() {
+	if o.Progress == nil {
+		o.Progress = progress.Discard
+	}
+	if o.BatchMessages <= 0 {
+		o.BatchMessages = 1000
+	}
+	if o.BatchBytes <= 0 {
+		o.BatchBytes = 64 << 20
+	}
+	if o.BatchInterval <= 0 {
+		o.BatchInterval = 2 * time.Second
+	}
+	if o.SpoolBytes <= 0 {
+		o.SpoolBytes = 4 << 20
+	}
+	if o.InFlightBytes <= 0 {
+		o.InFlightBytes = 32 << 20
+	}
+	if o.InFlightBytes < o.SpoolBytes {
+		o.InFlightBytes = o.SpoolBytes
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 2 << 30
+	}
+	if o.FetchChunk <= 0 {
+		o.FetchChunk = 250
+	}
+	if o.Retries <= 0 {
+		o.Retries = 8
+	}
+	if o.Backoff == nil {
+		o.Backoff = func(n int) time.Duration {
+			d := time.Second << min(n-1, 5)
+			return min(d, 30*time.Second)
+		}
+	}
+	if o.Sleep == nil {
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// FolderSummary is what a run did for one folder.
+type FolderSummary struct {
+	Name           string
+	Role           string
+	ServerMessages uint32 // messages on the server
+	Archived       int64  // messages in the archive for this folder generation after the run
+	New            int64  // archived by this run
+	NewBytes       int64
+	Failed         int  // messages that failed in this run
+	NewGeneration  bool // UIDVALIDITY changed: a fresh copy was started, the old one kept
+}
+
+// Summary is the result of a run.
+type Summary struct {
+	RunID      int64
+	ArchiveDir string
+	Folders    []FolderSummary
+	New        int64 // messages archived by this run
+	NewBytes   int64
+	Total      int64 // messages in the archive's current folders after the run
+	// Failures lists every message still not archived because the server
+	// could not deliver it (this run's and earlier runs' unresolved ones).
+	Failures []archive.Failure
+	// FolderErrors lists folders that could not be read at all.
+	FolderErrors []FolderError
+	Retries      int
+	Elapsed      time.Duration
+}
+
+// FolderError is a folder the server would not let us read.
+type FolderError struct {
+	Name, Reason string
+}
+
+// OK reports whether every message was saved.
+func (s Summary) OK() bool { return len(s.Failures) == 0 && len(s.FolderErrors) == 0 }

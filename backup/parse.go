@@ -1,0 +1,312 @@
+package backup
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+	"golang.org/x/text/encoding/japanese"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/charsets"
+)
+
+// maxHeaderBytes bounds how much of a message is read as its header.
+const maxHeaderBytes = 256 << 10
+
+// addrFieldNames are the header fields kept raw for the address book.
+var addrFieldNames = map[string]bool{
+	"from": true, "sender": true, "reply-to": true, "to": true, "cc": true, "bcc": true,
+	"list-id": true, "list-unsubscribe": true, "precedence": true, "auto-submitted": true,
+	"x-auto-response-suppress": true, "return-path": true,
+}
+
+// headerField is one raw field: name and value as on the wire (value
+// includes folding, without the final line break).
+type headerField struct {
+	name  string // lower case
+	raw   []byte // the whole field, lines and line breaks as sent
+	value []byte
+}
+
+// scanHeader splits the header block at the start of msg into fields. It
+// accepts any bytes: CRLF or bare LF, 8-bit, NUL, very long lines. Lines
+// that are not fields are skipped.
+func scanHeader(msg []byte) []headerField {
+	if len(msg) > maxHeaderBytes {
+		msg = msg[:maxHeaderBytes]
+	}
+	var fields []headerField
+	for len(msg) > 0 {
+		// A field runs to the end of a line not followed by space or tab.
+		end := 0
+		for {
+			i := bytes.IndexByte(msg[end:], '\n')
+			if i < 0 {
+				end = len(msg)
+				break
+			}
+			end += i + 1
+			if end >= len(msg) || (msg[end] != ' ' && msg[end] != '\t') {
+				break
+			}
+		}
+		line := msg[:end]
+		msg = msg[end:]
+		trimmed := bytes.TrimRight(line, "\r\n")
+		if len(trimmed) == 0 {
+			break // the blank line ends the header
+		}
+		colon := bytes.IndexByte(trimmed, ':')
+		if colon <= 0 || bytes.ContainsAny(trimmed[:colon], " \t") {
+			continue
+		}
+		fields = append(fields, headerField{
+			name:  strings.ToLower(string(trimmed[:colon])),
+			raw:   line,
+			value: trimmed[colon+1:],
+		})
+	}
+	return fields
+}
+
+// unfold joins folded lines and trims.
+func unfold(v []byte) string {
+	s := string(v)
+	s = strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(s)
+	return strings.TrimSpace(s)
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsets.Reader}
+
+// decodeText decodes RFC 2047 encoded words and guesses raw 8-bit bytes:
+// UTF-8 when valid, else Shift_JIS, else EUC-JP, else Latin-1. It always
+// returns readable text.
+func decodeText(raw string) string {
+	s := raw
+	if !utf8.ValidString(s) {
+		s = guess8bit([]byte(s))
+	}
+	if strings.Contains(s, "=?") {
+		if d, err := wordDecoder.DecodeHeader(s); err == nil {
+			s = d
+		}
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+func guess8bit(b []byte) string {
+	for _, dec := range []func([]byte) ([]byte, error){
+		japanese.ShiftJIS.NewDecoder().Bytes, japanese.EUCJP.NewDecoder().Bytes,
+	} {
+		if out, err := dec(b); err == nil && utf8.Valid(out) && !bytes.ContainsRune(out, utf8.RuneError) {
+			return string(out)
+		}
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// decodeAddresses renders an address list as "Name <addr>, …", falling back
+// to the decoded text when the list does not parse.
+func decodeAddresses(raw string) string {
+	text := decodeText(raw)
+	if text == "" {
+		return ""
+	}
+	p := mail.AddressParser{WordDecoder: wordDecoder}
+	list, err := p.ParseList(text)
+	if err != nil || len(list) == 0 {
+		return text
+	}
+	parts := make([]string, len(list))
+	for i, a := range list {
+		if a.Name != "" {
+			parts[i] = a.Name + " <" + a.Address + ">"
+		} else {
+			parts[i] = a.Address
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// firstAddress returns the bare address of the first mailbox in raw.
+func firstAddress(raw string) string {
+	text := decodeText(raw)
+	if a, err := mail.ParseAddress(strings.SplitN(text, ",", 2)[0]); err == nil {
+		return a.Address
+	}
+	if i := strings.IndexByte(text, '<'); i >= 0 {
+		if j := strings.IndexByte(text[i:], '>'); j > 1 {
+			return strings.TrimSpace(text[i+1 : i+j])
+		}
+	}
+	return strings.TrimSpace(text)
+}
+
+// describe fills the index fields of e from the message's bytes. It never
+// fails: broken mail gets what can be read of it.
+func describe(e *archive.Entry, head []byte, body io.ReaderAt, size int64) {
+	fields := scanHeader(head)
+	var subject, from, to, cc, date, msgID, returnPath string
+	var addrRaw bytes.Buffer
+	var people []string
+	for _, f := range fields {
+		if addrFieldNames[f.name] {
+			addrRaw.Write(f.raw)
+			if !bytes.HasSuffix(f.raw, []byte("\n")) {
+				addrRaw.WriteString("\r\n")
+			}
+		}
+		switch f.name {
+		case "subject":
+			subject = unfold(f.value)
+		case "from":
+			from = unfold(f.value)
+		case "to":
+			to = unfold(f.value)
+		case "cc":
+			cc = unfold(f.value)
+		case "date":
+			date = unfold(f.value)
+		case "message-id":
+			msgID = unfold(f.value)
+		case "return-path":
+			returnPath = unfold(f.value)
+		}
+	}
+	e.Subject = decodeText(subject)
+	e.From = decodeAddresses(from)
+	e.To = decodeAddresses(to)
+	e.Cc = decodeAddresses(cc)
+	e.MessageID = strings.Trim(strings.TrimSpace(msgID), "<>")
+	if t, err := mail.ParseDate(date); err == nil {
+		e.Date = t.Format(time.RFC3339)
+	}
+	e.AddrFields = addrRaw.Bytes()
+	e.Sender = firstAddress(returnPath)
+	if e.Sender == "" {
+		e.Sender = firstAddress(from)
+	}
+	people = append(people, e.From, e.To, e.Cc)
+	e.Text = archive.IndexText{
+		Subject:   e.Subject,
+		Addresses: strings.Join(people, " "),
+		Body:      bodyText(io.NewSectionReader(body, 0, size)),
+	}
+}
+
+// maxBodyText bounds the text kept per message for the index.
+const maxBodyText = 256 << 10
+
+// bodyText returns the decoded text of a message's text parts, HTML without
+// its tags, for the index. Broken MIME yields what could be read.
+func bodyText(r io.Reader) string {
+	ent, err := message.Read(r)
+	if ent == nil {
+		return ""
+	}
+	_ = err // an unknown charset still gives a readable entity
+	var b strings.Builder
+	walkText(ent, &b, 0)
+	s := b.String()
+	if len(s) > maxBodyText {
+		s = strings.ToValidUTF8(s[:maxBodyText], "")
+	}
+	return s
+}
+
+func walkText(ent *message.Entity, b *strings.Builder, depth int) {
+	if depth > 20 || b.Len() >= maxBodyText {
+		return
+	}
+	if mr := ent.MultipartReader(); mr != nil {
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return
+			}
+			walkText(p, b, depth+1)
+		}
+	}
+	t, params, _ := ent.Header.ContentType()
+	if t == "" {
+		t = "text/plain"
+	}
+	disp, _, _ := ent.Header.ContentDisposition()
+	if disp == "attachment" {
+		return
+	}
+	switch t {
+	case "text/plain", "text/html":
+	case "message/rfc822":
+		if inner, err := message.Read(ent.Body); inner != nil {
+			_ = err
+			h := gomail.Header{Header: inner.Header}
+			if s, err := h.Subject(); err == nil {
+				b.WriteString(s + "\n")
+			}
+			walkText(inner, b, depth+1)
+		}
+		return
+	default:
+		return
+	}
+	data, _ := io.ReadAll(io.LimitReader(ent.Body, maxBodyText))
+	text := string(data)
+	if !utf8.ValidString(text) {
+		if _, ok := params["charset"]; !ok {
+			text = guess8bit(data)
+		} else {
+			text = strings.ToValidUTF8(text, "\uFFFD")
+		}
+	}
+	if t == "text/html" {
+		text = stripTags(text)
+	}
+	b.WriteString(text)
+	b.WriteByte('\n')
+}
+
+// stripTags removes HTML tags, scripts and styles, and decodes the common
+// entities; good enough for an index.
+func stripTags(s string) string {
+	var b strings.Builder
+	lower := strings.ToLower(s)
+	for i := 0; i < len(s); {
+		if s[i] != '<' {
+			j := strings.IndexByte(s[i:], '<')
+			if j < 0 {
+				j = len(s) - i
+			}
+			b.WriteString(s[i : i+j])
+			i += j
+			continue
+		}
+		for _, skip := range []string{"script", "style"} {
+			if strings.HasPrefix(lower[i+1:], skip) {
+				if k := strings.Index(lower[i:], "</"+skip); k >= 0 {
+					i += k
+				}
+			}
+		}
+		k := strings.IndexByte(s[i:], '>')
+		if k < 0 {
+			break
+		}
+		i += k + 1
+		b.WriteByte(' ')
+	}
+	return htmlEntities.Replace(b.String())
+}
+
+var htmlEntities = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'")

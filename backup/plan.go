@@ -1,0 +1,134 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+)
+
+// folderPlan is what one folder needs this run.
+type folderPlan struct {
+	server   serverFolder
+	folder   *archive.Folder
+	uidNext  uint32
+	messages uint32
+	missing  []imap.UID         // ascending
+	sizes    map[imap.UID]int64 // RFC822.SIZE of the missing ones
+	bytes    int64
+	newGen   bool
+	gone     []uint32 // failed earlier, no longer on the server
+}
+
+// drop removes uids from the plan (they failed in this run: the next
+// session must not ask for them again).
+func (fp *folderPlan) drop(failed map[uint32]bool) {
+	if len(failed) == 0 {
+		return
+	}
+	kept := fp.missing[:0]
+	for _, uid := range fp.missing {
+		if failed[uint32(uid)] {
+			fp.bytes -= fp.sizes[uid]
+			continue
+		}
+		kept = append(kept, uid)
+	}
+	fp.missing = kept
+}
+
+// upToDate reports, from LIST-STATUS alone, that nothing can be new: the
+// generation is the same and UIDNEXT has not moved since a complete run.
+func upToDate(sf serverFolder, f *archive.Folder) bool {
+	st := sf.status
+	return st != nil && f != nil && st.UIDValidity == f.UIDValidity && st.UIDNext != 0 &&
+		uint32(st.UIDNext) == f.CompleteUIDNext && st.NumMessages != nil
+}
+
+// plan examines the folder read-only and finds the UIDs not yet archived.
+func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf serverFolder, fp *folderPlan) error {
+	sel, err := c.Select(sf.name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("examine %s: %w", sf.name, err)
+	}
+	fp.uidNext = uint32(sel.UIDNext)
+	fp.messages = sel.NumMessages
+	if sel.UIDValidity == 0 {
+		return fmt.Errorf("examine %s: the server gave no UIDVALIDITY", sf.name)
+	}
+	var archived []uint32
+	if fp.folder != nil && fp.folder.UIDValidity == sel.UIDValidity {
+		if archived, err = a.ArchivedUIDs(ctx, fp.folder.ID); err != nil {
+			return err
+		}
+	}
+	fp.newGen = fp.folder != nil && fp.folder.UIDValidity != sel.UIDValidity
+	if fp.folder == nil || fp.newGen {
+		f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: sf.name, Delimiter: sf.delim,
+			Attrs: sf.attrString(), Role: sf.role, UIDValidity: sel.UIDValidity})
+		if err != nil {
+			return err
+		}
+		fp.folder = f
+	}
+	fp.missing = nil
+	fp.sizes = map[imap.UID]int64{}
+	fp.bytes = 0
+	if sel.NumMessages == 0 {
+		fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uint32) bool { return false })
+		return err
+	}
+	res, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("list messages of %s: %w", sf.name, err)
+	}
+	onServer := res.AllUIDs()
+	slices.Sort(onServer)
+	if fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uid uint32) bool {
+		_, found := slices.BinarySearch(onServer, imap.UID(uid))
+		return found
+	}); err != nil {
+		return err
+	}
+	i := 0
+	for _, uid := range onServer {
+		for i < len(archived) && archived[i] < uint32(uid) {
+			i++
+		}
+		if i < len(archived) && archived[i] == uint32(uid) {
+			continue
+		}
+		fp.missing = append(fp.missing, uid)
+	}
+	if len(fp.missing) == 0 {
+		return nil
+	}
+	// Sizes of what is missing, for progress and the ETA.
+	var set imap.UIDSet
+	for _, uid := range fp.missing {
+		set.AddNum(uid)
+	}
+	cmd := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true})
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		buf, err := msg.Collect()
+		if err != nil {
+			break
+		}
+		if buf.UID != 0 {
+			fp.sizes[buf.UID] = buf.RFC822Size
+			fp.bytes += buf.RFC822Size
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("sizes of %s: %w", sf.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,374 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/progress"
+)
+
+// Run backs up the account described by opts.Conn into opts.ArchiveDir. It
+// returns the Summary so far with any error; a cancelled run returns an error
+// for which errors.Is(err, context.Canceled) holds, and everything committed
+// stays. Running again resumes.
+func Run(ctx context.Context, opts Options) (Summary, error) {
+	opts.applyDefaults()
+	start := opts.Now()
+	sum := Summary{ArchiveDir: opts.ArchiveDir}
+	if opts.ArchiveDir == "" {
+		return sum, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
+	}
+	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	if err != nil {
+		return sum, err
+	}
+	defer a.Close()
+	if err := claimAccount(ctx, a, opts.Conn); err != nil {
+		return sum, err
+	}
+	runID, err := a.BeginRun(ctx, "backup")
+	if err != nil {
+		return sum, err
+	}
+	sum.RunID = runID
+	r := &runner{a: a, opts: &opts, runID: runID, sum: &sum,
+		throttle: progress.NewThrottle(opts.Progress, opts.Now),
+		done:     map[string]bool{}, failed: map[string]map[uint32]bool{},
+		folders: map[string]*FolderSummary{}}
+	err = r.loop(ctx)
+	sum.Elapsed = opts.Now().Sub(start)
+	r.finalStatus()
+	r.fillSummary(context.WithoutCancel(ctx))
+
+	// Record how the run ended, whatever happened.
+	res := archive.RunResult{Status: archive.RunOK, Messages: sum.New, Bytes: sum.NewBytes, Failed: int64(r.failedCount)}
+	if fs, ferr := a.OpenFailures(context.WithoutCancel(ctx)); ferr == nil {
+		sum.Failures = fs
+	} else if err == nil {
+		err = ferr
+	}
+	if total, terr := countCurrent(context.WithoutCancel(ctx), a); terr == nil {
+		sum.Total = total
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		res.Status = archive.RunCancelled
+		err = fmt.Errorf("backup stopped: %w", ctx.Err())
+	case err != nil:
+		res.Status, res.Error = archive.RunError, err.Error()
+	case len(sum.Failures) > 0:
+		res.Status = archive.RunFailures
+	}
+	if ferr := a.FinishRun(runID, res); ferr != nil && err == nil {
+		err = ferr
+	}
+	return sum, err
+}
+
+// claimAccount records which account the archive holds, and refuses to mix
+// another account into it.
+func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config) error {
+	user, err := a.Meta(ctx, "account_user")
+	if err != nil {
+		return err
+	}
+	host, _ := a.Meta(ctx, "account_host")
+	if user != "" && (!strings.EqualFold(user, c.User) || !strings.EqualFold(host, c.Host)) {
+		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
+			fmt.Errorf("this archive holds %s on %s, not %s on %s: choose another archive folder", user, host, c.User, c.Host))
+	}
+	cc := c
+	if cc.Port == 0 {
+		cc.Port, _ = strconv.Atoi(strings.TrimPrefix(cc.Addr()[strings.LastIndexByte(cc.Addr(), ':'):], ":"))
+	}
+	return a.SetMeta(ctx, map[string]string{
+		"account_user": c.User, "account_host": c.Host,
+		"account_port": strconv.Itoa(cc.Port), "account_security": c.Security.String(),
+	})
+}
+
+func countCurrent(ctx context.Context, a *archive.Archive) (int64, error) {
+	var n int64
+	err := a.DB().QueryRowContext(ctx, `SELECT count(*) FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.current = 1`).Scan(&n)
+	return n, err
+}
+
+type runner struct {
+	a        *archive.Archive
+	opts     *Options
+	runID    int64
+	sum      *Summary
+	throttle *progress.Throttle
+
+	done    map[string]bool            // folders finished in this run
+	failed  map[string]map[uint32]bool // per folder, UIDs that failed in this run
+	folders map[string]*FolderSummary
+	order   []string
+
+	failedCount int
+	connected   bool // a session has logged in once: later dial errors are transient
+	progressed  bool // something was committed since the last retry
+
+	// progress counters for the whole run
+	total, totalBytes int64
+	doneN, doneBytes  int64
+	folder            string
+	folderDone        int64
+	folderTotal       int64
+}
+
+func (r *runner) event() progress.Event {
+	return progress.Event{Step: "backup", Folder: r.folder, FolderDone: r.folderDone, FolderTotal: r.folderTotal,
+		Done: r.doneN, Total: r.total, Bytes: r.doneBytes, TotalBytes: r.totalBytes}
+}
+
+func (r *runner) finalStatus() { r.throttle.Status(r.event(), true) }
+
+// loop runs sessions until every folder is done, reconnecting with backoff
+// after a transient error.
+func (r *runner) loop(ctx context.Context) error {
+	attempt := 0
+	for {
+		r.progressed = false
+		err := r.session(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		if !r.transient(err) {
+			return err
+		}
+		if r.progressed {
+			attempt = 0
+		}
+		attempt++
+		r.sum.Retries++
+		if attempt > r.opts.Retries {
+			return fmt.Errorf("gave up after %d attempts: %w", attempt-1, err)
+		}
+		wait := r.opts.Backoff(attempt)
+		r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Retrying,
+			Text: fmt.Sprintf("connection lost (%v); reconnecting in %v (attempt %d of %d)", err, wait, attempt, r.opts.Retries), Err: err})
+		if err := r.opts.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *runner) transient(err error) bool {
+	if errors.Is(err, errTooLarge) {
+		return true
+	}
+	switch mailerr.KindOf(err) {
+	case mailerr.ConnLost, mailerr.Timeout:
+		return true
+	case mailerr.ConnRefused, mailerr.HostNotFound, mailerr.NotIMAP:
+		// The server went away after we were in: it may come back.
+		return r.connected
+	case mailerr.Unknown:
+		// An unclassified error on a live session is the connection
+		// failing in a way the client did not name (a parse error on a
+		// cut stream): retry, bounded by Retries.
+		return r.connected && mailerr.As(err) == nil
+	}
+	return false
+}
+
+// session connects once and works through every folder not yet done.
+func (r *runner) session(ctx context.Context) error {
+	c, err := imapconn.Dial(ctx, r.opts.Conn)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	r.connected = true
+	classify := func(op string, err error) error {
+		if err == nil || mailerr.As(err) != nil {
+			return err
+		}
+		return imapconn.Classify(ctx, op, r.opts.Conn.Host, err)
+	}
+
+	list, err := listFolders(c)
+	if err != nil {
+		return classify("list folders", err)
+	}
+	list = r.filter(list)
+	// Plan every folder first, so the totals (and the ETA) cover the run.
+	var plans []*folderPlan
+	r.total, r.totalBytes = r.doneN, r.doneBytes
+	for _, sf := range list {
+		if r.done[sf.name] {
+			continue
+		}
+		fs := r.folderSummary(sf)
+		f, err := r.a.Folder(ctx, sf.name)
+		if err != nil {
+			return err
+		}
+		if upToDate(sf, f) && !r.hasOpenFailures(ctx, f) {
+			r.done[sf.name] = true
+			fs.ServerMessages = *sf.status.NumMessages
+			if err := r.a.SetFolderStatus(ctx, f, archive.FolderStatus{UIDNext: f.CompleteUIDNext,
+				Messages: fs.ServerMessages, Complete: true}); err != nil {
+				return err
+			}
+			continue
+		}
+		fp := &folderPlan{server: sf, folder: f}
+		if err := plan(ctx, c, r.a, sf, fp); err != nil {
+			var imapErr *imap.Error
+			if errors.As(err, &imapErr) {
+				// The folder cannot be examined (deleted meanwhile, no
+				// permission): say so, go on with the others.
+				r.folderFailed(sf, err)
+				continue
+			}
+			return classify("examine", err)
+		}
+		fp.drop(r.failed[sf.name])
+		fs.ServerMessages = fp.messages
+		fs.NewGeneration = fs.NewGeneration || fp.newGen
+		if len(fp.gone) > 0 {
+			if err := r.a.ResolveGone(ctx, fp.folder.ID, fp.gone); err != nil {
+				return err
+			}
+		}
+		r.total += int64(len(fp.missing))
+		r.totalBytes += fp.bytes
+		plans = append(plans, fp)
+	}
+	r.throttle.Status(r.event(), true)
+
+	for _, fp := range plans {
+		if err := r.backupFolder(ctx, c, fp); err != nil {
+			return classify("fetch", err)
+		}
+	}
+	return nil
+}
+
+func (r *runner) filter(list []serverFolder) []serverFolder {
+	if len(r.opts.Folders) == 0 {
+		return list
+	}
+	want := map[string]bool{}
+	for _, n := range r.opts.Folders {
+		want[n] = true
+	}
+	var out []serverFolder
+	for _, f := range list {
+		if want[f.name] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {
+	var n int
+	err := r.a.DB().QueryRowContext(ctx, `SELECT count(*) FROM failures WHERE folder_id = ? AND resolved_at IS NULL`, f.ID).Scan(&n)
+	return err != nil || n > 0
+}
+
+func (r *runner) folderSummary(sf serverFolder) *FolderSummary {
+	fs := r.folders[sf.name]
+	if fs == nil {
+		fs = &FolderSummary{Name: sf.name, Role: sf.role}
+		r.folders[sf.name] = fs
+		r.order = append(r.order, sf.name)
+	}
+	return fs
+}
+
+func (r *runner) folderFailed(sf serverFolder, err error) {
+	r.done[sf.name] = true
+	r.failedCount++
+	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.name, Reason: err.Error()})
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
+		Text: fmt.Sprintf("folder %s could not be read: %v", sf.name, err), Err: err})
+}
+
+// backupFolder fetches what the plan lists and writes it, fetch and write
+// running side by side.
+func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
+	name := fp.server.name
+	fs := r.folders[name]
+	r.folder, r.folderDone, r.folderTotal = name, 0, int64(len(fp.missing))
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: name})
+
+	if len(fp.missing) > 0 {
+		// Re-select: planning other folders moved the selection.
+		if _, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			return fmt.Errorf("examine %s: %w", name, err)
+		}
+		b := newBudget(r.opts.InFlightBytes)
+		ch := make(chan *item, 64)
+		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b}
+		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
+			onAdded: func(size int64) {
+				r.folderDone++
+				r.doneN++
+				r.doneBytes += size
+				r.throttle.Status(r.event(), false)
+			},
+			onCommitted: func(n int, bytes int64) {
+				r.sum.New += int64(n)
+				r.sum.NewBytes += bytes
+				fs.New += int64(n)
+				fs.NewBytes += bytes
+				r.progressed = true
+			},
+			onFail: func(uid imap.UID, reason string) {
+				if r.failed[name] == nil {
+					r.failed[name] = map[uint32]bool{}
+				}
+				r.failed[name][uint32(uid)] = true
+				r.failedCount++
+				fs.Failed++
+				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
+			},
+		}
+		fetchErr := make(chan error, 1)
+		go func() {
+			defer close(ch)
+			fetchErr <- f.fetch(ctx, fp.missing, ch)
+		}()
+		werr := w.write(ctx, fp.folder, ch, func() { c.Client.Close() })
+		ferr := <-fetchErr
+		if werr != nil {
+			return werr // an archive error (disk full) outranks the closed connection it caused
+		}
+		if ferr != nil {
+			return ferr
+		}
+	}
+	st := archive.FolderStatus{UIDNext: fp.uidNext, Messages: fp.messages, Complete: len(r.failed[name]) == 0}
+	if err := r.a.SetFolderStatus(ctx, fp.folder, st); err != nil {
+		return err
+	}
+	r.done[name] = true
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: name})
+	return nil
+}
+
+// Summary assembly: folder summaries with archive counts, in listing order.
+func (r *runner) fillSummary(ctx context.Context) {
+	for _, name := range r.order {
+		fs := *r.folders[name]
+		if f, err := r.a.Folder(ctx, name); err == nil && f != nil {
+			_ = r.a.DB().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE folder_id = ?`, f.ID).Scan(&fs.Archived)
+		}
+		r.sum.Folders = append(r.sum.Folders, fs)
+	}
+}

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mailark/mailark/backup"
+)
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+func runBackup(ctx context.Context, env *Env, args []string) int {
+	fs := newFlags(env, "backup", "--host H --user U --archive DIR [flags]")
+	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
+	archiveDir := fs.String("archive", "", "archive folder (created if missing; private to you)")
+	quiet := fs.Bool("quiet", false, "print only problems and the summary")
+	jsonOut := fs.Bool("json", false, "print the summary as JSON on standard output")
+	verbose := fs.Bool("verbose", false, "print error details")
+	var folders multiFlag
+	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *archiveDir == "" {
+		fmt.Fprintln(env.Stderr, "mailark backup: --archive DIR is required (the folder to keep the copy in)")
+		return ExitUsage
+	}
+	cfg, err := conn.config(env)
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
+	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
+	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Progress: d.sink, Folders: folders})
+	d.done()
+	if *jsonOut {
+		printJSON(env.Stdout, sum)
+	} else {
+		printSummary(env.Stdout, sum)
+	}
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
+	if !sum.OK() {
+		fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
+			len(sum.Failures))
+		return ExitFailures
+	}
+	return ExitOK
+}
+
+func printSummary(w io.Writer, s backup.Summary) {
+	if len(s.Folders) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "folder\t on server\t archived\t new\t new size\t failed\t")
+		for _, f := range s.Folders {
+			name := f.Name
+			if f.NewGeneration {
+				name += " (new UIDVALIDITY: fresh copy, old kept)"
+			}
+			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %s\t %d\t\n", name, f.ServerMessages, f.Archived, f.New, mb(f.NewBytes), f.Failed)
+		}
+		tw.Flush()
+	}
+	for _, f := range s.Failures {
+		fmt.Fprintf(w, "NOT SAVED: %s uid %d: %s\n", f.FolderName, f.UID, f.Reason)
+	}
+	for _, f := range s.FolderErrors {
+		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", f.Name, f.Reason)
+	}
+	fmt.Fprintf(w, "%d new message(s), %s, in %s; %d message(s) in the archive at %s",
+		s.New, mb(s.NewBytes), s.Elapsed.Round(1e7), s.Total, s.ArchiveDir)
+	if s.Retries > 0 {
+		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
+	}
+	fmt.Fprintln(w)
+}
+
+func printJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

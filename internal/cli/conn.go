@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/secret"
+)
+
+// connFlags are the connection flags shared by backup, verify and migrate
+// (migrate's destination uses the same with a "to-" prefix).
+type connFlags struct {
+	prefix, envVar                    string
+	host, security, caFile, user, pwf string
+	port                              int
+	allowInsecure                     bool
+}
+
+func addConnFlags(fs *flag.FlagSet, prefix, envVar string) *connFlags {
+	c := &connFlags{prefix: prefix, envVar: envVar}
+	fs.StringVar(&c.host, prefix+"host", "", "IMAP server host name, e.g. imap.old-isp.example")
+	fs.IntVar(&c.port, prefix+"port", 0, "port (default 993 for tls, 143 for starttls and plain)")
+	fs.StringVar(&c.security, prefix+"security", "tls", "tls, starttls or plain (plain only to this machine unless --"+prefix+"allow-insecure)")
+	fs.StringVar(&c.caFile, prefix+"ca-file", "", "PEM file of a certificate to trust, for a server with a self-signed certificate")
+	fs.StringVar(&c.user, prefix+"user", "", "user name, usually the email address")
+	fs.StringVar(&c.pwf, prefix+"password-file", "", "read the password from the first line of this file (keep it private: chmod 600)")
+	fs.BoolVar(&c.allowInsecure, prefix+"allow-insecure", false, "allow plain text (unencrypted password) to a host that is not this machine")
+	return c
+}
+
+// config builds the connection config, reading the password from the
+// environment variable, the password file or the terminal, in that order.
+func (c *connFlags) config(env *Env) (imapconn.Config, error) {
+	var cfg imapconn.Config
+	if c.host == "" {
+		return cfg, mailerr.New(mailerr.BadInput, "flags", "", fmt.Errorf("--%shost is required", c.prefix))
+	}
+	if c.user == "" {
+		return cfg, mailerr.New(mailerr.BadInput, "flags", "", fmt.Errorf("--%suser is required", c.prefix))
+	}
+	sec, err := imapconn.ParseSecurity(c.security)
+	if err != nil {
+		return cfg, err
+	}
+	cfg = imapconn.Config{Host: c.host, Port: c.port, Security: sec, CAFile: c.caFile,
+		AllowInsecure: c.allowInsecure, User: c.user}
+	if sec == imapconn.Plain && !c.allowInsecure && !imapconn.IsLoopback(c.host) {
+		return cfg, mailerr.New(mailerr.InsecureRefused, "flags", c.host,
+			errors.New("plain text to another machine would send the password unencrypted"))
+	}
+	cfg.Password, err = c.password(env)
+	return cfg, err
+}
+
+func (c *connFlags) password(env *Env) (secret.Password, error) {
+	if v := env.Getenv(c.envVar); v != "" {
+		// Child processes must not inherit it.
+		_ = env.Unsetenv(c.envVar)
+		return secret.New(v), nil
+	}
+	if c.pwf != "" {
+		f, err := os.Open(c.pwf)
+		if err != nil {
+			return secret.Password{}, mailerr.New(mailerr.BadInput, "read password file", c.pwf, err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(env.Stderr, "mailark: warning: %s can be read by other users (mode %v); chmod 600 it\n", c.pwf, st.Mode().Perm())
+		}
+		line, err := bufio.NewReader(f).ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			if err == nil {
+				err = errors.New("the first line is empty")
+			}
+			return secret.Password{}, mailerr.New(mailerr.BadInput, "read password file", c.pwf, err)
+		}
+		return secret.New(line), nil
+	}
+	if env.IsTerminal(int(os.Stdin.Fd())) {
+		p, err := env.ReadPassword(fmt.Sprintf("Password for %s on %s: ", c.user, c.host))
+		if err != nil {
+			return secret.Password{}, mailerr.New(mailerr.BadInput, "read password", "", err)
+		}
+		if p == "" {
+			return secret.Password{}, mailerr.New(mailerr.BadInput, "read password", "", errors.New("no password typed"))
+		}
+		return secret.New(p), nil
+	}
+	return secret.Password{}, mailerr.New(mailerr.BadInput, "read password", "",
+		fmt.Errorf("no password: set %s, use --%spassword-file, or run in a terminal to be asked", c.envVar, c.prefix))
+}
+
+func isTerminal(fd int) bool { return term.IsTerminal(fd) }
+
+func readPassword(prompt string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", err
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, prompt)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	return string(b), err
+}

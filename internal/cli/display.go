@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailark/mailark/internal/progress"
+)
+
+// display shows progress events: a redrawn bar on a terminal, a line every
+// few seconds otherwise. Notices are always printed.
+type display struct {
+	mu       sync.Mutex
+	w        io.Writer
+	tty      bool
+	quiet    bool
+	lastLine time.Time
+	drawn    bool
+	now      func() time.Time
+}
+
+func newDisplay(w io.Writer, tty, quiet bool) *display {
+	return &display{w: w, tty: tty, quiet: quiet, now: time.Now}
+}
+
+func (d *display) sink(e progress.Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e.Kind == progress.Notice {
+		d.notice(e)
+		return
+	}
+	if d.quiet {
+		return
+	}
+	line := statusLine(e)
+	if d.tty {
+		fmt.Fprintf(d.w, "\r\033[K%s", line)
+		d.drawn = true
+		return
+	}
+	if now := d.now(); now.Sub(d.lastLine) >= 5*time.Second || (e.Total > 0 && e.Done == e.Total) {
+		d.lastLine = now
+		fmt.Fprintln(d.w, line)
+	}
+}
+
+func (d *display) notice(e progress.Event) {
+	n := e.Notice
+	var msg string
+	switch n.Kind {
+	case progress.Retrying:
+		msg = "retrying: " + n.Text
+	case progress.MessageFailed:
+		if n.UID != 0 {
+			msg = fmt.Sprintf("could not save a message in %s (uid %d): %s", e.Folder, n.UID, n.Text)
+		} else {
+			msg = n.Text
+		}
+	case progress.FolderDone, progress.FolderStarted:
+		if d.quiet || d.tty {
+			return // the bar shows the folder
+		}
+		msg = fmt.Sprintf("%s: %s", n.Kind, n.Text)
+	default:
+		msg = n.Text
+	}
+	d.clear()
+	fmt.Fprintln(d.w, msg)
+}
+
+func (d *display) clear() {
+	if d.tty && d.drawn {
+		fmt.Fprint(d.w, "\r\033[K")
+		d.drawn = false
+	}
+}
+
+// done ends the bar's line.
+func (d *display) done() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tty && d.drawn {
+		fmt.Fprintln(d.w)
+		d.drawn = false
+	}
+}
+
+func statusLine(e progress.Event) string {
+	pct := 0.0
+	switch {
+	case e.TotalBytes > 0:
+		pct = float64(e.Bytes) / float64(e.TotalBytes)
+	case e.Total > 0:
+		pct = float64(e.Done) / float64(e.Total)
+	}
+	const width = 24
+	n := int(pct * width)
+	n = max(0, min(n, width))
+	bar := strings.Repeat("█", n) + strings.Repeat("░", width-n)
+	s := fmt.Sprintf("%s %3.0f%%  %d/%d messages  %s/%s", bar, pct*100, e.Done, e.Total, mb(e.Bytes), mb(e.TotalBytes))
+	if e.Rate > 0 {
+		s += fmt.Sprintf("  %s/s", mb(int64(e.Rate)))
+	}
+	if e.ETA > 0 {
+		s += "  " + e.ETA.String() + " left"
+	}
+	if e.Folder != "" {
+		s += "  " + e.Folder
+	}
+	return s
+}
+
+func mb(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// UserMessage is the one line a person reads: what happened, then what to
+// do. The full error goes to the log (stderr with --verbose).
+func UserMessage(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "Stopped. Everything saved so far is kept; run the same command again to continue."
+	}
+	e := mailerr.As(err)
+	if e == nil {
+		return fmt.Sprintf("Something went wrong: %v", err)
+	}
+	s := e.Subject
+	switch e.Kind {
+	case mailerr.AuthFailed:
+		return fmt.Sprintf("Wrong user name or password for %s. Check the password and try again (some providers need an app password).", s)
+	case mailerr.HostNotFound:
+		return fmt.Sprintf("The server %s was not found. Check the host name for typing mistakes and that this computer is online.", s)
+	case mailerr.ConnRefused:
+		return fmt.Sprintf("%s refused the connection. Check the port and security setting (tls uses 993, starttls 143).", s)
+	case mailerr.Timeout:
+		return fmt.Sprintf("%s did not answer in time. Check the network and try again; a rerun continues where this stopped.", s)
+	case mailerr.CertUntrusted:
+		return fmt.Sprintf("The certificate of %s is not trusted (self-signed or from an unknown authority). If you trust this server, save its certificate as a PEM file and pass --ca-file FILE.", s)
+	case mailerr.CertMismatch:
+		return fmt.Sprintf("The certificate of %s is for a different host name. Use the host name your provider documents.", s)
+	case mailerr.CertExpired:
+		return fmt.Sprintf("The certificate of %s has expired or is not yet valid. Check this computer's clock, or ask the provider.", s)
+	case mailerr.NotTLS:
+		return fmt.Sprintf("%s did not answer with TLS on this port. Try --security starttls with port 143, or check the port.", s)
+	case mailerr.NotIMAP:
+		return fmt.Sprintf("%s did not answer as a mail (IMAP) server on this port. Check the host name, port and security setting.", s)
+	case mailerr.InsecureRefused:
+		return fmt.Sprintf("Refusing to send the password to %s unencrypted. Use --security tls or starttls; only if you must, add --allow-insecure.", s)
+	case mailerr.NoStartTLS:
+		return fmt.Sprintf("%s does not offer STARTTLS. Use --security tls (port 993).", s)
+	case mailerr.ConnLost:
+		return fmt.Sprintf("The connection to %s was lost and could not be restored. Everything saved so far is kept; run the same command again to continue.", s)
+	case mailerr.ServerError:
+		return fmt.Sprintf("The server %s refused: %v. Try again later or ask the provider.", s, e.Err)
+	case mailerr.DiskFull:
+		return fmt.Sprintf("The disk holding %s is full. Free some space (or choose another --archive folder) and run the same command again: nothing saved so far is lost.", s)
+	case mailerr.Permission:
+		return fmt.Sprintf("No permission to write %s. Choose a folder you own with --archive.", s)
+	case mailerr.ArchiveLocked:
+		return fmt.Sprintf("Another Mailark is already working on %s. Wait for it to finish, then try again.", s)
+	case mailerr.ArchiveBroken:
+		return fmt.Sprintf("The archive at %s cannot be used: %v.", s, e.Err)
+	case mailerr.BadInput:
+		if e.Err != nil {
+			return capitalize(e.Err.Error()) + "."
+		}
+	}
+	return fmt.Sprintf("Something went wrong: %v", err)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	if s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// fail prints the user message (and the detail when verbose) and returns the
+// exit code for err.
+func fail(w io.Writer, err error, verbose bool) int {
+	fmt.Fprintln(w, "mailark:", UserMessage(err))
+	if verbose {
+		fmt.Fprintln(w, "  detail:", err)
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitCancelled
+	}
+	return ExitError
+}

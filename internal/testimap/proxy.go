@@ -1,0 +1,168 @@
+package testimap
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Fault is what a Proxy does to one connection. The zero Fault passes
+// everything through.
+type Fault struct {
+	// CutDownAfter closes the connection once this many bytes went from
+	// server to client (0: never). CutUpAfter likewise for client to server.
+	CutDownAfter, CutUpAfter int64
+	// Reset closes with a TCP RST instead of a FIN.
+	Reset bool
+	// StallDownAfter stops forwarding server bytes after this many, holding
+	// the connection open and silent until the proxy closes.
+	StallDownAfter int64
+	// Delay slows each forwarded chunk (a slow link).
+	Delay time.Duration
+}
+
+// Proxy forwards loopback connections to a target and injects faults, per
+// connection, as the plan says.
+type Proxy struct {
+	Addr string
+	Host string
+	Port int
+
+	ln     net.Listener
+	target string
+	plan   func(n int) Fault
+	conns  atomic.Int64
+	cuts   atomic.Int64
+	mu     sync.Mutex
+	open   []net.Conn
+	closed chan struct{}
+}
+
+// StartProxy listens on 127.0.0.1:0 and forwards to target. plan gives the
+// fault for the n-th connection (0-based); nil passes everything.
+func StartProxy(t testing.TB, target string, plan func(n int) Fault) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan == nil {
+		plan = func(int) Fault { return Fault{} }
+	}
+	a := ln.Addr().(*net.TCPAddr)
+	p := &Proxy{Addr: a.String(), Host: "127.0.0.1", Port: a.Port, ln: ln, target: target, plan: plan,
+		closed: make(chan struct{})}
+	go p.serve()
+	t.Cleanup(p.Close)
+	return p
+}
+
+// Conns is the number of connections accepted; Cuts the number cut.
+func (p *Proxy) Conns() int { return int(p.conns.Load()) }
+func (p *Proxy) Cuts() int  { return int(p.cuts.Load()) }
+
+// Close stops the proxy and every connection through it.
+func (p *Proxy) Close() {
+	select {
+	case <-p.closed:
+		return
+	default:
+	}
+	close(p.closed)
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.open {
+		c.Close()
+	}
+	p.mu.Unlock()
+}
+
+func (p *Proxy) track(c net.Conn) {
+	p.mu.Lock()
+	p.open = append(p.open, c)
+	p.mu.Unlock()
+}
+
+func (p *Proxy) serve() {
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		n := int(p.conns.Add(1) - 1)
+		f := p.plan(n)
+		server, err := net.Dial("tcp", p.target)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		p.track(client)
+		p.track(server)
+		var once sync.Once
+		kill := func(cut bool) {
+			once.Do(func() {
+				if cut {
+					p.cuts.Add(1)
+				}
+				if f.Reset {
+					if tc, ok := client.(*net.TCPConn); ok {
+						tc.SetLinger(0)
+					}
+				}
+				client.Close()
+				server.Close()
+			})
+		}
+		go p.pipe(server, client, f.CutDownAfter, f.StallDownAfter, f.Delay, kill)
+		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill)
+	}
+}
+
+func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.Duration, kill func(bool)) {
+	buf := make([]byte, 32<<10)
+	var done int64
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			limit := int64(-1)
+			if cutAfter > 0 {
+				limit = cutAfter
+			}
+			if stallAfter > 0 && (limit < 0 || stallAfter < limit) {
+				limit = stallAfter
+			}
+			if limit >= 0 && done+int64(n) >= limit {
+				chunk = chunk[:limit-done]
+				dst.Write(chunk)
+				if cutAfter > 0 && limit == cutAfter {
+					kill(true)
+					return
+				}
+				// Stall: hold everything until the proxy closes.
+				<-p.closed
+				kill(false)
+				return
+			}
+			if delay > 0 {
+				time.Sleep(delay)
+			}
+			if _, werr := dst.Write(chunk); werr != nil {
+				kill(false)
+				return
+			}
+			done += int64(n)
+		}
+		if err != nil {
+			if err != io.EOF {
+				kill(false)
+				return
+			}
+			kill(false)
+			return
+		}
+	}
+}
