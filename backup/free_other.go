@@ -1,0 +1,6 @@
+//go:build !unix
+
+package backup
+
+// freeBytes is unknown here.
+func freeBytes(string) int64 { return -1 }

@@ -1,0 +1,175 @@
+package backup
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+)
+
+// FolderSurvey is one folder as the server and the archive see it.
+type FolderSurvey struct {
+	Name, Role string
+	Messages   uint32 // on the server
+	Bytes      int64  // on the server
+	Archived   int64  // already in the archive (this generation)
+}
+
+// SurveyResult is what a backup would do, for "Before you start".
+type SurveyResult struct {
+	Folders      []FolderSurvey
+	Messages     int64 // on the server, every folder
+	Bytes        int64
+	ToFetch      int64 // not yet archived
+	ToFetchBytes int64
+	// Rate is bytes per second measured on a short sample fetch, 0 when
+	// there was nothing to sample.
+	Rate      float64
+	ETA       time.Duration
+	FreeBytes int64 // free space on the disk where the archive goes, -1 unknown
+}
+
+// sampleBytes bounds the sample fetch that measures the rate.
+const sampleBytes = 4 << 20
+
+// Survey looks at the account read-only: per folder, messages and size on
+// the server and how many are archived already; the free disk space where
+// opts.ArchiveDir goes; and, from a short measured sample, the time a
+// backup would take. It writes nothing (the archive, if any, is opened
+// read-only).
+func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
+	opts.applyDefaults()
+	res := SurveyResult{FreeBytes: -1}
+	if opts.ArchiveDir != "" {
+		res.FreeBytes = freeBytes(opts.ArchiveDir)
+	}
+	var a *archive.Archive
+	if opts.ArchiveDir != "" {
+		if _, err := os.Stat(filepath.Join(opts.ArchiveDir, archive.DBFile)); err == nil {
+			var err error
+			if a, err = archive.Open(ctx, opts.ArchiveDir, archive.Options{ReadOnly: true}); err != nil {
+				return res, err
+			}
+			defer a.Close()
+		}
+	}
+	c, err := imapconn.Dial(ctx, opts.Conn)
+	if err != nil {
+		return res, err
+	}
+	defer c.Close()
+	list, err := listFolders(c)
+	if err != nil {
+		return res, imapconn.Classify(ctx, "list folders", opts.Conn.Host, err)
+	}
+	var sampleFolder string
+	var sampleUIDs []imap.UID
+	for _, sf := range list {
+		fs := FolderSurvey{Name: sf.name, Role: sf.role}
+		sel, err := c.Select(sf.name, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if err != nil {
+			var imapErr *imap.Error
+			if errors.As(err, &imapErr) {
+				res.Folders = append(res.Folders, fs) // listed but not readable; backup will say why
+				continue
+			}
+			return res, imapconn.Classify(ctx, "examine", opts.Conn.Host, err)
+		}
+		fs.Messages = sel.NumMessages
+		archived := map[imap.UID]bool{}
+		if a != nil {
+			if f, _ := a.Folder(ctx, sf.name); f != nil && f.UIDValidity == sel.UIDValidity {
+				uids, err := a.ArchivedUIDs(ctx, f.ID)
+				if err != nil {
+					return res, err
+				}
+				for _, u := range uids {
+					archived[imap.UID(u)] = true
+				}
+				fs.Archived = int64(len(uids))
+			}
+		}
+		if sel.NumMessages > 0 {
+			var all imap.SeqSet
+			all.AddRange(1, 0)
+			cmd := c.Fetch(all, &imap.FetchOptions{UID: true, RFC822Size: true})
+			for {
+				msg := cmd.Next()
+				if msg == nil {
+					break
+				}
+				buf, err := msg.Collect()
+				if err != nil || buf.UID == 0 {
+					continue
+				}
+				fs.Bytes += buf.RFC822Size
+				if !archived[buf.UID] {
+					res.ToFetch++
+					res.ToFetchBytes += buf.RFC822Size
+					if sampleFolder == "" || sampleFolder == sf.name {
+						if len(sampleUIDs) < 50 {
+							sampleFolder = sf.name
+							sampleUIDs = append(sampleUIDs, buf.UID)
+						}
+					}
+				}
+			}
+			if err := cmd.Close(); err != nil {
+				return res, imapconn.Classify(ctx, "survey", opts.Conn.Host, err)
+			}
+		}
+		res.Messages += int64(fs.Messages)
+		res.Bytes += fs.Bytes
+		res.Folders = append(res.Folders, fs)
+	}
+	if len(sampleUIDs) > 0 {
+		res.Rate = sampleRate(ctx, c, sampleFolder, sampleUIDs, opts.Now)
+		if res.Rate > 0 {
+			res.ETA = time.Duration(float64(res.ToFetchBytes) / res.Rate * float64(time.Second)).Round(time.Second)
+		}
+	}
+	return res, nil
+}
+
+// sampleRate fetches up to sampleBytes of messages, hashing them as a backup
+// would, and returns the bytes per second seen; 0 when too little to tell.
+func sampleRate(ctx context.Context, c *imapconn.Conn, folder string, uids []imap.UID, now func() time.Time) float64 {
+	if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return 0
+	}
+	start := now()
+	var n int64
+	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	for n < sampleBytes {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		for {
+			item := msg.Next()
+			if item == nil {
+				break
+			}
+			if b, ok := item.(imapclient.FetchItemDataBodySection); ok && b.Literal != nil {
+				h := sha256.New()
+				k, _ := io.Copy(h, b.Literal)
+				n += k
+			}
+		}
+	}
+	cmd.Close()
+	d := now().Sub(start).Seconds()
+	if n < 64<<10 || d <= 0 {
+		return 0
+	}
+	return float64(n) / d
+}
