@@ -1,0 +1,58 @@
+# Mailark: build, test and demo. `make test` is what CI runs (.ci/run).
+#
+#   make deps    install missing Debian packages (apt; sudo when not root)
+#   make build   build ./mailark
+#   make test    deps, then vet, gofmt check and the whole Go suite
+#   make demo    deps, then `go run . demo`
+#   make fuzz    run every Fuzz* target for FUZZTIME each (default 30s)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO       ?= go
+FUZZTIME ?= 30s
+comma    := ,
+
+# Integration tests against a private Dovecot (internal/testimap) run always.
+export MAILARK_TEST_DOVECOT ?= 1
+# Debian's Python, which has python3-vobject (a pyenv python3 may come first in PATH).
+export MAILARK_PYTHON ?= /usr/bin/python3
+# In CI a test that would skip for a missing tool fails instead.
+ifeq ($(CI),true)
+export MAILARK_TEST_NO_SKIP ?= dovecot$(comma)python
+# CI must really run the tests, not report cached results.
+GOTESTFLAGS ?= -count=1 -timeout 15m
+else
+GOTESTFLAGS ?= -timeout 15m
+endif
+
+.PHONY: all deps build test vet fmt-check test-go demo fuzz
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build:
+	$(GO) build -o mailark .
+
+# Steps run in this order; a later GUI step (test-gui) goes after test-go.
+test: deps vet fmt-check test-go
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@files=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l); \
+	if [ -n "$$files" ]; then echo "gofmt: these files need gofmt -w:"; echo "$$files"; exit 1; fi; \
+	echo "gofmt: ok"
+
+# Also runs every fuzz target's seed corpus (f.Add and testdata/fuzz).
+test-go:
+	$(GO) test $(GOTESTFLAGS) ./...
+
+demo: deps
+	$(GO) run . demo
+
+fuzz:
+	@scripts/fuzz.sh "$(FUZZTIME)"

@@ -1,0 +1,130 @@
+package backup_test
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+var kills = flag.Int("kills", 6, "how many times TestKilledBackupResumes kills the backup process")
+
+// TestKillChild is the child process of TestKilledBackupResumes: it runs a
+// backup and prints one line per progress event, until it is killed.
+func TestKillChild(t *testing.T) {
+	if os.Getenv("MAILARK_KILL_CHILD") != "1" {
+		t.Skip("only run as a child of TestKilledBackupResumes")
+	}
+	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	opts := backup.Options{
+		Conn:          config("127.0.0.1", port, os.Getenv("MAILARK_KILL_USER"), os.Getenv("MAILARK_PASSWORD")),
+		ArchiveDir:    os.Getenv("MAILARK_KILL_ARCHIVE"),
+		BatchMessages: 7, BatchInterval: 50 * time.Millisecond,
+		Progress: func(e progress.Event) { fmt.Printf("event %d\n", e.Done) },
+	}
+	fmt.Println("started")
+	_, err := backup.Run(context.Background(), opts)
+	fmt.Println("finished", err)
+}
+
+// TestKilledBackupResumes kills the backup process with SIGKILL at several
+// points, checks after each kill that the archive opens and its mbox files
+// and SQLite agree, and at the end that a resumed run leaves every message
+// of the server in the archive exactly once.
+func TestKilledBackupResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	srv := testimap.Start(t, nil)
+	// A slow link, so that a run takes a few seconds and kills land
+	// mid-folder, mid-batch and mid-commit.
+	proxy := testimap.StartProxy(t, srv.Addr, func(int) testimap.Fault { return testimap.Fault{Delay: 3 * time.Millisecond} })
+	dir := tempArchive(t)
+	finished := false
+	for i := 0; i < *kills && !finished; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "MAILARK_KILL_CHILD=1", "MAILARK_KILL_PORT="+strconv.Itoa(proxy.Port),
+			"MAILARK_KILL_USER="+srv.User, "MAILARK_PASSWORD="+srv.Password, "MAILARK_KILL_ARCHIVE="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill after the (i+1)-th progress event: a later point each time.
+		events := 0
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			if len(line) >= 8 && line[:8] == "finished" {
+				finished = true
+				break
+			}
+			if len(line) > 6 && line[:6] == "event " {
+				events++
+				if events > i {
+					cmd.Process.Signal(syscall.SIGKILL)
+					break
+				}
+			}
+		}
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		cmd.Wait()
+		checkConsistent(t, dir)
+	}
+	sum, err := backup.Run(context.Background(), options(srv, dir))
+	if err != nil || !sum.OK() {
+		t.Fatalf("resumed Run() = %v", err)
+	}
+	checkArchive(t, dir, serverState(t, srv.Client(t)))
+}
+
+// checkConsistent opens the archive for writing (which recovers from a
+// crash) and checks that every mbox file holds exactly the messages SQLite
+// lists for it.
+func checkConsistent(t *testing.T, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return // killed before the archive was made
+	}
+	a, err := archive.Open(ctx, dir, archive.Options{})
+	if err != nil {
+		t.Fatalf("archive after kill: %v", err)
+	}
+	a.Close()
+	state := map[string]map[uint32]serverMessage{}
+	ro, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders, _ := ro.Folders(ctx)
+	for _, f := range folders {
+		msgs := map[uint32]serverMessage{}
+		ro.EachMessage(ctx, f.ID, func(m *archive.MessageInfo) error {
+			d, _ := time.Parse(time.RFC3339, m.InternalDate)
+			msgs[m.UID] = serverMessage{sha: m.SHA256, size: m.Size, flags: m.Flags, date: d}
+			return nil
+		})
+		state[f.Name] = msgs
+	}
+	ro.Close()
+	// Compare the archive with itself as a "server": SQLite bytes hash to
+	// the recorded sums, and the mbox holds the same messages in order.
+	checkArchive(t, dir, state)
+}
