@@ -1,0 +1,125 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mailark/mailark/internal/cli"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+type run struct {
+	env            *cli.Env
+	stdout, stderr *bytes.Buffer
+	vars           map[string]string
+}
+
+func newRun(vars map[string]string) *run {
+	r := &run{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, vars: vars}
+	r.env = &cli.Env{Stdin: strings.NewReader(""), Stdout: r.stdout, Stderr: r.stderr,
+		Getenv:     func(k string) string { return r.vars[k] },
+		Unsetenv:   func(k string) error { delete(r.vars, k); return nil },
+		IsTerminal: func(int) bool { return false },
+		ReadPassword: func(string) (string, error) {
+			return "", errors.New("no terminal in tests")
+		}}
+	return r
+}
+
+func (r *run) main(ctx context.Context, args ...string) int { return cli.Main(ctx, r.env, args) }
+
+func backupArgs(srv *testimap.Server, dir string, extra ...string) []string {
+	return append([]string{"backup", "--host", srv.Host, "--port", strconv.Itoa(srv.Port), "--security", "plain",
+		"--user", srv.User, "--archive", dir}, extra...)
+}
+
+func TestBackupCommand(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := filepath.Join(t.TempDir(), "a")
+	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
+	if code := r.main(context.Background(), backupArgs(srv, dir)...); code != cli.ExitOK {
+		t.Fatalf("backup exit = %d, want 0; stderr:\n%s", code, r.stderr)
+	}
+	if _, still := r.vars["MAILARK_PASSWORD"]; still {
+		t.Errorf("MAILARK_PASSWORD is still in the environment after it was read")
+	}
+	out := r.stdout.String()
+	if !strings.Contains(out, "615 new message(s)") || !strings.Contains(out, "取引先") {
+		t.Errorf("summary does not name the folders and counts:\n%s", out)
+	}
+	if strings.Contains(out+r.stderr.String(), srv.Password) {
+		t.Errorf("the password appears in the output")
+	}
+	// The password file works too, and a rerun finds nothing new.
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte(srv.Password+"\n"), 0o600)
+	r = newRun(map[string]string{})
+	if code := r.main(context.Background(), backupArgs(srv, dir, "--password-file", pw)...); code != cli.ExitOK ||
+		!strings.Contains(r.stdout.String(), "0 new message(s)") {
+		t.Fatalf("rerun exit %d:\n%s%s", code, r.stdout, r.stderr)
+	}
+}
+
+func TestBackupCommandErrors(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		vars map[string]string
+		args []string
+		code int
+		say  string
+	}{
+		{"no password", context.Background(), map[string]string{}, backupArgs(srv, t.TempDir()), cli.ExitError, "No password: set MAILARK_PASSWORD"},
+		{"wrong password", context.Background(), map[string]string{"MAILARK_PASSWORD": "wrong"}, backupArgs(srv, t.TempDir()), cli.ExitError, "Wrong user name or password for 127.0.0.1"},
+		{"plain to another machine", context.Background(), map[string]string{"MAILARK_PASSWORD": "x"},
+			[]string{"backup", "--host", "imap.example.com", "--security", "plain", "--user", "u", "--archive", t.TempDir()}, cli.ExitError, "unencrypted"},
+		{"no archive", context.Background(), map[string]string{}, []string{"backup", "--host", "h", "--user", "u"}, cli.ExitUsage, "--archive DIR is required"},
+		{"bad flag", context.Background(), map[string]string{}, []string{"backup", "--password", "secret"}, cli.ExitUsage, "flag provided but not defined: -password"},
+		{"unknown command", context.Background(), map[string]string{}, []string{"bakup"}, cli.ExitUsage, `unknown command "bakup"`},
+		{"cancelled", cancelled, map[string]string{"MAILARK_PASSWORD": srv.Password}, backupArgs(srv, t.TempDir()), cli.ExitCancelled, "Stopped."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRun(tt.vars)
+			code := r.main(tt.ctx, tt.args...)
+			if code != tt.code || !strings.Contains(r.stderr.String(), tt.say) {
+				t.Fatalf("exit %d, want %d; stderr should say %q:\n%s", code, tt.code, tt.say, r.stderr)
+			}
+		})
+	}
+}
+
+func TestDemoCommand(t *testing.T) {
+	r := newRun(map[string]string{})
+	dir := filepath.Join(t.TempDir(), "demo")
+	if code := r.main(context.Background(), "demo", "--archive", dir); code != cli.ExitOK {
+		t.Fatalf("demo exit = %d; stderr:\n%s", code, r.stderr)
+	}
+	out := r.stdout.String()
+	for _, want := range []string{"615 new message(s)", "second run: 1 new message(s)", "会議の件", dir} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	// The archive it made is usable by the other commands.
+	r = newRun(map[string]string{})
+	if code := r.main(context.Background(), "search", "--archive", dir, "見積"); code != cli.ExitOK ||
+		!strings.Contains(r.stdout.String(), "見積") {
+		t.Errorf("search exit %d:\n%s%s", code, r.stdout, r.stderr)
+	}
+	r = newRun(map[string]string{})
+	out2 := filepath.Join(t.TempDir(), "restored")
+	if code := r.main(context.Background(), "restore", "--archive", dir, "--out", out2); code != cli.ExitOK ||
+		!strings.Contains(r.stdout.String(), "616 message(s) written") {
+		t.Errorf("restore exit %d:\n%s%s", code, r.stdout, r.stderr)
+	}
+}
