@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,9 @@ import (
 
 	"github.com/mailark/mailark/internal/demo"
 )
+
+// generated is one fresh generation shared by the tests that only read it.
+var generated = sync.OnceValues(demo.Generate)
 
 func digest(a *demo.Account) [32]byte {
 	h := sha256.New()
@@ -102,7 +106,7 @@ func TestOldProviderCounts(t *testing.T) {
 }
 
 func TestOldProviderDeterministic(t *testing.T) {
-	first, _ := demo.Generate()
+	first, _ := generated()
 	second, _ := demo.Generate()
 	if digest(first) != digest(second) {
 		t.Fatal("two generations differ")
@@ -125,7 +129,7 @@ func TestOldProviderReturnsCopy(t *testing.T) {
 
 // TestMessagesParse reads every message as an archive would.
 func TestMessagesParse(t *testing.T) {
-	a, subjects := demo.Generate()
+	a, subjects := generated()
 	ids := map[string]string{}
 	for i, f := range a.Folders {
 		var prev time.Time
@@ -148,6 +152,16 @@ func TestMessagesParse(t *testing.T) {
 				t.Errorf("%s: internal date %v has fractions of a second", where, m.InternalDate)
 			}
 
+			header, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+			for _, line := range bytes.Split(header, []byte("\r\n")) {
+				if bytes.IndexFunc(line, func(r rune) bool { return r >= 0x80 }) < 0 {
+					continue
+				}
+				// Only the raw Shift_JIS names are 8-bit on purpose.
+				if !(bytes.HasPrefix(line, []byte("From: ")) || bytes.HasPrefix(line, []byte("To: ")) || bytes.HasPrefix(line, []byte("Cc: "))) || utf8.Valid(line) {
+					t.Errorf("%s: 8-bit header line %q", where, line)
+				}
+			}
 			r, err := mail.CreateReader(bytes.NewReader(raw))
 			if err != nil {
 				t.Errorf("%s: CreateReader() = %v", where, err)
@@ -209,7 +223,7 @@ func raw8bit(s string) bool { return !utf8.ValidString(s) }
 
 // TestFeatures checks that the demo holds every kind of mail it promises.
 func TestFeatures(t *testing.T) {
-	a, subjects := demo.Generate()
+	a, subjects := generated()
 	features := []struct {
 		name string
 		re   string // matched against each raw message
@@ -314,7 +328,7 @@ func TestFeatures(t *testing.T) {
 
 // TestJapaneseSubjects checks the classic encodings by hand.
 func TestJapaneseSubjects(t *testing.T) {
-	a, subjects := demo.Generate()
+	a, subjects := generated()
 	for _, charset := range []string{"ISO-2022-JP", "Shift_JIS", "EUC-JP"} {
 		t.Run(charset, func(t *testing.T) {
 			n := 0

@@ -93,7 +93,7 @@ func (g *gen) newsletter(from, to time.Time) genMsg {
 	subject := fmt.Sprintf("【デザインニュース】第%d号 %s", n, theme)
 	body := fmt.Sprintf("デザインニュース 第%d号\n\n今週の特集：%s\n\n▼ 記事を読む\nhttps://design-news.jp/articles/%d\n\n配信停止はこちら：\nhttps://design-news.jp/unsubscribe\n", n, theme, n)
 	return g.bulk(designNews, date, subject, body,
-		append(listHeaders("デザインニュース <weekly.design-news.jp>", "design-news.jp"), "Reply-To: support@design-news.jp")...)
+		append(listHeaders(text(hdrUTF8B, "デザインニュース")+" <weekly.design-news.jp>", "design-news.jp"), "Reply-To: support@design-news.jp")...)
 }
 
 func (g *gen) mlPost(from, to time.Time) genMsg {

@@ -2,6 +2,7 @@ package mbox_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -206,6 +207,48 @@ func TestSenderToken(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := mbox.SenderToken(tc.sender); got != tc.want {
 				t.Errorf("SenderToken(%q) = %q, want %q", tc.sender, got, tc.want)
+			}
+		})
+	}
+}
+
+// failWriter takes n bytes, then fails.
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) <= w.n {
+		w.n -= len(p)
+		return len(p), nil
+	}
+	n := w.n
+	w.n = 0
+	return n, errSource
+}
+
+func TestWriteMessageErrors(t *testing.T) {
+	msg := "From: a\n\nFrom x\nbody"
+	full := int64(len(refEntry(mbox.Separator{}, []byte(msg))))
+	t.Run("negative size", func(t *testing.T) {
+		if n, err := mbox.WriteMessage(io.Discard, mbox.Separator{}, strings.NewReader(""), -1); n != 0 || err == nil {
+			t.Errorf("WriteMessage() = %d, %v, want 0 and an error", n, err)
+		}
+	})
+	t.Run("message shorter than size", func(t *testing.T) {
+		for _, size := range []int64{int64(len(msg)) + 1, 1 << 20} {
+			var b bytes.Buffer
+			n, err := mbox.WriteMessage(&b, mbox.Separator{}, strings.NewReader(msg), size)
+			if !errors.Is(err, io.ErrUnexpectedEOF) || n != int64(b.Len()) {
+				t.Errorf("WriteMessage(size %d) = %d, %v, wrote %d, want io.ErrUnexpectedEOF", size, n, err, b.Len())
+			}
+		}
+	})
+	for cut := range full {
+		t.Run(fmt.Sprintf("writer fails after %d bytes", cut), func(t *testing.T) {
+			for _, bufSize := range []int{1, 4, mbox.BufferSize} {
+				n, err := mbox.WriteMessageBuf(&failWriter{n: int(cut)}, mbox.Separator{}, strings.NewReader(msg), int64(len(msg)), make([]byte, bufSize))
+				if n != cut || err != errSource {
+					t.Errorf("WriteMessage() = %d, %v, want %d, %v", n, err, cut, errSource)
+				}
 			}
 		})
 	}

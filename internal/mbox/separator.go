@@ -71,10 +71,9 @@ func (s Separator) appendLine(b []byte, noFinalNewline bool) []byte {
 }
 
 // parseSeparator reads a separator line without its '\n'. head is the
-// start of the line (beginning with "From ", or a part of it at the end of
-// a cut file); when the line was too long
-// to keep whole, tail holds its last bytes and head only its first, and
-// long is true.
+// line, which begins with "From " (or a part of it, at the end of a cut
+// file). When the line was too long to keep whole, long is true, head holds
+// its first bytes and tail its last.
 func parseSeparator(head, tail []byte, long bool) (sender string, t time.Time, noFinalNewline bool) {
 	rest := head[min(len(head), len(fromBytes)):] // head is short only when cut by the end of the file
 	var date []byte
@@ -104,8 +103,8 @@ func parseSeparator(head, tail []byte, long bool) (sender string, t time.Time, n
 }
 
 // parseDate reads an asctime date. Other writers add fields after it (a
-// time zone, "remote from HOST"), so the first 24 bytes are tried too; for a
-// cut line, the last 24.
+// time zone, "remote from HOST"), so the first 24 bytes are tried too. Of
+// a line too long to keep whole only the last 24 bytes are tried.
 func parseDate(date []byte, long bool) time.Time {
 	n := len(asctime)
 	if long {

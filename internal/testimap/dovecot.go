@@ -88,52 +88,74 @@ var defaultDovecotUser = DovecotUser{Name: "user", Password: "password"}
 func StartDovecot(t testing.TB, users ...DovecotUser) *Dovecot {
 	t.Helper()
 	RequireDovecot(t)
-	bin, err := sbinPath("dovecot")
+	dir, err := os.MkdirTemp("", "mailark-dovecot-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users) == 0 {
-		users = []DovecotUser{defaultDovecotUser}
-	}
-	if err := checkUsers(users); err != nil {
-		t.Fatalf("StartDovecot: %v", err)
-	}
-	d := &Dovecot{Host: "127.0.0.1", Users: slices.Clone(users), bin: bin}
-	d.Dir = makeBaseDir(t)
-	d.CAFile = filepath.Join(d.Dir, "cert.pem")
-	ownerConf, err := d.setOwner()
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	d, err := LaunchDovecot(dir, users...)
 	if err != nil {
 		t.Fatalf("StartDovecot: %v", err)
-	}
-	if err := d.writeFiles(); err != nil {
-		t.Fatalf("StartDovecot: %v", err)
-	}
-
-	const attempts = 5 // a free port can be taken before Dovecot binds it
-	for i := 1; ; i++ {
-		if d.PlainPort, d.TLSPort, err = freePorts(); err != nil {
-			t.Fatalf("StartDovecot: %v", err)
-		}
-		conf := dovecotConf(d.Dir, d.PlainPort, d.TLSPort, ownerConf)
-		if err := os.WriteFile(filepath.Join(d.Dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
-			t.Fatalf("StartDovecot: %v", err)
-		}
-		err = d.start()
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, errPortInUse) || i == attempts {
-			t.Fatalf("StartDovecot: %v\n%s", err, d.logTail())
-		}
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("Dovecot log (%s):\n%s", d.Dir, d.logTail())
 		}
-		d.stop()
+		d.Close()
 	})
 	return d
 }
+
+// LaunchDovecot is StartDovecot for programs that are not tests (the
+// benchmark in bench/): it sets up and starts a private Dovecot in dir,
+// which must be empty or missing, and returns it running. The caller stops it
+// with Close and removes dir. As root, dir and its parents must be
+// searchable by others (Dovecot's mail user must reach dir/home).
+func LaunchDovecot(dir string, users ...DovecotUser) (*Dovecot, error) {
+	bin, err := sbinPath("dovecot")
+	if err != nil {
+		return nil, fmt.Errorf("dovecot is not installed (make deps installs dovecot-imapd): %w", err)
+	}
+	if len(users) == 0 {
+		users = []DovecotUser{defaultDovecotUser}
+	}
+	if err := checkUsers(users); err != nil {
+		return nil, err
+	}
+	d := &Dovecot{Host: "127.0.0.1", Users: slices.Clone(users), bin: bin, Dir: dir}
+	if err := prepareBaseDir(dir); err != nil {
+		return nil, err
+	}
+	d.CAFile = filepath.Join(d.Dir, "cert.pem")
+	ownerConf, err := d.setOwner()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.writeFiles(); err != nil {
+		return nil, err
+	}
+
+	const attempts = 5 // a free port can be taken before Dovecot binds it
+	for i := 1; ; i++ {
+		if d.PlainPort, d.TLSPort, err = freePorts(); err != nil {
+			return nil, err
+		}
+		conf := dovecotConf(d.Dir, d.PlainPort, d.TLSPort, ownerConf)
+		if err := os.WriteFile(filepath.Join(d.Dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
+			return nil, err
+		}
+		err = d.start()
+		if err == nil {
+			return d, nil
+		}
+		if !errors.Is(err, errPortInUse) || i == attempts {
+			return nil, fmt.Errorf("%v\n%s", err, d.logTail())
+		}
+	}
+}
+
+// Close stops Dovecot (as Stop does); the mail and config stay in Dir.
+func (d *Dovecot) Close() { d.stop() }
 
 // PlainAddr is host:port of the IMAP port (plaintext, STARTTLS offered).
 func (d *Dovecot) PlainAddr() string { return net.JoinHostPort(d.Host, strconv.Itoa(d.PlainPort)) }
@@ -360,30 +382,31 @@ func checkUsers(users []DovecotUser) error {
 	return nil
 }
 
-// makeBaseDir makes a world-searchable directory: as root, Dovecot runs
-// mail processes as an unprivileged user, which must reach its home, and
-// t.TempDir's directories are 0700.
-func makeBaseDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "mailark-dovecot-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+// prepareBaseDir makes dir world-searchable: as root, Dovecot runs mail
+// processes as an unprivileged user, which must reach its home (and
+// t.TempDir's directories are 0700).
+func prepareBaseDir(dir string) error {
 	if strings.ContainsAny(dir, " \t\"'\\#<>%:") {
-		t.Fatalf("StartDovecot: temp dir %q has characters Dovecot's config cannot take: set TMPDIR", dir)
+		return fmt.Errorf("directory %q has characters Dovecot's config cannot take: set TMPDIR", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if os.Geteuid() == 0 {
-		for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return err
+		}
+		for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
 			fi, err := os.Stat(p)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
 			if fi.Mode().Perm()&0o001 == 0 {
-				t.Fatalf("StartDovecot: %s is not searchable by others, so Dovecot's mail user cannot reach %s: set TMPDIR", p, dir)
+				return fmt.Errorf("%s is not searchable by others, so Dovecot's mail user cannot reach %s: set TMPDIR", p, dir)
 			}
 			if p == filepath.Dir(p) {
 				break
@@ -392,10 +415,10 @@ func makeBaseDir(t testing.TB) string {
 	}
 	for _, sub := range []string{"run", "state", "home"} {
 		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	return dir
+	return nil
 }
 
 // setOwner picks who owns the mail and returns the config lines for it. As
@@ -616,12 +639,20 @@ func selfSignedCert() (certPEM, keyPEM []byte, err error) {
 // seed one folder from two goroutines at once.
 func (d *Dovecot) Seed(t testing.TB, user, folder string, msgs []SeedMessage) {
 	t.Helper()
+	if err := d.SeedFolder(user, folder, msgs); err != nil {
+		t.Fatalf("Seed: %v", err)
+	}
+}
+
+// SeedFolder is Seed for programs that are not tests: it returns the error.
+func (d *Dovecot) SeedFolder(user, folder string, msgs []SeedMessage) error {
 	if !slices.ContainsFunc(d.Users, func(u DovecotUser) bool { return u.Name == user }) {
-		t.Fatalf("Seed: no user %q", user)
+		return fmt.Errorf("no user %q", user)
 	}
 	if err := d.seed(user, folder, msgs); err != nil {
-		t.Fatalf("Seed(%q, %q): %v", user, folder, err)
+		return fmt.Errorf("seed %q, %q: %w", user, folder, err)
 	}
+	return nil
 }
 
 // seedSeq orders seeded files: Dovecot hands out UIDs in file name order.
