@@ -5,12 +5,17 @@
 #   make test    deps, then vet, gofmt check and the whole Go suite
 #   make demo    deps, then `go run . demo`
 #   make fuzz    run every Fuzz* target for FUZZTIME each (default 30s)
+#   make bench   deps, then the benchmark (bench/): Mailark vs mbsync vs the wire
+#                limit on a private Dovecot with N messages (default 20000);
+#                BENCHFLAGS adds flags, e.g. BENCHFLAGS="-only mailark -keep"
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 GO       ?= go
 FUZZTIME ?= 30s
+N        ?= 20000
+BENCHFLAGS ?=
 comma    := ,
 
 # Integration tests against a private Dovecot (internal/testimap) run always.
@@ -19,14 +24,14 @@ export MAILARK_TEST_DOVECOT ?= 1
 export MAILARK_PYTHON ?= /usr/bin/python3
 # In CI a test that would skip for a missing tool fails instead.
 ifeq ($(CI),true)
-export MAILARK_TEST_NO_SKIP ?= dovecot$(comma)python
+export MAILARK_TEST_NO_SKIP ?= dovecot$(comma)python$(comma)tmpfs
 # CI must really run the tests, not report cached results.
 GOTESTFLAGS ?= -count=1 -timeout 15m
 else
 GOTESTFLAGS ?= -timeout 15m
 endif
 
-.PHONY: all deps build test vet fmt-check test-go demo fuzz
+.PHONY: all deps build test vet fmt-check test-go demo fuzz bench
 
 all: build
 
@@ -56,3 +61,7 @@ demo: deps
 
 fuzz:
 	@scripts/fuzz.sh "$(FUZZTIME)"
+
+# Not a test: prints one table measured side by side (see bench/main.go).
+bench: deps
+	$(GO) run ./bench -n $(N) $(BENCHFLAGS)

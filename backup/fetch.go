@@ -184,8 +184,8 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 		out <- it
 	}
 	if readErr != nil {
-		f.c.Client.Close()
-		cmd.Close()
+		f.c.Abort()
+		cmd.Close() // drains what the client's reader still holds
 		return got, readErr
 	}
 	return got, cmd.Close()

@@ -344,7 +344,7 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 			defer close(ch)
 			fetchErr <- f.fetch(ctx, fp.missing, ch)
 		}()
-		werr := w.write(ctx, fp.folder, ch, func() { c.Client.Close() })
+		werr := w.write(ctx, fp.folder, ch, c.Abort)
 		ferr := <-fetchErr
 		if werr != nil {
 			return werr // an archive error (disk full) outranks the closed connection it caused

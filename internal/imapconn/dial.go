@@ -31,10 +31,16 @@ type Conn struct {
 	Caps Caps
 	Host string
 
-	stop    func() bool // undoes the context.AfterFunc that closes on cancel
-	once    sync.Once
-	closeCh chan struct{}
+	raw  net.Conn    // the TCP connection under TLS and the client
+	stop func() bool // undoes the context.AfterFunc that closes on cancel
+	once sync.Once
 }
+
+// Abort cuts the connection at once without waiting for anything: every
+// command in flight fails. Unlike Close it is safe to call from a goroutine
+// that consumes a command's responses (imapclient's Close waits for its
+// reader, which may be waiting for that very goroutine).
+func (c *Conn) Abort() { c.raw.Close() }
 
 // Close logs out politely when it can and closes the connection.
 func (c *Conn) Close() error {
@@ -124,8 +130,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		client.Close()
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
-	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps())}
-	c.stop = context.AfterFunc(ctx, func() { client.Close() })
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw}
+	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }
 
