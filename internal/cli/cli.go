@@ -48,9 +48,13 @@ func commands() []command {
 	return []command{
 		{"backup", "copy every message of every folder into a local archive", runBackup},
 		{"demo", "run the whole flow against a built-in demo account (no real account needed)", runDemo},
+		{"contacts", "list the people in the mail, or export them as vCard and CSV", runContacts},
 		{"search", "search an archive (subject, people, text; Japanese too)", runSearch},
 		{"restore", "write every archived message back out as .eml files, from SQLite alone", runRestore},
 		{"folders", "list an archive's folders and counts", runFolders},
+		{"verify", "check the archive against the server; exits 0 only when it is safe to remove the account", runVerify},
+		{"report", "write the removal report (HTML for the customer, JSON for support)", runReport},
+		{"remove", "forget the account, and optionally delete the verified mail from the server, once it is safe", runRemove},
 	}
 }
 

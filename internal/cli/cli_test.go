@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -105,7 +106,8 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("demo exit = %d; stderr:\n%s", code, r.stderr)
 	}
 	out := r.stdout.String()
-	for _, want := range []string{"615 new message(s)", "second run: 1 new message(s)", "会議の件", dir} {
+	for _, want := range []string{"615 new message(s)", "second run: 1 new message(s)", "会議の件", dir,
+		"vcard4", "mailark-contacts-google-csv.csv", "64 people"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -121,5 +123,50 @@ func TestDemoCommand(t *testing.T) {
 	if code := r.main(context.Background(), "restore", "--archive", dir, "--out", out2); code != cli.ExitOK ||
 		!strings.Contains(r.stdout.String(), "616 message(s) written") {
 		t.Errorf("restore exit %d:\n%s%s", code, r.stdout, r.stderr)
+	}
+}
+
+func TestContactsCommands(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := filepath.Join(t.TempDir(), "a")
+	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
+	if code := r.main(context.Background(), backupArgs(srv, dir)...); code != cli.ExitOK {
+		t.Fatalf("backup: %d %s", code, r.stderr)
+	}
+	r = newRun(nil)
+	if code := r.main(context.Background(), "contacts", "list", "--archive", dir, "--query", "aozora"); code != cli.ExitOK {
+		t.Fatalf("contacts list: %d %s", code, r.stderr)
+	}
+	if out := r.stdout.String(); !strings.Contains(out, "加藤 直子") || strings.Contains(out, "demo@old-isp.example  ") {
+		t.Errorf("contacts list --query aozora:\n%s", out)
+	}
+	out := filepath.Join(t.TempDir(), "x", "contacts.vcf")
+	r = newRun(nil)
+	if code := r.main(context.Background(), "contacts", "export", "--archive", dir, "--format", "vcard3", "--out", out); code != cli.ExitOK {
+		t.Fatalf("contacts export: %d %s", code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.HasPrefix(string(b), "BEGIN:VCARD\r\nVERSION:3.0") || !strings.Contains(string(b), "加藤") {
+		t.Fatalf("export file: %v %.200q", err, b)
+	}
+	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
+		t.Errorf("export mode %v, want 0600", st.Mode().Perm())
+	}
+	// The export is recorded where the removal gate reads it.
+	a, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var n int
+	var format string
+	a.DB().QueryRow(`SELECT count(*), max(format) FROM exports`).Scan(&n, &format)
+	if n != 1 || format != "vcard3" {
+		t.Errorf("exports table: %d rows, format %q", n, format)
+	}
+	r = newRun(nil)
+	if code := r.main(context.Background(), "contacts", "export", "--archive", dir, "--format", "yaml"); code != cli.ExitError ||
+		!strings.Contains(r.stderr.String(), "Unknown format") {
+		t.Errorf("bad format: %d %s", code, r.stderr)
 	}
 }

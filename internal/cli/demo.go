@@ -86,7 +86,16 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(out, "   %s  %-10s  %s\n", short(m.InternalDate, 10), m.FolderName, short(m.Subject, 50))
 	}
 
-	fmt.Fprintf(out, "\n5. The archive: %s\n", *dir)
+	fmt.Fprintln(out, "\n5. The people in the mail, ready for a new address book:")
+	contactsDir := filepath.Join(filepath.Dir(*dir), "contacts")
+	if code := runContactsExport(ctx, env, []string{"--archive", *dir, "--out-dir", contactsDir}); code != ExitOK {
+		return code
+	}
+	if code := runContactsList(ctx, env, []string{"--archive", *dir, "--limit", "5"}); code != ExitOK {
+		return code
+	}
+
+	fmt.Fprintf(out, "\n6. The archive: %s\n", *dir)
 	fmt.Fprintf(out, "   %s (SQLite: every message byte for byte, flags, dates, full-text index)\n", archive.DBFile)
 	fmt.Fprintf(out, "   mbox/ (one mboxrd file per folder: open with mutt -f, Thunderbird, or Python's mailbox)\n")
 	fmt.Fprintf(out, "   Try: mailark folders --archive %s\n", quoteArg(*dir))

@@ -1,0 +1,130 @@
+package addressbook
+
+import "bytes"
+
+// The address headers, in the order the extractor reads them.
+const (
+	hFrom = iota
+	hSender
+	hReplyTo
+	hTo
+	hCc
+	hBcc
+	numAddrHeaders
+)
+
+// fields is what the extractor reads of messages.addr_fields.
+type fields struct {
+	addr          [numAddrHeaders][][]byte // raw values (still folded), one per header line
+	listID        bool
+	listUnsub     bool
+	precedence    []byte
+	autoSubmitted []byte
+}
+
+func (f *fields) reset() {
+	for i := range f.addr {
+		f.addr[i] = f.addr[i][:0]
+	}
+	f.listID, f.listUnsub = false, false
+	f.precedence, f.autoSubmitted = nil, nil
+}
+
+// parse splits raw header lines (CRLF or LF, folded or not) into fields.
+// Lines that are not "Name: value" are ignored; nothing here can fail.
+func (f *fields) parse(b []byte) {
+	f.reset()
+	for len(b) > 0 {
+		// One header field: the first line and its continuation lines.
+		end := 0
+		for {
+			nl := bytes.IndexByte(b[end:], '\n')
+			if nl < 0 {
+				end = len(b)
+				break
+			}
+			end += nl + 1
+			if end >= len(b) || (b[end] != ' ' && b[end] != '\t') {
+				break
+			}
+		}
+		line := b[:end]
+		b = b[end:]
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			continue
+		}
+		name := bytes.TrimSpace(line[:colon])
+		value := bytes.TrimRight(line[colon+1:], "\r\n")
+		value = bytes.TrimLeft(value, " \t")
+		switch {
+		case eqFold(name, "From"):
+			f.addr[hFrom] = append(f.addr[hFrom], value)
+		case eqFold(name, "Sender"):
+			f.addr[hSender] = append(f.addr[hSender], value)
+		case eqFold(name, "Reply-To"):
+			f.addr[hReplyTo] = append(f.addr[hReplyTo], value)
+		case eqFold(name, "To"):
+			f.addr[hTo] = append(f.addr[hTo], value)
+		case eqFold(name, "Cc"):
+			f.addr[hCc] = append(f.addr[hCc], value)
+		case eqFold(name, "Bcc"):
+			f.addr[hBcc] = append(f.addr[hBcc], value)
+		case eqFold(name, "List-Id"):
+			f.listID = len(bytes.TrimSpace(value)) > 0
+		case eqFold(name, "List-Unsubscribe"):
+			f.listUnsub = len(bytes.TrimSpace(value)) > 0
+		case eqFold(name, "Precedence"):
+			f.precedence = bytes.TrimSpace(value)
+		case eqFold(name, "Auto-Submitted"):
+			f.autoSubmitted = bytes.TrimSpace(value)
+		}
+	}
+}
+
+func eqFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c, d := b[i], s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if d >= 'A' && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
+}
+
+// automatedReason says why a message looks machine-sent, or "".
+// X-Auto-Response-Suppress is not used: Outlook sets it on mail people write.
+func (f *fields) automatedReason() string {
+	switch {
+	case f.listID:
+		return "mailing list (List-Id)"
+	case f.listUnsub:
+		return "bulk mail (List-Unsubscribe)"
+	}
+	if p := bytes.ToLower(f.precedence); len(p) > 0 {
+		switch string(bytes.Fields(p)[0]) {
+		case "bulk", "list", "junk":
+			return "bulk mail (Precedence: " + string(bytes.Fields(p)[0]) + ")"
+		}
+	}
+	if a := bytes.ToLower(f.autoSubmitted); len(a) > 0 {
+		// RFC 3834: anything but "no" (with optional parameters) is automatic.
+		v := a
+		if i := bytes.IndexByte(v, ';'); i >= 0 {
+			v = v[:i]
+		}
+		if string(bytes.TrimSpace(v)) != "no" {
+			return "sent automatically (Auto-Submitted)"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// runContacts dispatches `mailark contacts list|export`.
+func runContacts(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "export") {
+		fmt.Fprintln(env.Stderr, "Usage: mailark contacts list|export --archive DIR [flags]  ('mailark contacts export -h' for the flags)")
+		return ExitUsage
+	}
+	if args[0] == "list" {
+		return runContactsList(ctx, env, args[1:])
+	}
+	return runContactsExport(ctx, env, args[1:])
+}
+
+// extract builds the address book of the archive in dir.
+func extract(ctx context.Context, a *archive.Archive, self []string) (*addressbook.Book, error) {
+	return addressbook.FromArchive(ctx, a.DB(), addressbook.Options{Self: self})
+}
+
+func runContactsList(ctx context.Context, env *Env, args []string) int {
+	fs := newFlags(env, "contacts list", "--archive DIR [--query TEXT] [--include-automated] [--written-to] [--limit N]")
+	dir := fs.String("archive", "", "archive folder")
+	query := fs.String("query", "", "only contacts whose name or address contains this")
+	automated := fs.Bool("include-automated", false, "also list automated senders (newsletters, no-reply, bounces)")
+	writtenTo := fs.Bool("written-to", false, "only people you have sent mail to")
+	limit := fs.Int("limit", 0, "show at most this many (0: all)")
+	var self multiFlag
+	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	a, code := openReadOnly(ctx, env, *dir)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	book, err := extract(ctx, a, self)
+	if err != nil {
+		return fail(env.Stderr, err, false)
+	}
+	if err := addressbook.WriteTable(env.Stdout, book, addressbook.TableFilter{Query: *query,
+		IncludeAutomated: *automated, OnlyWrittenTo: *writtenTo, Limit: *limit}); err != nil {
+		return fail(env.Stderr, err, false)
+	}
+	people := book.Select(false)
+	fmt.Fprintf(env.Stdout, "%d people, %d automated senders; your own addresses (left out): %s\n",
+		len(people), len(book.Contacts)-len(people), selfList(book))
+	return ExitOK
+}
+
+func selfList(book *addressbook.Book) string {
+	var s []string
+	for _, a := range book.Self {
+		s = append(s, a.Email)
+	}
+	if len(s) == 0 {
+		return "none found (use --self ADDRESS)"
+	}
+	return strings.Join(s, ", ")
+}
+
+func runContactsExport(ctx context.Context, env *Env, args []string) int {
+	fs := newFlags(env, "contacts export", "--archive DIR [--format F --out FILE] [flags]")
+	dir := fs.String("archive", "", "archive folder")
+	format := fs.String("format", "", "vcard4, vcard3, google-csv or outlook-csv (default: all four, into --out-dir)")
+	out := fs.String("out", "", "the file to write (with --format)")
+	outDir := fs.String("out-dir", ".", "where to write the four files when no --format is given")
+	automated := fs.Bool("include-automated", false, "also export automated senders (newsletters, no-reply, bounces)")
+	encoding := fs.String("encoding", "utf-8-bom", "CSV text encoding: utf-8-bom (Excel, Outlook), utf-8, or shift_jis (older Japanese Outlook)")
+	replace := fs.Bool("replace-unencodable", false, "with shift_jis: replace characters it cannot hold instead of stopping")
+	var self multiFlag
+	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *dir == "" {
+		fmt.Fprintln(env.Stderr, "mailark contacts export: --archive DIR is required")
+		return ExitUsage
+	}
+	var enc addressbook.Encoding
+	switch strings.ToLower(*encoding) {
+	case "utf-8-bom", "utf8-bom", "":
+		enc = addressbook.UTF8BOM
+	case "utf-8", "utf8":
+		enc = addressbook.UTF8
+	case "shift_jis", "shift-jis", "sjis", "cp932":
+		enc = addressbook.ShiftJIS
+	default:
+		fmt.Fprintf(env.Stderr, "mailark contacts export: unknown --encoding %q (utf-8-bom, utf-8 or shift_jis)\n", *encoding)
+		return ExitUsage
+	}
+	type job struct {
+		format addressbook.Format
+		path   string
+	}
+	var jobs []job
+	if *format == "" {
+		if *out != "" {
+			fmt.Fprintln(env.Stderr, "mailark contacts export: --out needs --format (or use --out-dir for all formats)")
+			return ExitUsage
+		}
+		for _, f := range addressbook.Formats() {
+			jobs = append(jobs, job{f, filepath.Join(*outDir, "mailark-contacts-"+string(f)+f.Extension())})
+		}
+	} else {
+		f, err := addressbook.ParseFormat(*format)
+		if err != nil {
+			return fail(env.Stderr, err, false)
+		}
+		p := *out
+		if p == "" {
+			p = filepath.Join(*outDir, "mailark-contacts-"+string(f)+f.Extension())
+		}
+		jobs = append(jobs, job{f, p})
+	}
+	// Opened for writing: the export is recorded in the archive, where the
+	// removal gate looks for it.
+	a, err := archive.Open(ctx, *dir, archive.Options{})
+	if err != nil {
+		return fail(env.Stderr, err, false)
+	}
+	defer a.Close()
+	if _, err := os.Stat(a.Path(archive.DBFile)); err != nil {
+		return fail(env.Stderr, err, false)
+	}
+	if n, _ := a.Meta(ctx, "account_user"); n == "" {
+		return fail(env.Stderr, mailerr.New(mailerr.BadInput, "contacts", *dir,
+			fmt.Errorf("%s holds no backup yet: run mailark backup first", *dir)), false)
+	}
+	book, err := extract(ctx, a, self)
+	if err != nil {
+		return fail(env.Stderr, err, false)
+	}
+	opts := addressbook.ExportOptions{IncludeAutomated: *automated, Encoding: enc, ReplaceUnencodable: *replace}
+	for _, j := range jobs {
+		if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
+			return fail(env.Stderr, mailerr.New(mailerr.Permission, "create folder", filepath.Dir(j.path), err), false)
+		}
+		rec, err := addressbook.ExportFile(ctx, j.path, j.format, book, opts)
+		if err != nil {
+			return fail(env.Stderr, err, false)
+		}
+		if err := addressbook.RecordExport(ctx, a.DB(), rec); err != nil {
+			return fail(env.Stderr, err, false)
+		}
+		fmt.Fprintf(env.Stdout, "%-11s %d contacts → %s%s\n", j.format, rec.Contacts, rec.Path, formatHint(j.format))
+		for _, r := range rec.Replaced {
+			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced for %s\n", r)
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", selfList(book), time.Now().Format("2006-01-02 15:04"))
+	return ExitOK
+}
+
+func formatHint(f addressbook.Format) string {
+	switch f {
+	case addressbook.FormatVCard4:
+		return "  (most address books, Thunderbird, Android)"
+	case addressbook.FormatVCard3:
+		return "  (iPhone/Apple Contacts, older phones)"
+	case addressbook.FormatGoogleCSV:
+		return "  (Google Contacts: Import)"
+	case addressbook.FormatOutlookCSV:
+		return "  (Outlook: Import from a file)"
+	}
+	return ""
+}

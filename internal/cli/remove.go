@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mailark/mailark/internal/settings"
+	"github.com/mailark/mailark/migrate"
+)
+
+// runRemove forgets the account in Mailark, and with --delete-from-server
+// deletes the verified messages from the old server, only through a green
+// gate checked at that moment and only after the account name is typed
+// (or given to --confirm, for scripts).
+func runRemove(ctx context.Context, env *Env, args []string) int {
+	fs := newFlags(env, "remove", "--host H --user U --archive DIR [--delete-from-server [--confirm ACCOUNT]]\n\n"+
+		"Exit status: 0 removed; 4 not yet safe, nothing done (reasons printed); 5 account name not confirmed, nothing done;\n"+
+		"1 error (also: the server lacks UIDPLUS, nothing deleted); 2 bad command line; 130 stopped.")
+	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
+	archiveDir := fs.String("archive", "", "archive folder of the account")
+	del := fs.Bool("delete-from-server", false, "also delete the verified messages from the old server (asks you to type the account name)")
+	confirm := fs.String("confirm", "", "for scripts: the account name, exactly, instead of typing it")
+	settingsDir := fs.String("settings-dir", "", "Mailark's settings folder (default: the one the app uses)")
+	verbose := fs.Bool("verbose", false, "print error details")
+	lang := addLangFlag(fs, env)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *archiveDir == "" {
+		fmt.Fprintln(env.Stderr, "mailark remove: --archive DIR is required")
+		return ExitUsage
+	}
+	cfg, err := conn.config(env)
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
+	l := migrate.ParseLang(*lang)
+	var warnings []string
+	opts := migrate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del,
+		Forget: func(_ context.Context, acct migrate.Account) error {
+			w, err := forgetSettings(*settingsDir, acct)
+			warnings = append(warnings, w...)
+			return err
+		},
+		Confirm: func(account string, n int64) (string, error) {
+			if *confirm != "" {
+				return *confirm, nil
+			}
+			fmt.Fprintf(env.Stderr, "This deletes %d verified message(s) of %s from %s for good. They stay in the archive at %s.\n"+
+				"Type the account name (%s) to go on, anything else to stop: ", n, account, cfg.Host, *archiveDir, account)
+			line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return "", err
+			}
+			return line, nil
+		},
+	}
+	res, err := migrate.Remove(ctx, opts)
+	for _, d := range res.Deleted {
+		fmt.Fprintf(env.Stdout, "deleted from the server: %s: %d message(s) (UIDs %s)\n", d.Folder, d.Messages, d.UIDs)
+	}
+	switch {
+	case errors.Is(err, migrate.ErrGateClosed):
+		printVerdict(env.Stdout, res.Verdict, l)
+		fmt.Fprintln(env.Stderr, "mailark: not removed: the account is not yet safe to remove (reasons above). Nothing was deleted.")
+		return ExitGateClosed
+	case errors.Is(err, migrate.ErrNotConfirmed):
+		fmt.Fprintf(env.Stderr, "\nmailark: the account name was not typed exactly (%s). Nothing was deleted and nothing forgotten.\n", res.Account.User)
+		return ExitNotConfirmed
+	case errors.Is(err, migrate.ErrNoUIDPlus):
+		fmt.Fprintf(env.Stderr, "mailark: %s cannot delete messages by UID (no UIDPLUS), so Mailark cannot be sure to delete only the verified ones. "+
+			"Nothing was deleted. Delete them with the provider's own tools, or run remove without --delete-from-server.\n", cfg.Host)
+		return ExitError
+	case err != nil:
+		return fail(env.Stderr, err, *verbose)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(env.Stderr, "mailark: warning:", w)
+	}
+	if *del {
+		fmt.Fprintf(env.Stdout, "%d message(s) deleted from %s; every one of them is in the archive at %s.\n", res.Messages, cfg.Host, *archiveDir)
+	}
+	fmt.Fprintf(env.Stdout, "Mailark has forgotten %s; the archive records the removal (%s).\n", res.Account, res.RemovedAt.Format("2006-01-02 15:04 MST"))
+	return ExitOK
+}
+
+// forgetSettings removes the account's profiles and stored passwords from
+// Mailark's settings. A profile is the account's when its id or email is the
+// archive's user, or its user and host are the archive's.
+func forgetSettings(dir string, acct migrate.Account) (warnings []string, err error) {
+	if dir == "" {
+		if dir, err = settings.DefaultDir(); err != nil {
+			return nil, err
+		}
+	}
+	store, err := settings.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, a := range store.Accounts() {
+		if a.ID != settings.AccountID(acct.User) && !strings.EqualFold(a.Email, acct.User) &&
+			!(strings.EqualFold(a.User, acct.User) && strings.EqualFold(a.Host, acct.Host)) {
+			continue
+		}
+		found = true
+		if err := store.Forget(a.ID); err != nil {
+			if !errors.Is(err, settings.ErrNoKeyring) {
+				return warnings, err
+			}
+			warnings = append(warnings, err.Error())
+		}
+	}
+	if !found {
+		warnings = append(warnings, fmt.Sprintf("no saved account for %s in %s: nothing to forget there", acct.User, dir))
+	}
+	return warnings, nil
+}
