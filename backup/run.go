@@ -193,10 +193,10 @@ func (r *runner) session(ctx context.Context) error {
 	defer c.Close()
 	r.connected = true
 	classify := func(op string, err error) error {
-		if err == nil || mailerr.As(err) != nil {
+		if err == nil || mailerr.As(err) != nil && !errors.Is(err, errTooLarge) {
 			return err
 		}
-		return imapconn.Classify(ctx, op, r.opts.Conn.Host, err)
+		return c.Classify(ctx, op, err)
 	}
 
 	list, err := listFolders(c)

@@ -165,7 +165,27 @@ func (a *Archive) EnsureFolder(ctx context.Context, info FolderInfo) (*Folder, e
 			return nil, err
 		}
 	}
-	return scanFolder(a.db.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE id = ?`, id))
+	f, err := scanFolder(a.db.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE id = ?`, id))
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	// Every folder has its file, an empty folder an empty file.
+	if err := a.touch(f.MboxPath); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (a *Archive) touch(rel string) error {
+	p := a.Path(rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fsError("create mbox folder", filepath.Dir(p), err)
+	}
+	fh, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fsError("create mbox file", p, err)
+	}
+	return fsError("create mbox file", p, fh.Close())
 }
 
 // freePath returns path, or path with " (n)" added, such that no other

@@ -31,9 +31,23 @@ type Conn struct {
 	Caps Caps
 	Host string
 
-	raw  net.Conn    // the TCP connection under TLS and the client
-	stop func() bool // undoes the context.AfterFunc that closes on cancel
-	once sync.Once
+	raw   net.Conn    // the TCP connection under TLS and the client
+	limit *limitConn  // what the client reads, checked against the limits
+	stop  func() bool // undoes the context.AfterFunc that closes on cancel
+	once  sync.Once
+}
+
+// Classify is imapconn.Classify for an error of this connection: when the
+// server broke a limit, that is the error, whatever the client made of the
+// cut connection.
+func (c *Conn) Classify(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if c.limit.violation != nil && ctx.Err() == nil {
+		return c.limit.violationFor(c.Host)
+	}
+	return classify(ctx, op, c.Host, err)
 }
 
 // Abort cuts the connection at once without waiting for anything: every
@@ -106,31 +120,37 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 		conn = tc
 	}
-	var client *imapclient.Client
 	if cfg.Security == StartTLS {
-		// NewStartTLS waits for the greeting, sends STARTTLS and finishes the
-		// handshake before anything else is sent.
-		client, err = imapclient.NewStartTLS(conn, opts)
-		if err != nil {
+		if conn, err = startTLS(dctx, conn, tlsConfig, cfg.Host); err != nil {
 			raw.Close()
-			return nil, classifyStartTLS(ctx, dctx, cfg, err)
-		}
-	} else {
-		client = imapclient.New(conn, opts)
-		if err := client.WaitGreeting(); err != nil {
-			client.Close()
-			if dctx.Err() != nil && ctx.Err() == nil {
-				return nil, mailerr.New(mailerr.NotIMAP, "greeting", cfg.Host,
-					fmt.Errorf("no IMAP greeting within %v", cfg.DialTimeout))
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("starttls %s: %w", cfg.Host, ctx.Err())
 			}
-			return nil, classifyGreeting(ctx, cfg, err)
+			return nil, err
 		}
+	}
+	limit := newLimitConn(conn)
+	client := imapclient.New(limit, opts)
+	if err := client.WaitGreeting(); err != nil {
+		client.Close()
+		if limit.violation != nil {
+			// Garbage instead of a greeting: not an IMAP server.
+			return nil, mailerr.New(mailerr.NotIMAP, "greeting", cfg.Host, limit.violation)
+		}
+		if dctx.Err() != nil && ctx.Err() == nil {
+			return nil, mailerr.New(mailerr.NotIMAP, "greeting", cfg.Host,
+				fmt.Errorf("no IMAP greeting within %v", cfg.DialTimeout))
+		}
+		return nil, classifyGreeting(ctx, cfg, err)
 	}
 	if err := login(client, cfg); err != nil {
 		client.Close()
+		if limit.violation != nil {
+			return nil, limit.violationFor(cfg.Host)
+		}
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
-	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw}
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit}
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }

@@ -126,23 +126,6 @@ func classifyGreeting(ctx context.Context, cfg Config, err error) error {
 	return e
 }
 
-func classifyStartTLS(ctx, dctx context.Context, cfg Config, err error) error {
-	if ctx.Err() == nil && dctx.Err() != nil {
-		return mailerr.New(mailerr.NotIMAP, "starttls", cfg.Host,
-			fmt.Errorf("no IMAP greeting within %v", cfg.DialTimeout))
-	}
-	e := classify(ctx, "starttls", cfg.Host, err)
-	if me := mailerr.As(e); me != nil {
-		switch me.Kind {
-		case mailerr.ServerError:
-			me.Kind = mailerr.NoStartTLS
-		case mailerr.Unknown, mailerr.ConnLost:
-			me.Kind = mailerr.NotIMAP
-		}
-	}
-	return e
-}
-
 // redactor passes protocol text to w with the arguments of LOGIN and
 // AUTHENTICATE (and SASL continuation lines) replaced by "***". It works on
 // whole lines, so a write that splits a line cannot leak a piece of it.

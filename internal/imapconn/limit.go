@@ -1,0 +1,148 @@
+package imapconn
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// Limits on what a server may send, so that a broken or hostile server
+// cannot make Mailark exhaust memory. go-imap reads a response line, and
+// any literal that is not a message body, into memory whole.
+const (
+	// MaxLineBytes bounds a response line, literals excluded. A UID SEARCH
+	// answer for two million messages fits.
+	MaxLineBytes = 16 << 20
+	// MaxSmallLiteral bounds a literal that is not a body section (a folder
+	// name, an address): go-imap holds those in memory.
+	MaxSmallLiteral = 1 << 20
+	// MaxBodyLiteral bounds a body section literal; bodies are streamed,
+	// and the engine applies its own, lower, per-message limit.
+	MaxBodyLiteral = 1 << 40
+)
+
+// limitConn follows the server's byte stream just enough to know where
+// lines and literals are, and cuts the connection when a line is longer
+// than MaxLineBytes or a literal larger than its kind allows.
+type limitConn struct {
+	net.Conn
+	lineLen   int64
+	literal   int64  // bytes of a literal still to pass
+	tail      []byte // the end of the current line, to find "{N}" markers
+	violation error
+}
+
+func newLimitConn(c net.Conn) *limitConn { return &limitConn{Conn: c, tail: make([]byte, 0, 128)} }
+
+func (c *limitConn) Read(p []byte) (int, error) {
+	if c.violation != nil {
+		return 0, c.violation
+	}
+	n, err := c.Conn.Read(p)
+	if verr := c.scan(p[:n]); verr != nil {
+		c.violation = verr
+		c.Conn.Close()
+		// Hand over what was read; the next read reports the violation.
+	}
+	return n, err
+}
+
+func (c *limitConn) scan(b []byte) error {
+	for len(b) > 0 {
+		if c.literal > 0 {
+			k := min(c.literal, int64(len(b)))
+			c.literal -= k
+			b = b[k:]
+			continue
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			c.addTail(b)
+			c.lineLen += int64(len(b))
+			if c.lineLen > MaxLineBytes {
+				return c.fail(fmt.Errorf("the server sent a response line longer than %d bytes", MaxLineBytes))
+			}
+			return nil
+		}
+		c.addTail(b[:i+1])
+		c.lineLen += int64(i + 1)
+		if c.lineLen > MaxLineBytes {
+			return c.fail(fmt.Errorf("the server sent a response line longer than %d bytes", MaxLineBytes))
+		}
+		if size, body, ok := literalAtEnd(c.tail); ok {
+			limit := int64(MaxSmallLiteral)
+			if body {
+				limit = MaxBodyLiteral
+			}
+			if size > limit {
+				return c.fail(fmt.Errorf("the server announced a %d-byte literal, more than the %d allowed here", size, limit))
+			}
+			c.literal = size
+		}
+		c.lineLen = 0
+		c.tail = c.tail[:0]
+		b = b[i+1:]
+	}
+	return nil
+}
+
+func (c *limitConn) fail(err error) error {
+	return mailerr.New(mailerr.ServerError, "read response", "", err)
+}
+
+// violationFor names the host in the violation.
+func (c *limitConn) violationFor(host string) error {
+	e := *mailerr.As(c.violation)
+	e.Subject = host
+	return &e
+}
+
+// addTail keeps the last bytes of the current line.
+func (c *limitConn) addTail(b []byte) {
+	if len(b) >= cap(c.tail) {
+		c.tail = append(c.tail[:0], b[len(b)-cap(c.tail):]...)
+		return
+	}
+	if over := len(c.tail) + len(b) - cap(c.tail); over > 0 {
+		c.tail = append(c.tail[:0], c.tail[over:]...)
+	}
+	c.tail = append(c.tail, b...)
+}
+
+// literalAtEnd finds a literal marker "{N}" or "~{N}" (or "{N+}") at the end
+// of a line that ends in CRLF or LF, and tells whether it follows a body
+// section ("BODY[...]" or "BINARY[...]" with an optional "<origin>").
+func literalAtEnd(line []byte) (size int64, body, ok bool) {
+	l := bytes.TrimRight(line, "\r\n")
+	if len(l) < 3 || l[len(l)-1] != '}' {
+		return 0, false, false
+	}
+	open := bytes.LastIndexByte(l, '{')
+	if open < 0 {
+		return 0, false, false
+	}
+	digits := bytes.TrimSuffix(l[open+1:len(l)-1], []byte("+"))
+	n, err := strconv.ParseInt(string(digits), 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, false
+	}
+	before := bytes.TrimSuffix(bytes.TrimRight(l[:open], " "), []byte("~"))
+	before = bytes.TrimRight(before, " ")
+	if k := len(before); k > 0 && before[k-1] == '>' {
+		if lt := bytes.LastIndexByte(before, '<'); lt >= 0 {
+			before = before[:lt]
+		}
+	}
+	if k := len(before); k > 0 && before[k-1] == ']' {
+		if lb := bytes.LastIndexByte(before, '['); lb >= 0 {
+			word := bytes.ToUpper(before[max(0, lb-6):lb])
+			body = bytes.HasSuffix(word, []byte("BODY")) || bytes.HasSuffix(word, []byte("BINARY")) || bytes.HasSuffix(word, []byte("RFC822"))
+		}
+	} else if bytes.HasSuffix(bytes.ToUpper(before), []byte("RFC822")) || bytes.HasSuffix(bytes.ToUpper(before), []byte("RFC822.TEXT")) {
+		body = true
+	}
+	return n, body, true
+}
