@@ -8,12 +8,13 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 )
 
 // folderPlan is what one folder needs this run.
 type folderPlan struct {
-	server   serverFolder
+	server   folders.Folder
 	folder   *archive.Folder
 	uidNext  uint32
 	messages uint32
@@ -43,22 +44,22 @@ func (fp *folderPlan) drop(failed map[uint32]bool) {
 
 // upToDate reports, from LIST-STATUS alone, that nothing can be new: the
 // generation is the same and UIDNEXT has not moved since a complete run.
-func upToDate(sf serverFolder, f *archive.Folder) bool {
-	st := sf.status
+func upToDate(sf folders.Folder, f *archive.Folder) bool {
+	st := sf.Status
 	return st != nil && f != nil && st.UIDValidity == f.UIDValidity && st.UIDNext != 0 &&
 		uint32(st.UIDNext) == f.CompleteUIDNext && st.NumMessages != nil
 }
 
 // plan examines the folder read-only and finds the UIDs not yet archived.
-func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf serverFolder, fp *folderPlan) error {
-	sel, err := c.Select(sf.name, &imap.SelectOptions{ReadOnly: true}).Wait()
+func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
+	sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
-		return fmt.Errorf("examine %s: %w", sf.name, err)
+		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}
 	fp.uidNext = uint32(sel.UIDNext)
 	fp.messages = sel.NumMessages
 	if sel.UIDValidity == 0 {
-		return fmt.Errorf("examine %s: the server gave no UIDVALIDITY", sf.name)
+		return fmt.Errorf("examine %s: the server gave no UIDVALIDITY", sf.Name)
 	}
 	var archived []uint32
 	if fp.folder != nil && fp.folder.UIDValidity == sel.UIDValidity {
@@ -68,8 +69,8 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf serverFo
 	}
 	fp.newGen = fp.folder != nil && fp.folder.UIDValidity != sel.UIDValidity
 	if fp.folder == nil || fp.newGen {
-		f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: sf.name, Delimiter: sf.delim,
-			Attrs: sf.attrString(), Role: sf.role, UIDValidity: sel.UIDValidity})
+		f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: sf.Name, Delimiter: sf.Delim,
+			Attrs: sf.AttrString(), Role: sf.Role, UIDValidity: sel.UIDValidity})
 		if err != nil {
 			return err
 		}
@@ -84,7 +85,7 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf serverFo
 	}
 	res, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
 	if err != nil {
-		return fmt.Errorf("list messages of %s: %w", sf.name, err)
+		return fmt.Errorf("list messages of %s: %w", sf.Name, err)
 	}
 	onServer := res.AllUIDs()
 	slices.Sort(onServer)
@@ -128,7 +129,7 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf serverFo
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("sizes of %s: %w", sf.name, err)
+		return fmt.Errorf("sizes of %s: %w", sf.Name, err)
 	}
 	return nil
 }

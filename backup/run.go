@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
@@ -199,7 +200,7 @@ func (r *runner) session(ctx context.Context) error {
 		return c.Classify(ctx, op, err)
 	}
 
-	list, err := listFolders(c)
+	list, err := folders.List(c, folders.Options{Status: true})
 	if err != nil {
 		return classify("list folders", err)
 	}
@@ -208,17 +209,17 @@ func (r *runner) session(ctx context.Context) error {
 	var plans []*folderPlan
 	r.total, r.totalBytes = r.doneN, r.doneBytes
 	for _, sf := range list {
-		if r.done[sf.name] {
+		if r.done[sf.Name] {
 			continue
 		}
 		fs := r.folderSummary(sf)
-		f, err := r.a.Folder(ctx, sf.name)
+		f, err := r.a.Folder(ctx, sf.Name)
 		if err != nil {
 			return err
 		}
 		if upToDate(sf, f) && !r.hasOpenFailures(ctx, f) {
-			r.done[sf.name] = true
-			fs.ServerMessages = *sf.status.NumMessages
+			r.done[sf.Name] = true
+			fs.ServerMessages = *sf.Status.NumMessages
 			if err := r.a.SetFolderStatus(ctx, f, archive.FolderStatus{UIDNext: f.CompleteUIDNext,
 				Messages: fs.ServerMessages, Complete: true}); err != nil {
 				return err
@@ -236,7 +237,7 @@ func (r *runner) session(ctx context.Context) error {
 			}
 			return classify("examine", err)
 		}
-		fp.drop(r.failed[sf.name])
+		fp.drop(r.failed[sf.Name])
 		fs.ServerMessages = fp.messages
 		fs.NewGeneration = fs.NewGeneration || fp.newGen
 		if len(fp.gone) > 0 {
@@ -258,7 +259,7 @@ func (r *runner) session(ctx context.Context) error {
 	return nil
 }
 
-func (r *runner) filter(list []serverFolder) []serverFolder {
+func (r *runner) filter(list []folders.Folder) []folders.Folder {
 	if len(r.opts.Folders) == 0 {
 		return list
 	}
@@ -266,9 +267,9 @@ func (r *runner) filter(list []serverFolder) []serverFolder {
 	for _, n := range r.opts.Folders {
 		want[n] = true
 	}
-	var out []serverFolder
+	var out []folders.Folder
 	for _, f := range list {
-		if want[f.name] {
+		if want[f.Name] {
 			out = append(out, f)
 		}
 	}
@@ -281,28 +282,28 @@ func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {
 	return err != nil || n > 0
 }
 
-func (r *runner) folderSummary(sf serverFolder) *FolderSummary {
-	fs := r.folders[sf.name]
+func (r *runner) folderSummary(sf folders.Folder) *FolderSummary {
+	fs := r.folders[sf.Name]
 	if fs == nil {
-		fs = &FolderSummary{Name: sf.name, Role: sf.role}
-		r.folders[sf.name] = fs
-		r.order = append(r.order, sf.name)
+		fs = &FolderSummary{Name: sf.Name, Role: sf.Role}
+		r.folders[sf.Name] = fs
+		r.order = append(r.order, sf.Name)
 	}
 	return fs
 }
 
-func (r *runner) folderFailed(sf serverFolder, err error) {
-	r.done[sf.name] = true
+func (r *runner) folderFailed(sf folders.Folder, err error) {
+	r.done[sf.Name] = true
 	r.failedCount++
-	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.name, Reason: err.Error()})
+	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: err.Error()})
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
-		Text: fmt.Sprintf("folder %s could not be read: %v", sf.name, err), Err: err})
+		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, err), Err: err})
 }
 
 // backupFolder fetches what the plan lists and writes it, fetch and write
 // running side by side.
 func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
-	name := fp.server.name
+	name := fp.server.Name
 	fs := r.folders[name]
 	r.folder, r.folderDone, r.folderTotal = name, 0, int64(len(fp.missing))
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: name})

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 )
 
@@ -67,15 +68,15 @@ func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
 		return res, err
 	}
 	defer c.Close()
-	list, err := listFolders(c)
+	list, err := folders.List(c, folders.Options{Status: true})
 	if err != nil {
 		return res, imapconn.Classify(ctx, "list folders", opts.Conn.Host, err)
 	}
 	var sampleFolder string
 	var sampleUIDs []imap.UID
 	for _, sf := range list {
-		fs := FolderSurvey{Name: sf.name, Role: sf.role}
-		sel, err := c.Select(sf.name, &imap.SelectOptions{ReadOnly: true}).Wait()
+		fs := FolderSurvey{Name: sf.Name, Role: sf.Role}
+		sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
 		if err != nil {
 			var imapErr *imap.Error
 			if errors.As(err, &imapErr) {
@@ -87,7 +88,7 @@ func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
 		fs.Messages = sel.NumMessages
 		archived := map[imap.UID]bool{}
 		if a != nil {
-			if f, _ := a.Folder(ctx, sf.name); f != nil && f.UIDValidity == sel.UIDValidity {
+			if f, _ := a.Folder(ctx, sf.Name); f != nil && f.UIDValidity == sel.UIDValidity {
 				uids, err := a.ArchivedUIDs(ctx, f.ID)
 				if err != nil {
 					return res, err
@@ -115,9 +116,9 @@ func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
 				if !archived[buf.UID] {
 					res.ToFetch++
 					res.ToFetchBytes += buf.RFC822Size
-					if sampleFolder == "" || sampleFolder == sf.name {
+					if sampleFolder == "" || sampleFolder == sf.Name {
 						if len(sampleUIDs) < 50 {
-							sampleFolder = sf.name
+							sampleFolder = sf.Name
 							sampleUIDs = append(sampleUIDs, buf.UID)
 						}
 					}

@@ -121,6 +121,12 @@ func build(ctx context.Context, dir string, n int) error {
 	for i := 0; i < n; i++ {
 		s := srcs[i%len(srcs)]
 		f := folders[s.folder]
+		if b != nil && (b.Folder() != f || b.Count() >= 5000) {
+			if err := b.Commit(ctx); err != nil {
+				return err
+			}
+			b = nil
+		}
 		if f == nil {
 			role := ""
 			if s.folder == "Sent" {
@@ -130,12 +136,6 @@ func build(ctx context.Context, dir string, n int) error {
 				return err
 			}
 			folders[s.folder] = f
-		}
-		if b != nil && b.Folder() != f || b != nil && b.Count() >= 5000 {
-			if err := b.Commit(ctx); err != nil {
-				return err
-			}
-			b = nil
 		}
 		if b == nil {
 			if b, err = a.BeginBatch(ctx, f, run); err != nil {

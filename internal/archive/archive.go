@@ -76,9 +76,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		}
 		f.Close()
 	}
-	dsn := "file:" + dbPath + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + uriPath(dbPath) + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	if opts.ReadOnly {
-		dsn = "file:" + dbPath + "?mode=ro&_pragma=busy_timeout(15000)"
+		dsn = "file:" + uriPath(dbPath) + "?mode=ro&_pragma=busy_timeout(15000)"
 	} else {
 		dsn += "&_pragma=journal_mode(WAL)"
 	}
@@ -89,9 +89,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	}
 	a.db = db
 	if !opts.ReadOnly {
-		// One connection: SQLite has one writer anyway, and a single
-		// connection keeps every read inside the writer's view.
-		db.SetMaxOpenConns(1)
+		// Two connections: SQLite has one writer anyway (transactions
+		// begin IMMEDIATE), and a second connection lets a read go on
+		// beside an open Batch (WAL) instead of waiting for it forever. A
+		// second writer waits busy_timeout, then fails: never a hang.
+		db.SetMaxOpenConns(2)
 		if err := migrate(ctx, db, a.stamp()); err != nil {
 			a.Close()
 			return nil, classifyDB("prepare archive", dbPath, err)

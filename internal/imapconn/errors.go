@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/emersion/go-imap/v2"
@@ -130,12 +131,15 @@ func classifyGreeting(ctx context.Context, cfg Config, err error) error {
 // AUTHENTICATE (and SASL continuation lines) replaced by "***". It works on
 // whole lines, so a write that splits a line cannot leak a piece of it.
 type redactor struct {
+	mu      sync.Mutex // the client reads and writes from two goroutines
 	w       io.Writer
 	buf     []byte
 	pending bool // the next client line is a SASL response
 }
 
 func (r *redactor) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.buf = append(r.buf, p...)
 	var b strings.Builder
 	for {

@@ -1,0 +1,335 @@
+// Command verify measures verification next to the backup it checks, in one
+// run, on one private Dovecot over TLS on loopback:
+//
+//	go run ./bench/verify [-n 20000] [-seed 1] [-keep] [-cpuprofile F]
+//
+// It starts a private Dovecot (internal/testimap's launcher), seeds -n
+// generated messages (sizes like a real mailbox: 2–30 KB of text,
+// log-uniform; 3% with a 0.5–5 MB attachment; one of 25 MB) into INBOX,
+// Sent, Archive/2019 and 取引先, lets Dovecot index them (an untimed FETCH of
+// UID and RFC822.SIZE), and then times, in this process: backup.Run into a
+// new archive; a shallow migrate.Verify (every UID and size on the server,
+// every mbox file and every stored message re-read and hashed); a deep one
+// (every message fetched again and hashed as well); a gate check; and the
+// report (which hashes every archive file). Peak RSS is the process's
+// VmHWM, reset before each step (/proc/self/clear_refs). Caches are warm.
+// The machine is shared and noisy: compare within one run.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
+	"github.com/mailark/mailark/migrate"
+)
+
+const user, pass = "hanako@old-isp.example", "bench-password"
+
+var cpuProfile string
+
+func main() {
+	n := flag.Int("n", 20000, "messages to seed")
+	seed := flag.Uint64("seed", 1, "corpus seed")
+	keep := flag.Bool("keep", false, "keep the work folder (Dovecot's mail and the archive)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the shallow verification to this file")
+	flag.Parse()
+	if err := run(*n, *seed, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/verify:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct {
+	step    string
+	took    time.Duration
+	rssKiB  int64
+	outcome string
+}
+
+func run(n int, seed uint64, keep bool) error {
+	work, err := os.MkdirTemp("", "mailark-bench-verify-")
+	if err != nil {
+		return err
+	}
+	// As root, Dovecot's mail user must reach work/dovecot/home.
+	if err := os.Chmod(work, 0o755); err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(work)
+	}
+	d, err := testimap.LaunchDovecot(filepath.Join(work, "dovecot"), testimap.DovecotUser{Name: user, Password: pass})
+	if err != nil {
+		return fmt.Errorf("start dovecot: %w", err)
+	}
+	defer d.Close()
+
+	t := time.Now()
+	messages, wireBytes, err := seedCorpus(d, n, seed)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seeded %d messages, %.0f MB, in %.1f s\n", messages, float64(wireBytes)/1e6, time.Since(t).Seconds())
+	t = time.Now()
+	if err := index(d); err != nil {
+		return err
+	}
+	fmt.Printf("Dovecot indexed them in %.1f s (untimed)\n", time.Since(t).Seconds())
+	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), loadAvg())
+
+	ctx := context.Background()
+	conn := imapconn.Config{Host: d.Host, Port: d.TLSPort, Security: imapconn.TLS, CAFile: d.CAFile,
+		User: user, Password: secret.New(pass)}
+	dir := filepath.Join(work, "archive")
+	var rows []row
+	step := func(name string, f func() (string, error)) error {
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		t := time.Now()
+		out, err := f()
+		r := row{step: name, took: time.Since(t), rssKiB: peakRSS(), outcome: out}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		rows = append(rows, r)
+		fmt.Printf("%-16s %6.1f s  %s\n", name, r.took.Seconds(), out)
+		return nil
+	}
+	if err := step("backup", func() (string, error) {
+		sum, err := backup.Run(ctx, backup.Options{Conn: conn, ArchiveDir: dir})
+		return fmt.Sprintf("%d archived, %d failed", sum.Total, len(sum.Failures)), err
+	}); err != nil {
+		return err
+	}
+	if err := recordExport(ctx, dir); err != nil {
+		return err
+	}
+	for _, deep := range []bool{false, true} {
+		name := "verify"
+		if deep {
+			name = "verify --deep"
+		}
+		if err := step(name, func() (string, error) {
+			if cpuProfile != "" && !deep {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return "", err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return "", err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			res, err := migrate.Verify(ctx, migrate.VerifyOptions{Conn: conn, ArchiveDir: dir, Deep: deep})
+			return fmt.Sprintf("%d verified, %d problems", res.Verified, len(res.Problems)), err
+		}); err != nil {
+			return err
+		}
+	}
+	if err := step("gate check", func() (string, error) {
+		v, err := migrate.Check(ctx, migrate.GateOptions{Conn: conn, ArchiveDir: dir})
+		return fmt.Sprintf("open: %v", v.Open), err
+	}); err != nil {
+		return err
+	}
+	if err := step("report", func() (string, error) {
+		r, err := migrate.BuildReport(ctx, migrate.ReportOptions{ArchiveDir: dir})
+		if err != nil {
+			return "", err
+		}
+		var total int64
+		for _, f := range r.Files {
+			total += f.Bytes
+		}
+		return fmt.Sprintf("%d files, %.0f MB hashed", len(r.Files), float64(total)/1e6), nil
+	}); err != nil {
+		return err
+	}
+
+	fmt.Printf("\nN = %d, %.0f MB on the wire, Dovecot over TLS on loopback, warm caches\n\n", messages, float64(wireBytes)/1e6)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\t wall s\t × backup\t msgs/s\t MB/s\t peak RSS MB\t result\t")
+	backupTook := rows[0].took
+	for _, r := range rows {
+		s := r.took.Seconds()
+		fmt.Fprintf(tw, "%s\t %.1f\t %.2f\t %.0f\t %.0f\t %.0f\t %s\t\n", r.step, s, s/backupTook.Seconds(),
+			float64(messages)/s, float64(wireBytes)/1e6/s, float64(r.rssKiB)/1024, r.outcome)
+	}
+	tw.Flush()
+	if keep {
+		fmt.Printf("\nkept: %s\n", work)
+	}
+	return nil
+}
+
+// recordExport stands in for `mailark contacts export`, so the gate can open.
+func recordExport(ctx context.Context, dir string) error {
+	a, err := archive.Open(ctx, dir, archive.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return addressbook.RecordExport(ctx, a.DB(), addressbook.ExportRecord{At: time.Now(), Format: addressbook.FormatVCard4,
+		Path: "/dev/null", SHA256: strings.Repeat("0", 64)})
+}
+
+// seedCorpus writes n generated messages into the maildir, in blocks.
+func seedCorpus(d *testimap.Dovecot, n int, seed uint64) (int, int64, error) {
+	pending := map[string][]testimap.SeedMessage{}
+	var wire int64
+	flush := func() error {
+		for folder, msgs := range pending {
+			if err := d.SeedFolder(user, folder, msgs); err != nil {
+				return err
+			}
+		}
+		clear(pending)
+		return nil
+	}
+	for i := range n {
+		folder, raw := generate(seed, i, n)
+		pending[folder] = append(pending[folder], testimap.SeedMessage{Raw: raw, Flags: []string{`\Seen`},
+			InternalDate: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)})
+		wire += int64(len(raw))
+		if i%500 == 499 {
+			if err := flush(); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	return n, wire, flush()
+}
+
+var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
+	schedule report update review budget contract delivery estimate order confirm question answer`)
+
+// generate makes message i: CRLF lines, sizes like a real mailbox.
+func generate(seed uint64, i, n int) (folder string, raw []byte) {
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	switch x := r.Float64(); {
+	case x < 0.10:
+		folder = "Sent"
+	case x < 0.17:
+		folder = "Archive/2019"
+	case x < 0.20:
+		folder = "取引先"
+	default:
+		folder = "INBOX"
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: Person %d <p%d@example.jp>\r\nTo: %s\r\nSubject: Message %d\r\nMessage-ID: <%d.%d@bench.mailark>\r\n"+
+		"Date: Mon, 2 Mar 2020 10:00:00 +0900\r\nMIME-Version: 1.0\r\n", i%97, i%97, user, i, i, seed)
+	text := int(math.Exp(math.Log(2048) + r.Float64()*(math.Log(30*1024)-math.Log(2048))))
+	attach := 0
+	switch {
+	case i == n/2:
+		attach = 25 << 20
+	case r.Float64() < 0.03:
+		attach = 512<<10 + r.IntN(4608<<10)
+	}
+	if attach == 0 {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
+		writeText(&b, r, text)
+		return folder, b.Bytes()
+	}
+	b.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	writeText(&b, r, text/4)
+	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
+		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
+	data := make([]byte, attach*3/4)
+	for j := range data {
+		data[j] = byte(r.Uint32())
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--b--\r\n")
+	return folder, b.Bytes()
+}
+
+func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
+	line := 0
+	for start := b.Len(); b.Len()-start < size; {
+		w := words[r.IntN(len(words))]
+		if line+len(w) > 72 {
+			b.WriteString("\r\n")
+			line = 0
+		}
+		b.WriteString(w + " ")
+		line += len(w) + 1
+	}
+	b.WriteString("\r\n")
+}
+
+// index lets Dovecot index the corpus: an untimed FETCH of UID and size.
+func index(d *testimap.Dovecot) error {
+	c, err := imapclient.DialTLS(d.TLSAddr(), &imapclient.Options{TLSConfig: d.TLSConfig()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Login(user, pass).Wait(); err != nil {
+		return err
+	}
+	for _, f := range []string{"INBOX", "Sent", "Archive/2019", "取引先"} {
+		if _, err := c.Select(f, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			return err
+		}
+		if _, err := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is VmHWM in KiB, 0 where /proc has none.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(data))[:3], " ")
+}

@@ -1,0 +1,132 @@
+package migrate_test
+
+// The verification, the gate and the removal against a real Dovecot
+// (MAILARK_TEST_DOVECOT=1): IMAP4rev1 with UIDPLUS and LIST-STATUS,
+// modified UTF-7 folder names, special-use folders, TLS.
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
+	"github.com/mailark/mailark/migrate"
+)
+
+const dovecotUser, dovecotPass = "hanako@old-isp.example", "pw: 秘密"
+
+// dovecotEnv starts a Dovecot holding the demo account and returns an env
+// that reaches it over TLS with the test CA.
+func dovecotEnv(t *testing.T) (*env, *testimap.Dovecot) {
+	t.Helper()
+	d := testimap.StartDovecot(t, testimap.DovecotUser{Name: dovecotUser, Password: dovecotPass})
+	for _, f := range demo.OldProvider().Folders {
+		msgs := make([]testimap.SeedMessage, len(f.Messages))
+		for i, m := range f.Messages {
+			msgs[i] = testimap.SeedMessage{Raw: m.Raw, Flags: m.Flags, InternalDate: m.InternalDate}
+		}
+		d.Seed(t, dovecotUser, f.Name, msgs)
+	}
+	e := &env{t: t, dir: filepath.Join(t.TempDir(), "archive"), clk: newClock(),
+		conn: imapconn.Config{Host: d.Host, Port: d.TLSPort, Security: imapconn.TLS, CAFile: d.CAFile,
+			User: dovecotUser, Password: secret.New(dovecotPass), DialTimeout: 10 * time.Second}}
+	return e, d
+}
+
+// dovecotCounts returns MESSAGES of every selectable folder.
+func dovecotCounts(t testing.TB, d *testimap.Dovecot) map[string]uint32 {
+	t.Helper()
+	c, err := imapclient.DialTLS(d.TLSAddr(), &imapclient.Options{TLSConfig: d.TLSConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(dovecotUser, dovecotPass).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.List("", "*", &imap.ListOptions{ReturnStatus: &imap.StatusOptions{NumMessages: true}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]uint32{}
+	for _, l := range list {
+		if l.Status != nil && l.Status.NumMessages != nil {
+			out[l.Mailbox] = *l.Status.NumMessages
+		}
+	}
+	return out
+}
+
+func TestDovecotVerifyAndGate(t *testing.T) {
+	e, d := dovecotEnv(t)
+	e.backup()
+	e.export()
+	for _, deep := range []bool{false, true} {
+		res := e.verify(deep)
+		if !res.OK() || res.Verified != 615 {
+			t.Fatalf("Verify(deep=%v) on Dovecot: %d verified, problems %v", deep, res.Verified, res.Problems)
+		}
+	}
+	if v := e.check(); !v.Open {
+		t.Fatalf("Check() on Dovecot = closed: %v", v.Reasons())
+	}
+	t.Run("one byte changed in SQLite", func(t *testing.T) {
+		flipStoredByte(t, e, "取引先", 4)
+		closedBy(t, e.check(), migrate.CondArchiveUnchanged, "changed", migrate.ArchiveRowsChanged, "", 0)
+		hasProblem(t, e.verify(false), migrate.StoredDiffers, "取引先", 4)
+	})
+	t.Run("new mail in a Japanese-named folder", func(t *testing.T) {
+		d.Seed(t, dovecotUser, "取引先/見積", []testimap.SeedMessage{{Raw: []byte("Subject: 見積\r\n\r\nx\r\n")}})
+		closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "取引先/見積", 0)
+		hasProblem(t, e.verify(true), migrate.MessageMissing, "取引先/見積", 26)
+	})
+	t.Run("folder added", func(t *testing.T) {
+		d.Seed(t, dovecotUser, "Projects", []testimap.SeedMessage{{Raw: []byte("Subject: p\r\n\r\nx\r\n")}})
+		closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerFolderAdded, "Projects", 0)
+		hasProblem(t, e.verify(false), migrate.FolderNotArchived, "Projects", 0)
+	})
+}
+
+func TestDovecotRemoveDeletesTheVerifiedMessages(t *testing.T) {
+	e, d := dovecotEnv(t)
+	e.backup()
+	e.export()
+	e.verify(true)
+	if v := e.check(); !v.Open {
+		t.Fatalf("Check() = closed: %v", v.Reasons())
+	}
+	before := dovecotCounts(t, d)
+
+	opts := e.removeOpts(true, "hanako@old-isp.exampl")
+	if _, err := migrate.Remove(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("Remove() with a typo = %v, want ErrNotConfirmed", err)
+	}
+	sameCounts(t, before, dovecotCounts(t, d))
+
+	res, err := migrate.Remove(context.Background(), e.removeOpts(true, dovecotUser))
+	if err != nil {
+		t.Fatalf("Remove() = %v", err)
+	}
+	if res.Messages != 615 {
+		t.Errorf("deleted %d, want 615", res.Messages)
+	}
+	after := dovecotCounts(t, d)
+	if len(after) != len(before) {
+		t.Errorf("folders %v after removal, want the same %d", after, len(before))
+	}
+	for name, n := range after {
+		if n != 0 {
+			t.Errorf("%s: %d messages left", name, n)
+		}
+	}
+	// The server changed: the gate is closed again.
+	closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerMailRemoved, "INBOX", 0)
+}

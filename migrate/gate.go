@@ -1,0 +1,210 @@
+package migrate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/folders"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// The removal gate's conditions, in the order a verdict lists them.
+const (
+	CondVerified         = "verified"          // the last verification found nothing missing or different
+	CondNoFailures       = "no-failures"       // nothing failed during backup
+	CondArchiveUnchanged = "archive-unchanged" // no backup ran and no archive file changed since
+	CondServerUnchanged  = "server-unchanged"  // nothing new on the server since (checked live)
+	CondContactsExported = "contacts-exported" // the address book was exported after the last backup
+)
+
+// Condition is one condition of the gate. Code says which case it is
+// ("ok" when OK); Data holds the values a UI needs to say it in the user's
+// language (see Condition.Text), Reason says it in English for logs, and
+// Details lists the first things found (at most maxDetails).
+type Condition struct {
+	ID      string            `json:"id"`
+	OK      bool              `json:"ok"`
+	Code    string            `json:"code"`
+	Reason  string            `json:"reason"`
+	Data    map[string]string `json:"data,omitempty"`
+	Details []Discrepancy     `json:"details,omitempty"`
+}
+
+// Verdict is the gate's answer: Open only when every condition is OK.
+type Verdict struct {
+	Open      bool      `json:"open"`
+	CheckedAt time.Time `json:"checked_at"`
+	// Live: the server was asked at CheckedAt. An offline verdict takes the
+	// server condition from the last live check since the verification.
+	Live           bool        `json:"live"`
+	VerificationID int64       `json:"verification_id"`
+	Conditions     []Condition `json:"conditions"`
+}
+
+// Reasons returns the English reason of every condition not met.
+func (v Verdict) Reasons() []string {
+	var out []string
+	for _, c := range v.Conditions {
+		if !c.OK {
+			out = append(out, c.Reason)
+		}
+	}
+	return out
+}
+
+// Condition returns the condition with id, and whether there is one.
+func (v Verdict) Condition(id string) (Condition, bool) {
+	for _, c := range v.Conditions {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Condition{}, false
+}
+
+const maxDetails = 20
+
+// GateOptions for Check. ArchiveDir is required, and Conn unless Offline.
+type GateOptions struct {
+	Conn       imapconn.Config
+	ArchiveDir string
+	// Offline evaluates without a connection (for a report): the server
+	// condition comes from the last live check since the last verification.
+	Offline bool
+	Now     func() time.Time
+}
+
+// Check evaluates the removal gate now. The verdict is returned also with an
+// error (a server that cannot be reached keeps the gate closed, and says so).
+// A live verdict is recorded in the archive.
+func Check(ctx context.Context, opts GateOptions) (Verdict, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ArchiveDir == "" {
+		return Verdict{}, mailerr.New(mailerr.BadInput, "check gate", "", errors.New("no archive folder given"))
+	}
+	a, err := archive.OpenForCheck(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	if err != nil {
+		return Verdict{}, err
+	}
+	defer a.Close()
+	if opts.Offline {
+		return evaluate(ctx, a, opts.Now, nil)
+	}
+	acct, err := accountOf(ctx, a)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if err := checkAccount(a, acct, opts.Conn); err != nil {
+		return Verdict{}, err
+	}
+	var c *imapconn.Conn
+	live := func() ([]folderStatus, error) {
+		if c == nil {
+			var err error
+			if c, err = imapconn.Dial(ctx, opts.Conn); err != nil {
+				return nil, err
+			}
+		}
+		return liveStatus(ctx, c, opts.Conn.Host)
+	}
+	v, err := evaluate(ctx, a, opts.Now, live)
+	if c != nil {
+		c.Close()
+	}
+	if serr := saveVerdict(ctx, a, v); serr != nil && err == nil {
+		err = serr
+	}
+	return v, err
+}
+
+func saveVerdict(ctx context.Context, a *archive.Archive, v Verdict) error {
+	if !v.Live {
+		return nil
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // our own types always marshal
+	}
+	return a.SaveGateCheck(context.WithoutCancel(ctx), archive.GateCheck{At: stamp(v.CheckedAt),
+		VerificationID: v.VerificationID, Live: true, Open: v.Open, Verdict: string(j)})
+}
+
+// folderStatus is a folder's counters on the server.
+type folderStatus struct {
+	name                           string
+	uidValidity, uidNext, messages uint32
+}
+
+// liveStatus asks the server, cheaply, for every selectable folder's
+// UIDVALIDITY, UIDNEXT and MESSAGES: one LIST-STATUS, or LIST and a STATUS
+// per folder.
+func liveStatus(ctx context.Context, c *imapconn.Conn, host string) ([]folderStatus, error) {
+	list, err := folders.List(c, folders.Options{Status: true})
+	if err != nil {
+		return nil, imapconn.Classify(ctx, "list folders", host, err)
+	}
+	out := make([]folderStatus, 0, len(list))
+	for _, f := range list {
+		st := f.Status
+		if st == nil || st.NumMessages == nil || st.UIDNext == 0 || st.UIDValidity == 0 {
+			if st, err = c.Status(f.Name, &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true}).Wait(); err != nil {
+				return nil, imapconn.Classify(ctx, "status "+f.Name, host, err)
+			}
+		}
+		fs := folderStatus{name: f.Name, uidValidity: st.UIDValidity, uidNext: uint32(st.UIDNext)}
+		if st.NumMessages != nil { // else 0: a server that will not say keeps the gate closed
+			fs.messages = *st.NumMessages
+		}
+		out = append(out, fs)
+	}
+	return out, nil
+}
+
+// evaluate computes every condition. live is nil for an offline verdict.
+func evaluate(ctx context.Context, a *archive.Archive, now func() time.Time, live func() ([]folderStatus, error)) (Verdict, error) {
+	v := Verdict{CheckedAt: now(), Live: live != nil}
+	last, err := a.LastVerification(ctx)
+	if err != nil {
+		return v, err
+	}
+	var vfs []archive.VerificationFolder
+	if last != nil {
+		v.VerificationID = last.ID
+		if vfs, err = a.VerificationFolders(ctx, last.ID); err != nil {
+			return v, err
+		}
+	}
+	lastRun, err := a.LastRun(ctx, "backup")
+	if err != nil {
+		return v, err
+	}
+	conds := []func() (Condition, error){
+		func() (Condition, error) { return condVerified(ctx, a, last) },
+		func() (Condition, error) { return condNoFailures(ctx, a, lastRun) },
+		func() (Condition, error) { return condArchiveUnchanged(ctx, a, last, vfs, lastRun) },
+		func() (Condition, error) { return condServerUnchanged(ctx, a, last, vfs, live) },
+		func() (Condition, error) { return condContacts(ctx, a, lastRun) },
+	}
+	v.Open = true
+	var firstErr error
+	for _, f := range conds {
+		c, err := f()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if c.OK {
+			c.Code = "ok"
+		}
+		v.Open = v.Open && c.OK
+		v.Conditions = append(v.Conditions, c)
+	}
+	return v, firstErr
+}

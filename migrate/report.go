@@ -1,0 +1,383 @@
+package migrate
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/folders"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// Report is what a support agent hands to the customer (HTML) and keeps
+// for support tools (JSON): the same data in both. Field names of the JSON
+// are stable.
+type Report struct {
+	GeneratedAt      string              `json:"generated_at"`
+	Account          Account             `json:"account"`
+	ArchiveDir       string              `json:"archive_dir"`
+	SafeToRemove     bool                `json:"safe_to_remove"`
+	Verdict          Verdict             `json:"verdict"`
+	LastBackup       *ReportRun          `json:"last_backup"`
+	LastVerification *ReportVerification `json:"last_verification"`
+	Folders          []ReportFolder      `json:"folders"`
+	Totals           ReportTotals        `json:"totals"`
+	Files            []ReportFile        `json:"files"`
+	Contacts         *ReportContacts     `json:"contacts"`
+	Problems         []Discrepancy       `json:"problems"`       // the first maxReportProblems blocking ones
+	ProblemsTotal    int64               `json:"problems_total"` // all blocking ones of the last verification
+	RemovedAt        string              `json:"removed_at,omitempty"`
+}
+
+// ReportRun is the last backup run.
+type ReportRun struct {
+	StartedAt  string `json:"started_at"`
+	FinishedAt string `json:"finished_at"`
+	Status     string `json:"status"`
+	Messages   int64  `json:"messages"`
+}
+
+// ReportVerification is the last verification.
+type ReportVerification struct {
+	ID       int64  `json:"id"`
+	At       string `json:"at"`
+	Deep     bool   `json:"deep"`
+	Verified int64  `json:"verified"`
+	Problems int64  `json:"problems"`
+	Notes    int64  `json:"notes"`
+}
+
+// ReportFolder is one row of the folder table: an archive folder generation
+// or a server folder, joined by the last verification.
+type ReportFolder struct {
+	Name           string  `json:"name"`
+	Role           string  `json:"role"`
+	Current        bool    `json:"current"` // false: an older generation kept after a UIDVALIDITY change
+	UIDValidity    uint32  `json:"uidvalidity"`
+	OnServer       bool    `json:"on_server"`
+	InArchive      bool    `json:"in_archive"`
+	ServerMessages *uint32 `json:"server_messages"` // null when not verified
+	Archived       int64   `json:"archived"`
+	ArchivedBytes  int64   `json:"archived_bytes"`
+	Verified       int64   `json:"verified"`
+	MboxPath       string  `json:"mbox_path,omitempty"`
+}
+
+// ReportTotals sums the folder table.
+type ReportTotals struct {
+	ServerMessages int64 `json:"server_messages"`
+	Archived       int64 `json:"archived"`
+	ArchivedBytes  int64 `json:"archived_bytes"`
+	Verified       int64 `json:"verified"`
+}
+
+// ReportFile is one file of the archive with its hash.
+type ReportFile struct {
+	Path    string `json:"path"` // relative to the archive folder, '/' separated
+	Bytes   int64  `json:"bytes"`
+	SHA256  string `json:"sha256"`
+	Missing bool   `json:"missing,omitempty"`
+}
+
+// ReportContacts is the last address-book export.
+type ReportContacts struct {
+	At       string `json:"at"`
+	Format   string `json:"format"`
+	Path     string `json:"path"`
+	Contacts int    `json:"contacts"`
+	SHA256   string `json:"sha256"`
+}
+
+const maxReportProblems = 100
+
+// ReportOptions for BuildReport. ArchiveDir is required. With Conn.Host set
+// the gate is checked live; without, from what the archive recorded.
+type ReportOptions struct {
+	ArchiveDir string
+	Conn       imapconn.Config
+	Now        func() time.Time
+}
+
+// BuildReport gathers the report from the archive (and the server when
+// Conn.Host is set). It folds SQLite's log into archive.sqlite before
+// hashing it, under the archive's lock, so the hash is of the whole
+// database as it stands.
+func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ArchiveDir == "" {
+		return nil, mailerr.New(mailerr.BadInput, "report", "", errors.New("no archive folder given"))
+	}
+	a, err := archive.OpenForCheck(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	r := &Report{GeneratedAt: stamp(opts.Now()), ArchiveDir: opts.ArchiveDir}
+	if r.Account, err = accountOf(ctx, a); err != nil {
+		return nil, err
+	}
+	if opts.Conn.Host != "" {
+		if err := checkAccount(a, r.Account, opts.Conn); err != nil {
+			return nil, err
+		}
+		c, err := imapconn.Dial(ctx, opts.Conn)
+		if err != nil {
+			return nil, err
+		}
+		r.Verdict, err = evaluate(ctx, a, opts.Now, func() ([]folderStatus, error) { return liveStatus(ctx, c, opts.Conn.Host) })
+		c.Close()
+		if err == nil {
+			err = saveVerdict(ctx, a, r.Verdict)
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else if r.Verdict, err = evaluate(ctx, a, opts.Now, nil); err != nil {
+		return nil, err
+	}
+	r.SafeToRemove = r.Verdict.Open
+	if err := r.gather(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := a.Checkpoint(ctx); err != nil {
+		return nil, err
+	}
+	paths := []string{archive.DBFile}
+	for _, f := range r.Folders {
+		if f.InArchive {
+			paths = append(paths, f.MboxPath)
+		}
+	}
+	for _, p := range paths {
+		rf, err := hashFile(ctx, a.Path(p))
+		if err != nil {
+			return nil, err
+		}
+		rf.Path = p
+		r.Files = append(r.Files, rf)
+	}
+	return r, nil
+}
+
+func (r *Report) gather(ctx context.Context, a *archive.Archive) error {
+	if run, err := a.LastRun(ctx, "backup"); err != nil {
+		return err
+	} else if run != nil {
+		r.LastBackup = &ReportRun{StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, Status: run.Status, Messages: run.Messages}
+	}
+	last, err := a.LastVerification(ctx)
+	if err != nil {
+		return err
+	}
+	var vfs []archive.VerificationFolder
+	if last != nil {
+		r.LastVerification = &ReportVerification{ID: last.ID, At: last.FinishedAt, Deep: last.Deep, Verified: last.Verified,
+			Problems: last.Problems, Notes: last.Notes}
+		r.ProblemsTotal = last.Problems
+		if vfs, err = a.VerificationFolders(ctx, last.ID); err != nil {
+			return err
+		}
+		ds, err := a.Discrepancies(ctx, last.ID, maxReportProblems)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if d.Blocking {
+				r.Problems = append(r.Problems, fromArchive(d))
+			}
+		}
+	}
+	byGen := map[int64]archive.VerificationFolder{}
+	for _, vf := range vfs {
+		if vf.FolderID != 0 {
+			byGen[vf.FolderID] = vf
+		}
+	}
+	stats, err := a.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range stats {
+		f := s.Folder
+		row := ReportFolder{Name: f.Name, Role: f.Role, Current: f.Current, UIDValidity: f.UIDValidity, InArchive: true,
+			Archived: s.Messages, ArchivedBytes: s.Bytes, MboxPath: f.MboxPath}
+		if vf, ok := byGen[f.ID]; ok && vf.OnServer {
+			n := vf.ServerMessages
+			row.OnServer, row.ServerMessages, row.Verified = true, &n, vf.Verified
+			row.UIDValidity = vf.ServerUIDValidity
+		}
+		r.Folders = append(r.Folders, row)
+	}
+	for _, vf := range vfs {
+		if vf.OnServer && vf.FolderID == 0 {
+			n := vf.ServerMessages
+			r.Folders = append(r.Folders, ReportFolder{Name: vf.Name, Current: true, UIDValidity: vf.ServerUIDValidity,
+				OnServer: true, ServerMessages: &n})
+		}
+	}
+	// The current folders in the usual order (INBOX, Sent, …), then older
+	// generations.
+	sort.SliceStable(r.Folders, func(i, j int) bool {
+		a, b := r.Folders[i], r.Folders[j]
+		if a.Current != b.Current {
+			return a.Current
+		}
+		return folders.Less(a.Role, a.Name, b.Role, b.Name)
+	})
+	for _, f := range r.Folders {
+		if f.ServerMessages != nil {
+			r.Totals.ServerMessages += int64(*f.ServerMessages)
+		}
+		r.Totals.Archived += f.Archived
+		r.Totals.ArchivedBytes += f.ArchivedBytes
+		r.Totals.Verified += f.Verified
+	}
+	exp, ok, err := addressbook.LastExport(ctx, a.DB())
+	if err != nil {
+		return dbError(err)
+	}
+	if ok {
+		r.Contacts = &ReportContacts{At: stamp(exp.At), Format: string(exp.Format), Path: exp.Path, Contacts: exp.Contacts, SHA256: exp.SHA256}
+	}
+	r.RemovedAt, err = a.Meta(ctx, "account_removed_at")
+	return err
+}
+
+func hashFile(ctx context.Context, path string) (ReportFile, error) {
+	var rf ReportFile
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		rf.Missing = true
+		return rf, nil
+	}
+	if err != nil {
+		return rf, mailerr.New(mailerr.ArchiveBroken, "hash file", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, ctxReader{ctx, f})
+	if err != nil {
+		if ctx.Err() != nil {
+			return rf, ctx.Err()
+		}
+		return rf, mailerr.New(mailerr.ArchiveBroken, "hash file", path, err)
+	}
+	rf.Bytes, rf.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	return rf, nil
+}
+
+// ctxReader stops a long read when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+//go:embed templates/report.html.tmpl
+var templateFS embed.FS
+
+var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"label": func(l Lang, key string) string { return l.Label(key) },
+	"labelf": func(l Lang, key string, kv ...string) string {
+		data := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[kv[i]] = kv[i+1]
+		}
+		return fill(l.Label(key), data, l)
+	},
+	"cond":    func(l Lang, c Condition) string { return c.Text(l) },
+	"problem": func(l Lang, d Discrepancy) string { return d.Text(l) },
+	"time":    func(l Lang, s string) string { return FormatTime(s, l) },
+	"timeOf":  func(l Lang, t time.Time) string { return FormatTime(stamp(t), l) },
+	"bytes":   humanBytes,
+	"num":     func(n int64) string { return groupDigits(n) },
+	"count":   func(n *uint32) string { return groupDigits(int64(*n)) },
+	"str":     func(n any) string { return fmt.Sprint(n) },
+	"role": func(l Lang, role, name string) string {
+		if role == "" || strings.EqualFold(l.Label("role."+role), name) {
+			return ""
+		}
+		return l.Label("role." + role)
+	},
+	"more":  func(total int64, shown int) int64 { return total - int64(shown) },
+	"first": func(ds []Discrepancy) []Discrepancy { return ds[:min(len(ds), 5)] },
+	"detailCount": func(c Condition) int64 {
+		if n, err := strconv.ParseInt(c.Data["count"], 10, 64); err == nil && n > int64(len(c.Details)) {
+			return n
+		}
+		return int64(len(c.Details))
+	},
+}).ParseFS(templateFS, "templates/report.html.tmpl"))
+
+// WriteHTML writes the report as one printable HTML page in lang. One
+// language per page: the customer reads one, and the JSON is for the rest.
+func (r *Report) WriteHTML(w io.Writer, lang Lang) error {
+	if lang != Japanese {
+		lang = English
+	}
+	return reportTemplate.Execute(w, struct {
+		*Report
+		L Lang
+	}{r, lang})
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}

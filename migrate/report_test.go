@@ -1,0 +1,187 @@
+package migrate_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailark/mailark/migrate"
+)
+
+// golden compares got with testdata/NAME.golden. On a mismatch it writes got
+// to testdata/failed/NAME (git-ignored) and says where: if it is right, copy
+// it over the golden file.
+func golden(t testing.TB, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	want, err := os.ReadFile(path)
+	if err == nil && bytes.Equal(got, want) {
+		return
+	}
+	failed := filepath.Join("testdata", "failed", name)
+	if err := os.MkdirAll(filepath.Dir(failed), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(failed, got, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Errorf("%s differs from %s (%v); the output is in %s", name, path, err, failed)
+}
+
+func (e *env) report(live bool) *migrate.Report {
+	e.t.Helper()
+	e.step()
+	opts := migrate.ReportOptions{ArchiveDir: e.dir, Now: e.clk.Now}
+	if live {
+		opts.Conn = e.conn
+	}
+	r, err := migrate.BuildReport(context.Background(), opts)
+	if err != nil {
+		e.t.Fatalf("BuildReport() = %v", err)
+	}
+	return r
+}
+
+// checkFiles asserts that the report's hashes are those of the files, the
+// database included (as it stands after the report: checkpointed).
+func checkFiles(t testing.TB, e *env, r *migrate.Report) {
+	t.Helper()
+	if len(r.Files) == 0 || r.Files[0].Path != "archive.sqlite" {
+		t.Fatalf("files %v: want archive.sqlite first", r.Files)
+	}
+	for _, f := range r.Files {
+		data, err := os.ReadFile(filepath.Join(e.dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if f.SHA256 != hex.EncodeToString(sum[:]) || f.Bytes != int64(len(data)) {
+			t.Errorf("%s: report says %d bytes, sha256 %s; the file has %d, %x", f.Path, f.Bytes, f.SHA256, len(data), sum)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "archive.sqlite-wal")); err == nil {
+		if st, _ := os.Stat(filepath.Join(e.dir, "archive.sqlite-wal")); st.Size() != 0 {
+			t.Errorf("archive.sqlite-wal holds %d bytes after the report: the hash misses them", st.Size())
+		}
+	}
+}
+
+// normalize replaces what differs from run to run (temporary folder, the
+// test server's port, the database file's bytes) so the rest can be
+// compared with golden files.
+func normalize(e *env, r *migrate.Report) {
+	r.ArchiveDir = "/home/hanako/Mailark/demo@old-isp.example"
+	r.Account.Port = 993
+	r.Files[0].Bytes, r.Files[0].SHA256 = 4096, strings.Repeat("0", 64)
+}
+
+func render(t testing.TB, r *migrate.Report, lang migrate.Lang, html bool) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	var err error
+	if html {
+		err = r.WriteHTML(&b, lang)
+	} else {
+		err = r.WriteJSON(&b)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestReportSafeToRemove(t *testing.T) {
+	e := ready(t)
+	r := e.report(true)
+	if !r.SafeToRemove || !r.Verdict.Open || !r.Verdict.Live {
+		t.Fatalf("report: safe %v, verdict %+v", r.SafeToRemove, r.Verdict)
+	}
+	if r.Totals.ServerMessages != 615 || r.Totals.Archived != 615 || r.Totals.Verified != 615 || r.Totals.ArchivedBytes != 9779962 {
+		t.Errorf("totals %+v", r.Totals)
+	}
+	if len(r.Folders) != 9 || len(r.Files) != 10 || r.Contacts == nil || r.LastBackup == nil || r.LastVerification == nil {
+		t.Errorf("report has %d folders, %d files, contacts %v, backup %v, verification %v",
+			len(r.Folders), len(r.Files), r.Contacts, r.LastBackup, r.LastVerification)
+	}
+	checkFiles(t, e, r)
+	normalize(e, r)
+	golden(t, "report-safe.json", render(t, r, migrate.English, false))
+	golden(t, "report-safe.en.html", render(t, r, migrate.English, true))
+	golden(t, "report-safe.ja.html", render(t, r, migrate.Japanese, true))
+}
+
+func TestReportNotYetSafe(t *testing.T) {
+	e := ready(t)
+	flipMboxByte(t, e, "Sent", 9)
+	e.srv.CreateFolder("Projects")
+	e.srv.AppendMessage("Projects", []byte("Subject: new\r\n\r\nx\r\n"), nil, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	e.verify(false)
+	r := e.report(false) // offline: the server condition is "not checked"
+	if r.SafeToRemove || r.Verdict.Live || r.ProblemsTotal != 2 || len(r.Problems) != 2 {
+		t.Fatalf("report: safe %v live %v, %d problems %v", r.SafeToRemove, r.Verdict.Live, r.ProblemsTotal, r.Problems)
+	}
+	var projects *migrate.ReportFolder
+	for i := range r.Folders {
+		if r.Folders[i].Name == "Projects" {
+			projects = &r.Folders[i]
+		}
+	}
+	if projects == nil || projects.InArchive || !projects.OnServer || projects.ServerMessages == nil || *projects.ServerMessages != 1 {
+		t.Errorf("Projects row %+v: want on the server (1 message), not archived", projects)
+	}
+	checkFiles(t, e, r)
+	normalize(e, r)
+	golden(t, "report-notsafe.json", render(t, r, migrate.English, false))
+	golden(t, "report-notsafe.en.html", render(t, r, migrate.English, true))
+	golden(t, "report-notsafe.ja.html", render(t, r, migrate.Japanese, true))
+}
+
+// TestReportJSONFieldNames pins the field names support tools read.
+func TestReportJSONFieldNames(t *testing.T) {
+	e := ready(t)
+	var m map[string]any
+	if err := json.Unmarshal(render(t, e.report(false), migrate.English, false), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"generated_at", "account", "archive_dir", "safe_to_remove", "verdict", "last_backup",
+		"last_verification", "folders", "totals", "files", "contacts", "problems", "problems_total"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON report has no %q", k)
+		}
+	}
+}
+
+// TestReportEscapes: folder names and paths come from the server and the
+// user; the HTML must escape them.
+func TestReportEscapes(t *testing.T) {
+	r := &migrate.Report{GeneratedAt: "2026-03-01T10:00:00Z", ArchiveDir: `/tmp/<b>x</b>`,
+		Folders: []migrate.ReportFolder{{Name: `<script>alert(1)</script>`, Current: true, InArchive: true}}}
+	got := string(render(t, r, migrate.English, true))
+	if strings.Contains(got, "<script>alert") || strings.Contains(got, "<b>x</b>") {
+		t.Errorf("HTML report does not escape names:\n%s", got)
+	}
+	if !strings.Contains(got, template.HTMLEscapeString(`<script>alert(1)</script>`)) {
+		t.Errorf("HTML report lost the folder name")
+	}
+}
+
+func TestParseLang(t *testing.T) {
+	for in, want := range map[string]migrate.Lang{"ja": migrate.Japanese, "ja_JP.UTF-8": migrate.Japanese, "ja-JP": migrate.Japanese,
+		"en_US.UTF-8": migrate.English, "C": migrate.English, "": migrate.English, "jam": migrate.English} {
+		if got := migrate.ParseLang(in); got != want {
+			t.Errorf("ParseLang(%q) = %q, want %q", in, got, want)
+		}
+	}
+	env := map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "ja_JP.UTF-8"}
+	if got := migrate.LangFromEnv(func(k string) string { return env[k] }); got != migrate.Japanese {
+		t.Errorf("LangFromEnv(LC_MESSAGES=ja) = %q", got)
+	}
+}
