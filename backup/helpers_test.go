@@ -91,17 +91,31 @@ func serverState(t testing.TB, c *imapclient.Client) map[string]map[uint32]serve
 // number of messages checked.
 func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMessage) int {
 	t.Helper()
+	checked, lost, dups := compareArchive(t, dir, state)
+	tally.checked.Add(int64(checked))
+	tally.lost.Add(int64(lost))
+	tally.dups.Add(int64(dups))
+	if lost != 0 || dups != 0 {
+		t.Errorf("%d messages lost, %d duplicated", lost, dups)
+	}
+	return checked
+}
+
+// compareArchive does checkArchive's work and counts what the server has
+// that the archive lacks (lost) and what the archive has twice (dups).
+func compareArchive(t testing.TB, dir string, state map[string]map[uint32]serverMessage) (checked, lost, dups int) {
+	t.Helper()
 	ctx := context.Background()
 	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatalf("open archive: %v", err)
 	}
 	defer a.Close()
-	checked := 0
 	for name, msgs := range state {
 		f, err := a.Folder(ctx, name)
 		if err != nil || f == nil {
 			t.Errorf("folder %q not in the archive (%v)", name, err)
+			lost += len(msgs)
 			continue
 		}
 		var rows []*archive.MessageInfo
@@ -110,6 +124,18 @@ func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMe
 		}
 		if len(rows) != len(msgs) {
 			t.Errorf("%s: archive has %d messages, server %d", name, len(rows), len(msgs))
+		}
+		seen := map[uint32]bool{}
+		for _, m := range rows {
+			if seen[m.UID] {
+				dups++
+			}
+			seen[m.UID] = true
+		}
+		for uid := range msgs {
+			if !seen[uid] {
+				lost++
+			}
 		}
 		for _, m := range rows {
 			want, ok := msgs[m.UID]
@@ -156,6 +182,7 @@ func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMe
 			io.Copy(h, e.Body)
 			if i >= len(rows) {
 				t.Errorf("%s: mbox has more messages than SQLite", name)
+				dups++
 				continue
 			}
 			if hex.EncodeToString(h.Sum(nil)) != rows[i].SHA256 {
@@ -167,7 +194,7 @@ func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMe
 		}
 		fh.Close()
 	}
-	return checked
+	return checked, lost, dups
 }
 
 func sameFlags(a, b []string) bool {

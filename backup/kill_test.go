@@ -18,7 +18,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var kills = flag.Int("kills", 6, "how many times TestKilledBackupResumes kills the backup process")
+var kills = flag.Int("kills", 20, "how many times TestKilledBackupResumes kills the backup process")
 
 // TestKillChild is the child process of TestKilledBackupResumes: it runs a
 // backup and prints one line per progress event, until it is killed.
@@ -85,6 +85,9 @@ func TestKilledBackupResumes(t *testing.T) {
 			}
 		}()
 		cmd.Wait()
+		if !finished {
+			tally.kills.Add(1)
+		}
 		checkConsistent(t, dir)
 	}
 	sum, err := backup.Run(context.Background(), options(srv, dir))

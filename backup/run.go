@@ -154,7 +154,13 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		attempt++
 		r.sum.Retries++
-		if attempt > r.opts.Retries {
+		limit := r.opts.Retries
+		if !r.connected {
+			// Never got in: a couple of quick tries, then say what is wrong
+			// rather than make a person with a wrong port wait.
+			limit = min(limit, firstConnectRetries)
+		}
+		if attempt > limit {
 			return fmt.Errorf("gave up after %d attempts: %w", attempt-1, err)
 		}
 		wait := r.opts.Backoff(attempt)
@@ -165,6 +171,9 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 	}
 }
+
+// firstConnectRetries bounds the retries before any session has logged in.
+const firstConnectRetries = 2
 
 func (r *runner) transient(err error) bool {
 	if errors.Is(err, errTooLarge) {
@@ -177,10 +186,10 @@ func (r *runner) transient(err error) bool {
 		// The server went away after we were in: it may come back.
 		return r.connected
 	case mailerr.Unknown:
-		// An unclassified error on a live session is the connection
-		// failing in a way the client did not name (a parse error on a
-		// cut stream): retry, bounded by Retries.
-		return r.connected && mailerr.As(err) == nil
+		// An unclassified error once we were in is the connection failing
+		// in a way the client did not name (a parse error on a cut
+		// stream): retry, bounded by Retries.
+		return r.connected
 	}
 	return false
 }

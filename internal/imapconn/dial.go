@@ -138,8 +138,13 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			return nil, mailerr.New(mailerr.NotIMAP, "greeting", cfg.Host, limit.violation)
 		}
 		if dctx.Err() != nil && ctx.Err() == nil {
-			return nil, mailerr.New(mailerr.NotIMAP, "greeting", cfg.Host,
-				fmt.Errorf("no IMAP greeting within %v", cfg.DialTimeout))
+			kind := mailerr.NotIMAP
+			if cfg.Security != Plain {
+				// TLS worked, then silence: a stalled server, not another
+				// kind of server.
+				kind = mailerr.Timeout
+			}
+			return nil, mailerr.New(kind, "greeting", cfg.Host, fmt.Errorf("no IMAP greeting within %v", cfg.DialTimeout))
 		}
 		return nil, classifyGreeting(ctx, cfg, err)
 	}

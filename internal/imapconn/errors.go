@@ -104,9 +104,17 @@ func kindOf(op string, err error) mailerr.Kind {
 	if errors.As(err, &alert) {
 		return mailerr.NotTLS
 	}
+	// go-imap wraps I/O errors with %v, so their types are gone: read the
+	// words the standard library uses.
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "connection closed"), strings.Contains(msg, "use of closed network connection"):
+	case strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "deadline exceeded"):
+		return mailerr.Timeout
+	case strings.Contains(msg, "connection refused"):
+		return mailerr.ConnRefused
+	case strings.Contains(msg, "connection closed"), strings.Contains(msg, "use of closed network connection"),
+		strings.Contains(msg, "unexpected EOF"), strings.HasSuffix(msg, "EOF"), strings.Contains(msg, "connection reset"),
+		strings.Contains(msg, "broken pipe"), strings.Contains(msg, "connection aborted"):
 		return mailerr.ConnLost
 	case strings.Contains(msg, "tls: "):
 		return mailerr.NotTLS
@@ -117,11 +125,6 @@ func kindOf(op string, err error) mailerr.Kind {
 func classifyGreeting(ctx context.Context, cfg Config, err error) error {
 	e := classify(ctx, "greeting", cfg.Host, err)
 	if me := mailerr.As(e); me != nil && (me.Kind == mailerr.Unknown || me.Kind == mailerr.ServerError) {
-		me.Kind = mailerr.NotIMAP
-	}
-	if me := mailerr.As(e); me != nil && me.Kind == mailerr.ConnLost {
-		// A server that hangs up before greeting is not a working IMAP server
-		// on that port (often: TLS expected, or another service).
 		me.Kind = mailerr.NotIMAP
 	}
 	return e

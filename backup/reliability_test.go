@@ -1,0 +1,82 @@
+package backup_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+var cuts = flag.Int("cuts", 50, "how many cut points TestCutAnywhere tries")
+
+// tally counts, over the whole test binary, what the reliability tests did;
+// TestMain prints it.
+var tally struct {
+	faults, kills, badInputs, checked, lost, dups atomic.Int64
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tally.faults.Load()+tally.kills.Load()+tally.badInputs.Load() > 0 {
+		fmt.Printf("reliability: %d faults injected, %d kills, %d bad inputs, %d messages checked, %d lost, %d duplicated\n",
+			tally.faults.Load(), tally.kills.Load(), tally.badInputs.Load(), tally.checked.Load(), tally.lost.Load(), tally.dups.Load())
+	}
+	os.Exit(code)
+}
+
+// TestCutAnywhere backs up the demo account from a real Dovecot over TLS
+// through a proxy that breaks the first connection at a different point each
+// time — during the greeting and TLS handshake, login, listing, planning and
+// all through the transfer; closing, resetting, stalling or crawling — and
+// checks every time that the run completed by itself and the archive holds
+// every message of the server exactly once.
+func TestCutAnywhere(t *testing.T) {
+	d := testimap.StartDovecot(t)
+	seedDemo(t, d, "user")
+	state := serverState(t, dovecotClient(t, d, "user", "password"))
+	const total = 10_500_000 // bytes from server to client in one full backup, about
+	for i := 0; i < *cuts; i++ {
+		at := int64(40 * math.Pow(total/40, float64(i)/float64(max(*cuts-1, 1))))
+		var fault testimap.Fault
+		switch i % 5 {
+		case 0, 1:
+			fault = testimap.Fault{CutDownAfter: at}
+		case 2:
+			fault = testimap.Fault{CutDownAfter: at, Reset: true}
+		case 3:
+			fault = testimap.Fault{CutUpAfter: max(at/100, 20)} // our side's bytes: commands
+		case 4:
+			fault = testimap.Fault{StallDownAfter: at}
+		}
+		if i == *cuts/2 {
+			fault = testimap.Fault{CutDownAfter: at, Delay: time.Millisecond}
+		}
+		t.Run(fmt.Sprintf("%02d_%+v", i, fault), func(t *testing.T) {
+			proxy := testimap.StartProxy(t, d.TLSAddr(), func(n int) testimap.Fault {
+				if n == 0 {
+					return fault
+				}
+				return testimap.Fault{}
+			})
+			dir := tempArchive(t)
+			sum, err := backup.Run(context.Background(), backup.Options{ArchiveDir: dir,
+				Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+				Conn: imapconn.Config{Host: "localhost", Port: proxy.Port, CAFile: d.CAFile, User: "user",
+					Password: secret.New("password"), IdleTimeout: 2 * time.Second, DialTimeout: 5 * time.Second}})
+			tally.faults.Add(1)
+			if err != nil || !sum.OK() {
+				t.Fatalf("Run() = %v after %d retries", err, sum.Retries)
+			}
+			checkArchive(t, dir, state)
+		})
+	}
+}
