@@ -31,7 +31,7 @@ else
 GOTESTFLAGS ?= -timeout 15m
 endif
 
-.PHONY: all deps build test vet fmt-check test-go demo fuzz bench
+.PHONY: all deps build test vet fmt-check test-go test-gui demo fuzz bench bench
 
 all: build
 
@@ -41,8 +41,9 @@ deps:
 build:
 	$(GO) build -o mailark .
 
-# Steps run in this order; a later GUI step (test-gui) goes after test-go.
-test: deps vet fmt-check test-go
+# Steps run in this order. test-gui drives the real window under Xvfb and
+# saves screenshots of every screen in English and Japanese.
+test: deps vet fmt-check test-go test-gui
 
 vet:
 	$(GO) vet ./...
@@ -55,6 +56,10 @@ fmt-check:
 # Also runs every fuzz target's seed corpus (f.Add and testdata/fuzz).
 test-go:
 	$(GO) test $(GOTESTFLAGS) ./...
+
+# Screenshots of every screen of the real window (en, ja) into ci-artifacts/screenshots/.
+test-gui: build
+	MAILARK_BIN=./mailark scripts/gui-screenshots.sh
 
 demo: deps
 	$(GO) run . demo

@@ -1,19 +1,73 @@
 // Command mailark keeps a complete copy of a mail account before it goes
-// away. With a subcommand it runs the command line (internal/cli).
+// away. With no arguments it opens the window (app); `mailark demo` opens it
+// on the built-in demo account; any other subcommand runs the command line
+// (internal/cli).
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
 
+	"github.com/mailark/mailark/app"
+	_ "github.com/mailark/mailark/app/localeenv" // before Fyne reads the locale
 	"github.com/mailark/mailark/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, cli.OSEnv(), os.Args[1:])
+	code := run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string) int {
+	opts := app.Options{Version: cli.Version, Script: os.Getenv("MAILARK_GUI_SCRIPT") == "1",
+		ScreenshotDir: os.Getenv("MAILARK_SCREENSHOT_DIR")}
+	switch {
+	case len(args) == 0 && hasDisplay():
+		return exit(app.Run(ctx, opts))
+	case len(args) == 0:
+		fmt.Fprintln(os.Stderr, "No display found: the window cannot open. The command line:")
+	case args[0] == "demo":
+		// --no-gui is ours; the terminal demo does not know it.
+		var rest []string
+		noGUI := false
+		for _, a := range args[1:] {
+			if strings.TrimLeft(a, "-") == "no-gui" {
+				noGUI = true
+			} else {
+				rest = append(rest, a)
+			}
+		}
+		if !noGUI && len(rest) == 0 && hasDisplay() {
+			return exit(app.RunDemo(ctx, opts))
+		}
+		if !noGUI && len(rest) == 0 {
+			fmt.Println("No display found: running the terminal demo.")
+		}
+		args = append([]string{"demo"}, rest...)
+	}
+	return cli.Main(ctx, cli.OSEnv(), args)
+}
+
+// hasDisplay reports whether a window can open: on Linux and the BSDs an X11
+// or Wayland display must be set.
+func hasDisplay() bool {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+func exit(err error) int {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mailark:", err)
+		return cli.ExitError
+	}
+	return cli.ExitOK
 }

@@ -1,0 +1,473 @@
+// Package app is Mailark's desktop window: a guided flow from "old account"
+// to "safe to remove", one file per screen. It holds no mail logic: it
+// calls the engine through the small interfaces in engine.go, runs long
+// work off the UI goroutine and changes widgets only through fyne.Do.
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/mailark/mailark/assets"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/settings"
+)
+
+// AppID is the application ID (FyneApp.toml says the same).
+const AppID = "io.mailark.app"
+
+// Options for Run. The zero value opens the window on the real engine.
+type Options struct {
+	// Engine replaces parts of the engine (tests); zero fields are real.
+	Engine Engine
+	// SettingsDir holds accounts.json; default settings.DefaultDir().
+	SettingsDir string
+	// ArchiveRoot is where a new account's archive folder is proposed;
+	// default ~/Mailark.
+	ArchiveRoot string
+	// Language is "en" or "ja"; default from the system locale.
+	Language string
+	// Demo prefills the account screen (mailark demo).
+	Demo *DemoAccount
+	// Script makes the app walk through every screen by itself, saving a
+	// screenshot of each into ScreenshotDir, then quit (script.go).
+	Script        bool
+	ScreenshotDir string
+	// Version is shown in the About text and the app metadata.
+	Version string
+
+	testQueue *uiQueue // tests: run UI updates on the test goroutine
+}
+
+// DemoAccount is the account the demo's built-in server holds.
+type DemoAccount struct {
+	Email      string
+	Password   string
+	Host       string
+	Port       int
+	Security   imapconn.Security
+	ArchiveDir string
+}
+
+// Run opens the window and returns when it is closed. ctx is the root of
+// all work; when it is cancelled (Ctrl-C in the terminal) the app quits.
+func Run(ctx context.Context, opts Options) error {
+	icon := fyne.NewStaticResource("icon.png", assets.Icon)
+	version := opts.Version
+	if version == "" {
+		version = "0.1.0"
+	}
+	// The same as FyneApp.toml, so a plain `go build` binary has it too
+	// (notably fyneDo: widgets change only through fyne.Do).
+	fyneapp.SetMetadata(fyne.AppMetadata{ID: AppID, Name: "Mailark", Version: version, Build: 1, Icon: icon,
+		Custom: map[string]string{}, Migrations: map[string]bool{"fyneDo": true}})
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(icon)
+	u, err := newUI(ctx, a, opts)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stop()
+	if opts.Script {
+		go u.runScript(opts.ScreenshotDir)
+	}
+	u.win.ShowAndRun()
+	u.shutdown()
+	return nil
+}
+
+// ui is the window and the state of the flow.
+type ui struct {
+	root context.Context
+	app  fyne.App
+	win  fyne.Window
+	eng  Engine
+	opts Options
+
+	store    *settings.Store // nil when the settings folder could not be read
+	storeErr error
+
+	acct account
+	// session keeps passwords that could not go to a keyring, for this
+	// run of the app only.
+	session map[string]secret.Password
+
+	step    int
+	screens []screen
+
+	account  *accountScreen
+	survey   *surveyScreen
+	backup   *backupScreen
+	contacts *contactsScreen
+	verify   *verifyScreen
+	done     *doneScreen
+	viewer   *archiveView // the Archive window, nil when closed
+
+	notice msg // shown under the step bar until the next step
+
+	bg      tasks // background work started by the screens
+	closing bool
+	// queue, when set (tests), holds the UI updates that background work
+	// hands back, until the test runs them on its own goroutine: the
+	// real app runs them on Fyne's UI goroutine (fyne.Do).
+	queue *uiQueue
+}
+
+// account is the account being worked on.
+type account struct {
+	Email      string
+	Password   secret.Password
+	Host       string
+	Port       int
+	Security   imapconn.Security
+	CAFile     string
+	User       string
+	ArchiveDir string
+	Remember   bool
+	// ServerSource says where Host came from (autoconfig.Source*, or
+	// "manual" when typed, "saved" from a profile, "demo").
+	ServerSource string
+	ProviderName string
+}
+
+func (a account) conn() imapconn.Config {
+	user := a.User
+	if user == "" {
+		user = a.Email
+	}
+	return imapconn.Config{Host: a.Host, Port: a.Port, Security: a.Security, CAFile: a.CAFile,
+		User: user, Password: a.Password}
+}
+
+func (a account) id() string { return settings.AccountID(a.Email) }
+
+// Steps of the flow, in order. stepDone is the closing screen, not shown in
+// the step bar.
+const (
+	stepAccount = iota
+	stepSurvey
+	stepBackup
+	stepContacts
+	stepVerify
+	stepDone
+)
+
+// screen is one step of the flow.
+type screen interface {
+	title() msg
+	intro() msg
+	// content builds the screen's body for the current language.
+	content() fyne.CanvasObject
+	// actions are the buttons at the bottom right; the primary (blue)
+	// one last.
+	actions() []fyne.CanvasObject
+	// enter is called when the flow arrives at the screen.
+	enter()
+	// busy reports whether work is running that leaving would disturb.
+	busy() bool
+}
+
+func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
+	if err := loadTranslations(); err != nil {
+		return nil, err
+	}
+	code := opts.Language
+	if code == "" {
+		code = systemLanguage()
+	}
+	if err := setLanguage(code); err != nil {
+		return nil, err
+	}
+	a.Settings().SetTheme(newTheme())
+
+	u := &ui{root: ctx, app: a, eng: opts.Engine.withDefaults(), opts: opts, session: map[string]secret.Password{},
+		queue: opts.testQueue}
+	dir := opts.SettingsDir
+	if dir == "" {
+		var err error
+		if dir, err = settings.DefaultDir(); err != nil {
+			u.storeErr = err
+		}
+	}
+	if dir != "" {
+		u.store, u.storeErr = settings.Load(dir)
+	}
+	if u.storeErr != nil {
+		u.notice = say("notice.settings-unreadable", "Detail", u.storeErr.Error())
+	}
+
+	u.win = a.NewWindow(tr("app.title"))
+	u.win.Resize(fyne.NewSize(1120, 780))
+	u.account = newAccountScreen(u)
+	u.survey = newSurveyScreen(u)
+	u.backup = newBackupScreen(u)
+	u.contacts = newContactsScreen(u)
+	u.verify = newVerifyScreen(u)
+	u.done = newDoneScreen(u)
+	u.screens = []screen{u.account, u.survey, u.backup, u.contacts, u.verify, u.done}
+	u.win.SetCloseIntercept(u.onClose)
+
+	if opts.Demo != nil {
+		u.account.prefillDemo(*opts.Demo)
+	} else if u.store != nil {
+		if accts := u.store.Accounts(); len(accts) > 0 {
+			u.account.loadProfile(accts[0])
+		}
+	}
+	u.goTo(stepAccount)
+	return u, nil
+}
+
+// goTo moves the flow to step and shows it.
+func (u *ui) goTo(step int) {
+	if step != u.step {
+		u.notice = msg{}
+	}
+	u.step = step
+	u.screens[step].enter()
+	u.render()
+}
+
+// render rebuilds the window's content for the current step and language.
+func (u *ui) render() {
+	s := u.screens[u.step]
+	u.win.SetTitle(tr("app.title"))
+	u.win.SetContent(u.frame(s))
+	if u.viewer != nil {
+		u.viewer.render()
+	}
+}
+
+// switchLanguage changes the language of every screen.
+func (u *ui) switchLanguage(code string) {
+	if code == current {
+		return
+	}
+	if err := setLanguage(code); err != nil {
+		u.notice = errMsg(err, "")
+	}
+	u.render()
+}
+
+// goBackground runs f off the UI goroutine; f must change widgets only
+// through fyne.Do. Tests wait for it with waitBackground.
+func (u *ui) goBackground(f func()) {
+	u.bg.add()
+	go func() {
+		defer u.bg.done()
+		f()
+	}()
+}
+
+// do runs f on the UI goroutine: fyne.Do, or the test queue.
+func (u *ui) do(f func()) {
+	if u.queue != nil {
+		u.queue.push(f)
+		return
+	}
+	fyne.Do(f)
+}
+
+// waitBackground waits until no background task runs and, in tests, every
+// UI update they handed back has run (the screenshot script drains the
+// real driver itself).
+func (u *ui) waitBackground() {
+	for {
+		u.bg.wait()
+		if u.queue == nil || !u.drain() {
+			return
+		}
+	}
+}
+
+// drain runs the queued UI updates (tests); it reports whether it ran any.
+func (u *ui) drain() bool {
+	ran := false
+	for {
+		fns := u.queue.take()
+		if len(fns) == 0 {
+			return ran
+		}
+		ran = true
+		for _, f := range fns {
+			f()
+		}
+	}
+}
+
+// uiQueue collects UI updates for tests.
+type uiQueue struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (q *uiQueue) push(f func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, f)
+	q.mu.Unlock()
+}
+
+func (q *uiQueue) take() []func() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	fns := q.fns
+	q.fns = nil
+	return fns
+}
+
+// tasks counts running background work. Unlike a sync.WaitGroup it may
+// start new work while someone waits.
+type tasks struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (t *tasks) add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tasks) done() {
+	t.mu.Lock()
+	t.n--
+	if t.cond != nil {
+		t.cond.Broadcast()
+	}
+	t.mu.Unlock()
+}
+
+func (t *tasks) wait() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cond == nil {
+		t.cond = sync.NewCond(&t.mu)
+	}
+	for t.n > 0 {
+		t.cond.Wait()
+	}
+}
+
+func (t *tasks) running() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}
+
+// anyBusy reports whether some screen is running work.
+func (u *ui) anyBusy() bool {
+	for _, s := range u.screens {
+		if s.busy() {
+			return true
+		}
+	}
+	return false
+}
+
+// shutdown stops running work and waits for it (after the window closed).
+func (u *ui) shutdown() {
+	u.closing = true
+	u.backup.stop()
+	u.survey.stop()
+	u.waitBackground()
+}
+
+// defaultArchiveDir proposes where an account's archive goes.
+func (u *ui) defaultArchiveDir(email string) string {
+	root := u.opts.ArchiveRoot
+	if root == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		root = filepath.Join(home, "Mailark")
+	}
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`<>:"/\|?*`, r) || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(email)))
+	if name == "" {
+		name = "archive"
+	}
+	return filepath.Join(root, name)
+}
+
+// archiveExists reports whether the account's archive folder holds an
+// archive (a backup ran at least partly).
+func (u *ui) archiveExists() bool {
+	if u.acct.ArchiveDir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(u.acct.ArchiveDir, "archive.sqlite"))
+	return err == nil
+}
+
+// password returns the password to use for the account: typed, kept for
+// the session, or from the keyring.
+func (u *ui) savedPassword(id string) (secret.Password, error) {
+	if p, ok := u.session[id]; ok {
+		return p, nil
+	}
+	if u.store == nil {
+		return secret.Password{}, settings.ErrNoPassword
+	}
+	return u.store.Password(id)
+}
+
+// saveProfile stores the account (and its password when the person asked)
+// and says so when the password can only be kept for this session.
+func (u *ui) saveProfile() {
+	a := u.acct
+	id := a.id()
+	if u.store == nil || u.opts.Demo != nil {
+		u.session[id] = a.Password
+		return
+	}
+	prev, _ := u.store.Account(id)
+	_, err := u.store.Put(settings.Account{ID: id, Email: a.Email, Host: a.Host, Port: a.Port,
+		Security: a.Security.String(), CAFile: a.CAFile, User: a.User, ArchiveDir: a.ArchiveDir,
+		RememberPassword: a.Remember, LastBackup: prev.LastBackup})
+	if err != nil {
+		u.notice = say("notice.settings-unsaved", "Detail", err.Error())
+	}
+	if !a.Remember {
+		u.session[id] = a.Password
+		if err := u.store.DeletePassword(id); err != nil && !errors.Is(err, settings.ErrNoKeyring) {
+			u.notice = errMsg(err, "")
+		}
+		return
+	}
+	if err := u.store.SetPassword(id, a.Password); err != nil {
+		u.session[id] = a.Password
+		u.notice = say("notice.no-keyring")
+		return
+	}
+	delete(u.session, id)
+}
+
+// recordBackup stores how the last backup ended in the profile.
+func (u *ui) recordBackup(rec settings.BackupRecord) {
+	if u.store == nil || u.opts.Demo != nil {
+		return
+	}
+	a, ok := u.store.Account(u.acct.id())
+	if !ok {
+		return
+	}
+	a.LastBackup = &rec
+	if _, err := u.store.Put(a); err != nil {
+		u.notice = say("notice.settings-unsaved", "Detail", err.Error())
+	}
+}

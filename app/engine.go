@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/autoconfig"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/progress"
+)
+
+// The app talks to the engine only through these small interfaces, so the
+// screens' tests run on fakes. engine_real.go has the implementations that
+// call the engine packages.
+
+// Discoverer finds server settings for an address (internal/autoconfig).
+type Discoverer interface {
+	Discover(ctx context.Context, email string) (autoconfig.Settings, error)
+}
+
+// Connector checks that the account can be reached and logged into.
+type Connector interface {
+	TestConnection(ctx context.Context, cfg imapconn.Config) error
+}
+
+// Surveyor looks at the account before a backup (backup.Survey).
+type Surveyor interface {
+	Survey(ctx context.Context, opts backup.Options) (backup.SurveyResult, error)
+}
+
+// Backuper runs a backup (backup.Run).
+type Backuper interface {
+	Backup(ctx context.Context, opts backup.Options) (backup.Summary, error)
+}
+
+// ContactBook extracts and exports the address book (addressbook).
+type ContactBook interface {
+	Load(ctx context.Context, archiveDir string) (*addressbook.Book, error)
+	// Export writes book to path and records the export in the archive
+	// (the removal gate asks for it).
+	Export(ctx context.Context, archiveDir, path string, f addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error)
+}
+
+// Gate decides whether the old account may be removed (package migrate).
+type Gate interface {
+	// Verify compares the archive with the live server and records the
+	// result in the archive (the gate reads it).
+	Verify(ctx context.Context, in GateInput, sink progress.Sink) error
+	// Check evaluates the gate now. A verdict may come with an error (a
+	// server that cannot be reached keeps the gate closed).
+	Check(ctx context.Context, in GateInput) (GateVerdict, error)
+	// Remove forgets the account, only through a green gate checked again
+	// at that moment; forget removes the saved profile and password. The
+	// mail on the server is not touched.
+	Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error
+	// Report writes the removal report: HTML at path in lang ("en" or
+	// "ja"), and the same as JSON beside it.
+	Report(ctx context.Context, in GateInput, path, lang string) error
+}
+
+// GateInput is what the gate looks at.
+type GateInput struct {
+	Conn       imapconn.Config
+	ArchiveDir string
+}
+
+// GateVerdict is the checklist. Open only when every condition is OK.
+type GateVerdict struct {
+	Conditions []GateCondition
+}
+
+// Open reports whether every condition is met (and there is at least one).
+func (v GateVerdict) Open() bool {
+	if len(v.Conditions) == 0 {
+		return false
+	}
+	for _, c := range v.Conditions {
+		if !c.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// GateCondition is one line of the checklist. Text says it in a language
+// ("en", "ja"); Reason is the engine's English, shown when Text is nil.
+type GateCondition struct {
+	ID     string
+	OK     bool
+	Reason string
+	Text   func(lang string) string
+}
+
+// ArchiveOpener opens an archive read-only for the Archive view.
+type ArchiveOpener interface {
+	OpenArchive(ctx context.Context, dir string) (ArchiveReader, error)
+}
+
+// ArchiveReader is the read-only view of one archive.
+type ArchiveReader interface {
+	Folders(ctx context.Context) ([]ArchiveFolder, error)
+	// Messages returns the newest limit messages of a folder, newest first.
+	Messages(ctx context.Context, folderID int64, limit int) ([]*archive.MessageInfo, error)
+	Search(ctx context.Context, query string, limit int) ([]*archive.MessageInfo, error)
+	// Open returns the exact bytes of a message.
+	Open(ctx context.Context, id int64) (io.Reader, error)
+	// Failures lists messages the server would not deliver, still open.
+	Failures(ctx context.Context) ([]archive.Failure, error)
+	Close() error
+}
+
+// ArchiveFolder is a folder as the Archive view lists it.
+type ArchiveFolder struct {
+	ID       int64
+	Name     string
+	Role     string
+	Current  bool // false: an older generation kept after UIDVALIDITY changed
+	Messages int64
+	Bytes    int64
+}
+
+// Engine bundles what the app needs. A zero field is filled from
+// RealEngine.
+type Engine struct {
+	Discover Discoverer
+	Conn     Connector
+	Survey   Surveyor
+	Backup   Backuper
+	Contacts ContactBook
+	Gate     Gate
+	Archive  ArchiveOpener
+}
+
+func (e Engine) withDefaults() Engine {
+	r := RealEngine()
+	if e.Discover == nil {
+		e.Discover = r.Discover
+	}
+	if e.Conn == nil {
+		e.Conn = r.Conn
+	}
+	if e.Survey == nil {
+		e.Survey = r.Survey
+	}
+	if e.Backup == nil {
+		e.Backup = r.Backup
+	}
+	if e.Contacts == nil {
+		e.Contacts = r.Contacts
+	}
+	if e.Gate == nil {
+		e.Gate = r.Gate
+	}
+	if e.Archive == nil {
+		e.Archive = r.Archive
+	}
+	return e
+}

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/autoconfig"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/migrate"
+)
+
+// RealEngine returns the engine packages behind the app's interfaces.
+func RealEngine() Engine {
+	return Engine{
+		Discover: realDiscover{},
+		Conn:     realConn{},
+		Survey:   realSurvey{},
+		Backup:   realBackup{},
+		Contacts: realContacts{},
+		Gate:     migrateGate{},
+		Archive:  realArchive{},
+	}
+}
+
+type realDiscover struct{}
+
+func (realDiscover) Discover(ctx context.Context, email string) (autoconfig.Settings, error) {
+	return autoconfig.Discover(ctx, email, autoconfig.Options{})
+}
+
+type realConn struct{}
+
+func (realConn) TestConnection(ctx context.Context, cfg imapconn.Config) error {
+	c, err := imapconn.Dial(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+type realSurvey struct{}
+
+func (realSurvey) Survey(ctx context.Context, opts backup.Options) (backup.SurveyResult, error) {
+	return backup.Survey(ctx, opts)
+}
+
+type realBackup struct{}
+
+func (realBackup) Backup(ctx context.Context, opts backup.Options) (backup.Summary, error) {
+	return backup.Run(ctx, opts)
+}
+
+type realContacts struct{}
+
+func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, error) {
+	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return addressbook.FromArchive(ctx, a.DB(), addressbook.Options{})
+}
+
+// Export writes the contacts the person selected (book holds only those, so
+// automated senders they ticked are included) and records the export.
+func (realContacts) Export(ctx context.Context, dir, path string, f addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error) {
+	rec, err := addressbook.ExportFile(ctx, path, f, book, addressbook.ExportOptions{IncludeAutomated: true})
+	if err != nil {
+		return rec, err
+	}
+	a, err := archive.Open(ctx, dir, archive.Options{})
+	if err != nil {
+		return rec, err
+	}
+	defer a.Close()
+	return rec, addressbook.RecordExport(ctx, a.DB(), rec)
+}
+
+// migrateGate is the removal gate of package migrate: verification
+// against the live server, the gate's conditions, removal and the report.
+type migrateGate struct{}
+
+func (migrateGate) Verify(ctx context.Context, in GateInput, sink progress.Sink) error {
+	_, err := migrate.Verify(ctx, migrate.VerifyOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Progress: sink})
+	return err
+}
+
+func (migrateGate) Check(ctx context.Context, in GateInput) (GateVerdict, error) {
+	v, err := migrate.Check(ctx, migrate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir})
+	return gateVerdict(v), err
+}
+
+func gateVerdict(v migrate.Verdict) GateVerdict {
+	var out GateVerdict
+	for _, c := range v.Conditions {
+		c := c
+		out.Conditions = append(out.Conditions, GateCondition{ID: c.ID, OK: c.OK, Reason: c.Reason,
+			Text: func(lang string) string { return c.Text(migrate.ParseLang(lang)) }})
+	}
+	return out
+}
+
+func (migrateGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {
+	_, err := migrate.Remove(ctx, migrate.RemoveOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir,
+		Forget: func(ctx context.Context, _ migrate.Account) error { return forget(ctx) }})
+	return err
+}
+
+func (migrateGate) Report(ctx context.Context, in GateInput, path, lang string) error {
+	r, err := migrate.BuildReport(ctx, migrate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn})
+	if err != nil {
+		return err
+	}
+	var html, js bytes.Buffer
+	if err := r.WriteHTML(&html, migrate.ParseLang(lang)); err != nil {
+		return err
+	}
+	if err := r.WriteJSON(&js); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, html.Bytes(), 0o600); err != nil {
+		return mailerr.New(mailerr.Permission, "write report", path, err)
+	}
+	jsonPath := strings.TrimSuffix(path, filepath.Ext(path)) + ".json"
+	if err := os.WriteFile(jsonPath, js.Bytes(), 0o600); err != nil {
+		return mailerr.New(mailerr.Permission, "write report", jsonPath, err)
+	}
+	return nil
+}
+
+type realArchive struct{}
+
+func (realArchive) OpenArchive(ctx context.Context, dir string) (ArchiveReader, error) {
+	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	return &archiveReader{a: a}, nil
+}
+
+type archiveReader struct{ a *archive.Archive }
+
+func (r *archiveReader) Folders(ctx context.Context) ([]ArchiveFolder, error) {
+	stats, err := r.a.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ArchiveFolder, 0, len(stats))
+	for _, s := range stats {
+		out = append(out, ArchiveFolder{ID: s.Folder.ID, Name: s.Folder.Name, Role: s.Folder.Role,
+			Current: s.Folder.Current, Messages: s.Messages, Bytes: s.Bytes})
+	}
+	return out, nil
+}
+
+// Messages keeps only the last limit rows of the walk, so memory stays
+// bounded on a folder of 100,000 messages.
+func (r *archiveReader) Messages(ctx context.Context, folderID int64, limit int) ([]*archive.MessageInfo, error) {
+	ring := make([]*archive.MessageInfo, 0, limit)
+	next := 0
+	err := r.a.EachMessage(ctx, folderID, func(m *archive.MessageInfo) error {
+		if len(ring) < limit {
+			ring = append(ring, m)
+			return nil
+		}
+		ring[next] = m
+		next = (next + 1) % limit
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*archive.MessageInfo, 0, len(ring))
+	for i := len(ring) - 1; i >= 0; i-- { // newest first
+		out = append(out, ring[(next+i)%len(ring)])
+	}
+	return out, nil
+}
+
+func (r *archiveReader) Search(ctx context.Context, q string, limit int) ([]*archive.MessageInfo, error) {
+	return r.a.Search(ctx, q, limit)
+}
+
+func (r *archiveReader) Open(ctx context.Context, id int64) (io.Reader, error) {
+	return r.a.OpenMessage(ctx, id), nil
+}
+
+func (r *archiveReader) Failures(ctx context.Context) ([]archive.Failure, error) {
+	return r.a.OpenFailures(ctx)
+}
+
+func (r *archiveReader) Close() error { return r.a.Close() }

@@ -1,0 +1,277 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"fyne.io/fyne/v2/test"
+	"github.com/go-text/typesetting/font"
+
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/assets"
+	"github.com/mailark/mailark/internal/autoconfig"
+)
+
+func readTranslation(t *testing.T, code string) map[string]string {
+	t.Helper()
+	data, err := assets.Translations.ReadFile("translation/" + code + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("%s.json: %v", code, err)
+	}
+	m, err := flatten(data)
+	if err != nil {
+		t.Fatalf("%s.json: %v", code, err)
+	}
+	return m
+}
+
+func TestTranslationsComplete(t *testing.T) {
+	en, ja := readTranslation(t, "en"), readTranslation(t, "ja")
+	for k, v := range en {
+		if strings.TrimSpace(v) == "" {
+			t.Errorf("en.json %q is empty", k)
+		}
+		jv, ok := ja[k]
+		if !ok {
+			t.Errorf("ja.json lacks %q", k)
+			continue
+		}
+		if strings.TrimSpace(jv) == "" {
+			t.Errorf("ja.json %q is empty", k)
+		}
+		// The same placeholders on both sides.
+		if a, b := placeholders(v), placeholders(jv); a != b {
+			t.Errorf("%q: placeholders differ: en %s, ja %s", k, a, b)
+		}
+	}
+	for k := range ja {
+		if _, ok := en[k]; !ok {
+			t.Errorf("ja.json has %q, en.json does not", k)
+		}
+	}
+}
+
+var placeholderRE = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+func placeholders(s string) string {
+	var names []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	sortStrings(names)
+	return strings.Join(names, ",")
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// Every character of every translation is in the bundled font, so no text
+// of the app falls back to a system font (or to boxes on a computer with
+// no Japanese font).
+func TestBundledFontHasEveryGlyph(t *testing.T) {
+	for _, data := range [][]byte{assets.Font, assets.FontBold} {
+		f, err := font.ParseTTF(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, code := range []string{"en", "ja"} {
+			for k, v := range readTranslation(t, code) {
+				for _, r := range v {
+					if unicode.IsSpace(r) {
+						continue
+					}
+					if _, ok := f.NominalGlyph(r); !ok {
+						t.Errorf("%s.json %q: %q (%U) is not in the bundled font", code, k, r, r)
+					}
+				}
+			}
+		}
+	}
+}
+
+// No user-visible string is hard-coded: string literals with letters are
+// never passed straight to widget, dialog or container constructors or to
+// SetText-like methods, and every key the code names exists.
+func TestNoHardCodedStrings(t *testing.T) {
+	en := readTranslation(t, "en")
+	namespaces := map[string]bool{}
+	for k := range en {
+		namespaces[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyRE := regexp.MustCompile(`^[a-z]+(\.[a-z0-9-]+)+\.?$`)
+	textMethods := map[string]bool{"SetText": true, "SetPlaceHolder": true, "SetTitle": true,
+		"NewFormItem": true, "ShowInformation": true, "ShowConfirm": true}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		// script.go is the screenshot hook: it types a wrong password
+		// and a search word into entries, as a person would.
+		if strings.HasSuffix(name, "_test.go") || name == "script.go" {
+			continue
+		}
+		file, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CallExpr:
+				if id, ok := x.Fun.(*ast.Ident); ok && (id.Name == "tr" || id.Name == "say" || id.Name == "trn") && len(x.Args) > 0 {
+					if lit, ok := x.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						key, _ := strconv.Unquote(lit.Value)
+						if strings.HasSuffix(key, ".") {
+							return true // a prefix, completed at run time (tested below)
+						}
+						want := []string{key}
+						if id.Name == "trn" {
+							want = []string{key + ".one", key + ".other"}
+						}
+						for _, k := range want {
+							if _, ok := en[k]; !ok {
+								t.Errorf("%s: key %q is not in en.json", fset.Position(lit.Pos()), k)
+							}
+						}
+					}
+					return true
+				}
+				sel, ok := x.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				pkg, _ := sel.X.(*ast.Ident)
+				uiCall := pkg != nil && (pkg.Name == "widget" || pkg.Name == "dialog" || pkg.Name == "container")
+				if !uiCall && !textMethods[sel.Sel.Name] {
+					return true
+				}
+				for _, a := range x.Args {
+					if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						if strings.IndexFunc(s, unicode.IsLetter) >= 0 {
+							t.Errorf("%s: string literal %s passed to %s: use tr()", fset.Position(lit.Pos()), lit.Value, sel.Sel.Name)
+						}
+					}
+				}
+			case *ast.BasicLit:
+				// Keys written elsewhere (tables of keys): they must exist.
+				if x.Kind != token.STRING {
+					return true
+				}
+				s, _ := strconv.Unquote(x.Value)
+				if keyRE.MatchString(s) && !strings.HasSuffix(s, ".") && namespaces[strings.SplitN(s, ".", 2)[0]] &&
+					!strings.HasSuffix(s, ".sqlite") {
+					_, plural := en[s+".one"]
+					if _, ok := en[s]; !ok && !plural {
+						t.Errorf("%s: %q looks like a key but is not in en.json", fset.Position(x.Pos()), s)
+					}
+				}
+			}
+			return true
+		})
+	}
+
+	// Keys built at run time.
+	var dynamic []string
+	for _, p := range autoconfig.Providers() {
+		for _, n := range p.Needs {
+			dynamic = append(dynamic, "hint."+string(n))
+		}
+	}
+	for _, f := range exportFormats {
+		dynamic = append(dynamic, "format."+string(f))
+	}
+	for _, f := range addressbook.Formats() {
+		dynamic = append(dynamic, "format."+string(f))
+	}
+	for _, r := range []string{"inbox", "sent", "drafts", "trash", "junk", "archive", "all", "flagged"} {
+		dynamic = append(dynamic, "folder.role."+r)
+	}
+	for _, k := range kindKeys {
+		dynamic = append(dynamic, k)
+	}
+	for _, k := range dynamic {
+		if _, ok := en[k]; !ok {
+			t.Errorf("run-time key %q is not in en.json", k)
+		}
+	}
+}
+
+// Switching the language changes every visible string: after the switch no
+// text on any screen is an English translation that has a different
+// Japanese one.
+func TestLanguageSwitchChangesEveryString(t *testing.T) {
+	en, ja := readTranslation(t, "en"), readTranslation(t, "ja")
+	english := map[string]string{} // English text → key, where Japanese differs
+	for k, v := range en {
+		if ja[k] != v && !strings.Contains(v, "{{") {
+			english[v] = k
+		}
+	}
+	f := newFakes()
+	f.gate.verdict = allGreen
+	u := newTestUI(t, f)
+	toContacts(t, u)
+
+	for _, step := range []int{stepAccount, stepSurvey, stepBackup, stepContacts, stepVerify, stepDone} {
+		u.switchLanguage("en")
+		u.step = step
+		u.render()
+		before := texts(u.win.Canvas())
+		u.switchLanguage("ja")
+		after := texts(u.win.Canvas())
+		if strings.Join(before, "|") == strings.Join(after, "|") {
+			t.Errorf("step %d: nothing changed", step)
+		}
+		for _, s := range after {
+			if k, ok := english[s]; ok {
+				t.Errorf("step %d: %q (%s) still in English after switching to Japanese", step, s, k)
+			}
+		}
+		if !contains(after, ja["step.account"][strings.Index(ja["step.account"], " ")+1:]) {
+			t.Errorf("step %d: the step bar is not in Japanese: %q", step, after)
+		}
+	}
+}
+
+func TestAccountScreenMarkup(t *testing.T) {
+	for _, code := range []string{"en", "ja"} {
+		t.Run(code, func(t *testing.T) {
+			f := newFakes()
+			u := newTestUI(t, f)
+			u.switchLanguage(code)
+			test.Type(u.account.email, "hanako@gmail.com")
+			u.render()
+			test.AssertRendersToMarkup(t, "account_gmail_"+code+".xml", u.win.Canvas())
+		})
+	}
+}
+
+func TestVerifyScreenMarkup(t *testing.T) {
+	f := newFakes()
+	f.gate.verdict = closedVerdict()
+	u := newTestUI(t, f)
+	u.acct.Email = "hanako@gmail.com"
+	u.goTo(stepVerify)
+	u.waitBackground()
+	test.AssertRendersToMarkup(t, "verify_closed_en.xml", u.win.Canvas())
+}

@@ -1,0 +1,252 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/settings"
+)
+
+// Step 5, "Safe to remove?": Mailark compares the archive with the live
+// server (migrate.Verify), then shows the removal gate as a checklist: a
+// green or red mark per condition and, for each red one, the reason.
+// "Remove account" stays disabled until every condition is green; "Save
+// report" writes the report a support agent can show the customer.
+type verifyScreen struct {
+	u *ui
+
+	checking bool
+	verdict  *GateVerdict
+	status   *statusLine
+	removed  bool
+	progress binding.String
+	pump     *eventPump
+
+	removeBtn, checkBtn, finishBtn, reportBtn *widget.Button
+}
+
+func newVerifyScreen(u *ui) *verifyScreen {
+	s := &verifyScreen{u: u, status: newStatusLine(), progress: binding.NewString()}
+	s.pump = newEventPump(func(ev progress.Event, have bool, _ []progress.Event) {
+		if have && ev.Total > 0 {
+			s.progress.Set(tr("verify.progress", map[string]any{"Done": formatCount(ev.Done), "Total": formatCount(ev.Total)}))
+		}
+	})
+	s.pump.do = u.do
+	s.removeBtn = widget.NewButtonWithIcon("", theme.DeleteIcon(), s.confirmRemove)
+	s.checkBtn = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.check)
+	s.finishBtn = widget.NewButton("", func() { s.u.goTo(stepDone) })
+	s.reportBtn = widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), s.chooseReport)
+	return s
+}
+
+func (s *verifyScreen) title() msg { return say("verify.title") }
+func (s *verifyScreen) intro() msg { return say("verify.intro") }
+func (s *verifyScreen) busy() bool { return s.checking }
+func (s *verifyScreen) enter()     { s.check() }
+
+func (s *verifyScreen) input() GateInput {
+	return GateInput{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir}
+}
+
+// check verifies the archive against the server, then asks the gate.
+func (s *verifyScreen) check() {
+	if s.checking {
+		return
+	}
+	s.checking = true
+	s.verdict = nil
+	s.progress.Set("")
+	s.status.set(statusWorking, say("verify.checking"))
+	in := s.input()
+	s.u.goBackground(func() {
+		verr := s.u.eng.Gate.Verify(s.u.root, in, s.pump.sink)
+		v, err := s.u.eng.Gate.Check(s.u.root, in)
+		s.u.do(func() {
+			s.checking = false
+			s.progress.Set("")
+			if len(v.Conditions) > 0 {
+				s.verdict = &v
+			}
+			switch {
+			case verr != nil:
+				s.status.set(statusBad, errMsg(verr, in.Conn.Host))
+			case err != nil:
+				s.status.set(statusBad, errMsg(err, in.Conn.Host))
+			default:
+				s.status.set(statusNone, msg{})
+			}
+			if s.u.step == stepVerify && !s.u.closing {
+				s.u.render()
+			}
+		})
+	})
+}
+
+func (s *verifyScreen) open() bool { return s.verdict != nil && s.verdict.Open() }
+
+func (s *verifyScreen) content() fyne.CanvasObject {
+	s.status.refresh()
+	box := container.NewVBox()
+	if s.checking {
+		box.Add(widget.NewProgressBarInfinite())
+		box.Add(widget.NewLabelWithData(s.progress))
+	}
+	box.Add(s.status.box)
+	if s.verdict != nil {
+		for _, c := range s.verdict.Conditions {
+			box.Add(conditionLine(c))
+		}
+		box.Add(widget.NewSeparator())
+		if s.open() {
+			box.Add(statusLabel(statusOK, say("verify.open")))
+		} else {
+			box.Add(statusLabel(statusBad, say("verify.closed")))
+		}
+	}
+	return container.NewVScroll(container.NewPadded(box))
+}
+
+// conditionLine is one checklist line: the mark and what is checked, or
+// for a red one what is wrong and what to do.
+func conditionLine(c GateCondition) fyne.CanvasObject {
+	text := c.Reason
+	if c.Text != nil {
+		text = c.Text(current)
+	}
+	kind := statusBad
+	if c.OK {
+		kind = statusOK
+	}
+	return statusLabel(kind, msg{raw: text})
+}
+
+func (s *verifyScreen) actions() []fyne.CanvasObject {
+	s.removeBtn.SetText(tr("button.remove-account"))
+	s.checkBtn.SetText(tr("button.check-again"))
+	s.finishBtn.SetText(tr("button.finish-for-now"))
+	s.reportBtn.SetText(tr("button.save-report"))
+	if s.checking {
+		s.checkBtn.Disable()
+		s.reportBtn.Disable()
+	} else {
+		s.checkBtn.Enable()
+		s.reportBtn.Enable()
+	}
+	if s.open() && !s.checking {
+		s.removeBtn.Enable()
+		setImportance(s.removeBtn, widget.HighImportance)
+		setImportance(s.checkBtn, widget.MediumImportance)
+		return []fyne.CanvasObject{s.reportBtn, s.checkBtn, s.removeBtn}
+	}
+	s.removeBtn.Disable()
+	setImportance(s.removeBtn, widget.MediumImportance)
+	setImportance(s.checkBtn, widget.HighImportance)
+	return []fyne.CanvasObject{s.reportBtn, s.finishBtn, s.removeBtn, s.checkBtn}
+}
+
+// chooseReport asks where to save the report.
+func (s *verifyScreen) chooseReport() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		s.saveReport(path)
+	}, s.u.win)
+	local, _, _ := splitEmail(s.u.acct.Email)
+	if local == "" {
+		local = "mailark"
+	}
+	d.SetFileName(local + "-report.html")
+	if home, err := os.UserHomeDir(); err == nil {
+		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Show()
+}
+
+// saveReport writes the report (HTML, and JSON beside it) in the current
+// language.
+func (s *verifyScreen) saveReport(path string) {
+	in := s.input()
+	lang := current
+	s.status.set(statusWorking, say("verify.report-saving"))
+	s.u.goBackground(func() {
+		err := s.u.eng.Gate.Report(context.WithoutCancel(s.u.root), in, path, lang)
+		s.u.do(func() {
+			if err != nil {
+				s.status.set(statusBad, errMsg(err, in.Conn.Host))
+			} else {
+				s.status.set(statusOK, say("verify.report-saved", "Path", path))
+			}
+			if s.u.step == stepVerify && !s.u.closing {
+				s.u.render()
+			}
+		})
+	})
+}
+
+// confirmRemove asks once more, in words, before Mailark forgets the
+// account. The mail on the server is not touched here.
+func (s *verifyScreen) confirmRemove() {
+	if !s.open() {
+		return
+	}
+	dialog.ShowConfirm(tr("remove.title"), tr("remove.message", map[string]any{
+		"Email": s.u.acct.Email, "Path": s.u.acct.ArchiveDir}), func(ok bool) {
+		if ok {
+			s.remove()
+		}
+	}, s.u.win)
+}
+
+// remove forgets the account in Mailark (profile and stored password)
+// through the gate, which checks itself again first.
+func (s *verifyScreen) remove() {
+	if !s.open() || s.checking {
+		return
+	}
+	s.checking = true
+	in := s.input()
+	id := s.u.acct.id()
+	store := s.u.store
+	s.status.set(statusWorking, say("verify.removing"))
+	s.u.render()
+	s.u.goBackground(func() {
+		err := s.u.eng.Gate.Remove(s.u.root, in, func(context.Context) error {
+			if store == nil {
+				return nil
+			}
+			if err := store.Forget(id); err != nil && !errors.Is(err, settings.ErrUnknownAccount) {
+				return err
+			}
+			return nil
+		})
+		s.u.do(func() {
+			s.checking = false
+			if err != nil {
+				s.status.set(statusBad, errMsg(err, in.Conn.Host))
+				s.verdict = nil
+				s.u.render()
+				return
+			}
+			delete(s.u.session, id)
+			s.removed = true
+			s.status.set(statusNone, msg{})
+			s.u.goTo(stepDone)
+		})
+	})
+}

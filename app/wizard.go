@@ -1,0 +1,231 @@
+package app
+
+import (
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// stepKeys name the steps in the step bar; the last is the migration step,
+// shown but not available yet.
+var stepKeys = []string{"step.account", "step.survey", "step.backup", "step.contacts", "step.verify"}
+
+// frame is the window around a screen: the step bar (where the person is
+// and what comes next), the screen's title and one-line explanation, the
+// body, and the buttons, the blue primary one at the bottom right.
+func (u *ui) frame(s screen) fyne.CanvasObject {
+	title := widget.NewLabel(s.title().String())
+	title.SizeName = theme.SizeNameHeadingText
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.Wrapping = wrapFor(title.Text)
+	intro := wrapLabel(s.intro().String())
+	top := container.NewVBox(container.NewHScroll(u.stepBar()), widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, u.tools(), title), intro)
+	if !u.notice.empty() {
+		n := wrapLabel(u.notice.String())
+		n.Importance = widget.WarningImportance
+		top.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, n))
+	}
+
+	buttons := container.NewHBox(s.actions()...)
+	var back fyne.CanvasObject = layout.NewSpacer()
+	if u.step > stepAccount && u.step < stepDone {
+		b := widget.NewButtonWithIcon(tr("button.back"), theme.NavigateBackIcon(), func() { u.goTo(u.step - 1) })
+		b.Importance = widget.LowImportance
+		if s.busy() {
+			b.Disable()
+		}
+		back = b
+	}
+	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, back, buttons))
+	return container.NewBorder(top, bottom, nil, nil, s.content())
+}
+
+// stepBar shows every step: done ones with a tick, the current one in blue
+// and bold, later ones grey, and the migration step marked "coming".
+func (u *ui) stepBar() fyne.CanvasObject {
+	row := container.NewHBox()
+	for i, key := range stepKeys {
+		if i > 0 {
+			row.Add(widget.NewIcon(theme.NavigateNextIcon()))
+		}
+		l := widget.NewLabel(tr(key, map[string]any{"N": i + 1}))
+		switch {
+		case i == u.step:
+			l.Importance = widget.HighImportance
+			l.TextStyle = fyne.TextStyle{Bold: true}
+		case i < u.step:
+			row.Add(widget.NewIcon(theme.ConfirmIcon()))
+		default:
+			l.Importance = widget.LowImportance
+		}
+		row.Add(l)
+	}
+	row.Add(widget.NewIcon(theme.NavigateNextIcon()))
+	coming := widget.NewLabel(tr("step.migrate", map[string]any{"N": len(stepKeys) + 1}))
+	coming.Importance = widget.LowImportance
+	row.Add(coming)
+
+	return row
+}
+
+// tools are the language switch and, once there is an archive, the way to
+// open it; they sit beside the screen's title.
+func (u *ui) tools() fyne.CanvasObject {
+	names := make([]string, len(languages))
+	for i, l := range languages {
+		names[i] = l.name
+	}
+	langSel := widget.NewSelect(names, nil)
+	for i, l := range languages {
+		if l.code == current {
+			langSel.SetSelectedIndex(i)
+		}
+	}
+	langSel.OnChanged = func(string) {
+		i := langSel.SelectedIndex()
+		if i >= 0 {
+			code := languages[i].code
+			// Rebuilding the window from the select's own callback would
+			// replace the select while it runs; do it just after.
+			fyne.Do(func() { u.switchLanguage(code) })
+		}
+	}
+	right := container.NewHBox()
+	if u.archiveExists() {
+		open := widget.NewButtonWithIcon(tr("button.open-archive"), theme.FolderOpenIcon(), u.openArchiveView)
+		right.Add(open)
+	}
+	right.Add(langSel)
+	return right
+}
+
+// onClose asks before closing while a backup runs: stopping is safe, and
+// the next start continues.
+func (u *ui) onClose() {
+	if !u.anyBusy() {
+		u.closeNow()
+		return
+	}
+	dialog.ShowConfirm(tr("close.title"), tr("close.message"), func(ok bool) {
+		if !ok {
+			return
+		}
+		u.backup.stop()
+		u.survey.stop()
+		u.closeNow()
+	}, u.win)
+}
+
+func (u *ui) closeNow() {
+	if u.viewer != nil {
+		u.viewer.win.Close()
+	}
+	u.win.Close()
+}
+
+// primary makes the blue button of a screen.
+func primary(label string, icon fyne.Resource, tapped func()) *widget.Button {
+	b := widget.NewButtonWithIcon(label, icon, tapped)
+	b.Importance = widget.HighImportance
+	return b
+}
+
+// setImportance changes how a button looks and redraws it (a button kept
+// across renders does not notice a changed field by itself).
+func setImportance(b *widget.Button, imp widget.Importance) {
+	if b.Importance != imp {
+		b.Importance = imp
+		b.Refresh()
+	}
+}
+
+// wrapLabel is a label that wraps (see wrapFor).
+func wrapLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = wrapFor(text)
+	return l
+}
+
+// setWrapped sets a wrapping label's text and its wrap mode.
+func setWrapped(l *widget.Label, text string) {
+	l.Wrapping = wrapFor(text)
+	l.SetText(text)
+}
+
+// wrapFor picks how text wraps. Fyne breaks words only at spaces, and
+// Japanese has none between words: a Japanese sentence would wrap only at
+// its one space before "Mailark", leaving half the line empty. Text with
+// Japanese (or Chinese, Korean) characters may break between any two
+// characters, as Japanese is set; other text breaks between words.
+func wrapFor(text string) fyne.TextWrap {
+	for _, r := range text {
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
+			return fyne.TextWrapBreak
+		}
+	}
+	return fyne.TextWrapWord
+}
+
+// statusLine is an icon and a wrapping label for a result or a problem.
+type statusLine struct {
+	icon  *widget.Icon
+	label *widget.Label
+	box   *fyne.Container
+	m     msg
+	kind  statusKind
+}
+
+type statusKind int
+
+const (
+	statusNone statusKind = iota
+	statusInfo
+	statusOK
+	statusBad
+	statusWorking
+)
+
+func newStatusLine() *statusLine {
+	s := &statusLine{icon: widget.NewIcon(nil), label: wrapLabel("")}
+	s.box = container.NewBorder(nil, nil, s.icon, nil, s.label)
+	s.box.Hide()
+	return s
+}
+
+// set shows m with a mark for kind; call on the UI goroutine.
+func (s *statusLine) set(kind statusKind, m msg) {
+	s.kind, s.m = kind, m
+	s.refresh()
+}
+
+// refresh re-renders the text (after a language switch).
+func (s *statusLine) refresh() {
+	if s.kind == statusNone || s.m.empty() {
+		s.box.Hide()
+		return
+	}
+	setWrapped(s.label, s.m.String())
+	switch s.kind {
+	case statusOK:
+		// Green mark, normal text: light green text is hard to read.
+		s.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+		s.label.Importance = widget.MediumImportance
+	case statusBad:
+		s.icon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+		s.label.Importance = widget.DangerImportance
+	case statusWorking:
+		s.icon.SetResource(theme.ViewRefreshIcon())
+		s.label.Importance = widget.MediumImportance
+	default:
+		s.icon.SetResource(theme.InfoIcon())
+		s.label.Importance = widget.MediumImportance
+	}
+	s.label.Refresh()
+	s.box.Show()
+}
