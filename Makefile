@@ -31,7 +31,7 @@ else
 GOTESTFLAGS ?= -timeout 15m
 endif
 
-.PHONY: all deps build test vet fmt-check test-go test-gui demo fuzz bench bench
+.PHONY: all deps build test vet fmt-check test-go test-gui demo fuzz bench
 
 all: build
 
