@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
-	gomail "github.com/emersion/go-message/mail"
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -220,9 +219,9 @@ func bodyText(r io.Reader) string {
 	walkText(ent, &b, 0)
 	s := b.String()
 	if len(s) > maxBodyText {
-		s = strings.ToValidUTF8(s[:maxBodyText], "")
+		s = s[:maxBodyText]
 	}
-	return s
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func walkText(ent *message.Entity, b *strings.Builder, depth int) {
@@ -251,10 +250,7 @@ func walkText(ent *message.Entity, b *strings.Builder, depth int) {
 	case "message/rfc822":
 		if inner, err := message.Read(ent.Body); inner != nil {
 			_ = err
-			h := gomail.Header{Header: inner.Header}
-			if s, err := h.Subject(); err == nil {
-				b.WriteString(s + "\n")
-			}
+			b.WriteString(decodeText(inner.Header.Get("Subject")) + "\n")
 			walkText(inner, b, depth+1)
 		}
 		return
