@@ -54,8 +54,10 @@ fmt-check:
 	echo "gofmt: ok"
 
 # Also runs every fuzz target's seed corpus (f.Add and testdata/fuzz).
+# The reliability summary goes to ci-artifacts/reliability.txt.
 test-go:
-	$(GO) test $(GOTESTFLAGS) ./...
+	@mkdir -p ci-artifacts
+	MAILARK_REPORT_DIR=$(CURDIR)/ci-artifacts $(GO) test $(GOTESTFLAGS) ./... 2>&1 | tee ci-artifacts/go-test.log
 
 # Screenshots of every screen of the real window (en, ja) into ci-artifacts/screenshots/.
 test-gui: build

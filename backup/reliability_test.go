@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,8 +28,16 @@ var tally struct {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if tally.faults.Load()+tally.kills.Load()+tally.badInputs.Load() > 0 {
-		fmt.Printf("reliability: %d faults injected, %d kills, %d bad inputs, %d messages checked, %d lost, %d duplicated\n",
+		line := fmt.Sprintf("reliability: %d faults injected, %d kills, %d bad inputs, %d messages checked, %d lost, %d duplicated\n",
 			tally.faults.Load(), tally.kills.Load(), tally.badInputs.Load(), tally.checked.Load(), tally.lost.Load(), tally.dups.Load())
+		fmt.Print(line)
+		// go test hides a passing package's output: leave the summary
+		// where CI prints it.
+		if dir := os.Getenv("MAILARK_REPORT_DIR"); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err == nil {
+				os.WriteFile(filepath.Join(dir, "reliability.txt"), []byte(line), 0o644)
+			}
+		}
 	}
 	os.Exit(code)
 }
