@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,73 +221,19 @@ func TestAnotherAccountIsRefused(t *testing.T) {
 	}
 }
 
-// failingSession answers NO for the bodies of some UIDs, as a server does
-// for a message it cannot read from its own storage.
-type failingSession struct {
-	imapserver.SessionIMAP4rev2
-	folder  string
-	bad     map[imap.UID]bool
-	current string
-}
-
-func (s *failingSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	s.current = mailbox
-	return s.SessionIMAP4rev2.Select(mailbox, options)
-}
-
-func (s *failingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
-	uids, ok := numSet.(imap.UIDSet)
-	if !ok || len(options.BodySection) == 0 || s.current != s.folder {
-		return s.SessionIMAP4rev2.Fetch(w, numSet, options)
-	}
-	var keep imap.UIDSet
-	hit := false
-	for _, r := range uids {
-		for uid := r.Start; uid <= r.Stop && uid != 0; uid++ {
-			if s.bad[uid] {
-				hit = true
-				continue
-			}
-			keep.AddNum(uid)
-			if uid == r.Stop {
-				break
-			}
-		}
-	}
-	if len(keep) > 0 {
-		if err := s.SessionIMAP4rev2.Fetch(w, keep, options); err != nil {
-			return err
-		}
-	}
-	if hit {
-		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeServerBug, Text: "Internal error occurred. Refer to server log for more information."}
-	}
-	return nil
-}
-
 func TestUndeliverableMessageIsRecordedAndRetried(t *testing.T) {
 	srv := testimap.Start(t, nil)
 	bad := map[imap.UID]bool{7: true, 8: true}
 	var broken atomic.Bool
 	broken.Store(true)
-	opts := srv.Mem.Options()
-	newSession := opts.NewSession
-	opts.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-		s, g, err := newSession(c)
+	port := srv.ServeWrapped(t, func(sess imapserver.SessionIMAP4rev2) imapserver.Session {
 		if broken.Load() {
-			s = &failingSession{SessionIMAP4rev2: s.(imapserver.SessionIMAP4rev2), folder: "INBOX", bad: bad}
+			return &testimap.FailingSession{SessionIMAP4rev2: sess, Folder: "INBOX", Bad: bad}
 		}
-		return s, g, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	isrv := imapserver.New(opts)
-	go isrv.Serve(ln)
-	t.Cleanup(func() { isrv.Close() })
+		return sess
+	})
 	o := options(srv, tempArchive(t))
-	o.Conn.Port = ln.Addr().(*net.TCPAddr).Port
+	o.Conn.Port = port
 	sum, err := backup.Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("Run() = %v", err)

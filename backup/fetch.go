@@ -30,6 +30,20 @@ type item struct {
 	sum          [32]byte
 	cost         int64  // budget held
 	failed       string // non-empty: the message could not be fetched, and why
+	entry        *archive.Entry
+}
+
+// prepare parses the message for the archive's columns and index. It runs
+// on its own goroutine, between fetching and writing.
+func (it *item) prepare() {
+	if it.failed != "" {
+		return
+	}
+	e := &archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
+		Size: it.size, SHA256: it.sum, Body: it.body()}
+	describe(e, it.head(), e.Body, it.size)
+	e.PrepareIndex()
+	it.entry = e
 }
 
 func (it *item) body() io.ReaderAt {
@@ -337,10 +351,10 @@ func (w *writer) write(ctx context.Context, f *archive.Folder, in <-chan *item, 
 				w.onFail(it.uid, it.failed)
 			}
 		} else {
-			e := archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
-				Size: it.size, SHA256: it.sum, Body: it.body()}
-			describe(&e, it.head(), e.Body, it.size)
-			err = b.Add(context.WithoutCancel(ctx), &e)
+			if it.entry == nil {
+				it.prepare()
+			}
+			err = b.Add(context.WithoutCancel(ctx), it.entry)
 			if err == nil {
 				savedN++
 				savedBytes += it.size

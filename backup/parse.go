@@ -75,12 +75,10 @@ func scanHeader(msg []byte) []headerField {
 	return fields
 }
 
+var unfolder = strings.NewReplacer("\r\n", "", "\n", "", "\r", "")
+
 // unfold joins folded lines and trims.
-func unfold(v []byte) string {
-	s := string(v)
-	s = strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(s)
-	return strings.TrimSpace(s)
-}
+func unfold(v []byte) string { return strings.TrimSpace(unfolder.Replace(string(v))) }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsets.Reader}
 
@@ -200,9 +198,14 @@ func describe(e *archive.Entry, head []byte, body io.ReaderAt, size int64) {
 	e.Text = archive.IndexText{
 		Subject:   e.Subject,
 		Addresses: strings.Join(people, " "),
-		Body:      bodyText(io.NewSectionReader(body, 0, size)),
+		Body:      bodyText(io.NewSectionReader(body, 0, min(size, maxScanBytes))),
 	}
 }
+
+// maxScanBytes bounds how far into a message the index looks for text:
+// past it are attachments, which MIME parsing would otherwise scan byte by
+// byte for their boundary.
+const maxScanBytes = 4 << 20
 
 // maxBodyText bounds the text kept per message for the index.
 const maxBodyText = 256 << 10

@@ -354,7 +354,17 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 			defer close(ch)
 			fetchErr <- f.fetch(ctx, fp.missing, ch)
 		}()
-		werr := w.write(ctx, fp.folder, ch, c.Abort)
+		// Parsing runs between fetching and writing, so three goroutines
+		// share the work: network and hashing, parsing, storing.
+		parsed := make(chan *item, 16)
+		go func() {
+			defer close(parsed)
+			for it := range ch {
+				it.prepare()
+				parsed <- it
+			}
+		}()
+		werr := w.write(ctx, fp.folder, parsed, c.Abort)
 		ferr := <-fetchErr
 		if werr != nil {
 			return werr // an archive error (disk full) outranks the closed connection it caused

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
 )
 
@@ -48,51 +49,6 @@ func TestGateOpensWhenEverythingIsRight(t *testing.T) {
 			}
 		})
 	}
-}
-
-// failingSession answers NO for the bodies of some UIDs of one folder, as a
-// server does for a message it cannot read from its own storage (the
-// pattern of backup's tests).
-type failingSession struct {
-	imapserver.SessionIMAP4rev2
-	folder  string
-	bad     map[imap.UID]bool
-	current string
-}
-
-func (s *failingSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	s.current = mailbox
-	return s.SessionIMAP4rev2.Select(mailbox, options)
-}
-
-func (s *failingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
-	uids, ok := numSet.(imap.UIDSet)
-	if !ok || len(options.BodySection) == 0 || s.current != s.folder {
-		return s.SessionIMAP4rev2.Fetch(w, numSet, options)
-	}
-	var keep imap.UIDSet
-	hit := false
-	for _, r := range uids {
-		for uid := r.Start; uid <= r.Stop && uid != 0; uid++ {
-			if s.bad[uid] {
-				hit = true
-				continue
-			}
-			keep.AddNum(uid)
-			if uid == r.Stop {
-				break
-			}
-		}
-	}
-	if len(keep) > 0 {
-		if err := s.SessionIMAP4rev2.Fetch(w, keep, options); err != nil {
-			return err
-		}
-	}
-	if hit {
-		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeServerBug, Text: "Internal error occurred."}
-	}
-	return nil
 }
 
 // cutEntry removes a message's entry from its mbox file, as an editor
@@ -246,12 +202,8 @@ func TestGateCannotBeFooled(t *testing.T) {
 			e := newEnv(t)
 			bad := map[imap.UID]bool{7: true}
 			healthy := e.conn
-			e.conn.Port = serveWith(t, e.srv, func(o *imapserver.Options) {
-				newSession := o.NewSession
-				o.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-					s, g, err := newSession(c)
-					return &failingSession{SessionIMAP4rev2: s.(imapserver.SessionIMAP4rev2), folder: "INBOX", bad: bad}, g, err
-				}
+			e.conn.Port = e.srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session {
+				return &testimap.FailingSession{SessionIMAP4rev2: s, Folder: "INBOX", Bad: bad}
 			})
 			if sum := e.backup(); len(sum.Failures) != 1 {
 				t.Fatalf("backup failures %v, want INBOX uid 7", sum.Failures)

@@ -32,6 +32,19 @@ type Entry struct {
 	MessageID, Subject, From, To, Cc, Date string
 	AddrFields                             []byte
 	Text                                   IndexText
+
+	indexed bool // Text already holds the index form
+}
+
+// PrepareIndex turns Text into the form the full-text index stores
+// (IndexTerms). Add does it when it was not done; doing it first, on another
+// goroutine, takes the work off the one that writes.
+func (e *Entry) PrepareIndex() {
+	if e.indexed {
+		return
+	}
+	e.Text = IndexText{IndexTerms(e.Text.Subject), IndexTerms(e.Text.Addresses), IndexTerms(e.Text.Body)}
+	e.indexed = true
 }
 
 // IndexText is what the full-text index holds of a message.
@@ -138,8 +151,8 @@ func (b *Batch) Add(ctx context.Context, e *Entry) error {
 		}
 		pos += k
 	}
-	if _, err := b.stmts[2].ExecContext(ctx, id, IndexTerms(e.Text.Subject), IndexTerms(e.Text.Addresses),
-		IndexTerms(e.Text.Body)); err != nil {
+	e.PrepareIndex()
+	if _, err := b.stmts[2].ExecContext(ctx, id, e.Text.Subject, e.Text.Addresses, e.Text.Body); err != nil {
 		return classifyDB("write archive", b.a.dir, err)
 	}
 	if b.failed[e.UID] {

@@ -11,6 +11,9 @@ const maxIndexBytes = 256 << 10
 // isCJK reports whether r belongs to a script written without spaces between
 // words, which FTS5's tokenizers cannot split.
 func isCJK(r rune) bool {
+	if r < 0x1100 { // below Hangul Jamo: Latin, Greek, Cyrillic, symbols
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
 		r == 'ー' || r == '々' || r == '〆' || r == 'ヶ'
 }
@@ -22,6 +25,9 @@ func isCJK(r rune) bool {
 func IndexTerms(text string) string {
 	if len(text) > maxIndexBytes {
 		text = text[:maxIndexBytes]
+	}
+	if isASCII(text) {
+		return text // nothing to split: the tokenizer does the rest
 	}
 	var b strings.Builder
 	b.Grow(len(text) + len(text)/2)
@@ -111,4 +117,13 @@ func MatchQuery(q string) string {
 		parts = append(parts, phrase)
 	}
 	return strings.Join(parts, " ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -2,8 +2,11 @@ package archive_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -27,6 +30,12 @@ func makeV1(t *testing.T, dir string) {
 		`DROP TRIGGER message_chunks_updated`, `DROP TRIGGER message_chunks_deleted`,
 		`DROP TABLE discrepancies`, `DROP TABLE verification_folders`, `DROP TABLE verifications`, `DROP TABLE gate_checks`,
 		`DELETE FROM meta WHERE key = 'content_version'`,
+		// Versions 1 and 2 kept the chunks in a WITHOUT ROWID table.
+		`CREATE TABLE chunks_v1(message_id INTEGER NOT NULL REFERENCES messages(id), seq INTEGER NOT NULL,
+			data BLOB NOT NULL, PRIMARY KEY(message_id, seq)) WITHOUT ROWID`,
+		`INSERT INTO chunks_v1 SELECT message_id, seq, data FROM message_chunks`,
+		`DROP TABLE message_chunks`,
+		`ALTER TABLE chunks_v1 RENAME TO message_chunks`,
 		`UPDATE meta SET value = '1' WHERE key = 'schema_version'`,
 		`PRAGMA user_version = 1`,
 	} {
@@ -37,7 +46,7 @@ func makeV1(t *testing.T, dir string) {
 	a.Close()
 }
 
-func TestMigrateV1ToV2(t *testing.T) {
+func TestMigrateV1ToCurrent(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "a")
 	makeV1(t, dir)
@@ -57,11 +66,19 @@ func TestMigrateV1ToV2(t *testing.T) {
 
 	a := openArchive(t, dir)
 	var uv int
-	if err := a.DB().QueryRowContext(ctx, `PRAGMA user_version`).Scan(&uv); err != nil || uv != 2 {
-		t.Fatalf("user_version = %d, %v; want 2", uv, err)
+	if err := a.DB().QueryRowContext(ctx, `PRAGMA user_version`).Scan(&uv); err != nil || uv != archive.SchemaVersion {
+		t.Fatalf("user_version = %d, %v; want %d", uv, err, archive.SchemaVersion)
 	}
-	if v, _ := a.Meta(ctx, "schema_version"); v != "2" {
-		t.Errorf("meta schema_version = %q, want 2", v)
+	if v, _ := a.Meta(ctx, "schema_version"); v != strconv.Itoa(archive.SchemaVersion) {
+		t.Errorf("meta schema_version = %q, want %d", v, archive.SchemaVersion)
+	}
+	var ddl string
+	a.DB().QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'message_chunks'`).Scan(&ddl)
+	if strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID") {
+		t.Errorf("message_chunks after migration: %s", ddl)
+	}
+	if b, err := io.ReadAll(a.OpenMessage(ctx, 2)); err != nil || string(b) != "two\r\n" {
+		t.Errorf("message 2 after migration = %q, %v", b, err)
 	}
 	if v, _ := a.Meta(ctx, "created_at"); v == "" {
 		t.Error("created_at lost in the migration")
