@@ -39,6 +39,45 @@ type Archive struct {
 	readOnly bool
 	lock     *os.File
 	now      func() time.Time
+
+	// The writer folds the WAL into the database on a goroutine of its own
+	// (on the second connection), not inside a batch's commit.
+	checkpoint chan struct{}
+	stopped    chan struct{}
+}
+
+// startCheckpointer turns off SQLite's automatic checkpoint, which runs in
+// the committing connection, and runs a passive checkpoint after commits
+// instead, beside the next batch.
+func (a *Archive) startCheckpointer() {
+	a.checkpoint = make(chan struct{}, 1)
+	a.stopped = make(chan struct{})
+	go func() {
+		defer close(a.stopped)
+		for range a.checkpoint {
+			_, _ = a.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}()
+}
+
+// maxWALBytes bounds the write-ahead log: past it a commit folds the log
+// into the database itself and starts it over (background checkpoints
+// cannot restart a log that a writer keeps appending to).
+const maxWALBytes = 256 << 20
+
+// committed tells the checkpointer that the WAL grew.
+func (a *Archive) committed() {
+	if a.checkpoint == nil {
+		return
+	}
+	if st, err := os.Stat(a.Path(DBFile) + "-wal"); err == nil && st.Size() > maxWALBytes {
+		_, _ = a.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		return
+	}
+	select {
+	case a.checkpoint <- struct{}{}:
+	default: // one is pending already
+	}
 }
 
 // Open opens the archive in dir, creating it (mode 0700, files 0600) unless
@@ -80,7 +119,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	if opts.ReadOnly {
 		dsn = "file:" + uriPath(dbPath) + "?mode=ro&_pragma=busy_timeout(15000)"
 	} else {
-		dsn += "&_pragma=journal_mode(WAL)"
+		dsn += "&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -102,6 +141,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, err
 		}
+		a.startCheckpointer()
 	} else if err := a.checkVersion(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -137,6 +177,11 @@ func (a *Archive) Path(rel string) string { return filepath.Join(a.dir, filepath
 // Close closes the database and releases the lock.
 func (a *Archive) Close() error {
 	var err error
+	if a.checkpoint != nil {
+		close(a.checkpoint)
+		<-a.stopped
+		a.checkpoint = nil
+	}
 	if a.db != nil {
 		if !a.readOnly {
 			// Fold the WAL into the database so the .sqlite file alone is

@@ -196,6 +196,7 @@ func (b *Batch) Commit(ctx context.Context) error {
 	}
 	b.done = true
 	b.f.MboxSize = b.off
+	b.a.committed()
 	return fsError("close mbox file", path, b.file.Close())
 }
 
