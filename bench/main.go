@@ -1,0 +1,81 @@
+// Command bench measures Mailark's backup side by side with the wire limit
+// and with mbsync, in one run, on one private Dovecot over TLS on loopback.
+//
+//	go run ./bench [-n 20000] [-rounds 1] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-cpuprofile F]
+//	make bench N=20000 BENCHFLAGS="-rounds 2"
+//
+// It starts a private Dovecot (internal/testimap's launcher) with one user,
+// seeds -n generated messages (see corpus.go: mostly 2–30 KB, 3% with a
+// 0.5–5 MB attachment, one of 25 MB, a few with bare CR or bare LF lines) in
+// INBOX, Sent, Archive/2019 and 取引先, and lets Dovecot index them (an
+// untimed FETCH of the metadata). Then each contender runs as its own
+// process, into a fresh folder, with the page cache dropped before it
+// (when the kernel allows; otherwise after a warm-up fetch, all warm):
+//
+//   - wire: a bare UID FETCH of every message that stores nothing (wire.go);
+//     its SHA-256 of every message is the reference for "byte-exact", and
+//     is itself checked against the seeded messages in the form Dovecot
+//     sends them (LF as CRLF). It always runs.
+//   - mailark: the built mailark binary, `mailark backup --security tls`
+//     into a new archive (mbox files and SQLite, committed durably).
+//   - rerun: the same command again, with nothing new: once with the page
+//     cache dropped, once right after (warm).
+//   - mbsync, mbsync-nofsync: isync 1.4's mbsync pulling every folder into
+//     a Maildir, with its defaults and with `FSync no` (mbsync.go).
+//   - with -cpuprofile F: also "mailark-inproc", backup.Run inside the bench
+//     binary with a CPU profile written to F (and a heap profile to F.heap).
+//
+// Wall time is from process start to exit; messages/s and MB/s (10^6
+// bytes, as sent on the wire) divide the corpus by it; peak RSS is the
+// child's ru_maxrss (through a small launcher, child.go); CPU is its
+// user+system time, and server CPU is Dovecot's meanwhile (server.go).
+// Byte-exact is checked after the timing: every message of Mailark's
+// archive, read back from SQLite and from the mbox file, and every file of
+// mbsync's Maildir (LF turned back into CRLF, its X-TUID line removed), is
+// hashed and compared with the reference. The machine is shared and noisy:
+// compare ratios within one run, and use -rounds to run every contender
+// several times, interleaved; the table shows each one's fastest run.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "child-") {
+		var err error
+		switch os.Args[1] {
+		case "child-wire":
+			err = runWire(os.Args[2:])
+		case "child-exec":
+			err = runExec(os.Args[2:])
+		case "child-backup":
+			err = runBackup(os.Args[2:])
+		default:
+			err = fmt.Errorf("unknown child mode %s", os.Args[1])
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var cfg config
+	flag.IntVar(&cfg.n, "n", 20000, "messages in the corpus")
+	flag.IntVar(&cfg.rounds, "rounds", 1, "run every contender this many times, interleaved; the table shows each one's fastest")
+	flag.Uint64Var(&cfg.seed, "seed", 1, "seed of the corpus generator")
+	flag.StringVar(&cfg.only, "only", "", "comma list of contenders: mailark,rerun,mbsync,mbsync-nofsync (wire always runs); default all")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep Dovecot's mail, the archives and Maildirs, and print where")
+	flag.BoolVar(&cfg.warm, "warm", false, "do not drop the page cache: warm up with one full fetch, all contenders warm")
+	flag.StringVar(&cfg.mailark, "mailark", "", "mailark binary to run (default: build one)")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "also run backup.Run in-process and write its CPU profile here")
+	flag.StringVar(&cfg.workDir, "dir", "", "work folder (default: a new one in $TMPDIR)")
+	flag.Parse()
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
