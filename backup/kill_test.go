@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -50,9 +51,11 @@ func TestKilledBackupResumes(t *testing.T) {
 	// A slow link, so that a run takes a few seconds and kills land
 	// mid-folder, mid-batch and mid-commit.
 	proxy := testimap.StartProxy(t, srv.Addr, func(int) testimap.Fault { return testimap.Fault{Delay: 3 * time.Millisecond} })
+	state := serverState(t, srv.Client(t))
 	dir := tempArchive(t)
-	finished := false
-	for i := 0; i < *kills && !finished; i++ {
+	killed, started := 0, 0
+	for killed < *kills && started < 4**kills {
+		started++
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.v")
 		cmd.Env = append(os.Environ(), "MAILARK_KILL_CHILD=1", "MAILARK_KILL_PORT="+strconv.Itoa(proxy.Port),
 			"MAILARK_KILL_USER="+srv.User, "MAILARK_PASSWORD="+srv.Password, "MAILARK_KILL_ARCHIVE="+dir)
@@ -63,18 +66,20 @@ func TestKilledBackupResumes(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill after the (i+1)-th progress event: a later point each time.
-		events := 0
+		// Kill after the 1st, 2nd, … 5th progress event in turn: early in
+		// a run and later, in every folder.
+		killAt := killed%5 + 1
+		events, finished := 0, false
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			line := sc.Text()
-			if len(line) >= 8 && line[:8] == "finished" {
+			if strings.HasPrefix(line, "finished") {
 				finished = true
 				break
 			}
-			if len(line) > 6 && line[:6] == "event " {
+			if strings.HasPrefix(line, "event ") {
 				events++
-				if events > i {
+				if events >= killAt {
 					cmd.Process.Signal(syscall.SIGKILL)
 					break
 				}
@@ -85,16 +90,25 @@ func TestKilledBackupResumes(t *testing.T) {
 			}
 		}()
 		cmd.Wait()
-		if !finished {
-			tally.kills.Add(1)
+		if finished {
+			// This archive is complete: check it against the server and
+			// start another, so that every kill interrupts real work.
+			checkArchive(t, dir, state)
+			dir = tempArchive(t)
+			continue
 		}
+		killed++
+		tally.kills.Add(1)
 		checkConsistent(t, dir)
+	}
+	if killed < *kills {
+		t.Fatalf("only %d kills landed in %d runs", killed, started)
 	}
 	sum, err := backup.Run(context.Background(), options(srv, dir))
 	if err != nil || !sum.OK() {
 		t.Fatalf("resumed Run() = %v", err)
 	}
-	checkArchive(t, dir, serverState(t, srv.Client(t)))
+	checkArchive(t, dir, state)
 }
 
 // checkConsistent opens the archive for writing (which recovers from a
