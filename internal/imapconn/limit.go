@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -22,6 +23,10 @@ const (
 	// MaxBodyLiteral bounds a body section literal; bodies are streamed,
 	// and the engine applies its own, lower, per-message limit.
 	MaxBodyLiteral = 1 << 40
+	// MaxTextPerCommand bounds the response text (literals excluded) the
+	// server may send between two commands of ours: an endless flood of
+	// short lines would otherwise keep a command from ever completing.
+	MaxTextPerCommand = 64 << 20
 )
 
 // limitConn follows the server's byte stream just enough to know where
@@ -30,8 +35,9 @@ const (
 type limitConn struct {
 	net.Conn
 	lineLen   int64
-	literal   int64  // bytes of a literal still to pass
-	tail      []byte // the end of the current line, to find "{N}" markers
+	text      atomic.Int64 // response text since our last write
+	literal   int64        // bytes of a literal still to pass
+	tail      []byte       // the end of the current line, to find "{N}" markers
 	violation error
 }
 
@@ -50,6 +56,12 @@ func (c *limitConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write sends a command (or a literal of ours): the server may answer it.
+func (c *limitConn) Write(p []byte) (int, error) {
+	c.text.Store(0)
+	return c.Conn.Write(p)
+}
+
 func (c *limitConn) scan(b []byte) error {
 	for len(b) > 0 {
 		if c.literal > 0 {
@@ -59,6 +71,15 @@ func (c *limitConn) scan(b []byte) error {
 			continue
 		}
 		i := bytes.IndexByte(b, '\n')
+		if n := int64(len(b)); i >= 0 {
+			n = int64(i + 1)
+			c.text.Add(n)
+		} else {
+			c.text.Add(n)
+		}
+		if c.text.Load() > MaxTextPerCommand {
+			return c.fail(fmt.Errorf("the server sent more than %d bytes of responses without being asked anything", MaxTextPerCommand))
+		}
 		if i < 0 {
 			c.addTail(b)
 			c.lineLen += int64(len(b))

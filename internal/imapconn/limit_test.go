@@ -64,6 +64,15 @@ func TestHostileServers(t *testing.T) {
 	}{
 		{"endless line after login", imapconn.Plain, "* OK [CAPABILITY IMAP4rev1] hi\r\n",
 			func(line string, w net.Conn) { endless(w) }, mailerr.ServerError},
+		{"endless short lines after login", imapconn.Plain, "* OK [CAPABILITY IMAP4rev1] hi\r\n",
+			func(line string, w net.Conn) {
+				flood := []byte(strings.Repeat("* OK still thinking\r\n", 50000))
+				for i := 0; i < 200; i++ { // 200 MB of well-formed lines unless the client hangs up
+					if _, err := w.Write(flood); err != nil {
+						return
+					}
+				}
+			}, mailerr.ServerError},
 		{"endless greeting", imapconn.Plain, "",
 			func(string, net.Conn) {}, mailerr.NotIMAP},
 		{"huge literal as a capability", imapconn.Plain, "* OK hi\r\n",
