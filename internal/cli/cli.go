@@ -55,6 +55,8 @@ func commands() []command {
 		{"verify", "check the archive against the server; exits 0 only when it is safe to remove the account", runVerify},
 		{"report", "write the removal report (HTML for the customer, JSON for support)", runReport},
 		{"remove", "forget the account, and optionally delete the verified mail from the server, once it is safe", runRemove},
+		{"migrate", "copy the archive into the new account (folders mapped, nothing twice)", runMigrate},
+		{"announce", "draft \"my address has changed\" to your contacts in the new account (never sends)", runAnnounce},
 	}
 }
 

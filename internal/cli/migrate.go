@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/mailark/mailark/migrate"
+)
+
+// runMigrate copies the archive into the new account (the connection flags
+// with a "to-" prefix), or with --show-mapping prints where each folder
+// would go, or with --check checks that every archived message is there.
+func runMigrate(ctx context.Context, env *Env, args []string) int {
+	fs := newFlags(env, "migrate", "--archive DIR --to-host H --to-user U [--map OLD=NEW]... [--show-mapping | --check [--deep]] [flags]\n\n"+
+		"Copies the archive (not the old server) into the new account; a rerun adds nothing twice.\n"+
+		"The new account's password: MAILARK_TO_PASSWORD, --to-password-file or a prompt.\n"+
+		"Exit status: 0 every message is in the new account; 3 some messages were refused (listed) or, with --check,\n"+
+		"are missing; 1 error (also: the new account is full); 2 bad command line; 130 stopped (run again to continue).")
+	conn := addConnFlags(fs, "to-", "MAILARK_TO_PASSWORD")
+	archiveDir := fs.String("archive", "", "archive folder to copy from")
+	var maps multiFlag
+	fs.Var(&maps, "map", "put an archive folder (and those under it) elsewhere: OLD=NEW, NEW written with the new server's delimiter (repeatable)")
+	showMapping := fs.Bool("show-mapping", false, "print where each folder would go and copy nothing")
+	oldGens := fs.Bool("old-generations", false, "also copy older folder generations (kept when the old server changed UIDVALIDITY), as \"NAME (uidvalidity N)\"")
+	check := fs.Bool("check", false, "copy nothing: check that every archived message is in the new account")
+	deep := fs.Bool("deep", false, "with --check: fetch every message from the new account and compare its bytes")
+	conns := fs.Int("connections", 0, "connections that copy at once (default: 1 to a server within 5 ms, else 4; more help over a slow link, if the provider allows them)")
+	inFlight := fs.Int("in-flight", 0, "APPENDs sent on each connection before waiting for answers (default 16)")
+	quiet := fs.Bool("quiet", false, "print only problems and the summary")
+	jsonOut := fs.Bool("json", false, "print the result as JSON on standard output")
+	verbose := fs.Bool("verbose", false, "print error details")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *archiveDir == "" {
+		fmt.Fprintln(env.Stderr, "mailark migrate: --archive DIR is required (the archive made by mailark backup)")
+		return ExitUsage
+	}
+	opts := migrate.CopyOptions{ArchiveDir: *archiveDir, OldGenerations: *oldGens, Deep: *deep, InFlight: *inFlight, Connections: *conns}
+	for _, m := range maps {
+		o, err := migrate.ParseMappingOverride(m)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "mailark migrate:", UserMessage(err))
+			return ExitUsage
+		}
+		opts.Map = append(opts.Map, o)
+	}
+	cfg, err := conn.config(env)
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
+	opts.Conn = cfg
+	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
+	opts.Progress = d.sink
+	switch {
+	case *showMapping:
+		plan, err := migrate.CopyMapping(ctx, opts)
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		if *jsonOut {
+			printJSON(env.Stdout, plan)
+		} else {
+			printMapping(env.Stdout, plan)
+		}
+		return ExitOK
+	case *check:
+		res, err := migrate.CheckDestination(ctx, opts)
+		d.done()
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		if *jsonOut {
+			printJSON(env.Stdout, res)
+		} else {
+			printCopyCheck(env.Stdout, res)
+		}
+		if !res.OK() {
+			return ExitFailures
+		}
+		return ExitOK
+	}
+	sum, err := migrate.Copy(ctx, opts)
+	d.done()
+	if *jsonOut {
+		printJSON(env.Stdout, sum)
+	} else {
+		printCopySummary(env.Stdout, sum)
+	}
+	switch {
+	case errors.Is(err, migrate.ErrCopyQuota):
+		fmt.Fprintf(env.Stderr, "mailark: The new account %s on %s is full: %d message(s), %s, are not copied yet. "+
+			"Free space there or ask the provider for more, then run the same command again.\n", sum.User, sum.Host, sum.Left, mb(sum.LeftBytes))
+		if *verbose {
+			fmt.Fprintln(env.Stderr, "  detail:", err)
+		}
+		return ExitError
+	case err != nil:
+		return fail(env.Stderr, err, *verbose)
+	case len(sum.Refused) > 0:
+		fmt.Fprintf(env.Stderr, "mailark: the new server refused %d message(s) (listed above, with its reasons); everything else is copied. "+
+			"They stay in the archive.\n", len(sum.Refused))
+		return ExitFailures
+	}
+	return ExitOK
+}
+
+func printMapping(w io.Writer, plan []migrate.MappingEntry) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "archive folder\t\tnew account folder\tmessages\tsize\twhy")
+	for _, e := range plan {
+		dest := e.Dest
+		if !e.Exists {
+			dest += " (new)"
+		}
+		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%s\t%s\n", e.Folder, dest, e.Messages, mb(e.Bytes), e.Why)
+	}
+	tw.Flush()
+}
+
+func printCopySummary(w io.Writer, s migrate.CopySummary) {
+	if len(s.Folders) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "archive folder\t\tnew account folder\tmessages\talready\tcopied\tfound\trefused")
+		for _, f := range s.Folders {
+			fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\t%d\t%d\n", f.Folder, f.Dest, f.Messages, f.Already, f.Copied, f.Found, f.Refused)
+		}
+		tw.Flush()
+	}
+	for _, r := range s.Refused {
+		fmt.Fprintf(w, "REFUSED: %s uid %d (%s) → %s: %s\n", r.Folder, r.UID, mb(r.Size), r.Dest, r.Reason)
+	}
+	fmt.Fprintf(w, "%d message(s) copied (%s) in %s; %d were there already", s.Copied, mb(s.CopiedBytes), s.Elapsed.Round(1e7), s.Already+s.Found)
+	if s.Retries > 0 {
+		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
+	}
+	fmt.Fprintf(w, "; %d of %d in the new account %s on %s.\n", s.Messages-s.Left, s.Messages, s.User, s.Host)
+	if s.Quota != "" {
+		fmt.Fprintf(w, "The server said: %s", s.Quota)
+		if s.QuotaLimit > 0 {
+			fmt.Fprintf(w, " (%s of %s used)", mb(s.QuotaUsed), mb(s.QuotaLimit))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func printCopyCheck(w io.Writer, r migrate.CopyCheck) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "archive folder\t\tnew account folder\tarchived\tpresent\tmissing")
+	for _, f := range r.Folders {
+		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\n", f.Folder, f.Dest, f.Messages, f.Present, f.Missing)
+	}
+	tw.Flush()
+	for _, m := range r.Missing {
+		fmt.Fprintf(w, "MISSING: %s uid %d (%s): %s\n", m.Folder, m.UID, mb(m.Size), m.Detail)
+	}
+	if int64(len(r.Missing)) < r.MissingCount {
+		fmt.Fprintf(w, "... and %d more\n", r.MissingCount-int64(len(r.Missing)))
+	}
+	how := "by the copy records and sizes"
+	if r.Deep {
+		how = "byte for byte"
+	}
+	fmt.Fprintf(w, "%d of %d archived message(s) are in the new account %s on %s (checked %s).\n", r.Present, r.Messages, r.User, r.Host, how)
+}
