@@ -362,9 +362,13 @@ func TestCopyCLI(t *testing.T) {
 		{"copy", []string{"--quiet"}, cli.ExitOK, []string{"70 message(s) copied", "70 of 70 in the new account"}, ""},
 		{"rerun", nil, cli.ExitOK, []string{"0 message(s) copied", "70 were there already"}, ""},
 		{"check", []string{"--check", "--deep"}, cli.ExitOK, []string{"70 of 70 archived message(s) are in the new account", "byte for byte"}, ""},
+		{"verify --destination", []string{"--deep"}, cli.ExitOK, []string{"70 of 70 archived message(s) are in the new account", "byte for byte"}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := run(tt.args...)
+			if tt.name == "verify --destination" {
+				code, out, errOut = copyCLI(t, append(append([]string{"verify", "--destination", "--archive", dir}, to...), tt.args...)...)
+			}
 			if code != tt.code || !strings.Contains(errOut, tt.stderr) {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
 			}

@@ -26,7 +26,11 @@ type connFlags struct {
 
 func addConnFlags(fs *flag.FlagSet, prefix, envVar string) *connFlags {
 	c := &connFlags{prefix: prefix, envVar: envVar}
-	fs.StringVar(&c.host, prefix+"host", "", "IMAP server host name, e.g. imap.old-isp.example")
+	example := "imap.old-isp.example"
+	if prefix != "" {
+		example = "imap.new-isp.example"
+	}
+	fs.StringVar(&c.host, prefix+"host", "", "IMAP server host name, e.g. "+example)
 	fs.IntVar(&c.port, prefix+"port", 0, "port (default 993 for tls, 143 for starttls and plain)")
 	fs.StringVar(&c.security, prefix+"security", "tls", "tls, starttls or plain (plain only to this machine unless --"+prefix+"allow-insecure)")
 	fs.StringVar(&c.caFile, prefix+"ca-file", "", "PEM file of a certificate to trust, for a server with a self-signed certificate")

@@ -31,6 +31,14 @@ func addLangFlag(fs *flag.FlagSet, env *Env) *string {
 }
 
 func runVerify(ctx context.Context, env *Env, args []string) int {
+	// --destination checks the new account instead: every archived message
+	// must be there (migrate --check, with its --to-* flags).
+	for i, a := range args {
+		if a == "--destination" || a == "-destination" {
+			rest := append(append([]string{"--check"}, args[:i]...), args[i+1:]...)
+			return runMigrate(ctx, env, rest)
+		}
+	}
 	fs := newFlags(env, "verify", "--host H --user U --archive DIR [--deep] [flags]\n\n"+
 		"Exit status: 0 safe to remove the account; 4 not yet (every reason is printed); 1 error; 2 bad command line; 130 stopped.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
