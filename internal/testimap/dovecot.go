@@ -735,13 +735,14 @@ func maildirFolder(maildir, folder string) (string, error) {
 			return "", errors.New("folder name has a control character")
 		}
 	}
-	return filepath.Join(maildir, "."+strings.ReplaceAll(encodeModifiedUTF7(folder), "/", ".")), nil
+	return filepath.Join(maildir, "."+strings.ReplaceAll(EncodeModifiedUTF7(folder), "/", ".")), nil
 }
 
 var modifiedBase64 = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,").WithPadding(base64.NoPadding)
 
-// encodeModifiedUTF7 encodes s as IMAP's modified UTF-7 (RFC 3501 5.1.3).
-func encodeModifiedUTF7(s string) string {
+// EncodeModifiedUTF7 encodes s as IMAP's modified UTF-7 (RFC 3501 5.1.3), as
+// Dovecot and mbsync name Maildir folders on disk.
+func EncodeModifiedUTF7(s string) string {
 	var b strings.Builder
 	var run []rune
 	flush := func() {
