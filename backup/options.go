@@ -7,6 +7,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/retry"
 )
 
 // Options for Run. Conn and ArchiveDir are required; the rest have defaults.
@@ -79,22 +80,10 @@ func (o *Options) applyDefaults() {
 		o.Retries = 8
 	}
 	if o.Backoff == nil {
-		o.Backoff = func(n int) time.Duration {
-			d := time.Second << min(n-1, 5)
-			return min(d, 30*time.Second)
-		}
+		o.Backoff = retry.Backoff
 	}
 	if o.Sleep == nil {
-		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		o.Sleep = retry.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
