@@ -158,6 +158,11 @@ func (r *copyRun) run(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
+		// Record what the server took before the next attempt looks for
+		// unrecorded messages: it would find them and count them twice.
+		if ferr := r.flush(ctx); ferr != nil {
+			return ferr
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("copy to %s: %w", r.opts.Conn.Host, ctx.Err())
 		}

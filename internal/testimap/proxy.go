@@ -36,6 +36,8 @@ type Proxy struct {
 	plan   func(n int) Fault
 	conns  atomic.Int64
 	cuts   atomic.Int64
+	up     atomic.Int64 // bytes forwarded client to server
+	down   atomic.Int64 // and server to client
 	mu     sync.Mutex
 	open   []net.Conn
 	closed chan struct{}
@@ -63,6 +65,10 @@ func StartProxy(t testing.TB, target string, plan func(n int) Fault) *Proxy {
 // Conns is the number of connections accepted; Cuts the number cut.
 func (p *Proxy) Conns() int { return int(p.conns.Load()) }
 func (p *Proxy) Cuts() int  { return int(p.cuts.Load()) }
+
+// Bytes is how many bytes went through so far over all connections: up
+// from client to server, down from server to client.
+func (p *Proxy) Bytes() (up, down int64) { return p.up.Load(), p.down.Load() }
 
 // Close stops the proxy and every connection through it.
 func (p *Proxy) Close() {
@@ -116,12 +122,12 @@ func (p *Proxy) serve() {
 				server.Close()
 			})
 		}
-		go p.pipe(server, client, f.CutDownAfter, f.StallDownAfter, f.Delay, kill)
-		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill)
+		go p.pipe(server, client, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
+		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill, &p.up)
 	}
 }
 
-func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.Duration, kill func(bool)) {
+func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.Duration, kill func(bool), count *atomic.Int64) {
 	buf := make([]byte, 32<<10)
 	var done int64
 	for {
@@ -137,7 +143,8 @@ func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.D
 			}
 			if limit >= 0 && done+int64(n) >= limit {
 				chunk = chunk[:limit-done]
-				dst.Write(chunk)
+				m, _ := dst.Write(chunk)
+				count.Add(int64(m))
 				if cutAfter > 0 && limit == cutAfter {
 					kill(true)
 					return
@@ -155,6 +162,7 @@ func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.D
 				return
 			}
 			done += int64(n)
+			count.Add(int64(n))
 		}
 		if err != nil {
 			if err != io.EOF {
