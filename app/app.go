@@ -37,6 +37,8 @@ type Options struct {
 	Language string
 	// Demo prefills the account screen (mailark demo).
 	Demo *DemoAccount
+	// DemoNew prefills the new account of step 6 (mailark demo).
+	DemoNew *DemoAccount
 	// Script makes the app walk through every screen by itself, saving a
 	// screenshot of each into ScreenshotDir, then quit (script.go).
 	Script        bool
@@ -97,6 +99,8 @@ type ui struct {
 	storeErr error
 
 	acct account
+	// newAcct is the account the mail moves to (step 6).
+	newAcct account
 	// session keeps passwords that could not go to a keyring, for this
 	// run of the app only.
 	session map[string]secret.Password
@@ -109,6 +113,7 @@ type ui struct {
 	backup   *backupScreen
 	contacts *contactsScreen
 	verify   *verifyScreen
+	migrate  *migrateScreen
 	done     *doneScreen
 	viewer   *archiveView // the Archive window, nil when closed
 
@@ -151,13 +156,16 @@ func (a account) conn() imapconn.Config {
 func (a account) id() string { return settings.AccountID(a.Email) }
 
 // Steps of the flow, in order. stepDone is the closing screen, not shown in
-// the step bar.
+// the step bar. stepMigrate needs a backup, not the removal gate: copying
+// changes nothing on the old account. It is reached from the Done screen
+// and from the step bar.
 const (
 	stepAccount = iota
 	stepSurvey
 	stepBackup
 	stepContacts
 	stepVerify
+	stepMigrate
 	stepDone
 )
 
@@ -212,19 +220,37 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 	u.backup = newBackupScreen(u)
 	u.contacts = newContactsScreen(u)
 	u.verify = newVerifyScreen(u)
+	u.migrate = newMigrateScreen(u)
 	u.done = newDoneScreen(u)
-	u.screens = []screen{u.account, u.survey, u.backup, u.contacts, u.verify, u.done}
+	u.screens = []screen{u.account, u.survey, u.backup, u.contacts, u.verify, u.migrate, u.done}
 	u.win.SetCloseIntercept(u.onClose)
 
 	if opts.Demo != nil {
-		u.account.prefillDemo(*opts.Demo)
+		u.account.prefill(*opts.Demo)
+		if opts.DemoNew != nil {
+			u.migrate.form.prefill(*opts.DemoNew)
+		}
 	} else if u.store != nil {
-		if accts := u.store.Accounts(); len(accts) > 0 {
-			u.account.loadProfile(accts[0])
+		if a, ok := firstBackedUp(u.store.Accounts()); ok {
+			u.account.loadProfile(a)
 		}
 	}
 	u.goTo(stepAccount)
 	return u, nil
+}
+
+// firstBackedUp picks the account step 1 opens with: the first with an
+// archive (a new account saved in step 6 has none), else the first.
+func firstBackedUp(accts []settings.Account) (settings.Account, bool) {
+	for _, a := range accts {
+		if a.ArchiveDir != "" {
+			return a, true
+		}
+	}
+	if len(accts) > 0 {
+		return accts[0], true
+	}
+	return settings.Account{}, false
 }
 
 // goTo moves the flow to step and shows it.
@@ -379,6 +405,7 @@ func (u *ui) shutdown() {
 	u.closing = true
 	u.backup.stop()
 	u.survey.stop()
+	u.migrate.stop()
 	u.waitBackground()
 }
 
@@ -426,18 +453,26 @@ func (u *ui) savedPassword(id string) (secret.Password, error) {
 	return u.store.Password(id)
 }
 
-// saveProfile stores the account (and its password when the person asked)
-// and says so when the password can only be kept for this session.
-func (u *ui) saveProfile() {
-	a := u.acct
+// saveProfile stores the old account (see saveAccount).
+func (u *ui) saveProfile() { u.saveAccount(u.acct) }
+
+// saveAccount stores an account's profile (and its password when the
+// person asked) and says so when the password can only be kept for this
+// session. A profile saved with no archive folder (the new account of step
+// 6) keeps the one it had.
+func (u *ui) saveAccount(a account) {
 	id := a.id()
 	if u.store == nil || u.opts.Demo != nil {
 		u.session[id] = a.Password
 		return
 	}
 	prev, _ := u.store.Account(id)
+	dir := a.ArchiveDir
+	if dir == "" {
+		dir = prev.ArchiveDir
+	}
 	_, err := u.store.Put(settings.Account{ID: id, Email: a.Email, Host: a.Host, Port: a.Port,
-		Security: a.Security.String(), CAFile: a.CAFile, User: a.User, ArchiveDir: a.ArchiveDir,
+		Security: a.Security.String(), CAFile: a.CAFile, User: a.User, ArchiveDir: dir,
 		RememberPassword: a.Remember, LastBackup: prev.LastBackup})
 	if err != nil {
 		u.notice = say("notice.settings-unsaved", "Detail", err.Error())

@@ -148,6 +148,7 @@ type fakes struct {
 	backup   *fakeBackup
 	contacts *fakeContacts
 	gate     *fakeGate
+	migrate  *fakeMigrator
 }
 
 func newFakes() *fakes {
@@ -160,12 +161,13 @@ func newFakes() *fakes {
 		backup:   &fakeBackup{},
 		contacts: &fakeContacts{book: testBook()},
 		gate:     &fakeGate{},
+		migrate:  newFakeMigrator(),
 	}
 }
 
 func (f *fakes) engine() Engine {
 	return Engine{Discover: f.discover, Conn: f.conn, Survey: f.survey, Backup: f.backup,
-		Contacts: f.contacts, Gate: f.gate, Archive: fakeArchive{}}
+		Contacts: f.contacts, Gate: f.gate, Migrate: f.migrate, Archive: fakeArchive{}}
 }
 
 func testBook() *addressbook.Book {

@@ -14,8 +14,8 @@ import (
 )
 
 // The closing screen: what is safe and where it is, what is still open,
-// and the way to the archive. Moving the mail to a new account (step 6)
-// does not exist yet and is shown as coming, not faked.
+// the way to the archive, and the way to step 6, moving the mail to the new
+// account (open once a backup exists).
 type doneScreen struct {
 	u *ui
 }
@@ -55,9 +55,26 @@ func (s *doneScreen) content() fyne.CanvasObject {
 	default:
 		box.Add(statusLabel(statusBad, say("done.not-safe-yet")))
 	}
+	if m := u.migrate; m.sum != nil {
+		in, total := inNewAccount(*m.sum), m.sum.Messages
+		if total == 0 {
+			total = m.planned()
+		}
+		if m.moved() {
+			box.Add(statusLabel(statusOK, say("done.moved", "Count", formatCount(in), "Email", u.newAcct.Email)))
+		} else {
+			box.Add(statusLabel(statusBad, say("done.moved-partly", "Count", formatCount(in),
+				"Total", formatCount(total), "Email", u.newAcct.Email)))
+		}
+	}
+	if d := u.migrate.ann.saved; d != nil {
+		box.Add(statusLabel(statusOK, say("done.drafts", "Folder", d.DraftsFolder, "Email", u.newAcct.Email)))
+	}
 	box.Add(wrapLabel(tr("done.archive-explain")))
-	move := widget.NewButtonWithIcon(tr("done.migrate-coming"), theme.MailForwardIcon(), nil)
-	move.Disable()
+	move := widget.NewButtonWithIcon(tr("done.migrate"), theme.MailForwardIcon(), u.openMigrate)
+	if !u.archiveExists() {
+		move.Disable()
+	}
 	box.Add(container.NewHBox(move))
 	return container.NewVScroll(container.NewPadded(box))
 }
@@ -94,6 +111,8 @@ func (s *doneScreen) another() {
 	u.backup.sum, u.backup.err, u.backup.failures = nil, nil, nil
 	u.contacts.book, u.contacts.exported = nil, nil
 	u.verify.verdict, u.verify.removed = nil, false
+	u.migrate.accountChanged()
+	u.migrate.part = partAccount
 	u.account.manual = false
 	u.account.fillAll()
 	u.goTo(stepAccount)

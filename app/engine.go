@@ -10,6 +10,7 @@ import (
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/migrate"
 )
 
 // The app talks to the engine only through these small interfaces, so the
@@ -94,6 +95,43 @@ type GateCondition struct {
 	Text   func(lang string) string
 }
 
+// Migrator moves the mail into the new account and drafts the message that
+// tells the contacts (package migrate). It never sends mail.
+type Migrator interface {
+	// Mapping plans where each archived folder goes in the new account.
+	Mapping(ctx context.Context, in MigrateInput) ([]migrate.MappingEntry, error)
+	// Copy copies the archive into the new account, with flags and dates.
+	// A cancelled run returns its summary so far and an error matching
+	// context.Canceled; running again goes on and copies nothing twice.
+	Copy(ctx context.Context, in MigrateInput, sink progress.Sink) (migrate.CopySummary, error)
+	// Compose drafts the "my address has changed" message(s) without
+	// saving them anywhere.
+	Compose(ctx context.Context, in AnnounceInput) (migrate.AnnounceResult, error)
+	// SaveDrafts composes the same drafts and saves them in the new
+	// account's Drafts folder; drafts already there are not added again.
+	SaveDrafts(ctx context.Context, in AnnounceInput) (migrate.AnnounceResult, error)
+}
+
+// MigrateInput is what a copy needs: the archive and the new account.
+type MigrateInput struct {
+	ArchiveDir string
+	Conn       imapconn.Config // the new account
+}
+
+// AnnounceInput is the message to the contacts as the person chose it.
+type AnnounceInput struct {
+	ArchiveDir string
+	Conn       imapconn.Config // the new account: the drafts go to its Drafts folder
+	NewAddress string
+	// Contacts are the addresses to tell; nil tells everyone in the
+	// address book (automated senders left out).
+	Contacts []string
+	Lang     string // "en", "ja" or "both"
+	// Text, when set, is the message as the person edited it: the first
+	// line "Subject: ...", then the body. It is used word for word.
+	Text string
+}
+
 // ArchiveOpener opens an archive read-only for the Archive view.
 type ArchiveOpener interface {
 	OpenArchive(ctx context.Context, dir string) (ArchiveReader, error)
@@ -131,6 +169,7 @@ type Engine struct {
 	Backup   Backuper
 	Contacts ContactBook
 	Gate     Gate
+	Migrate  Migrator
 	Archive  ArchiveOpener
 }
 
@@ -153,6 +192,9 @@ func (e Engine) withDefaults() Engine {
 	}
 	if e.Gate == nil {
 		e.Gate = r.Gate
+	}
+	if e.Migrate == nil {
+		e.Migrate = r.Migrate
 	}
 	if e.Archive == nil {
 		e.Archive = r.Archive

@@ -27,6 +27,7 @@ func RealEngine() Engine {
 		Backup:   realBackup{},
 		Contacts: realContacts{},
 		Gate:     migrateGate{},
+		Migrate:  realMigrator{},
 		Archive:  realArchive{},
 	}
 }
@@ -135,6 +136,45 @@ func (migrateGate) Report(ctx context.Context, in GateInput, path, lang string) 
 		return mailerr.New(mailerr.Permission, "write report", jsonPath, err)
 	}
 	return nil
+}
+
+// realMigrator is package migrate's copy and announcement.
+type realMigrator struct{}
+
+func (realMigrator) Mapping(ctx context.Context, in MigrateInput) ([]migrate.MappingEntry, error) {
+	return migrate.CopyMapping(ctx, migrate.CopyOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn})
+}
+
+func (realMigrator) Copy(ctx context.Context, in MigrateInput, sink progress.Sink) (migrate.CopySummary, error) {
+	return migrate.Copy(ctx, migrate.CopyOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn, Progress: sink})
+}
+
+func (realMigrator) Compose(ctx context.Context, in AnnounceInput) (migrate.AnnounceResult, error) {
+	return migrate.ComposeAnnouncements(ctx, announceOptions(in))
+}
+
+func (realMigrator) SaveDrafts(ctx context.Context, in AnnounceInput) (migrate.AnnounceResult, error) {
+	opts := announceOptions(in)
+	opts.Conn = in.Conn
+	return migrate.Announce(ctx, opts)
+}
+
+// announceOptions: drafts of up to 50 people as Bcc, addressed to the
+// person's new address; an edited text is used as it is.
+func announceOptions(in AnnounceInput) migrate.AnnounceOptions {
+	opts := migrate.AnnounceOptions{ArchiveDir: in.ArchiveDir, NewAddress: in.NewAddress, Lang: in.Lang,
+		Contacts: in.Contacts, AllContacts: in.Contacts == nil}
+	if in.Text != "" {
+		opts.Template = literalTemplate(in.Text)
+	}
+	return opts
+}
+
+// literalTemplate makes text a template that gives back exactly text: the
+// engine's templates are Go templates, and the person's words may hold
+// "{{".
+func literalTemplate(text string) string {
+	return strings.ReplaceAll(text, "{{", `{{"{{"}}`)
 }
 
 type realArchive struct{}

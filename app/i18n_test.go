@@ -209,6 +209,9 @@ func TestNoHardCodedStrings(t *testing.T) {
 	for _, k := range kindKeys {
 		dynamic = append(dynamic, k)
 	}
+	for _, l := range announceLangs {
+		dynamic = append(dynamic, "announce.lang."+l)
+	}
 	for _, k := range dynamic {
 		if _, ok := en[k]; !ok {
 			t.Errorf("run-time key %q is not in en.json", k)
@@ -232,7 +235,7 @@ func TestLanguageSwitchChangesEveryString(t *testing.T) {
 	u := newTestUI(t, f)
 	toContacts(t, u)
 
-	for _, step := range []int{stepAccount, stepSurvey, stepBackup, stepContacts, stepVerify, stepDone} {
+	for _, step := range []int{stepAccount, stepSurvey, stepBackup, stepContacts, stepVerify, stepMigrate, stepDone} {
 		u.switchLanguage("en")
 		u.step = step
 		u.render()

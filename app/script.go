@@ -131,6 +131,32 @@ func (u *ui) runScript(dir string) {
 
 	do(func() { u.goTo(stepDone) })
 	shot("done", u.win)
+
+	// Step 6, into the demo's second account (empty, on the same server).
+	do(u.openMigrate)
+	shot("move-account", u.win)
+
+	do(u.migrate.connect)
+	shot("move-folders", u.win)
+
+	// Start and stop at once: "Stopped — run again to continue".
+	do(func() {
+		u.migrate.start()
+		u.migrate.stop()
+	})
+	shot("move-stopped", u.win)
+
+	do(u.migrate.start)
+	shot("move-done", u.win)
+
+	do(u.migrate.toAnnounce)
+	shot("announce", u.win)
+
+	do(u.migrate.ann.save)
+	shot("announce-saved", u.win)
+
+	do(func() { u.goTo(stepDone) })
+	shot("done-moved", u.win)
 }
 
 // blank reports whether every pixel of img is the same colour.

@@ -11,9 +11,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// stepKeys name the steps in the step bar; the last is the migration step,
-// shown but not available yet.
-var stepKeys = []string{"step.account", "step.survey", "step.backup", "step.contacts", "step.verify"}
+// stepKeys name the steps in the step bar, in the order of the step
+// constants (stepAccount … stepMigrate).
+var stepKeys = []string{"step.account", "step.survey", "step.backup", "step.contacts", "step.verify", "step.migrate"}
 
 // frame is the window around a screen: the step bar (where the person is
 // and what comes next), the screen's title and one-line explanation, the
@@ -35,7 +35,7 @@ func (u *ui) frame(s screen) fyne.CanvasObject {
 	buttons := container.NewHBox(s.actions()...)
 	var back fyne.CanvasObject = layout.NewSpacer()
 	if u.step > stepAccount && u.step < stepDone {
-		b := widget.NewButtonWithIcon(tr("button.back"), theme.NavigateBackIcon(), func() { u.goTo(u.step - 1) })
+		b := widget.NewButtonWithIcon(tr("button.back"), theme.NavigateBackIcon(), func() { u.back(s) })
 		b.Importance = widget.LowImportance
 		if s.busy() {
 			b.Disable()
@@ -46,31 +46,53 @@ func (u *ui) frame(s screen) fyne.CanvasObject {
 	return container.NewBorder(top, bottom, nil, nil, s.content())
 }
 
+// back goes one step back, or one part back on a screen made of parts.
+func (u *ui) back(s screen) {
+	if p, ok := s.(interface{ back() }); ok {
+		p.back()
+		return
+	}
+	u.goTo(u.step - 1)
+}
+
 // stepBar shows every step: done ones with a tick, the current one in blue
-// and bold, later ones grey, and the migration step marked "coming".
+// and bold, later ones grey. The move to the new account (step 6) is ticked
+// only when the mail is there, and once a backup exists it is a button
+// that leads to it from anywhere.
 func (u *ui) stepBar() fyne.CanvasObject {
 	row := container.NewHBox()
 	for i, key := range stepKeys {
 		if i > 0 {
 			row.Add(widget.NewIcon(theme.NavigateNextIcon()))
 		}
-		l := widget.NewLabel(tr(key, map[string]any{"N": i + 1}))
+		text := tr(key, map[string]any{"N": i + 1})
+		if i == stepMigrate && i != u.step {
+			if u.migrate.moved() {
+				row.Add(widget.NewIcon(theme.ConfirmIcon()))
+			}
+			if u.archiveExists() {
+				// A button, so that it reads as a way there, not as a
+				// step done or to come.
+				b := widget.NewButton(text, u.openMigrate)
+				if u.anyBusy() {
+					b.Disable()
+				}
+				row.Add(b)
+				continue
+			}
+		}
+		l := widget.NewLabel(text)
 		switch {
 		case i == u.step:
 			l.Importance = widget.HighImportance
 			l.TextStyle = fyne.TextStyle{Bold: true}
-		case i < u.step:
+		case i < u.step && i != stepMigrate:
 			row.Add(widget.NewIcon(theme.ConfirmIcon()))
-		default:
+		case i != stepMigrate || !u.migrate.moved():
 			l.Importance = widget.LowImportance
 		}
 		row.Add(l)
 	}
-	row.Add(widget.NewIcon(theme.NavigateNextIcon()))
-	coming := widget.NewLabel(tr("step.migrate", map[string]any{"N": len(stepKeys) + 1}))
-	coming.Importance = widget.LowImportance
-	row.Add(coming)
-
 	return row
 }
 
@@ -112,12 +134,17 @@ func (u *ui) onClose() {
 		u.closeNow()
 		return
 	}
-	dialog.ShowConfirm(tr("close.title"), tr("close.message"), func(ok bool) {
+	title, message := tr("close.title"), tr("close.message")
+	if u.migrate.busy() {
+		title, message = tr("close.migrate-title"), tr("close.migrate-message")
+	}
+	dialog.ShowConfirm(title, message, func(ok bool) {
 		if !ok {
 			return
 		}
 		u.backup.stop()
 		u.survey.stop()
+		u.migrate.stop()
 		u.closeNow()
 	}, u.win)
 }

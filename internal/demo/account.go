@@ -97,3 +97,16 @@ func OldProvider() *Account {
 	oldProviderOnce.Do(func() { oldProvider, _ = generate() })
 	return oldProvider.Clone()
 }
+
+// The demo's new account: where the mail moves to (the app's step 6). It
+// is Hanako's address at her new provider, empty but for INBOX, served
+// beside the old account by MemServer.AddAccount.
+const (
+	NewProviderUser     = "hanako@new-provider.example"
+	NewProviderPassword = "new-demo-password"
+)
+
+// NewProvider returns the demo's new account, empty.
+func NewProvider() *Account {
+	return &Account{User: NewProviderUser, Password: NewProviderPassword}
+}

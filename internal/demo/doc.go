@@ -57,6 +57,11 @@
 // Every message parses with go-message; deliberately broken mail lives in
 // internal/testmail instead.
 //
+// NewProvider returns the account the mail moves to: Hanako's address at
+// her new provider (hanako@new-provider.example), empty but for INBOX.
+// MemServer.AddAccount serves it beside the old one on the same server, as
+// the app's demo does for its step 6.
+//
 // # The server
 //
 // Serve runs go-imap's imapserver with an imapmemserver holding an account,

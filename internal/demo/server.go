@@ -32,34 +32,55 @@ type MemServer struct {
 func NewMemServer(a *Account) (*MemServer, error) {
 	m := &MemServer{Mem: imapmemserver.New(), MemUser: imapmemserver.NewUser(a.User, a.Password), Username: a.User, Password: a.Password}
 	m.Mem.AddUser(m.MemUser)
+	if err := load(m.MemUser, a); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// AddAccount loads another account into the same server, beside the first
+// (the demo's new account, NewProvider, to move the mail into). The
+// MemServer's methods keep changing the first account only.
+func (m *MemServer) AddAccount(a *Account) error {
+	u := imapmemserver.NewUser(a.User, a.Password)
+	if err := load(u, a); err != nil {
+		return err
+	}
+	m.Mem.AddUser(u)
+	return nil
+}
+
+// load creates a's folders in u (with any missing parent, and INBOX),
+// subscribed, then appends every message in order.
+func load(u *imapmemserver.User, a *Account) error {
 	created := map[string]bool{}
 	ensure := func(name string) error {
 		if created[name] {
 			return nil
 		}
 		created[name] = true
-		if err := m.MemUser.Create(name, nil); err != nil {
+		if err := u.Create(name, nil); err != nil {
 			return fmt.Errorf("create %q: %w", name, err)
 		}
-		return m.MemUser.Subscribe(name)
+		return u.Subscribe(name)
 	}
 	if err := ensure("INBOX"); err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range a.Folders {
 		parts := strings.Split(f.Name, "/")
 		for i := range parts {
 			if err := ensure(strings.Join(parts[:i+1], "/")); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		for _, msg := range f.Messages {
-			if _, err := m.Append(f.Name, msg); err != nil {
-				return nil, err
+			if _, err := appendTo(u, f.Name, msg); err != nil {
+				return err
 			}
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // Options returns the IMAP server options Serve uses: IMAP4rev1 and
@@ -114,11 +135,15 @@ func Serve(ctx context.Context, ln net.Listener, a *Account) error {
 // Append adds msg at the end of folder and returns its UID. Clients that
 // have folder selected learn of it on their next command or in IDLE.
 func (m *MemServer) Append(folder string, msg Message) (imap.UID, error) {
+	return appendTo(m.MemUser, folder, msg)
+}
+
+func appendTo(u *imapmemserver.User, folder string, msg Message) (imap.UID, error) {
 	flags := make([]imap.Flag, len(msg.Flags))
 	for i, f := range msg.Flags {
 		flags[i] = imap.Flag(f)
 	}
-	data, err := m.MemUser.Append(folder, bytes.NewReader(msg.Raw), &imap.AppendOptions{Flags: flags, Time: msg.InternalDate})
+	data, err := u.Append(folder, bytes.NewReader(msg.Raw), &imap.AppendOptions{Flags: flags, Time: msg.InternalDate})
 	if err != nil {
 		return 0, fmt.Errorf("append to %q: %w", folder, err)
 	}

@@ -256,3 +256,61 @@ func TestServeStopsBeforeStart(t *testing.T) {
 		t.Error("listener still open")
 	}
 }
+
+// The demo's new account is served beside the old one, empty, with its own
+// password; mail appended to it stays in it, and the old account is as
+// before.
+func TestAddAccountServesNewProvider(t *testing.T) {
+	old, nw := demo.OldProvider(), demo.NewProvider()
+	m, err := demo.NewMemServer(old)
+	if err != nil {
+		t.Fatalf("NewMemServer() = %v", err)
+	}
+	if err := m.AddAccount(nw); err != nil {
+		t.Fatalf("AddAccount() = %v", err)
+	}
+	addr := serve(t, m.Serve)
+	if nw.User == old.User || !strings.Contains(nw.User, "@") {
+		t.Fatalf("NewProvider().User = %q, want an address other than %q", nw.User, old.User)
+	}
+
+	c := login(t, addr, nw.User, nw.Password)
+	list, err := c.List("", "*", &imap.ListOptions{ReturnStatus: &imap.StatusOptions{NumMessages: true}}).Collect()
+	if err != nil {
+		t.Fatalf("List() = %v", err)
+	}
+	if len(list) != 1 || list[0].Mailbox != "INBOX" || list[0].Status == nil || *list[0].Status.NumMessages != 0 {
+		t.Fatalf("new account LIST = %+v, want only an empty INBOX", list)
+	}
+	msg := old.Folders[0].Messages[0]
+	cmd := c.Append("INBOX", int64(len(msg.Raw)), nil)
+	if _, err := cmd.Write(msg.Raw); err != nil {
+		t.Fatalf("Append write = %v", err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatalf("Append close = %v", err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatalf("Append() = %v", err)
+	}
+	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || *st.NumMessages != 1 {
+		t.Fatalf("new INBOX after APPEND: %v, %v; want 1 message", st, err)
+	}
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("Dial() = %v", err)
+	}
+	bad := imapclient.New(conn, nil)
+	defer bad.Close()
+	if err := bad.Login(nw.User, old.Password).Wait(); err == nil {
+		t.Error("Login(new account, old password) = nil, want an error")
+	}
+
+	oc := login(t, addr, old.User, old.Password)
+	ost, err := oc.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || *ost.NumMessages != uint32(len(old.Folder("INBOX").Messages)) {
+		t.Errorf("old INBOX: %v, %v; want %d messages", ost, err, len(old.Folder("INBOX").Messages))
+	}
+}

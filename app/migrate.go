@@ -1,0 +1,317 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/migrate"
+)
+
+// Step 6, "Move to the new account", in three parts on one screen. A line
+// at the top names the part shown and the ones to come:
+//
+//  1. the new account, typed as in step 1 (the same form, and the password
+//     kept the same way), then where each archived folder will go;
+//  2. the copy, with progress. Stop stops cleanly; running again goes on,
+//     and the engine copies nothing twice;
+//  3. the drafted "my address has changed" message, to read, change and
+//     save as drafts in the new account (announce.go). Mailark never sends
+//     it.
+//
+// The archive is copied, not the old server, so this step needs a backup
+// but not the removal gate: nothing on the old account changes.
+type migrateScreen struct {
+	u    *ui
+	form *accountForm // the new account
+	part migratePart
+	from int // the step the person came from: Back in the first part
+
+	loadingMap bool
+	mapping    []migrate.MappingEntry
+	mapStatus  *statusLine
+
+	running, stopping, cancelled bool
+	cancel                       context.CancelFunc
+	sum                          *migrate.CopySummary
+	err                          error
+	refusedNow                   int64
+	overall                      binding.Float
+	overallText, folderText      binding.String
+	rateText                     binding.String
+	last                         progress.Event
+	haveLast                     bool
+	folderStates                 map[string]folderState
+	pump                         *eventPump
+	notice, result               *statusLine
+	table                        *widget.Table
+
+	ann *announcePart
+
+	connectBtn, startBtn, cancelBtn, nextBtn, changeBtn *widget.Button
+}
+
+type migratePart int
+
+const (
+	partAccount migratePart = iota
+	partCopy
+	partAnnounce
+)
+
+// partKeys name the parts in the line at the top of the screen.
+var partKeys = []string{"migrate.part.account", "migrate.part.copy", "migrate.part.announce"}
+
+func newMigrateScreen(u *ui) *migrateScreen {
+	s := &migrateScreen{u: u, from: stepDone, mapStatus: newStatusLine(), notice: newStatusLine(), result: newStatusLine(),
+		overall: binding.NewFloat(), overallText: binding.NewString(), folderText: binding.NewString(),
+		rateText: binding.NewString(), folderStates: map[string]folderState{}}
+	s.form = newAccountForm(u, &u.newAcct, stepMigrate)
+	s.form.exclude = func() string { return u.acct.Email }
+	s.form.changed = s.accountChanged
+	s.form.submit = s.connect
+	s.pump = newEventPump(s.apply)
+	s.pump.do = u.do
+	s.table = widget.NewTableWithHeaders(func() (int, int) { return len(s.rows()), 4 },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		}, s.updateCell)
+	s.table.ShowHeaderColumn = false
+	s.table.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		return l
+	}
+	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		keys := []string{"migrate.col.folder", "migrate.col.dest", "migrate.col.messages", "migrate.col.state"}
+		if id.Col >= 0 && id.Col < len(keys) {
+			o.(*widget.Label).SetText(tr(keys[id.Col]))
+		}
+	}
+	for col, w := range []float32{270, 320, 160, 260} {
+		s.table.SetColumnWidth(col, w)
+	}
+	s.ann = newAnnouncePart(s)
+	s.connectBtn = primary("", theme.NavigateNextIcon(), s.connect)
+	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
+	s.cancelBtn = widget.NewButtonWithIcon("", theme.CancelIcon(), s.stop)
+	s.cancelBtn.Importance = widget.DangerImportance
+	s.nextBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), s.toAnnounce)
+	s.changeBtn = widget.NewButtonWithIcon("", theme.AccountIcon(), func() { s.show(partAccount) })
+	return s
+}
+
+// openMigrate goes to step 6 from wherever the person is.
+func (u *ui) openMigrate() {
+	if u.step == stepMigrate || u.anyBusy() || !u.archiveExists() {
+		return
+	}
+	u.migrate.from = u.step
+	u.goTo(stepMigrate)
+}
+
+func (s *migrateScreen) title() msg { return say("migrate.title") }
+
+func (s *migrateScreen) intro() msg {
+	switch s.part {
+	case partCopy:
+		return say("migrate.intro-copy")
+	case partAnnounce:
+		return say("announce.intro")
+	}
+	return say("migrate.intro")
+}
+
+func (s *migrateScreen) busy() bool {
+	return s.form.running || s.loadingMap || s.running || s.ann.busy()
+}
+
+func (s *migrateScreen) enter() {
+	if s.part == partAnnounce {
+		s.ann.enter()
+	}
+}
+
+// back goes to the previous part, or from the first part to where the
+// person came from.
+func (s *migrateScreen) back() {
+	if s.busy() {
+		return
+	}
+	switch s.part {
+	case partAnnounce:
+		s.show(partCopy)
+	case partCopy:
+		s.show(partAccount)
+	default:
+		s.u.goTo(s.from)
+	}
+}
+
+// show switches to a part and redraws.
+func (s *migrateScreen) show(p migratePart) {
+	s.part = p
+	if p == partAnnounce {
+		s.ann.enter()
+	}
+	s.rerender()
+}
+
+func (s *migrateScreen) rerender() {
+	if s.u.step == stepMigrate && !s.u.closing {
+		s.u.render()
+	}
+}
+
+// moved reports whether every archived message is in the new account.
+func (s *migrateScreen) moved() bool { return s.sum != nil && s.err == nil && s.sum.OK() }
+
+// accountChanged: the person changed the new account; what was planned or
+// copied for the one before does not hold for it.
+func (s *migrateScreen) accountChanged() {
+	if s.running {
+		return
+	}
+	s.mapping, s.sum, s.err, s.cancelled, s.haveLast = nil, nil, nil, false, false
+	s.folderStates = map[string]folderState{}
+	s.mapStatus.set(statusNone, msg{})
+	s.result.set(statusNone, msg{})
+	s.notice.set(statusNone, msg{})
+	s.ann.reset()
+}
+
+func (s *migrateScreen) input() MigrateInput {
+	return MigrateInput{ArchiveDir: s.u.acct.ArchiveDir, Conn: s.u.newAcct.conn()}
+}
+
+// sameAccount reports whether the new account is the old one: copying an
+// archive into the account it came from would double every message.
+func (s *migrateScreen) sameAccount() bool {
+	old, nw := s.u.acct.conn(), s.u.newAcct.conn()
+	return strings.EqualFold(old.Host, nw.Host) && strings.EqualFold(old.User, nw.User)
+}
+
+// connect tests the new account as step 1 does, saves it (and its
+// password, when asked) and reads where the folders will go.
+func (s *migrateScreen) connect() {
+	if s.busy() {
+		return
+	}
+	if _, _, ok := splitEmail(s.u.newAcct.Email); ok && s.u.newAcct.Host != "" && s.sameAccount() {
+		s.form.result.set(statusBad, say("migrate.same-account", "Email", s.u.newAcct.Email))
+		return
+	}
+	s.form.test(func() {
+		if s.sameAccount() {
+			s.form.result.set(statusBad, say("migrate.same-account", "Email", s.u.newAcct.Email))
+			s.rerender()
+			return
+		}
+		s.u.saveAccount(s.u.newAcct)
+		s.loadMapping()
+	})
+}
+
+// loadMapping asks the engine where each folder goes.
+func (s *migrateScreen) loadMapping() {
+	if s.loadingMap {
+		return
+	}
+	s.loadingMap = true
+	s.mapStatus.set(statusWorking, say("migrate.mapping-loading"))
+	in := s.input()
+	ctx, cancel := context.WithTimeout(s.u.root, 2*time.Minute)
+	s.rerender()
+	s.u.goBackground(func() {
+		plan, err := s.u.eng.Migrate.Mapping(ctx, in)
+		cancel()
+		s.u.do(func() {
+			s.loadingMap = false
+			if err != nil {
+				s.mapStatus.set(statusBad, errMsg(err, in.Conn.Host))
+				s.rerender()
+				return
+			}
+			s.mapping = plan
+			s.mapStatus.set(statusNone, msg{})
+			s.show(partCopy)
+		})
+	})
+}
+
+// partBar says which part of the step is shown and what comes next.
+func (s *migrateScreen) partBar() fyne.CanvasObject {
+	row := container.NewHBox()
+	for i, key := range partKeys {
+		if i > 0 {
+			row.Add(widget.NewIcon(theme.NavigateNextIcon()))
+		}
+		l := widget.NewLabel(tr(key))
+		switch {
+		case migratePart(i) == s.part:
+			l.Importance = widget.HighImportance
+			l.TextStyle = fyne.TextStyle{Bold: true}
+		case migratePart(i) < s.part:
+			row.Add(widget.NewIcon(theme.ConfirmIcon()))
+		default:
+			l.Importance = widget.LowImportance
+		}
+		row.Add(l)
+	}
+	return row
+}
+
+func (s *migrateScreen) content() fyne.CanvasObject {
+	var body fyne.CanvasObject
+	switch s.part {
+	case partCopy:
+		body = s.copyBody()
+	case partAnnounce:
+		body = s.ann.content()
+	default:
+		box := s.form.body()
+		s.mapStatus.refresh()
+		if s.loadingMap {
+			box.Add(widget.NewProgressBarInfinite())
+		}
+		box.Add(s.mapStatus.box)
+		body = box
+	}
+	return container.NewVScroll(container.NewPadded(container.NewVBox(container.NewHScroll(s.partBar()), body)))
+}
+
+func (s *migrateScreen) actions() []fyne.CanvasObject {
+	switch s.part {
+	case partAnnounce:
+		return s.ann.actions()
+	case partCopy:
+		return s.copyActions()
+	}
+	s.form.testBtn.SetText(tr("button.test"))
+	s.connectBtn.SetText(tr("button.show-mapping"))
+	if s.busy() {
+		s.form.testBtn.Disable()
+		s.connectBtn.Disable()
+	} else {
+		s.form.testBtn.Enable()
+		s.connectBtn.Enable()
+	}
+	return []fyne.CanvasObject{s.form.testBtn, s.connectBtn}
+}
+
+// toAnnounce goes on to the message to the contacts.
+func (s *migrateScreen) toAnnounce() {
+	if s.running {
+		return
+	}
+	s.show(partAnnounce)
+}

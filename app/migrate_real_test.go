@@ -1,0 +1,191 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/secret"
+)
+
+// demoServers serves the demo's old and new accounts on one in-memory
+// server, as `mailark demo` does, and backs the old one up into a
+// temporary archive.
+func demoServers(t *testing.T) (old *demo.Account, oldCfg, newCfg imapconn.Config, dir string) {
+	t.Helper()
+	old, nw := demo.OldProvider(), demo.NewProvider()
+	m, err := demo.NewMemServer(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AddAccount(nw); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	port := ln.Addr().(*net.TCPAddr).Port
+	oldCfg = imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: old.User, Password: secret.New(old.Password)}
+	newCfg = imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: nw.User, Password: secret.New(nw.Password)}
+	dir = t.TempDir()
+	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldCfg, ArchiveDir: dir}); err != nil {
+		t.Fatalf("backup.Run() = %v", err)
+	}
+	return old, oldCfg, newCfg, dir
+}
+
+// serverCount is the number of messages in every folder of an account.
+func serverCount(t *testing.T, cfg imapconn.Config) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := imapclient.New(conn, nil)
+	defer c.Close()
+	if err := c.Login(cfg.User, cfg.Password.Reveal()).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.List("", "*", &imap.ListOptions{ReturnStatus: &imap.StatusOptions{NumMessages: true}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range list {
+		if l.Status != nil && l.Status.NumMessages != nil {
+			n += int(*l.Status.NumMessages)
+		}
+	}
+	return n
+}
+
+// The real Migrator on the demo's two accounts: the mapping, a copy
+// stopped early and run again (nothing twice), and the announcement drafted
+// and saved in Drafts, with the person's own text kept word for word.
+func TestRealMigratorOnDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("backs up the whole demo account")
+	}
+	old, oldCfg, newCfg, dir := demoServers(t)
+	m := RealEngine().Migrate
+	ctx := context.Background()
+	in := MigrateInput{ArchiveDir: dir, Conn: newCfg}
+
+	plan, err := m.Mapping(ctx, in)
+	if err != nil {
+		t.Fatalf("Mapping() = %v", err)
+	}
+	if len(plan) != len(old.Folders) {
+		t.Errorf("Mapping() has %d folders, want %d", len(plan), len(old.Folders))
+	}
+	for _, e := range plan {
+		f := old.Folder(e.Folder)
+		if f == nil || e.Messages != int64(len(f.Messages)) {
+			t.Errorf("Mapping() entry %+v does not match the demo account", e)
+		}
+		if e.Folder == "INBOX" && (e.Dest != "INBOX" || !e.Exists) {
+			t.Errorf("INBOX goes to %q (exists %v), want the existing INBOX", e.Dest, e.Exists)
+		}
+		if e.Folder != "INBOX" && e.Exists {
+			t.Errorf("%s → %s marked as existing in an empty account", e.Folder, e.Dest)
+		}
+	}
+
+	if _, err := m.Mapping(ctx, MigrateInput{ArchiveDir: dir, Conn: oldCfg}); err == nil {
+		t.Error("Mapping() into the old account itself = nil, want an error")
+	}
+
+	// Stop after the first folder; the rerun goes on.
+	stopCtx, stop := context.WithCancel(ctx)
+	var once sync.Once
+	first, err := m.Copy(stopCtx, in, func(e progress.Event) {
+		if e.Kind == progress.Notice && e.Notice.Kind == progress.FolderDone {
+			once.Do(stop)
+		}
+	})
+	stop()
+	total := int64(old.MessageCount())
+	if err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("first Copy() = %v", err)
+	}
+	if errors.Is(err, context.Canceled) && (first.Copied >= total || first.Left == 0) {
+		t.Errorf("stopped run copied %d, left %d of %d", first.Copied, first.Left, total)
+	}
+	if first.Messages != total {
+		t.Errorf("Copy().Messages = %d, want %d", first.Messages, total)
+	}
+	sum, err := m.Copy(ctx, in, progress.Discard)
+	if err != nil || !sum.OK() {
+		t.Fatalf("second Copy() = %+v, %v; want everything copied", sum, err)
+	}
+	if got := first.Copied + sum.Copied + sum.Found; got != total {
+		t.Errorf("copied %d + %d (+%d found) over two runs, want %d in all", first.Copied, sum.Copied, sum.Found, total)
+	}
+	if n := serverCount(t, newCfg); n != int(total) {
+		t.Errorf("the new account holds %d messages, want %d", n, total)
+	}
+	again, err := m.Copy(ctx, in, progress.Discard)
+	if err != nil || again.Copied != 0 || again.Already != total {
+		t.Errorf("third Copy() copied %d, already %d, err %v; want 0, %d", again.Copied, again.Already, err, total)
+	}
+
+	ain := AnnounceInput{ArchiveDir: dir, Conn: newCfg, NewAddress: newCfg.User, Lang: "ja"}
+	res, err := m.Compose(ctx, ain)
+	if err != nil {
+		t.Fatalf("Compose() = %v", err)
+	}
+	if len(res.Drafts) == 0 || len(res.Recipients) == 0 {
+		t.Fatalf("Compose() = %d drafts to %d people", len(res.Drafts), len(res.Recipients))
+	}
+	d := res.Drafts[0]
+	if d.Subject != "メールアドレス変更のお知らせ" || !strings.Contains(d.Body, newCfg.User) || !strings.Contains(d.Body, old.User) {
+		t.Errorf("Japanese draft: subject %q, body %q", d.Subject, d.Body)
+	}
+	for _, r := range res.Recipients {
+		if strings.Contains(r.Email, "no-reply") || strings.Contains(r.Email, "noreply") {
+			t.Errorf("an automated sender is told: %s", r.Email)
+		}
+	}
+
+	ain.Text = "Subject: 新しいアドレス {{.Name}}\n" + d.Body + "\n追記：{{ 括弧もそのまま }}\n"
+	saved, err := m.SaveDrafts(ctx, ain)
+	if err != nil {
+		t.Fatalf("SaveDrafts() = %v", err)
+	}
+	if saved.DraftsFolder == "" || len(saved.Drafts) != len(res.Drafts) {
+		t.Fatalf("SaveDrafts() = folder %q, %d drafts", saved.DraftsFolder, len(saved.Drafts))
+	}
+	for _, sd := range saved.Drafts {
+		if !sd.Saved || sd.Subject != "新しいアドレス {{.Name}}" || !strings.Contains(sd.Body, "{{ 括弧もそのまま }}") {
+			t.Errorf("saved draft: saved %v, subject %q, body ends %q", sd.Saved, sd.Subject, sd.Body[max(0, len(sd.Body)-60):])
+		}
+	}
+	twice, err := m.SaveDrafts(ctx, ain)
+	if err != nil {
+		t.Fatalf("second SaveDrafts() = %v", err)
+	}
+	for _, sd := range twice.Drafts {
+		if sd.Saved || !sd.Existed {
+			t.Errorf("second save: saved %v, existed %v; want the draft found, not added", sd.Saved, sd.Existed)
+		}
+	}
+	if n := serverCount(t, newCfg); n != int(total)+len(res.Drafts) {
+		t.Errorf("the new account holds %d messages, want %d and the drafts", n, total)
+	}
+}
