@@ -211,15 +211,35 @@ func tlsConfigFor(cfg Config) (*tls.Config, error) {
 }
 
 // idleConn closes a connection on which nothing arrives for idle while a read
-// waits, so a stalled server cannot hang a run forever.
+// waits, so a stalled server cannot hang a run forever. The first read that
+// times out ends the connection: every later read fails at once with the
+// same error. (A timeout is a temporary error to crypto/tls, and the reader
+// above it tries again, each try waiting idle anew.)
 type idleConn struct {
 	net.Conn
 	idle time.Duration
+
+	mu       sync.Mutex
+	timedOut error
 }
 
 func (c *idleConn) Read(p []byte) (int, error) {
-	if c.idle > 0 {
-		_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	if c.idle <= 0 {
+		return c.Conn.Read(p)
 	}
-	return c.Conn.Read(p)
+	c.mu.Lock()
+	err := c.timedOut
+	c.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	n, err := c.Conn.Read(p)
+	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+		c.mu.Lock()
+		c.timedOut = err
+		c.mu.Unlock()
+		c.Conn.Close()
+	}
+	return n, err
 }

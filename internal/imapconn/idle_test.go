@@ -1,0 +1,55 @@
+package imapconn
+
+import (
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// countingConn counts the reads that reach the connection.
+type countingConn struct {
+	net.Conn
+	reads int
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	c.reads++
+	return c.Conn.Read(p)
+}
+
+// TestIdleTimeoutEndsTheConnection: once a read has waited the idle time in
+// vain, the connection is over. crypto/tls and go-imap treat a timeout as
+// temporary and read again; each such read must fail at once, not wait the
+// idle time anew (a stall would otherwise take several times the timeout).
+func TestIdleTimeoutEndsTheConnection(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	cc := &countingConn{Conn: client}
+	c := &idleConn{Conn: cc, idle: 20 * time.Millisecond}
+
+	go server.Write([]byte("* OK hello\r\n"))
+	buf := make([]byte, 64)
+	if n, err := c.Read(buf); err != nil || string(buf[:n]) != "* OK hello\r\n" {
+		t.Fatalf("first Read() = %q, %v", buf[:n], err)
+	}
+	// Nothing more comes: the read times out.
+	_, err := c.Read(buf)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read() on a silent connection = %v, want a timeout", err)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err2 := c.Read(buf); !errors.Is(err2, os.ErrDeadlineExceeded) {
+			t.Fatalf("Read() %d after the timeout = %v, want the timeout again", i+1, err2)
+		}
+	}
+	if cc.reads != 2 {
+		t.Errorf("%d reads reached the connection, want 2: reads after the timeout must not wait again", cc.reads)
+	}
+	// The connection is closed: the server side sees it.
+	server.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := server.Write([]byte("late")); err == nil {
+		t.Errorf("the server could still write after the timeout: the connection was not closed")
+	}
+}
