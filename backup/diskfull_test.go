@@ -29,7 +29,10 @@ func smallDisk(t *testing.T, sizeMB string) (string, func(string)) {
 }
 
 func TestDiskFull(t *testing.T) {
-	disk, grow := smallDisk(t, "4")
+	// 8 MB: a new archive's database takes about 1 MB (64 KiB pages), the
+	// mbox file runs up to 32 messages ahead of the database, and the demo
+	// account holds more than 12 MB.
+	disk, grow := smallDisk(t, "8")
 	srv := testimap.Start(t, nil)
 	dir := filepath.Join(disk, "archive")
 	opts := options(srv, dir)

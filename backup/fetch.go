@@ -31,6 +31,7 @@ type item struct {
 	cost         int64  // budget held
 	failed       string // non-empty: the message could not be fetched, and why
 	entry        *archive.Entry
+	appendErr    error // the mbox file could not take it
 }
 
 // prepare parses the message for the archive's columns and index. It runs
@@ -44,6 +45,19 @@ func (it *item) prepare() {
 	describe(e, it.head(), e.Body, it.size)
 	e.PrepareIndex()
 	it.entry = e
+}
+
+// appendTo writes the message to the folder's mbox file, ahead of the
+// batch that records it. It runs on its own goroutine, between parsing and
+// the database.
+func (it *item) appendTo(ap *archive.Appender) {
+	if it.failed != "" {
+		return
+	}
+	if it.entry == nil {
+		it.prepare()
+	}
+	it.appendErr = ap.Append(it.entry)
 }
 
 func (it *item) body() io.ReaderAt {
@@ -350,6 +364,8 @@ func (w *writer) write(ctx context.Context, f *archive.Folder, in <-chan *item, 
 			if err == nil {
 				w.onFail(it.uid, it.failed)
 			}
+		} else if it.appendErr != nil {
+			err = it.appendErr
 		} else {
 			if it.entry == nil {
 				it.prepare()

@@ -25,7 +25,7 @@ type Options struct {
 	// tmp/ folder instead of memory (default 4 MiB).
 	SpoolBytes int64
 	// InFlightBytes bounds the bytes of fetched messages waiting to be
-	// written (default 32 MiB).
+	// written (default 16 MiB).
 	InFlightBytes int64
 	// MaxMessageBytes refuses a message larger than this as failed (a server
 	// announcing a 100 GB literal is not sending mail). Default 2 GiB.
@@ -65,7 +65,7 @@ func (o *Options) applyDefaults() {
 		o.SpoolBytes = 4 << 20
 	}
 	if o.InFlightBytes <= 0 {
-		o.InFlightBytes = 32 << 20
+		o.InFlightBytes = 16 << 20
 	}
 	if o.InFlightBytes < o.SpoolBytes {
 		o.InFlightBytes = o.SpoolBytes

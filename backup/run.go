@@ -349,13 +349,18 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
 			},
 		}
+		ap, err := r.a.NewAppender(fp.folder)
+		if err != nil {
+			return err
+		}
 		fetchErr := make(chan error, 1)
 		go func() {
 			defer close(ch)
 			fetchErr <- f.fetch(ctx, fp.missing, ch)
 		}()
-		// Parsing runs between fetching and writing, so three goroutines
-		// share the work: network and hashing, parsing, storing.
+		// Parsing and the mbox file come between fetching and the
+		// database, so four goroutines share the work: network and
+		// hashing, parsing, the mbox file, the database.
 		parsed := make(chan *item, 16)
 		go func() {
 			defer close(parsed)
@@ -364,8 +369,20 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				parsed <- it
 			}
 		}()
-		werr := w.write(ctx, fp.folder, parsed, c.Abort)
+		appended := make(chan *item, 16)
+		go func() {
+			defer close(appended)
+			for it := range parsed {
+				it.appendTo(ap)
+				appended <- it
+			}
+		}()
+		werr := w.write(ctx, fp.folder, appended, c.Abort)
 		ferr := <-fetchErr
+		// What was appended but not committed leaves the file.
+		if err := ap.Close(); werr == nil {
+			werr = err
+		}
 		if werr != nil {
 			return werr // an archive error (disk full) outranks the closed connection it caused
 		}

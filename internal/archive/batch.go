@@ -33,7 +33,8 @@ type Entry struct {
 	AddrFields                             []byte
 	Text                                   IndexText
 
-	indexed bool // Text already holds the index form
+	indexed bool     // Text already holds the index form
+	mbox    mboxSpan // set when an Appender wrote the message
 }
 
 // PrepareIndex turns Text into the form the full-text index stores
@@ -61,6 +62,8 @@ type Batch struct {
 	start  int64 // committed end of the mbox file when the batch began
 	off    int64 // where the next entry goes
 	stmts  [4]*sql.Stmt
+	ap     *Appender       // wrote the batch's messages to the file, when set
+	wrote  bool            // the batch wrote to the file itself
 	failed map[uint32]bool // UIDs with unresolved failures, resolved on success
 	buf    []byte
 	n      int
@@ -75,6 +78,9 @@ func (b *Batch) Folder() *Folder { return b.f }
 
 // BeginBatch starts a batch for folder f within run runID.
 func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batch, error) {
+	if a.ckpt != nil {
+		a.ckpt.beforeBatch()
+	}
 	path := a.Path(f.MboxPath)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fsError("create mbox folder", filepath.Dir(path), err)
@@ -87,8 +93,7 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 		file.Close()
 		return nil, fsError("open mbox file", path, err)
 	}
-	b := &Batch{a: a, f: f, runID: runID, file: file, w: bufio.NewWriterSize(file, 1<<20),
-		start: f.MboxSize, off: f.MboxSize}
+	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize}
 	if b.tx, err = a.db.BeginTx(ctx, nil); err != nil {
 		file.Close()
 		return nil, classifyDB("write archive", a.dir, err)
@@ -127,9 +132,27 @@ func (b *Batch) Add(ctx context.Context, e *Entry) error {
 	if b.done {
 		panic("archive: Add on a finished batch")
 	}
-	n, err := mbox.WriteMessage(b.w, mbox.Separator{Sender: e.Sender, Time: e.InternalDate}, e.Body, e.Size)
-	if err != nil {
-		return fsError("write mbox file", b.a.Path(b.f.MboxPath), err)
+	var n int64
+	if e.mbox.ap != nil {
+		// An Appender wrote it; Commit syncs the file all the same.
+		if e.mbox.off != b.off {
+			return mailerr.New(mailerr.ArchiveBroken, "write archive", b.a.Path(b.f.MboxPath),
+				fmt.Errorf("uid %d was appended at %d, the batch is at %d", e.UID, e.mbox.off, b.off))
+		}
+		n = e.mbox.n
+		b.ap = e.mbox.ap
+	} else if b.ap != nil {
+		return mailerr.New(mailerr.ArchiveBroken, "write archive", b.a.Path(b.f.MboxPath),
+			fmt.Errorf("uid %d was not appended, the batch's other messages were", e.UID))
+	} else {
+		var err error
+		if !b.wrote {
+			b.wrote = true
+			b.w = bufio.NewWriterSize(b.file, 1<<20)
+		}
+		if n, err = mbox.WriteMessage(b.w, mbox.Separator{Sender: e.Sender, Time: e.InternalDate}, e.Body, e.Size); err != nil {
+			return fsError("write mbox file", b.a.Path(b.f.MboxPath), err)
+		}
 	}
 	res, err := b.stmts[0].ExecContext(ctx, b.f.ID, e.UID, e.Size, hex.EncodeToString(e.SHA256[:]),
 		strings.Join(e.Flags, " "), e.InternalDate.Format(time.RFC3339), b.off, n,
@@ -173,11 +196,18 @@ func (b *Batch) Commit(ctx context.Context) error {
 		return nil
 	}
 	path := b.a.Path(b.f.MboxPath)
-	if err := b.w.Flush(); err != nil {
-		b.Abort()
-		return fsError("write mbox file", path, err)
+	if b.w != nil { // nil when an Appender wrote the messages
+		if err := b.w.Flush(); err != nil {
+			b.Abort()
+			return fsError("write mbox file", path, err)
+		}
 	}
-	if err := b.file.Sync(); err != nil {
+	if b.ap != nil {
+		if err := b.ap.syncTo(b.off); err != nil {
+			b.Abort()
+			return err
+		}
+	} else if err := b.file.Sync(); err != nil {
 		b.Abort()
 		return fsError("write mbox file", path, err)
 	}
@@ -196,7 +226,9 @@ func (b *Batch) Commit(ctx context.Context) error {
 	}
 	b.done = true
 	b.f.MboxSize = b.off
-	b.a.committed()
+	if b.a.ckpt != nil {
+		b.a.ckpt.committed()
+	}
 	return fsError("close mbox file", path, b.file.Close())
 }
 
@@ -216,7 +248,11 @@ func (b *Batch) Abort() {
 		_ = b.tx.Rollback()
 	}
 	// If this fails (the disk went away), Open cuts the file back next time.
-	_ = b.file.Truncate(b.start)
+	// Messages an Appender wrote are its to cut (Close), not the batch's:
+	// it may be ahead of this batch with messages of the next one.
+	if b.wrote {
+		_ = b.file.Truncate(b.start)
+	}
 	b.file.Close()
 }
 
