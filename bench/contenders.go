@@ -67,17 +67,22 @@ func (s *session) mailarkArgs(dir string) []string {
 }
 
 func (s *session) runMailark(rerun bool) error {
+	return s.runMailarkBin(s.cfg.mailark, "mailark backup (mbox + SQLite, durable)", rerun)
+}
+
+// runMailarkBin backs up with the mailark binary bin, shown as name.
+func (s *session) runMailarkBin(bin, name string, rerun bool) error {
 	dir := filepath.Join(s.work, "mailark-archive")
 	env := []string{"MAILARK_PASSWORD=" + s.pass}
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
 	s.prepare()
-	m := s.contender(env, filepath.Join(s.work, "mailark.log"), s.cfg.mailark, s.mailarkArgs(dir)...)
+	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir)...)
 	if m.err != nil {
-		return fmt.Errorf("mailark: %w", m.err)
+		return fmt.Errorf("%s: %w", bin, m.err)
 	}
-	r := result{name: "mailark backup (mbox + SQLite, durable)", m: m, msgs: len(s.refs), bytes: s.refBytes}
+	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes}
 	if err := s.checkMailark(dir, &r); err != nil {
 		return err
 	}
@@ -95,7 +100,7 @@ func (s *session) runMailark(rerun bool) error {
 		} else {
 			s.startLoad = loadAvg()
 		}
-		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), s.cfg.mailark, s.mailarkArgs(dir)...)
+		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), bin, s.mailarkArgs(dir)...)
 		if m.err != nil {
 			return fmt.Errorf("mailark rerun: %w", m.err)
 		}
@@ -119,7 +124,8 @@ func (s *session) runInProcess() error {
 	s.prepare()
 	m := s.contender(nil, filepath.Join(s.work, "inproc.log"), s.self, "child-backup", "-port", strconv.Itoa(s.d.TLSPort),
 		"-ca", s.d.CAFile, "-user", s.user, "-passfile", s.passFile, "-archive", dir,
-		"-cpuprofile", s.cfg.cpuProfile, "-memprofile", s.cfg.cpuProfile+".heap")
+		"-cpuprofile", s.cfg.cpuProfile, "-memprofile", s.cfg.cpuProfile+".heap",
+		"-trace", s.cfg.cpuProfile+".trace")
 	if m.err != nil {
 		return fmt.Errorf("mailark in-process: %w", m.err)
 	}
@@ -127,7 +133,12 @@ func (s *session) runInProcess() error {
 	if err := s.checkMailark(dir, &r); err != nil {
 		return err
 	}
-	r.notes = append(r.notes, "CPU profile: "+s.cfg.cpuProfile)
+	r.notes = append(r.notes, "CPU profile: "+s.cfg.cpuProfile+" (execution trace: "+s.cfg.cpuProfile+".trace)")
+	for _, line := range strings.Split(m.stdout, "\n") {
+		if strings.HasPrefix(line, "memory peaks:") {
+			r.notes = append(r.notes, line)
+		}
+	}
 	s.add(r)
 	if !s.cfg.keep {
 		os.RemoveAll(dir)

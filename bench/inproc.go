@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -25,6 +28,7 @@ func runBackup(args []string) error {
 	dir := fs.String("archive", "", "archive folder")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := fs.String("memprofile", "", "write a heap profile here at the end")
+	traceFile := fs.String("trace", "", "write an execution trace here (where the pipeline's stages wait)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,6 +47,18 @@ func runBackup(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
+	stopSampling := sampleMemory()
 	sum, err := backup.Run(context.Background(), backup.Options{
 		Conn: imapconn.Config{Host: "127.0.0.1", Port: *port, Security: imapconn.TLS, CAFile: *caFile,
 			User: *user, Password: secret.New(strings.TrimRight(string(pass), "\n"))},
@@ -54,6 +70,7 @@ func runBackup(args []string) error {
 			f.Close()
 		}
 	}
+	stopSampling()
 	fmt.Printf("%d new message(s)\n", sum.New)
 	if err != nil {
 		return err
@@ -62,4 +79,58 @@ func runBackup(args []string) error {
 		return fmt.Errorf("%d message(s) not saved", len(sum.Failures))
 	}
 	return nil
+}
+
+// sampleMemory samples, every 50 ms until the returned function is called,
+// the process's resident size and what the Go runtime holds of it, and then
+// prints the peaks: the rest is memory the runtime does not manage (SQLite's
+// heap, in modernc's C library).
+func sampleMemory() (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	var peakRSS, peakGo, peakLive, peakOther uint64
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(samples)
+			rss := residentBytes()
+			goTotal, live := samples[0].Value.Uint64(), samples[1].Value.Uint64()
+			peakRSS, peakGo, peakLive = max(peakRSS, rss), max(peakGo, goTotal), max(peakLive, live)
+			if rss > goTotal {
+				peakOther = max(peakOther, rss-goTotal)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		fmt.Printf("memory peaks: RSS %.1f MiB; Go runtime %.1f MiB (heap objects %.1f MiB); RSS beyond the Go runtime %.1f MiB\n",
+			mib(peakRSS), mib(peakGo), mib(peakLive), mib(peakOther))
+	}
+}
+
+func mib(n uint64) float64 { return float64(n) / (1 << 20) }
+
+// residentBytes reads VmRSS from /proc/self/status (0 where there is none).
+func residentBytes() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb uint64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -20,6 +20,7 @@ type config struct {
 	only       string
 	keep, warm bool
 	mailark    string
+	baseline   string
 	cpuProfile string
 	workDir    string
 }
@@ -151,6 +152,11 @@ func run(cfg config) error {
 		}
 		if only["mailark"] {
 			if err := s.runMailark(only["rerun"]); err != nil {
+				return err
+			}
+		}
+		if cfg.baseline != "" {
+			if err := s.runMailarkBin(cfg.baseline, "mailark baseline ("+filepath.Base(cfg.baseline)+")", false); err != nil {
 				return err
 			}
 		}
