@@ -232,6 +232,10 @@ func walkText(ent *message.Entity, b *strings.Builder, depth int) {
 		return
 	}
 	if mr := ent.MultipartReader(); mr != nil {
+		if t, _, _ := ent.Header.ContentType(); t == "multipart/alternative" {
+			b.WriteString(alternativeText(mr, depth))
+			return
+		}
 		for {
 			p, err := mr.NextPart()
 			if err != nil {
@@ -274,6 +278,30 @@ func walkText(ent *message.Entity, b *strings.Builder, depth int) {
 	}
 	b.WriteString(text)
 	b.WriteByte('\n')
+}
+
+// alternativeText returns the text of one part of a multipart/alternative:
+// the parts say the same thing (plain text and HTML, mostly), and indexing
+// every one would only make the index larger. The plain text is preferred,
+// as it reads without markup; else the last part that gives text (RFC 2046
+// orders them from plainest to richest).
+func alternativeText(mr message.MultipartReader, depth int) string {
+	var best string
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return best
+		}
+		var alt strings.Builder
+		walkText(p, &alt, depth+1)
+		if strings.TrimSpace(alt.String()) == "" {
+			continue
+		}
+		best = alt.String()
+		if t, _, _ := p.Header.ContentType(); t == "text/plain" || t == "" {
+			return best
+		}
+	}
 }
 
 // stripTags removes HTML tags, scripts and styles, and decodes the common
