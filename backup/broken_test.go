@@ -33,7 +33,7 @@ func TestBrokenMailIsArchivedByteExact(t *testing.T) {
 	big.Messages = append(big.Messages, demo.Message{Raw: testmail.Large(25 << 20), InternalDate: date, Flags: []string{"$Forwarded"}})
 	acct.Folders = []demo.Folder{broken, charsets, big}
 	want := len(broken.Messages) + len(charsets.Messages) + 1
-	tally.badInputs.Add(int64(want))
+	tally.BadInputs.Add(int64(want))
 
 	srv := testimap.Start(t, acct)
 	dir := tempArchive(t)

@@ -92,9 +92,9 @@ func serverState(t testing.TB, c *imapclient.Client) map[string]map[uint32]serve
 func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMessage) int {
 	t.Helper()
 	checked, lost, dups := compareArchive(t, dir, state)
-	tally.checked.Add(int64(checked))
-	tally.lost.Add(int64(lost))
-	tally.dups.Add(int64(dups))
+	tally.Checked.Add(int64(checked))
+	tally.Lost.Add(int64(lost))
+	tally.Dups.Add(int64(dups))
 	if lost != 0 || dups != 0 {
 		t.Errorf("%d messages lost, %d duplicated", lost, dups)
 	}

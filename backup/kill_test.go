@@ -98,7 +98,7 @@ func TestKilledBackupResumes(t *testing.T) {
 			continue
 		}
 		killed++
-		tally.kills.Add(1)
+		tally.Kills.Add(1)
 		checkConsistent(t, dir)
 	}
 	if killed < *kills {

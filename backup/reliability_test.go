@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,26 +17,12 @@ import (
 
 var cuts = flag.Int("cuts", 50, "how many cut points TestCutAnywhere tries")
 
-// tally counts, over the whole test binary, what the reliability tests did;
-// TestMain prints it.
-var tally struct {
-	faults, kills, badInputs, checked, lost, dups atomic.Int64
-}
+// tally counts, over the whole test binary, what the reliability tests did.
+var tally testimap.Tally
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if tally.faults.Load()+tally.kills.Load()+tally.badInputs.Load() > 0 {
-		line := fmt.Sprintf("reliability: %d faults injected, %d kills, %d bad inputs, %d messages checked, %d lost, %d duplicated\n",
-			tally.faults.Load(), tally.kills.Load(), tally.badInputs.Load(), tally.checked.Load(), tally.lost.Load(), tally.dups.Load())
-		fmt.Print(line)
-		// go test hides a passing package's output: leave the summary
-		// where CI prints it.
-		if dir := os.Getenv("MAILARK_REPORT_DIR"); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err == nil {
-				os.WriteFile(filepath.Join(dir, "reliability.txt"), []byte(line), 0o644)
-			}
-		}
-	}
+	tally.Report("reliability", "reliability.txt")
 	os.Exit(code)
 }
 
@@ -81,7 +65,7 @@ func TestCutAnywhere(t *testing.T) {
 				Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 				Conn: imapconn.Config{Host: "localhost", Port: proxy.Port, CAFile: d.CAFile, User: "user",
 					Password: secret.New("password"), IdleTimeout: 2 * time.Second, DialTimeout: 5 * time.Second}})
-			tally.faults.Add(1)
+			tally.Faults.Add(1)
 			if err != nil || !sum.OK() {
 				t.Fatalf("Run() = %v after %d retries", err, sum.Retries)
 			}

@@ -135,7 +135,7 @@ func TestKilledMigrationResumes(t *testing.T) {
 			continue
 		}
 		killed++
-		tally.kills.Add(1)
+		tally.Kills.Add(1)
 		relCheckPartial(t, d, dir, users[user], want)
 		if t.Failed() {
 			t.Fatalf("after kill %d (run %d: %d connections, batch %d, killed after %d events)", killed, started, conns, batch, events)
@@ -170,7 +170,7 @@ func relCheckPartial(t testing.TB, d *testimap.Dovecot, dir, user string, want m
 	t.Helper()
 	got := relFetch(t, copyConn(d, user))
 	_, _, dups, wrong := relCompare(want, got)
-	tally.dups.Add(int64(dups)) // the test stops here when there are any
+	tally.Dups.Add(int64(dups)) // the test stops here when there are any
 	if dups != 0 || len(wrong) != 0 {
 		t.Errorf("%s: %d messages duplicated, %d not archived: %v", user, dups, len(wrong), wrong[:min(len(wrong), 5)])
 	}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,26 +27,12 @@ import (
 
 var migrateCuts = flag.Int("migrate-cuts", 30, "how many cut points TestMigrateCutAnywhere tries")
 
-// tally counts, over the whole test binary, what the reliability tests did;
-// TestMain prints it, as backup's does.
-var tally struct {
-	faults, kills, badInputs, checked, lost, dups atomic.Int64
-}
+// tally counts, over the whole test binary, what the reliability tests did.
+var tally testimap.Tally
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if tally.faults.Load()+tally.kills.Load()+tally.badInputs.Load() > 0 {
-		line := fmt.Sprintf("reliability (migration): %d faults injected, %d kills, %d bad inputs, %d messages checked, %d lost, %d duplicated\n",
-			tally.faults.Load(), tally.kills.Load(), tally.badInputs.Load(), tally.checked.Load(), tally.lost.Load(), tally.dups.Load())
-		fmt.Print(line)
-		// go test hides a passing package's output: leave the summary
-		// where CI prints it.
-		if dir := os.Getenv("MAILARK_REPORT_DIR"); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err == nil {
-				os.WriteFile(filepath.Join(dir, "reliability-migrate.txt"), []byte(line), 0o644)
-			}
-		}
-	}
+	tally.Report("reliability (migration)", "reliability-migrate.txt")
 	os.Exit(code)
 }
 
@@ -241,9 +226,9 @@ func relCompare(want map[string]map[string]int, got map[string]relFolder) (check
 func relCheck(t testing.TB, conn imapconn.Config, want map[string]map[string]int) {
 	t.Helper()
 	checked, lost, dups, wrong := relCompare(want, relFetch(t, conn))
-	tally.checked.Add(int64(checked))
-	tally.lost.Add(int64(lost))
-	tally.dups.Add(int64(dups))
+	tally.Checked.Add(int64(checked))
+	tally.Lost.Add(int64(lost))
+	tally.Dups.Add(int64(dups))
 	if lost != 0 || dups != 0 || len(wrong) != 0 {
 		t.Errorf("%s: %d messages as archived, %d lost, %d duplicated, %d not archived: %v",
 			conn.User, checked, lost, dups, len(wrong), wrong[:min(len(wrong), 5)])
@@ -333,7 +318,7 @@ func TestMigrateCutAnywhere(t *testing.T) {
 				runs++
 				sum, err = migrate.Copy(ctx, opts)
 			}
-			tally.faults.Add(1)
+			tally.Faults.Add(1)
 			if err != nil || !sum.OK() {
 				t.Fatalf("Copy() = %v after %d runs: %+v", err, runs, sum)
 			}
