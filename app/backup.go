@@ -76,27 +76,9 @@ func newBackupScreen(u *ui) *backupScreen {
 		func() fyne.CanvasObject {
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), widget.NewLabel(""), widget.NewLabel(""))
 		}, s.updateFolderRow)
-	s.failTable = widget.NewTableWithHeaders(func() (int, int) { return len(s.failures), 4 },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		}, s.updateFailCell)
-	s.failTable.ShowHeaderColumn = false
-	s.failTable.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle = fyne.TextStyle{Bold: true}
-		return l
-	}
-	s.failTable.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		keys := []string{"backup.failed.col.folder", "backup.failed.col.message", "backup.failed.col.when", "backup.failed.col.reason"}
-		if id.Col >= 0 && id.Col < len(keys) {
-			o.(*widget.Label).SetText(tr(keys[id.Col]))
-		}
-	}
-	for col, w := range []float32{200, 200, 180, 380} {
-		s.failTable.SetColumnWidth(col, w)
-	}
+	s.failTable = headedTable(func() int { return len(s.failures) },
+		[]string{"backup.failed.col.folder", "backup.failed.col.message", "backup.failed.col.when", "backup.failed.col.reason"},
+		[]float32{200, 200, 180, 380}, true, s.updateFailCell)
 	s.failPick = wrapLabel("")
 	s.failTable.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(s.failures) {

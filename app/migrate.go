@@ -79,27 +79,9 @@ func newMigrateScreen(u *ui) *migrateScreen {
 	s.form.submit = s.connect
 	s.pump = newEventPump(s.apply)
 	s.pump.do = u.do
-	s.table = widget.NewTableWithHeaders(func() (int, int) { return len(s.rows()), 4 },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		}, s.updateCell)
-	s.table.ShowHeaderColumn = false
-	s.table.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle = fyne.TextStyle{Bold: true}
-		return l
-	}
-	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		keys := []string{"migrate.col.folder", "migrate.col.dest", "migrate.col.messages", "migrate.col.state"}
-		if id.Col >= 0 && id.Col < len(keys) {
-			o.(*widget.Label).SetText(tr(keys[id.Col]))
-		}
-	}
-	for col, w := range []float32{270, 320, 160, 260} {
-		s.table.SetColumnWidth(col, w)
-	}
+	s.table = headedTable(func() int { return len(s.rows()) },
+		[]string{"migrate.col.folder", "migrate.col.dest", "migrate.col.messages", "migrate.col.state"},
+		[]float32{270, 320, 160, 260}, true, s.updateCell)
 	s.ann = newAnnouncePart(s)
 	s.connectBtn = primary("", theme.NavigateNextIcon(), s.connect)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)

@@ -34,22 +34,8 @@ type surveyScreen struct {
 
 func newSurveyScreen(u *ui) *surveyScreen {
 	s := &surveyScreen{u: u, status: newStatusLine()}
-	s.table = widget.NewTableWithHeaders(s.tableSize, func() fyne.CanvasObject { return widget.NewLabel("") }, s.updateCell)
-	s.table.ShowHeaderColumn = false
-	s.table.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle = fyne.TextStyle{Bold: true}
-		return l
-	}
-	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		keys := []string{"survey.col.folder", "survey.col.messages", "survey.col.size", "survey.col.saved"}
-		if id.Col >= 0 && id.Col < len(keys) {
-			o.(*widget.Label).SetText(tr(keys[id.Col]))
-		}
-	}
-	for col, w := range []float32{380, 150, 150, 170} {
-		s.table.SetColumnWidth(col, w)
-	}
+	s.table = headedTable(s.rowCount, []string{"survey.col.folder", "survey.col.messages", "survey.col.size", "survey.col.saved"},
+		[]float32{380, 150, 150, 170}, false, s.updateCell)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
 	return s
 }
@@ -96,11 +82,11 @@ func (s *surveyScreen) stop() {
 	}
 }
 
-func (s *surveyScreen) tableSize() (int, int) {
+func (s *surveyScreen) rowCount() int {
 	if s.res == nil {
-		return 0, 4
+		return 0
 	}
-	return len(s.res.Folders), 4
+	return len(s.res.Folders)
 }
 
 func (s *surveyScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {

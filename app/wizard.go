@@ -163,6 +163,36 @@ func primary(label string, icon fyne.Resource, tapped func()) *widget.Button {
 	return b
 }
 
+// headedTable is a table of labels under a bold header row whose titles are
+// the translations of headerKeys, one per column, in the given widths.
+// Cells end in "…" when truncate is set, else they show all their text.
+func headedTable(rows func() int, headerKeys []string, widths []float32, truncate bool,
+	update func(widget.TableCellID, fyne.CanvasObject)) *widget.Table {
+	t := widget.NewTableWithHeaders(func() (int, int) { return rows(), len(headerKeys) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			if truncate {
+				l.Truncation = fyne.TextTruncateEllipsis
+			}
+			return l
+		}, update)
+	t.ShowHeaderColumn = false
+	t.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		return l
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(headerKeys) {
+			o.(*widget.Label).SetText(tr(headerKeys[id.Col]))
+		}
+	}
+	for col, w := range widths {
+		t.SetColumnWidth(col, w)
+	}
+	return t
+}
+
 // setImportance changes how a button looks and redraws it (a button kept
 // across renders does not notice a changed field by itself).
 func setImportance(b *widget.Button, imp widget.Importance) {
