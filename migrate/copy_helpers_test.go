@@ -149,6 +149,35 @@ func copyEntry(sha string, flags []string, date time.Time) string {
 // account, read without changing anything.
 func copyServerState(t testing.TB, conn imapconn.Config) map[string][]string {
 	t.Helper()
+	out := map[string][]string{}
+	for name, f := range fetchAccount(t, conn) {
+		out[name] = []string{}
+		for _, m := range f.messages {
+			out[name] = append(out[name], copyEntry(m.sha256, m.flags, m.internalDate))
+		}
+		slices.Sort(out[name])
+	}
+	return out
+}
+
+// accountFolder is one selectable folder of an account and its messages as
+// fetched: bytes hashed, flags, internal date.
+type accountFolder struct {
+	uidValidity uint32
+	messages    []accountMessage
+}
+
+type accountMessage struct {
+	uid          uint32
+	sha256       string
+	flags        []string
+	internalDate time.Time
+}
+
+// fetchAccount reads every message of every selectable folder of an
+// account, changing nothing (EXAMINE, BODY.PEEK).
+func fetchAccount(t testing.TB, conn imapconn.Config) map[string]accountFolder {
+	t.Helper()
 	c, err := imapconn.Dial(context.Background(), conn)
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +187,7 @@ func copyServerState(t testing.TB, conn imapconn.Config) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][]string{}
+	out := map[string]accountFolder{}
 	for _, l := range list {
 		if slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) || slices.Contains(l.Attrs, imap.MailboxAttrNonExistent) {
 			continue
@@ -167,30 +196,30 @@ func copyServerState(t testing.TB, conn imapconn.Config) map[string][]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[l.Mailbox] = []string{}
-		if sel.NumMessages == 0 {
-			continue
-		}
-		var all imap.SeqSet
-		all.AddRange(1, 0)
-		msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true, InternalDate: true,
-			BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msgs {
-			var body []byte
-			for _, b := range m.BodySection {
-				body = b.Bytes
+		f := accountFolder{uidValidity: sel.UIDValidity}
+		if sel.NumMessages > 0 {
+			var all imap.SeqSet
+			all.AddRange(1, 0)
+			msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true,
+				BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+			if err != nil {
+				t.Fatal(err)
 			}
-			sum := sha256.Sum256(body)
-			var flags []string
-			for _, f := range m.Flags {
-				flags = append(flags, string(f))
+			for _, m := range msgs {
+				var body []byte
+				for _, b := range m.BodySection {
+					body = b.Bytes
+				}
+				sum := sha256.Sum256(body)
+				var flags []string
+				for _, fl := range m.Flags {
+					flags = append(flags, string(fl))
+				}
+				f.messages = append(f.messages, accountMessage{uid: uint32(m.UID), sha256: hex.EncodeToString(sum[:]),
+					flags: flags, internalDate: m.InternalDate})
 			}
-			out[l.Mailbox] = append(out[l.Mailbox], copyEntry(hex.EncodeToString(sum[:]), flags, m.InternalDate))
 		}
-		slices.Sort(out[l.Mailbox])
+		out[l.Mailbox] = f
 	}
 	return out
 }

@@ -2,8 +2,6 @@ package migrate_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"math"
@@ -13,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
@@ -148,48 +144,13 @@ type relFolder struct {
 // its bytes hashed, changing nothing.
 func relFetch(t testing.TB, conn imapconn.Config) map[string]relFolder {
 	t.Helper()
-	c, err := imapconn.Dial(context.Background(), conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	list, err := c.List("", "*", nil).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]relFolder{}
-	for _, l := range list {
-		if slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) || slices.Contains(l.Attrs, imap.MailboxAttrNonExistent) {
-			continue
+	for name, f := range fetchAccount(t, conn) {
+		rf := relFolder{uidValidity: f.uidValidity, byUID: map[uint32]string{}}
+		for _, m := range f.messages {
+			rf.byUID[m.uid] = relEntry(m.sha256, m.flags, m.internalDate)
 		}
-		sel, err := c.Select(l.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := relFolder{uidValidity: sel.UIDValidity, byUID: map[uint32]string{}}
-		out[l.Mailbox] = f
-		if sel.NumMessages == 0 {
-			continue
-		}
-		var all imap.SeqSet
-		all.AddRange(1, 0)
-		msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true,
-			BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msgs {
-			var body []byte
-			for _, b := range m.BodySection {
-				body = b.Bytes
-			}
-			sum := sha256.Sum256(body)
-			var flags []string
-			for _, fl := range m.Flags {
-				flags = append(flags, string(fl))
-			}
-			f.byUID[uint32(m.UID)] = relEntry(hex.EncodeToString(sum[:]), flags, m.InternalDate)
-		}
+		out[name] = rf
 	}
 	return out
 }
