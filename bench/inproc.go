@@ -93,6 +93,7 @@ func sampleMemory() (stop func()) {
 	go func() {
 		defer close(finished)
 		t := time.NewTicker(50 * time.Millisecond)
+		n := 0
 		defer t.Stop()
 		for {
 			metrics.Read(samples)
@@ -101,6 +102,9 @@ func sampleMemory() (stop func()) {
 			peakRSS, peakGo, peakLive = max(peakRSS, rss), max(peakGo, goTotal), max(peakLive, live)
 			if rss > goTotal {
 				peakOther = max(peakOther, rss-goTotal)
+			}
+			if n++; n%40 == 0 { // every 2 s, in the child's log: does anything grow?
+				fmt.Fprintf(os.Stderr, "memory: RSS %.1f MiB, Go runtime %.1f MiB, heap objects %.1f MiB\n", mib(rss), mib(goTotal), mib(live))
 			}
 			select {
 			case <-done:
