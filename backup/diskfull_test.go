@@ -29,9 +29,9 @@ func smallDisk(t *testing.T, sizeMB string) (string, func(string)) {
 }
 
 func TestDiskFull(t *testing.T) {
-	// 8 MB: a new archive's database takes about 1 MB (64 KiB pages), the
-	// mbox file runs up to 32 messages ahead of the database, and the demo
-	// account holds more than 12 MB.
+	// 8 MB: the mbox file runs up to 32 messages ahead of the database
+	// (the fill must come after committed work), and the demo account holds
+	// more than 12 MB (it must come).
 	disk, grow := smallDisk(t, "8")
 	srv := testimap.Start(t, nil)
 	dir := filepath.Join(disk, "archive")
