@@ -215,7 +215,10 @@ func TestCopyConnectionCut(t *testing.T) {
 	if err != nil || !sum.OK() {
 		t.Fatalf("Copy() through a breaking link = %v: %+v", err, sum)
 	}
-	if sum.Retries < 2 || proxy.Cuts() < 2 {
+	// Which of the planned faults fire depends on timing (a connection the
+	// first cut ends may close before its own fault); at least one must.
+	// TestMigrateCutAnywhere places cuts one by one.
+	if sum.Retries < 1 || proxy.Cuts() < 1 {
 		t.Errorf("%d retries, %d cuts; want the link to have broken", sum.Retries, proxy.Cuts())
 	}
 	copySame(t, copyServerState(t, copyConn(d, copyNewUser)), copyExpected(t, dir, copyWant))
