@@ -46,6 +46,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/mailark/mailark/bench/internal/launch"
 )
 
 func main() {
@@ -54,8 +56,8 @@ func main() {
 		switch os.Args[1] {
 		case "child-wire":
 			err = runWire(os.Args[2:])
-		case "child-exec":
-			err = runExec(os.Args[2:])
+		case launch.Mode:
+			err = launch.Exec(os.Args[2:])
 		case "child-backup":
 			err = runBackup(os.Args[2:])
 		default:

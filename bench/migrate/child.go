@@ -1,21 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime/pprof"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/migrate"
+
+	"github.com/mailark/mailark/bench/internal/launch"
 )
 
 // measured is what one contender's process cost.
@@ -28,75 +25,16 @@ type measured struct {
 	err       error
 }
 
-type launched struct {
-	Wall      time.Duration
-	MaxRSSKiB int64
-	CPU       time.Duration
-}
-
-// runChild runs a contender through the launcher (mode child-exec), a small
-// process that runs it and reports its wall time and rusage: a process
-// exec'd straight from this one would start with this one's peak RSS.
+// runChild runs a contender through the launcher (bench/internal/launch),
+// which reports its wall time and rusage, and Dovecot's CPU meanwhile.
 func runChild(logFile string, env []string, args ...string) measured {
 	self, err := os.Executable()
 	if err != nil {
 		return measured{err: err}
 	}
-	resFile := logFile + ".rusage"
-	cmd := exec.Command(self, append([]string{"child-exec", resFile}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	f, err := os.Create(logFile)
-	if err != nil {
-		return measured{err: err}
-	}
-	defer f.Close()
-	cmd.Stderr = f
 	before := serverCPU()
-	err = cmd.Run()
-	m := measured{stdout: out.String(), serverCPU: serverCPU() - before}
-	var r launched
-	if b, rerr := os.ReadFile(resFile); rerr == nil && json.Unmarshal(b, &r) == nil {
-		m.wall, m.maxRSSKiB, m.cpu = r.Wall, r.MaxRSSKiB, r.CPU
-	}
-	if err != nil {
-		b, _ := os.ReadFile(logFile)
-		m.err = fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, tailOf(b))
-	}
-	return m
-}
-
-func tailOf(b []byte) string {
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(b)
-}
-
-// runExec is the launcher: it runs args[1:], then writes wall time and
-// rusage to args[0] as JSON.
-func runExec(args []string) error {
-	if len(args) < 2 {
-		return fmt.Errorf("child-exec: want RESULTFILE COMMAND [ARG...]")
-	}
-	cmd := exec.Command(args[1], args[2:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	start := time.Now()
-	runErr := cmd.Run()
-	r := launched{Wall: time.Since(start)}
-	if cmd.ProcessState == nil {
-		return runErr
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.MaxRSSKiB = ru.Maxrss
-		r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	b, _ := json.Marshal(r)
-	if err := os.WriteFile(args[0], b, 0o600); err != nil {
-		return err
-	}
-	return runErr
+	r := launch.Run(self, env, logFile, args...)
+	return measured{wall: r.Wall, maxRSSKiB: r.MaxRSSKiB, cpu: r.CPU, serverCPU: serverCPU() - before, stdout: r.Stdout, err: r.Err}
 }
 
 // runMigrate is the mailark contender: migrate.Copy from an archive into an

@@ -33,14 +33,16 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/mailark/mailark/bench/internal/launch"
 )
 
 func main() {
 	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "child-") {
 		var err error
 		switch os.Args[1] {
-		case "child-exec":
-			err = runExec(os.Args[2:])
+		case launch.Mode:
+			err = launch.Exec(os.Args[2:])
 		case "child-migrate":
 			err = runMigrate(os.Args[2:])
 		default:
