@@ -97,6 +97,10 @@ func writeAll(tb testing.TB, msgs [][]byte, sender string, start time.Time, bufS
 		if n != int64(len(got)) {
 			tb.Fatalf("WriteMessage(message %d) = %d, wrote %d bytes", i, n, len(got))
 		}
+		var mem bytes.Buffer
+		if m, err := mbox.WriteMessage(&mem, sep, mbox.Memory(msg), int64(len(msg))); err != nil || m != n || !bytes.Equal(mem.Bytes(), got) {
+			tb.Fatalf("WriteMessage(Memory(message %d)) = %d, %v, wrote\n%q\nwant\n%q", i, m, err, trim(mem.Bytes()), trim(got))
+		}
 		if l, err := mbox.EntryLength(sep, bytes.NewReader(msg), int64(len(msg))); l != n || err != nil {
 			tb.Fatalf("EntryLength(message %d) = %d, %v, want %d, nil", i, l, err, n)
 		}

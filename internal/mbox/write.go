@@ -80,61 +80,131 @@ func writeMessage(w io.Writer, sep Separator, msg io.ReaderAt, size int64, sc *s
 	return cw.n, err
 }
 
+// Memory is a message held in memory. WriteMessage reads it in place
+// instead of copying it through its buffer.
+type Memory []byte
+
+// ReadAt implements io.ReaderAt.
+func (m Memory) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("mbox: negative offset")
+	}
+	if off >= int64(len(m)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 // quote writes the message, giving each line that matches ^>*From  one more
 // '>'. Putting it in front of "From " rather than in front of the line is
 // the same, as the '>'s before are all alike; so only the 5 bytes at the
 // first non-'>' byte of each line are ever looked at, and a line may be
 // longer than buf.
 func quote(w *countWriter, msg io.ReaderAt, size int64, sc *scratch) error {
-	buf := sc.buf
+	if m, ok := msg.(Memory); ok && int64(len(m)) >= size {
+		_, err := quoteChunk(w, m[:size], true, func(int) (bool, error) { return false, nil })
+		return err
+	}
 	atLineStart := true // only '>' seen since the start of the line
 	for off := int64(0); off < size; {
-		chunk := buf
+		chunk := sc.buf
 		if rem := size - off; rem < int64(len(chunk)) {
 			chunk = chunk[:rem]
 		}
 		if err := readAtFull(msg, chunk, off); err != nil {
 			return fmt.Errorf("mbox: read message at %d: %w", off, err)
 		}
-		done, i := 0, 0 // chunk[:done] is written; chunk[i] is the next byte to look at
-		for i < len(chunk) {
-			if atLineStart {
-				for i < len(chunk) && chunk[i] == '>' {
-					i++
-				}
-				if i == len(chunk) {
-					break
-				}
-				atLineStart = false
-				if chunk[i] == 'F' {
-					from, err := isFromAt(msg, size, chunk, i, off, sc.five[:])
-					if err != nil {
-						return err
-					}
-					if from {
-						if err := w.write(chunk[done:i]); err != nil {
-							return err
-						}
-						if err := w.write(quoteMark); err != nil {
-							return err
-						}
-						done = i
-					}
-				}
-			}
-			j := bytes.IndexByte(chunk[i:], '\n')
-			if j < 0 {
-				break
-			}
-			i += j + 1
-			atLineStart = true
-		}
-		if err := w.write(chunk[done:]); err != nil {
+		var err error
+		atLineStart, err = quoteChunk(w, chunk, atLineStart, func(i int) (bool, error) {
+			return isFromAt(msg, size, chunk, i, off, sc.five[:])
+		})
+		if err != nil {
 			return err
 		}
 		off += int64(len(chunk))
 	}
 	return nil
+}
+
+var (
+	nlFrom  = []byte("\nF")
+	nlQuote = []byte("\n>")
+)
+
+// quoteChunk writes one piece of the message, quoting as quote says.
+// atLineStart tells whether the piece starts a line (or continues a run of
+// '>' that does); it returns the same for the next piece. Only lines that
+// start with 'F' or '>' need a look, and they are found with two searches
+// that skip everything else. near decides a "From " that may run past the
+// piece's end, given where its 'F' is.
+func quoteChunk(w *countWriter, chunk []byte, atLineStart bool, near func(i int) (bool, error)) (bool, error) {
+	done := 0   // chunk[:done] is written
+	nextF := -2 // index of the next "\nF" at or after i; -2 unknown, -1 none
+	nextQ := -2 // likewise "\n>"
+	line := -1  // start of the line to look at, -1 when it must be found
+	if atLineStart {
+		line = 0
+	}
+	for i := 0; ; {
+		if line < 0 {
+			if nextF == -2 || (nextF >= 0 && nextF < i) {
+				nextF = index(chunk, i, nlFrom)
+			}
+			if nextQ == -2 || (nextQ >= 0 && nextQ < i) {
+				nextQ = index(chunk, i, nlQuote)
+			}
+			switch {
+			case nextF < 0 && nextQ < 0:
+				return len(chunk) > 0 && chunk[len(chunk)-1] == '\n', w.write(chunk[done:])
+			case nextQ < 0 || (nextF >= 0 && nextF < nextQ):
+				line = nextF + 1
+			default:
+				line = nextQ + 1
+			}
+		}
+		j := line
+		for j < len(chunk) && chunk[j] == '>' {
+			j++
+		}
+		if j == len(chunk) {
+			// The run of '>' goes on in the next piece, if any.
+			return true, w.write(chunk[done:])
+		}
+		if chunk[j] == 'F' {
+			from := false
+			if len(chunk)-j >= len(fromBytes) {
+				from = string(chunk[j:j+len(fromBytes)]) == "From "
+			} else {
+				var err error
+				if from, err = near(j); err != nil {
+					return false, err
+				}
+			}
+			if from {
+				if err := w.write(chunk[done:j]); err != nil {
+					return false, err
+				}
+				if err := w.write(quoteMark); err != nil {
+					return false, err
+				}
+				done = j
+			}
+		}
+		i, line = j, -1
+	}
+}
+
+// index returns the index of sep in chunk at or after i, or -1.
+func index(chunk []byte, i int, sep []byte) int {
+	k := bytes.Index(chunk[i:], sep)
+	if k < 0 {
+		return -1
+	}
+	return i + k
 }
 
 // isFromAt reports whether "From " starts at chunk[i], reading past the
