@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mbox"
 )
 
 // item is one fetched message on its way to the archive, or one failure.
@@ -64,7 +64,7 @@ func (it *item) body() io.ReaderAt {
 	if it.spool != nil {
 		return it.spool
 	}
-	return bytes.NewReader(it.data)
+	return mbox.Memory(it.data)
 }
 
 func (it *item) head() []byte {

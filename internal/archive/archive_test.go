@@ -76,7 +76,16 @@ func readMbox(t testing.TB, path string) [][]byte {
 	}
 }
 
+// TestBatchCommitAndReadBack stores messages given as a reader and as
+// bytes in memory (which the batch and the mbox writer read in place) and
+// reads each back from both archives.
 func TestBatchCommitAndReadBack(t *testing.T) {
+	for _, inMemory := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inMemory=%v", inMemory), func(t *testing.T) { testBatchCommitAndReadBack(t, inMemory) })
+	}
+}
+
+func testBatchCommitAndReadBack(t *testing.T, inMemory bool) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "arch")
 	a := openArchive(t, dir)
@@ -89,7 +98,11 @@ func TestBatchCommitAndReadBack(t *testing.T) {
 	msgs := []string{"Subject: a\r\n\r\nFrom here\r\n", "", "no final newline", string(big)}
 	var es []*archive.Entry
 	for i, m := range msgs {
-		es = append(es, entry(uint32(i+1), m))
+		e := entry(uint32(i+1), m)
+		if inMemory {
+			e.Body = mbox.Memory(m)
+		}
+		es = append(es, e)
 	}
 	addBatch(t, a, f, run, es...)
 

@@ -161,15 +161,26 @@ func (b *Batch) Add(ctx context.Context, e *Entry) error {
 		return classifyDB("write archive", b.a.dir, fmt.Errorf("uid %d: %w", e.UID, err))
 	}
 	id, _ := res.LastInsertId()
-	if b.buf == nil {
+	mem, inMemory := e.Body.(mbox.Memory)
+	inMemory = inMemory && int64(len(mem)) >= e.Size
+	if b.buf == nil && !inMemory {
 		b.buf = make([]byte, ChunkSize)
 	}
 	for seq, pos := 0, int64(0); pos < e.Size || seq == 0; seq++ {
 		k := min(int64(ChunkSize), e.Size-pos)
-		if _, err := e.Body.ReadAt(b.buf[:k], pos); err != nil && !(err == io.EOF && k == 0) {
-			return mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("uid %d", e.UID), err)
+		var chunk []byte
+		if inMemory {
+			chunk = mem[pos : pos+k : pos+k]
+		} else {
+			chunk = b.buf[:k]
+			if _, err := e.Body.ReadAt(chunk, pos); err != nil && !(err == io.EOF && k == 0) {
+				return mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("uid %d", e.UID), err)
+			}
 		}
-		if _, err := b.stmts[1].ExecContext(ctx, id, seq, b.buf[:k]); err != nil {
+		if chunk == nil {
+			chunk = []byte{} // an empty message: a blob, not NULL
+		}
+		if _, err := b.stmts[1].ExecContext(ctx, id, seq, chunk); err != nil {
 			return classifyDB("write archive", b.a.dir, err)
 		}
 		pos += k
