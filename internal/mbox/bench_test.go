@@ -38,6 +38,20 @@ func BenchmarkWriteMessage(b *testing.B) {
 	}
 }
 
+// BenchmarkWriteMemory is BenchmarkWriteMessage with the message in memory,
+// read in place.
+func BenchmarkWriteMemory(b *testing.B) {
+	msg := benchMessage()
+	sep := mbox.Separator{Sender: "taro@example.jp", Time: start}
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := mbox.WriteMessage(io.Discard, sep, mbox.Memory(msg), int64(len(msg))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkRead(b *testing.B) {
 	msg := benchMessage()
 	var file bytes.Buffer

@@ -130,81 +130,53 @@ func quote(w *countWriter, msg io.ReaderAt, size int64, sc *scratch) error {
 	return nil
 }
 
-var (
-	nlFrom  = []byte("\nF")
-	nlQuote = []byte("\n>")
-)
-
 // quoteChunk writes one piece of the message, quoting as quote says.
 // atLineStart tells whether the piece starts a line (or continues a run of
-// '>' that does); it returns the same for the next piece. Only lines that
-// start with 'F' or '>' need a look, and they are found with two searches
-// that skip everything else. near decides a "From " that may run past the
-// piece's end, given where its 'F' is.
+// '>' that does); it returns the same for the next piece. near decides a
+// "From " that may run past the piece's end, given where its 'F' is.
+//
+// One IndexByte per line is as fast as it goes: searching for "\nF" and
+// "\n>" instead costs two (bytes.Index anchors on the '\n').
 func quoteChunk(w *countWriter, chunk []byte, atLineStart bool, near func(i int) (bool, error)) (bool, error) {
-	done := 0   // chunk[:done] is written
-	nextF := -2 // index of the next "\nF" at or after i; -2 unknown, -1 none
-	nextQ := -2 // likewise "\n>"
-	line := -1  // start of the line to look at, -1 when it must be found
-	if atLineStart {
-		line = 0
-	}
-	for i := 0; ; {
-		if line < 0 {
-			if nextF == -2 || (nextF >= 0 && nextF < i) {
-				nextF = index(chunk, i, nlFrom)
+	done, i := 0, 0 // chunk[:done] is written; chunk[i] is the next byte to look at
+	for i < len(chunk) {
+		if atLineStart {
+			for i < len(chunk) && chunk[i] == '>' {
+				i++
 			}
-			if nextQ == -2 || (nextQ >= 0 && nextQ < i) {
-				nextQ = index(chunk, i, nlQuote)
+			if i == len(chunk) {
+				break // the run of '>' goes on in the next piece, if any
 			}
-			switch {
-			case nextF < 0 && nextQ < 0:
-				return len(chunk) > 0 && chunk[len(chunk)-1] == '\n', w.write(chunk[done:])
-			case nextQ < 0 || (nextF >= 0 && nextF < nextQ):
-				line = nextF + 1
-			default:
-				line = nextQ + 1
-			}
-		}
-		j := line
-		for j < len(chunk) && chunk[j] == '>' {
-			j++
-		}
-		if j == len(chunk) {
-			// The run of '>' goes on in the next piece, if any.
-			return true, w.write(chunk[done:])
-		}
-		if chunk[j] == 'F' {
-			from := false
-			if len(chunk)-j >= len(fromBytes) {
-				from = string(chunk[j:j+len(fromBytes)]) == "From "
-			} else {
-				var err error
-				if from, err = near(j); err != nil {
-					return false, err
+			atLineStart = false
+			if chunk[i] == 'F' {
+				from := false
+				if len(chunk)-i >= len(fromBytes) {
+					from = string(chunk[i:i+len(fromBytes)]) == "From "
+				} else {
+					var err error
+					if from, err = near(i); err != nil {
+						return false, err
+					}
+				}
+				if from {
+					if err := w.write(chunk[done:i]); err != nil {
+						return false, err
+					}
+					if err := w.write(quoteMark); err != nil {
+						return false, err
+					}
+					done = i
 				}
 			}
-			if from {
-				if err := w.write(chunk[done:j]); err != nil {
-					return false, err
-				}
-				if err := w.write(quoteMark); err != nil {
-					return false, err
-				}
-				done = j
-			}
 		}
-		i, line = j, -1
+		j := bytes.IndexByte(chunk[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		atLineStart = true
 	}
-}
-
-// index returns the index of sep in chunk at or after i, or -1.
-func index(chunk []byte, i int, sep []byte) int {
-	k := bytes.Index(chunk[i:], sep)
-	if k < 0 {
-		return -1
-	}
-	return i + k
+	return atLineStart, w.write(chunk[done:])
 }
 
 // isFromAt reports whether "From " starts at chunk[i], reading past the
