@@ -78,17 +78,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.unlock()
 			return nil, fsError("create archive database", dbPath, err)
 		}
+		st, err := f.Stat()
 		f.Close()
+		if err == nil && st.Size() == 0 {
+			if err := initPageSize(ctx, dbPath); err != nil {
+				a.unlock()
+				return nil, classifyDB("create archive database", dbPath, err)
+			}
+		}
 	}
 	dsn := "file:" + uriPath(dbPath) + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	if opts.ReadOnly {
 		dsn = "file:" + uriPath(dbPath) + "?mode=ro&_pragma=busy_timeout(15000)"
 	} else {
-		// A 1 MiB page cache (SQLite's default is 2 MB): a batch's long
-		// transaction grows the cache past its size before it spills to
-		// the log, and what the C heap once held it keeps. Measured: the
-		// same time, less memory.
-		dsn += "&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-1024)"
+		dsn += fmt.Sprintf("&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -243,4 +246,37 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// newPageSize is the page size of a new archive's database. Messages are
+// stored in 1 MiB chunks, and every page is a write to the log, and a read
+// and a write when the log is folded in, each a system call: with 64 KiB
+// pages a chunk is 16 of them instead of 256. Measured on 20,000 messages:
+// 15-20% less CPU for the whole backup than SQLite's 4 KiB. (An archive
+// keeps the page size it was made with.)
+//
+// cacheKiB is the writer's page cache: 4 MiB, 64 pages (modernc's C heap
+// gives each a 128 KiB block). Batches let go of what the cache keeps
+// beyond that (BeginBatch).
+var (
+	newPageSize = 64 << 10
+	cacheKiB    = 4096
+)
+
+// initPageSize gives a new, empty database file its page size. It must come
+// before anything is written, the switch to WAL included, and the driver
+// applies DSN pragmas in an order of its own, so it is a connection of its
+// own.
+func initPageSize(ctx context.Context, dbPath string) error {
+	db, err := sql.Open("sqlite", "file:"+uriPath(dbPath))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA page_size = %d`, newPageSize)); err != nil {
+		return err
+	}
+	var mode string
+	return db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
 }

@@ -134,6 +134,30 @@ func testBatchCommitAndReadBack(t *testing.T, inMemory bool) {
 	}
 }
 
+// TestNewArchiveSettings: a new database has 64 KiB pages and a
+// write-ahead log, and keeps them when opened again.
+func TestNewArchiveSettings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "arch")
+	for range 2 {
+		a, err := archive.Open(context.Background(), dir, archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pageSize int
+		var mode string
+		if err := a.DB().QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.DB().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if pageSize != 64<<10 || mode != "wal" {
+			t.Errorf("page_size %d, journal_mode %s; want 65536, wal", pageSize, mode)
+		}
+		a.Close()
+	}
+}
+
 func TestPermissions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "arch")
 	a := openArchive(t, dir)

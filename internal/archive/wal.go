@@ -56,6 +56,7 @@ func (a *Archive) startCheckpointer() {
 			c.mu.Unlock()
 			var busy, logFrames, copiedFrames int64
 			err := a.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copiedFrames)
+			_, _ = a.db.Exec(`PRAGMA shrink_memory`) // see BeginBatch
 			c.mu.Lock()
 			c.covered = start
 			if err == nil && logFrames >= 0 {
