@@ -258,7 +258,7 @@ func containsAny(s string, subs ...string) bool {
 // cacheKiB is the writer's page cache: 4 MiB, 64 pages (modernc's C heap
 // gives each a 128 KiB block). Batches let go of what the cache keeps
 // beyond that (BeginBatch).
-var (
+const (
 	newPageSize = 64 << 10
 	cacheKiB    = 4096
 )

@@ -179,13 +179,10 @@ func quoteChunk(w *countWriter, chunk []byte, atLineStart bool, near func(i int)
 	return atLineStart, w.write(chunk[done:])
 }
 
-// isFromAt reports whether "From " starts at chunk[i], reading past the
-// chunk's end from msg into five when needed. off is the chunk's offset
-// in msg.
+// isFromAt reports whether "From " starts at chunk[i], less than five bytes
+// from the chunk's end, reading on from msg into five. off is the chunk's
+// offset in msg.
 func isFromAt(msg io.ReaderAt, size int64, chunk []byte, i int, off int64, five []byte) (bool, error) {
-	if len(chunk)-i >= len(fromBytes) {
-		return bytes.Equal(chunk[i:i+len(fromBytes)], fromBytes), nil
-	}
 	if !bytes.HasPrefix(fromBytes, chunk[i:]) {
 		return false, nil
 	}
