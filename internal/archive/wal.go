@@ -56,7 +56,6 @@ func (a *Archive) startCheckpointer() {
 			c.mu.Unlock()
 			var busy, logFrames, copiedFrames int64
 			err := a.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copiedFrames)
-			_, _ = a.db.Exec(`PRAGMA shrink_memory`) // see BeginBatch
 			c.mu.Lock()
 			c.covered = start
 			if err == nil && logFrames >= 0 {
@@ -64,6 +63,9 @@ func (a *Archive) startCheckpointer() {
 			}
 			c.cond.Broadcast()
 			c.mu.Unlock()
+			// After the batch that may be waiting for this checkpoint
+			// goes on: let go of the cache's clean pages (see BeginBatch).
+			_, _ = a.db.Exec(`PRAGMA shrink_memory`)
 		}
 	}()
 	a.ckpt = c
