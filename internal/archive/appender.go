@@ -53,20 +53,9 @@ type mboxSpan struct {
 // anything past it, left by an earlier Appender of this run, is dropped.
 func (a *Archive) NewAppender(f *Folder) (*Appender, error) {
 	path := a.Path(f.MboxPath)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fsError("create mbox folder", filepath.Dir(path), err)
-	}
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	file, err := openMbox(path, f.MboxSize, true)
 	if err != nil {
-		return nil, fsError("open mbox file", path, err)
-	}
-	if err := file.Truncate(f.MboxSize); err != nil {
-		file.Close()
-		return nil, fsError("open mbox file", path, err)
-	}
-	if _, err := file.Seek(f.MboxSize, io.SeekStart); err != nil {
-		file.Close()
-		return nil, fsError("open mbox file", path, err)
+		return nil, err
 	}
 	p := &Appender{f: f, path: path, file: file, w: bufio.NewWriterSize(file, 1<<20), off: f.MboxSize,
 		synced: f.MboxSize, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
@@ -156,4 +145,29 @@ func (p *Appender) Close() error {
 	}
 	p.file = nil
 	return fsError("close mbox file", p.path, err)
+}
+
+// openMbox opens (creating it and its folder) the mbox file at path for
+// writing at off, the folder's committed length. With cut, whatever lies
+// past off goes: an Appender owns the file's end; a Batch leaves it, as an
+// Appender of the same run may have written there.
+func openMbox(path string, off int64, cut bool) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fsError("create mbox folder", filepath.Dir(path), err)
+	}
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fsError("open mbox file", path, err)
+	}
+	if cut {
+		err = file.Truncate(off)
+	}
+	if err == nil {
+		_, err = file.Seek(off, io.SeekStart)
+	}
+	if err != nil {
+		file.Close()
+		return nil, fsError("open mbox file", path, err)
+	}
+	return file, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -81,17 +80,9 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 	if a.ckpt != nil {
 		a.ckpt.beforeBatch()
 	}
-	path := a.Path(f.MboxPath)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fsError("create mbox folder", filepath.Dir(path), err)
-	}
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	file, err := openMbox(a.Path(f.MboxPath), f.MboxSize, false)
 	if err != nil {
-		return nil, fsError("open mbox file", path, err)
-	}
-	if _, err := file.Seek(f.MboxSize, io.SeekStart); err != nil {
-		file.Close()
-		return nil, fsError("open mbox file", path, err)
+		return nil, err
 	}
 	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize}
 	if b.tx, err = a.db.BeginTx(ctx, nil); err != nil {
