@@ -42,7 +42,14 @@ func (it *item) prepare() {
 	}
 	e := &archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
 		Size: it.size, SHA256: it.sum, Body: it.body()}
-	describe(e, it.head(), e.Body, it.size)
+	if it.spool == nil {
+		describe(e, it.data)
+	} else {
+		buf := scanBuffers.Get().(*[]byte)
+		n, _ := it.spool.ReadAt(*buf, 0)
+		describe(e, (*buf)[:n])
+		scanBuffers.Put(buf)
+	}
 	e.PrepareIndex()
 	it.entry = e
 }
@@ -67,14 +74,12 @@ func (it *item) body() io.ReaderAt {
 	return mbox.Memory(it.data)
 }
 
-func (it *item) head() []byte {
-	if it.spool == nil {
-		return it.data
-	}
-	buf := make([]byte, min(it.size, maxHeaderBytes))
-	n, _ := it.spool.ReadAt(buf, 0)
-	return buf[:n]
-}
+// scanBuffers hold the start of a spooled message while it is parsed:
+// describe keeps no reference to it.
+var scanBuffers = sync.Pool{New: func() any {
+	b := make([]byte, maxScanBytes)
+	return &b
+}}
 
 func (it *item) release(b *budget) {
 	if it.spool != nil {

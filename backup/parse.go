@@ -1,15 +1,18 @@
 package backup
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"mime"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -150,10 +153,12 @@ func firstAddress(raw string) string {
 	return strings.TrimSpace(text)
 }
 
-// describe fills the index fields of e from the message's bytes. It never
+// describe fills the index fields of e from the message's bytes: msg is the
+// message, or at least its first maxScanBytes (the header and the text
+// parts come first; attachments are not read for the index). It never
 // fails: broken mail gets what can be read of it.
-func describe(e *archive.Entry, head []byte, body io.ReaderAt, size int64) {
-	fields := scanHeader(head)
+func describe(e *archive.Entry, msg []byte) {
+	fields := scanHeader(msg)
 	var subject, from, to, cc, date, msgID, returnPath string
 	var addrRaw bytes.Buffer
 	var people []string
@@ -198,13 +203,12 @@ func describe(e *archive.Entry, head []byte, body io.ReaderAt, size int64) {
 	e.Text = archive.IndexText{
 		Subject:   e.Subject,
 		Addresses: strings.Join(people, " "),
-		Body:      bodyText(io.NewSectionReader(body, 0, min(size, maxScanBytes))),
+		Body:      bodyText(msg[:min(len(msg), maxScanBytes)]),
 	}
 }
 
 // maxScanBytes bounds how far into a message the index looks for text:
-// past it are attachments, which MIME parsing would otherwise scan byte by
-// byte for their boundary.
+// past it are attachments.
 const maxScanBytes = 4 << 20
 
 // maxBodyText bounds the text kept per message for the index.
@@ -212,59 +216,103 @@ const maxBodyText = 256 << 10
 
 // bodyText returns the decoded text of a message's text parts, HTML without
 // its tags, for the index. Broken MIME yields what could be read.
-func bodyText(r io.Reader) string {
-	ent, err := message.Read(r)
-	if ent == nil {
-		return ""
-	}
-	_ = err // an unknown charset still gives a readable entity
+//
+// The MIME structure is walked on the bytes in memory: a multipart body is
+// cut at its boundary lines with one search per part, and only text parts
+// are decoded (go-message decodes them). Reading the parts through
+// go-message's multipart reader instead scans every attachment for the
+// boundary through a 4 KiB window: it was half the CPU time of parsing.
+func bodyText(msg []byte) string {
 	var b strings.Builder
-	walkText(ent, &b, 0)
+	walkText(msg, &b, 0)
+	// Every piece written is valid UTF-8: only the cut may split a rune.
 	s := b.String()
 	if len(s) > maxBodyText {
 		s = s[:maxBodyText]
+		for len(s) > 0 && !utf8.ValidString(s[max(0, len(s)-utf8.UTFMax):]) {
+			s = s[:len(s)-1]
+		}
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return s
 }
 
-func walkText(ent *message.Entity, b *strings.Builder, depth int) {
+// readEntity splits an entity (a message or a part) into its header and
+// body. ok is false when the header does not parse; nothing of such an
+// entity is indexed.
+func readEntity(ent []byte) (h message.Header, body []byte, ok bool) {
+	r := bytes.NewReader(ent)
+	br := headerReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	th, err := textproto.ReadHeader(br)
+	read := len(ent) - r.Len() - br.Buffered()
+	br.Reset(nil)
+	headerReaders.Put(br)
+	if err != nil {
+		return h, nil, false
+	}
+	return message.Header{Header: th}, ent[read:], true
+}
+
+var headerReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+func walkText(ent []byte, b *strings.Builder, depth int) {
 	if depth > 20 || b.Len() >= maxBodyText {
 		return
 	}
-	if mr := ent.MultipartReader(); mr != nil {
-		if t, _, _ := ent.Header.ContentType(); t == "multipart/alternative" {
-			b.WriteString(alternativeText(mr, depth))
+	h, body, ok := readEntity(ent)
+	if !ok {
+		return
+	}
+	t, params, _ := h.ContentType()
+	if strings.HasPrefix(t, "multipart/") {
+		parts := splitMultipart(body, params["boundary"])
+		if t == "multipart/alternative" {
+			b.WriteString(alternativeText(parts, depth))
 			return
 		}
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				return
-			}
+		for _, p := range parts {
 			walkText(p, b, depth+1)
 		}
+		return
 	}
-	t, params, _ := ent.Header.ContentType()
 	if t == "" {
 		t = "text/plain"
 	}
-	disp, _, _ := ent.Header.ContentDisposition()
+	disp, _, _ := h.ContentDisposition()
 	if disp == "attachment" {
 		return
 	}
 	switch t {
 	case "text/plain", "text/html":
 	case "message/rfc822":
-		if inner, err := message.Read(ent.Body); inner != nil {
-			_ = err
-			b.WriteString(decodeText(inner.Header.Get("Subject")) + "\n")
+		raw := bytes.NewReader(body)
+		decoded, _ := message.New(h, raw)
+		if decoded == nil {
+			return
+		}
+		inner := body // mostly 7bit or 8bit: the bytes as they are
+		if decoded.Body != io.Reader(raw) {
+			inner, _ = io.ReadAll(io.LimitReader(decoded.Body, maxScanBytes))
+		}
+		if ih, _, ok := readEntity(inner); ok {
+			b.WriteString(decodeText(ih.Get("Subject")) + "\n")
 			walkText(inner, b, depth+1)
 		}
 		return
 	default:
 		return
 	}
-	data, _ := io.ReadAll(io.LimitReader(ent.Body, maxBodyText))
+	raw := bytes.NewReader(body)
+	decoded, _ := message.New(h, raw)
+	if decoded == nil {
+		return
+	}
+	var data []byte
+	if decoded.Body == io.Reader(raw) {
+		data = body[:min(len(body), maxBodyText)] // nothing to decode
+	} else {
+		data, _ = io.ReadAll(io.LimitReader(decoded.Body, maxBodyText))
+	}
 	text := string(data)
 	if !utf8.ValidString(text) {
 		if _, ok := params["charset"]; !ok {
@@ -280,28 +328,82 @@ func walkText(ent *message.Entity, b *strings.Builder, depth int) {
 	b.WriteByte('\n')
 }
 
+// splitMultipart cuts a multipart body into its parts (RFC 2046 5.1.1). A
+// delimiter is a line of "--" and the boundary, then optional spaces or
+// tabs; the close delimiter has "--" after the boundary. The line break
+// before a delimiter belongs to it, not to the part. The preamble and the
+// epilogue are not parts; a body cut short ends its last part where it
+// ends. Line breaks may be CRLF or LF, mixed.
+func splitMultipart(body []byte, boundary string) [][]byte {
+	if boundary == "" {
+		return nil
+	}
+	delim := "--" + boundary
+	var parts [][]byte
+	start := -1 // where the current part's bytes begin; -1 in the preamble
+	for pos := 0; pos <= len(body); {
+		i := bytes.Index(body[pos:], []byte(delim))
+		if i < 0 {
+			break
+		}
+		i += pos
+		pos = i + 1
+		if i > 0 && body[i-1] != '\n' {
+			continue // not at the start of a line
+		}
+		rest := body[i+len(delim):]
+		line, next := rest, len(body)
+		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+			line, next = rest[:nl], i+len(delim)+nl+1
+		}
+		closing := bytes.HasPrefix(line, []byte("--"))
+		if closing {
+			line = line[2:]
+		}
+		if len(bytes.TrimRight(line, " \t\r")) > 0 {
+			continue // a longer boundary that starts with this one
+		}
+		if start >= 0 {
+			end := i
+			if end > start && body[end-1] == '\n' {
+				end--
+				if end > start && body[end-1] == '\r' {
+					end--
+				}
+			}
+			parts = append(parts, body[start:end])
+		}
+		if closing {
+			return parts
+		}
+		start, pos = next, next
+	}
+	if start >= 0 && start < len(body) {
+		parts = append(parts, body[start:])
+	}
+	return parts
+}
+
 // alternativeText returns the text of one part of a multipart/alternative:
 // the parts say the same thing (plain text and HTML, mostly), and indexing
 // every one would only make the index larger. The plain text is preferred,
 // as it reads without markup; else the last part that gives text (RFC 2046
 // orders them from plainest to richest).
-func alternativeText(mr message.MultipartReader, depth int) string {
+func alternativeText(parts [][]byte, depth int) string {
 	var best string
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			return best
-		}
+	for _, p := range parts {
 		var alt strings.Builder
 		walkText(p, &alt, depth+1)
 		if strings.TrimSpace(alt.String()) == "" {
 			continue
 		}
 		best = alt.String()
-		if t, _, _ := p.Header.ContentType(); t == "text/plain" || t == "" {
+		h, _, _ := readEntity(p)
+		if t, _, _ := h.ContentType(); t == "text/plain" || t == "" {
 			return best
 		}
 	}
+	return best
 }
 
 // stripTags removes HTML tags, scripts and styles, and decodes the common

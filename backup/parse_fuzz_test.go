@@ -24,7 +24,7 @@ func FuzzDescribe(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		var e archive.Entry
-		describe(&e, msg, bytes.NewReader(msg), int64(len(msg)))
+		describe(&e, msg)
 		for _, s := range []string{e.Subject, e.From, e.To, e.Cc, e.MessageID, e.Text.Subject, e.Text.Addresses, e.Text.Body} {
 			if !utf8.ValidString(s) {
 				t.Fatalf("describe gave invalid UTF-8 %q", s)

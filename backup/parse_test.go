@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -38,7 +37,7 @@ func TestBodyTextAlternatives(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var e archive.Entry
 			msg := []byte("Subject: x\r\n" + c.msg)
-			describe(&e, msg, bytes.NewReader(msg), int64(len(msg)))
+			describe(&e, msg)
 			for _, w := range c.want {
 				if !strings.Contains(e.Text.Body, w) {
 					t.Errorf("indexed text %q lacks %q", e.Text.Body, w)

@@ -1,0 +1,173 @@
+package backup
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+
+	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/testmail"
+)
+
+// streamBodyText is the index text as go-message's streaming reader gives
+// it (Mailark's extraction before it walked the bytes itself): the
+// reference bodyText is checked against.
+func streamBodyText(r io.Reader) string {
+	ent, _ := message.Read(r)
+	if ent == nil {
+		return ""
+	}
+	var b strings.Builder
+	streamWalk(ent, &b, 0)
+	s := b.String()
+	if len(s) > maxBodyText {
+		s = s[:maxBodyText]
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+func streamWalk(ent *message.Entity, b *strings.Builder, depth int) {
+	if depth > 20 || b.Len() >= maxBodyText {
+		return
+	}
+	if mr := ent.MultipartReader(); mr != nil {
+		if t, _, _ := ent.Header.ContentType(); t == "multipart/alternative" {
+			var best string
+			for {
+				p, err := mr.NextPart()
+				if err != nil {
+					break
+				}
+				var alt strings.Builder
+				streamWalk(p, &alt, depth+1)
+				if strings.TrimSpace(alt.String()) == "" {
+					continue
+				}
+				best = alt.String()
+				if t, _, _ := p.Header.ContentType(); t == "text/plain" || t == "" {
+					break
+				}
+			}
+			b.WriteString(best)
+			return
+		}
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return
+			}
+			streamWalk(p, b, depth+1)
+		}
+	}
+	t, params, _ := ent.Header.ContentType()
+	if t == "" {
+		t = "text/plain"
+	}
+	if disp, _, _ := ent.Header.ContentDisposition(); disp == "attachment" {
+		return
+	}
+	switch t {
+	case "text/plain", "text/html":
+	case "message/rfc822":
+		if inner, _ := message.Read(ent.Body); inner != nil {
+			b.WriteString(decodeText(inner.Header.Get("Subject")) + "\n")
+			streamWalk(inner, b, depth+1)
+		}
+		return
+	default:
+		return
+	}
+	data, _ := io.ReadAll(io.LimitReader(ent.Body, maxBodyText))
+	text := string(data)
+	if !utf8.ValidString(text) {
+		if _, ok := params["charset"]; !ok {
+			text = guess8bit(data)
+		} else {
+			text = strings.ToValidUTF8(text, "\uFFFD")
+		}
+	}
+	if t == "text/html" {
+		text = stripTags(text)
+	}
+	b.WriteString(text)
+	b.WriteByte('\n')
+}
+
+// TestBodyTextMatchesStreaming: on every message of the demo account (text,
+// HTML, alternatives, nested multiparts, attachments, forwarded messages,
+// Japanese charsets) and every test fixture, the index text is what
+// go-message's streaming multipart reader gives, with CRLF and with LF
+// line breaks.
+func TestBodyTextMatchesStreaming(t *testing.T) {
+	var msgs [][]byte
+	for _, f := range demo.OldProvider().Folders {
+		for _, m := range f.Messages {
+			msgs = append(msgs, m.Raw)
+		}
+	}
+	for _, f := range append(testmail.Charsets(), testmail.Broken()...) {
+		msgs = append(msgs, f.Raw)
+	}
+	checked, withText := 0, 0
+	for i, raw := range msgs {
+		for _, msg := range [][]byte{raw, bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))} {
+			got, want := bodyText(msg), streamBodyText(bytes.NewReader(msg))
+			if got != want {
+				t.Fatalf("message %d: bodyText gave\n%q\nstreaming gave\n%q", i, trunc(got), trunc(want))
+			}
+			checked++
+			if strings.TrimSpace(got) != "" {
+				withText++
+			}
+		}
+	}
+	if checked < 1000 || withText < checked*9/10 {
+		t.Fatalf("checked %d messages, %d with text: the corpus is not what this test needs", checked, withText)
+	}
+}
+
+func trunc(s string) string {
+	if len(s) > 600 {
+		return s[:600] + "…"
+	}
+	return s
+}
+
+// TestSplitMultipart: parts are cut at delimiter lines only, CRLF or LF,
+// with transport padding; a longer boundary sharing the prefix is content;
+// the preamble and epilogue are dropped; a body cut short keeps its last
+// part.
+func TestSplitMultipart(t *testing.T) {
+	for _, c := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"crlf", "pre\r\n--b\r\nA: 1\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\nepilogue", []string{"A: 1\r\n\r\none", "\r\ntwo"}},
+		{"lf", "--b\nx\n--b\ny\n--b--\n", []string{"x", "y"}},
+		{"padding", "--b  \r\nx\r\n--b\t\r\ny\r\n--b-- \r\n", []string{"x", "y"}},
+		{"longer boundary is content", "--b\r\nx\r\n--bb\r\nstill x\r\n--b--", []string{"x\r\n--bb\r\nstill x"}},
+		{"not at line start", "--b\r\nx --b\r\n--b--", []string{"x --b"}},
+		{"cut short", "--b\r\nx\r\n--b\r\nhalf a pa", []string{"x", "half a pa"}},
+		{"no delimiter", "just text", nil},
+		{"empty part", "--b\r\n--b\r\nx\r\n--b--", []string{"", "x"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := splitMultipart([]byte(c.body), "b")
+			if len(got) != len(c.want) {
+				t.Fatalf("got %d parts %q, want %q", len(got), got, c.want)
+			}
+			for i := range got {
+				if string(got[i]) != c.want[i] {
+					t.Errorf("part %d = %q, want %q", i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+	if got := splitMultipart([]byte("--\r\nx\r\n--\r\n"), ""); got != nil {
+		t.Errorf("empty boundary gave parts %q", got)
+	}
+}
