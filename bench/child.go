@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +17,7 @@ type measured struct {
 	maxRSSKiB int64 // ru_maxrss: KiB on Linux
 	cpu       time.Duration
 	serverCPU time.Duration // Dovecot's CPU time meanwhile
+	machine   machineTime   // the whole machine's CPU time meanwhile
 	stdout    string
 	err       error
 }
@@ -48,3 +50,45 @@ func loadAvg() string {
 }
 
 func nproc() int { return runtime.NumCPU() }
+
+// machineTime is CPU time of the whole machine, every CPU summed, from
+// /proc/stat: what every process and the kernel spent (busy), and what was
+// idle or waiting for the disk.
+type machineTime struct {
+	busy, idle, iowait time.Duration
+}
+
+func readMachineTime() machineTime {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTime{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return machineTime{}
+	}
+	// user nice system idle iowait irq softirq steal (guest is in user);
+	// steal, time the hypervisor gave to other machines, is left out.
+	var t [8]int64
+	for i := range t {
+		if i+1 < len(f) {
+			t[i], _ = strconv.ParseInt(f[i+1], 10, 64)
+		}
+	}
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / 100 } // USER_HZ
+	return machineTime{busy: tick(t[0] + t[1] + t[2] + t[5] + t[6]), idle: tick(t[3]), iowait: tick(t[4])}
+}
+
+func (m machineTime) sub(o machineTime) machineTime {
+	return machineTime{busy: m.busy - o.busy, idle: m.idle - o.idle, iowait: m.iowait - o.iowait}
+}
+
+// busyShare is the share of all CPUs' time that was busy.
+func (m machineTime) busyShare() float64 {
+	all := m.busy + m.idle + m.iowait
+	if all <= 0 {
+		return 0
+	}
+	return float64(m.busy) / float64(all)
+}

@@ -18,7 +18,9 @@ import (
 // Dovecot spent meanwhile.
 func (s *session) contender(env []string, logFile, name string, args ...string) measured {
 	before := settledServerCPU(s.d.Dir)
+	machine := readMachineTime()
 	m := runChild(s.self, env, logFile, name, args...)
+	m.machine = readMachineTime().sub(machine)
 	s.endLoad = loadAvg()
 	m.serverCPU = settledServerCPU(s.d.Dir) - before
 	return m

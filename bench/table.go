@@ -77,7 +77,7 @@ func (s *session) printTable(loadBefore string) {
 	fmt.Printf("\nN = %d messages, %.0f MB as sent, over TLS on loopback, one connection each%s\n\n",
 		s.corpus.n, mb(s.refBytes), rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "contender\t wall s\t msgs/s\t MB/s\t peak RSS MiB\t CPU s\t server CPU s\t byte-exact\t vs wire\t load\t")
+	fmt.Fprintln(tw, "contender\t wall s\t msgs/s\t MB/s\t peak RSS MiB\t CPU s\t server CPU s\t machine busy\t byte-exact\t vs wire\t load\t")
 	for _, w := range rows {
 		r := w.best
 		rate, mbs, ratio := "-", "-", "-"
@@ -89,8 +89,8 @@ func (s *session) printTable(loadBefore string) {
 				ratio = fmt.Sprintf("%.0f%%", 100*perSec/wireRate)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t %.2f\t %s\t %s\t %.1f\t %.1f\t %.1f\t %s\t %s\t %s\t\n", r.name, r.m.wall.Seconds(), rate, mbs,
-			float64(w.rssKiB)/1024, r.m.cpu.Seconds(), r.m.serverCPU.Seconds(), w.exact, ratio, r.load)
+		fmt.Fprintf(tw, "%s\t %.2f\t %s\t %s\t %.1f\t %.1f\t %.1f\t %.0f%%\t %s\t %s\t %s\t\n", r.name, r.m.wall.Seconds(), rate, mbs,
+			float64(w.rssKiB)/1024, r.m.cpu.Seconds(), r.m.serverCPU.Seconds(), 100*r.m.machine.busyShare(), w.exact, ratio, r.load)
 	}
 	tw.Flush()
 	fmt.Println()
@@ -104,6 +104,7 @@ func (s *session) printTable(loadBefore string) {
 	fmt.Printf("- peak RSS is the contender's ru_maxrss (highest of all rounds); it cannot read below %.1f MiB (what /bin/true shows: Linux counts the memory it was forked from)\n",
 		float64(s.rssFloor)/1024)
 	fmt.Println("- MB = 10^6 bytes as sent by the server; CPU = the contender's user+system time; server CPU = Dovecot's meanwhile (imap and the imap-login TLS proxy)")
+	fmt.Printf("- machine busy: share of all %d CPUs' time that the whole machine (every process and the kernel, /proc/stat) was busy during the run; the rest was idle or waiting for the disk\n", nproc())
 	fmt.Println("- byte-exact: equal to what the server sent (the wire run's SHA-256; worst of all rounds); wire is checked against the seeded messages")
 	for _, w := range rows {
 		if len(w.walls) > 1 {
