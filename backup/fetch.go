@@ -45,10 +45,11 @@ func (it *item) prepare() {
 	if it.spool == nil {
 		describe(e, it.data)
 	} else {
-		buf := scanBuffers.Get().(*[]byte)
-		n, _ := it.spool.ReadAt(*buf, 0)
-		describe(e, (*buf)[:n])
-		scanBuffers.Put(buf)
+		// The budget holds SpoolBytes for this message, which covers
+		// reading its start into memory.
+		buf := make([]byte, min(it.size, maxScanBytes))
+		n, _ := it.spool.ReadAt(buf, 0)
+		describe(e, buf[:n])
 	}
 	e.PrepareIndex()
 	it.entry = e
@@ -74,12 +75,6 @@ func (it *item) body() io.ReaderAt {
 	return mbox.Memory(it.data)
 }
 
-// scanBuffers hold the start of a spooled message while it is parsed:
-// describe keeps no reference to it.
-var scanBuffers = sync.Pool{New: func() any {
-	b := make([]byte, maxScanBytes)
-	return &b
-}}
 
 func (it *item) release(b *budget) {
 	if it.spool != nil {
