@@ -45,11 +45,7 @@ func (it *item) prepare() {
 	if it.spool == nil {
 		describe(e, it.data)
 	} else {
-		// The budget holds SpoolBytes for this message, which covers
-		// reading its start into memory.
-		buf := make([]byte, min(it.size, maxScanBytes))
-		n, _ := it.spool.ReadAt(buf, 0)
-		describe(e, buf[:n])
+		describeSpooled(e, it.spool, it.size)
 	}
 	e.PrepareIndex()
 	it.entry = e

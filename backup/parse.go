@@ -158,6 +158,23 @@ func firstAddress(raw string) string {
 // parts come first; attachments are not read for the index). It never
 // fails: broken mail gets what can be read of it.
 func describe(e *archive.Entry, msg []byte) {
+	describeHeader(e, msg)
+	e.Text.Body = bodyText(msg[:min(len(msg), maxScanBytes)])
+}
+
+// describeSpooled is describe for a message in a spool file: its header is
+// read into memory, its text parts stream through go-message (see
+// bodyTextStream).
+func describeSpooled(e *archive.Entry, f io.ReaderAt, size int64) {
+	head := make([]byte, min(size, maxHeaderBytes))
+	n, _ := f.ReadAt(head, 0)
+	describeHeader(e, head[:n])
+	e.Text.Body = bodyTextStream(io.NewSectionReader(f, 0, min(size, maxScanBytes)))
+}
+
+// describeHeader fills every index field but the body text from the
+// message's header, at the start of msg.
+func describeHeader(e *archive.Entry, msg []byte) {
 	fields := scanHeader(msg)
 	var subject, from, to, cc, date, msgID, returnPath string
 	var addrRaw bytes.Buffer
@@ -203,7 +220,6 @@ func describe(e *archive.Entry, msg []byte) {
 	e.Text = archive.IndexText{
 		Subject:   e.Subject,
 		Addresses: strings.Join(people, " "),
-		Body:      bodyText(msg[:min(len(msg), maxScanBytes)]),
 	}
 }
 
@@ -219,14 +235,19 @@ const maxBodyText = 256 << 10
 //
 // The MIME structure is walked on the bytes in memory: a multipart body is
 // cut at its boundary lines with one search per part, and only text parts
-// are decoded (go-message decodes them). Reading the parts through
-// go-message's multipart reader instead scans every attachment for the
-// boundary through a 4 KiB window: it was half the CPU time of parsing.
+// are decoded (go-message decodes them). go-message's multipart reader
+// scans every attachment for the boundary through a 4 KiB window instead:
+// it was half the CPU time of parsing. That reader is still used for
+// spooled messages (bodyTextStream), which are not held in memory.
 func bodyText(msg []byte) string {
 	var b strings.Builder
 	walkText(msg, &b, 0)
-	// Every piece written is valid UTF-8: only the cut may split a rune.
-	s := b.String()
+	return cutText(b.String())
+}
+
+// cutText bounds the indexed text to maxBodyText. Every piece written is
+// valid UTF-8: only the cut may split a rune.
+func cutText(s string) string {
 	if len(s) > maxBodyText {
 		s = s[:maxBodyText]
 		for len(s) > 0 && !utf8.ValidString(s[max(0, len(s)-utf8.UTFMax):]) {
@@ -275,15 +296,10 @@ func walkText(ent []byte, b *strings.Builder, depth int) {
 		}
 		return
 	}
-	if t == "" {
-		t = "text/plain"
-	}
-	disp, _, _ := h.ContentDisposition()
-	if disp == "attachment" {
-		return
-	}
+	t, params = indexedType(h)
 	switch t {
-	case "text/plain", "text/html":
+	case "":
+		return
 	case "message/rfc822":
 		raw := bytes.NewReader(body)
 		decoded, _ := message.New(h, raw)
@@ -299,8 +315,6 @@ func walkText(ent []byte, b *strings.Builder, depth int) {
 			walkText(inner, b, depth+1)
 		}
 		return
-	default:
-		return
 	}
 	raw := bytes.NewReader(body)
 	decoded, _ := message.New(h, raw)
@@ -313,6 +327,31 @@ func walkText(ent []byte, b *strings.Builder, depth int) {
 	} else {
 		data, _ = io.ReadAll(io.LimitReader(decoded.Body, maxBodyText))
 	}
+	b.WriteString(readableText(data, t, params))
+	b.WriteByte('\n')
+}
+
+// indexedType returns the media type of a single-part entity when the
+// index takes its text: text/plain (also when there is no Content-Type),
+// text/html or message/rfc822, and not an attachment. Else "".
+func indexedType(h message.Header) (string, map[string]string) {
+	t, params, _ := h.ContentType()
+	if t == "" {
+		t = "text/plain"
+	}
+	if disp, _, _ := h.ContentDisposition(); disp == "attachment" {
+		return "", nil
+	}
+	switch t {
+	case "text/plain", "text/html", "message/rfc822":
+		return t, params
+	}
+	return "", nil
+}
+
+// readableText makes a text part's decoded bytes valid UTF-8 (8-bit text
+// without a charset is guessed) and strips HTML of its tags.
+func readableText(data []byte, t string, params map[string]string) string {
 	text := string(data)
 	if !utf8.ValidString(text) {
 		if _, ok := params["charset"]; !ok {
@@ -324,7 +363,68 @@ func walkText(ent []byte, b *strings.Builder, depth int) {
 	if t == "text/html" {
 		text = stripTags(text)
 	}
-	b.WriteString(text)
+	return text
+}
+
+// bodyTextStream is bodyText for a message read from r rather than held in
+// memory, through go-message's streaming reader. It gives the same text.
+func bodyTextStream(r io.Reader) string {
+	ent, _ := message.Read(r)
+	if ent == nil {
+		return ""
+	}
+	var b strings.Builder
+	walkStream(ent, &b, 0)
+	return cutText(b.String())
+}
+
+func walkStream(ent *message.Entity, b *strings.Builder, depth int) {
+	if depth > 20 || b.Len() >= maxBodyText {
+		return
+	}
+	if mr := ent.MultipartReader(); mr != nil {
+		if t, _, _ := ent.Header.ContentType(); t != "multipart/alternative" {
+			for {
+				p, err := mr.NextPart()
+				if err != nil {
+					return
+				}
+				walkStream(p, b, depth+1)
+			}
+		}
+		// As alternativeText: the plain text, else the last part with text.
+		var best string
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			var alt strings.Builder
+			walkStream(p, &alt, depth+1)
+			if strings.TrimSpace(alt.String()) == "" {
+				continue
+			}
+			best = alt.String()
+			if t, _, _ := p.Header.ContentType(); t == "text/plain" || t == "" {
+				break
+			}
+		}
+		b.WriteString(best)
+		return
+	}
+	t, params := indexedType(ent.Header)
+	switch t {
+	case "":
+		return
+	case "message/rfc822":
+		if inner, _ := message.Read(ent.Body); inner != nil {
+			b.WriteString(decodeText(inner.Header.Get("Subject")) + "\n")
+			walkStream(inner, b, depth+1)
+		}
+		return
+	}
+	data, _ := io.ReadAll(io.LimitReader(ent.Body, maxBodyText))
+	b.WriteString(readableText(data, t, params))
 	b.WriteByte('\n')
 }
 

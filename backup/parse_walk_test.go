@@ -2,106 +2,21 @@ package backup
 
 import (
 	"bytes"
-	"io"
+	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
-	"github.com/emersion/go-message"
-
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testmail"
 )
 
-// streamBodyText is the index text as go-message's streaming reader gives
-// it (Mailark's extraction before it walked the bytes itself): the
-// reference bodyText is checked against.
-func streamBodyText(r io.Reader) string {
-	ent, _ := message.Read(r)
-	if ent == nil {
-		return ""
-	}
-	var b strings.Builder
-	streamWalk(ent, &b, 0)
-	s := b.String()
-	if len(s) > maxBodyText {
-		s = s[:maxBodyText]
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
-}
-
-func streamWalk(ent *message.Entity, b *strings.Builder, depth int) {
-	if depth > 20 || b.Len() >= maxBodyText {
-		return
-	}
-	if mr := ent.MultipartReader(); mr != nil {
-		if t, _, _ := ent.Header.ContentType(); t == "multipart/alternative" {
-			var best string
-			for {
-				p, err := mr.NextPart()
-				if err != nil {
-					break
-				}
-				var alt strings.Builder
-				streamWalk(p, &alt, depth+1)
-				if strings.TrimSpace(alt.String()) == "" {
-					continue
-				}
-				best = alt.String()
-				if t, _, _ := p.Header.ContentType(); t == "text/plain" || t == "" {
-					break
-				}
-			}
-			b.WriteString(best)
-			return
-		}
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				return
-			}
-			streamWalk(p, b, depth+1)
-		}
-	}
-	t, params, _ := ent.Header.ContentType()
-	if t == "" {
-		t = "text/plain"
-	}
-	if disp, _, _ := ent.Header.ContentDisposition(); disp == "attachment" {
-		return
-	}
-	switch t {
-	case "text/plain", "text/html":
-	case "message/rfc822":
-		if inner, _ := message.Read(ent.Body); inner != nil {
-			b.WriteString(decodeText(inner.Header.Get("Subject")) + "\n")
-			streamWalk(inner, b, depth+1)
-		}
-		return
-	default:
-		return
-	}
-	data, _ := io.ReadAll(io.LimitReader(ent.Body, maxBodyText))
-	text := string(data)
-	if !utf8.ValidString(text) {
-		if _, ok := params["charset"]; !ok {
-			text = guess8bit(data)
-		} else {
-			text = strings.ToValidUTF8(text, "\uFFFD")
-		}
-	}
-	if t == "text/html" {
-		text = stripTags(text)
-	}
-	b.WriteString(text)
-	b.WriteByte('\n')
-}
-
 // TestBodyTextMatchesStreaming: on every message of the demo account (text,
 // HTML, alternatives, nested multiparts, attachments, forwarded messages,
-// Japanese charsets) and every test fixture, the index text is what
-// go-message's streaming multipart reader gives, with CRLF and with LF
-// line breaks.
+// Japanese charsets) and every test fixture, with CRLF and with LF line
+// breaks, the index text of a message in memory is what go-message's
+// streaming reader gives, and a spooled message is described like one in
+// memory.
 func TestBodyTextMatchesStreaming(t *testing.T) {
 	var msgs [][]byte
 	for _, f := range demo.OldProvider().Folders {
@@ -115,9 +30,15 @@ func TestBodyTextMatchesStreaming(t *testing.T) {
 	checked, withText := 0, 0
 	for i, raw := range msgs {
 		for _, msg := range [][]byte{raw, bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))} {
-			got, want := bodyText(msg), streamBodyText(bytes.NewReader(msg))
+			got, want := bodyText(msg), bodyTextStream(bytes.NewReader(msg))
 			if got != want {
 				t.Fatalf("message %d: bodyText gave\n%q\nstreaming gave\n%q", i, trunc(got), trunc(want))
+			}
+			var inMemory, spooled archive.Entry
+			describe(&inMemory, msg)
+			describeSpooled(&spooled, bytes.NewReader(msg), int64(len(msg)))
+			if !reflect.DeepEqual(inMemory, spooled) {
+				t.Fatalf("message %d: described in memory as\n%+v\nspooled as\n%+v", i, inMemory, spooled)
 			}
 			checked++
 			if strings.TrimSpace(got) != "" {
