@@ -71,7 +71,6 @@ func (it *item) body() io.ReaderAt {
 	return mbox.Memory(it.data)
 }
 
-
 func (it *item) release(b *budget) {
 	if it.spool != nil {
 		name := it.spool.Name()
