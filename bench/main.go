@@ -1,7 +1,7 @@
 // Command bench measures Mailark's backup side by side with the wire limit
 // and with mbsync, in one run, on one private Dovecot over TLS on loopback.
 //
-//	go run ./bench [-n 20000] [-rounds 1] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN] [-cpuprofile F]
+//	go run ./bench [-n 20000] [-rounds 1] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-cpuprofile F]
 //	make bench N=20000 BENCHFLAGS="-rounds 2"
 //
 // It starts a private Dovecot (internal/testimap's launcher) with one user,
@@ -24,7 +24,7 @@
 //     a Maildir, with its defaults and with `FSync no` (mbsync.go).
 //   - with -baseline BIN: also "mailark baseline", the same backup by
 //     another mailark binary (say, one built from main), to compare a
-//     change within one run.
+//     change within one run; a comma list compares several.
 //   - with -cpuprofile F: also "mailark-inproc", backup.Run inside the bench
 //     binary with a CPU profile written to F (a heap profile to F.heap and
 //     an execution trace, which shows where the stages wait, to F.trace).
@@ -77,7 +77,7 @@ func main() {
 	flag.BoolVar(&cfg.keep, "keep", false, "keep Dovecot's mail, the archives and Maildirs, and print where")
 	flag.BoolVar(&cfg.warm, "warm", false, "do not drop the page cache: warm up with one full fetch, all contenders warm")
 	flag.StringVar(&cfg.mailark, "mailark", "", "mailark binary to run (default: build one)")
-	flag.StringVar(&cfg.baseline, "baseline", "", "also run this mailark binary (one built from another commit), interleaved, to compare a change in one run")
+	flag.StringVar(&cfg.baseline, "baseline", "", "also run this mailark binary (one built from another commit; a comma list for several), interleaved, to compare a change in one run")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "also run backup.Run in-process and write its CPU profile here")
 	flag.StringVar(&cfg.workDir, "dir", "", "work folder (default: a new one in $TMPDIR)")
 	flag.Parse()

@@ -155,8 +155,11 @@ func run(cfg config) error {
 				return err
 			}
 		}
-		if cfg.baseline != "" {
-			if err := s.runMailarkBin(cfg.baseline, "mailark baseline ("+filepath.Base(cfg.baseline)+")", false); err != nil {
+		for _, bin := range strings.Split(cfg.baseline, ",") {
+			if bin == "" {
+				continue
+			}
+			if err := s.runMailarkBin(bin, "mailark baseline ("+filepath.Base(bin)+")", false); err != nil {
 				return err
 			}
 		}
