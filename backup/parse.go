@@ -246,15 +246,16 @@ func bodyText(msg []byte) string {
 }
 
 // cutText bounds the indexed text to maxBodyText. Every piece written is
-// valid UTF-8: only the cut may split a rune.
+// valid UTF-8, so the cut goes back to the start of a character.
 func cutText(s string) string {
-	if len(s) > maxBodyText {
-		s = s[:maxBodyText]
-		for len(s) > 0 && !utf8.ValidString(s[max(0, len(s)-utf8.UTFMax):]) {
-			s = s[:len(s)-1]
-		}
+	if len(s) <= maxBodyText {
+		return s
 	}
-	return s
+	cut := maxBodyText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // readEntity splits an entity (a message or a part) into its header and
@@ -438,11 +439,11 @@ func splitMultipart(body []byte, boundary string) [][]byte {
 	if boundary == "" {
 		return nil
 	}
-	delim := "--" + boundary
+	delim := []byte("--" + boundary)
 	var parts [][]byte
 	start := -1 // where the current part's bytes begin; -1 in the preamble
 	for pos := 0; pos <= len(body); {
-		i := bytes.Index(body[pos:], []byte(delim))
+		i := bytes.Index(body[pos:], delim)
 		if i < 0 {
 			break
 		}

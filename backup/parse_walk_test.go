@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/demo"
@@ -90,5 +91,21 @@ func TestSplitMultipart(t *testing.T) {
 	}
 	if got := splitMultipart([]byte("--\r\nx\r\n--\r\n"), ""); got != nil {
 		t.Errorf("empty boundary gave parts %q", got)
+	}
+}
+
+// TestBodyTextCut: text beyond maxBodyText is cut at the start of a
+// character, in memory and streamed alike, whatever the characters' width.
+func TestBodyTextCut(t *testing.T) {
+	for _, unit := range []string{"a", "é", "会", "😀", "ab会議"} {
+		text := strings.Repeat(unit, maxBodyText/len(unit)+10)
+		msg := []byte("Content-Type: text/plain; charset=UTF-8\r\n\r\n" + text)
+		got := bodyText(msg)
+		if !utf8.ValidString(got) || len(got) > maxBodyText || len(got) < maxBodyText-utf8.UTFMax || !strings.HasPrefix(text, strings.TrimSuffix(got, "\n")) {
+			t.Errorf("%q: cut to %d bytes, valid %v", unit, len(got), utf8.ValidString(got))
+		}
+		if s := bodyTextStream(bytes.NewReader(msg)); s != got {
+			t.Errorf("%q: streamed text (%d bytes) differs from the text in memory (%d bytes)", unit, len(s), len(got))
+		}
 	}
 }
