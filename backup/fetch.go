@@ -389,6 +389,48 @@ func (w *writer) write(ctx context.Context, f *archive.Folder, in <-chan *item, 
 	return firstErr
 }
 
+// pipeline runs a folder's messages through the stages: produce sends them
+// (the fetcher, from the network and hashed), one goroutine parses them,
+// one appends them to the folder's mbox file, and the writer commits them
+// in batches. Four goroutines share the work. stop is called when the
+// archive fails, to stop produce. It returns the archive's error and
+// produce's.
+func (w *writer) pipeline(ctx context.Context, f *archive.Folder, stop func(), produce func(out chan<- *item) error) (werr, ferr error) {
+	ap, err := w.a.NewAppender(f)
+	if err != nil {
+		return err, nil
+	}
+	fetched := make(chan *item, 64)
+	produced := make(chan error, 1)
+	go func() {
+		defer close(fetched)
+		produced <- produce(fetched)
+	}()
+	parsed := make(chan *item, 16)
+	go func() {
+		defer close(parsed)
+		for it := range fetched {
+			it.prepare()
+			parsed <- it
+		}
+	}()
+	appended := make(chan *item, 16)
+	go func() {
+		defer close(appended)
+		for it := range parsed {
+			it.appendTo(ap)
+			appended <- it
+		}
+	}()
+	werr = w.write(ctx, f, appended, stop)
+	ferr = <-produced
+	// What was appended but not committed leaves the file.
+	if err := ap.Close(); werr == nil {
+		werr = err
+	}
+	return werr, ferr
+}
+
 func flagStrings(flags []imap.Flag) []string {
 	out := make([]string, 0, len(flags))
 	for _, f := range flags {

@@ -323,7 +323,6 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 			return fmt.Errorf("examine %s: %w", name, err)
 		}
 		b := newBudget(r.opts.InFlightBytes)
-		ch := make(chan *item, 64)
 		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b}
 		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
 			onAdded: func(size int64) {
@@ -349,40 +348,9 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
 			},
 		}
-		ap, err := r.a.NewAppender(fp.folder)
-		if err != nil {
-			return err
-		}
-		fetchErr := make(chan error, 1)
-		go func() {
-			defer close(ch)
-			fetchErr <- f.fetch(ctx, fp.missing, ch)
-		}()
-		// Parsing and the mbox file come between fetching and the
-		// database, so four goroutines share the work: network and
-		// hashing, parsing, the mbox file, the database.
-		parsed := make(chan *item, 16)
-		go func() {
-			defer close(parsed)
-			for it := range ch {
-				it.prepare()
-				parsed <- it
-			}
-		}()
-		appended := make(chan *item, 16)
-		go func() {
-			defer close(appended)
-			for it := range parsed {
-				it.appendTo(ap)
-				appended <- it
-			}
-		}()
-		werr := w.write(ctx, fp.folder, appended, c.Abort)
-		ferr := <-fetchErr
-		// What was appended but not committed leaves the file.
-		if err := ap.Close(); werr == nil {
-			werr = err
-		}
+		werr, ferr := w.pipeline(ctx, fp.folder, c.Abort, func(out chan<- *item) error {
+			return f.fetch(ctx, fp.missing, out)
+		})
 		if werr != nil {
 			return werr // an archive error (disk full) outranks the closed connection it caused
 		}

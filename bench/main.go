@@ -1,7 +1,7 @@
 // Command bench measures Mailark's backup side by side with the wire limit
 // and with mbsync, in one run, on one private Dovecot over TLS on loopback.
 //
-//	go run ./bench [-n 20000] [-rounds 1] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-cpuprofile F]
+//	go run ./bench [-n 20000] [-rounds 1] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-dump FILE] [-cpuprofile F]
 //	make bench N=20000 BENCHFLAGS="-rounds 2"
 //
 // It starts a private Dovecot (internal/testimap's launcher) with one user,
@@ -28,6 +28,10 @@
 //   - with -cpuprofile F: also "mailark-inproc", backup.Run inside the bench
 //     binary with a CPU profile written to F (a heap profile to F.heap and
 //     an execution trace, which shows where the stages wait, to F.trace).
+//
+// With -dump FILE it only writes the corpus to FILE: BenchmarkPipeline in
+// backup feeds it through the backup's stages after the network (hashing,
+// parsing, the mbox file, SQLite) with no server on the machine.
 //
 // Wall time is from process start to exit; messages/s and MB/s (10^6
 // bytes, as sent on the wire) divide the corpus by it; peak RSS is the
@@ -80,7 +84,15 @@ func main() {
 	flag.StringVar(&cfg.baseline, "baseline", "", "also run this mailark binary (one built from another commit; a comma list for several), interleaved, to compare a change in one run")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "also run backup.Run in-process and write its CPU profile here")
 	flag.StringVar(&cfg.workDir, "dir", "", "work folder (default: a new one in $TMPDIR)")
+	dump := flag.String("dump", "", "only write the corpus to this file, for BenchmarkPipeline in backup (no server, no contenders)")
 	flag.Parse()
+	if *dump != "" {
+		if err := dumpCorpus(*dump, cfg.n, cfg.seed); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
