@@ -19,6 +19,13 @@ func FuzzDescribe(f *testing.F) {
 		"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nhi\r\n--x--\r\n",
 		"Content-Type: text/html; charset=unknown-8bit\r\n\r\n<script>x</script><p>会議</p>",
 		"\x00\x00\r\n\r\n", "", ":\r\n :\r\n", "A: \r\n\t\r\n\r\n",
+		// Multipart edge cases for the byte walker: LF breaks, transport
+		// padding, a longer boundary sharing the prefix, no close, an empty
+		// boundary, a base64 message/rfc822.
+		"Content-Type: multipart/mixed; boundary=b\n\n--b \nContent-Type: text/plain\n\nx\n--bb\ny\n--b--\n",
+		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n\r\nhalf",
+		"Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\nx\r\n----\r\n",
+		"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogaW5uZXINCg0KYm9keQ==\r\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -109,3 +109,20 @@ func TestBodyTextCut(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyTextForwarded: a forwarded message (message/rfc822) gives its
+// subject and text, also when it is sent in base64.
+func TestBodyTextForwarded(t *testing.T) {
+	for _, msg := range []string{
+		"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nforwarded body\r\n",
+		"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogaW5uZXINCg0KZm9yd2FyZGVkIGJvZHkNCg==\r\n",
+	} {
+		got := bodyText([]byte(msg))
+		if !strings.Contains(got, "inner\n") || !strings.Contains(got, "forwarded body") {
+			t.Errorf("indexed text %q lacks the forwarded subject or body", got)
+		}
+		if s := bodyTextStream(strings.NewReader(msg)); s != got {
+			t.Errorf("streamed %q, in memory %q", s, got)
+		}
+	}
+}
