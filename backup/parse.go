@@ -277,59 +277,72 @@ func readEntity(ent []byte) (h message.Header, body []byte, ok bool) {
 
 var headerReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
-func walkText(ent []byte, b *strings.Builder, depth int) {
+// walkText writes the text of ent to b and returns ent's media type as
+// its Content-Type says ("" when there is none).
+func walkText(ent []byte, b *strings.Builder, depth int) string {
 	if depth > 20 || b.Len() >= maxBodyText {
-		return
+		return ""
 	}
 	h, body, ok := readEntity(ent)
 	if !ok {
-		return
+		return ""
 	}
-	t, params, _ := h.ContentType()
-	if strings.HasPrefix(t, "multipart/") {
+	mediaType, params, _ := h.ContentType()
+	if strings.HasPrefix(mediaType, "multipart/") {
 		parts := splitMultipart(body, params["boundary"])
-		if t == "multipart/alternative" {
-			b.WriteString(alternativeText(parts, depth))
-			return
+		if mediaType == "multipart/alternative" {
+			b.WriteString(chooseAlternative(func() (string, string, bool) {
+				if len(parts) == 0 {
+					return "", "", false
+				}
+				var alt strings.Builder
+				t := walkText(parts[0], &alt, depth+1)
+				parts = parts[1:]
+				return alt.String(), t, true
+			}))
+			return mediaType
 		}
 		for _, p := range parts {
 			walkText(p, b, depth+1)
 		}
-		return
+		return mediaType
 	}
-	t, params = indexedType(h)
+	t, params := indexedType(h)
 	switch t {
 	case "":
-		return
 	case "message/rfc822":
-		raw := bytes.NewReader(body)
-		decoded, _ := message.New(h, raw)
-		if decoded == nil {
-			return
-		}
-		inner := body // mostly 7bit or 8bit: the bytes as they are
-		if decoded.Body != io.Reader(raw) {
-			inner, _ = io.ReadAll(io.LimitReader(decoded.Body, maxScanBytes))
+		inner, ok := decodedBody(h, body, maxScanBytes)
+		if !ok {
+			break
 		}
 		if ih, _, ok := readEntity(inner); ok {
 			b.WriteString(decodeText(ih.Get("Subject")) + "\n")
 			walkText(inner, b, depth+1)
 		}
-		return
+	default:
+		if data, ok := decodedBody(h, body, maxBodyText); ok {
+			b.WriteString(readableText(data, t, params))
+			b.WriteByte('\n')
+		}
 	}
+	return mediaType
+}
+
+// decodedBody returns at most limit bytes of a single-part entity's body
+// with its transfer encoding (and, for text, its charset) undone; mostly
+// there is nothing to undo, and that is the body as it is. ok is false when
+// go-message cannot read the entity at all.
+func decodedBody(h message.Header, body []byte, limit int) ([]byte, bool) {
 	raw := bytes.NewReader(body)
-	decoded, _ := message.New(h, raw)
-	if decoded == nil {
-		return
+	ent, _ := message.New(h, raw) // an unknown charset still gives a readable entity
+	if ent == nil {
+		return nil, false
 	}
-	var data []byte
-	if decoded.Body == io.Reader(raw) {
-		data = body[:min(len(body), maxBodyText)] // nothing to decode
-	} else {
-		data, _ = io.ReadAll(io.LimitReader(decoded.Body, maxBodyText))
+	if ent.Body == io.Reader(raw) {
+		return body[:min(len(body), limit)], true
 	}
-	b.WriteString(readableText(data, t, params))
-	b.WriteByte('\n')
+	data, _ := io.ReadAll(io.LimitReader(ent.Body, int64(limit)))
+	return data, true
 }
 
 // indexedType returns the media type of a single-part entity when the
@@ -393,24 +406,16 @@ func walkStream(ent *message.Entity, b *strings.Builder, depth int) {
 				walkStream(p, b, depth+1)
 			}
 		}
-		// As alternativeText: the plain text, else the last part with text.
-		var best string
-		for {
+		b.WriteString(chooseAlternative(func() (string, string, bool) {
 			p, err := mr.NextPart()
 			if err != nil {
-				break
+				return "", "", false
 			}
 			var alt strings.Builder
 			walkStream(p, &alt, depth+1)
-			if strings.TrimSpace(alt.String()) == "" {
-				continue
-			}
-			best = alt.String()
-			if t, _, _ := p.Header.ContentType(); t == "text/plain" || t == "" {
-				break
-			}
-		}
-		b.WriteString(best)
+			t, _, _ := p.Header.ContentType()
+			return alt.String(), t, true
+		}))
 		return
 	}
 	t, params := indexedType(ent.Header)
@@ -485,26 +490,27 @@ func splitMultipart(body []byte, boundary string) [][]byte {
 	return parts
 }
 
-// alternativeText returns the text of one part of a multipart/alternative:
+// chooseAlternative returns the text of one part of a multipart/alternative:
 // the parts say the same thing (plain text and HTML, mostly), and indexing
 // every one would only make the index larger. The plain text is preferred,
 // as it reads without markup; else the last part that gives text (RFC 2046
-// orders them from plainest to richest).
-func alternativeText(parts [][]byte, depth int) string {
+// orders them from plainest to richest). next gives each part's text and
+// media type in turn, and false after the last.
+func chooseAlternative(next func() (text, mediaType string, ok bool)) string {
 	var best string
-	for _, p := range parts {
-		var alt strings.Builder
-		walkText(p, &alt, depth+1)
-		if strings.TrimSpace(alt.String()) == "" {
+	for {
+		text, t, ok := next()
+		if !ok {
+			return best
+		}
+		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		best = alt.String()
-		h, _, _ := readEntity(p)
-		if t, _, _ := h.ContentType(); t == "text/plain" || t == "" {
+		best = text
+		if t == "text/plain" || t == "" {
 			return best
 		}
 	}
-	return best
 }
 
 // stripTags removes HTML tags, scripts and styles, and decodes the common
