@@ -85,10 +85,15 @@ func runPipeline(dir, path string) (int, int64, error) {
 	fe := &fetcher{opts: opts, tmpDir: a.Path(archive.TmpDir), budget: budget}
 	var msgs int
 	var bytes int64
+	var failed error
 	w := &writer{a: a, opts: opts, runID: runID, budget: budget,
 		onAdded:     func(int64) {},
 		onCommitted: func(n int, size int64) { msgs += n; bytes += size },
-		onFail:      func(uid imap.UID, reason string) {},
+		onFail: func(uid imap.UID, reason string) {
+			if failed == nil {
+				failed = fmt.Errorf("message %d failed: %s", uid, reason)
+			}
+		},
 	}
 	werr, ferr := w.pipeline(ctx, f, func() {}, func(out chan<- *item) error {
 		file, err := os.Open(path)
@@ -114,10 +119,7 @@ func runPipeline(dir, path string) (int, int64, error) {
 			out <- it
 		}
 	})
-	if werr != nil {
-		return msgs, bytes, werr
-	}
-	return msgs, bytes, ferr
+	return msgs, bytes, errors.Join(werr, ferr, failed)
 }
 
 // literal is a message of the corpus as the fetcher reads one from the
