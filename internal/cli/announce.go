@@ -51,7 +51,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	if *contactsFile != "" {
 		b, err := os.ReadFile(*contactsFile)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "mailark announce: cannot read %s: %v\n", *contactsFile, err)
+			fmt.Fprintf(env.Stderr, "mailark announce: cannot read %s: %v\n", safe(*contactsFile), safe(err.Error()))
 			return ExitUsage
 		}
 		opts.Contacts = append(opts.Contacts, addressesIn(string(b))...)
@@ -59,7 +59,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	if *tmplFile != "" {
 		b, err := os.ReadFile(*tmplFile)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "mailark announce: cannot read %s: %v\n", *tmplFile, err)
+			fmt.Fprintf(env.Stderr, "mailark announce: cannot read %s: %v\n", safe(*tmplFile), safe(err.Error()))
 			return ExitUsage
 		}
 		opts.Template = string(b)
@@ -100,12 +100,12 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 			existed++
 		}
 	}
-	fmt.Fprintf(env.Stdout, "%d draft(s) telling %d people that %s is now %s.\n", len(res.Drafts), len(res.Recipients), res.OldAddress, res.NewAddress)
+	fmt.Fprintf(env.Stdout, "%d draft(s) telling %d people that %s is now %s.\n", len(res.Drafts), len(res.Recipients), safe(res.OldAddress), safe(res.NewAddress))
 	if res.DraftsFolder != "" {
-		fmt.Fprintf(env.Stdout, "Saved %d in %q on %s (%d were there already).\n", saved, res.DraftsFolder, opts.Conn.Host, existed)
+		fmt.Fprintf(env.Stdout, "Saved %d in %q on %s (%d were there already).\n", saved, safe(res.DraftsFolder), safe(opts.Conn.Host), existed)
 	}
 	if *emlDir != "" {
-		fmt.Fprintf(env.Stdout, "Written as .eml files in %s.\n", *emlDir)
+		fmt.Fprintf(env.Stdout, "Written as .eml files in %s.\n", safe(*emlDir))
 	}
 	fmt.Fprintln(env.Stdout, "Nothing was sent: open your mail app, read the drafts, and send them yourself.")
 	return ExitOK
@@ -124,16 +124,16 @@ func printAnnouncePreview(w io.Writer, res migrate.AnnounceResult, jsonOut bool)
 		return
 	}
 	fmt.Fprintf(w, "From: %s <%s> (old address %s)\n%d people would be told, in %d draft(s):\n",
-		res.Name, res.NewAddress, res.OldAddress, len(res.Recipients), len(res.Drafts))
+		safe(res.Name), safe(res.NewAddress), safe(res.OldAddress), len(res.Recipients), len(res.Drafts))
 	for _, r := range res.Recipients {
 		if r.Name != "" {
-			fmt.Fprintf(w, "  %s <%s>\n", r.Name, r.Email)
+			fmt.Fprintf(w, "  %s <%s>\n", safe(r.Name), safe(r.Email))
 		} else {
-			fmt.Fprintf(w, "  %s\n", r.Email)
+			fmt.Fprintf(w, "  %s\n", safe(r.Email))
 		}
 	}
 	if len(res.Drafts) > 0 {
 		d := res.Drafts[0]
-		fmt.Fprintf(w, "\nThe first draft:\n\nSubject: %s\n\n%s", d.Subject, d.Body)
+		fmt.Fprintf(w, "\nThe first draft:\n\nSubject: %s\n\n%s", safe(d.Subject), safeText(strings.ReplaceAll(d.Body, "\r\n", "\n")))
 	}
 }

@@ -46,7 +46,7 @@ func runSearch(ctx context.Context, env *Env, args []string) int {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "date\tfolder\tfrom\tsubject")
 	for _, m := range hits {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", short(m.InternalDate, 10), m.FolderName, short(m.From, 40), short(m.Subject, 60))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(short(m.InternalDate, 10)), safe(m.FolderName), safe(short(m.From, 40)), safe(short(m.Subject, 60)))
 	}
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "%d message(s) found\n", len(hits))
@@ -79,11 +79,11 @@ func runFolders(ctx context.Context, env *Env, args []string) int {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "folder\trole\tmessages\tsize\tuidvalidity\tmbox file")
 	for _, s := range stats {
-		name := s.Folder.Name
+		name := safe(s.Folder.Name)
 		if !s.Folder.Current {
 			name += " (older generation)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", name, s.Folder.Role, s.Messages, mb(s.Bytes), s.Folder.UIDValidity, s.Folder.MboxPath)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", name, safe(s.Folder.Role), s.Messages, mb(s.Bytes), s.Folder.UIDValidity, safe(s.Folder.MboxPath))
 	}
 	tw.Flush()
 	return ExitOK
@@ -112,6 +112,6 @@ func runRestore(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
-	fmt.Fprintf(env.Stdout, "%d message(s) written under %s (index: %s)\n", n, *out, filepath.Join(*out, "index.tsv"))
+	fmt.Fprintf(env.Stdout, "%d message(s) written under %s (index: %s)\n", n, safe(*out), safe(filepath.Join(*out, "index.tsv")))
 	return ExitOK
 }

@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -37,7 +37,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
+	d := newDisplay(env, *quiet)
 	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Progress: d.sink, Folders: folders})
 	d.done()
 	if *jsonOut {
@@ -61,7 +61,7 @@ func printSummary(w io.Writer, s backup.Summary) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "folder\t on server\t archived\t new\t new size\t failed\t")
 		for _, f := range s.Folders {
-			name := f.Name
+			name := safe(f.Name)
 			if f.NewGeneration {
 				name += " (new UIDVALIDITY: fresh copy, old kept)"
 			}
@@ -70,13 +70,13 @@ func printSummary(w io.Writer, s backup.Summary) {
 		tw.Flush()
 	}
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "NOT SAVED: %s uid %d: %s\n", f.FolderName, f.UID, f.Reason)
+		fmt.Fprintf(w, "NOT SAVED: %s uid %d: %s\n", safe(f.FolderName), f.UID, safe(f.Reason))
 	}
 	for _, f := range s.FolderErrors {
-		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", f.Name, f.Reason)
+		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", safe(f.Name), safe(f.Reason))
 	}
 	fmt.Fprintf(w, "%d new message(s), %s, in %s; %d message(s) in the archive at %s",
-		s.New, mb(s.NewBytes), s.Elapsed.Round(1e7), s.Total, s.ArchiveDir)
+		s.New, mb(s.NewBytes), s.Elapsed.Round(1e7), s.Total, safe(s.ArchiveDir))
 	if s.Retries > 0 {
 		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
 	}
@@ -84,7 +84,9 @@ func printSummary(w io.Writer, s backup.Summary) {
 }
 
 func printJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+	w.Write(safeJSON(b.Bytes()))
 }

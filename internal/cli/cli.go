@@ -31,6 +31,10 @@ type Env struct {
 	IsTerminal func(fd int) bool
 	// ReadPassword reads a password from the terminal without echo.
 	ReadPassword func(prompt string) (string, error)
+
+	// rawStderr is Stderr before Main wrapped it in a safeWriter: only the
+	// progress bar writes to it, for its own control sequences.
+	rawStderr io.Writer
 }
 
 // OSEnv is the real environment.
@@ -60,8 +64,19 @@ func commands() []command {
 	}
 }
 
-// Main runs the command line and returns the exit code.
+// Main runs the command line and returns the exit code. Everything the
+// command writes passes through a safeWriter: no control character from a
+// server or a message reaches the terminal.
 func Main(ctx context.Context, env *Env, args []string) int {
+	stdout, stderr := newSafeWriter(env.Stdout), newSafeWriter(env.Stderr)
+	defer stdout.Flush()
+	defer stderr.Flush()
+	wrapped := *env
+	wrapped.Stdout, wrapped.Stderr, wrapped.rawStderr = stdout, stderr, env.Stderr
+	return main(ctx, &wrapped, args)
+}
+
+func main(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stdout)
 		if len(args) == 0 {

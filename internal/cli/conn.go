@@ -77,7 +77,7 @@ func (c *connFlags) password(env *Env) (secret.Password, error) {
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(env.Stderr, "mailark: warning: %s can be read by other users (mode %v); chmod 600 it\n", c.pwf, st.Mode().Perm())
+			fmt.Fprintf(env.Stderr, "mailark: warning: %s can be read by other users (mode %v); chmod 600 it\n", safe(c.pwf), st.Mode().Perm())
 		}
 		line, err := bufio.NewReader(f).ReadString('\n')
 		line = strings.TrimRight(line, "\r\n")
@@ -90,7 +90,7 @@ func (c *connFlags) password(env *Env) (secret.Password, error) {
 		return secret.New(line), nil
 	}
 	if env.IsTerminal(int(os.Stdin.Fd())) {
-		p, err := env.ReadPassword(fmt.Sprintf("Password for %s on %s: ", c.user, c.host))
+		p, err := env.ReadPassword(fmt.Sprintf("Password for %s on %s: ", safe(c.user), safe(c.host)))
 		if err != nil {
 			return secret.Password{}, mailerr.New(mailerr.BadInput, "read password", "", err)
 		}

@@ -57,7 +57,7 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 	}
 	people := book.Select(false)
 	fmt.Fprintf(env.Stdout, "%d people, %d automated senders; your own addresses (left out): %s\n",
-		len(people), len(book.Contacts)-len(people), selfList(book))
+		len(people), len(book.Contacts)-len(people), safe(selfList(book)))
 	return ExitOK
 }
 
@@ -156,12 +156,12 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		if err := addressbook.RecordExport(ctx, a.DB(), rec); err != nil {
 			return fail(env.Stderr, err, false)
 		}
-		fmt.Fprintf(env.Stdout, "%-11s %d contacts → %s%s\n", j.format, rec.Contacts, rec.Path, formatHint(j.format))
+		fmt.Fprintf(env.Stdout, "%-11s %d contacts → %s%s\n", j.format, rec.Contacts, safe(rec.Path), formatHint(j.format))
 		for _, r := range rec.Replaced {
-			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced for %s\n", r)
+			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced for %s\n", safe(r))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", selfList(book), time.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", safe(selfList(book)), time.Now().Format("2006-01-02 15:04"))
 	return ExitOK
 }
 

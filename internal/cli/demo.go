@@ -54,7 +54,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		User: acct.User, Password: secret.New(acct.Password)}
 
 	fmt.Fprintf(out, "\n2. Backing up every folder into %s\n", *dir)
-	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), false)
+	d := newDisplay(env, false)
 	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *dir, Progress: d.sink})
 	d.done()
 	printSummary(out, sum)
@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, true)
 	}
 	for _, m := range hits {
-		fmt.Fprintf(out, "   %s  %-10s  %s\n", short(m.InternalDate, 10), m.FolderName, short(m.Subject, 50))
+		fmt.Fprintf(out, "   %s  %-10s  %s\n", short(m.InternalDate, 10), safe(m.FolderName), safe(short(m.Subject, 50)))
 	}
 
 	fmt.Fprintln(out, "\n5. The people in the mail, ready for a new address book:")

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -22,8 +23,15 @@ type display struct {
 	now      func() time.Time
 }
 
-func newDisplay(w io.Writer, tty, quiet bool) *display {
-	return &display{w: w, tty: tty, quiet: quiet, now: time.Now}
+// newDisplay writes to env's unwrapped standard error (the bar's own
+// control sequences must pass), so every text from the engine in it goes
+// through safe.
+func newDisplay(env *Env, quiet bool) *display {
+	w := env.rawStderr
+	if w == nil {
+		w = env.Stderr
+	}
+	return &display{w: w, tty: env.IsTerminal(int(os.Stderr.Fd())), quiet: quiet, now: time.Now}
 }
 
 func (d *display) sink(e progress.Event) {
@@ -53,20 +61,20 @@ func (d *display) notice(e progress.Event) {
 	var msg string
 	switch n.Kind {
 	case progress.Retrying:
-		msg = "retrying: " + n.Text
+		msg = "retrying: " + safe(n.Text)
 	case progress.MessageFailed:
 		if n.UID != 0 {
-			msg = fmt.Sprintf("could not save a message in %s (uid %d): %s", e.Folder, n.UID, n.Text)
+			msg = fmt.Sprintf("could not save a message in %s (uid %d): %s", safe(e.Folder), n.UID, safe(n.Text))
 		} else {
-			msg = n.Text
+			msg = safe(n.Text)
 		}
 	case progress.FolderDone, progress.FolderStarted:
 		if d.quiet || d.tty {
 			return // the bar shows the folder
 		}
-		msg = fmt.Sprintf("%s: %s", n.Kind, n.Text)
+		msg = fmt.Sprintf("%s: %s", n.Kind, safe(n.Text))
 	default:
-		msg = n.Text
+		msg = safe(n.Text)
 	}
 	d.clear()
 	fmt.Fprintln(d.w, msg)
@@ -109,7 +117,7 @@ func statusLine(e progress.Event) string {
 		s += "  " + e.ETA.String() + " left"
 	}
 	if e.Folder != "" {
-		s += "  " + e.Folder
+		s += "  " + safe(e.Folder)
 	}
 	return s
 }

@@ -76,9 +76,10 @@ func capitalize(s string) string {
 // fail prints the user message (and the detail when verbose) and returns the
 // exit code for err.
 func fail(w io.Writer, err error, verbose bool) int {
-	fmt.Fprintln(w, "mailark:", UserMessage(err))
+	// The message may quote the server's own words: one safe line.
+	fmt.Fprintln(w, "mailark:", safe(UserMessage(err)))
 	if verbose {
-		fmt.Fprintln(w, "  detail:", err)
+		fmt.Fprintln(w, "  detail:", safe(err.Error()))
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitCancelled

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/mailark/mailark/migrate"
@@ -44,7 +43,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	for _, m := range maps {
 		o, err := migrate.ParseMappingOverride(m)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, "mailark migrate:", UserMessage(err))
+			fmt.Fprintln(env.Stderr, "mailark migrate:", safe(UserMessage(err)))
 			return ExitUsage
 		}
 		opts.Map = append(opts.Map, o)
@@ -54,7 +53,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	opts.Conn = cfg
-	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
+	d := newDisplay(env, *quiet)
 	opts.Progress = d.sink
 	switch {
 	case *showMapping:
@@ -94,9 +93,9 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	switch {
 	case errors.Is(err, migrate.ErrCopyQuota):
 		fmt.Fprintf(env.Stderr, "mailark: The new account %s on %s is full: %d message(s), %s, are not copied yet. "+
-			"Free space there or ask the provider for more, then run the same command again.\n", sum.User, sum.Host, sum.Left, mb(sum.LeftBytes))
+			"Free space there or ask the provider for more, then run the same command again.\n", safe(sum.User), safe(sum.Host), sum.Left, mb(sum.LeftBytes))
 		if *verbose {
-			fmt.Fprintln(env.Stderr, "  detail:", err)
+			fmt.Fprintln(env.Stderr, "  detail:", safe(err.Error()))
 		}
 		return ExitError
 	case err != nil:
@@ -113,11 +112,11 @@ func printMapping(w io.Writer, plan []migrate.MappingEntry) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "archive folder\t\tnew account folder\tmessages\tsize\twhy")
 	for _, e := range plan {
-		dest := e.Dest
+		dest := safe(e.Dest)
 		if !e.Exists {
 			dest += " (new)"
 		}
-		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%s\t%s\n", e.Folder, dest, e.Messages, mb(e.Bytes), e.Why)
+		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%s\t%s\n", safe(e.Folder), dest, e.Messages, mb(e.Bytes), safe(e.Why))
 	}
 	tw.Flush()
 }
@@ -127,20 +126,20 @@ func printCopySummary(w io.Writer, s migrate.CopySummary) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "archive folder\t\tnew account folder\tmessages\talready\tcopied\tfound\trefused")
 		for _, f := range s.Folders {
-			fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\t%d\t%d\n", f.Folder, f.Dest, f.Messages, f.Already, f.Copied, f.Found, f.Refused)
+			fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\t%d\t%d\n", safe(f.Folder), safe(f.Dest), f.Messages, f.Already, f.Copied, f.Found, f.Refused)
 		}
 		tw.Flush()
 	}
 	for _, r := range s.Refused {
-		fmt.Fprintf(w, "REFUSED: %s uid %d (%s) → %s: %s\n", r.Folder, r.UID, mb(r.Size), r.Dest, r.Reason)
+		fmt.Fprintf(w, "REFUSED: %s uid %d (%s) → %s: %s\n", safe(r.Folder), r.UID, mb(r.Size), safe(r.Dest), safe(r.Reason))
 	}
 	fmt.Fprintf(w, "%d message(s) copied (%s) in %s; %d were there already", s.Copied, mb(s.CopiedBytes), s.Elapsed.Round(1e7), s.Already+s.Found)
 	if s.Retries > 0 {
 		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
 	}
-	fmt.Fprintf(w, "; %d of %d in the new account %s on %s.\n", s.Messages-s.Left, s.Messages, s.User, s.Host)
+	fmt.Fprintf(w, "; %d of %d in the new account %s on %s.\n", s.Messages-s.Left, s.Messages, safe(s.User), safe(s.Host))
 	if s.Quota != "" {
-		fmt.Fprintf(w, "The server said: %s", s.Quota)
+		fmt.Fprintf(w, "The server said: %s", safe(s.Quota))
 		if s.QuotaLimit > 0 {
 			fmt.Fprintf(w, " (%s of %s used)", mb(s.QuotaUsed), mb(s.QuotaLimit))
 		}
@@ -152,11 +151,11 @@ func printCopyCheck(w io.Writer, r migrate.CopyCheck) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "archive folder\t\tnew account folder\tarchived\tpresent\tmissing")
 	for _, f := range r.Folders {
-		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\n", f.Folder, f.Dest, f.Messages, f.Present, f.Missing)
+		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\n", safe(f.Folder), safe(f.Dest), f.Messages, f.Present, f.Missing)
 	}
 	tw.Flush()
 	for _, m := range r.Missing {
-		fmt.Fprintf(w, "MISSING: %s uid %d (%s): %s\n", m.Folder, m.UID, mb(m.Size), m.Detail)
+		fmt.Fprintf(w, "MISSING: %s uid %d (%s): %s\n", safe(m.Folder), m.UID, mb(m.Size), safe(m.Detail))
 	}
 	if int64(len(r.Missing)) < r.MissingCount {
 		fmt.Fprintf(w, "... and %d more\n", r.MissingCount-int64(len(r.Missing)))
@@ -165,5 +164,5 @@ func printCopyCheck(w io.Writer, r migrate.CopyCheck) {
 	if r.Deep {
 		how = "byte for byte"
 	}
-	fmt.Fprintf(w, "%d of %d archived message(s) are in the new account %s on %s (checked %s).\n", r.Present, r.Messages, r.User, r.Host, how)
+	fmt.Fprintf(w, "%d of %d archived message(s) are in the new account %s on %s (checked %s).\n", r.Present, r.Messages, safe(r.User), safe(r.Host), how)
 }

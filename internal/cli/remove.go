@@ -50,7 +50,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 				return *confirm, nil
 			}
 			fmt.Fprintf(env.Stderr, "This deletes %d verified message(s) of %s from %s for good. They stay in the archive at %s.\n"+
-				"Type the account name (%s) to go on, anything else to stop: ", n, account, cfg.Host, *archiveDir, account)
+				"Type the account name (%s) to go on, anything else to stop: ", n, safe(account), safe(cfg.Host), safe(*archiveDir), safe(account))
 			line, err := bufio.NewReader(env.Stdin).ReadString('\n')
 			if err != nil && line == "" {
 				return "", err
@@ -60,7 +60,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	}
 	res, err := migrate.Remove(ctx, opts)
 	for _, d := range res.Deleted {
-		fmt.Fprintf(env.Stdout, "deleted from the server: %s: %d message(s) (UIDs %s)\n", d.Folder, d.Messages, d.UIDs)
+		fmt.Fprintf(env.Stdout, "deleted from the server: %s: %d message(s) (UIDs %s)\n", safe(d.Folder), d.Messages, safe(d.UIDs))
 	}
 	switch {
 	case errors.Is(err, migrate.ErrGateClosed):
@@ -68,22 +68,22 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark: not removed: the account is not yet safe to remove (reasons above). Nothing was deleted.")
 		return ExitGateClosed
 	case errors.Is(err, migrate.ErrNotConfirmed):
-		fmt.Fprintf(env.Stderr, "\nmailark: the account name was not typed exactly (%s). Nothing was deleted and nothing forgotten.\n", res.Account.User)
+		fmt.Fprintf(env.Stderr, "\nmailark: the account name was not typed exactly (%s). Nothing was deleted and nothing forgotten.\n", safe(res.Account.User))
 		return ExitNotConfirmed
 	case errors.Is(err, migrate.ErrNoUIDPlus):
 		fmt.Fprintf(env.Stderr, "mailark: %s cannot delete messages by UID (no UIDPLUS), so Mailark cannot be sure to delete only the verified ones. "+
-			"Nothing was deleted. Delete them with the provider's own tools, or run remove without --delete-from-server.\n", cfg.Host)
+			"Nothing was deleted. Delete them with the provider's own tools, or run remove without --delete-from-server.\n", safe(cfg.Host))
 		return ExitError
 	case err != nil:
 		return fail(env.Stderr, err, *verbose)
 	}
 	for _, w := range warnings {
-		fmt.Fprintln(env.Stderr, "mailark: warning:", w)
+		fmt.Fprintln(env.Stderr, "mailark: warning:", safe(w))
 	}
 	if *del {
-		fmt.Fprintf(env.Stdout, "%d message(s) deleted from %s; every one of them is in the archive at %s.\n", res.Messages, cfg.Host, *archiveDir)
+		fmt.Fprintf(env.Stdout, "%d message(s) deleted from %s; every one of them is in the archive at %s.\n", res.Messages, safe(cfg.Host), safe(*archiveDir))
 	}
-	fmt.Fprintf(env.Stdout, "Mailark has forgotten %s; the archive records the removal (%s).\n", res.Account, res.RemovedAt.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(env.Stdout, "Mailark has forgotten %s; the archive records the removal (%s).\n", safe(fmt.Sprint(res.Account)), res.RemovedAt.Format("2006-01-02 15:04 MST"))
 	return ExitOK
 }
 

@@ -59,7 +59,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 		if err := os.WriteFile(out.path, b.Bytes(), 0o600); err != nil {
 			return fail(env.Stderr, mailerr.New(mailerr.Permission, "write report", out.path, err), *verbose)
 		}
-		fmt.Fprintf(env.Stdout, "Report written: %s\n", out.path)
+		fmt.Fprintf(env.Stdout, "Report written: %s\n", safe(out.path))
 	}
 	printVerdict(env.Stdout, r.Verdict, l)
 	if !r.Verdict.Live {

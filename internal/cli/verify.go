@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/mailark/mailark/migrate"
@@ -59,7 +58,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
+	d := newDisplay(env, *quiet)
 	res, err := migrate.Verify(ctx, migrate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
 	d.done()
 	if err != nil {
@@ -93,7 +92,7 @@ func printVerification(w io.Writer, r migrate.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "folder\t on server\t archived\t verified\t size\t")
 	for _, f := range r.Folders {
-		name := f.Name
+		name := safe(f.Name)
 		switch {
 		case !f.Current && f.InArchive:
 			name += fmt.Sprintf(" (older generation, UIDVALIDITY %d)", f.UIDValidity)
@@ -127,7 +126,7 @@ func printDiscrepancies(w io.Writer, label string, ds []migrate.Discrepancy) {
 			fmt.Fprintf(w, "... and %d more (all are stored in the archive; mailark report lists them)\n", len(ds)-maxListed)
 			break
 		}
-		fmt.Fprintf(w, "%s: %s\n", label, d.Detail)
+		fmt.Fprintf(w, "%s: %s\n", label, safe(d.Detail))
 	}
 }
 
@@ -143,13 +142,13 @@ func printVerdict(w io.Writer, v migrate.Verdict, lang migrate.Lang) {
 		if !c.OK {
 			mark = "[--]"
 		}
-		fmt.Fprintf(w, "  %s %s\n", mark, c.Text(lang))
+		fmt.Fprintf(w, "  %s %s\n", mark, safe(c.Text(lang)))
 		for i, d := range c.Details {
 			if i == 5 {
 				fmt.Fprintf(w, "         ...\n")
 				break
 			}
-			fmt.Fprintf(w, "         %s\n", d.Text(lang))
+			fmt.Fprintf(w, "         %s\n", safe(d.Text(lang)))
 		}
 	}
 }
