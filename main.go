@@ -19,6 +19,11 @@ import (
 )
 
 func main() {
+	// First: a password in MAILARK_PASSWORD must not stay in the process's
+	// environment (this may start the program again without it).
+	if warning := cli.HidePasswords(); warning != "" {
+		fmt.Fprintln(os.Stderr, "mailark: warning:", warning)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:])
 	stop()

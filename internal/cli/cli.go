@@ -39,8 +39,8 @@ type Env struct {
 
 // OSEnv is the real environment.
 func OSEnv() *Env {
-	return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Unsetenv: os.Unsetenv, IsTerminal: isTerminal, ReadPassword: readPassword}
+	return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: osGetenv,
+		Unsetenv: osUnsetenv, IsTerminal: isTerminal, ReadPassword: readPassword}
 }
 
 type command struct {
