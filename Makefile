@@ -8,6 +8,8 @@
 #   make bench   deps, then the benchmark (bench/): Mailark vs mbsync vs the wire
 #                limit on a private Dovecot with N messages (default 20000);
 #                BENCHFLAGS adds flags, e.g. BENCHFLAGS="-only mailark -keep"
+#   make soak    not part of test: every fault loop at SOAK times CI's counts
+#                (default 10), then the same reliability line as CI
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -31,7 +33,7 @@ else
 GOTESTFLAGS ?= -timeout 15m
 endif
 
-.PHONY: all deps build test vet fmt-check test-go test-gui demo fuzz bench
+.PHONY: all deps build test vet fmt-check test-go test-gui demo fuzz bench soak
 
 all: build
 
@@ -72,3 +74,20 @@ fuzz:
 # Not a test: prints one table measured side by side (see bench/main.go).
 bench: deps
 	$(GO) run ./bench -n $(N) $(BENCHFLAGS)
+
+# Not part of test (nor CI): the fault loops of every kind, over every path
+# that writes, at SOAK times CI's counts: connection cuts, resets and stalls
+# (TestCutAnywhere, TestMigrateCutAnywhere), SIGKILLs (TestKilled*), disk
+# full at random points (TestDiskFull*), NO to a command and BYE at any point
+# (TestServerRefusesAnywhere, TestMigrateRefusedAnywhere), and removal
+# (TestRemove*Faults). Each loop's count flag defaults to CI's count times
+# $$MAILARK_SOAK. Output and the reliability files go to ci-artifacts/soak/.
+SOAK ?= 10
+SOAKRUN ?= CutAnywhere|Killed|DiskFull|RefusesAnywhere|RefusedAnywhere|Faults
+soak: deps
+	@mkdir -p ci-artifacts/soak
+	@rm -f ci-artifacts/soak/reliability*.txt
+	@echo "soak: fault loops at $(SOAK)x CI's counts"
+	MAILARK_SOAK=$(SOAK) MAILARK_REPORT_DIR=$(CURDIR)/ci-artifacts/soak $(GO) test -count=1 -timeout 0 \
+		-run '$(SOAKRUN)' ./backup ./migrate 2>&1 | tee ci-artifacts/soak/go-test.log
+	@scripts/reliability.sh ci-artifacts/soak

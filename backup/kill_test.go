@@ -19,7 +19,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var kills = flag.Int("kills", 20, "how many times TestKilledBackupResumes kills the backup process")
+var kills = flag.Int("kills", testimap.Soak(20), "how many times TestKilledBackupResumes kills the backup process (default 20 times $MAILARK_SOAK)")
 
 // TestKillChild is the child process of TestKilledBackupResumes: it runs a
 // backup and prints one line per progress event, until it is killed.

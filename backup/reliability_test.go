@@ -15,7 +15,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var cuts = flag.Int("cuts", 50, "how many cut points TestCutAnywhere tries")
+var cuts = flag.Int("cuts", testimap.Soak(50), "how many cut points TestCutAnywhere tries (default 50 times $MAILARK_SOAK)")
 
 // tally counts, over the whole test binary, what the reliability tests did.
 var tally testimap.Tally

@@ -21,7 +21,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-var migrateCuts = flag.Int("migrate-cuts", 30, "how many cut points TestMigrateCutAnywhere tries")
+var migrateCuts = flag.Int("migrate-cuts", testimap.Soak(30), "how many cut points TestMigrateCutAnywhere tries (default 30 times $MAILARK_SOAK)")
 
 // tally counts, over the whole test binary, what the reliability tests did.
 var tally testimap.Tally

@@ -22,6 +22,14 @@ type Fault struct {
 	StallDownAfter int64
 	// Delay slows each forwarded chunk (a slow link).
 	Delay time.Duration
+	// RefuseCommand answers the client's n-th tagged command (1-based;
+	// one that sends a literal is let through) with "TAG NO [UNAVAILABLE]"
+	// in the server's place: the server never sees it. Plain text only.
+	RefuseCommand int
+	// ByeDownAfter sends "* BYE" and hangs up at the first end of a
+	// server line (outside literals) after this many bytes from server to
+	// client. Plain text only.
+	ByeDownAfter int64
 }
 
 // Proxy forwards loopback connections to a target and injects faults, per
@@ -31,16 +39,18 @@ type Proxy struct {
 	Host string
 	Port int
 
-	ln     net.Listener
-	target string
-	plan   func(n int) Fault
-	conns  atomic.Int64
-	cuts   atomic.Int64
-	up     atomic.Int64 // bytes forwarded client to server
-	down   atomic.Int64 // and server to client
-	mu     sync.Mutex
-	open   []net.Conn
-	closed chan struct{}
+	ln      net.Listener
+	target  string
+	plan    func(n int) Fault
+	conns   atomic.Int64
+	cuts    atomic.Int64
+	refused atomic.Int64
+	cmds    atomic.Int64
+	up      atomic.Int64 // bytes forwarded client to server
+	down    atomic.Int64 // and server to client
+	mu      sync.Mutex
+	open    []net.Conn
+	closed  chan struct{}
 }
 
 // StartProxy listens on 127.0.0.1:0 and forwards to target. plan gives the
@@ -62,9 +72,15 @@ func StartProxy(t testing.TB, target string, plan func(n int) Fault) *Proxy {
 	return p
 }
 
-// Conns is the number of connections accepted; Cuts the number cut.
-func (p *Proxy) Conns() int { return int(p.conns.Load()) }
-func (p *Proxy) Cuts() int  { return int(p.cuts.Load()) }
+// Conns is the number of connections accepted; Cuts the number cut (BYE
+// included); Refused the number of commands the proxy answered NO.
+func (p *Proxy) Conns() int   { return int(p.conns.Load()) }
+func (p *Proxy) Cuts() int    { return int(p.cuts.Load()) }
+func (p *Proxy) Refused() int { return int(p.refused.Load()) }
+
+// Commands is how many tagged commands the IMAP-aware pipes saw (a Fault
+// with RefuseCommand: math.MaxInt counts them and refuses none).
+func (p *Proxy) Commands() int { return int(p.cmds.Load()) }
 
 // Bytes is how many bytes went through so far over all connections: up
 // from client to server, down from server to client.
@@ -121,6 +137,12 @@ func (p *Proxy) serve() {
 				client.Close()
 				server.Close()
 			})
+		}
+		if f.imapAware() {
+			toClient := &lockedWriter{w: client}
+			go p.pipeDownLines(server, toClient, f.ByeDownAfter, kill)
+			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused)
+			continue
 		}
 		go p.pipe(server, client, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
 		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill, &p.up)

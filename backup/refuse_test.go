@@ -1,0 +1,80 @@
+package backup_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+var refusals = flag.Int("refusals", testimap.Soak(12), "how many refused commands and BYEs TestServerRefusesAnywhere tries (default 12 times $MAILARK_SOAK)")
+
+// TestServerRefusesAnywhere backs up the demo account through a proxy that,
+// in the server's place, answers NO to a different command each time (from
+// LOGIN to the last FETCH), or sends BYE and hangs up at a different point
+// of the transfer, on the first connection or the first three. A run may
+// stop (a NO to LOGIN is a wrong password, as far as Mailark can tell) and
+// is then run again, as a user would, at most three times; in the end the
+// archive holds every message of the server exactly once.
+func TestServerRefusesAnywhere(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	state := serverState(t, srv.Client(t))
+	// A clean run through the IMAP-aware proxy counts the commands and
+	// bytes of one whole backup.
+	clean := testimap.StartProxy(t, srv.Addr, func(int) testimap.Fault { return testimap.Fault{RefuseCommand: math.MaxInt} })
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = clean.Port
+	if sum, err := backup.Run(context.Background(), opts); err != nil || !sum.OK() {
+		t.Fatalf("clean Run() = %v", err)
+	}
+	commands := clean.Commands()
+	_, downTotal := clean.Bytes()
+	t.Logf("a whole backup: %d commands, %d bytes down", commands, downTotal)
+	n, reruns := *refusals, 0
+	for i := range n {
+		frac := float64(i/2) / float64(max((n+1)/2-1, 1))
+		var fault testimap.Fault
+		if i%2 == 0 {
+			fault.RefuseCommand = 1 + int(frac*float64(commands-1))
+		} else {
+			fault.ByeDownAfter = int64(20 * math.Pow(float64(downTotal)*0.95/20, frac))
+		}
+		faulted := 1
+		if i%5 == 3 {
+			faulted = 3 // reconnecting meets the same answer
+		}
+		t.Run(fmt.Sprintf("%02d_no%d_bye%d_conns%d", i, fault.RefuseCommand, fault.ByeDownAfter, faulted), func(t *testing.T) {
+			proxy := testimap.StartProxy(t, srv.Addr, func(c int) testimap.Fault {
+				if c < faulted {
+					return fault
+				}
+				return testimap.Fault{}
+			})
+			opts := options(srv, tempArchive(t))
+			opts.Conn.Port = proxy.Port
+			sum, err := backup.Run(context.Background(), opts)
+			runs := 1
+			for (err != nil || !sum.OK()) && runs < 3 {
+				t.Logf("Run() = %v, %d not saved, folders not read %v; running it again", err, len(sum.Failures), sum.FolderErrors)
+				reruns++
+				runs++
+				sum, err = backup.Run(context.Background(), opts)
+			}
+			tally.Faults.Add(1)
+			if proxy.Refused()+proxy.Cuts() == 0 {
+				t.Errorf("the fault never fired (%d connections)", proxy.Conns())
+			}
+			if err != nil || !sum.OK() {
+				t.Fatalf("Run() = %v after %d runs, failures %v", err, runs, sum.Failures)
+			}
+			checkArchive(t, dir(opts), state)
+		})
+	}
+	t.Logf("%d of %d cases needed the backup run again by hand", reruns, n)
+}
+
+func dir(o backup.Options) string { return o.ArchiveDir }

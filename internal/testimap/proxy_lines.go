@@ -1,0 +1,148 @@
+package testimap
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// The IMAP-aware faults (Fault.RefuseCommand and Fault.ByeDownAfter) read
+// the stream as IMAP lines and literals, so they work on plain text
+// connections only: the in-memory server, or Dovecot's PlainAddr.
+
+// refusal is the answer the proxy gives in the server's place.
+const refusal = " NO [UNAVAILABLE] fault injected by the test proxy\r\n"
+
+// bye is what the proxy sends before it hangs up, in the server's place.
+const bye = "* BYE [UNAVAILABLE] fault injected by the test proxy\r\n"
+
+// imapAware reports whether f needs the line-reading pipes.
+func (f Fault) imapAware() bool { return f.RefuseCommand > 0 || f.ByeDownAfter > 0 }
+
+// lockedWriter lets both directions write to the client, one whole line
+// at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  net.Conn
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// literalAt returns the size of the literal a line announces at its end
+// ("{123}\r\n" or "{123+}\r\n"), or -1.
+func literalAt(line []byte) int64 {
+	line = bytes.TrimRight(line, "\r\n")
+	if len(line) < 3 || line[len(line)-1] != '}' {
+		return -1
+	}
+	open := bytes.LastIndexByte(line, '{')
+	if open < 0 {
+		return -1
+	}
+	n, err := strconv.ParseInt(string(bytes.TrimSuffix(line[open+1:len(line)-1], []byte("+"))), 10, 64)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// pipeDownLines forwards server lines and literals to the client; with
+// byeAfter > 0, at the first line end after that many bytes it sends BYE
+// and hangs up.
+func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter int64, kill func(bool)) {
+	r := bufio.NewReaderSize(server, 32<<10)
+	var done int64
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			err = nil // a long line: forwarded in parts
+		}
+		if len(line) > 0 {
+			if _, werr := client.Write(line); werr != nil {
+				kill(false)
+				return
+			}
+			done += int64(len(line))
+			p.down.Add(int64(len(line)))
+			if n := literalAt(line); n >= 0 && line[len(line)-1] == '\n' {
+				m, cerr := io.CopyN(client, r, n)
+				done += m
+				p.down.Add(m)
+				if cerr != nil {
+					kill(false)
+					return
+				}
+				continue // the line goes on after the literal
+			}
+			if byeAfter > 0 && done >= byeAfter && line[len(line)-1] == '\n' {
+				client.Write([]byte(bye))
+				kill(true)
+				return
+			}
+		}
+		if err != nil {
+			kill(false)
+			return
+		}
+	}
+}
+
+// pipeUpLines forwards client commands to the server; the refuse-th tagged
+// command that carries no literal is answered NO by the proxy instead.
+func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWriter, refuse int, kill func(bool), refused *atomic.Int64) {
+	r := bufio.NewReaderSize(client, 32<<10)
+	commands := 0
+	continuation := false // the line goes on after a literal
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			err = nil
+		}
+		if len(line) > 0 {
+			lit := literalAt(line)
+			tag, _, isCommand := bytes.Cut(line, []byte(" "))
+			isCommand = isCommand && !continuation && len(tag) > 0 && line[len(line)-1] == '\n'
+			if isCommand {
+				commands++
+				p.cmds.Add(1)
+			}
+			if isCommand && commands == refuse && lit < 0 {
+				refused.Add(1)
+				if _, werr := toClient.Write(append(append([]byte(nil), tag...), refusal...)); werr != nil {
+					kill(false)
+					return
+				}
+				continue
+			}
+			if _, werr := server.Write(line); werr != nil {
+				kill(false)
+				return
+			}
+			p.up.Add(int64(len(line)))
+			continuation = false
+			if lit >= 0 && line[len(line)-1] == '\n' {
+				m, cerr := io.CopyN(server, r, lit)
+				p.up.Add(m)
+				if cerr != nil {
+					kill(false)
+					return
+				}
+				continuation = true
+			} else if line[len(line)-1] != '\n' {
+				continuation = true // the rest of a long line
+			}
+		}
+		if err != nil {
+			kill(false)
+			return
+		}
+	}
+}
