@@ -22,9 +22,10 @@ type Fault struct {
 	StallDownAfter int64
 	// Delay slows each forwarded chunk (a slow link).
 	Delay time.Duration
-	// RefuseCommand answers the client's n-th tagged command (1-based;
-	// one that sends a literal is let through) with "TAG NO [UNAVAILABLE]"
-	// in the server's place: the server never sees it. Plain text only.
+	// RefuseCommand answers the client's n-th tagged command (1-based)
+	// with "TAG NO [UNAVAILABLE]" in the server's place, APPEND included
+	// (a synchronizing literal is refused before it is sent, a LITERAL+
+	// one swallowed): the server never sees it. Plain text only.
 	RefuseCommand int
 	// ByeDownAfter sends "* BYE" and hangs up at the first end of a
 	// server line (outside literals) after this many bytes from server to

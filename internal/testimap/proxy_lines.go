@@ -114,9 +114,22 @@ func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWr
 				commands++
 				p.cmds.Add(1)
 			}
-			if isCommand && commands == refuse && lit < 0 {
+			if isCommand && commands == refuse {
 				refused.Add(1)
-				if _, werr := toClient.Write(append(append([]byte(nil), tag...), refusal...)); werr != nil {
+				answer := append(append([]byte(nil), tag...), refusal...)
+				// A non-synchronizing literal ({n+}, LITERAL+) comes at
+				// once: swallow it and the rest of the command.
+				for l := line; literalAt(l) >= 0 && bytes.HasSuffix(bytes.TrimRight(l, "\r\n"), []byte("+}")); {
+					var rerr error
+					if _, rerr = io.CopyN(io.Discard, r, literalAt(l)); rerr == nil {
+						l, rerr = r.ReadSlice('\n')
+					}
+					if rerr != nil && rerr != bufio.ErrBufferFull {
+						kill(false)
+						return
+					}
+				}
+				if _, werr := toClient.Write(answer); werr != nil {
 					kill(false)
 					return
 				}
