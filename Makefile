@@ -80,7 +80,7 @@ bench: deps
 # (TestCutAnywhere, TestMigrateCutAnywhere), SIGKILLs (TestKilled*), disk
 # full at random points (TestDiskFull*), NO to a command and BYE at any point
 # (TestServerRefusesAnywhere, TestMigrateRefusedAnywhere), and removal
-# (TestRemove*Faults). Each loop's count flag defaults to CI's count times
+# (TestRemoveUnderFaults, TestKilledRemovalIsSafe). Each loop's count flag defaults to CI's count times
 # $$MAILARK_SOAK. Output and the reliability files go to ci-artifacts/soak/.
 SOAK ?= 10
 SOAKRUN ?= CutAnywhere|Killed|DiskFull|RefusesAnywhere|RefusedAnywhere|Faults

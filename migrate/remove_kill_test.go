@@ -1,0 +1,129 @@
+package migrate_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/testimap"
+	"github.com/mailark/mailark/migrate"
+)
+
+var removeKills = flag.Int("remove-kills", testimap.Soak(5), "how many times TestKilledRemovalIsSafe kills a removal (default 5 times $MAILARK_SOAK)")
+
+// TestRemoveKillChild is the child process of TestKilledRemovalIsSafe: it
+// runs remove --delete-from-server and prints one line per progress event,
+// until it is killed.
+func TestRemoveKillChild(t *testing.T) {
+	if os.Getenv("MAILARK_REMOVE_KILL_CHILD") != "1" {
+		t.Skip("only run as a child of TestKilledRemovalIsSafe")
+	}
+	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	user := os.Getenv("MAILARK_KILL_USER")
+	opts := migrate.RemoveOptions{Conn: config("127.0.0.1", port, user, os.Getenv("MAILARK_PASSWORD")),
+		ArchiveDir: os.Getenv("MAILARK_KILL_ARCHIVE"), DeleteFromServer: true,
+		Confirm:  func(string, int64) (string, error) { return user, nil },
+		Progress: func(progress.Event) { fmt.Println("event") }}
+	fmt.Println("started")
+	_, err := migrate.Remove(context.Background(), opts)
+	fmt.Println("finished", err)
+}
+
+// TestKilledRemovalIsSafe kills remove --delete-from-server with SIGKILL at
+// its k-th progress event (k = 0 … as many as a removal sends), each time on
+// a fresh account with an open gate, over a slow link so that kills land
+// between STORE and EXPUNGE too. After the kill every message gone from the
+// server is in the archive; then the user verifies again where the gate
+// asks and removes again until the server is empty, with the same check.
+func TestKilledRemovalIsSafe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	killed := 0
+	for i := 0; killed < *removeKills && i < 3**removeKills; i++ {
+		killAt := i % 12 // events of a removal: a few per folder
+		e := ready(t)
+		archived, before := archivedSHA(t, e), serverSHA(t, e)
+		proxy := testimap.StartProxy(t, e.srv.Addr, func(int) testimap.Fault { return testimap.Fault{Delay: time.Millisecond} })
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRemoveKillChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "MAILARK_REMOVE_KILL_CHILD=1", "MAILARK_KILL_PORT="+strconv.Itoa(proxy.Port),
+			"MAILARK_KILL_USER="+e.srv.User, "MAILARK_PASSWORD="+e.srv.Password, "MAILARK_KILL_ARCHIVE="+e.dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		hung := make(chan struct{})
+		watchdog := time.AfterFunc(time.Minute, func() { close(hung); cmd.Process.Signal(syscall.SIGKILL) })
+		events, finished := 0, ""
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "finished") {
+				finished = line
+				break
+			}
+			if line == "started" && killAt == 0 || line == "event" && events+1 >= killAt {
+				cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+			if line == "event" {
+				events++
+			}
+		}
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		cmd.Wait()
+		watchdog.Stop()
+		select {
+		case <-hung:
+			t.Fatalf("removal %d hung", i)
+		default:
+		}
+		checkDeletedWereArchived(t, e, before, archived)
+		if finished != "" {
+			if finished != "finished <nil>" {
+				t.Fatalf("removal %d: %s", i, finished)
+			}
+			t.Logf("removal %d completed before its kill at event %d", i, killAt)
+			continue
+		}
+		killed++
+		tally.Kills.Add(1)
+		err = errors.New("killed")
+		for runs := 0; err != nil; runs++ {
+			if runs == 3 {
+				t.Fatalf("Remove() = %v, three runs after the kill at event %d", err, killAt)
+			}
+			if errors.Is(err, migrate.ErrGateClosed) {
+				e.verify(false)
+			}
+			e.step()
+			_, err = migrate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
+			t.Logf("kill at event %d; Remove() again = %v", killAt, err)
+			checkDeletedWereArchived(t, e, before, archived)
+		}
+		for name, n := range serverCounts(t, e.srv) {
+			if n != 0 {
+				t.Errorf("%s: %d messages left after a removal that succeeded", name, n)
+			}
+		}
+	}
+	if killed < *removeKills {
+		t.Fatalf("only %d of %d kills landed", killed, *removeKills)
+	}
+}
