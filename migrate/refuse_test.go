@@ -32,7 +32,11 @@ func TestMigrateRefusedAnywhere(t *testing.T) {
 			Password: secret.New(copyPass), DialTimeout: 10 * time.Second}
 	}
 	clean := testimap.StartProxy(t, d.PlainAddr(), func(int) testimap.Fault { return testimap.Fault{RefuseCommand: math.MaxInt} })
-	sum, err := migrate.Copy(ctx, copyOpts(dir, plain(clean.Port, users[0])))
+	// One connection: the default opens four to a server that answers
+	// slowly (a busy machine), and the fault must meet the whole run.
+	opts := copyOpts(dir, plain(clean.Port, users[0]))
+	opts.Connections = 1
+	sum, err := migrate.Copy(ctx, opts)
 	if err != nil || !sum.OK() {
 		t.Fatalf("clean Copy() = %v", err)
 	}
@@ -61,6 +65,7 @@ func TestMigrateRefusedAnywhere(t *testing.T) {
 				return testimap.Fault{}
 			})
 			opts := copyOpts(dir, plain(proxy.Port, user))
+			opts.Connections = 1
 			sum, err := migrate.Copy(ctx, opts)
 			runs := 1
 			for (err != nil || !sum.OK()) && runs < 3 {
