@@ -1,4 +1,4 @@
-package migrate
+package gate
 
 // SetRangesPerCommand lets tests split deletions into small commands.
 func SetRangesPerCommand(n int) (restore func()) {
