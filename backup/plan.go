@@ -52,7 +52,7 @@ func upToDate(sf folders.Folder, f *archive.Folder) bool {
 
 // plan examines the folder read-only and finds the UIDs not yet archived.
 func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
-	sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}

@@ -49,8 +49,14 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	if !sum.OK() {
-		fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
-			len(sum.Failures))
+		if len(sum.Failures) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
+				len(sum.Failures))
+		}
+		if len(sum.FolderErrors) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d folder(s) could not be read (listed above); every other folder was saved. Run the same command again to retry, or ask the provider about those folders.\n",
+				len(sum.FolderErrors))
+		}
 		return ExitFailures
 	}
 	return ExitOK

@@ -33,6 +33,7 @@ type Conn struct {
 
 	raw   net.Conn    // the TCP connection under TLS and the client
 	limit *limitConn  // what the client reads, checked against the limits
+	list  *listConn   // folder names go-imap could not carry, by alias
 	stop  func() bool // undoes the context.AfterFunc that closes on cancel
 	once  sync.Once
 }
@@ -48,6 +49,18 @@ func (c *Conn) Classify(ctx context.Context, op string, err error) error {
 		return c.limit.violationFor(c.Host)
 	}
 	return classify(ctx, op, c.Host, err)
+}
+
+// Mailbox tells whether name, as go-imap gave it in a LIST answer of this
+// connection, is an alias for a server name go-imap could not carry (see
+// names.go), and what that name is. Commands of this connection that name
+// the alias reach the server's folder by its exact bytes.
+func (c *Conn) Mailbox(name string) (Mailbox, bool) {
+	m, ok := c.list.names.lookup(name)
+	if !ok {
+		return Mailbox{}, false
+	}
+	return *m, true
 }
 
 // Abort cuts the connection at once without waiting for anything: every
@@ -130,7 +143,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 	}
 	limit := newLimitConn(conn)
-	client := imapclient.New(limit, opts)
+	list := newListConn(limit)
+	client := imapclient.New(list, opts)
 	if err := client.WaitGreeting(); err != nil {
 		client.Close()
 		if limit.violation != nil {
@@ -155,7 +169,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
-	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit}
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, list: list}
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }
