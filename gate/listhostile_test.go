@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"context"
@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
-	"github.com/mailark/mailark/migrate"
 )
 
 // TestVerifyDespiteBadFolderNames: folder names go-imap cannot read (raw
@@ -31,7 +31,7 @@ func TestVerifyDespiteBadFolderNames(t *testing.T) {
 		dir: filepath.Join(t.TempDir(), "archive"), clk: newClock()}
 	e.backup()
 	e.step()
-	res, err := migrate.Verify(context.Background(), e.verifyOpts(false))
+	res, err := gate.Verify(context.Background(), e.verifyOpts(false))
 	tally.BadInputs.Add(1)
 	if err != nil {
 		t.Fatalf("Verify() = %v", err)
@@ -41,7 +41,7 @@ func TestVerifyDespiteBadFolderNames(t *testing.T) {
 	}
 	unreadable := 0
 	for _, p := range res.Problems {
-		if p.Kind == migrate.FolderUnreadable {
+		if p.Kind == gate.FolderUnreadable {
 			unreadable++
 		} else {
 			t.Errorf("unexpected problem %+v", p)
