@@ -111,7 +111,7 @@ func TestRemoveRefusesAClosedGate(t *testing.T) {
 	opts := e.removeOpts(true, e.srv.User)
 	opts.Forget = func(context.Context, migrate.Account) error { forgot = true; return nil }
 	res, err := migrate.Remove(context.Background(), opts)
-	if !errors.Is(err, migrate.ErrGateClosed) || mailerr.KindOf(err) != mailerr.BadInput {
+	if !errors.Is(err, migrate.ErrGateClosed) || mailerr.KindOf(err) != mailerr.GateClosed {
 		t.Fatalf("Remove() through a closed gate = %v, want ErrGateClosed", err)
 	}
 	closedBy(t, res.Verdict, migrate.CondContactsExported, "never", "", "", 0)

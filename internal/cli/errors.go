@@ -55,10 +55,10 @@ func UserMessage(err error) string {
 		return fmt.Sprintf("Another Mailark is already working on %s. Wait for it to finish, then try again.", s)
 	case mailerr.ArchiveBroken:
 		return fmt.Sprintf("The archive at %s cannot be used: %v.", s, e.Err)
-	case mailerr.GateClosed:
-		return "Not yet safe to remove the account: nothing was deleted. Run mailark verify to see why."
-	case mailerr.NotConfirmed:
-		return "The account name was not typed exactly: nothing was deleted and nothing forgotten."
+	case mailerr.GateClosed, mailerr.NotConfirmed:
+		if e.Err != nil {
+			return capitalize(e.Err.Error()) + "."
+		}
 	case mailerr.ServerChanged:
 		return fmt.Sprintf("%v. Nothing more was deleted; run mailark backup and mailark verify again.", capitalize(e.Err.Error()))
 	case mailerr.BadInput:
