@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
 
@@ -168,4 +170,99 @@ func TestRemoveRefusesAMessageThatIsNotTheArchivedOne(t *testing.T) {
 		}
 		sameCounts(t, before, serverCounts(t, e.srv))
 	})
+}
+
+// TestRemoveChecksEveryFolderThenEachRightBeforeDeleting: as the server
+// sees it, removal first fetches every folder's verified set (sizes, dates,
+// headers) before anything is deleted anywhere, then, folder by folder,
+// selects the folder, fetches its set again, and only then marks and
+// expunges exactly that set. A UID EXPUNGE with no check of its folder's
+// set right before it fails this test.
+func TestRemoveChecksEveryFolderThenEachRightBeforeDeleting(t *testing.T) {
+	for _, deep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deep=%v", deep), func(t *testing.T) {
+			e := newEnv(t)
+			log := recordDeletions(t, e)
+			e.backup()
+			e.export()
+			e.verify(false)
+			log.checks.Store(true)
+			opts := e.removeOpts(true, e.srv.User)
+			opts.Deep = deep
+			res, err := migrate.Remove(context.Background(), opts)
+			if err != nil {
+				t.Fatalf("Remove() = %v", err)
+			}
+			if res.Messages != 615 || len(res.Deleted) != 9 {
+				t.Fatalf("deleted %d in %d folders, want 615 in 9", res.Messages, len(res.Deleted))
+			}
+			first := "BODY[HEADER]"
+			if deep {
+				first = "BODY[]"
+			}
+			var want []string
+			for _, d := range res.Deleted {
+				want = append(want, "SELECT "+d.Folder, fmt.Sprintf("UID FETCH %s %s %s size=true date=true", d.Folder, d.UIDs, first))
+			}
+			for _, d := range res.Deleted {
+				want = append(want, "SELECT "+d.Folder,
+					fmt.Sprintf("UID FETCH %s %s BODY[HEADER] size=true date=true", d.Folder, d.UIDs),
+					fmt.Sprintf(`UID STORE %s %s op=1 silent=true [\Deleted]`, d.Folder, d.UIDs),
+					fmt.Sprintf("UID EXPUNGE %s %s", d.Folder, d.UIDs))
+			}
+			if got := log.all(); !slices.Equal(got, want) {
+				t.Errorf("the server saw:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// TestRemoveChecksEachFolderCountersRightBeforeDeleting: mail that arrives
+// in a folder after the first check, while an earlier folder is being
+// deleted, stops the removal at that folder: its messages and the new one
+// stay, and the result lists what was deleted before.
+func TestRemoveChecksEachFolderCountersRightBeforeDeleting(t *testing.T) {
+	e := ready(t)
+	before := serverCounts(t, e.srv)
+	opts := e.removeOpts(true, e.srv.User)
+	// The folder removal deletes last: the verification's order.
+	ctx := context.Background()
+	a := e.archive()
+	v, err := a.LastVerification(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vfs, err := a.VerificationFolders(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for _, vf := range vfs {
+		if vf.VerifiedUIDs != "" {
+			last = vf.Name
+		}
+	}
+	a.Close()
+	arrived := false
+	opts.Progress = func(ev progress.Event) {
+		if ev.Notice != nil && ev.Notice.Kind == progress.FolderDone && !arrived && ev.Folder != last {
+			arrived = true
+			e.srv.AppendMessage(last, []byte("Subject: just now\r\n\r\nx\r\n"), nil, time.Now())
+		}
+	}
+	res, err := migrate.Remove(context.Background(), opts)
+	if !errors.Is(err, migrate.ErrServerChanged) || mailerr.KindOf(err) != mailerr.ServerChanged || !strings.Contains(err.Error(), last) {
+		t.Fatalf("Remove() with mail arriving in %s while deleting = %v, want ErrServerChanged naming it", last, err)
+	}
+	if !arrived || len(res.Deleted) == 0 {
+		t.Fatalf("arrived %v, deleted %v: the test did not run as planned", arrived, res.Deleted)
+	}
+	for _, d := range res.Deleted {
+		if d.Folder == last {
+			t.Errorf("%s deleted after new mail arrived in it: %+v", last, d)
+		}
+	}
+	if n := serverCounts(t, e.srv)[last]; n != before[last]+1 {
+		t.Errorf("%s: %d messages, want the %d verified and the new one", last, n, before[last])
+	}
 }
