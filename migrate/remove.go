@@ -83,9 +83,11 @@ type RemoveResult struct {
 // the verified messages from the old server, only through a green gate,
 // checked live at that moment. Deletion touches only the UIDs the last
 // verification found archived whole, in folders the archive holds with the
-// same UIDVALIDITY, and only after the typed confirmation: UID STORE
-// +FLAGS.SILENT (\Deleted) and UID EXPUNGE of exactly those UIDs, never a
-// plain EXPUNGE, which would also remove other messages marked \Deleted.
+// same UIDVALIDITY, and only after the typed confirmation and proof that
+// each of them is, on the server and in the archive, the message archived
+// (see remove_check.go): UID STORE +FLAGS.SILENT (\Deleted) and UID
+// EXPUNGE of exactly those UIDs, never a plain EXPUNGE, which would also
+// remove other messages marked \Deleted.
 func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
