@@ -210,7 +210,7 @@ func TestDovecotRemoveRefusesAFolderRebuiltUnderItsOldUIDValidity(t *testing.T) 
 	before := dovecotCounts(t, d)
 	res, err := migrate.Remove(context.Background(), e.removeOpts(true, dovecotUser))
 	if !errors.Is(err, migrate.ErrServerChanged) || mailerr.KindOf(err) != mailerr.ServerChanged ||
-		!strings.Contains(err.Error(), "INBOX uid 1: the server's header is not the archived one") {
+		!strings.Contains(err.Error(), "INBOX uid 1: its header fields are not the archived message's") {
 		t.Fatalf("Remove() after the rebuild = %v, want ErrServerChanged for INBOX uid 1's header", err)
 	}
 	after := dovecotCounts(t, d)

@@ -30,10 +30,10 @@ var (
 	// ErrServerChanged: a folder changed between the gate's check and the
 	// deletion, or a message about to be deleted is not the archived one;
 	// what was deleted before is listed in the result.
-	ErrServerChanged = errors.New("the server's messages are not the ones verified and archived")
+	ErrServerChanged = errors.New("the server changed since the verification")
 	// ErrArchiveChanged: an archived copy of a message about to be deleted
 	// no longer hashes to what was archived; nothing was deleted.
-	ErrArchiveChanged = errors.New("the archive changed after the verification, so nothing was deleted; run mailark verify")
+	ErrArchiveChanged = errors.New("the archive changed since the verification")
 )
 
 // rangesPerCommand bounds the UID ranges in one UID STORE or UID EXPUNGE.
@@ -266,7 +266,7 @@ func selectChecked(ctx context.Context, c *imapconn.Conn, opts *RemoveOptions, p
 		return imapconn.Classify(ctx, "select "+p.vf.Name, opts.Conn.Host, err)
 	}
 	if sel.UIDValidity != p.vf.ServerUIDValidity || uint32(sel.UIDNext) != p.vf.ServerUIDNext || sel.NumMessages != p.vf.ServerMessages {
-		return mailerr.New(mailerr.ServerChanged, "remove", p.vf.Name, fmt.Errorf("%w (%s: UIDVALIDITY %d, UIDNEXT %d, %d messages; verified %d, %d, %d)",
+		return mailerr.New(mailerr.ServerChanged, "remove", p.vf.Name, fmt.Errorf("%w: %s has UIDVALIDITY %d, UIDNEXT %d, %d messages; verified %d, %d, %d",
 			ErrServerChanged, p.vf.Name, sel.UIDValidity, sel.UIDNext, sel.NumMessages, p.vf.ServerUIDValidity, p.vf.ServerUIDNext, p.vf.ServerMessages))
 	}
 	return checkServerCopies(ctx, c, opts.Conn.Host, p.vf.Name, p.set, p.want, deep)

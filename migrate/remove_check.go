@@ -40,7 +40,7 @@ type archivedCopy struct {
 func archivedCopies(ctx context.Context, a *archive.Archive, f *archive.Folder, set imap.UIDSet, n int64) (map[uint32]archivedCopy, error) {
 	out := make(map[uint32]archivedCopy, n)
 	changed := func(format string, args ...any) error {
-		return mailerr.New(mailerr.GateClosed, "remove", f.Name, fmt.Errorf("%w: %s", ErrArchiveChanged, fmt.Sprintf(format, args...)))
+		return mailerr.New(mailerr.GateClosed, "remove", f.Name, fmt.Errorf("%w: %s; nothing was deleted: run mailark verify", ErrArchiveChanged, fmt.Sprintf(format, args...)))
 	}
 	err := a.RehashMessages(ctx, f, func(uid uint32) bool { return set.Contains(imap.UID(uid)) },
 		func(m *archive.MessageInfo, c archive.StoredCopy) error {
@@ -50,13 +50,13 @@ func archivedCopies(ctx context.Context, a *archive.Archive, f *archive.Folder, 
 			}
 			switch {
 			case c.SQLite != want || c.SQLiteSize != m.Size:
-				return changed("%s uid %d: SQLite's copy hashes to %s (%d bytes), %s (%d bytes) was archived",
-					f.Name, m.UID, hexSum(c.SQLite), c.SQLiteSize, m.SHA256, m.Size)
+				return changed("%s uid %d: the copy in archive.sqlite is not the message archived (%d bytes, SHA-256 %s; archived %d bytes, %s)",
+					f.Name, m.UID, c.SQLiteSize, hexSum(c.SQLite), m.Size, m.SHA256)
 			case c.MboxProblem != "":
 				return changed("%s uid %d: %s", f.Name, m.UID, c.MboxProblem)
 			case c.Mbox != want || c.MboxSize != m.Size:
-				return changed("%s uid %d: the mbox file's copy hashes to %s (%d bytes), %s (%d bytes) was archived",
-					f.Name, m.UID, hexSum(c.Mbox), c.MboxSize, m.SHA256, m.Size)
+				return changed("%s uid %d: the copy in %s is not the message archived (%d bytes, SHA-256 %s; archived %d bytes, %s)",
+					f.Name, m.UID, f.MboxPath, c.MboxSize, hexSum(c.Mbox), m.Size, m.SHA256)
 			}
 			date, err := time.Parse(time.RFC3339, m.InternalDate)
 			if err != nil {
@@ -92,14 +92,14 @@ type serverCopy struct {
 func checkServerCopies(ctx context.Context, c *imapconn.Conn, host, folder string, set imap.UIDSet,
 	want map[uint32]archivedCopy, deep bool) error {
 	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
-	what := "header"
+	what := "header fields"
 	if deep {
-		section, what = &imap.FetchItemBodySection{Peek: true}, "message"
+		section, what = &imap.FetchItemBodySection{Peek: true}, "bytes"
 	}
 	opts := &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{section}}
 	differs := func(format string, args ...any) error {
 		return mailerr.New(mailerr.ServerChanged, "remove", folder,
-			fmt.Errorf("%w: %s: nothing was deleted in this folder", ErrServerChanged, fmt.Sprintf(format, args...)))
+			fmt.Errorf("%w: %s", ErrServerChanged, fmt.Sprintf(format, args...)))
 	}
 	seen := make(map[uint32]bool, len(want))
 	h := sha256.New()
@@ -150,14 +150,14 @@ func checkServerCopies(ctx context.Context, c *imapconn.Conn, host, folder strin
 			case !ok:
 				err = differs("%s uid %d is not in the archive", folder, uid)
 			case !got.sized || got.size != a.size:
-				err = differs("%s uid %d: RFC822.SIZE on the server is %d, the archived message has %d bytes", folder, uid, got.size, a.size)
+				err = differs("%s uid %d has RFC822.SIZE %d, the archived message %d bytes", folder, uid, got.size, a.size)
 			case !got.dated || !got.internalDate.Equal(a.internalDate):
-				err = differs("%s uid %d: INTERNALDATE on the server is %s, the archived message's is %s", folder, uid,
+				err = differs("%s uid %d has INTERNALDATE %s, the archived message %s", folder, uid,
 					got.internalDate.Format(time.RFC3339), a.internalDate.Format(time.RFC3339))
 			case !got.hashed:
-				err = differs("%s uid %d: the server did not send the %s", folder, uid, what)
+				err = differs("%s uid %d: the server did not send its %s", folder, uid, what)
 			case deep && got.sum != a.sha, !deep && got.sum != a.header:
-				err = differs("%s uid %d: the server's %s is not the archived one (SHA-256 %s)", folder, uid, what, hexSum(got.sum))
+				err = differs("%s uid %d: its %s are not the archived message's (SHA-256 %s)", folder, uid, what, hexSum(got.sum))
 			}
 			seen[uid] = true
 			if err != nil && mismatch == nil {

@@ -102,16 +102,16 @@ func TestRemoveRefusesAMessageThatIsNotTheArchivedOne(t *testing.T) {
 		detail string
 	}{
 		{"header differs, same size", false, func(t testing.TB, m *demo.Message) { m.Raw = sameLengthHeaderEdit(t, m.Raw) },
-			"header is not the archived one"},
+			"its header fields are not the archived message's"},
 		{"size differs", false, func(t testing.TB, m *demo.Message) { m.Raw = append(bytes.Clone(m.Raw), "more\r\n"...) },
-			"RFC822.SIZE on the server"},
+			"has RFC822.SIZE"},
 		{"internal date differs", false, func(t testing.TB, m *demo.Message) { m.InternalDate = m.InternalDate.Add(time.Hour) },
-			"INTERNALDATE on the server"},
+			"has INTERNALDATE"},
 		{"body differs, deep", true, func(t testing.TB, m *demo.Message) {
 			raw := bytes.Clone(m.Raw)
 			raw[len(raw)-3] ^= 0x20
 			m.Raw = raw
-		}, "message is not the archived one"},
+		}, "its bytes are not the archived message's"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
