@@ -29,20 +29,15 @@ type StoredCopy struct {
 }
 
 // RehashMessages reads again, from SQLite and from the mbox file, every
-// message of folder generation f whose UID want accepts, and calls fn with
-// its row and what its copies hash to now. It holds the wanted rows, one
-// chunk and one mbox buffer in memory.
+// message of folder generation f whose UID want accepts, in mbox order, and
+// calls fn with its row and what its copies hash to now. The row has only
+// ID, FolderID, FolderName, UID, Size, SHA256, InternalDate, MboxOffset and
+// MboxLength set. It holds those of the wanted rows, one chunk and one mbox
+// buffer in memory.
 func (a *Archive) RehashMessages(ctx context.Context, f *Folder, want func(uid uint32) bool,
 	fn func(m *MessageInfo, c StoredCopy) error) error {
-	// Rows first: the archive may have one connection, and reading the
-	// chunks needs it while the rows would be open.
-	var rows []*MessageInfo
-	if err := a.EachMessage(ctx, f.ID, func(m *MessageInfo) error {
-		if want(m.UID) {
-			rows = append(rows, m)
-		}
-		return nil
-	}); err != nil {
+	rows, err := a.rehashRows(ctx, f, want)
+	if err != nil {
 		return err
 	}
 	if len(rows) == 0 {
@@ -80,6 +75,28 @@ func (a *Archive) RehashMessages(ctx context.Context, f *Folder, want func(uid u
 		}
 	}
 	return nil
+}
+
+// rehashRows reads the wanted rows first: the archive may have one
+// connection, and reading the chunks needs it while the rows would be open.
+func (a *Archive) rehashRows(ctx context.Context, f *Folder, want func(uid uint32) bool) ([]*MessageInfo, error) {
+	rs, err := a.db.QueryContext(ctx, `SELECT id, uid, size, sha256, internal_date, mbox_offset, mbox_length
+		FROM messages WHERE folder_id = ? ORDER BY mbox_offset`, f.ID)
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	defer rs.Close()
+	var rows []*MessageInfo
+	for rs.Next() {
+		m := &MessageInfo{FolderID: f.ID, FolderName: f.Name}
+		if err := rs.Scan(&m.ID, &m.UID, &m.Size, &m.SHA256, &m.InternalDate, &m.MboxOffset, &m.MboxLength); err != nil {
+			return nil, classifyDB("read archive", a.dir, err)
+		}
+		if want(m.UID) {
+			rows = append(rows, m)
+		}
+	}
+	return rows, classifyDB("read archive", a.dir, rs.Err())
 }
 
 // mboxEntry hashes the message of the one mbox entry the row places at
