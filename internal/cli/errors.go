@@ -55,6 +55,12 @@ func UserMessage(err error) string {
 		return fmt.Sprintf("Another Mailark is already working on %s. Wait for it to finish, then try again.", s)
 	case mailerr.ArchiveBroken:
 		return fmt.Sprintf("The archive at %s cannot be used: %v.", s, e.Err)
+	case mailerr.GateClosed, mailerr.NotConfirmed:
+		if e.Err != nil {
+			return capitalize(e.Err.Error()) + "."
+		}
+	case mailerr.ServerChanged:
+		return fmt.Sprintf("%v. Nothing more was deleted; run mailark backup and mailark verify again.", capitalize(e.Err.Error()))
 	case mailerr.BadInput:
 		if e.Err != nil {
 			return capitalize(e.Err.Error()) + "."
@@ -82,6 +88,12 @@ func fail(w io.Writer, err error, verbose bool) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitCancelled
+	}
+	switch mailerr.KindOf(err) {
+	case mailerr.GateClosed:
+		return ExitGateClosed
+	case mailerr.NotConfirmed:
+		return ExitNotConfirmed
 	}
 	return ExitError
 }
