@@ -318,10 +318,11 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: name})
 
 	if len(fp.missing) > 0 {
-		// Re-select: planning other folders moved the selection.
-		if _, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			return fmt.Errorf("examine %s: %w", name, err)
+		if err := r.reexamine(ctx, c, fp); err != nil {
+			return err
 		}
+	}
+	if len(fp.missing) > 0 {
 		b := newBudget(r.opts.InFlightBytes)
 		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b}
 		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
