@@ -320,7 +320,7 @@ type writer struct {
 	opts        *Options
 	runID       int64
 	budget      *budget
-	onAdded     func(size int64)                // a message is in the current batch
+	onAdded     func(uid imap.UID, size int64)  // a message is in the current batch
 	onCommitted func(messages int, bytes int64) // a batch is durable
 	onFail      func(uid imap.UID, reason string)
 }
@@ -380,7 +380,7 @@ func (w *writer) write(ctx context.Context, f *archive.Folder, in <-chan *item, 
 			if err == nil {
 				savedN++
 				savedBytes += it.size
-				w.onAdded(it.size)
+				w.onAdded(it.uid, it.size)
 			}
 		}
 		it.release(w.budget)

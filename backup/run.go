@@ -326,10 +326,13 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 		b := newBudget(r.opts.InFlightBytes)
 		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b}
 		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
-			onAdded: func(size int64) {
+			onAdded: func(uid imap.UID, size int64) {
 				r.folderDone++
 				r.doneN++
 				r.doneBytes += size
+				// The total had the server's RFC822.SIZE for this message;
+				// from now on it counts the bytes that came.
+				r.totalBytes += size - fp.sizes[uid]
 				r.throttle.Status(r.event(), false)
 			},
 			onCommitted: func(n int, bytes int64) {
@@ -346,6 +349,11 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.failed[name][uint32(uid)] = true
 				r.failedCount++
 				fs.Failed++
+				// Not to be saved in this run: out of the totals, so
+				// the bar can still end at 100%.
+				r.total--
+				r.folderTotal--
+				r.totalBytes -= fp.sizes[uid]
 				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
 			},
 		}
