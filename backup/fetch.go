@@ -125,6 +125,8 @@ type fetcher struct {
 	opts   *Options
 	tmpDir string
 	budget *budget
+	// received, when set, is told of every read of mail bytes.
+	received func(n int64)
 }
 
 var fetchOptions = &imap.FetchOptions{
@@ -264,8 +266,12 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
 	return it, nil
 }
 
-func (f *fetcher) readBody(it *item, lit imap.LiteralReader) error {
-	size := lit.Size()
+func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
+	size := literal.Size()
+	var lit io.Reader = literal
+	if f.received != nil {
+		lit = countingReader{r: literal, note: f.received}
+	}
 	if size > f.opts.MaxMessageBytes {
 		it.failed = fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, f.opts.MaxMessageBytes)
 		return errTooLarge

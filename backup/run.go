@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -115,8 +116,10 @@ type runner struct {
 	order   []string
 
 	failedCount int
-	connected   bool // a session has logged in once: later dial errors are transient
-	progressed  bool // something was committed since the last retry
+	connected   bool         // a session has logged in once: later dial errors are transient
+	progressed  bool         // something was committed since the last retry
+	lastMoved   atomic.Int64 // unix ns of the last progress (stall.go)
+	recv        atomic.Int64 // bytes of mail received since then
 
 	// progress counters for the whole run
 	total, totalBytes int64
@@ -137,6 +140,7 @@ func (r *runner) finalStatus() { r.throttle.Status(r.event(), true) }
 // after a transient error.
 func (r *runner) loop(ctx context.Context) error {
 	attempt := 0
+	r.moved()
 	for {
 		r.progressed = false
 		err := r.session(ctx)
@@ -148,6 +152,9 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		if !r.transient(err) {
 			return err
+		}
+		if serr := r.stalled(err); serr != nil {
+			return serr
 		}
 		if r.progressed {
 			attempt = 0
@@ -196,7 +203,7 @@ func (r *runner) transient(err error) bool {
 
 // session connects once and works through every folder not yet done.
 func (r *runner) session(ctx context.Context) error {
-	c, err := imapconn.Dial(ctx, r.opts.Conn)
+	c, err := imapconn.Dial(ctx, r.connConfig())
 	if err != nil {
 		return err
 	}
@@ -324,12 +331,13 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 	}
 	if len(fp.missing) > 0 {
 		b := newBudget(r.opts.InFlightBytes)
-		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b}
+		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b, received: r.received}
 		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
 			onAdded: func(uid imap.UID, size int64) {
 				r.folderDone++
 				r.doneN++
 				r.doneBytes += size
+				r.moved()
 				// The total had the server's RFC822.SIZE for this message;
 				// from now on it counts the bytes that came.
 				r.totalBytes += size - fp.sizes[uid]
@@ -349,6 +357,7 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.failed[name][uint32(uid)] = true
 				r.failedCount++
 				fs.Failed++
+				r.moved()
 				// Not to be saved in this run: out of the totals, so
 				// the bar can still end at 100%.
 				r.total--
@@ -372,6 +381,7 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 		return err
 	}
 	r.done[name] = true
+	r.moved()
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: name})
 	return nil
 }

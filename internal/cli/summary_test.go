@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -66,5 +67,37 @@ func TestBackupSummaryCountsFoldersAndMessages(t *testing.T) {
 				t.Errorf("summary does not list %q:\n%s", tt.wantOut, r.stdout)
 			}
 		})
+	}
+}
+
+// silentSession never answers LIST: a server that stalls after login.
+type silentSession struct {
+	imapserver.SessionIMAP4rev2
+	hold <-chan struct{}
+}
+
+func (s *silentSession) List(w *imapserver.ListWriter, ref string, patterns []string, options *imap.ListOptions) error {
+	<-s.hold
+	return &imap.Error{Type: imap.StatusResponseTypeNo, Text: "gone"}
+}
+
+// TestBackupStallSaysSo: with --stall-timeout the CLI gives up on a server
+// that stalls after login and says in words that it stopped sending and
+// that running again continues.
+func TestBackupStallSaysSo(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	port := srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session {
+		return &silentSession{SessionIMAP4rev2: s, hold: hold}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard, not a timing
+	defer cancel()
+	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
+	code := r.main(ctx, "backup", "--host", srv.Host, "--port", strconv.Itoa(port), "--security", "plain",
+		"--user", srv.User, "--archive", filepath.Join(t.TempDir(), "a"), "--stall-timeout", "300ms")
+	want := "127.0.0.1 stopped sending for 300ms. Everything received so far is saved; run the same command again to continue"
+	if code != cli.ExitError || !strings.Contains(r.stderr.String(), want) {
+		t.Fatalf("exit %d, want %d; stderr should say %q:\n%s", code, cli.ExitError, want, r.stderr)
 	}
 }
