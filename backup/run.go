@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -116,9 +118,10 @@ type runner struct {
 	order   []string
 
 	failedCount int
-	connected   bool         // a session has logged in once: later dial errors are transient
-	progressed  bool         // something was committed since the last retry
-	lastMoved   atomic.Int64 // unix ns of the last progress (stall.go)
+	connected   bool // a session has logged in once: later dial errors are transient
+	progressed  bool // something was committed since the last retry
+	movedMu     sync.Mutex
+	lastMoved   time.Time    // the last progress (stall.go)
 	recv        atomic.Int64 // bytes of mail received since then
 
 	// progress counters for the whole run

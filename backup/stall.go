@@ -65,8 +65,15 @@ func (r *runner) connConfig() imapconn.Config {
 	return cfg
 }
 
-// moved notes progress now.
-func (r *runner) moved() { r.lastMoved.Store(r.opts.Now().UnixNano()) }
+// moved notes progress now. The stall clock is the real one, not
+// Options.Now: it is measured against the connection's read deadlines, and
+// a test's frozen or jumping clock must not hide a stall or invent one.
+func (r *runner) moved() {
+	now := time.Now()
+	r.movedMu.Lock()
+	r.lastMoved = now
+	r.movedMu.Unlock()
+}
 
 // received counts n bytes of mail; every progressBytes are progress.
 func (r *runner) received(n int64) {
@@ -79,7 +86,9 @@ func (r *runner) received(n int64) {
 // stalled returns the error that ends the run when nothing moved for the
 // stall deadline, err being the last session's error; nil otherwise.
 func (r *runner) stalled(err error) error {
-	quiet := r.opts.Now().Sub(time.Unix(0, r.lastMoved.Load()))
+	r.movedMu.Lock()
+	quiet := time.Since(r.lastMoved)
+	r.movedMu.Unlock()
 	if quiet < r.opts.StallTimeout {
 		return nil
 	}
