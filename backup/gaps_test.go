@@ -1,6 +1,7 @@
 package backup_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync/atomic"
@@ -81,4 +82,35 @@ func TestLeftOutMessageIsAFailure(t *testing.T) {
 		t.Fatalf("repaired run: new %d, failures %+v, err %v; want uid 3 saved and nothing open", sum.New, sum.Failures, err)
 	}
 	checkArchive(t, o.ArchiveDir, serverState(t, srv.Client(t)))
+}
+
+// TestRepeatedUIDIsNotStoredTwice has the server label the body of INBOX
+// uid 5 as uid 3 (so uid 3 comes twice, uid 5 never; asked alone, uid 5
+// again comes as uid 3, which was not asked for). Uid 3 is stored once with
+// its own bytes, uid 5 is a failure, and the run goes on. (go-imap's client
+// already passes such answers on as unsolicited; fetchSet drops them too,
+// so this holds whatever client is underneath.)
+func TestRepeatedUIDIsNotStoredTwice(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	port := rewriteProxy(t, srv.Addr, func(line []byte) []byte {
+		if bytes.Contains(line, []byte("BODY[] {")) {
+			return bytes.Replace(line, []byte("(UID 5 "), []byte("(UID 3 "), 1)
+		}
+		return line
+	})
+	tally.BadInputs.Add(1)
+	o := options(srv, tempArchive(t))
+	o.Conn.Port = port
+	o.Folders = []string{"INBOX"}
+	sum, err := backup.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if len(sum.Failures) != 1 || sum.Failures[0].UID != 5 {
+		t.Fatalf("failures %+v, want INBOX uid 5 alone", sum.Failures)
+	}
+	state := serverState(t, srv.Client(t))
+	inbox := state["INBOX"]
+	delete(inbox, 5)
+	checkArchive(t, o.ArchiveDir, map[string]map[uint32]serverMessage{"INBOX": inbox})
 }
