@@ -53,7 +53,7 @@ func upToDate(sf folders.Folder, f *archive.Folder) bool {
 
 // plan examines the folder read-only and finds the UIDs not yet archived.
 func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
-	sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}
@@ -143,7 +143,7 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 // other's.
 func (r *runner) reexamine(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
 	name := fp.server.Name
-	sel, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", name, err)
 	}

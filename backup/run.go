@@ -68,7 +68,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		err = fmt.Errorf("backup stopped: %w", ctx.Err())
 	case err != nil:
 		res.Status, res.Error = archive.RunError, err.Error()
-	case len(sum.Failures) > 0:
+	case len(sum.Failures) > 0 || len(sum.FolderErrors) > 0:
 		res.Status = archive.RunFailures
 	}
 	if ferr := a.FinishRun(runID, res); ferr != nil && err == nil {
@@ -116,6 +116,8 @@ type runner struct {
 	failed  map[string]map[uint32]bool // per folder, UIDs that failed in this run
 	folders map[string]*FolderSummary
 	order   []string
+
+	unreadable map[string]bool // folders reported as unreadable, by name and reason
 
 	failedCount int
 	connected   bool // a session has logged in once: later dial errors are transient
@@ -231,6 +233,12 @@ func (r *runner) session(ctx context.Context) error {
 		if r.done[sf.Name] {
 			continue
 		}
+		if sf.Err != nil {
+			// Listed, but its name or its list entry cannot be used:
+			// say so once, go on with the others.
+			r.folderUnreadable(sf)
+			continue
+		}
 		fs := r.folderSummary(sf)
 		f, err := r.a.Folder(ctx, sf.Name)
 		if err != nil {
@@ -317,6 +325,24 @@ func (r *runner) folderFailed(sf folders.Folder, err error) {
 	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: err.Error()})
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
 		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, err), Err: err})
+}
+
+// folderUnreadable reports, once per run, a folder that LIST named but
+// that cannot be read at all. It does not mark the name done: another
+// folder may decode to the same name.
+func (r *runner) folderUnreadable(sf folders.Folder) {
+	key := sf.Name + "\x00" + sf.Err.Error()
+	if r.unreadable[key] {
+		return
+	}
+	if r.unreadable == nil {
+		r.unreadable = map[string]bool{}
+	}
+	r.unreadable[key] = true
+	r.failedCount++
+	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: sf.Err.Error()})
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
+		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, sf.Err), Err: sf.Err})
 }
 
 // backupFolder fetches what the plan lists and writes it, fetch and write

@@ -52,23 +52,17 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	if !sum.OK() {
-		fmt.Fprintf(env.Stderr, "mailark: %s (listed above). Run the same command again to retry.\n", notSaved(sum))
+		if len(sum.Failures) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
+				len(sum.Failures))
+		}
+		if len(sum.FolderErrors) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d folder(s) could not be read (listed above); every other folder was saved. Run the same command again to retry, or ask the provider about those folders.\n",
+				len(sum.FolderErrors))
+		}
 		return ExitFailures
 	}
 	return ExitOK
-}
-
-// notSaved says what a run left behind, naming only what there is: "2
-// message(s) could not be saved and 1 folder(s) could not be read".
-func notSaved(s backup.Summary) string {
-	var parts []string
-	if n := len(s.Failures); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d message(s) could not be saved", n))
-	}
-	if n := len(s.FolderErrors); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d folder(s) could not be read", n))
-	}
-	return strings.Join(parts, " and ")
 }
 
 func printSummary(w io.Writer, s backup.Summary) {

@@ -34,6 +34,7 @@ type Conn struct {
 	raw   net.Conn    // the TCP connection under TLS and the client
 	limit *limitConn  // what the client reads, checked against the limits
 	idle  *idleConn   // under TLS: cuts a silent or trickling server
+	list  *listConn   // folder names go-imap could not carry, by alias
 	stop  func() bool // undoes the context.AfterFunc that closes on cancel
 	once  sync.Once
 }
@@ -52,6 +53,18 @@ func (c *Conn) Classify(ctx context.Context, op string, err error) error {
 		return mailerr.New(mailerr.Timeout, op, c.Host, st)
 	}
 	return classify(ctx, op, c.Host, err)
+}
+
+// Mailbox tells whether name, as go-imap gave it in a LIST answer of this
+// connection, is an alias for a server name go-imap could not carry (see
+// names.go), and what that name is. Commands of this connection that name
+// the alias reach the server's folder by its exact bytes.
+func (c *Conn) Mailbox(name string) (Mailbox, bool) {
+	m, ok := c.list.names.lookup(name)
+	if !ok {
+		return Mailbox{}, false
+	}
+	return *m, true
 }
 
 // Abort cuts the connection at once without waiting for anything: every
@@ -135,7 +148,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 	}
 	limit := newLimitConn(conn)
-	client := imapclient.New(limit, opts)
+	list := newListConn(limit)
+	client := imapclient.New(list, opts)
 	if err := client.WaitGreeting(); err != nil {
 		client.Close()
 		if limit.violation != nil {
@@ -160,7 +174,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
-	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, idle: idle}
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, idle: idle, list: list}
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }

@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 // The command-line contract of verify, report and remove (internal/cli),
 // driven through cli.Main against the same test server.

@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 // The verification, the gate and the removal against a real Dovecot
 // (MAILARK_TEST_DOVECOT=1): IMAP4rev1 with UIDPLUS and LIST-STATUS,
@@ -14,11 +14,11 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
-	"github.com/mailark/mailark/migrate"
 )
 
 const dovecotUser, dovecotPass = "hanako@old-isp.example", "pw: 秘密"
@@ -80,18 +80,18 @@ func TestDovecotVerifyAndGate(t *testing.T) {
 	}
 	t.Run("one byte changed in SQLite", func(t *testing.T) {
 		flipStoredByte(t, e, "取引先", 4)
-		closedBy(t, e.check(), migrate.CondArchiveUnchanged, "changed", migrate.ArchiveRowsChanged, "", 0)
-		hasProblem(t, e.verify(false), migrate.StoredDiffers, "取引先", 4)
+		closedBy(t, e.check(), gate.CondArchiveUnchanged, "changed", gate.ArchiveRowsChanged, "", 0)
+		hasProblem(t, e.verify(false), gate.StoredDiffers, "取引先", 4)
 	})
 	t.Run("new mail in a Japanese-named folder", func(t *testing.T) {
 		d.Seed(t, dovecotUser, "取引先/見積", []testimap.SeedMessage{{Raw: []byte("Subject: 見積\r\n\r\nx\r\n")}})
-		closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "取引先/見積", 0)
-		hasProblem(t, e.verify(true), migrate.MessageMissing, "取引先/見積", 26)
+		closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerNewMail, "取引先/見積", 0)
+		hasProblem(t, e.verify(true), gate.MessageMissing, "取引先/見積", 26)
 	})
 	t.Run("folder added", func(t *testing.T) {
 		d.Seed(t, dovecotUser, "Projects", []testimap.SeedMessage{{Raw: []byte("Subject: p\r\n\r\nx\r\n")}})
-		closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerFolderAdded, "Projects", 0)
-		hasProblem(t, e.verify(false), migrate.FolderNotArchived, "Projects", 0)
+		closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerFolderAdded, "Projects", 0)
+		hasProblem(t, e.verify(false), gate.FolderNotArchived, "Projects", 0)
 	})
 }
 
@@ -106,12 +106,12 @@ func TestDovecotRemoveDeletesTheVerifiedMessages(t *testing.T) {
 	before := dovecotCounts(t, d)
 
 	opts := e.removeOpts(true, "hanako@old-isp.exampl")
-	if _, err := migrate.Remove(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "does not match") {
+	if _, err := gate.Remove(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("Remove() with a typo = %v, want ErrNotConfirmed", err)
 	}
 	sameCounts(t, before, dovecotCounts(t, d))
 
-	res, err := migrate.Remove(context.Background(), e.removeOpts(true, dovecotUser))
+	res, err := gate.Remove(context.Background(), e.removeOpts(true, dovecotUser))
 	if err != nil {
 		t.Fatalf("Remove() = %v", err)
 	}
@@ -128,5 +128,5 @@ func TestDovecotRemoveDeletesTheVerifiedMessages(t *testing.T) {
 		}
 	}
 	// The server changed: the gate is closed again.
-	closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerMailRemoved, "INBOX", 0)
+	closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerMailRemoved, "INBOX", 0)
 }
