@@ -2,6 +2,7 @@ package imapconn
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"testing"
@@ -52,4 +53,62 @@ func TestIdleTimeoutEndsTheConnection(t *testing.T) {
 	if _, err := server.Write([]byte("late")); err == nil {
 		t.Errorf("the server could still write after the timeout: the connection was not closed")
 	}
+}
+
+// TestTrickleEndsTheConnection: a server that sends a byte now and then
+// never trips the idle timeout; fewer than TrickleBytes over the window of
+// waiting ends the connection, with a *TrickleError that counts as a
+// timeout. A server that sends enough is left alone.
+func TestTrickleEndsTheConnection(t *testing.T) {
+	cfg := Config{IdleTimeout: time.Second, TrickleWindow: 250 * time.Millisecond, TrickleBytes: 1 << 10}
+	t.Run("dribble", func(t *testing.T) {
+		client, server := net.Pipe()
+		defer server.Close()
+		c := newIdleConn(client, cfg)
+		go func() {
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for range tick.C {
+				if _, err := server.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 64)
+		var err error
+		for i := 0; i < 10_000 && err == nil; i++ {
+			_, err = c.Read(buf)
+		}
+		var te *TrickleError
+		if !errors.As(err, &te) || te.Bytes >= cfg.TrickleBytes {
+			t.Fatalf("Read() from a dribbling server = %v, want a TrickleError", err)
+		}
+		if ne := net.Error(nil); !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("%v is not a timeout", err)
+		}
+		if c.trickled() == nil {
+			t.Errorf("trickled() = nil after the cut")
+		}
+	})
+	t.Run("enough", func(t *testing.T) {
+		client, server := net.Pipe()
+		defer server.Close()
+		c := newIdleConn(client, cfg)
+		chunk := make([]byte, 4<<10)
+		go func() {
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for i := 0; i < 100; i++ { // 400 KB over about 500 ms: five windows
+				<-tick.C
+				if _, err := server.Write(chunk); err != nil {
+					return
+				}
+			}
+			server.Close()
+		}()
+		n, err := io.Copy(io.Discard, c)
+		if err != nil || n != 100*int64(len(chunk)) {
+			t.Fatalf("read %d bytes, %v; want every byte of a steady server", n, err)
+		}
+	})
 }
