@@ -31,6 +31,7 @@ type idleConn struct {
 	waited    time.Duration // read-waiting time in the current window
 	got       int64         // bytes in the current window
 	lastWrite time.Time
+	writing   int // writes in progress
 }
 
 func newIdleConn(c net.Conn, cfg Config) *idleConn {
@@ -65,12 +66,26 @@ func (c *idleConn) trickled() error {
 }
 
 func (c *idleConn) Write(p []byte) (int, error) {
-	if c.trickleWindow > 0 {
-		c.mu.Lock()
+	c.mu.Lock()
+	c.writing++ // a write may block for long on a slow link
+	c.mu.Unlock()
+	n, err := c.Conn.Write(p)
+	c.mu.Lock()
+	c.writing--
+	if n > 0 {
 		c.lastWrite = time.Now()
-		c.mu.Unlock()
 	}
-	return c.Conn.Write(p)
+	c.mu.Unlock()
+	return n, err
+}
+
+// sending reports whether we wrote within the idle time before now: a
+// server is silent while it reads a long literal (an APPEND on a slow
+// link), and that silence is not a stall.
+func (c *idleConn) sending(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writing > 0 || now.Sub(c.lastWrite) < c.idle
 }
 
 func (c *idleConn) Read(p []byte) (int, error) {
@@ -84,11 +99,19 @@ func (c *idleConn) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	start := time.Now()
-	if c.idle > 0 {
-		_ = c.Conn.SetReadDeadline(start.Add(c.idle))
-	}
-	n, err := c.Conn.Read(p)
-	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+	var n int
+	for {
+		if c.idle > 0 {
+			_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+		}
+		n, err = c.Conn.Read(p)
+		ne := net.Error(nil)
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			break
+		}
+		if n == 0 && c.sending(time.Now()) {
+			continue // we are still sending: wait on
+		}
 		c.cut(err)
 		return n, err
 	}

@@ -112,3 +112,35 @@ func TestTrickleEndsTheConnection(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleWaitsWhileWeSend: a server is silent while it reads a long
+// literal (an APPEND on a slow link). As long as we keep sending, that
+// silence is not a stall; once we stop, the idle time counts again.
+func TestIdleWaitsWhileWeSend(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	c := &idleConn{Conn: client, idle: 50 * time.Millisecond}
+
+	read := make(chan error, 1)
+	go func() {
+		_, err := c.Read(make([]byte, 64))
+		read <- err
+	}()
+	// The server reads what we send and says nothing, for many idle times.
+	go io.Copy(io.Discard, server)
+	chunk := make([]byte, 512)
+	for start := time.Now(); time.Since(start) < 10*c.idle; {
+		if _, err := c.Write(chunk); err != nil {
+			t.Fatalf("Write() = %v while sending a literal", err)
+		}
+		select {
+		case err := <-read:
+			t.Fatalf("Read() = %v while we were still sending, want it to wait", err)
+		default:
+		}
+	}
+	// We stopped sending: the silence now ends the connection.
+	if err := <-read; !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read() after we stopped sending = %v, want a timeout", err)
+	}
+}
