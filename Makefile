@@ -91,5 +91,5 @@ soak: deps
 	@rm -f ci-artifacts/soak/reliability*.txt
 	@echo "soak: fault loops at $(SOAK)x CI's counts"
 	status=0; MAILARK_SOAK=$(SOAK) MAILARK_REPORT_DIR=$(CURDIR)/ci-artifacts/soak $(GO) test -count=1 -timeout 0 \
-		-run '$(SOAKRUN)' ./backup ./migrate 2>&1 | tee ci-artifacts/soak/go-test.log || status=$$?; \
+		-run '$(SOAKRUN)' ./backup ./migrate ./gate 2>&1 | tee ci-artifacts/soak/go-test.log || status=$$?; \
 	scripts/reliability.sh ci-artifacts/soak; exit $$status

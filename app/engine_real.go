@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -91,38 +92,38 @@ func (realContacts) Export(ctx context.Context, dir, path string, f addressbook.
 type migrateGate struct{}
 
 func (migrateGate) Verify(ctx context.Context, in GateInput, sink progress.Sink) error {
-	_, err := migrate.Verify(ctx, migrate.VerifyOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Progress: sink})
+	_, err := gate.Verify(ctx, gate.VerifyOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Progress: sink})
 	return err
 }
 
 func (migrateGate) Check(ctx context.Context, in GateInput) (GateVerdict, error) {
-	v, err := migrate.Check(ctx, migrate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir})
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir})
 	return gateVerdict(v), err
 }
 
-func gateVerdict(v migrate.Verdict) GateVerdict {
+func gateVerdict(v gate.Verdict) GateVerdict {
 	var out GateVerdict
 	for _, c := range v.Conditions {
 		c := c
 		out.Conditions = append(out.Conditions, GateCondition{ID: c.ID, OK: c.OK, Reason: c.Reason,
-			Text: func(lang string) string { return c.Text(migrate.ParseLang(lang)) }})
+			Text: func(lang string) string { return c.Text(gate.ParseLang(lang)) }})
 	}
 	return out
 }
 
 func (migrateGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {
-	_, err := migrate.Remove(ctx, migrate.RemoveOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir,
-		Forget: func(ctx context.Context, _ migrate.Account) error { return forget(ctx) }})
+	_, err := gate.Remove(ctx, gate.RemoveOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir,
+		Forget: func(ctx context.Context, _ gate.Account) error { return forget(ctx) }})
 	return err
 }
 
 func (migrateGate) Report(ctx context.Context, in GateInput, path, lang string) error {
-	r, err := migrate.BuildReport(ctx, migrate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn})
 	if err != nil {
 		return err
 	}
 	var html, js bytes.Buffer
-	if err := r.WriteHTML(&html, migrate.ParseLang(lang)); err != nil {
+	if err := r.WriteHTML(&html, gate.ParseLang(lang)); err != nil {
 		return err
 	}
 	if err := r.WriteJSON(&js); err != nil {

@@ -18,7 +18,7 @@ import (
 )
 
 // Step 5, "Safe to remove?": Mailark compares the archive with the live
-// server (migrate.Verify), then shows the removal gate as a checklist: a
+// server (gate.Verify), then shows the removal gate as a checklist: a
 // green or red mark per condition and, for each red one, the reason.
 // "Remove account" stays disabled until every condition is green; "Save
 // report" writes the report a support agent can show the customer.

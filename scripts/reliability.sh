@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Prints the reliability lines the tests wrote into DIR (backup, migrate and
-# cli's TestMain: "reliability…: N faults injected, N kills, …, N duplicated")
+# Prints the reliability lines the tests wrote into DIR (reliability*.txt, from
+# the TestMain of backup, migrate, gate and cli: "reliability…: N faults, …")
 # and their sum, "reliability (total): …". Used by .ci/run and `make soak`.
 set -euo pipefail
 dir="${1:-ci-artifacts}"
-reliability=$(cat "$dir"/reliability.txt "$dir"/reliability-migrate.txt "$dir"/reliability-cli.txt 2>/dev/null || true)
+reliability=$(cat "$dir"/reliability*.txt 2>/dev/null || true)
 if [ -n "$reliability" ]; then
 	echo "$reliability"
 	echo "$reliability" | awk -F': ' '

@@ -8,7 +8,7 @@
 // log-uniform; 3% with a 0.5–5 MB attachment; one of 25 MB) into INBOX,
 // Sent, Archive/2019 and 取引先, lets Dovecot index them (an untimed FETCH of
 // UID and RFC822.SIZE), and then times, in this process: backup.Run into a
-// new archive; a shallow migrate.Verify (every UID and size on the server,
+// new archive; a shallow gate.Verify (every UID and size on the server,
 // every mbox file and every stored message re-read and hashed); a deep one
 // (every message fetched again and hashed as well); a gate check; and the
 // report (which hashes every archive file). Peak RSS is the process's
@@ -39,11 +39,11 @@ import (
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
-	"github.com/mailark/mailark/migrate"
 )
 
 const user, pass = "hanako@old-isp.example", "bench-password"
@@ -145,20 +145,20 @@ func run(n int, seed uint64, keep bool) error {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			res, err := migrate.Verify(ctx, migrate.VerifyOptions{Conn: conn, ArchiveDir: dir, Deep: deep})
+			res, err := gate.Verify(ctx, gate.VerifyOptions{Conn: conn, ArchiveDir: dir, Deep: deep})
 			return fmt.Sprintf("%d verified, %d problems", res.Verified, len(res.Problems)), err
 		}); err != nil {
 			return err
 		}
 	}
 	if err := step("gate check", func() (string, error) {
-		v, err := migrate.Check(ctx, migrate.GateOptions{Conn: conn, ArchiveDir: dir})
+		v, err := gate.Check(ctx, gate.GateOptions{Conn: conn, ArchiveDir: dir})
 		return fmt.Sprintf("open: %v", v.Open), err
 	}); err != nil {
 		return err
 	}
 	if err := step("report", func() (string, error) {
-		r, err := migrate.BuildReport(ctx, migrate.ReportOptions{ArchiveDir: dir})
+		r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: dir})
 		if err != nil {
 			return "", err
 		}

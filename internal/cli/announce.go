@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/migrate"
 )
 
@@ -29,7 +30,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	fs.Var(&contacts, "to-contact", "tell this address (repeatable)")
 	all := fs.Bool("all-contacts", false, "tell every person in the address book (automated senders left out)")
 	contactsFile := fs.String("contacts-file", "", "tell every address in this file (a vCard or CSV export, or one address per line)")
-	lang := fs.String("lang", string(migrate.LangFromEnv(env.Getenv)), "language of the message: en, ja or both")
+	lang := fs.String("lang", string(gate.LangFromEnv(env.Getenv)), "language of the message: en, ja or both")
 	tmplFile := fs.String("template", "", "use this template file instead of the built-in text")
 	perContact := fs.Bool("per-contact", false, "one draft per person, greeting them by name (default: Bcc, 50 per draft)")
 	emlDir := fs.String("eml-dir", "", "also write each draft as an .eml file into this folder")

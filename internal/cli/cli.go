@@ -97,8 +97,8 @@ func main(ctx context.Context, env *Env, args []string) int {
 	return ExitUsage
 }
 
-// Version is set by the build.
-var Version = "0.1.0-dev"
+// Version is what `mailark version` prints; main sets it from FyneApp.toml.
+var Version = "dev"
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `Mailark keeps a complete copy of a mail account before it goes away.

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/settings"
-	"github.com/mailark/mailark/migrate"
 )
 
 // runRemove forgets the account in Mailark, and with --delete-from-server
@@ -16,12 +16,13 @@ import (
 // gate checked at that moment and only after the account name is typed
 // (or given to --confirm, for scripts).
 func runRemove(ctx context.Context, env *Env, args []string) int {
-	fs := newFlags(env, "remove", "--host H --user U --archive DIR [--delete-from-server [--confirm ACCOUNT]]\n\n"+
+	fs := newFlags(env, "remove", "--host H --user U --archive DIR [--delete-from-server [--deep] [--confirm ACCOUNT]]\n\n"+
 		"Exit status: 0 removed; 4 not yet safe, nothing done (reasons printed); 5 account name not confirmed, nothing done;\n"+
 		"1 error (also: the server lacks UIDPLUS, nothing deleted); 2 bad command line; 130 stopped.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder of the account")
 	del := fs.Bool("delete-from-server", false, "also delete the verified messages from the old server (asks you to type the account name)")
+	deep := fs.Bool("deep", false, "before deleting, compare the whole of every message with the archive, not only its size, date and header")
 	confirm := fs.String("confirm", "", "for scripts: the account name, exactly, instead of typing it")
 	settingsDir := fs.String("settings-dir", "", "Mailark's settings folder (default: the one the app uses)")
 	verbose := fs.Bool("verbose", false, "print error details")
@@ -37,10 +38,10 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	l := migrate.ParseLang(*lang)
+	l := gate.ParseLang(*lang)
 	var warnings []string
-	opts := migrate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del,
-		Forget: func(_ context.Context, acct migrate.Account) error {
+	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep,
+		Forget: func(_ context.Context, acct gate.Account) error {
 			w, err := forgetSettings(*settingsDir, acct)
 			warnings = append(warnings, w...)
 			return err
@@ -58,19 +59,19 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 			return line, nil
 		},
 	}
-	res, err := migrate.Remove(ctx, opts)
+	res, err := gate.Remove(ctx, opts)
 	for _, d := range res.Deleted {
 		fmt.Fprintf(env.Stdout, "deleted from the server: %s: %d message(s) (UIDs %s)\n", safe(d.Folder), d.Messages, safe(d.UIDs))
 	}
 	switch {
-	case errors.Is(err, migrate.ErrGateClosed):
+	case errors.Is(err, gate.ErrGateClosed):
 		printVerdict(env.Stdout, res.Verdict, l)
 		fmt.Fprintln(env.Stderr, "mailark: not removed: the account is not yet safe to remove (reasons above). Nothing was deleted.")
 		return ExitGateClosed
-	case errors.Is(err, migrate.ErrNotConfirmed):
+	case errors.Is(err, gate.ErrNotConfirmed):
 		fmt.Fprintf(env.Stderr, "\nmailark: the account name was not typed exactly (%s). Nothing was deleted and nothing forgotten.\n", safe(res.Account.User))
 		return ExitNotConfirmed
-	case errors.Is(err, migrate.ErrNoUIDPlus):
+	case errors.Is(err, gate.ErrNoUIDPlus):
 		fmt.Fprintf(env.Stderr, "mailark: %s cannot delete messages by UID (no UIDPLUS), so Mailark cannot be sure to delete only the verified ones. "+
 			"Nothing was deleted. Delete them with the provider's own tools, or run remove without --delete-from-server.\n", safe(cfg.Host))
 		return ExitError
@@ -90,7 +91,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 // forgetSettings removes the account's profiles and stored passwords from
 // Mailark's settings. A profile is the account's when its id or email is the
 // archive's user, or its user and host are the archive's.
-func forgetSettings(dir string, acct migrate.Account) (warnings []string, err error) {
+func forgetSettings(dir string, acct gate.Account) (warnings []string, err error) {
 	if dir == "" {
 		if dir, err = settings.DefaultDir(); err != nil {
 			return nil, err

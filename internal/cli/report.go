@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
-	"github.com/mailark/mailark/migrate"
 )
 
 // runReport writes the removal report. With the connection flags the gate
@@ -36,11 +36,11 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 			return fail(env.Stderr, err, *verbose)
 		}
 	}
-	r, err := migrate.BuildReport(ctx, migrate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg})
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	l := migrate.ParseLang(*lang)
+	l := gate.ParseLang(*lang)
 	for _, out := range []struct {
 		path  string
 		write func(*bytes.Buffer) error

@@ -7,7 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/mailark/mailark/migrate"
+	"github.com/mailark/mailark/gate"
 )
 
 // Exit codes of verify and remove, besides ExitOK, ExitError, ExitUsage and
@@ -26,7 +26,7 @@ const (
 const maxListed = 30
 
 func addLangFlag(fs *flag.FlagSet, env *Env) *string {
-	return fs.String("lang", string(migrate.LangFromEnv(env.Getenv)), "language of the verdict and the report: en or ja (default from LANG)")
+	return fs.String("lang", string(gate.LangFromEnv(env.Getenv)), "language of the verdict and the report: en or ja (default from LANG)")
 }
 
 func runVerify(ctx context.Context, env *Env, args []string) int {
@@ -59,18 +59,18 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	d := newDisplay(env, *quiet)
-	res, err := migrate.Verify(ctx, migrate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
+	res, err := gate.Verify(ctx, gate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
 	d.done()
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	v, err := migrate.Check(ctx, migrate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir})
-	l := migrate.ParseLang(*lang)
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir})
+	l := gate.ParseLang(*lang)
 	switch {
 	case *jsonOut:
 		printJSON(env.Stdout, struct {
-			Verification migrate.Result  `json:"verification"`
-			Verdict      migrate.Verdict `json:"verdict"`
+			Verification gate.Result  `json:"verification"`
+			Verdict      gate.Verdict `json:"verdict"`
 		}{res, v})
 	case *quiet:
 		printVerdict(env.Stdout, v, l)
@@ -88,7 +88,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-func printVerification(w io.Writer, r migrate.Result) {
+func printVerification(w io.Writer, r gate.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "folder\t on server\t archived\t verified\t size\t")
 	for _, f := range r.Folders {
@@ -120,7 +120,7 @@ func printVerification(w io.Writer, r migrate.Result) {
 	}
 }
 
-func printDiscrepancies(w io.Writer, label string, ds []migrate.Discrepancy) {
+func printDiscrepancies(w io.Writer, label string, ds []gate.Discrepancy) {
 	for i, d := range ds {
 		if i == maxListed {
 			fmt.Fprintf(w, "... and %d more (all are stored in the archive; mailark report lists them)\n", len(ds)-maxListed)
@@ -131,7 +131,7 @@ func printDiscrepancies(w io.Writer, label string, ds []migrate.Discrepancy) {
 }
 
 // printVerdict prints the headline and every condition, in lang.
-func printVerdict(w io.Writer, v migrate.Verdict, lang migrate.Lang) {
+func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 	if v.Open {
 		fmt.Fprintf(w, "%s\n", lang.Label("safe"))
 	} else {

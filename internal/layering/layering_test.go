@@ -16,8 +16,9 @@ func TestImportRules(t *testing.T) {
 		pkg   string
 		never []string // import path prefixes
 	}{
-		{"backup", []string{"fyne.io/", module + "app", module + "migrate", module + "addressbook", module + "internal/cli"}},
-		{"addressbook", []string{"fyne.io/", "github.com/emersion/go-imap", module + "backup", module + "migrate", module + "app"}},
+		{"backup", []string{"fyne.io/", module + "app", module + "gate", module + "migrate", module + "addressbook", module + "internal/cli"}},
+		{"addressbook", []string{"fyne.io/", "github.com/emersion/go-imap", module + "backup", module + "gate", module + "migrate", module + "app"}},
+		{"gate", []string{"fyne.io/", module + "backup", module + "migrate", module + "app", module + "internal/cli"}},
 		{"migrate", []string{"fyne.io/", module + "backup", module + "app", module + "internal/cli"}},
 		{"internal/archive", []string{"fyne.io/", "github.com/emersion/go-imap"}},
 		{"internal/imapconn", []string{"fyne.io/", module + "internal/archive"}},

@@ -31,6 +31,11 @@ type Fault struct {
 	// server line (outside literals) after this many bytes from server to
 	// client. Plain text only.
 	ByeDownAfter int64
+	// TrickleDownAfter, with TrickleEvery, passes server bytes normally up
+	// to this many, then one byte every TrickleEvery: a server that
+	// dribbles and never quite stops.
+	TrickleDownAfter int64
+	TrickleEvery     time.Duration
 }
 
 // Proxy forwards loopback connections to a target and injects faults, per
@@ -145,7 +150,11 @@ func (p *Proxy) serve() {
 			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused)
 			continue
 		}
-		go p.pipe(server, client, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
+		down := client
+		if f.TrickleDownAfter > 0 && f.TrickleEvery > 0 {
+			down = &trickleConn{Conn: client, after: f.TrickleDownAfter, every: f.TrickleEvery, closed: p.closed}
+		}
+		go p.pipe(server, down, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
 		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill, &p.up)
 	}
 }
@@ -196,4 +205,42 @@ func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.D
 			return
 		}
 	}
+}
+
+// trickleConn writes normally up to after bytes, then one byte every every.
+type trickleConn struct {
+	net.Conn
+	after  int64
+	every  time.Duration
+	closed chan struct{}
+	done   int64
+}
+
+func (c *trickleConn) Write(p []byte) (int, error) {
+	n := 0
+	if c.done < c.after {
+		k := int(min(int64(len(p)), c.after-c.done))
+		m, err := c.Conn.Write(p[:k])
+		n += m
+		c.done += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for n < len(p) {
+		select {
+		case <-t.C:
+		case <-c.closed:
+			return n, net.ErrClosed
+		}
+		m, err := c.Conn.Write(p[n : n+1])
+		n += m
+		c.done += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

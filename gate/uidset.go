@@ -1,4 +1,4 @@
-package migrate
+package gate
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailark/mailark/migrate"
+	"github.com/mailark/mailark/gate"
 )
 
 // golden compares got with testdata/NAME.golden. On a mismatch it writes got
@@ -36,14 +36,14 @@ func golden(t testing.TB, name string, got []byte) {
 	t.Errorf("%s differs from %s (%v); the output is in %s", name, path, err, failed)
 }
 
-func (e *env) report(live bool) *migrate.Report {
+func (e *env) report(live bool) *gate.Report {
 	e.t.Helper()
 	e.step()
-	opts := migrate.ReportOptions{ArchiveDir: e.dir, Now: e.clk.Now}
+	opts := gate.ReportOptions{ArchiveDir: e.dir, Now: e.clk.Now}
 	if live {
 		opts.Conn = e.conn
 	}
-	r, err := migrate.BuildReport(context.Background(), opts)
+	r, err := gate.BuildReport(context.Background(), opts)
 	if err != nil {
 		e.t.Fatalf("BuildReport() = %v", err)
 	}
@@ -52,7 +52,7 @@ func (e *env) report(live bool) *migrate.Report {
 
 // checkFiles asserts that the report's hashes are those of the files, the
 // database included (as it stands after the report: checkpointed).
-func checkFiles(t testing.TB, e *env, r *migrate.Report) {
+func checkFiles(t testing.TB, e *env, r *gate.Report) {
 	t.Helper()
 	if len(r.Files) == 0 || r.Files[0].Path != "archive.sqlite" {
 		t.Fatalf("files %v: want archive.sqlite first", r.Files)
@@ -77,13 +77,13 @@ func checkFiles(t testing.TB, e *env, r *migrate.Report) {
 // normalize replaces what differs from run to run (temporary folder, the
 // test server's port, the database file's bytes) so the rest can be
 // compared with golden files.
-func normalize(e *env, r *migrate.Report) {
+func normalize(e *env, r *gate.Report) {
 	r.ArchiveDir = "/home/hanako/Mailark/demo@old-isp.example"
 	r.Account.Port = 993
 	r.Files[0].Bytes, r.Files[0].SHA256 = 4096, strings.Repeat("0", 64)
 }
 
-func render(t testing.TB, r *migrate.Report, lang migrate.Lang, html bool) []byte {
+func render(t testing.TB, r *gate.Report, lang gate.Lang, html bool) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	var err error
@@ -113,9 +113,9 @@ func TestReportSafeToRemove(t *testing.T) {
 	}
 	checkFiles(t, e, r)
 	normalize(e, r)
-	golden(t, "report-safe.json", render(t, r, migrate.English, false))
-	golden(t, "report-safe.en.html", render(t, r, migrate.English, true))
-	golden(t, "report-safe.ja.html", render(t, r, migrate.Japanese, true))
+	golden(t, "report-safe.json", render(t, r, gate.English, false))
+	golden(t, "report-safe.en.html", render(t, r, gate.English, true))
+	golden(t, "report-safe.ja.html", render(t, r, gate.Japanese, true))
 }
 
 func TestReportNotYetSafe(t *testing.T) {
@@ -128,7 +128,7 @@ func TestReportNotYetSafe(t *testing.T) {
 	if r.SafeToRemove || r.Verdict.Live || r.ProblemsTotal != 2 || len(r.Problems) != 2 {
 		t.Fatalf("report: safe %v live %v, %d problems %v", r.SafeToRemove, r.Verdict.Live, r.ProblemsTotal, r.Problems)
 	}
-	var projects *migrate.ReportFolder
+	var projects *gate.ReportFolder
 	for i := range r.Folders {
 		if r.Folders[i].Name == "Projects" {
 			projects = &r.Folders[i]
@@ -139,16 +139,16 @@ func TestReportNotYetSafe(t *testing.T) {
 	}
 	checkFiles(t, e, r)
 	normalize(e, r)
-	golden(t, "report-notsafe.json", render(t, r, migrate.English, false))
-	golden(t, "report-notsafe.en.html", render(t, r, migrate.English, true))
-	golden(t, "report-notsafe.ja.html", render(t, r, migrate.Japanese, true))
+	golden(t, "report-notsafe.json", render(t, r, gate.English, false))
+	golden(t, "report-notsafe.en.html", render(t, r, gate.English, true))
+	golden(t, "report-notsafe.ja.html", render(t, r, gate.Japanese, true))
 }
 
 // TestReportJSONFieldNames pins the field names support tools read.
 func TestReportJSONFieldNames(t *testing.T) {
 	e := ready(t)
 	var m map[string]any
-	if err := json.Unmarshal(render(t, e.report(false), migrate.English, false), &m); err != nil {
+	if err := json.Unmarshal(render(t, e.report(false), gate.English, false), &m); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"generated_at", "account", "archive_dir", "safe_to_remove", "verdict", "last_backup",
@@ -162,9 +162,9 @@ func TestReportJSONFieldNames(t *testing.T) {
 // TestReportEscapes: folder names and paths come from the server and the
 // user; the HTML must escape them.
 func TestReportEscapes(t *testing.T) {
-	r := &migrate.Report{GeneratedAt: "2026-03-01T10:00:00Z", ArchiveDir: `/tmp/<b>x</b>`,
-		Folders: []migrate.ReportFolder{{Name: `<script>alert(1)</script>`, Current: true, InArchive: true}}}
-	got := string(render(t, r, migrate.English, true))
+	r := &gate.Report{GeneratedAt: "2026-03-01T10:00:00Z", ArchiveDir: `/tmp/<b>x</b>`,
+		Folders: []gate.ReportFolder{{Name: `<script>alert(1)</script>`, Current: true, InArchive: true}}}
+	got := string(render(t, r, gate.English, true))
 	if strings.Contains(got, "<script>alert") || strings.Contains(got, "<b>x</b>") {
 		t.Errorf("HTML report does not escape names:\n%s", got)
 	}
@@ -174,14 +174,14 @@ func TestReportEscapes(t *testing.T) {
 }
 
 func TestParseLang(t *testing.T) {
-	for in, want := range map[string]migrate.Lang{"ja": migrate.Japanese, "ja_JP.UTF-8": migrate.Japanese, "ja-JP": migrate.Japanese,
-		"en_US.UTF-8": migrate.English, "C": migrate.English, "": migrate.English, "jam": migrate.English} {
-		if got := migrate.ParseLang(in); got != want {
+	for in, want := range map[string]gate.Lang{"ja": gate.Japanese, "ja_JP.UTF-8": gate.Japanese, "ja-JP": gate.Japanese,
+		"en_US.UTF-8": gate.English, "C": gate.English, "": gate.English, "jam": gate.English} {
+		if got := gate.ParseLang(in); got != want {
 			t.Errorf("ParseLang(%q) = %q, want %q", in, got, want)
 		}
 	}
 	env := map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "ja_JP.UTF-8"}
-	if got := migrate.LangFromEnv(func(k string) string { return env[k] }); got != migrate.Japanese {
+	if got := gate.LangFromEnv(func(k string) string { return env[k] }); got != gate.Japanese {
 		t.Errorf("LangFromEnv(LC_MESSAGES=ja) = %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"bytes"
@@ -15,11 +15,11 @@ import (
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
-	"github.com/mailark/mailark/migrate"
 )
 
 // clock is a test clock that moves only when told: archive times are
@@ -96,24 +96,24 @@ func (e *env) export() {
 	}
 }
 
-func (e *env) verifyOpts(deep bool) migrate.VerifyOptions {
-	return migrate.VerifyOptions{Conn: e.conn, ArchiveDir: e.dir, Deep: deep, Now: e.clk.Now}
+func (e *env) verifyOpts(deep bool) gate.VerifyOptions {
+	return gate.VerifyOptions{Conn: e.conn, ArchiveDir: e.dir, Deep: deep, Now: e.clk.Now}
 }
 
-func (e *env) verify(deep bool) migrate.Result {
+func (e *env) verify(deep bool) gate.Result {
 	e.t.Helper()
 	e.step()
-	res, err := migrate.Verify(context.Background(), e.verifyOpts(deep))
+	res, err := gate.Verify(context.Background(), e.verifyOpts(deep))
 	if err != nil {
 		e.t.Fatalf("Verify() = %v", err)
 	}
 	return res
 }
 
-func (e *env) check() migrate.Verdict {
+func (e *env) check() gate.Verdict {
 	e.t.Helper()
 	e.step()
-	v, err := migrate.Check(context.Background(), migrate.GateOptions{Conn: e.conn, ArchiveDir: e.dir, Now: e.clk.Now})
+	v, err := gate.Check(context.Background(), gate.GateOptions{Conn: e.conn, ArchiveDir: e.dir, Now: e.clk.Now})
 	if err != nil {
 		e.t.Fatalf("Check() = %v", err)
 	}
@@ -169,7 +169,7 @@ func (e *env) storedMessage(folder string, uid uint32) (*archive.Folder, *archiv
 
 // closedBy asserts that v is closed by condition id with code, and, when
 // kind is set, that a detail of that kind names folder (and uid when not 0).
-func closedBy(t testing.TB, v migrate.Verdict, id, code string, kind migrate.Kind, folder string, uid uint32) {
+func closedBy(t testing.TB, v gate.Verdict, id, code string, kind gate.Kind, folder string, uid uint32) {
 	t.Helper()
 	if v.Open {
 		t.Fatalf("gate open, want closed by %s (%s)", id, code)
@@ -181,7 +181,7 @@ func closedBy(t testing.TB, v migrate.Verdict, id, code string, kind migrate.Kin
 	if c.OK || c.Code != code {
 		t.Fatalf("condition %s: ok=%v code=%q, want closed with %q (reasons: %v)", id, c.OK, c.Code, code, v.Reasons())
 	}
-	if c.Reason == "" || c.Text(migrate.English) == "" || c.Text(migrate.Japanese) == "" {
+	if c.Reason == "" || c.Text(gate.English) == "" || c.Text(gate.Japanese) == "" {
 		t.Errorf("condition %s has no reason or text: %+v", id, c)
 	}
 	if kind == "" {
@@ -196,7 +196,7 @@ func closedBy(t testing.TB, v migrate.Verdict, id, code string, kind migrate.Kin
 }
 
 // hasProblem asserts that a verification result names this problem.
-func hasProblem(t testing.TB, res migrate.Result, kind migrate.Kind, folder string, uid uint32) {
+func hasProblem(t testing.TB, res gate.Result, kind gate.Kind, folder string, uid uint32) {
 	t.Helper()
 	for _, d := range res.Problems {
 		if d.Kind == kind && d.Folder == folder && (uid == 0 || d.UID == uid) {

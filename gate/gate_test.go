@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/testimap"
-	"github.com/mailark/mailark/migrate"
 )
 
 func TestGateOpensWhenEverythingIsRight(t *testing.T) {
@@ -34,8 +34,8 @@ func TestGateOpensWhenEverythingIsRight(t *testing.T) {
 				t.Fatalf("Check() = open %v live %v verification %d; want open, live, %d (reasons %v)",
 					v.Open, v.Live, v.VerificationID, res.VerificationID, v.Reasons())
 			}
-			want := []string{migrate.CondVerified, migrate.CondNoFailures, migrate.CondArchiveUnchanged,
-				migrate.CondServerUnchanged, migrate.CondContactsExported}
+			want := []string{gate.CondVerified, gate.CondNoFailures, gate.CondArchiveUnchanged,
+				gate.CondServerUnchanged, gate.CondContactsExported}
 			if len(v.Conditions) != len(want) {
 				t.Fatalf("%d conditions, want %d", len(v.Conditions), len(want))
 			}
@@ -112,7 +112,7 @@ func TestGateCannotBeFooled(t *testing.T) {
 			e := newEnv(t)
 			e.backup()
 			e.export()
-			closedBy(t, e.check(), migrate.CondVerified, "never", "", "", 0)
+			closedBy(t, e.check(), gate.CondVerified, "never", "", "", 0)
 		}},
 		{"message arrives after the backup", func(t *testing.T) {
 			e := newEnv(t)
@@ -120,72 +120,72 @@ func TestGateCannotBeFooled(t *testing.T) {
 			e.export()
 			uid := e.srv.AppendMessage("INBOX", msg, nil, now)
 			res := e.verify(false)
-			hasProblem(t, res, migrate.MessageMissing, "INBOX", uint32(uid))
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.MessageMissing, "INBOX", uint32(uid))
+			hasProblem(t, res, gate.MessageMissing, "INBOX", uint32(uid))
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.MessageMissing, "INBOX", uint32(uid))
 		}},
 		{"message arrives after the verification", func(t *testing.T) {
 			e := ready(t)
 			e.srv.AppendMessage("INBOX", msg, nil, now)
-			closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "INBOX", 0)
+			closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerNewMail, "INBOX", 0)
 		}},
 		{"message expunged on the server after the verification", func(t *testing.T) {
 			e := ready(t)
 			e.srv.ExpungeUID("Sent", 3)
-			closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerMailRemoved, "Sent", 0)
+			closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerMailRemoved, "Sent", 0)
 		}},
 		{"message removed from an mbox file", func(t *testing.T) {
 			e := ready(t)
 			cutEntry(t, e, "INBOX", 5)
-			closedBy(t, e.check(), migrate.CondArchiveUnchanged, "changed", migrate.ArchiveFileChanged, "INBOX", 0)
+			closedBy(t, e.check(), gate.CondArchiveUnchanged, "changed", gate.ArchiveFileChanged, "INBOX", 0)
 			res := e.verify(false)
-			hasProblem(t, res, migrate.MboxMessageMissing, "INBOX", 5)
-			hasProblem(t, res, migrate.MboxTruncated, "INBOX", 0)
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.MboxMessageMissing, "INBOX", 5)
+			hasProblem(t, res, gate.MboxMessageMissing, "INBOX", 5)
+			hasProblem(t, res, gate.MboxTruncated, "INBOX", 0)
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.MboxMessageMissing, "INBOX", 5)
 		}},
 		{"one byte changed in SQLite", func(t *testing.T) {
 			e := ready(t)
 			flipStoredByte(t, e, "INBOX", 7)
-			closedBy(t, e.check(), migrate.CondArchiveUnchanged, "changed", migrate.ArchiveRowsChanged, "", 0)
+			closedBy(t, e.check(), gate.CondArchiveUnchanged, "changed", gate.ArchiveRowsChanged, "", 0)
 			res := e.verify(false)
-			hasProblem(t, res, migrate.StoredDiffers, "INBOX", 7)
+			hasProblem(t, res, gate.StoredDiffers, "INBOX", 7)
 			if len(res.Problems) != 1 {
 				t.Errorf("problems %v, want only INBOX uid 7", res.Problems)
 			}
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.StoredDiffers, "INBOX", 7)
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.StoredDiffers, "INBOX", 7)
 		}},
 		{"one byte changed in an mbox file", func(t *testing.T) {
 			e := ready(t)
 			flipMboxByte(t, e, "Sent", 9)
-			closedBy(t, e.check(), migrate.CondArchiveUnchanged, "changed", migrate.ArchiveFileChanged, "Sent", 0)
+			closedBy(t, e.check(), gate.CondArchiveUnchanged, "changed", gate.ArchiveFileChanged, "Sent", 0)
 			res := e.verify(false)
-			hasProblem(t, res, migrate.MboxMessageDiffers, "Sent", 9)
+			hasProblem(t, res, gate.MboxMessageDiffers, "Sent", 9)
 			if len(res.Problems) != 1 {
 				t.Errorf("problems %v, want only Sent uid 9", res.Problems)
 			}
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.MboxMessageDiffers, "Sent", 9)
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.MboxMessageDiffers, "Sent", 9)
 		}},
 		{"folder added on the server", func(t *testing.T) {
 			e := ready(t)
 			e.srv.CreateFolder("Projects")
 			e.srv.AppendMessage("Projects", msg, nil, now)
-			closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerFolderAdded, "Projects", 0)
-			hasProblem(t, e.verify(false), migrate.FolderNotArchived, "Projects", 0)
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.FolderNotArchived, "Projects", 0)
+			closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerFolderAdded, "Projects", 0)
+			hasProblem(t, e.verify(false), gate.FolderNotArchived, "Projects", 0)
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.FolderNotArchived, "Projects", 0)
 		}},
 		{"empty folder added on the server", func(t *testing.T) {
 			e := ready(t)
 			e.srv.CreateFolder("Empty")
-			closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerFolderAdded, "Empty", 0)
+			closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerFolderAdded, "Empty", 0)
 		}},
 		{"folder renamed on the server", func(t *testing.T) {
 			e := ready(t)
 			e.srv.RenameFolder("取引先/見積", "取引先/見積書")
 			v := e.check()
-			closedBy(t, v, migrate.CondServerUnchanged, "changed", migrate.ServerFolderAdded, "取引先/見積書", 0)
-			closedBy(t, v, migrate.CondServerUnchanged, "changed", migrate.ServerFolderGone, "取引先/見積", 0)
+			closedBy(t, v, gate.CondServerUnchanged, "changed", gate.ServerFolderAdded, "取引先/見積書", 0)
+			closedBy(t, v, gate.CondServerUnchanged, "changed", gate.ServerFolderGone, "取引先/見積", 0)
 			res := e.verify(false)
-			hasProblem(t, res, migrate.FolderNotArchived, "取引先/見積書", 0)
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.FolderNotArchived, "取引先/見積書", 0)
+			hasProblem(t, res, gate.FolderNotArchived, "取引先/見積書", 0)
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.FolderNotArchived, "取引先/見積書", 0)
 		}},
 		{"UIDVALIDITY changed", func(t *testing.T) {
 			e := ready(t)
@@ -194,9 +194,9 @@ func TestGateCannotBeFooled(t *testing.T) {
 			for i := 0; i < 26; i++ {
 				e.srv.AppendMessage("Junk", msg, nil, now)
 			}
-			closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerNewUIDValid, "Junk", 0)
-			hasProblem(t, e.verify(false), migrate.UIDValidityChanged, "Junk", 0)
-			closedBy(t, e.check(), migrate.CondVerified, "problems", migrate.UIDValidityChanged, "Junk", 0)
+			closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerNewUIDValid, "Junk", 0)
+			hasProblem(t, e.verify(false), gate.UIDValidityChanged, "Junk", 0)
+			closedBy(t, e.check(), gate.CondVerified, "problems", gate.UIDValidityChanged, "Junk", 0)
 		}},
 		{"a message failed during the backup", func(t *testing.T) {
 			e := newEnv(t)
@@ -210,16 +210,16 @@ func TestGateCannotBeFooled(t *testing.T) {
 			}
 			e.conn = healthy
 			e.export()
-			hasProblem(t, e.verify(false), migrate.MessageMissing, "INBOX", 7)
+			hasProblem(t, e.verify(false), gate.MessageMissing, "INBOX", 7)
 			v := e.check()
-			closedBy(t, v, migrate.CondNoFailures, "failures", migrate.MessageFailed, "INBOX", 7)
-			closedBy(t, v, migrate.CondVerified, "problems", migrate.MessageMissing, "INBOX", 7)
+			closedBy(t, v, gate.CondNoFailures, "failures", gate.MessageFailed, "INBOX", 7)
+			closedBy(t, v, gate.CondVerified, "problems", gate.MessageMissing, "INBOX", 7)
 		}},
 		{"contacts never exported", func(t *testing.T) {
 			e := newEnv(t)
 			e.backup()
 			e.verify(false)
-			closedBy(t, e.check(), migrate.CondContactsExported, "never", "", "", 0)
+			closedBy(t, e.check(), gate.CondContactsExported, "never", "", "", 0)
 		}},
 		{"contacts exported before the last backup", func(t *testing.T) {
 			e := newEnv(t)
@@ -227,12 +227,12 @@ func TestGateCannotBeFooled(t *testing.T) {
 			e.export()
 			e.backup()
 			e.verify(false)
-			closedBy(t, e.check(), migrate.CondContactsExported, "before-backup", "", "", 0)
+			closedBy(t, e.check(), gate.CondContactsExported, "before-backup", "", "", 0)
 		}},
 		{"a backup ran after the verification", func(t *testing.T) {
 			e := ready(t)
 			e.backup()
-			closedBy(t, e.check(), migrate.CondArchiveUnchanged, "backup-since", "", "", 0)
+			closedBy(t, e.check(), gate.CondArchiveUnchanged, "backup-since", "", "", 0)
 		}},
 	}
 	for _, tt := range tests {
@@ -245,13 +245,13 @@ func TestGateCannotBeFooled(t *testing.T) {
 func TestGateReopensAfterTheWorkIsRedone(t *testing.T) {
 	e := ready(t)
 	e.srv.AppendMessage("INBOX", []byte("Subject: new\r\n\r\nx\r\n"), nil, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
-	closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "INBOX", 0)
+	closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerNewMail, "INBOX", 0)
 	e.backup()
 	v := e.check()
-	closedBy(t, v, migrate.CondArchiveUnchanged, "backup-since", "", "", 0)
-	closedBy(t, v, migrate.CondContactsExported, "before-backup", "", "", 0)
+	closedBy(t, v, gate.CondArchiveUnchanged, "backup-since", "", "", 0)
+	closedBy(t, v, gate.CondContactsExported, "before-backup", "", "", 0)
 	e.verify(false)
-	closedBy(t, e.check(), migrate.CondContactsExported, "before-backup", "", "", 0)
+	closedBy(t, e.check(), gate.CondContactsExported, "before-backup", "", "", 0)
 	e.export()
 	if v := e.check(); !v.Open {
 		t.Fatalf("Check() after backup, verify and export = closed: %v", v.Reasons())
@@ -265,36 +265,36 @@ func TestGateOffline(t *testing.T) {
 	e.backup()
 	e.export()
 	e.verify(false)
-	offline := func() migrate.Verdict {
-		v, err := migrate.Check(context.Background(), migrate.GateOptions{ArchiveDir: e.dir, Offline: true, Now: e.clk.Now})
+	offline := func() gate.Verdict {
+		v, err := gate.Check(context.Background(), gate.GateOptions{ArchiveDir: e.dir, Offline: true, Now: e.clk.Now})
 		if err != nil {
 			t.Fatalf("Check(offline) = %v", err)
 		}
 		return v
 	}
-	closedBy(t, offline(), migrate.CondServerUnchanged, "not-checked", "", "", 0)
+	closedBy(t, offline(), gate.CondServerUnchanged, "not-checked", "", "", 0)
 	if v := e.check(); !v.Open {
 		t.Fatalf("live Check() = closed: %v", v.Reasons())
 	}
 	v := offline()
-	c, _ := v.Condition(migrate.CondServerUnchanged)
+	c, _ := v.Condition(gate.CondServerUnchanged)
 	if !v.Open || v.Live || c.Data["checked_at"] == "" {
 		t.Fatalf("offline after a live check: open %v live %v data %v", v.Open, v.Live, c.Data)
 	}
 	e.verify(false) // a new verification needs a new live check
-	closedBy(t, offline(), migrate.CondServerUnchanged, "not-checked", "", "", 0)
+	closedBy(t, offline(), gate.CondServerUnchanged, "not-checked", "", "", 0)
 }
 
 // TestGateServerUnreachable keeps the gate closed and returns the error.
 func TestGateServerUnreachable(t *testing.T) {
 	e := ready(t)
-	opts := migrate.GateOptions{Conn: e.conn, ArchiveDir: e.dir, Now: e.clk.Now}
+	opts := gate.GateOptions{Conn: e.conn, ArchiveDir: e.dir, Now: e.clk.Now}
 	opts.Conn.Port = 1 // nothing listens
-	v, err := migrate.Check(context.Background(), opts)
+	v, err := gate.Check(context.Background(), opts)
 	if err == nil {
 		t.Fatal("Check() with the server away = nil error")
 	}
-	closedBy(t, v, migrate.CondServerUnchanged, "unreachable", "", "", 0)
+	closedBy(t, v, gate.CondServerUnchanged, "unreachable", "", "", 0)
 }
 
 // TestGateStatusWithoutListStatus checks the gate against a server without
@@ -321,7 +321,7 @@ func TestGateStatusWithoutListStatus(t *testing.T) {
 		t.Errorf("%d STATUS commands, want one per folder (9)", n)
 	}
 	e.srv.AppendMessage("Archive/2019", []byte("Subject: x\r\n\r\nx\r\n"), nil, time.Now())
-	closedBy(t, e.check(), migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "Archive/2019", 0)
+	closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerNewMail, "Archive/2019", 0)
 }
 
 type countingSession struct {

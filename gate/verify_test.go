@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"bytes"
@@ -16,10 +16,10 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
-	"github.com/mailark/mailark/migrate"
 )
 
 // serverFlags reads every message's flags, to prove the server was only
@@ -76,7 +76,7 @@ func TestVerifyDemoAccount(t *testing.T) {
 					started++
 				}
 			}
-			res, err := migrate.Verify(context.Background(), opts)
+			res, err := gate.Verify(context.Background(), opts)
 			if err != nil {
 				t.Fatalf("Verify() = %v", err)
 			}
@@ -158,7 +158,7 @@ func TestVerifyDeepComparesBytesWithTheServer(t *testing.T) {
 		t.Fatalf("shallow Verify() = problems %v; want none (sizes match, the archive agrees with itself)", res.Problems)
 	}
 	res := e.verify(true)
-	hasProblem(t, res, migrate.ServerContentDiffers, "INBOX", 3)
+	hasProblem(t, res, gate.ServerContentDiffers, "INBOX", 3)
 	if len(res.Problems) != 1 || res.Verified != 614 {
 		t.Errorf("deep Verify(): %d verified, problems %v; want 614 and only INBOX uid 3", res.Verified, res.Problems)
 	}
@@ -176,14 +176,14 @@ func TestVerifyKeepsWhatTheServerDropped(t *testing.T) {
 	if !res.OK() || len(res.Notes) != 3 || res.Verified != 615-70-2 {
 		t.Fatalf("Verify() = %d verified, problems %v, notes %v; want 543, no problem, 3 notes", res.Verified, res.Problems, res.Notes)
 	}
-	kinds := map[migrate.Kind]int{}
+	kinds := map[gate.Kind]int{}
 	for _, n := range res.Notes {
 		kinds[n.Kind]++
 		if n.Blocking {
 			t.Errorf("note %+v is blocking", n)
 		}
 	}
-	if kinds[migrate.MessageNotOnServer] != 2 || kinds[migrate.FolderNotOnServer] != 1 {
+	if kinds[gate.MessageNotOnServer] != 2 || kinds[gate.FolderNotOnServer] != 1 {
 		t.Errorf("notes %v", res.Notes)
 	}
 	if v := e.check(); !v.Open {
@@ -229,7 +229,7 @@ func TestVerifyMissingMboxFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := e.verify(false)
-	hasProblem(t, res, migrate.MboxFileMissing, "Drafts", 0)
+	hasProblem(t, res, gate.MboxFileMissing, "Drafts", 0)
 	for _, fr := range res.Folders {
 		if fr.Name == "Drafts" && fr.Verified != 0 {
 			t.Errorf("Drafts: %d verified without its mbox file", fr.Verified)
@@ -245,10 +245,10 @@ func TestVerifyRefusesAnotherAccount(t *testing.T) {
 	e.backup()
 	opts := e.verifyOpts(false)
 	opts.Conn.User = "someone-else@old-isp.example"
-	if _, err := migrate.Verify(context.Background(), opts); mailerr.KindOf(err) != mailerr.BadInput {
+	if _, err := gate.Verify(context.Background(), opts); mailerr.KindOf(err) != mailerr.BadInput {
 		t.Fatalf("Verify() of another account = %v, want BadInput", err)
 	}
-	if _, err := migrate.Verify(context.Background(), migrate.VerifyOptions{}); mailerr.KindOf(err) != mailerr.BadInput {
+	if _, err := gate.Verify(context.Background(), gate.VerifyOptions{}); mailerr.KindOf(err) != mailerr.BadInput {
 		t.Fatalf("Verify() with zero options = %v, want BadInput", err)
 	}
 }
@@ -264,7 +264,7 @@ func TestVerifyCancelledStoresNothing(t *testing.T) {
 			cancel()
 		}
 	}
-	_, err := migrate.Verify(ctx, opts)
+	_, err := gate.Verify(ctx, opts)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Verify() = %v, want context.Canceled", err)
 	}

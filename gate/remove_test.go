@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"context"
@@ -7,14 +7,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/mailerr"
-	"github.com/mailark/mailark/migrate"
 )
 
 // recordingSession records, on the server's side, every command that can
@@ -29,6 +30,9 @@ type recordingSession struct {
 type commandLog struct {
 	mu    sync.Mutex
 	lines []string
+	// checks also records SELECT, EXAMINE and every UID FETCH of message
+	// data, to see what removal checked before deleting.
+	checks atomic.Bool
 }
 
 func (l *commandLog) add(format string, args ...any) {
@@ -45,7 +49,25 @@ func (l *commandLog) all() []string {
 
 func (s *recordingSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
 	s.current = mailbox
+	if s.log.checks.Load() {
+		kind := "SELECT"
+		if options != nil && options.ReadOnly {
+			kind = "EXAMINE"
+		}
+		s.log.add("%s %s", kind, mailbox)
+	}
 	return s.SessionIMAP4rev2.Select(mailbox, options)
+}
+
+func (s *recordingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if _, ok := numSet.(imap.UIDSet); ok && s.log.checks.Load() && len(options.BodySection) > 0 {
+		part := "BODY[]"
+		if options.BodySection[0].Specifier == imap.PartSpecifierHeader {
+			part = "BODY[HEADER]"
+		}
+		s.log.add("UID FETCH %s %s %s size=%v date=%v", s.current, numSet, part, options.RFC822Size, options.InternalDate)
+	}
+	return s.SessionIMAP4rev2.Fetch(w, numSet, options)
 }
 
 func (s *recordingSession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
@@ -79,8 +101,8 @@ func recordDeletions(t testing.TB, e *env) *commandLog {
 	return log
 }
 
-func (e *env) removeOpts(del bool, typed string) migrate.RemoveOptions {
-	return migrate.RemoveOptions{Conn: e.conn, ArchiveDir: e.dir, DeleteFromServer: del, Now: e.clk.Now,
+func (e *env) removeOpts(del bool, typed string) gate.RemoveOptions {
+	return gate.RemoveOptions{Conn: e.conn, ArchiveDir: e.dir, DeleteFromServer: del, Now: e.clk.Now,
 		Confirm: func(account string, n int64) (string, error) { return typed, nil }}
 }
 
@@ -109,12 +131,12 @@ func TestRemoveRefusesAClosedGate(t *testing.T) {
 	before := serverCounts(t, e.srv)
 	forgot := false
 	opts := e.removeOpts(true, e.srv.User)
-	opts.Forget = func(context.Context, migrate.Account) error { forgot = true; return nil }
-	res, err := migrate.Remove(context.Background(), opts)
-	if !errors.Is(err, migrate.ErrGateClosed) || mailerr.KindOf(err) != mailerr.BadInput {
+	opts.Forget = func(context.Context, gate.Account) error { forgot = true; return nil }
+	res, err := gate.Remove(context.Background(), opts)
+	if !errors.Is(err, gate.ErrGateClosed) || mailerr.KindOf(err) != mailerr.GateClosed {
 		t.Fatalf("Remove() through a closed gate = %v, want ErrGateClosed", err)
 	}
-	closedBy(t, res.Verdict, migrate.CondContactsExported, "never", "", "", 0)
+	closedBy(t, res.Verdict, gate.CondContactsExported, "never", "", "", 0)
 	if forgot || res.Messages != 0 || e.removedAt() != "" {
 		t.Errorf("a refused Remove() forgot %v, deleted %d, removed_at %q", forgot, res.Messages, e.removedAt())
 	}
@@ -143,9 +165,9 @@ func TestRemoveDeletesExactlyTheVerifiedUIDs(t *testing.T) {
 		asked = n
 		return " " + e.srv.User + "\n", nil
 	}
-	var forgotten migrate.Account
-	opts.Forget = func(_ context.Context, a migrate.Account) error { forgotten = a; return nil }
-	res, err := migrate.Remove(context.Background(), opts)
+	var forgotten gate.Account
+	opts.Forget = func(_ context.Context, a gate.Account) error { forgotten = a; return nil }
+	res, err := gate.Remove(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("Remove() = %v", err)
 	}
@@ -196,8 +218,8 @@ func TestRemoveWithoutDeletingForgetsOnly(t *testing.T) {
 		return "", nil
 	}
 	forgot := false
-	opts.Forget = func(context.Context, migrate.Account) error { forgot = true; return nil }
-	res, err := migrate.Remove(context.Background(), opts)
+	opts.Forget = func(context.Context, gate.Account) error { forgot = true; return nil }
+	res, err := gate.Remove(context.Background(), opts)
 	if err != nil || !forgot || res.Messages != 0 || e.removedAt() == "" {
 		t.Fatalf("Remove() = %v; forgot %v, deleted %d, removed_at %q", err, forgot, res.Messages, e.removedAt())
 	}
@@ -215,9 +237,9 @@ func TestRemoveWrongConfirmationDeletesNothing(t *testing.T) {
 			before := serverCounts(t, e.srv)
 			forgot := false
 			opts := e.removeOpts(true, typed)
-			opts.Forget = func(context.Context, migrate.Account) error { forgot = true; return nil }
-			res, err := migrate.Remove(context.Background(), opts)
-			if !errors.Is(err, migrate.ErrNotConfirmed) {
+			opts.Forget = func(context.Context, gate.Account) error { forgot = true; return nil }
+			res, err := gate.Remove(context.Background(), opts)
+			if !errors.Is(err, gate.ErrNotConfirmed) {
 				t.Fatalf("Remove() with %q typed = %v, want ErrNotConfirmed", typed, err)
 			}
 			if forgot || res.Messages != 0 || e.removedAt() != "" {
@@ -230,7 +252,7 @@ func TestRemoveWrongConfirmationDeletesNothing(t *testing.T) {
 		e := ready(t)
 		opts := e.removeOpts(true, "")
 		opts.Confirm = nil
-		if _, err := migrate.Remove(context.Background(), opts); !errors.Is(err, migrate.ErrNotConfirmed) {
+		if _, err := gate.Remove(context.Background(), opts); !errors.Is(err, gate.ErrNotConfirmed) {
 			t.Fatalf("Remove() without Confirm = %v, want ErrNotConfirmed", err)
 		}
 	})
@@ -248,11 +270,11 @@ func TestRemoveMailArrivingWhileTyping(t *testing.T) {
 		return e.srv.User, nil
 	}
 	before := serverCounts(t, e.srv)
-	res, err := migrate.Remove(context.Background(), opts)
-	if !errors.Is(err, migrate.ErrGateClosed) {
+	res, err := gate.Remove(context.Background(), opts)
+	if !errors.Is(err, gate.ErrGateClosed) {
 		t.Fatalf("Remove() with mail arriving = %v, want ErrGateClosed", err)
 	}
-	closedBy(t, res.Verdict, migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "Sent", 0)
+	closedBy(t, res.Verdict, gate.CondServerUnchanged, "changed", gate.ServerNewMail, "Sent", 0)
 	before["Sent"]++
 	sameCounts(t, before, serverCounts(t, e.srv))
 	if newUID == 0 || res.Messages != 0 {
@@ -267,11 +289,11 @@ func TestRemoveClosedGateAfterNewMailDeletesNothing(t *testing.T) {
 	e := ready(t)
 	e.srv.AppendMessage("INBOX", []byte("Subject: late\r\n\r\nx\r\n"), nil, time.Now())
 	before := serverCounts(t, e.srv)
-	res, err := migrate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
-	if !errors.Is(err, migrate.ErrGateClosed) {
+	res, err := gate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
+	if !errors.Is(err, gate.ErrGateClosed) {
 		t.Fatalf("Remove() = %v, want ErrGateClosed", err)
 	}
-	closedBy(t, res.Verdict, migrate.CondServerUnchanged, "changed", migrate.ServerNewMail, "INBOX", 0)
+	closedBy(t, res.Verdict, gate.CondServerUnchanged, "changed", gate.ServerNewMail, "INBOX", 0)
 	sameCounts(t, before, serverCounts(t, e.srv))
 }
 
@@ -288,15 +310,15 @@ func TestRemoveRefusesWithoutUIDPlus(t *testing.T) {
 	confirmed := false
 	opts := e.removeOpts(true, e.srv.User)
 	opts.Confirm = func(string, int64) (string, error) { confirmed = true; return e.srv.User, nil }
-	_, err := migrate.Remove(context.Background(), opts)
-	if !errors.Is(err, migrate.ErrNoUIDPlus) || mailerr.KindOf(err) != mailerr.ServerError {
+	_, err := gate.Remove(context.Background(), opts)
+	if !errors.Is(err, gate.ErrNoUIDPlus) || mailerr.KindOf(err) != mailerr.ServerError {
 		t.Fatalf("Remove() without UIDPLUS = %v, want ErrNoUIDPlus", err)
 	}
 	if confirmed || e.removedAt() != "" {
 		t.Errorf("asked to confirm %v, removed_at %q; want neither", confirmed, e.removedAt())
 	}
 	sameCounts(t, before, serverCounts(t, e.srv))
-	if _, err := migrate.Remove(context.Background(), e.removeOpts(false, "")); err != nil {
+	if _, err := gate.Remove(context.Background(), e.removeOpts(false, "")); err != nil {
 		t.Errorf("Remove() without deleting, no UIDPLUS = %v", err)
 	}
 }
@@ -304,7 +326,7 @@ func TestRemoveRefusesWithoutUIDPlus(t *testing.T) {
 // TestRemoveScatteredUIDs: verified UIDs with gaps are deleted in several
 // commands of bounded length, and all of them go.
 func TestRemoveScatteredUIDs(t *testing.T) {
-	defer migrate.SetRangesPerCommand(3)()
+	defer gate.SetRangesPerCommand(3)()
 	e := newEnv(t)
 	e.backup()
 	var gone []imap.UID
@@ -315,7 +337,7 @@ func TestRemoveScatteredUIDs(t *testing.T) {
 	e.export()
 	e.verify(false)
 	log := recordDeletions(t, e)
-	res, err := migrate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
+	res, err := gate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
 	if err != nil {
 		t.Fatalf("Remove() = %v", err)
 	}

@@ -1,4 +1,4 @@
-package migrate_test
+package gate_test
 
 import (
 	"bufio"
@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
-	"github.com/mailark/mailark/migrate"
 )
 
 var removeKills = flag.Int("remove-kills", testimap.Soak(5), "how many times TestKilledRemovalIsSafe kills a removal (default 5 times $MAILARK_SOAK)")
@@ -30,12 +30,12 @@ func TestRemoveKillChild(t *testing.T) {
 	}
 	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
 	user := os.Getenv("MAILARK_KILL_USER")
-	opts := migrate.RemoveOptions{Conn: config("127.0.0.1", port, user, os.Getenv("MAILARK_PASSWORD")),
+	opts := gate.RemoveOptions{Conn: config("127.0.0.1", port, user, os.Getenv("MAILARK_PASSWORD")),
 		ArchiveDir: os.Getenv("MAILARK_KILL_ARCHIVE"), DeleteFromServer: true,
 		Confirm:  func(string, int64) (string, error) { return user, nil },
 		Progress: func(progress.Event) { fmt.Println("event") }}
 	fmt.Println("started")
-	_, err := migrate.Remove(context.Background(), opts)
+	_, err := gate.Remove(context.Background(), opts)
 	fmt.Println("finished", err)
 }
 
@@ -109,11 +109,11 @@ func TestKilledRemovalIsSafe(t *testing.T) {
 			if runs == 3 {
 				t.Fatalf("Remove() = %v, three runs after the kill at event %d", err, killAt)
 			}
-			if errors.Is(err, migrate.ErrGateClosed) {
+			if errors.Is(err, gate.ErrGateClosed) {
 				e.verify(false)
 			}
 			e.step()
-			_, err = migrate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
+			_, err = gate.Remove(context.Background(), e.removeOpts(true, e.srv.User))
 			t.Logf("kill at event %d; Remove() again = %v", killAt, err)
 			checkDeletedWereArchived(t, e, before, archived)
 		}
