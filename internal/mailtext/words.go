@@ -1,4 +1,4 @@
-package addressbook
+package mailtext
 
 import (
 	"encoding/base64"
@@ -125,7 +125,7 @@ func decodeWords(s string) string {
 	runCharset := ""
 	flush := func() {
 		if runCharset != "" {
-			out.WriteString(decodeCharset(runCharset, run))
+			out.WriteString(Decode(runCharset, run))
 			run, runCharset = run[:0], ""
 		}
 	}
