@@ -11,9 +11,6 @@ import (
 	"github.com/mailark/mailark/internal/mailtext"
 )
 
-// maxHeaderBytes bounds how much of a message is read as its header.
-const maxHeaderBytes = 256 << 10
-
 // addrFieldNames are the header fields kept raw for the address book.
 var addrFieldNames = map[string]bool{
 	"from": true, "sender": true, "reply-to": true, "to": true, "cc": true, "bcc": true,
@@ -29,44 +26,13 @@ type headerField struct {
 	value []byte
 }
 
-// scanHeader splits the header block at the start of msg into fields. It
-// accepts any bytes: CRLF or bare LF, 8-bit, NUL, very long lines. Lines
-// that are not fields are skipped.
+// scanHeader splits the header block at the start of msg into fields
+// (see mailtext.Fields).
 func scanHeader(msg []byte) []headerField {
-	if len(msg) > maxHeaderBytes {
-		msg = msg[:maxHeaderBytes]
-	}
 	var fields []headerField
-	for len(msg) > 0 {
-		// A field runs to the end of a line not followed by space or tab.
-		end := 0
-		for {
-			i := bytes.IndexByte(msg[end:], '\n')
-			if i < 0 {
-				end = len(msg)
-				break
-			}
-			end += i + 1
-			if end >= len(msg) || (msg[end] != ' ' && msg[end] != '\t') {
-				break
-			}
-		}
-		line := msg[:end]
-		msg = msg[end:]
-		trimmed := bytes.TrimRight(line, "\r\n")
-		if len(trimmed) == 0 {
-			break // the blank line ends the header
-		}
-		colon := bytes.IndexByte(trimmed, ':')
-		if colon <= 0 || bytes.ContainsAny(trimmed[:colon], " \t") {
-			continue
-		}
-		fields = append(fields, headerField{
-			name:  strings.ToLower(string(trimmed[:colon])),
-			raw:   line,
-			value: trimmed[colon+1:],
-		})
-	}
+	mailtext.Fields(msg, func(name, value, raw []byte) {
+		fields = append(fields, headerField{name: strings.ToLower(string(name)), raw: raw, value: value})
+	})
 	return fields
 }
 
@@ -87,7 +53,7 @@ func describe(e *archive.Entry, msg []byte) {
 // describeSpooled is describe for a message in a spool file: its header is
 // read into memory, its text parts stream (see mailtext.BodyTextStream).
 func describeSpooled(e *archive.Entry, f io.ReaderAt, size int64) {
-	head := make([]byte, min(size, maxHeaderBytes))
+	head := make([]byte, min(size, mailtext.MaxHeaderBytes))
 	n, _ := f.ReadAt(head, 0)
 	describeHeader(e, head[:n])
 	e.Text.Body = mailtext.BodyTextStream(io.NewSectionReader(f, 0, min(size, mailtext.MaxScanBytes)))
