@@ -42,21 +42,18 @@ func (f *fields) parse(b []byte) {
 	mailtext.Fields(b, f.add)
 }
 
+// addrHeaderNames are the address headers' names, by index (hFrom, ...).
+var addrHeaderNames = [numAddrHeaders]string{"From", "Sender", "Reply-To", "To", "Cc", "Bcc"}
+
 func (f *fields) add(name, value, _ []byte) {
 	value = bytes.TrimLeft(value, " \t")
+	for h, n := range addrHeaderNames {
+		if eqFold(name, n) {
+			f.addr[h] = append(f.addr[h], value)
+			return
+		}
+	}
 	switch {
-	case eqFold(name, "From"):
-		f.addr[hFrom] = append(f.addr[hFrom], value)
-	case eqFold(name, "Sender"):
-		f.addr[hSender] = append(f.addr[hSender], value)
-	case eqFold(name, "Reply-To"):
-		f.addr[hReplyTo] = append(f.addr[hReplyTo], value)
-	case eqFold(name, "To"):
-		f.addr[hTo] = append(f.addr[hTo], value)
-	case eqFold(name, "Cc"):
-		f.addr[hCc] = append(f.addr[hCc], value)
-	case eqFold(name, "Bcc"):
-		f.addr[hBcc] = append(f.addr[hBcc], value)
 	case eqFold(name, "List-Id"):
 		f.listID = len(bytes.TrimSpace(value)) > 0
 	case eqFold(name, "List-Unsubscribe"):

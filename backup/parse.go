@@ -110,13 +110,17 @@ func describeHeader(e *archive.Entry, msg []byte) {
 }
 
 // envelopeSender is the address for the mbox "From " line: the
-// Return-Path's, else the From's first.
+// Return-Path's, else the From's first. A Return-Path without an address
+// (the null sender "<>" of a bounce) is kept as written.
 func envelopeSender(returnPath, from []byte) string {
 	if a, ok := mailtext.First(returnPath); ok {
 		return a.Email
 	}
+	if t := mailtext.Text(returnPath); t != "" {
+		return t
+	}
 	if a, ok := mailtext.First(from); ok {
 		return a.Email
 	}
-	return ""
+	return mailtext.Text(from)
 }

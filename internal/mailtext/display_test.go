@@ -1,23 +1,16 @@
 package mailtext_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/mailark/mailark/internal/mailtext"
+	"github.com/mailark/mailark/internal/testmail"
 )
 
-const isoMessage = "From: =?ISO-2022-JP?B?GyRCO3NFRBsoQiAbJEIyVktSGyhC?= <hanako@example.jp>\r\n" +
-	"Subject: =?ISO-2022-JP?B?GyRCMnFEajt+GyhC?=\r\n" +
-	"MIME-Version: 1.0\r\n" +
-	"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n" +
-	"--b1\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" +
-	"\x1b$B2qDj$N7o$G$9!#\x1b(B\r\n" +
-	"--b1\r\nContent-Type: application/pdf; name=\"mitsumori.pdf\"\r\nContent-Disposition: attachment; filename=\"mitsumori.pdf\"\r\n" +
-	"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n"
-
 func TestForDisplay(t *testing.T) {
-	m := mailtext.ForDisplay(strings.NewReader(isoMessage))
+	m := mailtext.ForDisplay(bytes.NewReader(testmail.WithAttachment()))
 	if m.Body != "会定の件です。" {
 		t.Errorf("ISO-2022-JP body = %q", m.Body)
 	}
