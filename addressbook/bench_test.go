@@ -112,16 +112,3 @@ func BenchmarkFromArchive(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(book.Contacts)), "contacts")
 }
-
-func BenchmarkParseAddressList(b *testing.B) {
-	inputs := [][]byte{
-		[]byte(`"Yamada, Taro" <taro@example.jp>, Hanako <hanako@example.jp>`),
-		[]byte(`=?ISO-2022-JP?B?GyRCOzNFRBsoQiAbJEIyVjtSGyhC?= <hanako@example.jp>`),
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, in := range inputs {
-			addressbook.ParseAddressList(in)
-		}
-	}
-}

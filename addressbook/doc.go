@@ -11,11 +11,12 @@
 // take well under two seconds (BenchmarkExtract, BenchmarkFromArchive). FromArchive streams them from the SQLite archive;
 // Extract and Builder take any other source.
 //
-// Header values are decoded by ParseAddressList (decode.go): RFC 2047 encoded
-// words in any charset Go knows plus the labels real Japanese mail uses
-// (CP932, ISO-2022-JP-MS, ...), encoded words inside quotes, raw 8-bit bytes
-// (UTF-8, else the most plausible of Shift_JIS, EUC-JP and Windows-1252),
-// group syntax, names with unquoted commas. Broken input gives the best
+// Header values are decoded by internal/mailtext's ParseAddressList, the
+// decoder the archive's index and the windows use too: RFC 2047 encoded
+// words in any charset real mail uses (CP932, ISO-2022-JP-MS, CP50220, ...),
+// encoded words inside quotes, raw 8-bit bytes (UTF-8, else the most
+// plausible of Shift_JIS, EUC-JP and Windows-1252), group syntax, names with
+// unquoted commas, RFC 5322's obsolete forms. Broken input gives the best
 // readable result and never loses an address: anything shaped like an address
 // that the parser could not place is kept as a "stray" address.
 //
@@ -23,7 +24,7 @@
 //
 // A contact is one address. Spellings that differ only in case, or in the
 // Unicode or punycode form of the domain, are the same address
-// (NormalizeEmail). Different addresses are never merged by name: two people
+// (mailtext.NormalizeEmail). Different addresses are never merged by name: two people
 // called 佐藤 are common, and a wrong merge loses an address.
 //
 // Each message has a direction. The user sent it when it sits in the sent

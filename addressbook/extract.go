@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 // Message is what extraction reads of one archived message.
@@ -86,8 +88,8 @@ type Builder struct {
 	newest   time.Time
 
 	fields fields
-	parser listParser
-	lists  [numAddrHeaders][]Address
+	parser mailtext.Parser
+	lists  [numAddrHeaders][]mailtext.Address
 	cache  map[string]cacheEntry // header value → parsed, see parseList
 }
 
@@ -104,7 +106,7 @@ func NewBuilder(opts Options) *Builder {
 		cache:    make(map[string]cacheEntry, 256),
 	}
 	for _, s := range opts.Self {
-		if disp, key, ok := NormalizeEmail(s); ok {
+		if disp, key, ok := mailtext.NormalizeEmail(s); ok {
 			b.self[key] = &selfAcc{email: disp, given: true}
 		}
 	}
@@ -230,15 +232,14 @@ func (b *Builder) Add(m Message) {
 // parseList appends the addresses of one header value to dst. Values repeat
 // (the same correspondent's From, the user's own To), so results are kept in
 // a small cache that is emptied when full.
-func (b *Builder) parseList(dst []Address, value []byte) []Address {
+func (b *Builder) parseList(dst []mailtext.Address, value []byte) []mailtext.Address {
 	if e, ok := b.cache[string(value)]; ok {
 		if e.repaired {
 			b.stats.Repaired++
 		}
 		return append(dst, e.addrs...)
 	}
-	out := b.parser.parse(value)
-	repaired := b.parser.repaired != ""
+	out, repaired := b.parser.Parse(value)
 	if repaired {
 		b.stats.Repaired++
 	}
@@ -257,7 +258,7 @@ const (
 )
 
 type cacheEntry struct {
-	addrs    []Address
+	addrs    []mailtext.Address
 	repaired bool
 }
 
@@ -311,7 +312,7 @@ func (b *Builder) folder(name string) int32 {
 	return i
 }
 
-func (b *Builder) touch(a Address, rel uint8, fromField bool, mk *msgKind) {
+func (b *Builder) touch(a mailtext.Address, rel uint8, fromField bool, mk *msgKind) {
 	if b.self[a.Key] != nil {
 		return
 	}

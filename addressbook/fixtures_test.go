@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 // The fixture mailbox: the account me@old-isp.example.jp, which also sends
@@ -117,7 +118,7 @@ func fixtureSeq(msgs []addressbook.Message) func(func(addressbook.Message, error
 // only, an internationalised domain, an automated sender, a formula.
 func fixtureBook() *addressbook.Book {
 	c := func(name, email string, sent, recv, seen int, first, last time.Time) *addressbook.Contact {
-		_, key, _ := addressbook.NormalizeEmail(email)
+		_, key, _ := mailtext.NormalizeEmail(email)
 		return &addressbook.Contact{Name: name, Emails: []string{email}, Key: key, SentTo: sent, ReceivedFrom: recv,
 			Seen: seen, First: first, Last: last, Folders: []string{"INBOX"}}
 	}

@@ -1,6 +1,10 @@
 package addressbook
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/mailark/mailark/internal/mailtext"
+)
 
 // The address headers, in the order the extractor reads them.
 const (
@@ -30,55 +34,34 @@ func (f *fields) reset() {
 	f.precedence, f.autoSubmitted = nil, nil
 }
 
-// parse splits raw header lines (CRLF or LF, folded or not) into fields.
-// Lines that are not "Name: value" are ignored; nothing here can fail.
+// parse splits raw header lines (CRLF or LF, folded or not) into fields
+// (mailtext.Fields). Lines that are not "Name: value" are ignored; nothing
+// here can fail.
 func (f *fields) parse(b []byte) {
 	f.reset()
-	for len(b) > 0 {
-		// One header field: the first line and its continuation lines.
-		end := 0
-		for {
-			nl := bytes.IndexByte(b[end:], '\n')
-			if nl < 0 {
-				end = len(b)
-				break
-			}
-			end += nl + 1
-			if end >= len(b) || (b[end] != ' ' && b[end] != '\t') {
-				break
-			}
+	mailtext.Fields(b, f.add)
+}
+
+// addrHeaderNames are the address headers' names, by index (hFrom, ...).
+var addrHeaderNames = [numAddrHeaders]string{"From", "Sender", "Reply-To", "To", "Cc", "Bcc"}
+
+func (f *fields) add(name, value, _ []byte) {
+	value = bytes.TrimLeft(value, " \t")
+	for h, n := range addrHeaderNames {
+		if eqFold(name, n) {
+			f.addr[h] = append(f.addr[h], value)
+			return
 		}
-		line := b[:end]
-		b = b[end:]
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			continue
-		}
-		name := bytes.TrimSpace(line[:colon])
-		value := bytes.TrimRight(line[colon+1:], "\r\n")
-		value = bytes.TrimLeft(value, " \t")
-		switch {
-		case eqFold(name, "From"):
-			f.addr[hFrom] = append(f.addr[hFrom], value)
-		case eqFold(name, "Sender"):
-			f.addr[hSender] = append(f.addr[hSender], value)
-		case eqFold(name, "Reply-To"):
-			f.addr[hReplyTo] = append(f.addr[hReplyTo], value)
-		case eqFold(name, "To"):
-			f.addr[hTo] = append(f.addr[hTo], value)
-		case eqFold(name, "Cc"):
-			f.addr[hCc] = append(f.addr[hCc], value)
-		case eqFold(name, "Bcc"):
-			f.addr[hBcc] = append(f.addr[hBcc], value)
-		case eqFold(name, "List-Id"):
-			f.listID = len(bytes.TrimSpace(value)) > 0
-		case eqFold(name, "List-Unsubscribe"):
-			f.listUnsub = len(bytes.TrimSpace(value)) > 0
-		case eqFold(name, "Precedence"):
-			f.precedence = bytes.TrimSpace(value)
-		case eqFold(name, "Auto-Submitted"):
-			f.autoSubmitted = bytes.TrimSpace(value)
-		}
+	}
+	switch {
+	case eqFold(name, "List-Id"):
+		f.listID = len(bytes.TrimSpace(value)) > 0
+	case eqFold(name, "List-Unsubscribe"):
+		f.listUnsub = len(bytes.TrimSpace(value)) > 0
+	case eqFold(name, "Precedence"):
+		f.precedence = bytes.TrimSpace(value)
+	case eqFold(name, "Auto-Submitted"):
+		f.autoSubmitted = bytes.TrimSpace(value)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 // The Archive window: folders on the left, the messages of a folder or the
@@ -26,7 +27,7 @@ type archiveView struct {
 	folder  int // index into folders, -1 for search results
 	query   string
 	current *archive.MessageInfo
-	shown   *shownMessage
+	shown   *mailtext.Shown
 	status  *statusLine
 	listMsg msg // what the middle list shows
 
@@ -151,23 +152,11 @@ func (v *archiveView) updateMsg(id widget.ListItemID, o fyne.CanvasObject) {
 	if when == "" {
 		when = formatDate(parseStamp(m.InternalDate))
 	}
-	line := when + "  " + firstAddress(m.From)
+	line := when + "  " + mailtext.Who(m.From)
 	if v.folder < 0 {
 		line += "  —  " + m.FolderName
 	}
 	c.Objects[1].(*widget.Label).SetText(line)
-}
-
-// firstAddress shortens "Name <a@b>, …" to the first name or address.
-func firstAddress(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.Index(s, ","); i > 0 && strings.Count(s[:i], "\"")%2 == 0 {
-		s = s[:i]
-	}
-	if i := strings.Index(s, "<"); i > 0 {
-		return strings.Trim(strings.TrimSpace(s[:i]), `"`)
-	}
-	return strings.Trim(s, "<>")
 }
 
 func (v *archiveView) showFolder(id int) {
@@ -227,10 +216,10 @@ func (v *archiveView) openMessage(m *archive.MessageInfo) {
 	v.current, v.shown = m, nil
 	v.renderMessage()
 	v.u.goBackground(func() {
-		var sm shownMessage
+		var sm mailtext.Shown
 		r, err := v.reader.Open(v.u.root, m.ID)
 		if err == nil {
-			sm = readForDisplay(r)
+			sm = mailtext.ForDisplay(r)
 		}
 		v.u.do(func() {
 			if v.current != m {

@@ -6,7 +6,8 @@
 // fetches only what is missing, with BODY.PEEK so that the server is only
 // read, never changed. Messages stream from the connection into a bounded
 // in-memory buffer (or a spool file for large ones), are hashed and parsed
-// for the index, and go to the archive in batches that commit all or nothing.
+// for the index (by internal/mailtext, the decoder the address book and the
+// windows use too), and go to the archive in batches that commit all or nothing.
 //
 // Running again is how a stopped run resumes: the plan is recomputed from the
 // archive, so a crash, a kill or a dropped connection loses at most one

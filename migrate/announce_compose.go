@@ -13,6 +13,7 @@ import (
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 //go:embed templates/announce_en.txt templates/announce_ja.txt
@@ -117,7 +118,7 @@ func (res *AnnounceResult) whoAmI(ctx context.Context, a *archive.Archive, opts 
 func senderName(ctx context.Context, a *archive.Archive, own []string) (string, error) {
 	mine := map[string]bool{}
 	for _, e := range own {
-		if _, key, ok := addressbook.NormalizeEmail(e); ok {
+		if _, key, ok := mailtext.NormalizeEmail(e); ok {
 			mine[key] = true
 		}
 	}
@@ -133,9 +134,9 @@ func senderName(ctx context.Context, a *archive.Archive, own []string) (string, 
 		if err := rows.Scan(&from); err != nil {
 			return "", mailerr.New(mailerr.ArchiveBroken, "read archive", a.Dir(), err)
 		}
-		addrs, _ := addressbook.ParseAddressList([]byte(from))
+		addrs, _ := mailtext.ParseAddressList([]byte(from))
 		for _, ad := range addrs {
-			if _, key, ok := addressbook.NormalizeEmail(ad.Email); ok && mine[key] && strings.TrimSpace(ad.Name) != "" {
+			if _, key, ok := mailtext.NormalizeEmail(ad.Email); ok && mine[key] && strings.TrimSpace(ad.Name) != "" {
 				count[strings.TrimSpace(ad.Name)]++
 			}
 		}
@@ -158,7 +159,7 @@ func announceRecipients(ctx context.Context, a *archive.Archive, opts AnnounceOp
 	}
 	skip := map[string]bool{}
 	for _, e := range append([]string{res.OldAddress, res.NewAddress}, selfEmails(book)...) {
-		if _, key, ok := addressbook.NormalizeEmail(e); ok {
+		if _, key, ok := mailtext.NormalizeEmail(e); ok {
 			skip[key] = true
 		}
 	}
@@ -168,13 +169,13 @@ func announceRecipients(ctx context.Context, a *archive.Archive, opts AnnounceOp
 	}
 	var out []AnnounceRecipient
 	add := func(email, name string) {
-		if _, key, ok := addressbook.NormalizeEmail(email); ok && !skip[key] {
+		if _, key, ok := mailtext.NormalizeEmail(email); ok && !skip[key] {
 			skip[key] = true
 			out = append(out, AnnounceRecipient{Name: name, Email: email})
 		}
 	}
 	for _, e := range opts.Contacts {
-		display, key, ok := addressbook.NormalizeEmail(strings.TrimSpace(e))
+		display, key, ok := mailtext.NormalizeEmail(strings.TrimSpace(e))
 		if !ok {
 			return nil, mailerr.New(mailerr.BadInput, "announce", e, fmt.Errorf("%q is not an email address", e))
 		}

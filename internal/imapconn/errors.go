@@ -16,12 +16,12 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"github.com/mailark/mailark/internal/charsets"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 func newWordDecoder() *mime.WordDecoder {
-	return &mime.WordDecoder{CharsetReader: charsets.Reader}
+	return &mime.WordDecoder{CharsetReader: mailtext.CharsetReader}
 }
 
 // Classify turns an error from talking to host into a *mailerr.Error with the

@@ -21,6 +21,10 @@ func TestImportRules(t *testing.T) {
 		{"gate", []string{"fyne.io/", module + "backup", module + "migrate", module + "app", module + "internal/cli"}},
 		{"migrate", []string{"fyne.io/", module + "backup", module + "app", module + "internal/cli"}},
 		{"internal/archive", []string{"fyne.io/", "github.com/emersion/go-imap"}},
+		// The one decoder of mail text: go-message, x/text and the
+		// standard library, nothing of the archive, IMAP or the windows.
+		{"internal/mailtext", []string{"fyne.io/", "github.com/emersion/go-imap", "modernc.org/", module + "internal/archive",
+			module + "backup", module + "addressbook", module + "migrate", module + "app", module + "internal/imapconn"}},
 		{"internal/imapconn", []string{"fyne.io/", module + "internal/archive"}},
 		{"internal/cli", []string{"fyne.io/", module + "app"}},
 		{"internal/mbox", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
@@ -47,5 +51,32 @@ func TestImportRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// goMessageExceptions are the packages besides internal/mailtext that may
+// import go-message directly, and why.
+var goMessageExceptions = map[string]string{
+	module + "migrate": "writes the announcement drafts (MIME writing, not reading)",
+}
+
+// TestOneMailTextDecoder: only internal/mailtext imports go-message, so mail
+// text is decoded one way everywhere (backup's index and headers, the
+// address book, the windows, the announcement).
+func TestOneMailTextDecoder(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] == module+"internal/mailtext" || goMessageExceptions[f[0]] != "" {
+			continue
+		}
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, "github.com/emersion/go-message") {
+				t.Errorf("%s imports %s: decode mail text through internal/mailtext", f[0], imp)
+			}
+		}
 	}
 }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-message/charset"
 
 	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 // Server is go-imap's in-memory IMAP server holding one account, on
@@ -85,14 +85,14 @@ func (l *testLogger) stop() {
 }
 
 // Client returns a client logged in as the account's user, closed when the
-// test ends. It decodes RFC 2047 words in all charsets go-message knows.
+// test ends. It decodes RFC 2047 words in every charset internal/mailtext knows.
 func (s *Server) Client(t testing.TB) *imapclient.Client {
 	t.Helper()
 	conn, err := net.Dial("tcp", s.Addr)
 	if err != nil {
 		t.Fatalf("testimap: dial: %v", err)
 	}
-	c := imapclient.New(conn, &imapclient.Options{WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader}})
+	c := imapclient.New(conn, &imapclient.Options{WordDecoder: &mime.WordDecoder{CharsetReader: mailtext.CharsetReader}})
 	t.Cleanup(func() { c.Close() })
 	if err := c.Login(s.User, s.Password).Wait(); err != nil {
 		t.Fatalf("testimap: login: %v", err)

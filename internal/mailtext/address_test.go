@@ -1,4 +1,4 @@
-package addressbook_test
+package mailtext_test
 
 import (
 	"encoding/base64"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 type charsetCase struct {
@@ -49,11 +49,11 @@ func TestParseAddressListCharsets(t *testing.T) {
 	for _, c := range loadCharsetCases(t) {
 		t.Run(c.Name, func(t *testing.T) {
 			raw := mustB64(t, c.Raw)
-			got, err := addressbook.ParseAddressList(raw)
+			got, err := mailtext.ParseAddressList(raw)
 			if err != nil {
 				t.Errorf("ParseAddressList(%q) error = %v, want nil", raw, err)
 			}
-			want := []addressbook.Address{{Name: c.WantName, Email: c.WantEmail, Key: c.WantEmail}}
+			want := []mailtext.Address{{Name: c.WantName, Email: c.WantEmail, Key: c.WantEmail}}
 			if !equalAddrs(got, want) {
 				t.Errorf("ParseAddressList(%q) = %+v, want %+v", raw, got, want)
 			}
@@ -61,7 +61,7 @@ func TestParseAddressListCharsets(t *testing.T) {
 	}
 }
 
-func equalAddrs(a, b []addressbook.Address) bool {
+func equalAddrs(a, b []mailtext.Address) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -73,12 +73,12 @@ func equalAddrs(a, b []addressbook.Address) bool {
 	return true
 }
 
-func addr(name, email string) addressbook.Address {
-	_, key, _ := addressbook.NormalizeEmail(email)
-	return addressbook.Address{Name: name, Email: email, Key: key}
+func addr(name, email string) mailtext.Address {
+	_, key, _ := mailtext.NormalizeEmail(email)
+	return mailtext.Address{Name: name, Email: email, Key: key}
 }
 
-func stray(email string) addressbook.Address {
+func stray(email string) mailtext.Address {
 	a := addr("", email)
 	a.Stray = true
 	return a
@@ -88,65 +88,65 @@ func TestParseAddressList(t *testing.T) {
 	tests := []struct {
 		name      string
 		in        string
-		want      []addressbook.Address
+		want      []mailtext.Address
 		malformed bool
 	}{
-		{"plain", `Taro Yamada <taro@example.jp>`, []addressbook.Address{addr("Taro Yamada", "taro@example.jp")}, false},
-		{"bare", `taro@example.jp`, []addressbook.Address{addr("", "taro@example.jp")}, false},
-		{"bare with comment name", `taro@example.jp (Taro Yamada)`, []addressbook.Address{addr("Taro Yamada", "taro@example.jp")}, false},
+		{"plain", `Taro Yamada <taro@example.jp>`, []mailtext.Address{addr("Taro Yamada", "taro@example.jp")}, false},
+		{"bare", `taro@example.jp`, []mailtext.Address{addr("", "taro@example.jp")}, false},
+		{"bare with comment name", `taro@example.jp (Taro Yamada)`, []mailtext.Address{addr("Taro Yamada", "taro@example.jp")}, false},
 		{"quoted comma", `"Yamada, Taro" <taro@example.jp>, b@example.com`,
-			[]addressbook.Address{addr("Yamada, Taro", "taro@example.jp"), addr("", "b@example.com")}, false},
+			[]mailtext.Address{addr("Yamada, Taro", "taro@example.jp"), addr("", "b@example.com")}, false},
 		{"unquoted comma", `Yamada, Taro <taro@example.jp>, b@example.com`,
-			[]addressbook.Address{addr("Yamada, Taro", "taro@example.jp"), addr("", "b@example.com")}, false},
+			[]mailtext.Address{addr("Yamada, Taro", "taro@example.jp"), addr("", "b@example.com")}, false},
 		{"group", `Team: a@example.com, "B" <b@example.com>;, c@example.com`,
-			[]addressbook.Address{addr("", "a@example.com"), addr("B", "b@example.com"), addr("", "c@example.com")}, false},
+			[]mailtext.Address{addr("", "a@example.com"), addr("B", "b@example.com"), addr("", "c@example.com")}, false},
 		{"empty group", `undisclosed-recipients:;`, nil, false},
-		{"domain case", `<Taro@Example.JP.>`, []addressbook.Address{{Email: "Taro@example.jp", Key: "taro@example.jp"}}, false},
-		{"duplicate merged", `a@example.com, "A" <A@EXAMPLE.COM>`, []addressbook.Address{{Name: "A", Email: "a@example.com", Key: "a@example.com"}}, false},
-		{"quoted local part", `"john doe"@example.com`, []addressbook.Address{addr("", `"john doe"@example.com`)}, false},
-		{"source route", `<@relay.example:taro@example.jp>`, []addressbook.Address{addr("", "taro@example.jp")}, false},
-		{"folded", "Taro\r\n Yamada <taro@example.jp>,\r\n\thanako@example.jp", []addressbook.Address{addr("Taro Yamada", "taro@example.jp"), addr("", "hanako@example.jp")}, false},
-		{"ew whitespace between words dropped", `=?UTF-8?Q?Taro?= =?UTF-8?Q?_Yamada?= <t@example.jp>`, []addressbook.Address{addr("Taro Yamada", "t@example.jp")}, false},
-		{"ew next to text keeps space", `=?UTF-8?Q?Taro?= Yamada <t@example.jp>`, []addressbook.Address{addr("Taro Yamada", "t@example.jp")}, false},
-		{"ew with comma inside", `=?UTF-8?Q?Yamada,_Taro?= <t@example.jp>`, []addressbook.Address{addr("Yamada, Taro", "t@example.jp")}, false},
-		{"ew base64 without padding", `=?UTF-8?B?5bGx55Sw?= <t@example.jp>`, []addressbook.Address{addr("山田", "t@example.jp")}, false},
-		{"ew lower-case q and language", `=?utf-8*ja?q?=E5=B1=B1=E7=94=B0?= <t@example.jp>`, []addressbook.Address{addr("山田", "t@example.jp")}, false},
-		{"ew in comment", `t@example.jp (=?UTF-8?B?5bGx55Sw?=)`, []addressbook.Address{addr("山田", "t@example.jp")}, false},
-		{"honorific kept by the decoder", `=?UTF-8?B?5bGx55SwIOanmA==?= <t@example.jp>`, []addressbook.Address{addr("山田 様", "t@example.jp")}, false},
-		{"idn unicode", `<taro@例え.JP>`, []addressbook.Address{{Email: "taro@例え.jp", Key: "taro@xn--r8jz45g.jp"}}, false},
-		{"idn punycode", `<taro@XN--R8JZ45G.jp>`, []addressbook.Address{{Email: "taro@例え.jp", Key: "taro@xn--r8jz45g.jp"}}, false},
-		{"mailto", `<mailto:taro@example.jp>`, []addressbook.Address{addr("", "taro@example.jp")}, false},
-		{"name is the address", `"taro@example.jp" <taro@example.jp>`, []addressbook.Address{addr("", "taro@example.jp")}, false},
-		{"single-quoted name", `'Taro Yamada' <taro@example.jp>`, []addressbook.Address{addr("Taro Yamada", "taro@example.jp")}, false},
+		{"domain case", `<Taro@Example.JP.>`, []mailtext.Address{{Email: "Taro@example.jp", Key: "taro@example.jp"}}, false},
+		{"duplicate merged", `a@example.com, "A" <A@EXAMPLE.COM>`, []mailtext.Address{{Name: "A", Email: "a@example.com", Key: "a@example.com"}}, false},
+		{"quoted local part", `"john doe"@example.com`, []mailtext.Address{addr("", `"john doe"@example.com`)}, false},
+		{"source route", `<@relay.example:taro@example.jp>`, []mailtext.Address{addr("", "taro@example.jp")}, false},
+		{"folded", "Taro\r\n Yamada <taro@example.jp>,\r\n\thanako@example.jp", []mailtext.Address{addr("Taro Yamada", "taro@example.jp"), addr("", "hanako@example.jp")}, false},
+		{"ew whitespace between words dropped", `=?UTF-8?Q?Taro?= =?UTF-8?Q?_Yamada?= <t@example.jp>`, []mailtext.Address{addr("Taro Yamada", "t@example.jp")}, false},
+		{"ew next to text keeps space", `=?UTF-8?Q?Taro?= Yamada <t@example.jp>`, []mailtext.Address{addr("Taro Yamada", "t@example.jp")}, false},
+		{"ew with comma inside", `=?UTF-8?Q?Yamada,_Taro?= <t@example.jp>`, []mailtext.Address{addr("Yamada, Taro", "t@example.jp")}, false},
+		{"ew base64 without padding", `=?UTF-8?B?5bGx55Sw?= <t@example.jp>`, []mailtext.Address{addr("山田", "t@example.jp")}, false},
+		{"ew lower-case q and language", `=?utf-8*ja?q?=E5=B1=B1=E7=94=B0?= <t@example.jp>`, []mailtext.Address{addr("山田", "t@example.jp")}, false},
+		{"ew in comment", `t@example.jp (=?UTF-8?B?5bGx55Sw?=)`, []mailtext.Address{addr("山田", "t@example.jp")}, false},
+		{"honorific kept by the decoder", `=?UTF-8?B?5bGx55SwIOanmA==?= <t@example.jp>`, []mailtext.Address{addr("山田 様", "t@example.jp")}, false},
+		{"idn unicode", `<taro@例え.JP>`, []mailtext.Address{{Email: "taro@例え.jp", Key: "taro@xn--r8jz45g.jp"}}, false},
+		{"idn punycode", `<taro@XN--R8JZ45G.jp>`, []mailtext.Address{{Email: "taro@例え.jp", Key: "taro@xn--r8jz45g.jp"}}, false},
+		{"mailto", `<mailto:taro@example.jp>`, []mailtext.Address{addr("", "taro@example.jp")}, false},
+		{"name is the address", `"taro@example.jp" <taro@example.jp>`, []mailtext.Address{addr("", "taro@example.jp")}, false},
+		{"single-quoted name", `'Taro Yamada' <taro@example.jp>`, []mailtext.Address{addr("Taro Yamada", "taro@example.jp")}, false},
 
 		// Broken input: best readable result, every address kept.
 		{"unterminated quote", `"Taro <taro@example.jp>, hanako@example.jp`,
-			[]addressbook.Address{addr("Taro", "taro@example.jp"), addr("", "hanako@example.jp")}, true},
+			[]mailtext.Address{addr("Taro", "taro@example.jp"), addr("", "hanako@example.jp")}, true},
 		{"unterminated angle", `Taro <taro@example.jp, hanako@example.jp`,
-			[]addressbook.Address{addr("Taro", "taro@example.jp"), addr("", "hanako@example.jp")}, true},
+			[]mailtext.Address{addr("Taro", "taro@example.jp"), addr("", "hanako@example.jp")}, true},
 		{"missing comma", `<a@example.com> <b@example.com> c@example.com`,
-			[]addressbook.Address{addr("", "a@example.com"), addr("", "b@example.com"), addr("", "c@example.com")}, true},
-		{"name without brackets", `Taro Yamada taro@example.jp`, []addressbook.Address{addr("Taro Yamada", "taro@example.jp")}, true},
-		{"whole entry in one encoded word", `=?UTF-8?Q?Taro_Yamada_<taro@example.jp>?=`, []addressbook.Address{addr("Taro Yamada", "taro@example.jp")}, true},
+			[]mailtext.Address{addr("", "a@example.com"), addr("", "b@example.com"), addr("", "c@example.com")}, true},
+		{"name without brackets", `Taro Yamada taro@example.jp`, []mailtext.Address{addr("Taro Yamada", "taro@example.jp")}, true},
+		{"whole entry in one encoded word", `=?UTF-8?Q?Taro_Yamada_<taro@example.jp>?=`, []mailtext.Address{addr("Taro Yamada", "taro@example.jp")}, true},
 		{"address in display name", `"info@shop.example.jp" <noreply@mailer.example.net>`,
-			[]addressbook.Address{addr("info@shop.example.jp", "noreply@mailer.example.net"), stray("info@shop.example.jp")}, false},
-		{"two at signs", `a@b@example.com`, []addressbook.Address{stray("b@example.com")}, true},
-		{"garbage around", `)))<<<taro@example.jp>>>,,,;;`, []addressbook.Address{stray("taro@example.jp")}, true},
-		{"unknown charset latin1", "=?x-mac-weird?Q?Fran=E7ois?= <f@example.fr>", []addressbook.Address{addr("François", "f@example.fr")}, false},
-		{"broken base64", `=?UTF-8?B?5bGx55S?= <t@example.jp>`, []addressbook.Address{addr("山\ufffd", "t@example.jp")}, false},
-		{"unterminated encoded word", `=?UTF-8?B?5bGx55Sw <t@example.jp>`, []addressbook.Address{addr("=?UTF-8?B?5bGx55Sw", "t@example.jp")}, false},
-		{"nul and control bytes", "Ta\x00ro\x01 <taro@example.jp>", []addressbook.Address{addr("Ta ro", "taro@example.jp")}, false},
-		{"invalid utf-8 in mostly utf-8", "山田\xff太郎 <t@example.jp>", []addressbook.Address{addr("山田\ufffd太郎", "t@example.jp")}, false},
+			[]mailtext.Address{addr("info@shop.example.jp", "noreply@mailer.example.net"), stray("info@shop.example.jp")}, false},
+		{"two at signs", `a@b@example.com`, []mailtext.Address{stray("b@example.com")}, true},
+		{"garbage around", `)))<<<taro@example.jp>>>,,,;;`, []mailtext.Address{stray("taro@example.jp")}, true},
+		{"unknown charset latin1", "=?x-mac-weird?Q?Fran=E7ois?= <f@example.fr>", []mailtext.Address{addr("François", "f@example.fr")}, false},
+		{"broken base64", `=?UTF-8?B?5bGx55S?= <t@example.jp>`, []mailtext.Address{addr("山\ufffd", "t@example.jp")}, false},
+		{"unterminated encoded word", `=?UTF-8?B?5bGx55Sw <t@example.jp>`, []mailtext.Address{addr("=?UTF-8?B?5bGx55Sw", "t@example.jp")}, false},
+		{"nul and control bytes", "Ta\x00ro\x01 <taro@example.jp>", []mailtext.Address{addr("Ta ro", "taro@example.jp")}, false},
+		{"invalid utf-8 in mostly utf-8", "山田\xff太郎 <t@example.jp>", []mailtext.Address{addr("山田\ufffd太郎", "t@example.jp")}, false},
 		{"empty", ``, nil, false},
 		{"only spaces", " \r\n ", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := addressbook.ParseAddressList([]byte(tt.in))
+			got, err := mailtext.ParseAddressList([]byte(tt.in))
 			if !equalAddrs(got, tt.want) {
 				t.Errorf("ParseAddressList(%q) = %+v, want %+v", tt.in, got, tt.want)
 			}
-			if malformed := errors.Is(err, addressbook.ErrMalformed); malformed != tt.malformed {
+			if malformed := errors.Is(err, mailtext.ErrMalformed); malformed != tt.malformed {
 				t.Errorf("ParseAddressList(%q) error = %v, want malformed %v", tt.in, err, tt.malformed)
 			}
 		})
@@ -173,7 +173,7 @@ func TestParseAddressListMatchesNetMail(t *testing.T) {
 			if err != nil {
 				t.Fatalf("net/mail: %v", err)
 			}
-			got, err := addressbook.ParseAddressList([]byte(in))
+			got, err := mailtext.ParseAddressList([]byte(in))
 			if err != nil {
 				t.Errorf("ParseAddressList(%q) error = %v", in, err)
 			}
@@ -218,7 +218,7 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			d, k, ok := addressbook.NormalizeEmail(tt.in)
+			d, k, ok := mailtext.NormalizeEmail(tt.in)
 			if d != tt.display || k != tt.key || ok != tt.ok {
 				t.Errorf("NormalizeEmail(%q) = %q, %q, %v, want %q, %q, %v", tt.in, d, k, ok, tt.display, tt.key, tt.ok)
 			}
@@ -308,7 +308,7 @@ func FuzzDecodeAddress(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		got, _ := addressbook.ParseAddressList(in) // must not panic
+		got, _ := mailtext.ParseAddressList(in) // must not panic
 		keys := make(map[string]bool, len(got))
 		for _, a := range got {
 			if !utf8.ValidString(a.Name) || !utf8.ValidString(a.Email) {
@@ -317,7 +317,7 @@ func FuzzDecodeAddress(f *testing.F) {
 			if a.Email == "" || a.Key == "" {
 				t.Fatalf("ParseAddressList(%q) gave an empty address: %+v", in, a)
 			}
-			_, k, ok := addressbook.NormalizeEmail(a.Email)
+			_, k, ok := mailtext.NormalizeEmail(a.Email)
 			if !ok || k != a.Key {
 				t.Fatalf("NormalizeEmail(%q) = %q, %v; the parser's key is %q", a.Email, k, ok, a.Key)
 			}
@@ -327,7 +327,7 @@ func FuzzDecodeAddress(f *testing.F) {
 			keys[a.Key] = true
 		}
 		for _, tok := range rawTokens(in) {
-			_, k, ok := addressbook.NormalizeEmail(tok)
+			_, k, ok := mailtext.NormalizeEmail(tok)
 			if !ok {
 				t.Fatalf("NormalizeEmail(%q) rejected an address-shaped token", tok)
 			}

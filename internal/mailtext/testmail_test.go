@@ -1,10 +1,10 @@
-package addressbook_test
+package mailtext_test
 
 import (
 	"bytes"
 	"testing"
 
-	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/mailtext"
 	"github.com/mailark/mailark/internal/testmail"
 )
 
@@ -55,9 +55,9 @@ func TestTestmailCharsets(t *testing.T) {
 				if dev, ok := testmailDeviations[f.Name][field]; ok {
 					want = dev
 				}
-				var got []addressbook.Address
+				var got []mailtext.Address
 				for _, v := range fields[lower(field)] {
-					as, err := addressbook.ParseAddressList(v)
+					as, err := mailtext.ParseAddressList(v)
 					if err != nil {
 						t.Logf("%s: ParseAddressList(%q) error = %v", field, v, err)
 					}
@@ -68,7 +68,7 @@ func TestTestmailCharsets(t *testing.T) {
 					continue
 				}
 				for i, w := range want {
-					_, wantKey, _ := addressbook.NormalizeEmail(w.Email)
+					_, wantKey, _ := mailtext.NormalizeEmail(w.Email)
 					if got[i].Name != w.Name || got[i].Key != wantKey {
 						t.Errorf("%s[%d] = %q <%s>, want %q <%s>", field, i, got[i].Name, got[i].Email, w.Name, w.Email)
 					}
@@ -86,13 +86,13 @@ func TestTestmailBroken(t *testing.T) {
 			fields := headerFields(f.Raw)
 			for _, name := range []string{"from", "to", "cc", "reply-to", "sender", "bcc"} {
 				for _, v := range fields[name] {
-					got, _ := addressbook.ParseAddressList(v)
+					got, _ := mailtext.ParseAddressList(v)
 					keys := map[string]bool{}
 					for _, a := range got {
 						keys[a.Key] = true
 					}
 					for _, tok := range rawTokens(v) {
-						if _, k, _ := addressbook.NormalizeEmail(tok); !keys[k] {
+						if _, k, _ := mailtext.NormalizeEmail(tok); !keys[k] {
 							t.Errorf("%s: %q lost from %q", name, tok, v)
 						}
 					}

@@ -1,4 +1,4 @@
-package addressbook
+package mailtext
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package addressbook
+package mailtext
 
 import (
 	"errors"
@@ -42,7 +42,18 @@ func ParseAddressList(value []byte) ([]Address, error) {
 	return append([]Address(nil), out...), err
 }
 
-// listParser holds scratch space, reused across headers by the extractor.
+// Parser is ParseAddressList with its scratch space kept from one call to
+// the next, for reading many headers. The zero value is ready to use.
+type Parser struct{ p listParser }
+
+// Parse returns the addresses of value, valid until the next call, and
+// whether the value needed repairs (ParseAddressList's ErrMalformed).
+func (p *Parser) Parse(value []byte) (addrs []Address, repaired bool) {
+	out := p.p.parse(value)
+	return out, p.p.repaired != ""
+}
+
+// listParser holds scratch space, reused across headers.
 type listParser struct {
 	toks     []token
 	out      []Address
@@ -63,35 +74,6 @@ func (p *listParser) parse(value []byte) []Address {
 	// The safety net: every token shaped like an address in the raw bytes.
 	scanRawTokens(value, p.addToken)
 	return p.out
-}
-
-// headerText unfolds a raw header value and turns it into UTF-8 text.
-func headerText(raw []byte) string {
-	simple := true
-	for _, c := range raw {
-		if c == '\r' || c == '\n' || c >= 0x80 || c == 0x1b {
-			simple = false
-			break
-		}
-	}
-	if simple {
-		return string(raw)
-	}
-	buf := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\r' && c != '\n' {
-			buf = append(buf, c)
-			continue
-		}
-		for i+1 < len(raw) && (raw[i+1] == '\r' || raw[i+1] == '\n') {
-			i++
-		}
-		if i+1 < len(raw) && raw[i+1] != ' ' && raw[i+1] != '\t' {
-			buf = append(buf, ' ') // a line break that is not folding: keep the words apart
-		}
-	}
-	return guessText(buf)
 }
 
 func (p *listParser) parseText(s string) {
@@ -183,6 +165,7 @@ func (p *listParser) entryAddrs(toks []token) {
 	}
 	// No angle brackets: bare addr-specs, perhaps with a comment name
 	// ("taro@example.jp (Taro)") or a phrase missing its brackets.
+	toks = joinObsolete(toks)
 	var rest []token
 	var addrs []string
 	for i, t := range toks {
@@ -294,6 +277,9 @@ func (p *listParser) nameText(s string) string {
 // angleAddr reads the inside of <...>: drops an obsolete source route
 // ("@relay:taro@example.jp"), a mailto: prefix and white space.
 func angleAddr(s string) string {
+	if !strings.Contains(s, `"`) {
+		s = stripComments(s) // <pete(his account)@silly.test(his host)>
+	}
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "@") {
 		if i := strings.LastIndexByte(s, ':'); i >= 0 {

@@ -1,7 +1,9 @@
-package addressbook
+package mailtext
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -12,7 +14,27 @@ import (
 	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // its init sets message.CharsetReader; ours, below, runs after it
 )
+
+func init() {
+	// Every go-message reader (MIME parts, address lists) decodes charsets
+	// through Lookup, so all of them know the same labels.
+	message.CharsetReader = CharsetReader
+}
+
+// CharsetReader decodes input from the labelled charset to UTF-8, for
+// go-message and mime.WordDecoder. An unknown label is an error (go-message
+// then keeps the bytes as they are).
+func CharsetReader(label string, input io.Reader) (io.Reader, error) {
+	enc := Lookup(label)
+	if enc == nil {
+		return nil, fmt.Errorf("unknown charset %q", label)
+	}
+	return enc.NewDecoder().Reader(input), nil
+}
 
 // charsetQuirks maps labels that real mail uses but the IANA and WHATWG
 // indexes do not know (or know under another name). A nil entry means
@@ -26,10 +48,13 @@ var charsetQuirks = map[string]encoding.Encoding{
 	"sjis-open":        japanese.ShiftJIS,
 	"shift-jis":        japanese.ShiftJIS,
 	"x-sjis":           japanese.ShiftJIS,
+	"sjis":             japanese.ShiftJIS,
+	"ms_kanji":         japanese.ShiftJIS,
 	"iso-2022-jp-ms":   japanese.ISO2022JP, // the JIS X 0208 table includes the NEC row 13 characters
 	"iso-2022-jp-1":    japanese.ISO2022JP,
 	"iso-2022-jp-2":    japanese.ISO2022JP,
 	"iso-2022-jp-3":    japanese.ISO2022JP,
+	"csiso2022jp":      japanese.ISO2022JP,
 	"cp50220":          japanese.ISO2022JP,
 	"cp50221":          japanese.ISO2022JP,
 	"cp50222":          japanese.ISO2022JP,
@@ -55,9 +80,9 @@ type noEncodingType struct{}
 
 var noEncoding noEncodingType
 
-// lookupCharset returns the encoding for a MIME charset label, or nil when the
+// Lookup returns the encoding for a MIME charset label, or nil when the
 // label is unknown (the caller then guesses).
-func lookupCharset(label string) encoding.Encoding {
+func Lookup(label string) encoding.Encoding {
 	label = strings.ToLower(strings.TrimSpace(label))
 	if i := strings.IndexByte(label, '*'); i >= 0 { // RFC 2231 language: "utf-8*ja"
 		label = label[:i]
@@ -95,10 +120,10 @@ func resolveCharset(label string) encoding.Encoding {
 	return nil
 }
 
-// decodeCharset converts b from the labelled charset to UTF-8. A label that is
+// Decode converts b from the labelled charset to UTF-8. A label that is
 // unknown, or a decoding that produces replacement characters, falls back to
-// guessing (guessText), and the better-scoring result wins.
-func decodeCharset(label string, b []byte) string {
+// guessing (Guess), and the better-scoring result wins.
+func Decode(label string, b []byte) string {
 	l := strings.ToLower(label)
 	switch {
 	case l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii":
@@ -111,16 +136,16 @@ func decodeCharset(label string, b []byte) string {
 		if mb, bad := utf8Shape(b); mb > 0 && 3*mb >= bad {
 			return strings.ToValidUTF8(string(b), "\uFFFD")
 		}
-		return guessText(b)
+		return Guess(b)
 	}
-	enc := lookupCharset(label)
+	enc := Lookup(label)
 	if enc == nil {
-		return guessText(b)
+		return Guess(b)
 	}
 	s, err := enc.NewDecoder().Bytes(b)
 	if err != nil || bytes.ContainsRune(s, utf8.RuneError) {
 		// Mislabelled mail is common (Shift_JIS sent as ISO-2022-JP, and so on).
-		g := guessText(b)
+		g := Guess(b)
 		if err != nil || plausibility(g) > plausibility(string(s)) {
 			return g
 		}
@@ -128,12 +153,12 @@ func decodeCharset(label string, b []byte) string {
 	return string(s)
 }
 
-// guessText turns header bytes of unknown charset into text. Valid UTF-8 (and
+// Guess turns header bytes of unknown charset into text. Valid UTF-8 (and
 // so ASCII) is kept as is; ISO-2022-JP escape sequences are decoded; other
 // 8-bit bytes are tried as Shift_JIS (Windows-31J), EUC-JP, mostly-valid
 // UTF-8 and Windows-1252, and the most plausible result is kept (see
 // plausibility). The result is always valid UTF-8.
-func guessText(b []byte) string {
+func Guess(b []byte) string {
 	hasESC := bytes.IndexByte(b, 0x1b) >= 0
 	if !hasESC && utf8.Valid(b) {
 		return string(b)

@@ -1,4 +1,4 @@
-package addressbook
+package mailtext
 
 import (
 	"encoding/base64"
@@ -123,10 +123,15 @@ func decodeWords(s string) string {
 	var out strings.Builder
 	var run []byte
 	runCharset := ""
+	runStart, runEnd, runRepaired := 0, 0, false // the run's words in s, and whether base64 needed repairs
 	flush := func() {
 		if runCharset != "" {
-			out.WriteString(decodeCharset(runCharset, run))
-			run, runCharset = run[:0], ""
+			d := Decode(runCharset, run)
+			if runRepaired && (strings.ContainsRune(d, utf8.RuneError) || plausibility(d) < 0) {
+				d = s[runStart:runEnd] // not base64 after all: the words as written
+			}
+			out.WriteString(d)
+			run, runCharset, runRepaired = run[:0], "", false
 		}
 	}
 	i := 0
@@ -149,13 +154,19 @@ func decodeWords(s string) string {
 		if runCharset != "" && !strings.EqualFold(runCharset, charset) {
 			flush()
 		}
+		if runCharset == "" {
+			runStart = i + j
+		}
 		runCharset = charset
 		if enc == 'q' {
 			run = appendQ(run, text)
 		} else {
-			run = appendB(run, text)
+			var repaired bool
+			run, repaired = appendB(run, text)
+			runRepaired = runRepaired || repaired
 		}
 		i += j + n
+		runEnd = i
 	}
 	flush()
 	out.WriteString(s[i:])
@@ -182,13 +193,16 @@ func appendQ(dst []byte, s string) []byte {
 }
 
 // appendB decodes base64 leniently: padding optional, stray characters
-// skipped, a truncated tail decoded as far as it goes.
-func appendB(dst []byte, s string) []byte {
+// skipped (repaired is then set), a truncated tail decoded as far as it
+// goes.
+func appendB(dst []byte, s string) (out []byte, repaired bool) {
 	clean := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
 			clean = append(clean, c)
+		} else if c != '=' && c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			repaired = true
 		}
 	}
 	if len(clean)%4 == 1 {
@@ -196,7 +210,7 @@ func appendB(dst []byte, s string) []byte {
 	}
 	buf := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
 	n, _ := base64.RawStdEncoding.Decode(buf, clean)
-	return append(dst, buf[:n]...)
+	return append(dst, buf[:n]...), repaired
 }
 
 func isHex(c byte) bool {
