@@ -101,7 +101,10 @@ func TestArchiveRootLinkRefused(t *testing.T) {
 	must(t, os.Symlink(dir, link))
 	for _, open := range []func() error{
 		func() error { _, err := archive.Open(context.Background(), link, archive.Options{}); return err },
-		func() error { _, err := archive.OpenForCheck(context.Background(), link, archive.Options{}); return err },
+		func() error {
+			_, err := archive.OpenForCheck(context.Background(), link, archive.Options{})
+			return err
+		},
 		func() error { _, err := archive.Open(context.Background(), link+"/", archive.Options{}); return err },
 	} {
 		err := open()
@@ -124,9 +127,9 @@ func TestModesFixed(t *testing.T) {
 	a.Close()
 	wide := map[string]os.FileMode{
 		dir: 0o777, filepath.Join(dir, archive.MboxDir): 0o777, filepath.Join(dir, archive.TmpDir): 0o777,
-		filepath.Join(dir, archive.MboxDir, "Archive"): 0o777,
+		filepath.Join(dir, archive.MboxDir, "Archive"):     0o777,
 		filepath.Join(dir, filepath.FromSlash(f.MboxPath)): 0o666,
-		filepath.Join(dir, archive.DBFile): 0o644,
+		filepath.Join(dir, archive.DBFile):                 0o644,
 	}
 	for p, m := range wide {
 		must(t, os.Chmod(p, m))

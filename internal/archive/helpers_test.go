@@ -63,7 +63,7 @@ func tryBackup(dir string, f *archive.Folder) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Add(ctx, entry(2, "two\r\n")); err != nil {
+	if err := b.Add(ctx, entry(99, "ninety-nine\r\n")); err != nil {
 		b.Abort()
 		return err
 	}
