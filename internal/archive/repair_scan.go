@@ -18,7 +18,7 @@ type fileScan struct {
 	exists  bool
 	why     string // how it differs from SQLite; "" when it does not
 	entries []scanned
-	rows    int // how many rows SQLite has for the file
+	rows    int                  // how many rows SQLite has for the file
 	atOff   map[int64]int        // entry index by offset
 	byHash  map[[32]byte]scanned // whole entries by the SHA-256 of their message
 }
