@@ -54,6 +54,7 @@ func TestNoLinkFollowed(t *testing.T) {
 			victim := filepath.Join(base, "outside", "victim")
 			writeVictim(t, victim)
 			tc.plant(t, dir, mboxFile, victim)
+			tally.BadInputs.Add(1)
 			err := tryBackup(dir, f)
 			if err == nil {
 				t.Fatal("backup into an archive with a planted link or pipe succeeded, want it refused")
@@ -81,6 +82,7 @@ func TestLinkPlantedWhileOpen(t *testing.T) {
 	f, _ := a.Folder(ctx, "INBOX")
 	os.Remove(mboxFile)
 	must(t, os.Symlink(victim, mboxFile))
+	tally.BadInputs.Add(1)
 	run, _ := a.BeginRun(ctx, "backup")
 	if _, err := a.BeginBatch(ctx, f, run); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("BeginBatch() = %v, want the link refused", err)
@@ -99,6 +101,7 @@ func TestArchiveRootLinkRefused(t *testing.T) {
 	must(t, os.Chmod(dir, 0o755))
 	link := filepath.Join(base, "link")
 	must(t, os.Symlink(dir, link))
+	tally.BadInputs.Add(1)
 	for _, open := range []func() error{
 		func() error { _, err := archive.Open(context.Background(), link, archive.Options{}); return err },
 		func() error {

@@ -24,5 +24,13 @@ func openNoFollow(p string, flag int, perm os.FileMode) (*os.File, error) {
 		}
 		return nil, notRegular(p, after.Mode(), false)
 	}
-	return checkOpened(f, p)
+	f, err = checkOpened(f, p)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !os.SameFile(st, after) {
+		f.Close()
+		return nil, notRegular(p, os.ModeSymlink, false) // replaced while it was opened
+	}
+	return f, nil
 }

@@ -33,6 +33,7 @@ func TestCraftedMboxPathRefused(t *testing.T) {
 			writeVictim(t, victim)
 			writeVictim(t, victim+".mbox")
 			setMboxPath(t, dir, crafted)
+			tally.BadInputs.Add(1)
 
 			err := tryBackup(dir, f)
 			if err == nil || !strings.Contains(err.Error(), "not inside the archive") {
@@ -71,6 +72,7 @@ func TestCraftedPendingRenameRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Close()
+	tally.BadInputs.Add(1)
 	if err := tryBackup(dir, f); err == nil || !strings.Contains(err.Error(), "not inside the archive") {
 		t.Errorf("backup with a crafted pending rename = %v, want it refused", err)
 	}

@@ -55,6 +55,7 @@ func rewriteLikeMutt(t *testing.T, p string) {
 	if err := os.WriteFile(p, out, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	tally.BadInputs.Add(1)
 }
 
 // TestChangedMboxNeverCut: after a mail program rewrote an mbox file, the
@@ -197,6 +198,7 @@ func editAt(t *testing.T, p string, at int) {
 		t.Fatal(err)
 	}
 	data[at] ^= 0x01
+	tally.BadInputs.Add(1)
 	os.Chmod(p, 0o600)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
