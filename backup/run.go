@@ -244,6 +244,12 @@ func (r *runner) session(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if f != nil && r.a.MboxChanged(f) != nil {
+			// Its mbox file was changed outside Mailark: neither cut nor
+			// appended to until mailark repair; the other folders go on.
+			r.folderFailed(sf, r.a.MboxChanged(f))
+			continue
+		}
 		if upToDate(sf, f) && !r.hasOpenFailures(ctx, f) {
 			r.done[sf.Name] = true
 			fs.ServerMessages = *sf.Status.NumMessages

@@ -62,6 +62,7 @@ func cutEntry(t testing.TB, e *env, folder string, uid uint32) {
 		t.Fatal(err)
 	}
 	data = append(data[:m.MboxOffset:m.MboxOffset], data[m.MboxOffset+m.MboxLength:]...)
+	os.Chmod(path, 0o600) // an mbox file is 0400 between runs
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -248,6 +248,7 @@ func serverCounts(t testing.TB, srv *testimap.Server) map[string]uint32 {
 // by a person comes later than that.
 func editFile(t testing.TB, path string, off int64, edit func(b byte) byte) {
 	t.Helper()
+	os.Chmod(path, 0o600) // an mbox file is 0400 between runs
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)

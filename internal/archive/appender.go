@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -22,6 +21,7 @@ import (
 // Batch.Add; Close comes after the last batch of the folder committed or
 // aborted.
 type Appender struct {
+	a    *Archive
 	f    *Folder
 	path string
 	file *os.File
@@ -52,12 +52,11 @@ type mboxSpan struct {
 // NewAppender opens f's mbox file for appending after what is committed;
 // anything past it, left by an earlier Appender of this run, is dropped.
 func (a *Archive) NewAppender(f *Folder) (*Appender, error) {
-	path := a.Path(f.MboxPath)
-	file, err := openMbox(path, f.MboxSize, true)
+	file, err := a.openMbox(f, true)
 	if err != nil {
 		return nil, err
 	}
-	p := &Appender{f: f, path: path, file: file, w: bufio.NewWriterSize(file, 1<<20), off: f.MboxSize,
+	p := &Appender{a: a, f: f, path: file.Name(), file: file, w: bufio.NewWriterSize(file, 1<<20), off: f.MboxSize,
 		synced: f.MboxSize, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
 	p.written.Store(f.MboxSize)
 	go func() {
@@ -140,33 +139,34 @@ func (p *Appender) Close() error {
 	close(p.kick)
 	<-p.stopped
 	err := p.file.Truncate(p.f.MboxSize)
-	if cerr := p.file.Close(); err == nil {
+	if cerr := p.a.closeMboxWrite(p.file); err == nil {
 		err = cerr
 	}
 	p.file = nil
 	return fsError("close mbox file", p.path, err)
 }
 
-// openMbox opens (creating it and its folder) the mbox file at path for
-// writing at off, the folder's committed length. With cut, whatever lies
-// past off goes: an Appender owns the file's end; a Batch leaves it, as an
-// Appender of the same run may have written there.
-func openMbox(path string, off int64, cut bool) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fsError("create mbox folder", filepath.Dir(path), err)
+// openMbox opens f's mbox file for writing at its committed length, making
+// it writable meanwhile (closeMboxWrite closes it). With cut, whatever lies
+// past the committed length goes: an Appender owns the file's end; a Batch
+// leaves it, as an Appender of the same run may have written there. A file
+// found changed outside Mailark is not opened (ErrMboxChanged).
+func (a *Archive) openMbox(f *Folder, cut bool) (*os.File, error) {
+	if err := a.MboxChanged(f); err != nil {
+		return nil, err
 	}
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	file, path, err := a.openMboxWrite(f.MboxPath)
 	if err != nil {
-		return nil, fsError("open mbox file", path, err)
+		return nil, err
 	}
 	if cut {
-		err = file.Truncate(off)
+		err = file.Truncate(f.MboxSize)
 	}
 	if err == nil {
-		_, err = file.Seek(off, io.SeekStart)
+		_, err = file.Seek(f.MboxSize, io.SeekStart)
 	}
 	if err != nil {
-		file.Close()
+		a.closeMboxWrite(file)
 		return nil, fsError("open mbox file", path, err)
 	}
 	return file, nil

@@ -43,15 +43,23 @@ type Archive struct {
 	// The writer folds the WAL into the database on a goroutine of its own
 	// (on the second connection), not inside a batch's commit (wal.go).
 	ckpt *checkpointer
+
+	w writers // open writers per mbox file (mboxfile.go)
+	// damaged holds, per folder generation, why its mbox file may not be
+	// written: it changed outside Mailark (recover.go).
+	damaged map[int64]error
 }
 
-// Open opens the archive in dir, creating it (mode 0700, files 0600) unless
-// ReadOnly. It recovers from an interrupted run: unfinished mbox writes are
-// cut back to what SQLite committed.
+// Open opens the archive in dir, creating it (mode 0700, files 0600, mbox
+// files 0400 between runs) unless ReadOnly. It recovers from an interrupted
+// run: unfinished mbox writes are cut back to what SQLite committed, and the
+// spool files of earlier runs are removed. A writer refuses an archive folder
+// that is a symbolic link, and any link inside the archive (fsafe.go).
 func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	dir = filepath.Clean(dir)
 	a := &Archive{dir: dir, readOnly: opts.ReadOnly, now: opts.Now}
 	dbPath := filepath.Join(dir, DBFile)
 	if opts.ReadOnly {
@@ -59,21 +67,19 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			return nil, fsError("open archive", dbPath, err)
 		}
 	} else {
-		for _, d := range []string{dir, filepath.Join(dir, MboxDir), filepath.Join(dir, TmpDir)} {
-			if err := os.MkdirAll(d, 0o700); err != nil {
-				return nil, fsError("create archive folder", d, err)
-			}
-		}
-		// A folder made by someone else may be wider; an archive is private.
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return nil, fsError("protect archive folder", dir, err)
+		if err := prepareRoot(dir, true); err != nil {
+			return nil, err
 		}
 		lock, err := lockFile(filepath.Join(dir, LockFile))
 		if err != nil {
 			return nil, err
 		}
 		a.lock = lock
-		f, err := os.OpenFile(dbPath, os.O_CREATE|os.O_RDWR, 0o600)
+		if err := a.prepareLocked(); err != nil {
+			a.unlock()
+			return nil, err
+		}
+		f, err := openNoFollow(dbPath, os.O_CREATE|os.O_RDWR, fileMode)
 		if err != nil {
 			a.unlock()
 			return nil, fsError("create archive database", dbPath, err)
@@ -203,8 +209,8 @@ func (a *Archive) SetMeta(ctx context.Context, kv map[string]string) error {
 
 // fsError classifies a file-system error for the user.
 func fsError(op, path string, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || mailerr.As(err) != nil {
+		return err
 	}
 	kind := mailerr.ArchiveBroken
 	switch {

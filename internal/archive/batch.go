@@ -80,13 +80,13 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 	if a.ckpt != nil {
 		a.ckpt.beforeBatch()
 	}
-	file, err := openMbox(a.Path(f.MboxPath), f.MboxSize, false)
+	file, err := a.openMbox(f, false)
 	if err != nil {
 		return nil, err
 	}
 	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize}
 	if b.tx, err = a.db.BeginTx(ctx, nil); err != nil {
-		file.Close()
+		_ = a.closeMboxWrite(file)
 		return nil, classifyDB("write archive", a.dir, err)
 	}
 	// SQLite's page cache keeps pages a batch made clean beyond its
@@ -241,7 +241,7 @@ func (b *Batch) Commit(ctx context.Context) error {
 	if b.a.ckpt != nil {
 		b.a.ckpt.committed()
 	}
-	return fsError("close mbox file", path, b.file.Close())
+	return fsError("close mbox file", path, b.a.closeMboxWrite(b.file))
 }
 
 // Abort drops the batch: the transaction rolls back and the mbox file is cut
@@ -265,7 +265,7 @@ func (b *Batch) Abort() {
 	if b.wrote {
 		_ = b.file.Truncate(b.start)
 	}
-	b.file.Close()
+	_ = b.a.closeMboxWrite(b.file)
 }
 
 func nonNil(b []byte) []byte {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -48,6 +47,9 @@ func scanFolder(s interface{ Scan(...any) error }) (*Folder, error) {
 	f.Current = cur == 1
 	if err != nil {
 		return nil, err
+	}
+	if err := checkRel(f.MboxPath); err != nil {
+		return nil, fmt.Errorf("folder %q: %w", f.Name, err)
 	}
 	return &f, nil
 }
@@ -177,15 +179,11 @@ func (a *Archive) EnsureFolder(ctx context.Context, info FolderInfo) (*Folder, e
 }
 
 func (a *Archive) touch(rel string) error {
-	p := a.Path(rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return fsError("create mbox folder", filepath.Dir(p), err)
-	}
-	fh, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o600)
+	fh, p, err := a.openMboxWrite(rel)
 	if err != nil {
-		return fsError("create mbox file", p, err)
+		return err
 	}
-	return fsError("create mbox file", p, fh.Close())
+	return fsError("create mbox file", p, a.closeMboxWrite(fh))
 }
 
 // freePath returns path, or path with " (n)" added, such that no other
@@ -207,59 +205,26 @@ func (a *Archive) freePath(ctx context.Context, tx *sql.Tx, path string) (string
 }
 
 func (a *Archive) finishRename(ctx context.Context, r pendingRename) error {
-	from, to := a.Path(r.From), a.Path(r.To)
-	if _, err := os.Stat(from); err == nil {
-		if _, err := os.Stat(to); errors.Is(err, os.ErrNotExist) {
-			if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-				return fsError("keep old folder generation", to, err)
-			}
+	from, err := a.mboxFile(r.From, false)
+	if err != nil {
+		return err
+	}
+	to, err := a.mboxFile(r.To, true)
+	if err != nil {
+		return err
+	}
+	if _, err := lstatFile(from); err == nil {
+		if _, err := os.Lstat(to); errors.Is(err, os.ErrNotExist) {
+			// Rename moves a link itself, never what it points to.
 			if err := os.Rename(from, to); err != nil {
 				return fsError("keep old folder generation", to, err)
 			}
 		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fsError("keep old folder generation", from, err)
 	}
 	if _, err := a.db.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, pendingKey); err != nil {
 		return classifyDB("write archive", a.dir, err)
-	}
-	return nil
-}
-
-// recover finishes an interrupted generation change and cuts every mbox file
-// back to its committed length.
-func (a *Archive) recover(ctx context.Context) error {
-	if j, err := a.Meta(ctx, pendingKey); err != nil {
-		return classifyDB("read archive", a.dir, err)
-	} else if j != "" {
-		var r pendingRename
-		if err := json.Unmarshal([]byte(j), &r); err != nil {
-			return classifyDB("read archive", a.dir, fmt.Errorf("bad %s: %w", pendingKey, err))
-		}
-		if err := a.finishRename(ctx, r); err != nil {
-			return err
-		}
-	}
-	folders, err := a.Folders(ctx)
-	if err != nil {
-		return err
-	}
-	for _, f := range folders {
-		p := a.Path(f.MboxPath)
-		st, err := os.Stat(p)
-		switch {
-		case errors.Is(err, os.ErrNotExist) && f.MboxSize == 0:
-			continue
-		case err != nil:
-			return fsError("check mbox file", p, err)
-		case st.Size() > f.MboxSize:
-			if err := os.Truncate(p, f.MboxSize); err != nil {
-				return fsError("recover mbox file", p, err)
-			}
-		case st.Size() < f.MboxSize:
-			// Not a crash we can cause: the file lost committed data.
-			// Refuse to append after a hole; verify will name what is gone.
-			return fsError("check mbox file", p, fmt.Errorf("file is %d bytes but the archive committed %d: it was cut or replaced outside Mailark; run mailark verify",
-				st.Size(), f.MboxSize))
-		}
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 // lockFile takes an exclusive, non-blocking lock that the kernel releases if
 // the process dies, so a killed run never leaves a stale lock.
 func lockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := openNoFollow(path, os.O_CREATE|os.O_RDWR, fileMode)
 	if err != nil {
 		return nil, fsError("lock archive", path, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mailark/mailark/internal/mailerr"
 )
 
 // Restore writes every message, from SQLite alone, as OUT/<folder>/<uid>.eml
@@ -35,7 +37,13 @@ func Restore(ctx context.Context, a *Archive, out string) (int64, error) {
 	}
 	var n int64
 	for _, f := range folders {
+		// Folders checked the path stays in mbox/ (checkRel); checked
+		// again here, as what is written must stay under out.
 		rel := strings.TrimSuffix(strings.TrimPrefix(f.MboxPath, MboxDir+"/"), ".mbox")
+		if err := checkRel(f.MboxPath); err != nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
+			return n, mailerr.New(mailerr.ArchiveBroken, "restore", a.dir,
+				fmt.Errorf("folder %q: its mbox path %q would write outside %s: the database was altered", f.Name, f.MboxPath, out))
+		}
 		dir := filepath.Join(out, filepath.FromSlash(rel))
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return n, fsError("restore", dir, err)

@@ -21,14 +21,19 @@ import (
 // and brings the schema up to date, but unlike Open it neither creates the
 // archive nor recovers it. Recovery cuts mbox files back to their committed
 // length and refuses a file that is shorter; a check must see the files as
-// they are and report what is wrong with them.
+// they are and report what is wrong with them. Like Open, it refuses links
+// in the archive, fixes its modes and empties the spool.
 func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	dir = filepath.Clean(dir)
 	dbPath := filepath.Join(dir, DBFile)
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, fsError("open archive", dbPath, err)
+	}
+	if err := prepareRoot(dir, false); err != nil {
+		return nil, err
 	}
 	a := &Archive{dir: dir, now: opts.Now}
 	lock, err := lockFile(filepath.Join(dir, LockFile))
@@ -36,6 +41,10 @@ func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, erro
 		return nil, err
 	}
 	a.lock = lock
+	if err := a.prepareLocked(); err != nil {
+		a.unlock()
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", "file:"+uriPath(dbPath)+"?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)"+
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_pragma=journal_mode(WAL)")
 	if err != nil {

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -166,9 +167,14 @@ func TestOpenForCheckLeavesFilesAlone(t *testing.T) {
 	if err := os.Truncate(path, 10); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := archive.Open(ctx, dir, archive.Options{}); err == nil {
-		t.Fatal("Open() of a cut mbox file = nil error; the test needs Open to refuse")
+	w, err := archive.Open(ctx, dir, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := w.NewAppender(f); !errors.Is(err, archive.ErrMboxChanged) {
+		t.Fatalf("NewAppender() on a cut mbox file = %v; the test needs Open to refuse writing it", err)
+	}
+	w.Close()
 	c, err := archive.OpenForCheck(ctx, dir, archive.Options{})
 	if err != nil {
 		t.Fatalf("OpenForCheck() = %v", err)

@@ -17,7 +17,7 @@ const (
 	ExitOK        = 0
 	ExitError     = 1
 	ExitUsage     = 2
-	ExitFailures  = 3 // finished, but some messages could not be saved
+	ExitFailures  = 3 // finished, but some messages could not be saved (repair: not repaired)
 	ExitCancelled = 130
 )
 
@@ -56,6 +56,7 @@ func commands() []command {
 		{"search", "search an archive (subject, people, text; Japanese too)", runSearch},
 		{"restore", "write every archived message back out as .eml files, from SQLite alone", runRestore},
 		{"folders", "list an archive's folders and counts", runFolders},
+		{"repair", "rebuild mbox files changed outside Mailark from SQLite, and SQLite from intact mbox files", runRepair},
 		{"verify", "check the archive against the server; exits 0 only when it is safe to remove the account", runVerify},
 		{"report", "write the removal report (HTML for the customer, JSON for support)", runReport},
 		{"remove", "forget the account, and optionally delete the verified mail from the server, once it is safe", runRemove},
