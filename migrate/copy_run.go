@@ -46,7 +46,7 @@ func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum 
 	if err := notTheOldAccount(ctx, a, opts.Conn); err != nil {
 		return nil, err
 	}
-	log, err := openCopyLog(ctx, a, opts.Conn.Host, opts.Conn.User, opts.Now, readOnly)
+	log, err := openCopyLog(ctx, a, opts.Conn.Host, opts.Conn.User, opts.Now)
 	if err != nil {
 		return nil, err
 	}

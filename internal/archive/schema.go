@@ -10,7 +10,8 @@ import (
 // SchemaVersion is the version this code writes; docs/archive.md documents it.
 // Version 2 adds what verification and the removal gate record
 // (verifications, verification_folders, discrepancies, gate_checks).
-const SchemaVersion = 3
+// Version 4 adds the copy log (copies, copy_failures: see copies.go).
+const SchemaVersion = 4
 
 var schemaV1 = []string{
 	`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -170,10 +171,10 @@ func contentTrigger(name, event, table string) string {
 		UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END`
 }
 
-// migrate brings the schema to SchemaVersion, one version at a time, in one
+// upgrade brings the schema to SchemaVersion, one version at a time, in one
 // transaction. A newer schema than this code knows is refused rather than
 // guessed at.
-func migrate(ctx context.Context, db *sql.DB, now string) error {
+func upgrade(ctx context.Context, db *sql.DB, now string) error {
 	var v int
 	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return err
@@ -190,14 +191,14 @@ func migrate(ctx context.Context, db *sql.DB, now string) error {
 	}
 	defer tx.Rollback()
 	// Read again inside the write transaction: another process may have
-	// migrated meanwhile.
+	// upgraded meanwhile.
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return err
 	}
 	if v == SchemaVersion {
 		return nil
 	}
-	steps := [][]string{schemaV1, schemaV2, schemaV3} // steps[i] brings version i to i+1
+	steps := [][]string{schemaV1, schemaV2, schemaV3, schemaCopies} // steps[i] brings version i to i+1
 	for _, stmts := range steps[v:] {
 		for _, stmt := range stmts {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
