@@ -121,24 +121,18 @@ func senderName(ctx context.Context, a *archive.Archive, own []string) (string, 
 			mine[key] = true
 		}
 	}
-	rows, err := a.DB().QueryContext(ctx, `SELECT m.from_addr FROM messages m JOIN folders f ON f.id = m.folder_id
-		WHERE f.role = 'sent' AND m.from_addr <> ''`)
-	if err != nil {
-		return "", mailerr.New(mailerr.ArchiveBroken, "read archive", a.Dir(), err)
-	}
-	defer rows.Close()
 	count := map[string]int{}
-	for rows.Next() {
-		var from string
-		if err := rows.Scan(&from); err != nil {
-			return "", mailerr.New(mailerr.ArchiveBroken, "read archive", a.Dir(), err)
-		}
+	err := a.EachSentFrom(ctx, func(from string) error {
 		addrs, _ := addressbook.ParseAddressList([]byte(from))
 		for _, ad := range addrs {
 			if _, key, ok := addressbook.NormalizeEmail(ad.Email); ok && mine[key] && strings.TrimSpace(ad.Name) != "" {
 				count[strings.TrimSpace(ad.Name)]++
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	best := ""
 	for n, c := range count {
@@ -146,13 +140,13 @@ func senderName(ctx context.Context, a *archive.Archive, own []string) (string, 
 			best = n
 		}
 	}
-	return best, rows.Err()
+	return best, nil
 }
 
 // announceRecipients resolves the chosen people: names from the address
 // book, each address once, never the user's own.
 func announceRecipients(ctx context.Context, a *archive.Archive, opts AnnounceOptions, res AnnounceResult) ([]AnnounceRecipient, error) {
-	book, err := addressbook.FromArchive(ctx, a.DB(), addressbook.Options{Self: []string{res.OldAddress, res.NewAddress}})
+	book, err := addressbook.FromArchive(ctx, a, addressbook.Options{Self: []string{res.OldAddress, res.NewAddress}})
 	if err != nil {
 		return nil, err
 	}

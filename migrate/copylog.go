@@ -59,13 +59,14 @@ type pendingMsg struct {
 	sha256       string
 	flags        string
 	internalDate string
+	dateHeader   string // RFC 3339, "" when missing
 	messageID    string
 	data         []byte // the bytes, when read ahead
 }
 
 func pending(m archive.CopyMessage) pendingMsg {
 	return pendingMsg{id: m.ID, uid: m.UID, size: m.Size, sha256: m.SHA256, flags: m.Flags,
-		internalDate: m.InternalDate, messageID: m.MessageID}
+		internalDate: m.InternalDate, dateHeader: m.Date, messageID: m.MessageID}
 }
 
 // eachPending calls fn for every message of the folder generation without a

@@ -78,6 +78,7 @@ type CopyMessage struct {
 	SHA256       string
 	Flags        string // space-separated
 	InternalDate string // RFC 3339
+	Date         string // the Date header as RFC 3339, "" when missing or unreadable
 	MessageID    string
 }
 
@@ -203,10 +204,10 @@ func (l *CopyLog) eachPage(ctx context.Context, cond string, condArgs []any, fol
 	var after int64 = -1
 	for {
 		args := append([]any{folderID, after}, condArgs...)
-		rows, err := l.a.db.QueryContext(ctx, `SELECT m.id, m.uid, m.size, m.sha256, m.flags, m.internal_date, m.message_id
+		rows, err := l.a.db.QueryContext(ctx, `SELECT m.id, m.uid, m.size, m.sha256, m.flags, m.internal_date, m.date, m.message_id
 			FROM messages m WHERE m.folder_id = ? AND m.uid > ? `+cond+` ORDER BY m.uid LIMIT `+strconv.Itoa(page), args...)
 		msgs, err := scanAll(l.a, rows, err, func(s scanner) (m CopyMessage, err error) {
-			err = s.Scan(&m.ID, &m.UID, &m.Size, &m.SHA256, &m.Flags, &m.InternalDate, &m.MessageID)
+			err = s.Scan(&m.ID, &m.UID, &m.Size, &m.SHA256, &m.Flags, &m.InternalDate, &m.Date, &m.MessageID)
 			return m, err
 		})
 		if err != nil {
