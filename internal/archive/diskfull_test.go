@@ -88,3 +88,23 @@ func TestRecordsOnFullDisk(t *testing.T) {
 		t.Errorf("LastExport() = %v, %v: the failed export was recorded", ok, err)
 	}
 }
+
+// TestRestoreIndexOnFullDisk: a restore whose index.tsv cannot be written
+// fails with DiskFull instead of reporting success with a cut index. The
+// folder's name is longer than the disk, so the index's line for a tiny
+// message is what fills it.
+func TestRestoreIndexOnFullDisk(t *testing.T) {
+	ctx := context.Background()
+	a := openArchive(t, filepath.Join(t.TempDir(), "arch"))
+	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: strings.Repeat("長い名前", 200<<10), UIDValidity: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := a.BeginRun(ctx, "backup")
+	addBatch(t, a, f, run, entry(10, "ten\r\n"))
+	disk, _ := testimap.SmallDisk(t, "1")
+	n, err := archive.Restore(ctx, a, filepath.Join(disk, "restored"))
+	if k := mailerr.KindOf(err); k != mailerr.DiskFull {
+		t.Errorf("Restore() with index.tsv on a full disk = %d, %v (kind %v), want DiskFull", n, err, k)
+	}
+}
