@@ -49,3 +49,24 @@ func TestImportRules(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlyArchiveRunsSQL: internal/archive is the only package that imports
+// database/sql or the SQLite driver; everyone else uses its typed methods.
+// (Tests may open the database straight, to damage it on purpose.)
+func TestOnlyArchiveRunsSQL(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] == module+"internal/archive" {
+			continue
+		}
+		for _, imp := range f[1:] {
+			if imp == "database/sql" || strings.HasPrefix(imp, "modernc.org/sqlite") {
+				t.Errorf("%s imports %s: only internal/archive runs SQL on the archive", f[0], imp)
+			}
+		}
+	}
+}
