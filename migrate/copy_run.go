@@ -42,7 +42,7 @@ type copyRun struct {
 	appending atomic.Bool     // APPENDs may be in flight
 }
 
-func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum *CopySummary, readOnly bool) (*copyRun, error) {
+func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum *CopySummary) (*copyRun, error) {
 	if err := notTheOldAccount(ctx, a, opts.Conn); err != nil {
 		return nil, err
 	}
