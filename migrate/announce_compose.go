@@ -88,10 +88,11 @@ func announceRender(tmpls []*template.Template, data announceData) (subject, bod
 func (res *AnnounceResult) whoAmI(ctx context.Context, a *archive.Archive, opts AnnounceOptions) error {
 	res.OldAddress = strings.TrimSpace(opts.OldAddress)
 	if res.OldAddress == "" {
-		user, err := a.Meta(ctx, "account_user")
+		acct, err := a.Account(ctx)
 		if err != nil {
 			return err
 		}
+		user := acct.User
 		if !strings.Contains(user, "@") {
 			return mailerr.New(mailerr.BadInput, "announce", "", fmt.Errorf("the archive's login %q is not an address: give the old address (--old-address)", user))
 		}
