@@ -63,9 +63,9 @@ type DemoAccount struct {
 // all work; when it is cancelled (Ctrl-C in the terminal) the app quits.
 func Run(ctx context.Context, opts Options) error {
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
-	version := opts.Version
+	version := opts.Version // main's, from FyneApp.toml
 	if version == "" {
-		version = "0.1.0"
+		version = "dev"
 	}
 	// The same as FyneApp.toml, so a plain `go build` binary has it too
 	// (notably fyneDo: widgets change only through fyne.Do).

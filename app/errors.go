@@ -30,6 +30,9 @@ var kindKeys = map[mailerr.Kind]string{
 	mailerr.ArchiveBroken:   "err.archive-broken",
 	mailerr.ArchiveLocked:   "err.archive-locked",
 	mailerr.BadInput:        "err.bad-input",
+	mailerr.GateClosed:      "err.gate-closed",
+	mailerr.ServerChanged:   "err.server-changed",
+	mailerr.NotConfirmed:    "err.not-confirmed",
 	mailerr.Permission:      "err.permission",
 	mailerr.Unknown:         "err.unknown",
 }

@@ -76,7 +76,11 @@ func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
 	var sampleUIDs []imap.UID
 	for _, sf := range list {
 		fs := FolderSurvey{Name: sf.Name, Role: sf.Role}
-		sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if sf.Err != nil {
+			res.Folders = append(res.Folders, fs) // listed but not readable; backup will say why
+			continue
+		}
+		sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 		if err != nil {
 			var imapErr *imap.Error
 			if errors.As(err, &imapErr) {
@@ -116,9 +120,9 @@ func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
 				if !archived[buf.UID] {
 					res.ToFetch++
 					res.ToFetchBytes += buf.RFC822Size
-					if sampleFolder == "" || sampleFolder == sf.Name {
+					if sampleFolder == "" || sampleFolder == sf.Mailbox {
 						if len(sampleUIDs) < 50 {
-							sampleFolder = sf.Name
+							sampleFolder = sf.Mailbox
 							sampleUIDs = append(sampleUIDs, buf.UID)
 						}
 					}

@@ -13,7 +13,7 @@ import (
 // the messages a new account refused. See docs/archive.md, "Migration
 // records".
 
-// schemaCopies is schema version 4. Releases up to 0.1.0 created these
+// schemaCopies is schema version 5. Releases up to 0.1.0 created these
 // tables outside the versioned schema, the first time a copy ran, with
 // these same statements: IF NOT EXISTS keeps their rows.
 var schemaCopies = []string{
@@ -46,7 +46,7 @@ var schemaCopies = []string{
 type CopyLog struct {
 	a          *Archive
 	host, user string
-	noTables   bool // a read-only archive from before schema version 4 that was never copied from
+	noTables   bool // a read-only archive from before schema version 5 that was never copied from
 	failures   bool // copy_failures may hold rows for this account
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mailark/mailark/backup"
 )
@@ -24,6 +25,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	quiet := fs.Bool("quiet", false, "print only problems and the summary")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
+	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -38,7 +40,8 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
-	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Progress: d.sink, Folders: folders})
+	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Progress: d.sink, Folders: folders,
+		StallTimeout: *stall})
 	d.done()
 	if *jsonOut {
 		printJSON(env.Stdout, sum)
@@ -49,8 +52,14 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	if !sum.OK() {
-		fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
-			len(sum.Failures))
+		if len(sum.Failures) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
+				len(sum.Failures))
+		}
+		if len(sum.FolderErrors) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d folder(s) could not be read (listed above); every other folder was saved. Run the same command again to retry, or ask the provider about those folders.\n",
+				len(sum.FolderErrors))
+		}
 		return ExitFailures
 	}
 	return ExitOK

@@ -47,7 +47,9 @@ func startTLS(ctx context.Context, conn net.Conn, tlsConfig *tls.Config, host st
 	if _, err := command(br, conn, "S1 STARTTLS"); err != nil {
 		var se *statusError
 		if errors.As(err, &se) {
-			return nil, mailerr.New(mailerr.NoStartTLS, "starttls", host, err)
+			// It offers STARTTLS but refused it now: that is what to say.
+			return nil, mailerr.New(mailerr.ServerError, "starttls", host,
+				fmt.Errorf("STARTTLS, though it offers it (it answered %q); --security tls (port 993) may work", se.line))
 		}
 		return nil, classify(ctx, "starttls", host, err)
 	}
