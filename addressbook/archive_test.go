@@ -1,94 +1,84 @@
 package addressbook_test
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite"
-
 	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/archive"
 )
 
-// archiveSchema is the part of docs/archive.md (schema version 1) the address
-// book reads and writes, written out here so this package's tests do not
-// depend on internal/archive.
-var archiveSchema = []string{
-	`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-	`CREATE TABLE folders(id INTEGER PRIMARY KEY, name TEXT NOT NULL, delimiter TEXT NOT NULL, attrs TEXT NOT NULL,
-		role TEXT NOT NULL, uidvalidity INTEGER NOT NULL, current INTEGER NOT NULL, mbox_path TEXT NOT NULL UNIQUE,
-		mbox_size INTEGER NOT NULL, server_uidnext INTEGER NOT NULL DEFAULT 0, server_messages INTEGER NOT NULL DEFAULT 0,
-		complete_uidnext INTEGER NOT NULL DEFAULT 0, last_backup_at TEXT, UNIQUE(name, uidvalidity))`,
-	`CREATE TABLE messages(id INTEGER PRIMARY KEY, folder_id INTEGER NOT NULL REFERENCES folders(id), uid INTEGER NOT NULL,
-		size INTEGER NOT NULL, sha256 TEXT NOT NULL, flags TEXT NOT NULL, internal_date TEXT NOT NULL,
-		mbox_offset INTEGER NOT NULL, mbox_length INTEGER NOT NULL, message_id TEXT NOT NULL, subject TEXT NOT NULL,
-		from_addr TEXT NOT NULL, to_addr TEXT NOT NULL, cc_addr TEXT NOT NULL, date TEXT NOT NULL,
-		addr_fields BLOB NOT NULL, archived_at TEXT NOT NULL, run_id INTEGER NOT NULL, UNIQUE(folder_id, uid))`,
-	`CREATE TABLE exports(id INTEGER PRIMARY KEY, at TEXT NOT NULL, format TEXT NOT NULL, path TEXT NOT NULL,
-		contacts INTEGER NOT NULL, sha256 TEXT NOT NULL)`,
-}
-
-// newArchive creates an archive database in a temporary folder holding msgs,
-// in the order given (ids ascending), with account_user set to user.
-func newArchive(tb testing.TB, user string, msgs []addressbook.Message) *sql.DB {
+// newArchive creates an archive in a temporary folder holding msgs, in the
+// order given, through the archive's own writer, with account_user set to
+// user.
+func newArchive(tb testing.TB, user string, msgs []addressbook.Message) *archive.Archive {
 	tb.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(tb.TempDir(), "archive.sqlite"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	for _, s := range archiveSchema {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			tb.Fatal(err)
-		}
+	a, err := archive.Open(ctx, filepath.Join(tb.TempDir(), "archive"), archive.Options{})
+	if err != nil {
+		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { a.Close() })
 	if user != "" {
-		if _, err := db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES('account_user', ?)`, user); err != nil {
+		if err := a.SetAccount(ctx, archive.Account{User: user, Host: "imap.example"}); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	run, err := a.BeginRun(ctx, "backup")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	folders := map[string]int64{}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages(folder_id, uid, size, sha256, flags, internal_date, mbox_offset,
-		mbox_length, message_id, subject, from_addr, to_addr, cc_addr, date, addr_fields, archived_at, run_id)
-		VALUES(?, ?, 0, ?, '', ?, 0, 0, ?, '', '', '', '', ?, ?, '2024-03-08T00:00:00Z', 1)`)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for i, m := range msgs {
-		fid, ok := folders[m.Folder]
-		if !ok {
-			res, err := tx.ExecContext(ctx, `INSERT INTO folders(name, delimiter, attrs, role, uidvalidity, current, mbox_path, mbox_size)
-				VALUES(?, '/', '', ?, 1, 1, ?, 0)`, m.Folder, m.Role, m.Folder+".mbox")
-			if err != nil {
+	folders := map[string]*archive.Folder{}
+	var b *archive.Batch // messages in a row of one folder share a batch
+	commit := func() {
+		if b != nil {
+			if err := b.Commit(ctx); err != nil {
 				tb.Fatal(err)
 			}
-			fid, _ = res.LastInsertId()
-			folders[m.Folder] = fid
+			b = nil
 		}
-		date, internal := "", time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	}
+	for i, m := range msgs {
+		if b != nil && (b.Folder().Name != m.Folder || b.Count() == 1000) {
+			commit()
+		}
+		f, ok := folders[m.Folder]
+		if !ok {
+			if f, err = a.EnsureFolder(ctx, archive.FolderInfo{Name: m.Folder, Delimiter: "/", Role: m.Role, UIDValidity: 1}); err != nil {
+				tb.Fatal(err)
+			}
+			folders[m.Folder] = f
+		}
+		internal := time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC)
+		if !m.InternalDate.IsZero() {
+			internal = m.InternalDate
+		}
+		date := ""
 		if !m.Date.IsZero() {
 			date = m.Date.Format(time.RFC3339)
 		}
-		if !m.InternalDate.IsZero() {
-			internal = m.InternalDate.Format(time.RFC3339)
+		raw := []byte(fmt.Sprintf("Message-ID: %s\r\n\r\nmessage %d\r\n", m.ID, i))
+		e := &archive.Entry{UID: uint32(i + 1), InternalDate: internal, Size: int64(len(raw)), SHA256: sha256.Sum256(raw),
+			Body: bytes.NewReader(raw), MessageID: m.ID, Date: date, AddrFields: m.AddrFields}
+		if b == nil {
+			if b, err = a.BeginBatch(ctx, f, run); err != nil {
+				tb.Fatal(err)
+			}
 		}
-		sum := "sha-of-" + m.ID
-		if _, err := stmt.ExecContext(ctx, fid, i+1, sum, internal, m.ID, date, m.AddrFields); err != nil {
+		if err := b.Add(ctx, e); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		tb.Fatal(err)
-	}
-	return db
+	commit()
+	return a
 }
 
 func TestFromArchive(t *testing.T) {
@@ -96,9 +86,9 @@ func TestFromArchive(t *testing.T) {
 	// folder first, so the alias is known when m10 (sent from it, in INBOX) comes.
 	msgs := fixtureMessages(t)
 	stored := append(slices.Clone(msgs[3:]), msgs[:3]...)
-	db := newArchive(t, login, stored)
+	a := newArchive(t, login, stored)
 	var calls int
-	got, err := addressbook.FromArchive(context.Background(), db, addressbook.Options{
+	got, err := addressbook.FromArchive(context.Background(), a, addressbook.Options{
 		Progress: func(done, total int64) {
 			calls++
 			if total != int64(len(msgs)) {
@@ -129,40 +119,64 @@ func TestFromArchive(t *testing.T) {
 }
 
 func TestFromArchiveCancel(t *testing.T) {
-	db := newArchive(t, login, fixtureMessages(t))
+	a := newArchive(t, login, fixtureMessages(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := addressbook.FromArchive(ctx, db, addressbook.Options{}); err == nil {
+	if _, err := addressbook.FromArchive(ctx, a, addressbook.Options{}); err == nil {
 		t.Error("FromArchive() error = nil, want the cancellation")
 	}
 }
 
-func TestRecordExport(t *testing.T) {
-	db := newArchive(t, login, nil)
+func TestExportToArchive(t *testing.T) {
+	a := newArchive(t, login, fixtureMessages(t))
 	ctx := context.Background()
-	if _, ok, err := addressbook.LastExport(ctx, db); ok || err != nil {
-		t.Fatalf("LastExport() on an empty archive = %v, %v, want none", ok, err)
+	if _, ok, err := addressbook.LastExport(ctx, a); ok || err != nil {
+		t.Fatalf("LastExport() on an archive never exported = %v, %v, want none", ok, err)
+	}
+	book, err := addressbook.FromArchive(ctx, a, addressbook.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	at := time.Date(2024, 3, 8, 12, 0, 0, 0, time.FixedZone("", 9*3600))
-	recs := []addressbook.ExportRecord{
-		{At: at, Format: addressbook.FormatVCard3, Path: "/home/h/a.vcf", Contacts: 50, SHA256: "aa"},
-		{At: at.Add(time.Hour), Format: addressbook.FormatGoogleCSV, Path: "/home/h/b.csv", Contacts: 51, SHA256: "bb"},
-	}
-	for _, r := range recs {
-		if err := addressbook.RecordExport(ctx, db, r); err != nil {
-			t.Fatal(err)
+	dir := t.TempDir()
+	opts := addressbook.ExportOptions{Now: func() time.Time { return at }}
+	var last addressbook.ExportRecord
+	for i, f := range []addressbook.Format{addressbook.FormatVCard3, addressbook.FormatGoogleCSV} {
+		opts.Now = func() time.Time { return at.Add(time.Duration(i) * time.Hour) }
+		rec, err := addressbook.ExportToArchive(ctx, a, filepath.Join(dir, "contacts"+f.Extension()), f, book, opts)
+		if err != nil {
+			t.Fatalf("ExportToArchive(%s) = %v", f, err)
 		}
+		data, err := os.ReadFile(rec.Path)
+		if sum := sha256.Sum256(data); err != nil || hex.EncodeToString(sum[:]) != rec.SHA256 {
+			t.Errorf("%s: the file's hash is not the recorded one (%v)", rec.Path, err)
+		}
+		last = rec
 	}
-	got, ok, err := addressbook.LastExport(ctx, db)
+	got, ok, err := addressbook.LastExport(ctx, a)
 	if !ok || err != nil {
 		t.Fatalf("LastExport() = %v, %v", ok, err)
 	}
-	w := recs[1]
-	if !got.At.Equal(w.At) || got.Format != w.Format || got.Path != w.Path || got.Contacts != w.Contacts || got.SHA256 != w.SHA256 {
-		t.Errorf("LastExport() = %+v, want %+v", got, w)
+	if !got.At.Equal(last.At) || got.Format != last.Format || got.Path != last.Path || got.Contacts != last.Contacts ||
+		got.SHA256 != last.SHA256 || got.Contacts == 0 {
+		t.Errorf("LastExport() = %+v, want %+v", got, last)
 	}
-	var stored string
-	if err := db.QueryRow(`SELECT at FROM exports WHERE id = 1`).Scan(&stored); err != nil || stored != "2024-03-08T12:00:00+09:00" {
-		t.Errorf("exports.at = %q, %v, want RFC 3339", stored, err)
+
+	// A file that cannot be put in place is not recorded.
+	blocked := filepath.Join(dir, "blocked.vcf")
+	if err := os.Mkdir(blocked, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(blocked, "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addressbook.ExportToArchive(ctx, a, blocked, addressbook.FormatVCard4, book, opts); err == nil {
+		t.Fatal("ExportToArchive() over a folder = nil, want an error")
+	}
+	if again, _, _ := addressbook.LastExport(ctx, a); again.Path != last.Path {
+		t.Errorf("a failed export was recorded: LastExport() = %+v", again)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

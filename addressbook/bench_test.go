@@ -102,11 +102,11 @@ func BenchmarkExtract(b *testing.B) {
 
 // BenchmarkFromArchive adds reading the rows from SQLite.
 func BenchmarkFromArchive(b *testing.B) {
-	db := newArchive(b, "me@old-isp.example.jp", syntheticMailbox(100_000))
+	a := newArchive(b, "me@old-isp.example.jp", syntheticMailbox(100_000))
 	var book *addressbook.Book
 	for b.Loop() {
 		var err error
-		if book, err = addressbook.FromArchive(context.Background(), db, addressbook.Options{}); err != nil {
+		if book, err = addressbook.FromArchive(context.Background(), a, addressbook.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

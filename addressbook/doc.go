@@ -62,6 +62,6 @@
 // broken by address, and exported as vCard 4.0 or 3.0 (vcard.go) or as the
 // CSV that Google Contacts or Outlook import (csv.go). Exports are
 // byte-for-byte deterministic: the same archive gives the same file.
-// ExportFile writes atomically and returns the ExportRecord that
-// RecordExport stores for the removal gate.
+// ExportFile writes atomically; ExportToArchive does so and records the export
+// ExportToArchive also records for the removal gate, in the same call.
 package addressbook

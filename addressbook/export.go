@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -116,7 +117,7 @@ func DefaultNote(c *Contact) string {
 	return b.String()
 }
 
-// ExportRecord describes a written export; RecordExport stores it.
+// ExportRecord describes a written export; ExportToArchive stores it.
 type ExportRecord struct {
 	At       time.Time
 	Format   Format
@@ -166,30 +167,66 @@ func Export(w io.Writer, f Format, book *Book, opts ExportOptions) (ExportRecord
 }
 
 // ExportFile writes the export to path atomically: into a temporary file in
-// the same folder (mode 0600), synced, then renamed over path. The record
-// is ready for RecordExport.
+// the same folder (mode 0600), synced, then renamed over path. It does not
+// record the export: ExportToArchive does both.
 func ExportFile(ctx context.Context, path string, f Format, book *Book, opts ExportOptions) (ExportRecord, error) {
+	w, err := writeTemp(ctx, path, f, book, opts)
+	if err != nil {
+		return ExportRecord{}, err
+	}
+	if err := w.publish(); err != nil {
+		return ExportRecord{}, err
+	}
+	return w.rec, nil
+}
+
+// ExportToArchive writes the export to path as ExportFile does and records
+// it in the archive, where the removal gate looks for it, in one call: the
+// file is renamed into place inside the transaction that records it, so an
+// export that could not be written is never recorded, and one that could not
+// be recorded does not replace path. (Should the commit itself fail after
+// the rename, the file is written, the error says the export was not
+// recorded, and the gate asks for it again.)
+func ExportToArchive(ctx context.Context, a *archive.Archive, path string, f Format, book *Book, opts ExportOptions) (ExportRecord, error) {
+	w, err := writeTemp(ctx, path, f, book, opts)
+	if err != nil {
+		return ExportRecord{}, err
+	}
+	rec := archive.ExportRecord{At: w.rec.At, Format: string(w.rec.Format), Path: w.rec.Path,
+		Contacts: w.rec.Contacts, SHA256: w.rec.SHA256}
+	if err := a.RecordExport(ctx, rec, w.publish); err != nil {
+		w.discard()
+		return ExportRecord{}, err
+	}
+	return w.rec, nil
+}
+
+// tempExport is an export written and synced to a temporary file beside
+// its destination, not yet in place.
+type tempExport struct {
+	tmp  string
+	path string // as given, for errors
+	rec  ExportRecord
+}
+
+func writeTemp(ctx context.Context, path string, f Format, book *Book, opts ExportOptions) (*tempExport, error) {
 	opts.applyDefaults()
 	if err := ctx.Err(); err != nil {
-		return ExportRecord{}, err
+		return nil, err
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return ExportRecord{}, fileError(path, err)
+		return nil, fileError(path, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".*.tmp")
 	if err != nil {
-		return ExportRecord{}, fileError(path, err)
+		return nil, fileError(path, err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	w := &tempExport{tmp: tmp.Name(), path: path}
 	if err := tmp.Chmod(0o600); err != nil {
-		return ExportRecord{}, fileError(path, err)
+		tmp.Close()
+		w.discard()
+		return nil, fileError(path, err)
 	}
 	sum := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(tmp, sum), 64<<10)
@@ -203,22 +240,32 @@ func ExportFile(ctx context.Context, path string, f Format, book *Book, opts Exp
 	if err == nil {
 		err = tmp.Sync()
 	}
-	if err == nil {
-		err = tmp.Close()
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), abs)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return ExportRecord{}, fileError(path, err)
+		w.discard()
+		return nil, fileError(path, err)
 	}
-	done = true
-	syncDir(filepath.Dir(abs))
 	rec.At = opts.Now()
 	rec.Path = abs
 	rec.SHA256 = hex.EncodeToString(sum.Sum(nil))
-	return rec, nil
+	w.rec = rec
+	return w, nil
 }
+
+// publish renames the temporary file over the destination.
+func (w *tempExport) publish() error {
+	if err := os.Rename(w.tmp, w.rec.Path); err != nil {
+		w.discard()
+		return fileError(w.path, err)
+	}
+	syncDir(filepath.Dir(w.rec.Path))
+	return nil
+}
+
+// discard removes the temporary file, if it is still there.
+func (w *tempExport) discard() { os.Remove(w.tmp) }
 
 // fileError classifies an export error for the user: a full disk, a
 // refused permission, a missing folder or a character the encoding lacks

@@ -69,22 +69,18 @@ func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, er
 		return nil, err
 	}
 	defer a.Close()
-	return addressbook.FromArchive(ctx, a.DB(), addressbook.Options{})
+	return addressbook.FromArchive(ctx, a, addressbook.Options{})
 }
 
 // Export writes the contacts the person selected (book holds only those, so
 // automated senders they ticked are included) and records the export.
 func (realContacts) Export(ctx context.Context, dir, path string, f addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error) {
-	rec, err := addressbook.ExportFile(ctx, path, f, book, addressbook.ExportOptions{IncludeAutomated: true})
-	if err != nil {
-		return rec, err
-	}
 	a, err := archive.Open(ctx, dir, archive.Options{})
 	if err != nil {
-		return rec, err
+		return addressbook.ExportRecord{}, err
 	}
 	defer a.Close()
-	return rec, addressbook.RecordExport(ctx, a.DB(), rec)
+	return addressbook.ExportToArchive(ctx, a, path, f, book, addressbook.ExportOptions{IncludeAutomated: true})
 }
 
 // migrateGate is the removal gate of package migrate: verification
@@ -203,28 +199,9 @@ func (r *archiveReader) Folders(ctx context.Context) ([]ArchiveFolder, error) {
 	return out, nil
 }
 
-// Messages keeps only the last limit rows of the walk, so memory stays
-// bounded on a folder of 100,000 messages.
+// Messages returns the newest limit messages of a folder, newest first.
 func (r *archiveReader) Messages(ctx context.Context, folderID int64, limit int) ([]*archive.MessageInfo, error) {
-	ring := make([]*archive.MessageInfo, 0, limit)
-	next := 0
-	err := r.a.EachMessage(ctx, folderID, func(m *archive.MessageInfo) error {
-		if len(ring) < limit {
-			ring = append(ring, m)
-			return nil
-		}
-		ring[next] = m
-		next = (next + 1) % limit
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*archive.MessageInfo, 0, len(ring))
-	for i := len(ring) - 1; i >= 0; i-- { // newest first
-		out = append(out, ring[(next+i)%len(ring)])
-	}
-	return out, nil
+	return r.a.NewestMessages(ctx, folderID, limit)
 }
 
 func (r *archiveReader) Search(ctx context.Context, q string, limit int) ([]*archive.MessageInfo, error) {

@@ -50,7 +50,9 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	err = r.loop(ctx)
 	sum.Elapsed = opts.Now().Sub(start)
 	r.finalStatus()
-	r.fillSummary(context.WithoutCancel(ctx))
+	if serr := r.fillSummary(context.WithoutCancel(ctx)); serr != nil && err == nil {
+		err = serr
+	}
 
 	// Record how the run ended, whatever happened.
 	res := archive.RunResult{Status: archive.RunOK, Messages: sum.New, Bytes: sum.NewBytes, Failed: int64(r.failedCount)}
@@ -59,8 +61,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	} else if err == nil {
 		err = ferr
 	}
-	if total, terr := countCurrent(context.WithoutCancel(ctx), a); terr == nil {
+	if total, terr := a.CurrentMessageCount(context.WithoutCancel(ctx)); terr == nil {
 		sum.Total = total
+	} else if err == nil {
+		err = terr
 	}
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -80,11 +84,11 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 // claimAccount records which account the archive holds, and refuses to mix
 // another account into it.
 func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config) error {
-	user, err := a.Meta(ctx, "account_user")
+	acct, err := a.Account(ctx)
 	if err != nil {
 		return err
 	}
-	host, _ := a.Meta(ctx, "account_host")
+	user, host := acct.User, acct.Host
 	if user != "" && (!strings.EqualFold(user, c.User) || !strings.EqualFold(host, c.Host)) {
 		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
 			fmt.Errorf("this archive holds %s on %s, not %s on %s: choose another archive folder", user, host, c.User, c.Host))
@@ -93,16 +97,7 @@ func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config) er
 	if cc.Port == 0 {
 		cc.Port, _ = strconv.Atoi(strings.TrimPrefix(cc.Addr()[strings.LastIndexByte(cc.Addr(), ':'):], ":"))
 	}
-	return a.SetMeta(ctx, map[string]string{
-		"account_user": c.User, "account_host": c.Host,
-		"account_port": strconv.Itoa(cc.Port), "account_security": c.Security.String(),
-	})
-}
-
-func countCurrent(ctx context.Context, a *archive.Archive) (int64, error) {
-	var n int64
-	err := a.DB().QueryRowContext(ctx, `SELECT count(*) FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.current = 1`).Scan(&n)
-	return n, err
+	return a.SetAccount(ctx, archive.Account{User: c.User, Host: c.Host, Port: cc.Port, Security: c.Security.String()})
 }
 
 type runner struct {
@@ -310,9 +305,8 @@ func (r *runner) filter(list []folders.Folder) []folders.Folder {
 }
 
 func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {
-	var n int
-	err := r.a.DB().QueryRowContext(ctx, `SELECT count(*) FROM failures WHERE folder_id = ? AND resolved_at IS NULL`, f.ID).Scan(&n)
-	return err != nil || n > 0
+	n, err := r.a.OpenFailureCount(ctx, f.ID)
+	return err != nil || n > 0 // unknown: look at the folder again
 }
 
 func (r *runner) folderSummary(sf folders.Folder) *FolderSummary {
@@ -422,12 +416,19 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 }
 
 // Summary assembly: folder summaries with archive counts, in listing order.
-func (r *runner) fillSummary(ctx context.Context) {
+// The first error is returned; the folders are all listed anyway.
+func (r *runner) fillSummary(ctx context.Context) error {
+	var first error
 	for _, name := range r.order {
 		fs := *r.folders[name]
-		if f, err := r.a.Folder(ctx, name); err == nil && f != nil {
-			_ = r.a.DB().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE folder_id = ?`, f.ID).Scan(&fs.Archived)
+		f, err := r.a.Folder(ctx, name)
+		if err == nil && f != nil {
+			fs.Archived, err = r.a.FolderMessageCount(ctx, f.ID)
+		}
+		if err != nil && first == nil {
+			first = err
 		}
 		r.sum.Folders = append(r.sum.Folders, fs)
 	}
+	return first
 }

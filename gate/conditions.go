@@ -111,22 +111,9 @@ func condArchiveUnchanged(ctx context.Context, a *archive.Archive, last *archive
 	for _, g := range gens {
 		byID[g.ID] = g
 	}
-	counts := map[int64]int64{}
-	rows, err := a.DB().QueryContext(ctx, `SELECT folder_id, count(*) FROM messages GROUP BY folder_id`)
+	counts, err := a.MessageCounts(ctx)
 	if err != nil {
-		return c, dbError(err)
-	}
-	for rows.Next() {
-		var id, n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return c, dbError(err)
-		}
-		counts[id] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return c, dbError(err)
+		return c, err
 	}
 	for _, vf := range vfs {
 		if vf.FolderID == 0 {
@@ -264,7 +251,7 @@ func offlineServer(ctx context.Context, a *archive.Archive, last *archive.Verifi
 
 func condContacts(ctx context.Context, a *archive.Archive, lastRun *archive.Run) (Condition, error) {
 	c := Condition{ID: CondContactsExported}
-	exp, ok, err := addressbook.LastExport(ctx, a.DB())
+	exp, ok, err := addressbook.LastExport(ctx, a)
 	if err != nil {
 		return c, dbError(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailark/mailark/gate"
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -73,17 +72,13 @@ func flipStoredByte(t testing.TB, e *env, folder string, uid uint32) {
 	t.Helper()
 	_, m := e.storedMessage(folder, uid)
 	ctx := context.Background()
-	a, err := archive.Open(ctx, e.dir, archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	db := tamperDB(t, e.dir)
 	var data []byte
-	if err := a.DB().QueryRowContext(ctx, `SELECT data FROM message_chunks WHERE message_id = ? AND seq = 0`, m.ID).Scan(&data); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT data FROM message_chunks WHERE message_id = ? AND seq = 0`, m.ID).Scan(&data); err != nil {
 		t.Fatal(err)
 	}
 	data[len(data)/2] ^= 0x20
-	if _, err := a.DB().ExecContext(ctx, `UPDATE message_chunks SET data = ? WHERE message_id = ? AND seq = 0`, data, m.ID); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE message_chunks SET data = ? WHERE message_id = ? AND seq = 0`, data, m.ID); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -89,9 +89,9 @@ func (e *env) export() {
 		e.t.Fatal(err)
 	}
 	defer a.Close()
-	rec := addressbook.ExportRecord{At: e.clk.Now(), Format: addressbook.FormatVCard4, Path: "/home/hanako/contacts.vcf",
+	rec := archive.ExportRecord{At: e.clk.Now(), Format: string(addressbook.FormatVCard4), Path: "/home/hanako/contacts.vcf",
 		Contacts: 37, SHA256: "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"}
-	if err := addressbook.RecordExport(ctx, a.DB(), rec); err != nil {
+	if err := a.RecordExport(ctx, rec, nil); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -3,7 +3,6 @@ package gate
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mbox"
 )
@@ -79,25 +79,16 @@ func (v *verifier) checkLocal(ctx context.Context, g *genState) error {
 }
 
 func (v *verifier) storedRows(ctx context.Context, folderID int64) ([]storedRow, error) {
-	rs, err := v.a.DB().QueryContext(ctx, `SELECT uid, size, sha256, mbox_offset, mbox_length FROM messages
-		WHERE folder_id = ? ORDER BY mbox_offset`, folderID)
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer rs.Close()
 	var out []storedRow
-	for rs.Next() {
-		var r storedRow
-		var sum string
-		if err := rs.Scan(&r.uid, &r.size, &sum, &r.offset, &r.entryLength); err != nil {
-			return nil, dbError(err)
-		}
-		if b, err := hex.DecodeString(sum); err == nil && len(b) == 32 {
+	err := v.a.EachStoredRow(ctx, folderID, archive.ByMboxOffset, func(s archive.StoredRow) error {
+		r := storedRow{uid: s.UID, size: s.Size, offset: s.MboxOffset, entryLength: s.MboxLength}
+		if b, err := hex.DecodeString(s.SHA256); err == nil && len(b) == 32 {
 			copy(r.sha[:], b)
 		} // else: a zero sum that no content has; the checks report it
 		out = append(out, r)
-	}
-	return out, dbError(rs.Err())
+		return nil
+	})
+	return out, err
 }
 
 // prefixed puts the folder's name before a detail: "INBOX uid 5: …" or
@@ -266,14 +257,6 @@ func (v *verifier) checkChunks(ctx context.Context, g *genState, name string, ro
 		found = append(found, Discrepancy{Kind: kind, Folder: g.f.Name, UID: uid, Want: wantS, Got: got,
 			Detail: prefixed(name, fmt.Sprintf(format, args...))})
 	}
-	// ORDER BY uid, seq follows the (folder_id, uid) index and the chunks'
-	// primary key: no sort, no temporary copy of the blobs.
-	rs, err := v.a.DB().QueryContext(ctx, `SELECT m.uid, c.seq, c.data FROM messages m
-		JOIN message_chunks c ON c.message_id = m.id WHERE m.folder_id = ? ORDER BY m.uid, c.seq`, g.f.ID)
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer rs.Close()
 	h := sha256.New()
 	var (
 		cur     uint32
@@ -282,7 +265,7 @@ func (v *verifier) checkChunks(ctx context.Context, g *genState, name string, ro
 		nextSeq int
 		gap     bool
 		sum     [32]byte
-		data    sql.RawBytes
+		k       int
 		checked = make(map[uint32]bool, len(rows))
 	)
 	finish := func() {
@@ -301,14 +284,9 @@ func (v *verifier) checkChunks(ctx context.Context, g *genState, name string, ro
 		}
 		v.tick(1, n)
 	}
-	for k := 0; rs.Next(); k++ {
-		if k%256 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		var uid uint32
-		var seq int
-		if err := rs.Scan(&uid, &seq, &data); err != nil {
-			return nil, dbError(err)
+	err := v.a.EachChunk(ctx, g.f.ID, func(uid uint32, seq int, data []byte) error {
+		if k++; k%256 == 1 && ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if !started || uid != cur {
 			finish()
@@ -321,9 +299,10 @@ func (v *verifier) checkChunks(ctx context.Context, g *genState, name string, ro
 		nextSeq = seq + 1
 		h.Write(data)
 		n += int64(len(data))
-	}
-	if err := rs.Err(); err != nil {
-		return nil, dbError(err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	finish()
 	missing := int64(0)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/mailark/mailark/gate"
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -29,13 +28,10 @@ func tallyRefusal(before, after map[string]uint32) {
 // execArchive runs SQL on e's archive as anyone with sqlite3 could.
 func execArchive(t testing.TB, e *env, stmts ...string) {
 	t.Helper()
-	a, err := archive.Open(context.Background(), e.dir, archive.Options{Now: e.clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	db := tamperDB(t, e.dir)
+	defer db.Close()
 	for _, q := range stmts {
-		if _, err := a.DB().Exec(q); err != nil {
+		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}

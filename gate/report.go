@@ -248,7 +248,7 @@ func (r *Report) gather(ctx context.Context, a *archive.Archive) error {
 		r.Totals.ArchivedBytes += f.ArchivedBytes
 		r.Totals.Verified += f.Verified
 	}
-	exp, ok, err := addressbook.LastExport(ctx, a.DB())
+	exp, ok, err := addressbook.LastExport(ctx, a)
 	if err != nil {
 		return dbError(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
@@ -197,24 +198,14 @@ func fetchSizes(c *imapconn.Conn) ([]serverMsg, error) {
 // both ascending, and returns the messages that can be verified.
 func (v *verifier) compareUIDs(ctx context.Context, g *genState, server []serverMsg) ([]candidate, error) {
 	name := g.f.Name
-	rs, err := v.a.DB().QueryContext(ctx, `SELECT uid, size, sha256 FROM messages WHERE folder_id = ? ORDER BY uid`, g.f.ID)
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer rs.Close()
 	cands := make([]candidate, 0, len(server))
 	i := 0
 	missing := func(m serverMsg) {
 		v.problem(Discrepancy{Kind: MessageMissing, Folder: name, UID: m.uid, Got: fmt.Sprint(m.size),
 			Detail: fmt.Sprintf("%s uid %d: on the server (%d bytes) but not in the archive", name, m.uid, m.size)})
 	}
-	for rs.Next() {
-		var uid uint32
-		var size int64
-		var sum string
-		if err := rs.Scan(&uid, &size, &sum); err != nil {
-			return nil, dbError(err)
-		}
+	err := v.a.EachStoredRow(ctx, g.f.ID, archive.ByUID, func(r archive.StoredRow) error {
+		uid, size, sum := r.UID, r.Size, r.SHA256
 		for i < len(server) && server[i].uid < uid {
 			missing(server[i])
 			i++
@@ -222,7 +213,7 @@ func (v *verifier) compareUIDs(ctx context.Context, g *genState, server []server
 		if i == len(server) || server[i].uid != uid {
 			v.note(Discrepancy{Kind: MessageNotOnServer, Folder: name, UID: uid, Want: fmt.Sprint(size),
 				Detail: fmt.Sprintf("%s uid %d: archived, no longer on the server", name, uid)})
-			continue
+			return nil
 		}
 		m := server[i]
 		i++
@@ -239,9 +230,10 @@ func (v *verifier) compareUIDs(ctx context.Context, g *genState, server []server
 			}
 			cands = append(cands, cd)
 		}
-	}
-	if err := rs.Err(); err != nil {
-		return nil, dbError(err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for ; i < len(server); i++ {
 		missing(server[i])

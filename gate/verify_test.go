@@ -17,7 +17,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/gate"
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -127,13 +126,9 @@ func rewriteConsistently(t testing.TB, e *env, folder string, uid uint32) {
 	_, m := e.storedMessage(folder, uid)
 	flipMboxByte(t, e, folder, uid)
 	ctx := context.Background()
-	a, err := archive.Open(ctx, e.dir, archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	db := tamperDB(t, e.dir)
 	var data []byte
-	if err := a.DB().QueryRowContext(ctx, `SELECT data FROM message_chunks WHERE message_id = ? AND seq = 0`, m.ID).Scan(&data); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT data FROM message_chunks WHERE message_id = ? AND seq = 0`, m.ID).Scan(&data); err != nil {
 		t.Fatal(err)
 	}
 	if int64(len(data)) != m.Size {
@@ -142,10 +137,10 @@ func rewriteConsistently(t testing.TB, e *env, folder string, uid uint32) {
 	at := bytes.Index(data, []byte("\nSubject: ")) + len("\nSubject: ")
 	data[at] ^= 0x01
 	sum := sha256.Sum256(data)
-	if _, err := a.DB().ExecContext(ctx, `UPDATE message_chunks SET data = ? WHERE message_id = ? AND seq = 0`, data, m.ID); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE message_chunks SET data = ? WHERE message_id = ? AND seq = 0`, data, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.DB().ExecContext(ctx, `UPDATE messages SET sha256 = ? WHERE id = ?`, hex.EncodeToString(sum[:]), m.ID); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE messages SET sha256 = ? WHERE id = ?`, hex.EncodeToString(sum[:]), m.ID); err != nil {
 		t.Fatal(err)
 	}
 }

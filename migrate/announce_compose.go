@@ -89,10 +89,11 @@ func announceRender(tmpls []*template.Template, data announceData) (subject, bod
 func (res *AnnounceResult) whoAmI(ctx context.Context, a *archive.Archive, opts AnnounceOptions) error {
 	res.OldAddress = strings.TrimSpace(opts.OldAddress)
 	if res.OldAddress == "" {
-		user, err := a.Meta(ctx, "account_user")
+		acct, err := a.Account(ctx)
 		if err != nil {
 			return err
 		}
+		user := acct.User
 		if !strings.Contains(user, "@") {
 			return mailerr.New(mailerr.BadInput, "announce", "", fmt.Errorf("the archive's login %q is not an address: give the old address (--old-address)", user))
 		}
@@ -122,24 +123,18 @@ func senderName(ctx context.Context, a *archive.Archive, own []string) (string, 
 			mine[key] = true
 		}
 	}
-	rows, err := a.DB().QueryContext(ctx, `SELECT m.from_addr FROM messages m JOIN folders f ON f.id = m.folder_id
-		WHERE f.role = 'sent' AND m.from_addr <> ''`)
-	if err != nil {
-		return "", mailerr.New(mailerr.ArchiveBroken, "read archive", a.Dir(), err)
-	}
-	defer rows.Close()
 	count := map[string]int{}
-	for rows.Next() {
-		var from string
-		if err := rows.Scan(&from); err != nil {
-			return "", mailerr.New(mailerr.ArchiveBroken, "read archive", a.Dir(), err)
-		}
+	err := a.EachSentFrom(ctx, func(from string) error {
 		addrs, _ := mailtext.ParseAddressList([]byte(from))
 		for _, ad := range addrs {
 			if _, key, ok := mailtext.NormalizeEmail(ad.Email); ok && mine[key] && strings.TrimSpace(ad.Name) != "" {
 				count[strings.TrimSpace(ad.Name)]++
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	best := ""
 	for n, c := range count {
@@ -147,13 +142,13 @@ func senderName(ctx context.Context, a *archive.Archive, own []string) (string, 
 			best = n
 		}
 	}
-	return best, rows.Err()
+	return best, nil
 }
 
 // announceRecipients resolves the chosen people: names from the address
 // book, each address once, never the user's own.
 func announceRecipients(ctx context.Context, a *archive.Archive, opts AnnounceOptions, res AnnounceResult) ([]AnnounceRecipient, error) {
-	book, err := addressbook.FromArchive(ctx, a.DB(), addressbook.Options{Self: []string{res.OldAddress, res.NewAddress}})
+	book, err := addressbook.FromArchive(ctx, a, addressbook.Options{Self: []string{res.OldAddress, res.NewAddress}})
 	if err != nil {
 		return nil, err
 	}

@@ -136,7 +136,7 @@ func Copy(ctx context.Context, opts CopyOptions) (CopySummary, error) {
 		return sum, err
 	}
 	defer a.Close()
-	r, err := newCopyRun(ctx, a, &opts, &sum, false)
+	r, err := newCopyRun(ctx, a, &opts, &sum)
 	if err != nil {
 		return sum, err
 	}

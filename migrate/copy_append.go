@@ -102,6 +102,10 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 		if r.wasRefused(e.FolderID, m.uid) {
 			return nil // refused earlier in this run, before a reconnect
 		}
+		if _, err := appendDate(m); err != nil {
+			r.refuse(ctx, st, i, m, err.Error())
+			return nil
+		}
 		if lim, ok := c.Client.Caps().AppendLimit(); ok && lim != nil && m.size > int64(*lim) {
 			r.refuse(ctx, st, i, m, fmt.Sprintf("larger than the %d bytes the server accepts (APPENDLIMIT)", *lim))
 			return nil
@@ -141,6 +145,20 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 	return st.err()
 }
 
+// appendDate is the date the new server files the message under: its
+// internal date on the old server, else its Date header. Without either,
+// APPEND would have the server stamp it today, so the message is refused
+// instead (listed, not copied).
+func appendDate(m pendingMsg) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, m.internalDate); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, m.dateHeader); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("not copied: the archive holds no readable date for it (internal date %q, no readable Date header), and the new server would date it today", m.internalDate)
+}
+
 // lane appends the messages it is handed over one connection. After a stop
 // it drains what it is handed without sending it.
 func (r *copyRun) lane(ctx context.Context, c *imapconn.Conn, st *appendState, i int, v uint32, work <-chan pendingMsg) {
@@ -174,7 +192,7 @@ func (r *copyRun) lane(ctx context.Context, c *imapconn.Conn, st *appendState, i
 // and then the connection must go (the server waits for the rest of the
 // literal): the reason is set before the abort, so it is the one reported.
 func (r *copyRun) send(ctx context.Context, c *imapconn.Conn, st *appendState, e *MappingEntry, m pendingMsg, jobs chan<- appendJob) bool {
-	date, _ := time.Parse(time.RFC3339, m.internalDate)
+	date, _ := appendDate(m) // checked before the message was handed over
 	cmd := c.Append(e.Dest, m.size, &imap.AppendOptions{Flags: appendFlags(m.flags), Time: date})
 	// A literal begun is finished even when the run is cancelled.
 	src := &sourceReader{r: r.a.OpenMessage(context.WithoutCancel(ctx), m.id)}

@@ -83,7 +83,7 @@ func CheckDestination(ctx context.Context, opts CopyOptions) (CopyCheck, error) 
 	}
 	defer a.Close()
 	var sum CopySummary
-	r, err := newCopyRun(ctx, a, &opts, &sum, true)
+	r, err := newCopyRun(ctx, a, &opts, &sum)
 	if err != nil {
 		return res, err
 	}

@@ -42,11 +42,11 @@ type copyRun struct {
 	appending atomic.Bool     // APPENDs may be in flight
 }
 
-func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum *CopySummary, readOnly bool) (*copyRun, error) {
+func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum *CopySummary) (*copyRun, error) {
 	if err := notTheOldAccount(ctx, a, opts.Conn); err != nil {
 		return nil, err
 	}
-	log, err := openCopyLog(ctx, a, opts.Conn.Host, opts.Conn.User, opts.Now, readOnly)
+	log, err := openCopyLog(ctx, a, opts.Conn.Host, opts.Conn.User, opts.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -67,15 +67,11 @@ func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum 
 // notTheOldAccount refuses to copy an archive into the account it came
 // from: every message would be there twice.
 func notTheOldAccount(ctx context.Context, a *archive.Archive, cfg imapconn.Config) error {
-	host, err := a.Meta(ctx, "account_host")
+	acct, err := a.Account(ctx)
 	if err != nil {
 		return err
 	}
-	user, err := a.Meta(ctx, "account_user")
-	if err != nil {
-		return err
-	}
-	if strings.EqualFold(host, cfg.Host) && strings.EqualFold(user, cfg.User) {
+	if strings.EqualFold(acct.Host, cfg.Host) && strings.EqualFold(acct.User, cfg.User) {
 		return mailerr.New(mailerr.BadInput, "copy", cfg.Host,
 			fmt.Errorf("%s on %s is the account this archive was made from: give the new account's server and user", cfg.User, cfg.Host))
 	}

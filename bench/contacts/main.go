@@ -55,7 +55,7 @@ func run(n int, dir string) error {
 	defer a.Close()
 	var ms runtime.MemStats
 	t0 := time.Now()
-	book, err := addressbook.FromArchive(ctx, a.DB(), addressbook.Options{})
+	book, err := addressbook.FromArchive(ctx, a, addressbook.Options{})
 	if err != nil {
 		return err
 	}

@@ -194,8 +194,8 @@ func recordExport(ctx context.Context, dir string) error {
 		return err
 	}
 	defer a.Close()
-	return addressbook.RecordExport(ctx, a.DB(), addressbook.ExportRecord{At: time.Now(), Format: addressbook.FormatVCard4,
-		Path: "/dev/null", SHA256: strings.Repeat("0", 64)})
+	return a.RecordExport(ctx, archive.ExportRecord{At: time.Now(), Format: string(addressbook.FormatVCard4),
+		Path: "/dev/null", SHA256: strings.Repeat("0", 64)}, nil)
 }
 
 // seedCorpus writes n generated messages into the maildir, in blocks.

@@ -79,7 +79,7 @@ func (p *Appender) sync() error {
 		return p.syncErr
 	}
 	p.mu.Unlock()
-	err := p.file.Sync()
+	err := syncMbox(p.file, upTo)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil && p.syncErr == nil {

@@ -68,7 +68,7 @@ func TestAppenderAheadOfBatches(t *testing.T) {
 	}
 	for i, m := range msgs[:5] {
 		var id int64
-		if err := a.DB().QueryRow(`SELECT id FROM messages WHERE folder_id = ? AND uid = ?`, f.ID, i+1).Scan(&id); err != nil {
+		if err := archive.DB(a).QueryRow(`SELECT id FROM messages WHERE folder_id = ? AND uid = ?`, f.ID, i+1).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(a.OpenMessage(ctx, id))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -111,7 +110,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		// beside an open Batch (WAL) instead of waiting for it forever. A
 		// second writer waits busy_timeout, then fails: never a hang.
 		db.SetMaxOpenConns(2)
-		if err := migrate(ctx, db, a.stamp()); err != nil {
+		if err := upgrade(ctx, db, a.stamp()); err != nil {
 			a.Close()
 			return nil, classifyDB("prepare archive", dbPath, err)
 		}
@@ -144,10 +143,6 @@ func (a *Archive) checkVersion(ctx context.Context) error {
 
 // Dir is the archive folder.
 func (a *Archive) Dir() string { return a.dir }
-
-// DB gives read access to the database for packages that query it directly
-// (addressbook, migrate). Writers go through Archive's methods.
-func (a *Archive) DB() *sql.DB { return a.db }
 
 // Path returns the absolute path of a file named relative to the archive.
 func (a *Archive) Path(rel string) string { return filepath.Join(a.dir, filepath.FromSlash(rel)) }
@@ -222,36 +217,6 @@ func fsError(op, path string, err error) error {
 		kind = mailerr.BadInput
 	}
 	return mailerr.New(kind, op, path, err)
-}
-
-// classifyDB classifies an error from SQLite: the driver reports a full disk
-// as SQLITE_FULL, not as ENOSPC.
-func classifyDB(op, path string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if mailerr.As(err) != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	msg := err.Error()
-	switch {
-	case containsAny(msg, "database or disk is full", "SQLITE_FULL", "no space left"):
-		return mailerr.New(mailerr.DiskFull, op, path, err)
-	case containsAny(msg, "readonly", "read-only", "permission denied", "SQLITE_CANTOPEN", "unable to open"):
-		return mailerr.New(mailerr.Permission, op, path, err)
-	case containsAny(msg, "database is locked", "SQLITE_BUSY"):
-		return mailerr.New(mailerr.ArchiveLocked, op, path, err)
-	}
-	return mailerr.New(mailerr.ArchiveBroken, op, path, err)
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // newPageSize is the page size of a new archive's database. Messages are

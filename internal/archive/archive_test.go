@@ -110,7 +110,7 @@ func testBatchCommitAndReadBack(t *testing.T, inMemory bool) {
 
 	for i, m := range msgs {
 		var id int64
-		if err := a.DB().QueryRow(`SELECT id FROM messages WHERE folder_id = ? AND uid = ?`, f.ID, i+1).Scan(&id); err != nil {
+		if err := archive.DB(a).QueryRow(`SELECT id FROM messages WHERE folder_id = ? AND uid = ?`, f.ID, i+1).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		got, err := io.ReadAll(a.OpenMessage(ctx, id))
@@ -147,10 +147,10 @@ func TestNewArchiveSettings(t *testing.T) {
 		}
 		var pageSize int
 		var mode string
-		if err := a.DB().QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		if err := archive.DB(a).QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.DB().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		if err := archive.DB(a).QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
 		if pageSize != 64<<10 || mode != "wal" {

@@ -219,7 +219,7 @@ func (b *Batch) Commit(ctx context.Context) error {
 			b.Abort()
 			return err
 		}
-	} else if err := b.file.Sync(); err != nil {
+	} else if err := syncMbox(b.file, b.off); err != nil {
 		b.Abort()
 		return fsError("write mbox file", path, err)
 	}
@@ -236,6 +236,7 @@ func (b *Batch) Commit(ctx context.Context) error {
 		b.Abort()
 		return classifyDB("write archive", b.a.dir, err)
 	}
+	durable(eventCommit, b.file.Name(), b.off)
 	b.done = true
 	b.f.MboxSize = b.off
 	if b.a.ckpt != nil {

@@ -39,10 +39,10 @@ func TestContentVersionSeesEverySQLChange(t *testing.T) {
 			run, _ := a.BeginRun(ctx, "backup")
 			addBatch(t, a, f, run, entry(1, "one\r\n"), entry(2, "two\r\n"))
 			before, _ := a.ContentVersion(ctx)
-			if _, err := a.DB().ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			if _, err := archive.DB(a).ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.DB().ExecContext(ctx, c.sql); err != nil {
+			if _, err := archive.DB(a).ExecContext(ctx, c.sql); err != nil {
 				t.Fatalf("%s: %v", c.sql, err)
 			}
 			if after, _ := a.ContentVersion(ctx); after <= before {
@@ -62,7 +62,7 @@ func TestContentVersionSeesEverySQLChange(t *testing.T) {
 			`INSERT OR REPLACE INTO meta(key, value) VALUES('content_version', '0')`,
 			`UPDATE OR REPLACE meta SET key = 'content_version' WHERE key = 'created_at'`,
 		} {
-			if _, err := a.DB().ExecContext(ctx, q); err == nil {
+			if _, err := archive.DB(a).ExecContext(ctx, q); err == nil {
 				t.Errorf("%s succeeded, want it refused", q)
 			}
 		}

@@ -14,4 +14,12 @@
 // One process writes an archive at a time: Open takes an exclusive lock on
 // DIR/lock. Readers (verify, contacts, search) may open it alongside with
 // ReadOnly.
+//
+// This package is the only code that runs SQL on the archive: it exports no
+// database handle. Others use its typed methods, one concern per file:
+// account.go (whose account), counts.go, rows.go (row iterators for
+// verification), people.go (what the address book reads), exports.go,
+// copies.go (the copy log of package migrate), verify.go and run.go (what
+// the gate and backup record). schema.go holds the versioned schema and its
+// upgrade; sqlerr.go the one classifier of SQLite's result codes.
 package archive

@@ -81,9 +81,9 @@ func TestCraftedPendingRenameRefused(t *testing.T) {
 
 func setMboxPath(t *testing.T, dir, p string) {
 	t.Helper()
-	a := openArchive(t, dir)
-	if _, err := a.DB().Exec(`UPDATE folders SET mbox_path = ?`, p); err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
+	// Past the archive, as a crafted archive.sqlite would be: the archive
+	// has no method to set a path, and should not have one.
+	db := tamperDB(t, dir)
+	mustExec(t, db, `UPDATE folders SET mbox_path = ?`, p)
+	db.Close()
 }

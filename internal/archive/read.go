@@ -58,6 +58,29 @@ func (a *Archive) EachMessage(ctx context.Context, folderID int64, fn func(*Mess
 	return classifyDB("read archive", a.dir, rows.Err())
 }
 
+// NewestMessages returns the last limit messages archived in folder
+// generation folderID (the end of its mbox file), newest first.
+func (a *Archive) NewestMessages(ctx context.Context, folderID int64, limit int) ([]*MessageInfo, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := a.db.QueryContext(ctx, `SELECT `+msgCols+` FROM messages m JOIN folders f ON f.id = m.folder_id
+		WHERE m.folder_id = ? ORDER BY m.mbox_offset DESC LIMIT ?`, folderID, limit)
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	var out []*MessageInfo
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, classifyDB("read archive", a.dir, err)
+		}
+		out = append(out, m)
+	}
+	return out, classifyDB("read archive", a.dir, rows.Err())
+}
+
 // Message returns one message's row by id.
 func (a *Archive) Message(ctx context.Context, id int64) (*MessageInfo, error) {
 	m, err := scanMessage(a.db.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages m JOIN folders f ON f.id = m.folder_id

@@ -154,15 +154,15 @@ func TestRepair(t *testing.T) {
 	})
 	t.Run("SQLite bytes altered or gone", func(t *testing.T) {
 		dir, _, want := inboxOfThree(t)
-		a := openArchive(t, dir)
-		a.DB().Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 2)`)
-		a.DB().Exec(`DELETE FROM message_chunks WHERE message_id = (SELECT id FROM messages WHERE uid = 3)`)
-		a.Close()
+		db := tamperDB(t, dir)
+		mustExec(t, db, `UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 2)`)
+		mustExec(t, db, `DELETE FROM message_chunks WHERE message_id = (SELECT id FROM messages WHERE uid = 3)`)
+		db.Close()
 		rep := repair(t, dir)
 		if len(rep.Folders) != 1 || !slices.Equal(rep.Folders[0].StoredRestored, []uint32{2, 3}) || rep.Folders[0].Rebuilt {
 			t.Fatalf("Repair() = %+v, want uids 2 and 3 restored into SQLite, the file left", rep)
 		}
-		a = openArchive(t, dir)
+		a := openArchive(t, dir)
 		out := filepath.Join(t.TempDir(), "out")
 		if n, err := archive.Restore(context.Background(), a, out); err != nil || n != 3 {
 			t.Errorf("Restore() after repair = %d, %v", n, err)
@@ -175,9 +175,9 @@ func TestRepair(t *testing.T) {
 	t.Run("neither copy intact", func(t *testing.T) {
 		dir, f, _ := inboxOfThree(t)
 		p := filepath.Join(dir, filepath.FromSlash(f.MboxPath))
-		a := openArchive(t, dir)
-		a.DB().Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 1)`)
-		a.Close()
+		db := tamperDB(t, dir)
+		mustExec(t, db, `UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 1)`)
+		db.Close()
 		editAt(t, p, 60) // in uid 1's Subject
 		before, _ := os.ReadFile(p)
 		rep := repair(t, dir)

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,7 +31,13 @@ func Restore(ctx context.Context, a *Archive, out string) (int64, error) {
 		return 0, fsError("restore", out, err)
 	}
 	defer idx.Close()
-	fmt.Fprintln(idx, "folder\tuidvalidity\tuid\tflags\tinternal_date\tsha256\tfile")
+	idxPath := idx.Name()
+	// A bufio.Writer keeps the first write error: each line's is checked,
+	// and Flush reports one that a later line would hide.
+	w := bufio.NewWriter(idx)
+	if _, err := fmt.Fprintln(w, "folder\tuidvalidity\tuid\tflags\tinternal_date\tsha256\tfile"); err != nil {
+		return 0, fsError("restore", idxPath, err)
+	}
 	folders, err := a.Folders(ctx)
 	if err != nil {
 		return 0, err
@@ -54,8 +61,10 @@ func Restore(ctx context.Context, a *Archive, out string) (int64, error) {
 				return err
 			}
 			relName, _ := filepath.Rel(out, name)
-			fmt.Fprintf(idx, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", tsv(f.Name), f.UIDValidity, m.UID,
-				strings.Join(m.Flags, " "), m.InternalDate, m.SHA256, filepath.ToSlash(relName))
+			if _, err := fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", tsv(f.Name), f.UIDValidity, m.UID,
+				strings.Join(m.Flags, " "), m.InternalDate, m.SHA256, filepath.ToSlash(relName)); err != nil {
+				return fsError("restore", idxPath, err)
+			}
 			n++
 			return nil
 		})
@@ -63,7 +72,13 @@ func Restore(ctx context.Context, a *Archive, out string) (int64, error) {
 			return n, err
 		}
 	}
-	return n, fsError("restore", out, idx.Close())
+	if err := w.Flush(); err != nil {
+		return n, fsError("restore", idxPath, err)
+	}
+	if err := idx.Sync(); err != nil {
+		return n, fsError("restore", idxPath, err)
+	}
+	return n, fsError("restore", idxPath, idx.Close())
 }
 
 func writeMessage(ctx context.Context, a *Archive, m *MessageInfo, name string) error {

@@ -11,8 +11,9 @@ import (
 // Version 2 adds what verification and the removal gate record
 // (verifications, verification_folders, discrepancies, gate_checks).
 // Version 3 makes message_chunks a rowid table; version 4 counts every
-// change to stored content (see schemaV4).
-const SchemaVersion = 4
+// change to stored content (see schemaV4); version 5 adds the copy log
+// (copies, copy_failures: see copies.go).
+const SchemaVersion = 5
 
 var schemaV1 = []string{
 	`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -198,10 +199,10 @@ func contentTrigger(name, event, table string) string {
 		UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END`
 }
 
-// migrate brings the schema to SchemaVersion, one version at a time, in one
+// upgrade brings the schema to SchemaVersion, one version at a time, in one
 // transaction. A newer schema than this code knows is refused rather than
 // guessed at.
-func migrate(ctx context.Context, db *sql.DB, now string) error {
+func upgrade(ctx context.Context, db *sql.DB, now string) error {
 	var v int
 	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return err
@@ -218,14 +219,14 @@ func migrate(ctx context.Context, db *sql.DB, now string) error {
 	}
 	defer tx.Rollback()
 	// Read again inside the write transaction: another process may have
-	// migrated meanwhile.
+	// upgraded meanwhile.
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return err
 	}
 	if v == SchemaVersion {
 		return nil
 	}
-	steps := [][]string{schemaV1, schemaV2, schemaV3, schemaV4} // steps[i] brings version i to i+1
+	steps := [][]string{schemaV1, schemaV2, schemaV3, schemaV4, schemaCopies} // steps[i] brings version i to i+1
 	for _, stmts := range steps[v:] {
 		for _, stmt := range stmts {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {

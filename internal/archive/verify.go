@@ -57,7 +57,7 @@ func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, erro
 		a.Close()
 		return nil, err
 	}
-	if err := migrate(ctx, db, a.stamp()); err != nil {
+	if err := upgrade(ctx, db, a.stamp()); err != nil {
 		a.Close()
 		return nil, classifyDB("prepare archive", dbPath, err)
 	}

@@ -43,7 +43,7 @@ func makeV1(t *testing.T, dir string) {
 		`UPDATE meta SET value = '1' WHERE key = 'schema_version'`,
 		`PRAGMA user_version = 1`,
 	} {
-		if _, err := a.DB().ExecContext(ctx, q); err != nil {
+		if _, err := archive.DB(a).ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -70,14 +70,14 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 
 	a := openArchive(t, dir)
 	var uv int
-	if err := a.DB().QueryRowContext(ctx, `PRAGMA user_version`).Scan(&uv); err != nil || uv != archive.SchemaVersion {
+	if err := archive.DB(a).QueryRowContext(ctx, `PRAGMA user_version`).Scan(&uv); err != nil || uv != archive.SchemaVersion {
 		t.Fatalf("user_version = %d, %v; want %d", uv, err, archive.SchemaVersion)
 	}
 	if v, _ := a.Meta(ctx, "schema_version"); v != strconv.Itoa(archive.SchemaVersion) {
 		t.Errorf("meta schema_version = %q, want %d", v, archive.SchemaVersion)
 	}
 	var ddl string
-	a.DB().QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'message_chunks'`).Scan(&ddl)
+	archive.DB(a).QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'message_chunks'`).Scan(&ddl)
 	if strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID") {
 		t.Errorf("message_chunks after migration: %s", ddl)
 	}
@@ -92,11 +92,11 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 	}
 	// The triggers count changes to archived messages.
 	cv0, _ := a.ContentVersion(ctx)
-	if _, err := a.DB().ExecContext(ctx, `UPDATE message_chunks SET data = x'00' WHERE message_id = 1`); err != nil {
+	if _, err := archive.DB(a).ExecContext(ctx, `UPDATE message_chunks SET data = x'00' WHERE message_id = 1`); err != nil {
 		t.Fatal(err)
 	}
 	// Mailark's own bookkeeping (runs, failures) does not count.
-	if _, err := a.DB().ExecContext(ctx, `UPDATE runs SET messages = messages`); err != nil {
+	if _, err := archive.DB(a).ExecContext(ctx, `UPDATE runs SET messages = messages`); err != nil {
 		t.Fatal(err)
 	}
 	if cv, _ := a.ContentVersion(ctx); cv != cv0+1 {

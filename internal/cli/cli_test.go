@@ -158,11 +158,8 @@ func TestContactsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	var n int
-	var format string
-	a.DB().QueryRow(`SELECT count(*), max(format) FROM exports`).Scan(&n, &format)
-	if n != 1 || format != "vcard3" {
-		t.Errorf("exports table: %d rows, format %q", n, format)
+	if rec, ok, err := a.LastExport(context.Background()); !ok || err != nil || rec.Format != "vcard3" || rec.Path != out {
+		t.Errorf("LastExport() = %+v, %v, %v, want the vcard3 export to %s", rec, ok, err, out)
 	}
 	r = newRun(nil)
 	if code := r.main(context.Background(), "contacts", "export", "--archive", dir, "--format", "yaml"); code != cli.ExitError ||

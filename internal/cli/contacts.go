@@ -27,7 +27,7 @@ func runContacts(ctx context.Context, env *Env, args []string) int {
 
 // extract builds the address book of the archive in dir.
 func extract(ctx context.Context, a *archive.Archive, self []string) (*addressbook.Book, error) {
-	return addressbook.FromArchive(ctx, a.DB(), addressbook.Options{Self: self})
+	return addressbook.FromArchive(ctx, a, addressbook.Options{Self: self})
 }
 
 func runContactsList(ctx context.Context, env *Env, args []string) int {
@@ -136,7 +136,11 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	if _, err := os.Stat(a.Path(archive.DBFile)); err != nil {
 		return fail(env.Stderr, err, false)
 	}
-	if n, _ := a.Meta(ctx, "account_user"); n == "" {
+	acct, err := a.Account(ctx)
+	if err != nil {
+		return fail(env.Stderr, err, false)
+	}
+	if acct.User == "" {
 		return fail(env.Stderr, mailerr.New(mailerr.BadInput, "contacts", *dir,
 			fmt.Errorf("%s holds no backup yet: run mailark backup first", *dir)), false)
 	}
@@ -149,11 +153,8 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
 			return fail(env.Stderr, mailerr.New(mailerr.Permission, "create folder", filepath.Dir(j.path), err), false)
 		}
-		rec, err := addressbook.ExportFile(ctx, j.path, j.format, book, opts)
+		rec, err := addressbook.ExportToArchive(ctx, a, j.path, j.format, book, opts)
 		if err != nil {
-			return fail(env.Stderr, err, false)
-		}
-		if err := addressbook.RecordExport(ctx, a.DB(), rec); err != nil {
 			return fail(env.Stderr, err, false)
 		}
 		fmt.Fprintf(env.Stdout, "%-11s %d contacts → %s%s\n", j.format, rec.Contacts, safe(rec.Path), formatHint(j.format))

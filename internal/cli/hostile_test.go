@@ -12,7 +12,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -169,12 +168,9 @@ func TestNoControlCharactersReachTheTerminal(t *testing.T) {
 // with "Evil", as a crafted archive.sqlite would.
 func plantFolderName(t *testing.T, dir, name string) {
 	t.Helper()
-	a, err := archive.Open(context.Background(), dir, archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	res, err := a.DB().Exec(`UPDATE folders SET name = ?, role = ? WHERE name LIKE 'Evil%'`, name, hostileESC)
+	db := tamperDB(t, dir)
+	defer db.Close()
+	res, err := db.Exec(`UPDATE folders SET name = ?, role = ? WHERE name LIKE 'Evil%'`, name, hostileESC)
 	if n, _ := res.RowsAffected(); err != nil || n != 1 {
 		t.Fatalf("plant: %v, %d rows", err, n)
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -160,15 +159,12 @@ func TestRepairSQLiteFromMbox(t *testing.T) {
 	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
 		t.Fatalf("backup: %d %s", code, r.stderr)
 	}
-	a, err := archive.Open(ctx, dir, archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.DB().Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB)
+	db := tamperDB(t, dir)
+	if _, err := db.Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB)
 		WHERE message_id = (SELECT min(id) FROM messages)`); err != nil {
 		t.Fatal(err)
 	}
-	a.Close()
+	db.Close()
 	if ps := verifyProblems(t, srv, dir); len(ps) == 0 {
 		t.Fatal("verify after the forgery found no problem; the test needs one")
 	}

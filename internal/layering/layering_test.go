@@ -64,19 +64,47 @@ var goMessageExceptions = map[string]string{
 // text is decoded one way everywhere (backup's index and headers, the
 // address book, the windows, the announcement).
 func TestOneMailTextDecoder(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"...").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || f[0] == module+"internal/mailtext" || goMessageExceptions[f[0]] != "" {
+	for pkg, imports := range packageImports(t) {
+		if pkg == module+"internal/mailtext" || goMessageExceptions[pkg] != "" {
 			continue
 		}
-		for _, imp := range f[1:] {
+		for _, imp := range imports {
 			if strings.HasPrefix(imp, "github.com/emersion/go-message") {
-				t.Errorf("%s imports %s: decode mail text through internal/mailtext", f[0], imp)
+				t.Errorf("%s imports %s: decode mail text through internal/mailtext", pkg, imp)
 			}
 		}
 	}
+}
+
+// TestOnlyArchiveRunsSQL: internal/archive is the only package that imports
+// database/sql or the SQLite driver; everyone else uses its typed methods.
+// (Tests may open the database straight, to damage it on purpose.)
+func TestOnlyArchiveRunsSQL(t *testing.T) {
+	for pkg, imports := range packageImports(t) {
+		if pkg == module+"internal/archive" {
+			continue
+		}
+		for _, imp := range imports {
+			if imp == "database/sql" || strings.HasPrefix(imp, "modernc.org/sqlite") {
+				t.Errorf("%s imports %s: only internal/archive runs SQL on the archive", pkg, imp)
+			}
+		}
+	}
+}
+
+// packageImports is each package of the module (not its tests) with what it
+// imports directly.
+func packageImports(t *testing.T) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			pkgs[f[0]] = f[1:]
+		}
+	}
+	return pkgs
 }

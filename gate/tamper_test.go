@@ -1,0 +1,24 @@
+package gate_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/mailark/mailark/internal/archive"
+)
+
+// tamperDB opens an archive's database straight, past the archive, to damage
+// it on purpose (as someone with sqlite3 could): the archive has no method
+// to change stored messages, and should not have one.
+func tamperDB(t testing.TB, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, archive.DBFile)+"?_pragma=busy_timeout(15000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
