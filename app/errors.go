@@ -31,6 +31,7 @@ var kindKeys = map[mailerr.Kind]string{
 	mailerr.ArchiveLocked:   "err.archive-locked",
 	mailerr.BadInput:        "err.bad-input",
 	mailerr.Permission:      "err.permission",
+	mailerr.ReadOnlyFS:      "err.read-only-fs",
 	mailerr.Unknown:         "err.unknown",
 }
 

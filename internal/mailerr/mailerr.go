@@ -56,6 +56,8 @@ const (
 	BadInput
 	// Permission: the operating system refused access to a file.
 	Permission
+	// ReadOnlyFS: the file system is mounted read-only.
+	ReadOnlyFS
 )
 
 var kindNames = map[Kind]string{
@@ -65,7 +67,7 @@ var kindNames = map[Kind]string{
 	NotIMAP: "not-imap", InsecureRefused: "insecure-refused", NoStartTLS: "no-starttls",
 	ConnLost: "connection-lost", ServerError: "server-error", MessageFailed: "message-failed",
 	DiskFull: "disk-full", ArchiveBroken: "archive-broken", ArchiveLocked: "archive-locked",
-	BadInput: "bad-input", Permission: "permission",
+	BadInput: "bad-input", Permission: "permission", ReadOnlyFS: "read-only-fs",
 }
 
 // String returns a stable, machine-readable name such as "auth-failed".
