@@ -24,6 +24,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	quiet := fs.Bool("quiet", false, "print only problems and the summary")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
+	noSpaceCheck := fs.Bool("no-space-check", false, "start even when the archive's disk seems too small")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -37,8 +38,15 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
+	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders}
+	if !*noSpaceCheck {
+		if code, ok := checkSpace(ctx, env, opts, *verbose); !ok {
+			return code
+		}
+	}
 	d := newDisplay(env.Stderr, env.IsTerminal(int(os.Stderr.Fd())), *quiet)
-	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Progress: d.sink, Folders: folders})
+	opts.Progress = d.sink
+	sum, err := backup.Run(ctx, opts)
 	d.done()
 	if *jsonOut {
 		printJSON(env.Stdout, sum)
@@ -87,4 +95,21 @@ func printJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// checkSpace asks the engine how much space the backup needs and refuses to
+// start when the archive's disk has less free (the window shows the same
+// numbers on "Before you start").
+func checkSpace(ctx context.Context, env *Env, opts backup.Options, verbose bool) (int, bool) {
+	res, err := backup.Preflight(ctx, opts)
+	if err != nil {
+		return fail(env.Stderr, err, verbose), false
+	}
+	if res.EnoughSpace() {
+		return ExitOK, true
+	}
+	fmt.Fprintf(env.Stderr, "mailark: the backup needs about %s but the disk holding %s has %s free. "+
+		"Free some space or choose another --archive folder; --no-space-check starts anyway.\n",
+		mb(res.SpaceNeeded()), opts.ArchiveDir, mb(res.FreeBytes))
+	return ExitError, false
 }
