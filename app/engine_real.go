@@ -99,7 +99,7 @@ func (migrateGate) Check(ctx context.Context, in GateInput) (GateVerdict, error)
 }
 
 func gateVerdict(v gate.Verdict) GateVerdict {
-	var out GateVerdict
+	out := GateVerdict{Open: v.Open}
 	for _, c := range v.Conditions {
 		c := c
 		out.Conditions = append(out.Conditions, GateCondition{ID: c.ID, OK: c.OK, Reason: c.Reason,

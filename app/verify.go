@@ -93,7 +93,7 @@ func (s *verifyScreen) check() {
 	})
 }
 
-func (s *verifyScreen) open() bool { return s.verdict != nil && s.verdict.Open() }
+func (s *verifyScreen) open() bool { return s.verdict != nil && s.verdict.Open }
 
 func (s *verifyScreen) content() fyne.CanvasObject {
 	s.status.refresh()
