@@ -191,6 +191,9 @@ func (r *archiveReader) Folders(ctx context.Context) ([]ArchiveFolder, error) {
 
 // Messages keeps only the last limit rows of the walk, so memory stays
 // bounded on a folder of 100,000 messages.
+//
+// TODO(issue 14): call the archive's newest-N method (a LIMIT query, being
+// added in internal/archive as NewestMessages) instead of walking the folder.
 func (r *archiveReader) Messages(ctx context.Context, folderID int64, limit int) ([]*archive.MessageInfo, error) {
 	ring := make([]*archive.MessageInfo, 0, limit)
 	next := 0
