@@ -28,7 +28,7 @@ var (
 	ErrNoUIDPlus = errors.New("the server does not support UIDPLUS (UID EXPUNGE): deleting only the verified messages cannot be guaranteed, so nothing is deleted")
 	// ErrServerChanged: a folder changed between the gate's check and the
 	// deletion; what was deleted before is listed in the result.
-	ErrServerChanged = errors.New("the server changed while removing: run mailark verify again")
+	ErrServerChanged = errors.New("the server changed while removing")
 )
 
 // rangesPerCommand bounds the UID ranges in one UID STORE or UID EXPUNGE.

@@ -257,7 +257,7 @@ func (a *Archive) recover(ctx context.Context) error {
 		case st.Size() < f.MboxSize:
 			// Not a crash we can cause: the file lost committed data.
 			// Refuse to append after a hole; verify will name what is gone.
-			return fsError("check mbox file", p, fmt.Errorf("file is %d bytes but the archive committed %d: it was cut or replaced outside Mailark; run mailark verify",
+			return fsError("check mbox file", p, fmt.Errorf("file is %d bytes but the archive committed %d: it was cut or replaced outside Mailark",
 				st.Size(), f.MboxSize))
 		}
 	}

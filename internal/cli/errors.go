@@ -12,6 +12,15 @@ import (
 // UserMessage is the one line a person reads: what happened, then what to
 // do. The full error goes to the log (stderr with --verbose).
 func UserMessage(err error) string {
+	s := problem(err)
+	if step := nextStep(err); step != "" {
+		s += " " + step
+	}
+	return s
+}
+
+// problem says what happened (for most kinds with what to do).
+func problem(err error) string {
 	if errors.Is(err, context.Canceled) {
 		return "Stopped. Everything saved so far is kept; run the same command again to continue."
 	}

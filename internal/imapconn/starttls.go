@@ -42,7 +42,7 @@ func startTLS(ctx context.Context, conn net.Conn, tlsConfig *tls.Config, host st
 	}
 	if !hasToken(caps, "STARTTLS") {
 		return nil, mailerr.New(mailerr.NoStartTLS, "starttls", host,
-			errors.New("the server does not offer STARTTLS; try --security tls (port 993)"))
+			errors.New("the server does not offer STARTTLS"))
 	}
 	if _, err := command(br, conn, "S1 STARTTLS"); err != nil {
 		var se *statusError

@@ -1,6 +1,8 @@
-// Package layering holds one test: the import rules of the house style
-// (engine packages never use Fyne; the store never speaks IMAP; the small
-// shared packages use only the standard library).
+// Package layering holds the house style's structural tests: the import
+// rules (engine packages never use Fyne; the store never speaks IMAP; the
+// small shared packages use only the standard library; the front-ends
+// never touch the wire or the database) and the rule that engine errors do
+// not name the command line's commands and flags.
 package layering
 
 import (
@@ -29,6 +31,10 @@ func TestImportRules(t *testing.T) {
 		{"internal/secret", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
 		{"internal/retry", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
 		{"assets", []string{"fyne.io/"}},
+		{"app", []string{module + "internal/cli"}},
+		{"internal/demo", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},
+		{"internal/settings", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive", "github.com/emersion/go-imap"}},
+		{"internal/autoconfig", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},
 	}
 	for _, r := range rules {
 		t.Run(r.pkg, func(t *testing.T) {
@@ -43,6 +49,35 @@ func TestImportRules(t *testing.T) {
 				for _, bad := range r.never {
 					if strings.HasPrefix(dep, bad) {
 						t.Errorf("%s depends on %s", r.pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The front-ends are thin: they talk to the engine packages, never to the
+// wire or the database themselves. These rules are on a package's own
+// imports (the engine below them does use go-imap and SQLite).
+func TestFrontEndImports(t *testing.T) {
+	noSQL := []string{"database/sql", "modernc.org/sqlite"}
+	rules := []struct {
+		pkg   string
+		never []string
+	}{
+		{"app", append([]string{"github.com/emersion/go-imap"}, noSQL...)},
+		{"internal/cli", noSQL},
+	}
+	for _, r := range rules {
+		t.Run(r.pkg, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+r.pkg).Output()
+			if err != nil {
+				t.Fatalf("go list %s: %v", r.pkg, err)
+			}
+			for _, imp := range strings.Fields(string(out)) {
+				for _, bad := range r.never {
+					if strings.HasPrefix(imp, bad) {
+						t.Errorf("%s imports %s", r.pkg, imp)
 					}
 				}
 			}
