@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -89,11 +91,16 @@ func Run(ctx context.Context, opts Options) error {
 
 // ui is the window and the state of the flow.
 type ui struct {
-	root context.Context
-	app  fyne.App
-	win  fyne.Window
-	eng  Engine
-	opts Options
+	// root is the window's life, a child of Run's context: every long job
+	// (backup, survey, verification, archive loading, copy, announcement)
+	// takes its own context from it and has its own stop, and closing the
+	// window cancels root, which stops them all.
+	root    context.Context
+	endLife context.CancelFunc
+	app     fyne.App
+	win     fyne.Window
+	eng     Engine
+	opts    Options
 
 	store    *settings.Store // nil when the settings folder could not be read
 	storeErr error
@@ -121,6 +128,9 @@ type ui struct {
 
 	bg      tasks // background work started by the screens
 	closing bool
+	// gone is set once the window has closed: background work finishing
+	// after that changes no widget (Fyne's loop has stopped).
+	gone atomic.Bool
 	// queue, when set (tests), holds the UI updates that background work
 	// hands back, until the test runs them on its own goroutine: the
 	// real app runs them on Fyne's UI goroutine (fyne.Do).
@@ -197,7 +207,8 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 	}
 	a.Settings().SetTheme(newTheme())
 
-	u := &ui{root: ctx, app: a, eng: opts.Engine.withDefaults(), opts: opts, session: map[string]secret.Password{},
+	life, endLife := context.WithCancel(ctx)
+	u := &ui{root: life, endLife: endLife, app: a, eng: opts.Engine.withDefaults(), opts: opts, session: map[string]secret.Password{},
 		queue: opts.testQueue}
 	dir := opts.SettingsDir
 	if dir == "" {
@@ -294,8 +305,12 @@ func (u *ui) goBackground(f func()) {
 	}()
 }
 
-// do runs f on the UI goroutine: fyne.Do, or the test queue.
+// do runs f on the UI goroutine: fyne.Do, or the test queue. After the
+// window closed it drops f.
 func (u *ui) do(f func()) {
+	if u.gone.Load() {
+		return
+	}
 	if u.queue != nil {
 		u.queue.push(f)
 		return
@@ -400,13 +415,44 @@ func (u *ui) anyBusy() bool {
 	return false
 }
 
-// shutdown stops running work and waits for it (after the window closed).
-func (u *ui) shutdown() {
-	u.closing = true
+// closeGrace bounds how long closing waits for stopped work to return;
+// every job commits whole units of work, so leaving one behind loses
+// nothing.
+const closeGrace = 1500 * time.Millisecond
+
+// stopAll stops every job of the window.
+func (u *ui) stopAll() {
 	u.backup.stop()
 	u.survey.stop()
+	u.verify.stop()
 	u.migrate.stop()
-	u.waitBackground()
+	u.migrate.ann.stop()
+	if u.viewer != nil {
+		u.viewer.cancel()
+	}
+	u.endLife()
+}
+
+// shutdown stops running work and waits for it (after the window closed),
+// at most closeGrace with the real driver.
+func (u *ui) shutdown() {
+	u.closing = true
+	u.stopAll()
+	if u.queue != nil { // tests: run what the work handed back
+		u.waitBackground()
+		u.gone.Store(true)
+		return
+	}
+	u.gone.Store(true)
+	done := make(chan struct{})
+	go func() {
+		u.bg.wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeGrace):
+	}
 }
 
 // defaultArchiveDir proposes where an account's archive goes.
