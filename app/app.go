@@ -42,7 +42,8 @@ type Options struct {
 	// DemoNew prefills the new account of step 6 (mailark demo).
 	DemoNew *DemoAccount
 	// Script makes the app walk through every screen by itself, saving a
-	// screenshot of each into ScreenshotDir, then quit (script.go).
+	// screenshot of each into ScreenshotDir, then quit (script.go, built
+	// only with -tags screenshots; without it Run refuses).
 	Script        bool
 	ScreenshotDir string
 	// Version is shown in the About text and the app metadata.
@@ -64,6 +65,9 @@ type DemoAccount struct {
 // Run opens the window and returns when it is closed. ctx is the root of
 // all work; when it is cancelled (Ctrl-C in the terminal) the app quits.
 func Run(ctx context.Context, opts Options) error {
+	if opts.Script && !scriptBuilt {
+		return errors.New("this build has no screenshot driver: build with -tags screenshots (make test-gui)")
+	}
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	version := opts.Version
 	if version == "" {

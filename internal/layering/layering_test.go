@@ -84,3 +84,22 @@ func TestFrontEndImports(t *testing.T) {
 		})
 	}
 }
+
+// The screenshot driver (app/script.go) is in a build with -tags
+// screenshots only, never in the shipped binary.
+func TestScreenshotDriverOnlyWithTag(t *testing.T) {
+	files := func(tags ...string) string {
+		args := append([]string{"list"}, tags...)
+		out, err := exec.Command("go", append(args, "-f", "{{.GoFiles}}", module+"app")...).Output()
+		if err != nil {
+			t.Fatalf("go list %v app: %v", tags, err)
+		}
+		return string(out)
+	}
+	if shipped := files(); strings.Contains(shipped, "script.go") {
+		t.Errorf("the shipped build of app holds the screenshot driver: %s", shipped)
+	}
+	if tagged := files("-tags", "screenshots"); !strings.Contains(tagged, " script.go") && !strings.Contains(tagged, "[script.go") {
+		t.Errorf("-tags screenshots does not build the screenshot driver: %s", tagged)
+	}
+}
