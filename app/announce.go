@@ -25,7 +25,7 @@ type announcePart struct {
 	u *ui
 
 	composing, saving bool
-	cancel            context.CancelFunc // stops the compose or save running
+	cancel            context.CancelFunc      // stops the compose or save running
 	res               *migrate.AnnounceResult // the draft shown
 	saved             *migrate.AnnounceResult // the last save
 	savedText         string                  // the text saved last

@@ -130,8 +130,11 @@ type ui struct {
 
 	notice msg // shown under the step bar until the next step
 
-	bg      tasks // background work started by the screens
-	closing bool
+	bg tasks // background work started by the screens
+	// storeTail is closed when the last settings or keyring work asked
+	// for is done (store.go runs them in order).
+	storeTail chan struct{}
+	closing   bool
 	// gone is set once the window has closed: background work finishing
 	// after that changes no widget (Fyne's loop has stopped).
 	gone atomic.Bool
@@ -489,70 +492,4 @@ func (u *ui) archiveExists() bool {
 	}
 	_, err := os.Stat(filepath.Join(u.acct.ArchiveDir, "archive.sqlite"))
 	return err == nil
-}
-
-// password returns the password to use for the account: typed, kept for
-// the session, or from the keyring.
-func (u *ui) savedPassword(id string) (secret.Password, error) {
-	if p, ok := u.session[id]; ok {
-		return p, nil
-	}
-	if u.store == nil {
-		return secret.Password{}, settings.ErrNoPassword
-	}
-	return u.store.Password(id)
-}
-
-// saveProfile stores the old account (see saveAccount).
-func (u *ui) saveProfile() { u.saveAccount(u.acct) }
-
-// saveAccount stores an account's profile (and its password when the
-// person asked) and says so when the password can only be kept for this
-// session. A profile saved with no archive folder (the new account of step
-// 6) keeps the one it had.
-func (u *ui) saveAccount(a account) {
-	id := a.id()
-	if u.store == nil || u.opts.Demo != nil {
-		u.session[id] = a.Password
-		return
-	}
-	prev, _ := u.store.Account(id)
-	dir := a.ArchiveDir
-	if dir == "" {
-		dir = prev.ArchiveDir
-	}
-	_, err := u.store.Put(settings.Account{ID: id, Email: a.Email, Host: a.Host, Port: a.Port,
-		Security: a.Security.String(), CAFile: a.CAFile, User: a.User, ArchiveDir: dir,
-		RememberPassword: a.Remember, LastBackup: prev.LastBackup})
-	if err != nil {
-		u.notice = say("notice.settings-unsaved", "Detail", err.Error())
-	}
-	if !a.Remember {
-		u.session[id] = a.Password
-		if err := u.store.DeletePassword(id); err != nil && !errors.Is(err, settings.ErrNoKeyring) {
-			u.notice = errMsg(err, "")
-		}
-		return
-	}
-	if err := u.store.SetPassword(id, a.Password); err != nil {
-		u.session[id] = a.Password
-		u.notice = say("notice.no-keyring")
-		return
-	}
-	delete(u.session, id)
-}
-
-// recordBackup stores how the last backup ended in the profile.
-func (u *ui) recordBackup(rec settings.BackupRecord) {
-	if u.store == nil || u.opts.Demo != nil {
-		return
-	}
-	a, ok := u.store.Account(u.acct.id())
-	if !ok {
-		return
-	}
-	a.LastBackup = &rec
-	if _, err := u.store.Put(a); err != nil {
-		u.notice = say("notice.settings-unsaved", "Detail", err.Error())
-	}
 }
