@@ -25,7 +25,11 @@ func main() {
 	os.Exit(code)
 }
 
+// setVersion gives the command line the version of FyneApp.toml.
+func setVersion() { cli.Version = version() }
+
 func run(ctx context.Context, args []string) int {
+	setVersion()
 	opts := app.Options{Version: cli.Version, Script: os.Getenv("MAILARK_GUI_SCRIPT") == "1",
 		ScreenshotDir: os.Getenv("MAILARK_SCREENSHOT_DIR")}
 	switch {

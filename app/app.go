@@ -69,9 +69,9 @@ func Run(ctx context.Context, opts Options) error {
 		return errors.New("this build has no screenshot driver: build with -tags screenshots (make test-gui)")
 	}
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
-	version := opts.Version
+	version := opts.Version // main's, from FyneApp.toml
 	if version == "" {
-		version = "0.1.0"
+		version = "dev"
 	}
 	// The same as FyneApp.toml, so a plain `go build` binary has it too
 	// (notably fyneDo: widgets change only through fyne.Do).

@@ -19,6 +19,7 @@ import (
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/assets"
 	"github.com/mailark/mailark/internal/autoconfig"
+	"github.com/mailark/mailark/internal/mailerr"
 )
 
 func readTranslation(t *testing.T, code string) map[string]string {
@@ -277,4 +278,14 @@ func TestVerifyScreenMarkup(t *testing.T) {
 	u.goTo(stepVerify)
 	u.waitBackground()
 	test.AssertRendersToMarkup(t, "verify_closed_en.xml", u.win.Canvas())
+}
+
+// TestEveryErrorKindHasWords: each kind of engine error is said in the
+// window's own words (en and ja), never as the engine's English.
+func TestEveryErrorKindHasWords(t *testing.T) {
+	for k := mailerr.Unknown; !strings.HasPrefix(k.String(), "kind("); k++ {
+		if _, ok := kindKeys[k]; !ok {
+			t.Errorf("error kind %s has no translation key in kindKeys", k)
+		}
+	}
 }

@@ -15,5 +15,12 @@
 //
 // A message the server cannot deliver is recorded as a failure in the
 // archive, listed in the Summary and retried by the next run; it never stops
-// the rest.
+// the rest. Every UID asked for ends as a message or a failure: one the
+// server leaves out of an OK answer is a failure too, and the folder is not
+// marked complete. The fetch's EXAMINE checks UIDVALIDITY against the plan;
+// on a change the folder is planned again, as a new generation.
+//
+// A run has a no-progress deadline, Options.StallTimeout (stall.go): a
+// connection silent, or trickling, for half of it is dropped and retried,
+// and a run in which nothing moved for all of it ends with a StallError.
 package backup

@@ -125,6 +125,8 @@ type fetcher struct {
 	opts   *Options
 	tmpDir string
 	budget *budget
+	// received, when set, is told of every read of mail bytes.
+	received func(n int64)
 }
 
 var fetchOptions = &imap.FetchOptions{
@@ -134,40 +136,42 @@ var fetchOptions = &imap.FetchOptions{
 
 // fetch asks for uids in chunks and sends every message (or its failure) to
 // out. It returns a connection-level error; per-message problems travel as
-// items.
+// items. Every UID asked for ends as a message or a failure: a server that
+// answers NO, BAD, or OK with some messages left out is asked again for each
+// missing one alone, and what it still does not send is a failure, which the
+// next run retries (or resolves, when UID SEARCH no longer lists it).
 func (f *fetcher) fetch(ctx context.Context, uids []imap.UID, out chan<- *item) error {
 	for start := 0; start < len(uids); start += f.opts.FetchChunk {
 		chunk := uids[start:min(start+f.opts.FetchChunk, len(uids))]
-		got, err := f.fetchSet(ctx, chunk, out)
-		if err == nil {
-			continue
-		}
+		sent, err := f.fetchSet(ctx, chunk, out)
 		var imapErr *imap.Error
-		if !errors.As(err, &imapErr) {
+		if err != nil && !errors.As(err, &imapErr) {
 			return err
 		}
-		// The server refused part of the set (NO/BAD): ask for each missing
-		// message alone, so one bad message does not hide the others.
 		for _, uid := range chunk {
-			if got[uid] {
+			if sent[uid] {
 				continue
 			}
-			one, err := f.fetchSet(ctx, []imap.UID{uid}, out)
-			if err == nil {
-				if !one[uid] {
-					// OK with no data: expunged meanwhile; nothing to save.
-					continue
-				}
-				continue
+			one, oneErr := sent, err
+			if len(chunk) > 1 {
+				one, oneErr = f.fetchSet(ctx, []imap.UID{uid}, out)
 			}
-			if !errors.As(err, &imapErr) {
-				return err
+			switch {
+			case oneErr == nil && one[uid]:
+			case oneErr == nil:
+				out <- &item{uid: uid, failed: notSent}
+			case errors.As(oneErr, &imapErr):
+				out <- &item{uid: uid, failed: serverWords(imapErr)}
+			default:
+				return oneErr
 			}
-			out <- &item{uid: uid, failed: serverWords(imapErr)}
 		}
 	}
 	return nil
 }
+
+// notSent is the failure of a message the server left out of its answer.
+const notSent = "the server answered OK but did not send this message (if it was deleted meanwhile, the next run will see that)"
 
 func serverWords(e *imap.Error) string {
 	s := e.Text
@@ -177,9 +181,15 @@ func serverWords(e *imap.Error) string {
 	return fmt.Sprintf("the server answered %s: %s", e.Type, s)
 }
 
-// fetchSet runs one UID FETCH and reports which UIDs arrived whole.
+// fetchSet runs one UID FETCH and reports which of uids it sent to out,
+// as a message or as a failure. A message for a UID not asked for, or sent
+// twice, is dropped: it is not what this command is about.
 func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *item) (map[imap.UID]bool, error) {
-	got := make(map[imap.UID]bool, len(uids))
+	want := make(map[imap.UID]bool, len(uids))
+	for _, uid := range uids {
+		want[uid] = true
+	}
+	sent := make(map[imap.UID]bool, len(uids))
 	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
 	var readErr error
 	for {
@@ -192,7 +202,8 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 			readErr = err
 			if it != nil {
 				it.release(f.budget)
-				if errors.Is(err, errTooLarge) && it.uid != 0 {
+				if errors.Is(err, errTooLarge) && want[it.uid] && !sent[it.uid] {
+					sent[it.uid] = true
 					out <- &item{uid: it.uid, failed: it.failed}
 				}
 			}
@@ -201,17 +212,19 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 		if it == nil || it.uid == 0 {
 			continue // an unsolicited FETCH (flags changed elsewhere)
 		}
-		if it.failed == "" {
-			got[it.uid] = true
+		if !want[it.uid] || sent[it.uid] {
+			it.release(f.budget)
+			continue
 		}
+		sent[it.uid] = true
 		out <- it
 	}
 	if readErr != nil {
 		f.c.Abort()
 		cmd.Close() // drains what the client's reader still holds
-		return got, readErr
+		return sent, readErr
 	}
-	return got, cmd.Close()
+	return sent, cmd.Close()
 }
 
 // readMessage reads one FETCH response. The literal is read when its item
@@ -253,8 +266,12 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
 	return it, nil
 }
 
-func (f *fetcher) readBody(it *item, lit imap.LiteralReader) error {
-	size := lit.Size()
+func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
+	size := literal.Size()
+	var lit io.Reader = literal
+	if f.received != nil {
+		lit = countingReader{r: literal, note: f.received}
+	}
 	if size > f.opts.MaxMessageBytes {
 		it.failed = fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, f.opts.MaxMessageBytes)
 		return errTooLarge
@@ -309,7 +326,7 @@ type writer struct {
 	opts        *Options
 	runID       int64
 	budget      *budget
-	onAdded     func(size int64)                // a message is in the current batch
+	onAdded     func(uid imap.UID, size int64)  // a message is in the current batch
 	onCommitted func(messages int, bytes int64) // a batch is durable
 	onFail      func(uid imap.UID, reason string)
 }
@@ -369,7 +386,7 @@ func (w *writer) write(ctx context.Context, f *archive.Folder, in <-chan *item, 
 			if err == nil {
 				savedN++
 				savedBytes += it.size
-				w.onAdded(it.size)
+				w.onAdded(it.uid, it.size)
 			}
 		}
 		it.release(w.budget)

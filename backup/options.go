@@ -39,6 +39,16 @@ type Options struct {
 	// Backoff gives the wait before reconnect attempt n (1-based); default
 	// 1 s doubling to 30 s.
 	Backoff func(attempt int) time.Duration
+	// StallTimeout is the run's no-progress deadline (default 3 min). A
+	// connection on which the server sends nothing for half of it, or less
+	// than 1 KiB over half of it spent waiting (a server dribbling a byte
+	// now and then), is dropped and retried; and when nothing moved for
+	// StallTimeout — no message saved or failed, no folder finished, not
+	// 64 KiB of mail received — the run gives up with a *StallError rather
+	// than retry on. A stall after login thus ends the run in about
+	// StallTimeout, whatever Retries says.
+	StallTimeout time.Duration
+
 	// Sleep waits for d or until ctx is done; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock.
@@ -81,6 +91,9 @@ func (o *Options) applyDefaults() {
 	}
 	if o.Backoff == nil {
 		o.Backoff = retry.Backoff
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = 3 * time.Minute
 	}
 	if o.Sleep == nil {
 		o.Sleep = retry.Sleep

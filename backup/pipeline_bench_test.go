@@ -87,7 +87,7 @@ func runPipeline(dir, path string) (int, int64, error) {
 	var bytes int64
 	var failed error
 	w := &writer{a: a, opts: opts, runID: runID, budget: budget,
-		onAdded:     func(int64) {},
+		onAdded:     func(imap.UID, int64) {},
 		onCommitted: func(n int, size int64) { msgs += n; bytes += size },
 		onFail: func(uid imap.UID, reason string) {
 			if failed == nil {

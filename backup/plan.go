@@ -10,6 +10,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/progress"
 )
 
 // folderPlan is what one folder needs this run.
@@ -52,7 +53,7 @@ func upToDate(sf folders.Folder, f *archive.Folder) bool {
 
 // plan examines the folder read-only and finds the UIDs not yet archived.
 func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
-	sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}
@@ -131,5 +132,42 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	if err := cmd.Close(); err != nil {
 		return fmt.Errorf("sizes of %s: %w", sf.Name, err)
 	}
+	return nil
+}
+
+// reexamine selects fp's folder again for fetching (planning other folders
+// moved the selection) and checks that the server still has the generation
+// that was planned. When UIDVALIDITY changed in between, the plan's UIDs
+// name other messages: the folder is planned again, as a new generation,
+// on this selection, so that no message of one generation is stored as the
+// other's.
+func (r *runner) reexamine(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
+	name := fp.server.Name
+	sel, err := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("examine %s: %w", name, err)
+	}
+	if sel.UIDValidity == fp.folder.UIDValidity {
+		return nil
+	}
+	was := fp.folder.UIDValidity
+	missing, bytes := len(fp.missing), fp.bytes
+	if err := plan(ctx, c, r.a, fp.server, fp); err != nil {
+		return err
+	}
+	delete(r.failed, name) // UIDs of the old generation
+	if len(fp.gone) > 0 {
+		if err := r.a.ResolveGone(ctx, fp.folder.ID, fp.gone); err != nil {
+			return err
+		}
+	}
+	fs := r.folders[name]
+	fs.NewGeneration = true
+	fs.ServerMessages = fp.messages
+	r.total += int64(len(fp.missing) - missing)
+	r.totalBytes += fp.bytes - bytes
+	r.folderTotal = int64(len(fp.missing))
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Info,
+		Text: fmt.Sprintf("%s changed its UIDVALIDITY from %d to %d during the backup: starting a fresh copy, the old one is kept", name, was, fp.folder.UIDValidity)})
 	return nil
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -65,7 +68,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		err = fmt.Errorf("backup stopped: %w", ctx.Err())
 	case err != nil:
 		res.Status, res.Error = archive.RunError, err.Error()
-	case len(sum.Failures) > 0:
+	case len(sum.Failures) > 0 || len(sum.FolderErrors) > 0:
 		res.Status = archive.RunFailures
 	}
 	if ferr := a.FinishRun(runID, res); ferr != nil && err == nil {
@@ -114,9 +117,14 @@ type runner struct {
 	folders map[string]*FolderSummary
 	order   []string
 
+	unreadable map[string]bool // folders reported as unreadable, by name and reason
+
 	failedCount int
 	connected   bool // a session has logged in once: later dial errors are transient
 	progressed  bool // something was committed since the last retry
+	movedMu     sync.Mutex
+	lastMoved   time.Time    // the last progress (stall.go)
+	recv        atomic.Int64 // bytes of mail received since then
 
 	// progress counters for the whole run
 	total, totalBytes int64
@@ -137,6 +145,7 @@ func (r *runner) finalStatus() { r.throttle.Status(r.event(), true) }
 // after a transient error.
 func (r *runner) loop(ctx context.Context) error {
 	attempt := 0
+	r.moved()
 	for {
 		r.progressed = false
 		err := r.session(ctx)
@@ -148,6 +157,9 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		if !r.transient(err) {
 			return err
+		}
+		if serr := r.stalled(err); serr != nil {
+			return serr
 		}
 		if r.progressed {
 			attempt = 0
@@ -196,7 +208,7 @@ func (r *runner) transient(err error) bool {
 
 // session connects once and works through every folder not yet done.
 func (r *runner) session(ctx context.Context) error {
-	c, err := imapconn.Dial(ctx, r.opts.Conn)
+	c, err := imapconn.Dial(ctx, r.connConfig())
 	if err != nil {
 		return err
 	}
@@ -219,6 +231,12 @@ func (r *runner) session(ctx context.Context) error {
 	r.total, r.totalBytes = r.doneN, r.doneBytes
 	for _, sf := range list {
 		if r.done[sf.Name] {
+			continue
+		}
+		if sf.Err != nil {
+			// Listed, but its name or its list entry cannot be used:
+			// say so once, go on with the others.
+			r.folderUnreadable(sf)
 			continue
 		}
 		fs := r.folderSummary(sf)
@@ -309,6 +327,24 @@ func (r *runner) folderFailed(sf folders.Folder, err error) {
 		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, err), Err: err})
 }
 
+// folderUnreadable reports, once per run, a folder that LIST named but
+// that cannot be read at all. It does not mark the name done: another
+// folder may decode to the same name.
+func (r *runner) folderUnreadable(sf folders.Folder) {
+	key := sf.Name + "\x00" + sf.Err.Error()
+	if r.unreadable[key] {
+		return
+	}
+	if r.unreadable == nil {
+		r.unreadable = map[string]bool{}
+	}
+	r.unreadable[key] = true
+	r.failedCount++
+	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: sf.Err.Error()})
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
+		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, sf.Err), Err: sf.Err})
+}
+
 // backupFolder fetches what the plan lists and writes it, fetch and write
 // running side by side.
 func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
@@ -318,17 +354,22 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: name})
 
 	if len(fp.missing) > 0 {
-		// Re-select: planning other folders moved the selection.
-		if _, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			return fmt.Errorf("examine %s: %w", name, err)
+		if err := r.reexamine(ctx, c, fp); err != nil {
+			return err
 		}
+	}
+	if len(fp.missing) > 0 {
 		b := newBudget(r.opts.InFlightBytes)
-		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b}
+		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b, received: r.received}
 		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
-			onAdded: func(size int64) {
+			onAdded: func(uid imap.UID, size int64) {
 				r.folderDone++
 				r.doneN++
 				r.doneBytes += size
+				r.moved()
+				// The total had the server's RFC822.SIZE for this message;
+				// from now on it counts the bytes that came.
+				r.totalBytes += size - fp.sizes[uid]
 				r.throttle.Status(r.event(), false)
 			},
 			onCommitted: func(n int, bytes int64) {
@@ -345,6 +386,12 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.failed[name][uint32(uid)] = true
 				r.failedCount++
 				fs.Failed++
+				r.moved()
+				// Not to be saved in this run: out of the totals, so
+				// the bar can still end at 100%.
+				r.total--
+				r.folderTotal--
+				r.totalBytes -= fp.sizes[uid]
 				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
 			},
 		}
@@ -363,6 +410,7 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 		return err
 	}
 	r.done[name] = true
+	r.moved()
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: name})
 	return nil
 }

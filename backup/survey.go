@@ -82,7 +82,11 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 	var sampleUIDs []imap.UID
 	for _, sf := range list {
 		fs := FolderSurvey{Name: sf.Name, Role: sf.Role}
-		sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if sf.Err != nil {
+			res.Folders = append(res.Folders, fs) // listed but not readable; backup will say why
+			continue
+		}
+		sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 		if err != nil {
 			var imapErr *imap.Error
 			if errors.As(err, &imapErr) {
@@ -122,9 +126,9 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 				if !archived[buf.UID] {
 					res.ToFetch++
 					res.ToFetchBytes += buf.RFC822Size
-					if sampleFolder == "" || sampleFolder == sf.Name {
+					if sampleFolder == "" || sampleFolder == sf.Mailbox {
 						if len(sampleUIDs) < 50 {
-							sampleFolder = sf.Name
+							sampleFolder = sf.Mailbox
 							sampleUIDs = append(sampleUIDs, buf.UID)
 						}
 					}

@@ -16,6 +16,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/mailark/mailark/internal/cli"
+	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/settings"
 )
 
@@ -128,6 +129,35 @@ func TestCLIRemove(t *testing.T) {
 		r := e.cli("", "remove", "--delete-from-server", "--confirm", "yes", "--settings-dir", t.TempDir())
 		if r.code != cli.ExitNotConfirmed {
 			t.Fatalf("remove --confirm yes: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		sameCounts(t, before, serverCounts(t, e.srv))
+	})
+	t.Run("archive edited in place", func(t *testing.T) {
+		e := ready(t)
+		editMboxKeepingTime(t, e, "INBOX", 5)
+		before := serverCounts(t, e.srv)
+		r := e.cli("", "remove", "--delete-from-server", "--confirm", e.conn.User, "--settings-dir", t.TempDir())
+		if r.code != cli.ExitGateClosed || !strings.Contains(r.stderr, "The archive changed since the verification") ||
+			!strings.Contains(r.stderr, "INBOX uid 5") || strings.Count(r.stderr, "\n") != 1 {
+			t.Fatalf("remove after an mbox edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		sameCounts(t, before, serverCounts(t, e.srv))
+	})
+	t.Run("message not the archived one", func(t *testing.T) {
+		e := newEnv(t)
+		on := serveTwin(t, e, func(a *demo.Account) {
+			f := lastFolder(a)
+			f.Messages[0].Raw = sameLengthHeaderEdit(t, f.Messages[0].Raw)
+		})
+		e.backup()
+		e.export()
+		e.verify(false)
+		on.Store(true)
+		before := serverCounts(t, e.srv)
+		r := e.cli("", "remove", "--delete-from-server", "--deep", "--confirm", e.conn.User, "--settings-dir", t.TempDir())
+		if r.code != cli.ExitError || !strings.Contains(r.stderr, "The server changed since the verification") ||
+			!strings.Contains(r.stderr, "uid 1: its bytes are not the archived message's") {
+			t.Fatalf("remove with a message changed on the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		sameCounts(t, before, serverCounts(t, e.srv))
 	})

@@ -39,7 +39,9 @@
 // hold: the last verification found nothing blocking (verified); no message
 // failed during backup (no-failures); no backup ran and no archive file
 // changed since the verification (archive-unchanged: the mbox files' size
-// and time, and the rows per folder); nothing changed on the server since
+// and time, the rows per folder, and meta.content_version, which triggers
+// bump on any INSERT, UPDATE or DELETE of messages, chunks or folders, and
+// which only grows); nothing changed on the server since
 // (server-unchanged: UIDVALIDITY, UIDNEXT and MESSAGES of every folder by one
 // LIST-STATUS, or STATUS per folder, compared with what the verification
 // saw); and the address book was exported after the last backup
@@ -57,8 +59,19 @@
 // archive holds with the same UIDVALIDITY, after the user typed the account
 // name, with UID STORE +FLAGS.SILENT (\Deleted) and UID EXPUNGE. A plain
 // EXPUNGE (or CLOSE) would also remove messages someone else marked
-// \Deleted, so a server without UIDPLUS is refused. Just before each folder
-// is changed its counters are compared with the verification's once more.
+// \Deleted, so a server without UIDPLUS is refused.
+//
+// The counters alone prove nothing: a folder rebuilt with other messages
+// can have its old UIDVALIDITY, UIDNEXT and MESSAGES back. So before
+// anything is deleted anywhere, the archive's copies of exactly the
+// messages to be deleted are hashed again from SQLite and from the mbox
+// file and compared with the SHA-256 stored at backup (ErrArchiveChanged),
+// and every folder's set is fetched from the server (RFC822.SIZE,
+// INTERNALDATE and the SHA-256 of BODY.PEEK[HEADER], or of BODY.PEEK[] with
+// Deep) and compared with the archive (ErrServerChanged on any difference
+// or a UID that does not answer). Then, just before each folder is
+// changed, its counters and its set's sizes, dates and headers are checked
+// once more.
 //
 // # The report
 //

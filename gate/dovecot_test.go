@@ -6,6 +6,10 @@ package gate_test
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +21,7 @@ import (
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -129,4 +134,92 @@ func TestDovecotRemoveDeletesTheVerifiedMessages(t *testing.T) {
 	}
 	// The server changed: the gate is closed again.
 	closedBy(t, e.check(), gate.CondServerUnchanged, "changed", gate.ServerMailRemoved, "INBOX", 0)
+}
+
+// TestDovecotRemoveRefusesAFolderRebuiltUnderItsOldUIDValidity: after a
+// green verification, INBOX is rebuilt with other messages (each with one
+// header byte changed, same size, same internal date) and its UIDVALIDITY
+// set back with doveadm, so UIDVALIDITY, UIDNEXT and MESSAGES are what the
+// verification saw. The gate's counters cannot tell; removal fetches the
+// messages it would delete, sees they are not the archived ones, and
+// deletes nothing anywhere.
+func TestDovecotRemoveRefusesAFolderRebuiltUnderItsOldUIDValidity(t *testing.T) {
+	e, d := dovecotEnv(t)
+	e.backup()
+	e.export()
+	e.verify(false)
+	if v := e.check(); !v.Open {
+		t.Fatalf("Check() = closed: %v", v.Reasons())
+	}
+	doveadm, err := exec.LookPath("doveadm")
+	if err != nil {
+		t.Fatalf("doveadm: %v", err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(doveadm, append([]string{"-c", filepath.Join(d.Dir, "dovecot.conf")}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("doveadm %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	status := func() map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		for _, kv := range strings.Fields(run("mailbox", "status", "-u", dovecotUser, "messages uidnext uidvalidity", "INBOX")) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	verified := status()
+
+	// Rebuild INBOX: its messages, UID list and indexes go; Dovecot starts
+	// it again at UID 1 under a new UIDVALIDITY, which is then set back.
+	d.Stop(t)
+	maildir := filepath.Join(d.Dir, "home", dovecotUser, "Maildir")
+	var gone []string
+	for _, pattern := range []string{"cur/*", "new/*", "tmp/*", "dovecot-uidlist", "dovecot.index*", "dovecot.list.index*"} {
+		m, _ := filepath.Glob(filepath.Join(maildir, pattern))
+		gone = append(gone, m...)
+	}
+	for _, p := range gone {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Restart(t)
+	inbox := demo.OldProvider().Folder("INBOX")
+	msgs := make([]testimap.SeedMessage, len(inbox.Messages))
+	for i, m := range inbox.Messages {
+		msgs[i] = testimap.SeedMessage{Raw: sameLengthHeaderEdit(t, m.Raw), Flags: m.Flags, InternalDate: m.InternalDate}
+	}
+	d.Seed(t, dovecotUser, "INBOX", msgs)
+	if rebuilt := status(); rebuilt["uidvalidity"] == verified["uidvalidity"] {
+		t.Fatalf("INBOX kept UIDVALIDITY %s: it was not rebuilt", rebuilt["uidvalidity"])
+	}
+	run("mailbox", "update", "-u", dovecotUser, "--uid-validity", verified["uidvalidity"], "INBOX")
+	if now := status(); !maps.Equal(now, verified) || len(now) != 3 {
+		t.Fatalf("rebuilt INBOX: %v, verified %v; want the same counters", now, verified)
+	}
+	if v := e.check(); !v.Open {
+		t.Fatalf("Check() after the rebuild = closed: %v (the counters should not tell)", v.Reasons())
+	}
+
+	before := dovecotCounts(t, d)
+	res, err := gate.Remove(context.Background(), e.removeOpts(true, dovecotUser))
+	if !errors.Is(err, gate.ErrServerChanged) || mailerr.KindOf(err) != mailerr.ServerChanged ||
+		!strings.Contains(err.Error(), "INBOX uid 1: its header fields are not the archived message's") {
+		t.Fatalf("Remove() after the rebuild = %v, want ErrServerChanged for INBOX uid 1's header", err)
+	}
+	after := dovecotCounts(t, d)
+	tallyRefusal(before, after)
+	if res.Messages != 0 || len(res.Deleted) != 0 || e.removedAt() != "" {
+		t.Errorf("deleted %d in %v, removed_at %q; want nothing", res.Messages, res.Deleted, e.removedAt())
+	}
+	sameCounts(t, before, after)
+	if after["INBOX"] != uint32(len(msgs)) {
+		t.Errorf("INBOX holds %d messages, want the %d of the rebuild", after["INBOX"], len(msgs))
+	}
 }

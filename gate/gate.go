@@ -153,9 +153,15 @@ func liveStatus(ctx context.Context, c *imapconn.Conn, host string) ([]folderSta
 	}
 	out := make([]folderStatus, 0, len(list))
 	for _, f := range list {
+		if f.Err != nil {
+			// Listed but unreadable: counters of zero keep the gate
+			// closed, as the verification could not vouch for it either.
+			out = append(out, folderStatus{name: f.Name})
+			continue
+		}
 		st := f.Status
 		if st == nil || st.NumMessages == nil || st.UIDNext == 0 || st.UIDValidity == 0 {
-			if st, err = c.Status(f.Name, &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true}).Wait(); err != nil {
+			if st, err = c.Status(f.Mailbox, &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true}).Wait(); err != nil {
 				return nil, imapconn.Classify(ctx, "status "+f.Name, host, err)
 			}
 		}

@@ -16,8 +16,9 @@ import (
 	"github.com/mailark/mailark/internal/progress"
 )
 
-// Why Remove refused. Each comes wrapped in a *mailerr.Error (Kind BadInput,
-// or ServerError for ErrNoUIDPlus); test with errors.Is.
+// Why Remove refused. Each comes wrapped in a *mailerr.Error (Kind
+// GateClosed for ErrGateClosed and ErrArchiveChanged, NotConfirmed,
+// ServerChanged, or ServerError for ErrNoUIDPlus); test with errors.Is.
 var (
 	// ErrGateClosed: the gate is not green; RemoveResult.Verdict says why.
 	ErrGateClosed = errors.New("the removal gate is closed: not yet safe to remove the account")
@@ -27,8 +28,12 @@ var (
 	// verified messages cannot be guaranteed.
 	ErrNoUIDPlus = errors.New("the server does not support UIDPLUS (UID EXPUNGE): deleting only the verified messages cannot be guaranteed, so nothing is deleted")
 	// ErrServerChanged: a folder changed between the gate's check and the
-	// deletion; what was deleted before is listed in the result.
-	ErrServerChanged = errors.New("the server changed while removing")
+	// deletion, or a message about to be deleted is not the archived one;
+	// what was deleted before is listed in the result.
+	ErrServerChanged = errors.New("the server changed since the verification")
+	// ErrArchiveChanged: an archived copy of a message about to be deleted
+	// no longer hashes to what was archived; nothing was deleted.
+	ErrArchiveChanged = errors.New("the archive changed since the verification")
 )
 
 // rangesPerCommand bounds the UID ranges in one UID STORE or UID EXPUNGE.
@@ -40,6 +45,9 @@ type RemoveOptions struct {
 	ArchiveDir string
 	// DeleteFromServer also deletes the verified messages from the server.
 	DeleteFromServer bool
+	// Deep compares the whole of every message with the archive's SHA-256
+	// before deleting it, not only its size, internal date and header.
+	Deep bool
 	// Confirm is called once the gate is green and before anything is
 	// deleted from the server, with the account name and the number of
 	// messages to delete; it returns what the user typed. Only the exact
@@ -75,9 +83,11 @@ type RemoveResult struct {
 // the verified messages from the old server, only through a green gate,
 // checked live at that moment. Deletion touches only the UIDs the last
 // verification found archived whole, in folders the archive holds with the
-// same UIDVALIDITY, and only after the typed confirmation: UID STORE
-// +FLAGS.SILENT (\Deleted) and UID EXPUNGE of exactly those UIDs, never a
-// plain EXPUNGE, which would also remove other messages marked \Deleted.
+// same UIDVALIDITY, and only after the typed confirmation and proof that
+// each of them is, on the server and in the archive, the message archived
+// (see remove_check.go): UID STORE +FLAGS.SILENT (\Deleted) and UID
+// EXPUNGE of exactly those UIDs, never a plain EXPUNGE, which would also
+// remove other messages marked \Deleted.
 func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -116,7 +126,7 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 	}
 	who := res.Account.User
 	if !res.Verdict.Open {
-		return res, mailerr.New(mailerr.BadInput, "remove", who, ErrGateClosed)
+		return res, mailerr.New(mailerr.GateClosed, "remove", who, ErrGateClosed)
 	}
 	if opts.DeleteFromServer {
 		if err := deleteVerified(ctx, a, c, &opts, &res, live); err != nil {
@@ -150,12 +160,7 @@ func deleteVerified(ctx context.Context, a *archive.Archive, c *imapconn.Conn, o
 	if err != nil {
 		return err
 	}
-	type plan struct {
-		vf  archive.VerificationFolder
-		set imap.UIDSet
-		n   int64
-	}
-	var plans []plan
+	var plans []removalPlan
 	var total int64
 	for _, vf := range vfs {
 		if !vf.OnServer || vf.FolderID == 0 || vf.VerifiedUIDs == "" {
@@ -173,35 +178,44 @@ func deleteVerified(ctx context.Context, a *archive.Archive, c *imapconn.Conn, o
 		if err != nil {
 			return mailerr.New(mailerr.ArchiveBroken, "remove", vf.Name, err)
 		}
-		plans = append(plans, plan{vf, set, n})
+		plans = append(plans, removalPlan{vf: vf, f: f, set: set, n: n})
 		total += n
 	}
 	if opts.Confirm == nil {
-		return mailerr.New(mailerr.BadInput, "remove", who, ErrNotConfirmed)
+		return mailerr.New(mailerr.NotConfirmed, "remove", who, ErrNotConfirmed)
 	}
 	typed, err := opts.Confirm(who, total)
 	if err != nil {
-		return mailerr.New(mailerr.BadInput, "remove", who, fmt.Errorf("%w (%v)", ErrNotConfirmed, err))
+		return mailerr.New(mailerr.NotConfirmed, "remove", who, fmt.Errorf("%w (%v)", ErrNotConfirmed, err))
 	}
 	if strings.TrimSpace(typed) != who {
-		return mailerr.New(mailerr.BadInput, "remove", who, ErrNotConfirmed)
+		return mailerr.New(mailerr.NotConfirmed, "remove", who, ErrNotConfirmed)
 	}
 	// Typing takes time: ask the server again before touching it.
 	if err := mustStillBeOpen(ctx, a, live, res); err != nil {
 		return err
 	}
+	// Before anything is deleted anywhere: the archive's copies of every
+	// message to be deleted are hashed again, and the server's copies of
+	// every folder's set are compared with them (see remove_check.go).
+	for i := range plans {
+		p := &plans[i]
+		if p.want, err = archivedCopies(ctx, a, p.f, p.set, p.n); err != nil {
+			return err
+		}
+	}
+	for i := range plans {
+		if err := selectChecked(ctx, c, opts, &plans[i], opts.Deep); err != nil {
+			return err
+		}
+	}
 	throttle := progress.NewThrottle(opts.Progress, opts.Now)
 	var done int64
 	for _, p := range plans {
-		// SELECT, not EXAMINE: this is the one place Mailark changes the
-		// server. The counters must still be what was verified.
-		sel, err := c.Select(p.vf.Name, nil).Wait()
-		if err != nil {
-			return imapconn.Classify(ctx, "select "+p.vf.Name, opts.Conn.Host, err)
-		}
-		if sel.UIDValidity != p.vf.ServerUIDValidity || uint32(sel.UIDNext) != p.vf.ServerUIDNext || sel.NumMessages != p.vf.ServerMessages {
-			return mailerr.New(mailerr.BadInput, "remove", p.vf.Name, fmt.Errorf("%w (%s: UIDVALIDITY %d, UIDNEXT %d, %d messages; verified %d, %d, %d)",
-				ErrServerChanged, p.vf.Name, sel.UIDValidity, sel.UIDNext, sel.NumMessages, p.vf.ServerUIDValidity, p.vf.ServerUIDNext, p.vf.ServerMessages))
+		// Each folder again right before its deletion: the counters and
+		// the set's sizes, dates and headers must still be as archived.
+		if err := selectChecked(ctx, c, opts, &p, false); err != nil {
+			return err
 		}
 		// In pieces, so no command line grows past what servers accept
 		// (Dovecot: 64 KiB) when the verified UIDs are scattered.
@@ -232,6 +246,32 @@ func deleteVerified(ctx context.Context, a *archive.Archive, c *imapconn.Conn, o
 	return nil
 }
 
+// removalPlan is what Remove deletes in one folder: the verified set, and
+// the archive's copies of its messages, hashed again.
+type removalPlan struct {
+	vf   archive.VerificationFolder
+	f    *archive.Folder
+	set  imap.UIDSet
+	n    int64
+	want map[uint32]archivedCopy
+}
+
+// selectChecked selects p's folder (SELECT, not EXAMINE: this is the one
+// place Mailark changes the server) and checks that its counters are still
+// what was verified and that the server's copies of p's set are the
+// archived messages.
+func selectChecked(ctx context.Context, c *imapconn.Conn, opts *RemoveOptions, p *removalPlan, deep bool) error {
+	sel, err := c.Select(p.vf.Name, nil).Wait()
+	if err != nil {
+		return imapconn.Classify(ctx, "select "+p.vf.Name, opts.Conn.Host, err)
+	}
+	if sel.UIDValidity != p.vf.ServerUIDValidity || uint32(sel.UIDNext) != p.vf.ServerUIDNext || sel.NumMessages != p.vf.ServerMessages {
+		return mailerr.New(mailerr.ServerChanged, "remove", p.vf.Name, fmt.Errorf("%w: %s has UIDVALIDITY %d, UIDNEXT %d, %d messages; verified %d, %d, %d",
+			ErrServerChanged, p.vf.Name, sel.UIDValidity, sel.UIDNext, sel.NumMessages, p.vf.ServerUIDValidity, p.vf.ServerUIDNext, p.vf.ServerMessages))
+	}
+	return checkServerCopies(ctx, c, opts.Conn.Host, p.vf.Name, p.set, p.want, deep)
+}
+
 // mustStillBeOpen re-checks the server condition and returns an error when
 // it no longer holds.
 func mustStillBeOpen(ctx context.Context, a *archive.Archive, live func() ([]folderStatus, error), res *RemoveResult) error {
@@ -254,7 +294,7 @@ func mustStillBeOpen(ctx context.Context, a *archive.Archive, live func() ([]fol
 			}
 		}
 		res.Verdict.Open = false
-		return mailerr.New(mailerr.BadInput, "remove", res.Account.User, ErrGateClosed)
+		return mailerr.New(mailerr.GateClosed, "remove", res.Account.User, ErrGateClosed)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,9 @@ type recordingSession struct {
 type commandLog struct {
 	mu    sync.Mutex
 	lines []string
+	// checks also records SELECT, EXAMINE and every UID FETCH of message
+	// data, to see what removal checked before deleting.
+	checks atomic.Bool
 }
 
 func (l *commandLog) add(format string, args ...any) {
@@ -45,7 +49,25 @@ func (l *commandLog) all() []string {
 
 func (s *recordingSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
 	s.current = mailbox
+	if s.log.checks.Load() {
+		kind := "SELECT"
+		if options != nil && options.ReadOnly {
+			kind = "EXAMINE"
+		}
+		s.log.add("%s %s", kind, mailbox)
+	}
 	return s.SessionIMAP4rev2.Select(mailbox, options)
+}
+
+func (s *recordingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if _, ok := numSet.(imap.UIDSet); ok && s.log.checks.Load() && len(options.BodySection) > 0 {
+		part := "BODY[]"
+		if options.BodySection[0].Specifier == imap.PartSpecifierHeader {
+			part = "BODY[HEADER]"
+		}
+		s.log.add("UID FETCH %s %s %s size=%v date=%v", s.current, numSet, part, options.RFC822Size, options.InternalDate)
+	}
+	return s.SessionIMAP4rev2.Fetch(w, numSet, options)
 }
 
 func (s *recordingSession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
@@ -111,7 +133,7 @@ func TestRemoveRefusesAClosedGate(t *testing.T) {
 	opts := e.removeOpts(true, e.srv.User)
 	opts.Forget = func(context.Context, gate.Account) error { forgot = true; return nil }
 	res, err := gate.Remove(context.Background(), opts)
-	if !errors.Is(err, gate.ErrGateClosed) || mailerr.KindOf(err) != mailerr.BadInput {
+	if !errors.Is(err, gate.ErrGateClosed) || mailerr.KindOf(err) != mailerr.GateClosed {
 		t.Fatalf("Remove() through a closed gate = %v, want ErrGateClosed", err)
 	}
 	closedBy(t, res.Verdict, gate.CondContactsExported, "never", "", "", 0)

@@ -96,7 +96,12 @@ func (v *verifier) currentGen(name string) *genState {
 // generation of the same name.
 func (v *verifier) checkFolder(ctx context.Context, c *imapconn.Conn, sf folders.Folder) (FolderResult, error) {
 	fr := FolderResult{Name: sf.Name, Role: sf.Role, OnServer: true}
-	sel, err := c.Select(sf.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if sf.Err != nil {
+		v.problem(Discrepancy{Kind: FolderUnreadable, Folder: sf.Name, Got: sf.Err.Error(),
+			Detail: fmt.Sprintf("%s: the server lists this folder but it cannot be read: %v", sf.Name, sf.Err)})
+		return fr, nil
+	}
+	sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		var imapErr *imap.Error
 		if errors.As(err, &imapErr) {

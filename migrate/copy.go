@@ -38,6 +38,11 @@ type CopyOptions struct {
 	// 256). A crash loses at most this many, which the next run finds.
 	RecordBatch int
 
+	// roundTrip measures the server's answer time that chooses the number
+	// of connections when Connections is 0 (default: one NOOP). Tests set
+	// it (export_test.go) so that each path is chosen by the test.
+	roundTrip func(*imapconn.Conn) (time.Duration, error)
+
 	// Retries is how many reconnects in a row without progress are tried
 	// before the run gives up (default 8).
 	Retries int

@@ -126,11 +126,13 @@ func copyConn(d *testimap.Dovecot, user string) imapconn.Config {
 // progress Status passes the throttle.
 func copyOpts(dir string, conn imapconn.Config) migrate.CopyOptions {
 	var tick atomic.Int64
-	return migrate.CopyOptions{ArchiveDir: dir, Conn: conn,
+	// A server on this machine answers at once: one connection, unless a
+	// test sets Connections or another round trip (migrate.WithRoundTrip).
+	return migrate.WithRoundTrip(migrate.CopyOptions{ArchiveDir: dir, Conn: conn,
 		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() },
 		Now: func() time.Time {
 			return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
-		}}
+		}}, 0)
 }
 
 // copyEntry is one message as compared: its bytes' hash, flags and date.

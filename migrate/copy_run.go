@@ -194,18 +194,34 @@ const (
 	farLanes   = 4
 )
 
+// lanesFor is how many connections to append over when the server answered
+// a NOOP in rtt (or failed to: one).
+func lanesFor(rtt time.Duration, err error) int {
+	if err == nil && rtt >= nearServer {
+		return farLanes
+	}
+	return 1
+}
+
+// noopRoundTrip measures one NOOP on c: a measurement, not the run's clock.
+func noopRoundTrip(c *imapconn.Conn) (time.Duration, error) {
+	start := time.Now()
+	err := c.Noop().Wait()
+	return time.Since(start), err
+}
+
 // moreLanes opens the extra connections, once per attempt. A server that
 // refuses more connections leaves the run with fewer.
 func (r *copyRun) moreLanes(ctx context.Context, conns *[]*imapconn.Conn) {
 	if r.lanes == 0 {
 		r.lanes = r.opts.Connections
 		if r.lanes <= 0 {
-			start := time.Now() // a measurement, not the run's clock
-			err := (*conns)[0].Noop().Wait()
-			r.lanes = 1
-			if err == nil && time.Since(start) >= nearServer {
-				r.lanes = farLanes
+			roundTrip := r.opts.roundTrip
+			if roundTrip == nil {
+				roundTrip = noopRoundTrip
 			}
+			rtt, err := roundTrip((*conns)[0])
+			r.lanes = lanesFor(rtt, err)
 		}
 	}
 	for len(*conns) < r.lanes && !r.fewer {

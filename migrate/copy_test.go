@@ -405,3 +405,31 @@ func TestCopyCLI(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyChoosesConnections: with Connections 0, a server that answers at
+// once gets one connection and a far one (a NOOP of 5 ms or more) four. The
+// test sets the round trip, so each path runs whatever the machine's timing.
+func TestCopyChoosesConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rtt   time.Duration
+		lanes int
+	}{
+		{"near server: one connection", 0, 1},
+		{"far server: four connections", 40 * time.Millisecond, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, dir := copyDovecot(t, testimap.DovecotUser{Name: copyNewUser, Password: copyPass})
+			conn := copyConn(d, copyNewUser)
+			opts := migrate.WithRoundTrip(copyOpts(dir, conn), tc.rtt)
+			sum, err := migrate.Copy(context.Background(), opts)
+			if err != nil || !sum.OK() || sum.Copied != sum.Messages {
+				t.Fatalf("Copy() = %v, summary %+v", err, sum)
+			}
+			if sum.Connections != tc.lanes {
+				t.Errorf("Copy() used %d connection(s), want %d", sum.Connections, tc.lanes)
+			}
+			copySame(t, copyServerState(t, conn), copyExpected(t, dir, copyWant))
+		})
+	}
+}

@@ -10,7 +10,9 @@ import (
 // SchemaVersion is the version this code writes; docs/archive.md documents it.
 // Version 2 adds what verification and the removal gate record
 // (verifications, verification_folders, discrepancies, gate_checks).
-const SchemaVersion = 3
+// Version 3 makes message_chunks a rowid table; version 4 counts every
+// change to stored content (see schemaV4).
+const SchemaVersion = 4
 
 var schemaV1 = []string{
 	`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -165,6 +167,32 @@ var schemaV3 = []string{
 	contentTrigger("message_chunks_deleted", "DELETE", "message_chunks"),
 }
 
+// schemaV4 makes every change to stored content, however made, bump
+// meta.content_version: an INSERT too (INSERT OR REPLACE deletes the row it
+// replaces without firing a DELETE trigger), and the folders table, whose
+// mbox_path, uidvalidity and mbox_size say where a folder's messages are.
+// Backups insert and update these tables too, so content_version moves on
+// every backup; the gate already closes after a backup that follows the
+// verification. content_version itself can only grow: lowering, deleting or
+// re-inserting it is refused. (Whoever drops these triggers can still edit
+// the database unseen; the removal re-hashes every message it is about to
+// delete, from SQLite and from the mbox file, for that.)
+var schemaV4 = []string{
+	contentTrigger("messages_inserted", "INSERT", "messages"),
+	contentTrigger("message_chunks_inserted", "INSERT", "message_chunks"),
+	contentTrigger("folders_inserted", "INSERT", "folders"),
+	contentTrigger("folders_updated", "UPDATE", "folders"),
+	contentTrigger("folders_deleted", "DELETE", "folders"),
+	`CREATE TRIGGER content_version_only_grows BEFORE UPDATE ON meta
+		WHEN (old.key = 'content_version' OR new.key = 'content_version')
+		AND NOT (old.key = new.key AND CAST(new.value AS INTEGER) > CAST(old.value AS INTEGER))
+		BEGIN SELECT RAISE(ABORT, 'meta.content_version can only grow'); END`,
+	`CREATE TRIGGER content_version_kept BEFORE DELETE ON meta WHEN old.key = 'content_version'
+		BEGIN SELECT RAISE(ABORT, 'meta.content_version cannot be deleted'); END`,
+	`CREATE TRIGGER content_version_not_replaced BEFORE INSERT ON meta WHEN new.key = 'content_version'
+		BEGIN SELECT RAISE(ABORT, 'meta.content_version cannot be replaced'); END`,
+}
+
 func contentTrigger(name, event, table string) string {
 	return `CREATE TRIGGER ` + name + ` AFTER ` + event + ` ON ` + table + ` BEGIN
 		UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END`
@@ -197,7 +225,7 @@ func migrate(ctx context.Context, db *sql.DB, now string) error {
 	if v == SchemaVersion {
 		return nil
 	}
-	steps := [][]string{schemaV1, schemaV2, schemaV3} // steps[i] brings version i to i+1
+	steps := [][]string{schemaV1, schemaV2, schemaV3, schemaV4} // steps[i] brings version i to i+1
 	for _, stmts := range steps[v:] {
 		for _, stmt := range stmts {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {

@@ -98,9 +98,10 @@ type Verification struct {
 	ContentVersion int64
 }
 
-// ContentVersion counts the changes made to archived messages after they
-// were written: triggers bump it on every UPDATE or DELETE of messages and
-// message_chunks, which Mailark itself never does.
+// ContentVersion counts the changes made to stored content: triggers bump it
+// on every INSERT, UPDATE or DELETE of messages, message_chunks and folders
+// (schema version 4; UPDATE and DELETE of messages and chunks only before).
+// A backup moves it; nothing else Mailark does should.
 func (a *Archive) ContentVersion(ctx context.Context) (int64, error) {
 	v, err := a.Meta(ctx, "content_version")
 	if err != nil {

@@ -28,6 +28,9 @@ func makeV1(t *testing.T, dir string) {
 	for _, q := range []string{
 		`DROP TRIGGER messages_updated`, `DROP TRIGGER messages_deleted`,
 		`DROP TRIGGER message_chunks_updated`, `DROP TRIGGER message_chunks_deleted`,
+		`DROP TRIGGER messages_inserted`, `DROP TRIGGER message_chunks_inserted`, `DROP TRIGGER folders_inserted`,
+		`DROP TRIGGER folders_updated`, `DROP TRIGGER folders_deleted`, `DROP TRIGGER content_version_only_grows`,
+		`DROP TRIGGER content_version_kept`, `DROP TRIGGER content_version_not_replaced`,
 		`DROP TABLE discrepancies`, `DROP TABLE verification_folders`, `DROP TABLE verifications`, `DROP TABLE gate_checks`,
 		`DELETE FROM meta WHERE key = 'content_version'`,
 		// Versions 1 and 2 kept the chunks in a WITHOUT ROWID table.
@@ -91,8 +94,8 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 	if _, err := a.DB().ExecContext(ctx, `UPDATE message_chunks SET data = x'00' WHERE message_id = 1`); err != nil {
 		t.Fatal(err)
 	}
-	// Mailark's own updates (of folders, runs, failures) do not count.
-	if _, err := a.DB().ExecContext(ctx, `UPDATE folders SET mbox_size = mbox_size`); err != nil {
+	// Mailark's own bookkeeping (runs, failures) does not count.
+	if _, err := a.DB().ExecContext(ctx, `UPDATE runs SET messages = messages`); err != nil {
 		t.Fatal(err)
 	}
 	if cv, _ := a.ContentVersion(ctx); cv != cv0+1 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/migrate"
 )
@@ -17,7 +18,8 @@ var nextSteps = []struct {
 	text string
 }{
 	{gate.ErrNoBackup, "Run mailark backup first."},
-	{gate.ErrServerChanged, "Run mailark verify again."},
+	{imapconn.ErrStartTLSRefused, "--security tls (port 993) may work."},
+	{gate.ErrArchiveChanged, "Run mailark verify to see what changed."},
 	{migrate.ErrBadMapping, "Write it as --map 'Old=New'."},
 	{migrate.ErrNoSuchFolder, "mailark folders --archive DIR lists the archive's folders."},
 	{migrate.ErrNoNewAddress, "Give it with --new-address you@new-provider.example."},

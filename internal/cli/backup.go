@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mailark/mailark/backup"
 )
@@ -25,6 +26,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	jsonOut := fs.Bool("json", false, "print the summary as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
 	noSpaceCheck := fs.Bool("no-space-check", false, "start even when the archive's disk seems too small")
+	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -38,9 +40,9 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders}
+	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall}
 	if !*noSpaceCheck {
-		if code, ok := checkSpace(ctx, env, opts, *verbose); !ok {
+		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code
 		}
 	}
@@ -57,8 +59,14 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	if !sum.OK() {
-		fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
-			len(sum.Failures))
+		if len(sum.Failures) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d message(s) could not be saved (listed above). Run the same command again to retry them.\n",
+				len(sum.Failures))
+		}
+		if len(sum.FolderErrors) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %d folder(s) could not be read (listed above); every other folder was saved. Run the same command again to retry, or ask the provider about those folders.\n",
+				len(sum.FolderErrors))
+		}
 		return ExitFailures
 	}
 	return ExitOK
@@ -99,10 +107,18 @@ func printJSON(w io.Writer, v any) {
 
 // checkSpace asks the engine how much space the backup needs and refuses to
 // start when the archive's disk has less free (the window shows the same
-// numbers on "Before you start").
-func checkSpace(ctx context.Context, env *Env, opts backup.Options, verbose bool) (int, bool) {
-	res, err := backup.Preflight(ctx, opts)
-	if err != nil {
+// numbers on "Before you start"). A server too slow to answer within the
+// stall timeout is left to the backup, which knows how to say it; the
+// backup stops cleanly on a full disk anyway.
+func checkSpace(ctx context.Context, env *Env, opts backup.Options, stall time.Duration, verbose bool) (int, bool) {
+	pctx, cancel := context.WithTimeout(ctx, stall)
+	res, err := backup.Preflight(pctx, opts)
+	timedOut := pctx.Err() != nil && ctx.Err() == nil
+	cancel()
+	switch {
+	case timedOut:
+		return ExitOK, true
+	case err != nil:
 		return fail(env.Stderr, err, verbose), false
 	}
 	if res.EnoughSpace() {

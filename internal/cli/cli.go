@@ -82,8 +82,8 @@ func Main(ctx context.Context, env *Env, args []string) int {
 	return ExitUsage
 }
 
-// Version is set by the build.
-var Version = "0.1.0-dev"
+// Version is what `mailark version` prints; main sets it from FyneApp.toml.
+var Version = "dev"
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `Mailark keeps a complete copy of a mail account before it goes away.

@@ -97,6 +97,7 @@ func statusLine(e progress.Event) string {
 	case e.Total > 0:
 		pct = float64(e.Done) / float64(e.Total)
 	}
+	pct = max(0, min(pct, 1))
 	const width = 24
 	n := int(pct * width)
 	n = max(0, min(n, width))

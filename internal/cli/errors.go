@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -37,6 +38,10 @@ func problem(err error) string {
 	case mailerr.ConnRefused:
 		return fmt.Sprintf("%s refused the connection. Check the port and security setting (tls uses 993, starttls 143).", s)
 	case mailerr.Timeout:
+		var stall *backup.StallError
+		if errors.As(err, &stall) {
+			return fmt.Sprintf("%s stopped sending for %s. Everything received so far is saved; run the same command again to continue (a slow server may need a larger --stall-timeout).", s, backup.Words(stall.For))
+		}
 		return fmt.Sprintf("%s did not answer in time. Check the network and try again; a rerun continues where this stopped.", s)
 	case mailerr.CertUntrusted:
 		return fmt.Sprintf("The certificate of %s is not trusted (self-signed or from an unknown authority). If you trust this server, save its certificate as a PEM file and pass --ca-file FILE.", s)
@@ -66,6 +71,12 @@ func problem(err error) string {
 		return fmt.Sprintf("Another Mailark is already working on %s. Wait for it to finish, then try again.", s)
 	case mailerr.ArchiveBroken:
 		return fmt.Sprintf("The archive at %s cannot be used: %v.", s, e.Err)
+	case mailerr.GateClosed, mailerr.NotConfirmed:
+		if e.Err != nil {
+			return capitalize(e.Err.Error()) + "."
+		}
+	case mailerr.ServerChanged:
+		return fmt.Sprintf("%v. Nothing more was deleted; run mailark backup and mailark verify again.", capitalize(e.Err.Error()))
 	case mailerr.BadInput:
 		if e.Err != nil {
 			return capitalize(e.Err.Error()) + "."
@@ -93,6 +104,12 @@ func fail(w io.Writer, err error, verbose bool) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitCancelled
+	}
+	switch mailerr.KindOf(err) {
+	case mailerr.GateClosed:
+		return ExitGateClosed
+	case mailerr.NotConfirmed:
+		return ExitNotConfirmed
 	}
 	return ExitError
 }

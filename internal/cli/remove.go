@@ -16,12 +16,13 @@ import (
 // gate checked at that moment and only after the account name is typed
 // (or given to --confirm, for scripts).
 func runRemove(ctx context.Context, env *Env, args []string) int {
-	fs := newFlags(env, "remove", "--host H --user U --archive DIR [--delete-from-server [--confirm ACCOUNT]]\n\n"+
+	fs := newFlags(env, "remove", "--host H --user U --archive DIR [--delete-from-server [--deep] [--confirm ACCOUNT]]\n\n"+
 		"Exit status: 0 removed; 4 not yet safe, nothing done (reasons printed); 5 account name not confirmed, nothing done;\n"+
 		"1 error (also: the server lacks UIDPLUS, nothing deleted); 2 bad command line; 130 stopped.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder of the account")
 	del := fs.Bool("delete-from-server", false, "also delete the verified messages from the old server (asks you to type the account name)")
+	deep := fs.Bool("deep", false, "before deleting, compare the whole of every message with the archive, not only its size, date and header")
 	confirm := fs.String("confirm", "", "for scripts: the account name, exactly, instead of typing it")
 	settingsDir := fs.String("settings-dir", "", "Mailark's settings folder (default: the one the app uses)")
 	verbose := fs.Bool("verbose", false, "print error details")
@@ -39,7 +40,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	}
 	l := gate.ParseLang(*lang)
 	var warnings []string
-	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del,
+	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep,
 		Forget: func(_ context.Context, acct gate.Account) error {
 			w, err := forgetSettings(*settingsDir, acct)
 			warnings = append(warnings, w...)

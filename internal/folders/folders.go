@@ -10,6 +10,7 @@
 package folders
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -21,7 +22,16 @@ import (
 
 // Folder is a selectable folder as LIST describes it.
 type Folder struct {
-	Name   string // decoded
+	Name string // decoded, for people and the archive
+	// Mailbox names the folder in commands of the connection that listed
+	// it: Name, or an alias for a name go-imap could not carry (invalid
+	// modified UTF-7, raw 8-bit bytes, NUL), which the connection turns
+	// back into the server's exact bytes.
+	Mailbox string
+	// Err, when set, says why the folder cannot be read at all (a name
+	// that cannot be sent back, a list entry that could not be read): the
+	// caller reports it and goes on with the others.
+	Err    error
 	Delim  string // "" when the server has no hierarchy
 	Attrs  []imap.MailboxAttr
 	Role   string           // inbox, sent, drafts, trash, junk, archive, all, flagged, or ""
@@ -59,17 +69,24 @@ func List(c *imapconn.Conn, opts Options) ([]Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list folders: %w", err)
 	}
-	seen := map[string]bool{}
+	seen, named := map[string]bool{}, map[string]bool{}
 	var out []Folder
 	for _, d := range list {
 		if d == nil || seen[d.Mailbox] {
 			continue
 		}
-		if HasAttr(d.Attrs, imap.MailboxAttrNoSelect) || HasAttr(d.Attrs, imap.MailboxAttrNonExistent) {
+		f := Folder{Name: d.Mailbox, Mailbox: d.Mailbox, Attrs: d.Attrs, Status: d.Status}
+		if m, ok := c.Mailbox(d.Mailbox); ok {
+			f.Name, f.Err = m.Name, m.Err
+		}
+		if f.Err == nil && (HasAttr(d.Attrs, imap.MailboxAttrNoSelect) || HasAttr(d.Attrs, imap.MailboxAttrNonExistent)) {
 			continue
 		}
 		seen[d.Mailbox] = true
-		f := Folder{Name: d.Mailbox, Attrs: d.Attrs, Status: d.Status}
+		if named[f.Name] && f.Err == nil {
+			f.Err = errors.New("another folder of the server has the same name once decoded")
+		}
+		named[f.Name] = true
 		if d.Delim != 0 {
 			f.Delim = string(d.Delim)
 		}

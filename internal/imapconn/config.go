@@ -67,6 +67,14 @@ type Config struct {
 	// IdleTimeout closes a connection on which the server sends nothing for
 	// this long while a command waits (default 2 min).
 	IdleTimeout time.Duration
+	// TrickleWindow, when not zero, also closes a connection on which fewer
+	// than TrickleBytes (default 1 KiB) arrive over this much time spent
+	// waiting for the server: one that sends a byte every few seconds, so
+	// IdleTimeout never fires, would otherwise hold a run for days. Time
+	// before a write of ours does not count (the server may be silent while
+	// we send).
+	TrickleWindow time.Duration
+	TrickleBytes  int64
 	// Debug, for tests only, receives the protocol with LOGIN and
 	// AUTHENTICATE arguments redacted.
 	Debug io.Writer
@@ -88,6 +96,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 2 * time.Minute
+	}
+	if c.TrickleBytes <= 0 {
+		c.TrickleBytes = 1 << 10
 	}
 }
 

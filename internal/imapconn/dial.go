@@ -33,6 +33,8 @@ type Conn struct {
 
 	raw   net.Conn    // the TCP connection under TLS and the client
 	limit *limitConn  // what the client reads, checked against the limits
+	idle  *idleConn   // under TLS: cuts a silent or trickling server
+	list  *listConn   // folder names go-imap could not carry, by alias
 	stop  func() bool // undoes the context.AfterFunc that closes on cancel
 	once  sync.Once
 }
@@ -47,7 +49,22 @@ func (c *Conn) Classify(ctx context.Context, op string, err error) error {
 	if c.limit.violation != nil && ctx.Err() == nil {
 		return c.limit.violationFor(c.Host)
 	}
+	if st := c.idle.trickled(); st != nil && ctx.Err() == nil {
+		return mailerr.New(mailerr.Timeout, op, c.Host, st)
+	}
 	return classify(ctx, op, c.Host, err)
+}
+
+// Mailbox tells whether name, as go-imap gave it in a LIST answer of this
+// connection, is an alias for a server name go-imap could not carry (see
+// names.go), and what that name is. Commands of this connection that name
+// the alias reach the server's folder by its exact bytes.
+func (c *Conn) Mailbox(name string) (Mailbox, bool) {
+	m, ok := c.list.names.lookup(name)
+	if !ok {
+		return Mailbox{}, false
+	}
+	return *m, true
 }
 
 // Abort cuts the connection at once without waiting for anything: every
@@ -100,7 +117,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, classify(ctx, "connect", cfg.Host, err)
 	}
-	var conn net.Conn = &idleConn{Conn: raw, idle: cfg.IdleTimeout}
+	idle := newIdleConn(raw, cfg)
+	var conn net.Conn = idle
 	// Until login is done, the whole exchange has DialTimeout.
 	stopDial := context.AfterFunc(dctx, func() { raw.Close() })
 	defer stopDial()
@@ -130,7 +148,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 	}
 	limit := newLimitConn(conn)
-	client := imapclient.New(limit, opts)
+	list := newListConn(limit)
+	client := imapclient.New(list, opts)
 	if err := client.WaitGreeting(); err != nil {
 		client.Close()
 		if limit.violation != nil {
@@ -155,7 +174,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
-	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit}
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, idle: idle, list: list}
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }
@@ -208,38 +227,4 @@ func tlsConfigFor(cfg Config) (*tls.Config, error) {
 	}
 	tc.RootCAs = pool
 	return tc, nil
-}
-
-// idleConn closes a connection on which nothing arrives for idle while a read
-// waits, so a stalled server cannot hang a run forever. The first read that
-// times out ends the connection: every later read fails at once with the
-// same error. (A timeout is a temporary error to crypto/tls, and the reader
-// above it tries again, each try waiting idle anew.)
-type idleConn struct {
-	net.Conn
-	idle time.Duration
-
-	mu       sync.Mutex
-	timedOut error
-}
-
-func (c *idleConn) Read(p []byte) (int, error) {
-	if c.idle <= 0 {
-		return c.Conn.Read(p)
-	}
-	c.mu.Lock()
-	err := c.timedOut
-	c.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
-	n, err := c.Conn.Read(p)
-	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
-		c.mu.Lock()
-		c.timedOut = err
-		c.mu.Unlock()
-		c.Conn.Close()
-	}
-	return n, err
 }

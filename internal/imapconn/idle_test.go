@@ -2,6 +2,7 @@ package imapconn
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"testing"
@@ -51,5 +52,95 @@ func TestIdleTimeoutEndsTheConnection(t *testing.T) {
 	server.SetWriteDeadline(time.Now().Add(time.Second))
 	if _, err := server.Write([]byte("late")); err == nil {
 		t.Errorf("the server could still write after the timeout: the connection was not closed")
+	}
+}
+
+// TestTrickleEndsTheConnection: a server that sends a byte now and then
+// never trips the idle timeout; fewer than TrickleBytes over the window of
+// waiting ends the connection, with a *TrickleError that counts as a
+// timeout. A server that sends enough is left alone.
+func TestTrickleEndsTheConnection(t *testing.T) {
+	cfg := Config{IdleTimeout: time.Second, TrickleWindow: 250 * time.Millisecond, TrickleBytes: 1 << 10}
+	t.Run("dribble", func(t *testing.T) {
+		client, server := net.Pipe()
+		defer server.Close()
+		c := newIdleConn(client, cfg)
+		go func() {
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for range tick.C {
+				if _, err := server.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 64)
+		var err error
+		for i := 0; i < 10_000 && err == nil; i++ {
+			_, err = c.Read(buf)
+		}
+		var te *TrickleError
+		if !errors.As(err, &te) || te.Bytes >= cfg.TrickleBytes {
+			t.Fatalf("Read() from a dribbling server = %v, want a TrickleError", err)
+		}
+		if ne := net.Error(nil); !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("%v is not a timeout", err)
+		}
+		if c.trickled() == nil {
+			t.Errorf("trickled() = nil after the cut")
+		}
+	})
+	t.Run("enough", func(t *testing.T) {
+		client, server := net.Pipe()
+		defer server.Close()
+		c := newIdleConn(client, cfg)
+		chunk := make([]byte, 4<<10)
+		go func() {
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for i := 0; i < 100; i++ { // 400 KB over about 500 ms: five windows
+				<-tick.C
+				if _, err := server.Write(chunk); err != nil {
+					return
+				}
+			}
+			server.Close()
+		}()
+		n, err := io.Copy(io.Discard, c)
+		if err != nil || n != 100*int64(len(chunk)) {
+			t.Fatalf("read %d bytes, %v; want every byte of a steady server", n, err)
+		}
+	})
+}
+
+// TestIdleWaitsWhileWeSend: a server is silent while it reads a long
+// literal (an APPEND on a slow link). As long as we keep sending, that
+// silence is not a stall; once we stop, the idle time counts again.
+func TestIdleWaitsWhileWeSend(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	c := &idleConn{Conn: client, idle: 50 * time.Millisecond}
+
+	read := make(chan error, 1)
+	go func() {
+		_, err := c.Read(make([]byte, 64))
+		read <- err
+	}()
+	// The server reads what we send and says nothing, for many idle times.
+	go io.Copy(io.Discard, server)
+	chunk := make([]byte, 512)
+	for start := time.Now(); time.Since(start) < 10*c.idle; {
+		if _, err := c.Write(chunk); err != nil {
+			t.Fatalf("Write() = %v while sending a literal", err)
+		}
+		select {
+		case err := <-read:
+			t.Fatalf("Read() = %v while we were still sending, want it to wait", err)
+		default:
+		}
+	}
+	// We stopped sending: the silence now ends the connection.
+	if err := <-read; !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read() after we stopped sending = %v, want a timeout", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/mailark/mailark/internal/mailerr"
@@ -14,9 +15,13 @@ import (
 // cannot make Mailark exhaust memory. go-imap reads a response line, and
 // any literal that is not a message body, into memory whole.
 const (
-	// MaxLineBytes bounds a response line, literals excluded. A UID SEARCH
-	// answer for two million messages fits.
+	// MaxLineBytes bounds a SEARCH, ESEARCH, SORT or THREAD response line,
+	// literals excluded. A UID SEARCH answer for two million messages fits.
 	MaxLineBytes = 16 << 20
+	// MaxShortLineBytes bounds every other response line, literals
+	// excluded: FLAGS, PERMANENTFLAGS, a FETCH of flags, CAPABILITY. go-imap
+	// turns such a line into many small strings, tens of times its size.
+	MaxShortLineBytes = 1 << 20
 	// MaxSmallLiteral bounds a literal that is not a body section (a folder
 	// name, an address): go-imap holds those in memory.
 	MaxSmallLiteral = 1 << 20
@@ -38,6 +43,8 @@ type limitConn struct {
 	text      atomic.Int64 // response text since our last write
 	literal   int64        // bytes of a literal still to pass
 	tail      []byte       // the end of the current line, to find "{N}" markers
+	head      [24]byte     // the start of the current line, to know its kind
+	headLen   int
 	violation error
 }
 
@@ -71,6 +78,13 @@ func (c *limitConn) scan(b []byte) error {
 			continue
 		}
 		i := bytes.IndexByte(b, '\n')
+		if c.headLen < len(c.head) {
+			end := len(b)
+			if i >= 0 {
+				end = i + 1
+			}
+			c.headLen += copy(c.head[c.headLen:], b[:end])
+		}
 		if n := int64(len(b)); i >= 0 {
 			n = int64(i + 1)
 			c.text.Add(n)
@@ -83,15 +97,12 @@ func (c *limitConn) scan(b []byte) error {
 		if i < 0 {
 			c.addTail(b)
 			c.lineLen += int64(len(b))
-			if c.lineLen > MaxLineBytes {
-				return c.fail(fmt.Errorf("the server sent a response line longer than %d bytes", MaxLineBytes))
-			}
-			return nil
+			return c.checkLine()
 		}
 		c.addTail(b[:i+1])
 		c.lineLen += int64(i + 1)
-		if c.lineLen > MaxLineBytes {
-			return c.fail(fmt.Errorf("the server sent a response line longer than %d bytes", MaxLineBytes))
+		if err := c.checkLine(); err != nil {
+			return err
 		}
 		if size, body, ok := literalAtEnd(c.tail); ok {
 			limit := int64(MaxSmallLiteral)
@@ -104,10 +115,51 @@ func (c *limitConn) scan(b []byte) error {
 			c.literal = size
 		}
 		c.lineLen = 0
+		c.headLen = 0
 		c.tail = c.tail[:0]
 		b = b[i+1:]
 	}
 	return nil
+}
+
+// checkLine applies the line bound of the current line's kind.
+func (c *limitConn) checkLine() error {
+	if c.lineLen <= MaxShortLineBytes {
+		return nil
+	}
+	kind := lineKind(c.head[:c.headLen])
+	switch kind {
+	case "SEARCH", "ESEARCH", "SORT", "THREAD":
+		if c.lineLen <= MaxLineBytes {
+			return nil
+		}
+		return c.fail(fmt.Errorf("the server sent a %s response longer than %d bytes", kind, MaxLineBytes))
+	case "":
+		return c.fail(fmt.Errorf("the server sent a response line longer than %d bytes", MaxShortLineBytes))
+	}
+	return c.fail(fmt.Errorf("the server sent a %s response longer than %d bytes; Mailark refuses it", kind, MaxShortLineBytes))
+}
+
+// lineKind is the kind of an untagged response from its first bytes:
+// "FLAGS", "FETCH", "SEARCH", the code of "* OK [PERMANENTFLAGS ...", or
+// "" when unknown.
+func lineKind(head []byte) string {
+	f := strings.Fields(strings.ToUpper(string(head)))
+	if len(f) < 2 || f[0] != "*" {
+		return ""
+	}
+	w := f[1]
+	if w[0] >= '0' && w[0] <= '9' && len(f) > 2 {
+		w = f[2]
+	}
+	if (w == "OK" || w == "NO") && len(f) > 2 && strings.HasPrefix(f[2], "[") {
+		w = strings.TrimPrefix(f[2], "[")
+	}
+	if len(f) == 2 && len(head) >= 24 {
+		// The word may be cut: keep only what is certain.
+		return ""
+	}
+	return w
 }
 
 func (c *limitConn) fail(err error) error {

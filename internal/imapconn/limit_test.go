@@ -86,7 +86,7 @@ func TestHostileServers(t *testing.T) {
 		{"preauth before encryption", imapconn.StartTLS, "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome\r\n",
 			func(string, net.Conn) {}, mailerr.InsecureRefused},
 		{"starttls refused", imapconn.StartTLS, "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n",
-			func(line string, w net.Conn) { w.Write([]byte(tag(line) + " NO not now\r\n")) }, mailerr.NoStartTLS},
+			func(line string, w net.Conn) { w.Write([]byte(tag(line) + " NO not now\r\n")) }, mailerr.ServerError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

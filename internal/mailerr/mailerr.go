@@ -56,6 +56,13 @@ const (
 	BadInput
 	// Permission: the operating system refused access to a file.
 	Permission
+	// GateClosed: the removal gate is not green, so nothing was removed.
+	GateClosed
+	// ServerChanged: what is on the server is no longer what was verified
+	// (or not the archived message), so nothing more is deleted.
+	ServerChanged
+	// NotConfirmed: the user did not confirm a deletion; nothing was done.
+	NotConfirmed
 	// ReadOnlyFS: the file system is mounted read-only.
 	ReadOnlyFS
 )
@@ -67,7 +74,8 @@ var kindNames = map[Kind]string{
 	NotIMAP: "not-imap", InsecureRefused: "insecure-refused", NoStartTLS: "no-starttls",
 	ConnLost: "connection-lost", ServerError: "server-error", MessageFailed: "message-failed",
 	DiskFull: "disk-full", ArchiveBroken: "archive-broken", ArchiveLocked: "archive-locked",
-	BadInput: "bad-input", Permission: "permission", ReadOnlyFS: "read-only-fs",
+	BadInput: "bad-input", Permission: "permission", GateClosed: "gate-closed", ServerChanged: "server-changed",
+	NotConfirmed: "not-confirmed", ReadOnlyFS: "read-only-fs",
 }
 
 // String returns a stable, machine-readable name such as "auth-failed".

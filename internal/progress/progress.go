@@ -99,6 +99,7 @@ func (t *Throttle) Status(e Event, force bool) {
 		return
 	}
 	t.last = now
+	e = clamp(e)
 	e.Kind = Status
 	e.Rate = t.rate.PerSecond()
 	e.ETA = ETA(e.Rate, e.TotalBytes-e.Bytes)
@@ -108,9 +109,20 @@ func (t *Throttle) Status(e Event, force bool) {
 
 // Notice passes a notice on at once.
 func (t *Throttle) Notice(e Event, n NoticeData) {
+	e = clamp(e)
 	e.Kind = Notice
 	e.Notice = &n
 	t.sink(e)
+}
+
+// clamp keeps what is done within its total: a server may announce a size
+// smaller than what it sends, and a fraction above 1 means nothing to
+// anyone (a bar at 17477073%). The total grows to what is done.
+func clamp(e Event) Event {
+	e.Total = max(e.Total, e.Done)
+	e.TotalBytes = max(e.TotalBytes, e.Bytes)
+	e.FolderTotal = max(e.FolderTotal, e.FolderDone)
+	return e
 }
 
 // ETA is the time left for remaining bytes at rate bytes per second, 0 when

@@ -50,3 +50,18 @@ func TestRateAndETA(t *testing.T) {
 		t.Fatalf("ETA(unknown rate) = %v, want 0", got)
 	}
 }
+
+// TestThrottleKeepsDoneWithinTotal: whatever the engine offers, a consumer
+// never sees more done than the total (a lying RFC822.SIZE once showed as
+// 17477073%).
+func TestThrottleKeepsDoneWithinTotal(t *testing.T) {
+	var got []progress.Event
+	th := progress.NewThrottle(func(e progress.Event) { got = append(got, e) }, nil)
+	th.Status(progress.Event{Done: 3, Total: 2, Bytes: 1_747_707, TotalBytes: 10, FolderDone: 5, FolderTotal: 1}, true)
+	th.Notice(progress.Event{Done: 3, Total: 2, Bytes: 11, TotalBytes: 10}, progress.NoticeData{Kind: progress.Info})
+	for _, e := range got {
+		if e.Done > e.Total || e.Bytes > e.TotalBytes || e.FolderDone > e.FolderTotal {
+			t.Errorf("event %+v: done beyond its total", e)
+		}
+	}
+}

@@ -10,11 +10,13 @@ import (
 
 // FailingSession answers NO for the bodies of some UIDs of one folder, as a
 // server does for a message it cannot read from its own storage; it serves
-// the other messages of the same FETCH first.
+// the other messages of the same FETCH first. With Omit it leaves those
+// messages out and answers OK, as a server that lost them silently does.
 type FailingSession struct {
 	imapserver.SessionIMAP4rev2
 	Folder  string
 	Bad     map[imap.UID]bool
+	Omit    bool
 	current string
 }
 
@@ -47,7 +49,7 @@ func (s *FailingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, op
 			return err
 		}
 	}
-	if hit {
+	if hit && !s.Omit {
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeServerBug,
 			Text: "Internal error occurred. Refer to server log for more information."}
 	}

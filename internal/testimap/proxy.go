@@ -22,6 +22,11 @@ type Fault struct {
 	StallDownAfter int64
 	// Delay slows each forwarded chunk (a slow link).
 	Delay time.Duration
+	// TrickleDownAfter, with TrickleEvery, passes server bytes normally up
+	// to this many, then one byte every TrickleEvery: a server that
+	// dribbles and never quite stops.
+	TrickleDownAfter int64
+	TrickleEvery     time.Duration
 }
 
 // Proxy forwards loopback connections to a target and injects faults, per
@@ -122,7 +127,11 @@ func (p *Proxy) serve() {
 				server.Close()
 			})
 		}
-		go p.pipe(server, client, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
+		down := client
+		if f.TrickleDownAfter > 0 && f.TrickleEvery > 0 {
+			down = &trickleConn{Conn: client, after: f.TrickleDownAfter, every: f.TrickleEvery, closed: p.closed}
+		}
+		go p.pipe(server, down, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
 		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill, &p.up)
 	}
 }
@@ -173,4 +182,42 @@ func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.D
 			return
 		}
 	}
+}
+
+// trickleConn writes normally up to after bytes, then one byte every every.
+type trickleConn struct {
+	net.Conn
+	after  int64
+	every  time.Duration
+	closed chan struct{}
+	done   int64
+}
+
+func (c *trickleConn) Write(p []byte) (int, error) {
+	n := 0
+	if c.done < c.after {
+		k := int(min(int64(len(p)), c.after-c.done))
+		m, err := c.Conn.Write(p[:k])
+		n += m
+		c.done += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for n < len(p) {
+		select {
+		case <-t.C:
+		case <-c.closed:
+			return n, net.ErrClosed
+		}
+		m, err := c.Conn.Write(p[n : n+1])
+		n += m
+		c.done += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -1,0 +1,18 @@
+package gate_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+// tally counts, over the whole test binary, what the gate's hostile and
+// fault tests did; .ci/run adds it to the reliability line.
+var tally testimap.Tally
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	tally.Report("reliability (gate)", "reliability-gate.txt")
+	os.Exit(code)
+}
