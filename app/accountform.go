@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -471,12 +470,15 @@ func (s *accountForm) loadProfile(p settings.Account) {
 		s.needs, s.helpURL = nil, ""
 	}
 	s.manual = true // keep the saved server; typing a new address clears it
-	if pw, err := s.u.savedPassword(p.ID); err == nil {
-		s.acct.Password = pw
-	} else if p.RememberPassword && errors.Is(err, settings.ErrNoKeyring) {
-		s.u.notice = say("notice.keyring-unreadable")
-	}
 	s.fillAll()
+	acct := s.acct
+	s.u.loadSavedPassword(p.ID, p.RememberPassword, func(pw secret.Password) {
+		if acct.Email != p.Email || !acct.Password.Empty() {
+			return // another account was chosen, or a password typed, meanwhile
+		}
+		acct.Password = pw
+		s.fillAll()
+	})
 }
 
 // prefill fills the form with a demo account.

@@ -25,6 +25,7 @@ type announcePart struct {
 	u *ui
 
 	composing, saving bool
+	cancel            context.CancelFunc      // stops the compose or save running
 	res               *migrate.AnnounceResult // the draft shown
 	saved             *migrate.AnnounceResult // the last save
 	savedText         string                  // the text saved last
@@ -60,6 +61,13 @@ func newAnnouncePart(m *migrateScreen) *announcePart {
 }
 
 func (a *announcePart) busy() bool { return a.composing || a.saving }
+
+// stop stops the compose or save running.
+func (a *announcePart) stop() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+}
 
 // enter drafts the message the first time, in the language of the window.
 func (a *announcePart) enter() {
@@ -126,8 +134,11 @@ func (a *announcePart) compose() {
 	a.status.set(statusWorking, say("announce.composing"))
 	in := a.input(contacts)
 	a.m.rerender()
+	ctx, cancel := context.WithCancel(a.u.root)
+	a.cancel = cancel
 	a.u.goBackground(func() {
-		res, err := a.u.eng.Migrate.Compose(a.u.root, in)
+		defer cancel()
+		res, err := a.u.eng.Migrate.Compose(ctx, in)
 		a.u.do(func() {
 			a.composing = false
 			switch {
@@ -220,6 +231,7 @@ func (a *announcePart) save() {
 	text := a.shownText()
 	a.m.rerender()
 	ctx, cancel := context.WithTimeout(a.u.root, 2*time.Minute)
+	a.cancel = cancel
 	a.u.goBackground(func() {
 		res, err := a.u.eng.Migrate.SaveDrafts(ctx, in)
 		cancel()

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -40,7 +42,8 @@ type Options struct {
 	// DemoNew prefills the new account of step 6 (mailark demo).
 	DemoNew *DemoAccount
 	// Script makes the app walk through every screen by itself, saving a
-	// screenshot of each into ScreenshotDir, then quit (script.go).
+	// screenshot of each into ScreenshotDir, then quit (script.go, built
+	// only with -tags screenshots; without it Run refuses).
 	Script        bool
 	ScreenshotDir string
 	// Version is shown in the About text and the app metadata.
@@ -62,6 +65,9 @@ type DemoAccount struct {
 // Run opens the window and returns when it is closed. ctx is the root of
 // all work; when it is cancelled (Ctrl-C in the terminal) the app quits.
 func Run(ctx context.Context, opts Options) error {
+	if opts.Script && !scriptBuilt {
+		return errors.New("this build has no screenshot driver: build with -tags screenshots (make test-gui)")
+	}
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	version := opts.Version // main's, from FyneApp.toml
 	if version == "" {
@@ -89,11 +95,16 @@ func Run(ctx context.Context, opts Options) error {
 
 // ui is the window and the state of the flow.
 type ui struct {
-	root context.Context
-	app  fyne.App
-	win  fyne.Window
-	eng  Engine
-	opts Options
+	// root is the window's life, a child of Run's context: every long job
+	// (backup, survey, verification, archive loading, copy, announcement)
+	// takes its own context from it and has its own stop, and closing the
+	// window cancels root, which stops them all.
+	root    context.Context
+	endLife context.CancelFunc
+	app     fyne.App
+	win     fyne.Window
+	eng     Engine
+	opts    Options
 
 	store    *settings.Store // nil when the settings folder could not be read
 	storeErr error
@@ -119,8 +130,14 @@ type ui struct {
 
 	notice msg // shown under the step bar until the next step
 
-	bg      tasks // background work started by the screens
-	closing bool
+	bg tasks // background work started by the screens
+	// storeTail is closed when the last settings or keyring work asked
+	// for is done (store.go runs them in order).
+	storeTail chan struct{}
+	closing   bool
+	// gone is set once the window has closed: background work finishing
+	// after that changes no widget (Fyne's loop has stopped).
+	gone atomic.Bool
 	// queue, when set (tests), holds the UI updates that background work
 	// hands back, until the test runs them on its own goroutine: the
 	// real app runs them on Fyne's UI goroutine (fyne.Do).
@@ -197,7 +214,8 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 	}
 	a.Settings().SetTheme(newTheme())
 
-	u := &ui{root: ctx, app: a, eng: opts.Engine.withDefaults(), opts: opts, session: map[string]secret.Password{},
+	life, endLife := context.WithCancel(ctx)
+	u := &ui{root: life, endLife: endLife, app: a, eng: opts.Engine.withDefaults(), opts: opts, session: map[string]secret.Password{},
 		queue: opts.testQueue}
 	dir := opts.SettingsDir
 	if dir == "" {
@@ -294,8 +312,12 @@ func (u *ui) goBackground(f func()) {
 	}()
 }
 
-// do runs f on the UI goroutine: fyne.Do, or the test queue.
+// do runs f on the UI goroutine: fyne.Do, or the test queue. After the
+// window closed it drops f.
 func (u *ui) do(f func()) {
+	if u.gone.Load() {
+		return
+	}
 	if u.queue != nil {
 		u.queue.push(f)
 		return
@@ -400,13 +422,44 @@ func (u *ui) anyBusy() bool {
 	return false
 }
 
-// shutdown stops running work and waits for it (after the window closed).
-func (u *ui) shutdown() {
-	u.closing = true
+// closeGrace bounds how long closing waits for stopped work to return;
+// every job commits whole units of work, so leaving one behind loses
+// nothing.
+const closeGrace = 1500 * time.Millisecond
+
+// stopAll stops every job of the window.
+func (u *ui) stopAll() {
 	u.backup.stop()
 	u.survey.stop()
+	u.verify.stop()
 	u.migrate.stop()
-	u.waitBackground()
+	u.migrate.ann.stop()
+	if u.viewer != nil {
+		u.viewer.cancel()
+	}
+	u.endLife()
+}
+
+// shutdown stops running work and waits for it (after the window closed),
+// at most closeGrace with the real driver.
+func (u *ui) shutdown() {
+	u.closing = true
+	u.stopAll()
+	if u.queue != nil { // tests: run what the work handed back
+		u.waitBackground()
+		u.gone.Store(true)
+		return
+	}
+	u.gone.Store(true)
+	done := make(chan struct{})
+	go func() {
+		u.bg.wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeGrace):
+	}
 }
 
 // defaultArchiveDir proposes where an account's archive goes.
@@ -439,70 +492,4 @@ func (u *ui) archiveExists() bool {
 	}
 	_, err := os.Stat(filepath.Join(u.acct.ArchiveDir, "archive.sqlite"))
 	return err == nil
-}
-
-// password returns the password to use for the account: typed, kept for
-// the session, or from the keyring.
-func (u *ui) savedPassword(id string) (secret.Password, error) {
-	if p, ok := u.session[id]; ok {
-		return p, nil
-	}
-	if u.store == nil {
-		return secret.Password{}, settings.ErrNoPassword
-	}
-	return u.store.Password(id)
-}
-
-// saveProfile stores the old account (see saveAccount).
-func (u *ui) saveProfile() { u.saveAccount(u.acct) }
-
-// saveAccount stores an account's profile (and its password when the
-// person asked) and says so when the password can only be kept for this
-// session. A profile saved with no archive folder (the new account of step
-// 6) keeps the one it had.
-func (u *ui) saveAccount(a account) {
-	id := a.id()
-	if u.store == nil || u.opts.Demo != nil {
-		u.session[id] = a.Password
-		return
-	}
-	prev, _ := u.store.Account(id)
-	dir := a.ArchiveDir
-	if dir == "" {
-		dir = prev.ArchiveDir
-	}
-	_, err := u.store.Put(settings.Account{ID: id, Email: a.Email, Host: a.Host, Port: a.Port,
-		Security: a.Security.String(), CAFile: a.CAFile, User: a.User, ArchiveDir: dir,
-		RememberPassword: a.Remember, LastBackup: prev.LastBackup})
-	if err != nil {
-		u.notice = say("notice.settings-unsaved", "Detail", err.Error())
-	}
-	if !a.Remember {
-		u.session[id] = a.Password
-		if err := u.store.DeletePassword(id); err != nil && !errors.Is(err, settings.ErrNoKeyring) {
-			u.notice = errMsg(err, "")
-		}
-		return
-	}
-	if err := u.store.SetPassword(id, a.Password); err != nil {
-		u.session[id] = a.Password
-		u.notice = say("notice.no-keyring")
-		return
-	}
-	delete(u.session, id)
-}
-
-// recordBackup stores how the last backup ended in the profile.
-func (u *ui) recordBackup(rec settings.BackupRecord) {
-	if u.store == nil || u.opts.Demo != nil {
-		return
-	}
-	a, ok := u.store.Account(u.acct.id())
-	if !ok {
-		return
-	}
-	a.LastBackup = &rec
-	if _, err := u.store.Put(a); err != nil {
-		u.notice = say("notice.settings-unsaved", "Detail", err.Error())
-	}
 }

@@ -113,7 +113,7 @@ func (f *fakeGate) Check(ctx context.Context, in GateInput) (GateVerdict, error)
 }
 
 func (f *fakeGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {
-	if !f.verdict.Open() {
+	if !f.verdict.Open {
 		return errors.New("gate closed")
 	}
 	f.removed++

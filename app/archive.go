@@ -20,6 +20,10 @@ import (
 type archiveView struct {
 	u   *ui
 	win fyne.Window
+	// ctx is the window's own: its loads stop when it closes (or the
+	// main window does).
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	reader  ArchiveReader
 	folders []ArchiveFolder
@@ -50,6 +54,7 @@ func (u *ui) openArchiveView() {
 		return
 	}
 	v := &archiveView{u: u, folder: -1, status: newStatusLine()}
+	v.ctx, v.cancel = context.WithCancel(u.root)
 	v.win = u.app.NewWindow(tr("archive.window-title"))
 	v.win.Resize(fyne.NewSize(1180, 760))
 	v.folderList = widget.NewList(func() int { return len(v.folders) },
@@ -81,6 +86,7 @@ func (u *ui) openArchiveView() {
 	v.listTitle = widget.NewLabel("")
 	v.listTitle.TextStyle = fyne.TextStyle{Bold: true}
 	v.win.SetOnClosed(func() {
+		v.cancel()
 		if v.reader != nil {
 			v.reader.Close()
 		}
@@ -96,10 +102,10 @@ func (v *archiveView) open() {
 	dir := v.u.acct.ArchiveDir
 	v.status.set(statusWorking, say("archive.opening"))
 	v.u.goBackground(func() {
-		r, err := v.u.eng.Archive.OpenArchive(v.u.root, dir)
+		r, err := v.u.eng.Archive.OpenArchive(v.ctx, dir)
 		var folders []ArchiveFolder
 		if err == nil {
-			folders, err = r.Folders(v.u.root)
+			folders, err = r.Folders(v.ctx)
 		}
 		v.u.do(func() {
 			if err != nil {
@@ -187,7 +193,7 @@ func (v *archiveView) load(fetch func(context.Context) ([]*archive.MessageInfo, 
 	v.status.set(statusWorking, say("archive.loading"))
 	folder, query := v.folder, v.query
 	v.u.goBackground(func() {
-		msgs, err := fetch(v.u.root)
+		msgs, err := fetch(v.ctx)
 		v.u.do(func() {
 			if v.folder != folder || v.query != query {
 				return // a newer choice replaced this one
@@ -217,7 +223,7 @@ func (v *archiveView) openMessage(m *archive.MessageInfo) {
 	v.renderMessage()
 	v.u.goBackground(func() {
 		var sm mailtext.Shown
-		r, err := v.reader.Open(v.u.root, m.ID)
+		r, err := v.reader.Open(v.ctx, m.ID)
 		if err == nil {
 			sm = mailtext.ForDisplay(r)
 		}

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,14 +30,8 @@ type backupScreen struct {
 	err               error
 	cancelled         bool
 
-	overall, folder                   binding.Float
-	overallText, folderText, rateText binding.String
-	last                              progress.Event
-	haveLast                          bool
-	failedNow                         int64 // messages failed during this run (notices)
-
-	notice *statusLine // retrying, a message failed
-	result *statusLine // how the run ended
+	*progressPanel       // shared with the copy of step 6
+	failedNow      int64 // messages failed during this run (notices)
 
 	folders    []folderRow
 	folderIdx  map[string]int
@@ -48,7 +41,6 @@ type backupScreen struct {
 	failTable *widget.Table
 	failPick  *widget.Label
 
-	pump                        *eventPump
 	cancelBtn, mainBtn, skipBtn *widget.Button
 }
 
@@ -67,11 +59,8 @@ type folderRow struct {
 }
 
 func newBackupScreen(u *ui) *backupScreen {
-	s := &backupScreen{u: u, notice: newStatusLine(), result: newStatusLine(), folderIdx: map[string]int{},
-		overall: binding.NewFloat(), folder: binding.NewFloat(),
-		overallText: binding.NewString(), folderText: binding.NewString(), rateText: binding.NewString()}
-	s.pump = newEventPump(s.apply)
-	s.pump.do = u.do
+	s := &backupScreen{u: u, folderIdx: map[string]int{}}
+	s.progressPanel = newProgressPanel(u, s.apply)
 	s.folderList = widget.NewList(func() int { return len(s.folders) },
 		func() fyne.CanvasObject {
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), widget.NewLabel(""), widget.NewLabel(""))
@@ -106,14 +95,9 @@ func (s *backupScreen) start() {
 		return
 	}
 	s.running, s.stopping, s.cancelled = true, false, false
-	s.sum, s.err, s.failures, s.failedNow, s.haveLast = nil, nil, nil, 0, false
+	s.sum, s.err, s.failures, s.failedNow = nil, nil, nil, 0
 	s.failPick.SetText("")
-	s.notice.set(statusNone, msg{})
-	s.result.set(statusNone, msg{})
-	s.overall.Set(0)
-	s.folder.Set(0)
-	s.folderText.Set("")
-	s.rateText.Set("")
+	s.reset()
 	s.resetFolders()
 	s.updateTexts()
 
@@ -176,19 +160,16 @@ func (s *backupScreen) apply(ev progress.Event, haveStatus bool, notices []progr
 			i := s.addFolder(n.Folder, "", n.FolderTotal)
 			s.folders[i].state, s.folders[i].done = folderDone, n.FolderDone
 		case progress.Retrying:
-			s.notice.set(statusWorking, say("backup.retrying"))
+			s.retrying()
 		case progress.MessageFailed:
 			s.failedNow++
 			s.notice.set(statusBad, say("backup.message-failed", "Count", formatCount(s.failedNow), "Folder", n.Folder))
 		}
 	}
 	if haveStatus {
-		s.last, s.haveLast = ev, true
+		s.status(ev)
 		if i, ok := s.folderIdx[ev.Folder]; ok && s.folders[i].state != folderDone {
 			s.folders[i].state, s.folders[i].done, s.folders[i].total = folderWorking, ev.FolderDone, ev.FolderTotal
-		}
-		if s.notice.kind == statusWorking && ev.Done > 0 {
-			s.notice.set(statusNone, msg{}) // reconnected and going on
 		}
 	}
 	s.updateTexts()
@@ -211,16 +192,7 @@ func (s *backupScreen) updateTexts() {
 		return
 	}
 	ev := s.last
-	if ev.TotalBytes > 0 {
-		s.overall.Set(clamp01(float64(ev.Bytes) / float64(ev.TotalBytes)))
-	} else if ev.Total > 0 {
-		s.overall.Set(clamp01(float64(ev.Done) / float64(ev.Total)))
-	}
-	if ev.FolderTotal > 0 {
-		s.folder.Set(clamp01(float64(ev.FolderDone) / float64(ev.FolderTotal)))
-	} else {
-		s.folder.Set(0)
-	}
+	s.setBars()
 	if ev.Total > 0 {
 		s.overallText.Set(tr("backup.overall", map[string]any{
 			"Done": formatCount(ev.Done), "Total": formatCount(ev.Total),
@@ -230,18 +202,10 @@ func (s *backupScreen) updateTexts() {
 		s.folderText.Set(tr("backup.folder", map[string]any{
 			"Folder": folderLabel(ev.Folder, s.roleOf(ev.Folder)), "Done": formatCount(ev.FolderDone), "Total": formatCount(ev.FolderTotal)}))
 	}
-	switch {
-	case s.sum != nil && s.sum.Elapsed > 0 && s.sum.NewBytes > 0:
-		s.rateText.Set(tr("backup.rate-final", map[string]any{
-			"Rate": formatRate(float64(s.sum.NewBytes) / s.sum.Elapsed.Seconds())}))
-	case s.sum != nil:
-		s.rateText.Set("")
-	case ev.Rate > 0:
-		left := ev.ETA
-		if left <= 0 && ev.Bytes < ev.TotalBytes {
-			left = time.Second // under a second at this rate
-		}
-		s.rateText.Set(tr("backup.rate", map[string]any{"Rate": formatRate(ev.Rate), "Left": formatDuration(left)}))
+	if s.sum != nil {
+		s.setRate(true, s.sum.NewBytes, s.sum.Elapsed)
+	} else {
+		s.setRate(false, 0, 0)
 	}
 }
 
@@ -341,22 +305,12 @@ func (s *backupScreen) updateFailCell(id widget.TableCellID, o fyne.CanvasObject
 
 func (s *backupScreen) content() fyne.CanvasObject {
 	s.updateTexts()
-	s.notice.refresh()
-	s.result.refresh()
-	overall := widget.NewLabelWithData(s.overallText)
-	overall.TextStyle = fyne.TextStyle{Bold: true}
-	folderText := widget.NewLabelWithData(s.folderText)
-	folderText.Truncation = fyne.TextTruncateEllipsis
-	box := container.NewVBox(
-		overall, widget.NewProgressBarWithData(s.overall),
-		folderText, widget.NewProgressBarWithData(s.folder),
-		widget.NewLabelWithData(s.rateText),
-	)
+	box := container.NewVBox()
+	v := panelView{bars: true, folderLine: true, folderBar: true}
 	if s.stopping {
-		box.Add(statusLabel(statusWorking, say("backup.stopping")))
+		v.stopping = say("backup.stopping")
 	}
-	box.Add(s.notice.box)
-	box.Add(s.result.box)
+	s.view(box, v)
 	if len(s.failures) > 0 {
 		h := widget.NewLabel(tr("backup.failed.heading", map[string]any{"Count": formatCount(int64(len(s.failures)))}))
 		h.TextStyle = fyne.TextStyle{Bold: true}

@@ -68,22 +68,12 @@ type GateInput struct {
 	ArchiveDir string
 }
 
-// GateVerdict is the checklist. Open only when every condition is OK.
+// GateVerdict is the checklist and the gate's answer. Open is what the
+// gate decided (gate.Verdict.Open): the window shows it and never works it
+// out from the conditions itself.
 type GateVerdict struct {
+	Open       bool
 	Conditions []GateCondition
-}
-
-// Open reports whether every condition is met (and there is at least one).
-func (v GateVerdict) Open() bool {
-	if len(v.Conditions) == 0 {
-		return false
-	}
-	for _, c := range v.Conditions {
-		if !c.OK {
-			return false
-		}
-	}
-	return true
 }
 
 // GateCondition is one line of the checklist. Text says it in a language

@@ -1,10 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,7 +12,6 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
@@ -98,7 +95,7 @@ func (migrateGate) Check(ctx context.Context, in GateInput) (GateVerdict, error)
 }
 
 func gateVerdict(v gate.Verdict) GateVerdict {
-	var out GateVerdict
+	out := GateVerdict{Open: v.Open}
 	for _, c := range v.Conditions {
 		c := c
 		out.Conditions = append(out.Conditions, GateCondition{ID: c.ID, OK: c.OK, Reason: c.Reason,
@@ -118,21 +115,10 @@ func (migrateGate) Report(ctx context.Context, in GateInput, path, lang string) 
 	if err != nil {
 		return err
 	}
-	var html, js bytes.Buffer
-	if err := r.WriteHTML(&html, gate.ParseLang(lang)); err != nil {
+	if err := r.SaveHTML(ctx, path, gate.ParseLang(lang)); err != nil {
 		return err
 	}
-	if err := r.WriteJSON(&js); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, html.Bytes(), 0o600); err != nil {
-		return mailerr.New(mailerr.Permission, "write report", path, err)
-	}
-	jsonPath := strings.TrimSuffix(path, filepath.Ext(path)) + ".json"
-	if err := os.WriteFile(jsonPath, js.Bytes(), 0o600); err != nil {
-		return mailerr.New(mailerr.Permission, "write report", jsonPath, err)
-	}
-	return nil
+	return r.SaveJSON(ctx, strings.TrimSuffix(path, filepath.Ext(path))+".json")
 }
 
 // realMigrator is package migrate's copy and announcement.

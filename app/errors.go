@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -34,6 +35,7 @@ var kindKeys = map[mailerr.Kind]string{
 	mailerr.ServerChanged:   "err.server-changed",
 	mailerr.NotConfirmed:    "err.not-confirmed",
 	mailerr.Permission:      "err.permission",
+	mailerr.ReadOnlyFS:      "err.read-only-fs",
 	mailerr.Unknown:         "err.unknown",
 }
 
@@ -53,6 +55,9 @@ func errMsg(err error, host string) msg {
 		return say("err.bad-address")
 	case errors.Is(err, autoconfig.ErrNotFound):
 		return say("err.settings-not-found")
+	case errors.Is(err, gate.ErrNoBackup):
+		// The engine says what is wrong; the window says which button.
+		return say("err.no-backup-yet")
 	}
 	e := mailerr.As(err)
 	if e == nil {

@@ -7,11 +7,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
 
@@ -43,14 +41,8 @@ type migrateScreen struct {
 	sum                          *migrate.CopySummary
 	err                          error
 	refusedNow                   int64
-	overall                      binding.Float
-	overallText, folderText      binding.String
-	rateText                     binding.String
-	last                         progress.Event
-	haveLast                     bool
+	*progressPanel               // shared with the backup of step 3
 	folderStates                 map[string]folderState
-	pump                         *eventPump
-	notice, result               *statusLine
 	table                        *widget.Table
 
 	ann *announcePart
@@ -70,15 +62,12 @@ const (
 var partKeys = []string{"migrate.part.account", "migrate.part.copy", "migrate.part.announce"}
 
 func newMigrateScreen(u *ui) *migrateScreen {
-	s := &migrateScreen{u: u, from: stepDone, mapStatus: newStatusLine(), notice: newStatusLine(), result: newStatusLine(),
-		overall: binding.NewFloat(), overallText: binding.NewString(), folderText: binding.NewString(),
-		rateText: binding.NewString(), folderStates: map[string]folderState{}}
+	s := &migrateScreen{u: u, from: stepDone, mapStatus: newStatusLine(), folderStates: map[string]folderState{}}
+	s.progressPanel = newProgressPanel(u, s.apply)
 	s.form = newAccountForm(u, &u.newAcct, stepMigrate)
 	s.form.exclude = func() string { return u.acct.Email }
 	s.form.changed = s.accountChanged
 	s.form.submit = s.connect
-	s.pump = newEventPump(s.apply)
-	s.pump.do = u.do
 	s.table = headedTable(func() int { return len(s.rows()) },
 		[]string{"migrate.col.folder", "migrate.col.dest", "migrate.col.messages", "migrate.col.state"},
 		[]float32{270, 320, 160, 260}, true, s.updateCell)

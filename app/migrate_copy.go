@@ -23,13 +23,9 @@ func (s *migrateScreen) start() {
 		return
 	}
 	s.running, s.stopping, s.cancelled = true, false, false
-	s.sum, s.err, s.haveLast, s.refusedNow = nil, nil, false, 0
+	s.sum, s.err, s.refusedNow = nil, nil, 0
 	s.folderStates = map[string]folderState{}
-	s.notice.set(statusNone, msg{})
-	s.result.set(statusNone, msg{})
-	s.overall.Set(0)
-	s.folderText.Set("")
-	s.rateText.Set("")
+	s.reset()
 	s.updateTexts()
 	ctx, cancel := context.WithCancel(s.u.root)
 	s.cancel = cancel
@@ -65,19 +61,16 @@ func (s *migrateScreen) apply(ev progress.Event, haveStatus bool, notices []prog
 		case progress.FolderDone:
 			s.folderStates[n.Folder] = folderDone
 		case progress.Retrying:
-			s.notice.set(statusWorking, say("backup.retrying"))
+			s.retrying()
 		case progress.MessageFailed:
 			s.refusedNow++
 			s.notice.set(statusBad, say("migrate.refused-now", "Count", formatCount(s.refusedNow), "Folder", n.Folder))
 		}
 	}
 	if haveStatus {
-		s.last, s.haveLast = ev, true
+		s.status(ev)
 		if ev.Folder != "" && s.folderStates[ev.Folder] != folderDone {
 			s.folderStates[ev.Folder] = folderWorking
-		}
-		if s.notice.kind == statusWorking && ev.Done > 0 {
-			s.notice.set(statusNone, msg{}) // reconnected and going on
 		}
 	}
 	s.updateTexts()
@@ -95,11 +88,7 @@ func (s *migrateScreen) updateTexts() {
 		return
 	}
 	ev := s.last
-	if ev.TotalBytes > 0 {
-		s.overall.Set(clamp01(float64(ev.Bytes) / float64(ev.TotalBytes)))
-	} else if ev.Total > 0 {
-		s.overall.Set(clamp01(float64(ev.Done) / float64(ev.Total)))
-	}
+	s.setBars()
 	s.overallText.Set(tr("migrate.overall", map[string]any{"Done": formatCount(ev.Done), "Total": formatCount(ev.Total),
 		"Bytes": formatBytes(ev.Bytes), "TotalBytes": formatBytes(ev.TotalBytes)}))
 	if e, ok := s.entry(ev.Folder); ok && s.running {
@@ -107,17 +96,10 @@ func (s *migrateScreen) updateTexts() {
 	} else if !s.running {
 		s.folderText.Set("")
 	}
-	switch {
-	case s.sum != nil && s.sum.Elapsed > 0 && s.sum.CopiedBytes > 0:
-		s.rateText.Set(tr("backup.rate-final", map[string]any{"Rate": formatRate(float64(s.sum.CopiedBytes) / s.sum.Elapsed.Seconds())}))
-	case s.sum != nil:
-		s.rateText.Set("")
-	case ev.Rate > 0:
-		left := ev.ETA
-		if left <= 0 && ev.Bytes < ev.TotalBytes {
-			left = time.Second
-		}
-		s.rateText.Set(tr("backup.rate", map[string]any{"Rate": formatRate(ev.Rate), "Left": formatDuration(left)}))
+	if s.sum != nil {
+		s.setRate(true, s.sum.CopiedBytes, s.sum.Elapsed)
+	} else {
+		s.setRate(false, 0, 0)
 	}
 }
 
@@ -259,8 +241,6 @@ func (s *migrateScreen) folderState(row int, e migrate.MappingEntry) (string, wi
 
 func (s *migrateScreen) copyBody() fyne.CanvasObject {
 	s.updateTexts()
-	s.notice.refresh()
-	s.result.refresh()
 	var size int64
 	for _, e := range s.mapping {
 		size += e.Bytes
@@ -269,23 +249,11 @@ func (s *migrateScreen) copyBody() fyne.CanvasObject {
 	// One paragraph, so that the whole plan fits the window before the copy.
 	box := container.NewVBox(wrapLabel(tr("migrate.plan", map[string]any{"Old": s.u.acct.Email, "New": s.u.newAcct.Email,
 		"Host": s.u.newAcct.Host, "Messages": formatCount(msgs), "Size": formatBytes(size), "Folders": formatCount(int64(len(s.mapping)))})))
-	if s.running || s.haveLast {
-		overall := widget.NewLabelWithData(s.overallText)
-		overall.TextStyle = fyne.TextStyle{Bold: true}
-		box.Add(overall)
-		box.Add(widget.NewProgressBarWithData(s.overall))
-		if s.running {
-			folder := widget.NewLabelWithData(s.folderText)
-			folder.Truncation = fyne.TextTruncateEllipsis
-			box.Add(folder)
-		}
-		box.Add(widget.NewLabelWithData(s.rateText))
-	}
+	v := panelView{bars: s.running || s.haveLast, folderLine: s.running}
 	if s.stopping {
-		box.Add(statusLabel(statusWorking, say("migrate.stopping")))
+		v.stopping = say("migrate.stopping")
 	}
-	box.Add(s.notice.box)
-	box.Add(s.result.box)
+	s.view(box, v)
 	if s.sum != nil && len(s.sum.Refused) > 0 {
 		h := widget.NewLabel(tr("migrate.refused.heading", map[string]any{"Count": formatCount(int64(len(s.sum.Refused)))}))
 		h.TextStyle = fyne.TextStyle{Bold: true}

@@ -300,6 +300,7 @@ func TestMigrateNewAccountShowsMapping(t *testing.T) {
 		t.Errorf("saved new account = %+v, %v", a, ok)
 	}
 	u.saveProfile()
+	u.waitBackground()
 	if got, _ := firstBackedUp(u.store.Accounts()); got.Email != "demo@old-isp.example" {
 		t.Errorf("step 1 would open %q, want the backed-up account", got.Email)
 	}
@@ -711,11 +712,13 @@ func TestFirstBackedUp(t *testing.T) {
 	u := newTestUI(t, f)
 	u.saveAccount(account{Email: "a-new@example.com", Host: "h", Security: imapconn.TLS})
 	u.saveAccount(account{Email: "b-old@example.com", Host: "h", ArchiveDir: "/x"})
+	u.waitBackground()
 	if a, ok := firstBackedUp(u.store.Accounts()); !ok || a.Email != "b-old@example.com" {
 		t.Errorf("firstBackedUp() = %q, want the account with an archive", a.Email)
 	}
 	// Saving the same address without an archive keeps the archive folder.
 	u.saveAccount(account{Email: "b-old@example.com", Host: "h2"})
+	u.waitBackground()
 	if a, _ := u.store.Account("b-old@example.com"); a.ArchiveDir != "/x" || a.Host != "h2" {
 		t.Errorf("re-saved profile = %+v", a)
 	}

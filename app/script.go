@@ -1,3 +1,5 @@
+//go:build screenshots
+
 package app
 
 import (
@@ -13,12 +15,16 @@ import (
 	"fyne.io/fyne/v2"
 )
 
+// scriptBuilt: this build has the screenshot driver (-tags screenshots).
+const scriptBuilt = true
+
 // runScript walks the real window through every screen by itself and saves
 // a picture of the window after each step: the CI screenshot step
 // (MAILARK_GUI_SCRIPT=1, scripts/gui-screenshots.sh). It drives the same
 // handlers a person's clicks do, waits for the work each starts, captures
 // the window's own canvas (no screen grabbing, no timing guesses), and
-// quits. Meant for `mailark demo`.
+// quits. Meant for `mailark demo`. Built only with -tags screenshots
+// (make test-gui): the shipped binary has no driver.
 func (u *ui) runScript(dir string) {
 	defer fyne.Do(u.app.Quit)
 	if dir == "" {

@@ -110,18 +110,15 @@ func (s *surveyScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 }
 
-// need is the disk space the backup needs: the archive keeps every message
-// twice (mbox file and database) plus the search index.
+// need is the disk space the backup needs, as the engine reckons it.
 func (s *surveyScreen) need() int64 {
 	if s.res == nil {
 		return 0
 	}
-	return s.res.ToFetchBytes*22/10 + 16<<20
+	return s.res.SpaceNeeded()
 }
 
-func (s *surveyScreen) enoughSpace() bool {
-	return s.res != nil && (s.res.FreeBytes < 0 || s.res.FreeBytes >= s.need())
-}
+func (s *surveyScreen) enoughSpace() bool { return s.res != nil && s.res.EnoughSpace() }
 
 func (s *surveyScreen) content() fyne.CanvasObject {
 	s.status.refresh()

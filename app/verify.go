@@ -26,6 +26,7 @@ type verifyScreen struct {
 	u *ui
 
 	checking bool
+	cancel   context.CancelFunc // stops the verification running
 	verdict  *GateVerdict
 	status   *statusLine
 	removed  bool
@@ -69,9 +70,16 @@ func (s *verifyScreen) check() {
 	s.progress.Set("")
 	s.status.set(statusWorking, say("verify.checking"))
 	in := s.input()
+	ctx, cancel := context.WithCancel(s.u.root)
+	s.cancel = cancel
 	s.u.goBackground(func() {
-		verr := s.u.eng.Gate.Verify(s.u.root, in, s.pump.sink)
-		v, err := s.u.eng.Gate.Check(s.u.root, in)
+		defer cancel()
+		verr := s.u.eng.Gate.Verify(ctx, in, s.pump.sink)
+		var v GateVerdict
+		var err error
+		if ctx.Err() == nil {
+			v, err = s.u.eng.Gate.Check(ctx, in)
+		}
 		s.u.do(func() {
 			s.checking = false
 			s.progress.Set("")
@@ -93,7 +101,14 @@ func (s *verifyScreen) check() {
 	})
 }
 
-func (s *verifyScreen) open() bool { return s.verdict != nil && s.verdict.Open() }
+// stop stops a verification (or removal) that runs.
+func (s *verifyScreen) stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+func (s *verifyScreen) open() bool { return s.verdict != nil && s.verdict.Open }
 
 func (s *verifyScreen) content() fyne.CanvasObject {
 	s.status.refresh()
@@ -185,7 +200,9 @@ func (s *verifyScreen) saveReport(path string) {
 	lang := current
 	s.status.set(statusWorking, say("verify.report-saving"))
 	s.u.goBackground(func() {
-		err := s.u.eng.Gate.Report(context.WithoutCancel(s.u.root), in, path, lang)
+		// A stopped report leaves no file half written (the engine writes
+		// it atomically), so closing the window may stop it.
+		err := s.u.eng.Gate.Report(s.u.root, in, path, lang)
 		s.u.do(func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, in.Conn.Host))
@@ -225,8 +242,11 @@ func (s *verifyScreen) remove() {
 	store := s.u.store
 	s.status.set(statusWorking, say("verify.removing"))
 	s.u.render()
+	ctx, cancel := context.WithCancel(s.u.root)
+	s.cancel = cancel
 	s.u.goBackground(func() {
-		err := s.u.eng.Gate.Remove(s.u.root, in, func(context.Context) error {
+		defer cancel()
+		err := s.u.eng.Gate.Remove(ctx, in, func(context.Context) error {
 			if store == nil {
 				return nil
 			}

@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2/test"
 )
 
-var allGreen = GateVerdict{Conditions: []GateCondition{
+var allGreen = GateVerdict{Open: true, Conditions: []GateCondition{
 	cond("verified", true, "Verified: 3 messages on the server are archived whole.", "照合済み：サーバー上の 3 通はすべて保存されています。"),
 	cond("no-failures", true, "No message failed during backup.", "バックアップ中に失敗したメールはありません。"),
 	cond("contacts-exported", true, "Contacts exported after the last backup.", "最後のバックアップの後に連絡先を書き出しました。"),
@@ -100,12 +100,20 @@ func TestSaveReport(t *testing.T) {
 	}
 }
 
-func TestEmptyVerdictIsClosed(t *testing.T) {
-	if (GateVerdict{}).Open() {
-		t.Error("an empty verdict is open")
+// The window shows the gate's answer: every line green but the gate closed
+// (for a reason the window does not know) keeps removal disabled.
+func TestGateDecidesNotTheWindow(t *testing.T) {
+	f := newFakes()
+	f.gate.verdict = allGreen
+	f.gate.verdict.Open = false
+	u := newTestUI(t, f)
+	u.acct.Email = "hanako@gmail.com"
+	u.goTo(stepVerify)
+	u.waitBackground()
+	if !u.verify.removeBtn.Disabled() || u.verify.open() {
+		t.Fatal("Remove account is enabled though the gate said closed")
 	}
-	v := closedVerdict()
-	if v.Open() {
-		t.Error("a verdict with red conditions is open")
+	if !contains(texts(u.win.Canvas()), tr("verify.closed")) {
+		t.Error("the closed verdict is not shown")
 	}
 }

@@ -127,10 +127,11 @@ func (u *ui) tools() fyne.CanvasObject {
 	return right
 }
 
-// onClose asks before closing while a backup runs: stopping is safe, and
-// the next start continues.
+// onClose asks before closing while a backup or a copy runs: stopping is
+// safe, and the next start continues. Other work (a survey, a
+// verification, loading the archive) only reads: it stops without asking.
 func (u *ui) onClose() {
-	if !u.anyBusy() {
+	if !u.backup.busy() && !u.migrate.running {
 		u.closeNow()
 		return
 	}
@@ -142,14 +143,14 @@ func (u *ui) onClose() {
 		if !ok {
 			return
 		}
-		u.backup.stop()
-		u.survey.stop()
-		u.migrate.stop()
 		u.closeNow()
 	}, u.win)
 }
 
+// closeNow stops every job and closes the windows; Run then waits for the
+// jobs (shutdown).
 func (u *ui) closeNow() {
+	u.stopAll()
 	if u.viewer != nil {
 		u.viewer.win.Close()
 	}

@@ -48,6 +48,12 @@ const sampleBytes = 4 << 20
 // backup would take. It writes nothing (the archive, if any, is opened
 // read-only).
 func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
+	return survey(ctx, opts, true)
+}
+
+// survey is Survey; sample false leaves out the measured sample (Rate and
+// ETA stay 0).
+func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error) {
 	opts.applyDefaults()
 	res := SurveyResult{FreeBytes: -1}
 	if opts.ArchiveDir != "" {
@@ -136,7 +142,7 @@ func Survey(ctx context.Context, opts Options) (SurveyResult, error) {
 		res.Bytes += fs.Bytes
 		res.Folders = append(res.Folders, fs)
 	}
-	if len(sampleUIDs) > 0 {
+	if sample && len(sampleUIDs) > 0 {
 		res.Rate = sampleRate(ctx, c, sampleFolder, sampleUIDs, opts.Now)
 		if res.Rate > 0 {
 			res.ETA = time.Duration(float64(res.ToFetchBytes) / res.Rate * float64(time.Second)).Round(time.Second)

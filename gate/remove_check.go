@@ -40,7 +40,7 @@ type archivedCopy struct {
 func archivedCopies(ctx context.Context, a *archive.Archive, f *archive.Folder, set imap.UIDSet, n int64) (map[uint32]archivedCopy, error) {
 	out := make(map[uint32]archivedCopy, n)
 	changed := func(format string, args ...any) error {
-		return mailerr.New(mailerr.GateClosed, "remove", f.Name, fmt.Errorf("%w: %s; nothing was deleted: run mailark verify", ErrArchiveChanged, fmt.Sprintf(format, args...)))
+		return mailerr.New(mailerr.GateClosed, "remove", f.Name, fmt.Errorf("%w: %s; nothing was deleted", ErrArchiveChanged, fmt.Sprintf(format, args...)))
 	}
 	err := a.RehashMessages(ctx, f, func(uid uint32) bool { return set.Contains(imap.UID(uid)) },
 		func(m *archive.MessageInfo, c archive.StoredCopy) error {

@@ -159,11 +159,15 @@ func accountOf(ctx context.Context, a *archive.Archive) (Account, error) {
 	return acct, err
 }
 
+// ErrNoBackup: the archive holds no backup yet, so there is nothing to
+// compare with the server.
+var ErrNoBackup = errors.New("this archive holds no backup yet")
+
 // checkAccount refuses to compare an archive with another account's server.
 func checkAccount(a *archive.Archive, acct Account, c imapconn.Config) error {
 	if acct.User == "" {
 		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
-			errors.New("this archive holds no backup yet: run mailark backup first"))
+			ErrNoBackup)
 	}
 	if !strings.EqualFold(acct.User, c.User) || !strings.EqualFold(acct.Host, c.Host) {
 		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),

@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,7 +101,7 @@ func ComposeAnnouncements(ctx context.Context, opts AnnounceOptions) (AnnounceRe
 	opts.applyDefaults()
 	res := AnnounceResult{NewAddress: strings.TrimSpace(opts.NewAddress)}
 	if !strings.Contains(res.NewAddress, "@") {
-		return res, mailerr.New(mailerr.BadInput, "announce", "", errors.New("give the new address (--new-address you@new-provider.example)"))
+		return res, mailerr.New(mailerr.BadInput, "announce", "", ErrNoNewAddress)
 	}
 	tmpls, err := announceTemplates(opts)
 	if err != nil {
@@ -154,7 +153,7 @@ func Announce(ctx context.Context, opts AnnounceOptions) (AnnounceResult, error)
 		return res, err
 	}
 	if opts.EMLDir == "" && opts.Conn.Host == "" {
-		return res, mailerr.New(mailerr.BadInput, "announce", "", errors.New("say where the drafts go: the new account (--to-host) or a folder (--eml-dir)"))
+		return res, mailerr.New(mailerr.BadInput, "announce", "", ErrNoDraftsPlace)
 	}
 	if opts.EMLDir != "" {
 		if err := writeEML(opts.EMLDir, res.Drafts, opts.PerContact); err != nil {

@@ -95,7 +95,7 @@ func (res *AnnounceResult) whoAmI(ctx context.Context, a *archive.Archive, opts 
 		}
 		user := acct.User
 		if !strings.Contains(user, "@") {
-			return mailerr.New(mailerr.BadInput, "announce", "", fmt.Errorf("the archive's login %q is not an address: give the old address (--old-address)", user))
+			return mailerr.New(mailerr.BadInput, "announce", "", fmt.Errorf("%w: the archive's login %q is not an address", ErrNoOldAddress, user))
 		}
 		res.OldAddress = user
 	}
@@ -186,7 +186,7 @@ func announceRecipients(ctx context.Context, a *archive.Archive, opts AnnounceOp
 		}
 	}
 	if len(out) == 0 {
-		return nil, mailerr.New(mailerr.BadInput, "announce", "", errors.New("no one to tell: choose people (--to-contact ADDRESS) or everyone (--all-contacts)"))
+		return nil, mailerr.New(mailerr.BadInput, "announce", "", ErrNoContacts)
 	}
 	return out, nil
 }

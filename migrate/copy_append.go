@@ -220,7 +220,7 @@ func archiveShort(ctx context.Context, e *MappingEntry, m pendingMsg, n int64, e
 		return err
 	}
 	return mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("%s uid %d", e.Folder, m.uid),
-		fmt.Errorf("the archive holds %d of its %d bytes (run mailark verify): %v", n, m.size, err))
+		fmt.Errorf("the archive holds %d of its %d bytes: %v", n, m.size, err))
 }
 
 // sourceReader remembers a read error, to tell it from a write error.

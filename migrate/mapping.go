@@ -22,7 +22,7 @@ func ParseMappingOverride(s string) (MappingOverride, error) {
 	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 	if !ok || from == "" || to == "" {
 		return MappingOverride{}, mailerr.New(mailerr.BadInput, "parse mapping", s,
-			fmt.Errorf("a mapping is written OLD=NEW, for example --map 'Kunden=Clients' (got %q)", s))
+			fmt.Errorf("%w, for example Kunden=Clients (got %q)", ErrBadMapping, s))
 	}
 	return MappingOverride{From: from, To: to}, nil
 }
@@ -77,7 +77,7 @@ func planMapping(src []archive.FolderStats, d destInfo, overrides []MappingOverr
 	for _, o := range overrides {
 		if !coveredBy(known, o.From) {
 			return nil, mailerr.New(mailerr.BadInput, "map folders", o.From,
-				fmt.Errorf("no folder %q in the archive (mailark folders --archive DIR lists them)", o.From))
+				fmt.Errorf("%w: %q", ErrNoSuchFolder, o.From))
 		}
 	}
 	strip := courierStyle(src)

@@ -2,7 +2,8 @@
 # Screenshots of every screen of the real Mailark window, in English and
 # Japanese, for CI artifacts and for people to look at.
 #
-# Builds ./mailark (cgo, Fyne's GL driver), starts a private Xvfb, and runs
+# Builds ./mailark-screenshots (cgo, Fyne's GL driver, -tags screenshots:
+# the screenshot driver is not in the shipped binary), starts a private Xvfb, and runs
 # `mailark demo` twice (LANG=en_US.UTF-8, then ja_JP.UTF-8) with
 # MAILARK_GUI_SCRIPT=1: the app walks through its own screens (account,
 # wrong password, connected, before you start, backup stopped, backup done,
@@ -14,7 +15,7 @@
 # Xvfb), the app asks the X server for the pixels with ImageMagick's import.
 #
 # Output: ci-artifacts/screenshots/NN-screen-LANG.png (OUT=dir to change).
-# MAILARK_BIN=path uses a binary built before instead of building ./mailark.
+# MAILARK_BIN=path uses a binary built before (with -tags screenshots).
 # Needs: xvfb (Xvfb), imagemagick (import), the Fyne build packages
 # (`make deps` installs all of them).
 set -euo pipefail
@@ -37,9 +38,9 @@ fi
 
 BIN=${MAILARK_BIN:-}
 if [ -z "$BIN" ]; then
-	echo "gui-screenshots: building ./mailark (a cold cgo build of Fyne takes about 3 minutes)"
-	go build -o mailark .
-	BIN=./mailark
+	echo "gui-screenshots: building ./mailark-screenshots (a cold cgo build of Fyne takes about 3 minutes)"
+	go build -tags screenshots -o mailark-screenshots .
+	BIN=./mailark-screenshots
 fi
 
 tmp=$(mktemp -d)

@@ -25,6 +25,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	quiet := fs.Bool("quiet", false, "print only problems and the summary")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
+	noSpaceCheck := fs.Bool("no-space-check", false, "start even when the archive's disk seems too small")
 	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
@@ -39,9 +40,15 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
+	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall}
+	if !*noSpaceCheck {
+		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
+			return code
+		}
+	}
 	d := newDisplay(env, *quiet)
-	sum, err := backup.Run(ctx, backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Progress: d.sink, Folders: folders,
-		StallTimeout: *stall})
+	opts.Progress = d.sink
+	sum, err := backup.Run(ctx, opts)
 	d.done()
 	if *jsonOut {
 		printJSON(env.Stdout, sum)
@@ -98,4 +105,29 @@ func printJSON(w io.Writer, v any) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 	w.Write(safeJSON(b.Bytes()))
+}
+
+// checkSpace asks the engine how much space the backup needs and refuses to
+// start when the archive's disk has less free (the window shows the same
+// numbers on "Before you start"). A server too slow to answer within the
+// stall timeout is left to the backup, which knows how to say it; the
+// backup stops cleanly on a full disk anyway.
+func checkSpace(ctx context.Context, env *Env, opts backup.Options, stall time.Duration, verbose bool) (int, bool) {
+	pctx, cancel := context.WithTimeout(ctx, stall)
+	res, err := backup.Preflight(pctx, opts)
+	timedOut := pctx.Err() != nil && ctx.Err() == nil
+	cancel()
+	switch {
+	case timedOut:
+		return ExitOK, true
+	case err != nil:
+		return fail(env.Stderr, err, verbose), false
+	}
+	if res.EnoughSpace() {
+		return ExitOK, true
+	}
+	fmt.Fprintf(env.Stderr, "mailark: the backup needs about %s but the disk holding %s has %s free. "+
+		"Free some space or choose another --archive folder; --no-space-check starts anyway.\n",
+		mb(res.SpaceNeeded()), opts.ArchiveDir, mb(res.FreeBytes))
+	return ExitError, false
 }

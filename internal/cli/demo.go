@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,19 +28,14 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	out := env.Stdout
 	fmt.Fprintln(out, "Mailark demo: terminal flow. The demo account lives on a mail server inside this program; no real account is used.")
 
-	acct := demo.OldProvider()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := demo.Start(ctx)
 	if err != nil {
 		return fail(env.Stderr, err, true)
 	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- demo.Serve(sctx, ln, acct) }()
-	defer func() { stop(); <-served }()
-	addr := ln.Addr().(*net.TCPAddr)
+	defer srv.Stop()
+	acct := srv.Old
 	fmt.Fprintf(out, "\n1. The old provider: %s on %s holds %d messages (%s) in %d folders.\n",
-		acct.User, addr, acct.MessageCount(), mb(acct.TotalBytes()), len(acct.Folders))
+		acct.User, srv.Addr(), acct.MessageCount(), mb(acct.TotalBytes()), len(acct.Folders))
 
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "mailark-demo-")
@@ -50,7 +44,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		}
 		*dir = filepath.Join(d, "archive")
 	}
-	cfg := imapconn.Config{Host: "127.0.0.1", Port: addr.Port, Security: imapconn.Plain,
+	cfg := imapconn.Config{Host: srv.Host, Port: srv.Port, Security: imapconn.Plain,
 		User: acct.User, Password: secret.New(acct.Password)}
 
 	fmt.Fprintf(out, "\n2. Backing up every folder into %s\n", *dir)

@@ -13,6 +13,15 @@ import (
 // UserMessage is the one line a person reads: what happened, then what to
 // do. The full error goes to the log (stderr with --verbose).
 func UserMessage(err error) string {
+	s := problem(err)
+	if step := nextStep(err); step != "" {
+		s += " " + step
+	}
+	return s
+}
+
+// problem says what happened (for most kinds with what to do).
+func problem(err error) string {
 	if errors.Is(err, context.Canceled) {
 		return "Stopped. Everything saved so far is kept; run the same command again to continue."
 	}
@@ -56,6 +65,8 @@ func UserMessage(err error) string {
 		return fmt.Sprintf("The disk holding %s is full. Free some space (or choose another --archive folder) and run the same command again: nothing saved so far is lost.", s)
 	case mailerr.Permission:
 		return fmt.Sprintf("No permission to write %s. Choose a folder you own with --archive.", s)
+	case mailerr.ReadOnlyFS:
+		return fmt.Sprintf("%s is on a read-only file system. Choose a folder on a writable disk.", s)
 	case mailerr.ArchiveLocked:
 		return fmt.Sprintf("Another Mailark is already working on %s. Wait for it to finish, then try again.", s)
 	case mailerr.ArchiveBroken:

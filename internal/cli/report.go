@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/mailerr"
 )
 
 // runReport writes the removal report. With the connection flags the gate
@@ -42,22 +39,17 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 	}
 	l := gate.ParseLang(*lang)
 	for _, out := range []struct {
-		path  string
-		write func(*bytes.Buffer) error
+		path string
+		save func(string) error
 	}{
-		{*htmlPath, func(b *bytes.Buffer) error { return r.WriteHTML(b, l) }},
-		{*jsonPath, func(b *bytes.Buffer) error { return r.WriteJSON(b) }},
+		{*htmlPath, func(p string) error { return r.SaveHTML(ctx, p, l) }},
+		{*jsonPath, func(p string) error { return r.SaveJSON(ctx, p) }},
 	} {
 		if out.path == "" {
 			continue
 		}
-		var b bytes.Buffer
-		if err := out.write(&b); err != nil {
+		if err := out.save(out.path); err != nil {
 			return fail(env.Stderr, err, *verbose)
-		}
-		// The report names the account and its folders: private, like the archive.
-		if err := os.WriteFile(out.path, b.Bytes(), 0o600); err != nil {
-			return fail(env.Stderr, mailerr.New(mailerr.Permission, "write report", out.path, err), *verbose)
 		}
 		fmt.Fprintf(env.Stdout, "Report written: %s\n", safe(out.path))
 	}

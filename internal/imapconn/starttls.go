@@ -19,6 +19,10 @@ import (
 // the IMAP client (which then asks for the capabilities again, as it must
 // after STARTTLS). Bytes that arrive after the server's OK and before the
 // handshake are an injection attack and refused.
+// ErrStartTLSRefused: the server offers STARTTLS but refused it (a
+// ServerError); the front-ends say what to try instead.
+var ErrStartTLSRefused = errors.New("STARTTLS")
+
 func startTLS(ctx context.Context, conn net.Conn, tlsConfig *tls.Config, host string) (net.Conn, error) {
 	br := bufio.NewReaderSize(conn, 4096)
 	greeting, err := readLine(br)
@@ -42,14 +46,14 @@ func startTLS(ctx context.Context, conn net.Conn, tlsConfig *tls.Config, host st
 	}
 	if !hasToken(caps, "STARTTLS") {
 		return nil, mailerr.New(mailerr.NoStartTLS, "starttls", host,
-			errors.New("the server does not offer STARTTLS; try --security tls (port 993)"))
+			errors.New("the server does not offer STARTTLS"))
 	}
 	if _, err := command(br, conn, "S1 STARTTLS"); err != nil {
 		var se *statusError
 		if errors.As(err, &se) {
 			// It offers STARTTLS but refused it now: that is what to say.
 			return nil, mailerr.New(mailerr.ServerError, "starttls", host,
-				fmt.Errorf("STARTTLS, though it offers it (it answered %q); --security tls (port 993) may work", se.line))
+				fmt.Errorf("%w, though it offers it (it answered %q)", ErrStartTLSRefused, se.line))
 		}
 		return nil, classify(ctx, "starttls", host, err)
 	}

@@ -1,6 +1,8 @@
-// Package layering holds one test: the import rules of the house style
-// (engine packages never use Fyne; the store never speaks IMAP; the small
-// shared packages use only the standard library).
+// Package layering holds the house style's structural tests: the import
+// rules (engine packages never use Fyne; the store never speaks IMAP; the
+// small shared packages use only the standard library; the front-ends
+// never touch the wire or the database) and the rule that engine errors do
+// not name the command line's commands and flags.
 package layering
 
 import (
@@ -33,6 +35,10 @@ func TestImportRules(t *testing.T) {
 		{"internal/secret", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
 		{"internal/retry", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
 		{"assets", []string{"fyne.io/"}},
+		{"app", []string{module + "internal/cli"}},
+		{"internal/demo", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},
+		{"internal/settings", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive", "github.com/emersion/go-imap"}},
+		{"internal/autoconfig", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},
 	}
 	for _, r := range rules {
 		t.Run(r.pkg, func(t *testing.T) {
@@ -107,4 +113,52 @@ func packageImports(t *testing.T) map[string][]string {
 		}
 	}
 	return pkgs
+}
+
+// The front-ends are thin: they talk to the engine packages, never to the
+// wire or the database themselves. These rules are on a package's own
+// imports (the engine below them does use go-imap and SQLite).
+func TestFrontEndImports(t *testing.T) {
+	noSQL := []string{"database/sql", "modernc.org/sqlite"}
+	rules := []struct {
+		pkg   string
+		never []string
+	}{
+		{"app", append([]string{"github.com/emersion/go-imap"}, noSQL...)},
+		{"internal/cli", noSQL},
+	}
+	for _, r := range rules {
+		t.Run(r.pkg, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+r.pkg).Output()
+			if err != nil {
+				t.Fatalf("go list %s: %v", r.pkg, err)
+			}
+			for _, imp := range strings.Fields(string(out)) {
+				for _, bad := range r.never {
+					if strings.HasPrefix(imp, bad) {
+						t.Errorf("%s imports %s", r.pkg, imp)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The screenshot driver (app/script.go) is in a build with -tags
+// screenshots only, never in the shipped binary.
+func TestScreenshotDriverOnlyWithTag(t *testing.T) {
+	files := func(tags ...string) string {
+		args := append([]string{"list"}, tags...)
+		out, err := exec.Command("go", append(args, "-f", "{{.GoFiles}}", module+"app")...).Output()
+		if err != nil {
+			t.Fatalf("go list %v app: %v", tags, err)
+		}
+		return string(out)
+	}
+	if shipped := files(); strings.Contains(shipped, "script.go") {
+		t.Errorf("the shipped build of app holds the screenshot driver: %s", shipped)
+	}
+	if tagged := files("-tags", "screenshots"); !strings.Contains(tagged, " script.go") && !strings.Contains(tagged, "[script.go") {
+		t.Errorf("-tags screenshots does not build the screenshot driver: %s", tagged)
+	}
 }

@@ -63,6 +63,8 @@ const (
 	ServerChanged
 	// NotConfirmed: the user did not confirm a deletion; nothing was done.
 	NotConfirmed
+	// ReadOnlyFS: the file system is mounted read-only.
+	ReadOnlyFS
 )
 
 var kindNames = map[Kind]string{
@@ -73,7 +75,7 @@ var kindNames = map[Kind]string{
 	ConnLost: "connection-lost", ServerError: "server-error", MessageFailed: "message-failed",
 	DiskFull: "disk-full", ArchiveBroken: "archive-broken", ArchiveLocked: "archive-locked",
 	BadInput: "bad-input", Permission: "permission", GateClosed: "gate-closed", ServerChanged: "server-changed",
-	NotConfirmed: "not-confirmed",
+	NotConfirmed: "not-confirmed", ReadOnlyFS: "read-only-fs",
 }
 
 // String returns a stable, machine-readable name such as "auth-failed".

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"testing"
+
+	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// The engine says what is wrong; the window adds its own next step (a
+// button), in the person's language, not the command line's words.
+func TestErrorsGetTheWindowsNextStep(t *testing.T) {
+	err := mailerr.New(mailerr.BadInput, "open archive", "/x", gate.ErrNoBackup)
+	for _, lang := range []string{"en", "ja"} {
+		setLanguage(lang)
+		got := errMsg(err, "").String()
+		if got != tr("err.no-backup-yet") || got == "" {
+			t.Errorf("%s: errMsg(%v) = %q, want the window's own words", lang, err, got)
+		}
+	}
+	setLanguage("en")
+	if got := errMsg(mailerr.New(mailerr.ReadOnlyFS, "write report", "/mnt/r.html", nil), "").String(); got != tr("err.read-only-fs", map[string]any{"Host": "/mnt/r.html"}) {
+		t.Errorf("a read-only disk reads %q", got)
+	}
+}

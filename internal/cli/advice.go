@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/migrate"
+)
+
+// The engine's errors say what is wrong; the next step, in the command
+// line's terms (a command, a flag), is added here. The window says the same
+// in its own terms (a button). A test checks that every flag named here
+// exists in the command's flag set.
+var nextSteps = []struct {
+	err  error
+	text string
+}{
+	{gate.ErrNoBackup, "Run mailark backup first."},
+	{imapconn.ErrStartTLSRefused, "--security tls (port 993) may work."},
+	{gate.ErrArchiveChanged, "Run mailark verify to see what changed."},
+	{migrate.ErrBadMapping, "Write it as --map 'Old=New'."},
+	{migrate.ErrNoSuchFolder, "mailark folders --archive DIR lists the archive's folders."},
+	{migrate.ErrNoNewAddress, "Give it with --new-address you@new-provider.example."},
+	{migrate.ErrNoDraftsPlace, "Give the new account (--to-host, --to-user and the rest) or a folder (--eml-dir)."},
+	{migrate.ErrNoOldAddress, "Give the old address with --old-address."},
+	{migrate.ErrNoContacts, "Choose people with --to-contact ADDRESS or --contacts-file FILE, or everyone with --all-contacts."},
+}
+
+// kindSteps is the next step for an error kind when no particular error
+// above matched.
+var kindSteps = map[mailerr.Kind]string{
+	mailerr.ArchiveBroken: "Run mailark verify to see what is missing or damaged.",
+}
+
+// nextStep is what to do about err on the command line, "" when the
+// message says it already.
+func nextStep(err error) string {
+	for _, s := range nextSteps {
+		if errors.Is(err, s.err) {
+			return s.text
+		}
+	}
+	return kindSteps[mailerr.KindOf(err)]
+}
