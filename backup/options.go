@@ -135,6 +135,7 @@ type Summary struct {
 // FolderError is a folder the server would not let us read.
 type FolderError struct {
 	Name, Reason string
+	Err          error `json:"-"` // what Reason says, for errors.Is
 }
 
 // OK reports whether every message was saved.

@@ -322,7 +322,7 @@ func (r *runner) folderSummary(sf folders.Folder) *FolderSummary {
 func (r *runner) folderFailed(sf folders.Folder, err error) {
 	r.done[sf.Name] = true
 	r.failedCount++
-	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: err.Error()})
+	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: err.Error(), Err: err})
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
 		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, err), Err: err})
 }
@@ -340,7 +340,7 @@ func (r *runner) folderUnreadable(sf folders.Folder) {
 	}
 	r.unreadable[key] = true
 	r.failedCount++
-	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: sf.Err.Error()})
+	r.sum.FolderErrors = append(r.sum.FolderErrors, FolderError{Name: sf.Name, Reason: sf.Err.Error(), Err: sf.Err})
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed,
 		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, sf.Err), Err: sf.Err})
 }

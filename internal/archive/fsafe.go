@@ -12,6 +12,11 @@ import (
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
+// ErrArchiveIsLink: the archive folder given is a symbolic link. Mailark
+// writes only into the real folder, so that nothing it did not make is
+// followed.
+var ErrArchiveIsLink = errors.New("the archive folder is a symbolic link, and Mailark follows no link")
+
 // The archive on disk is Mailark's own: it follows no symbolic link it
 // finds there (it makes none), refuses anything that is neither a regular
 // file nor a directory, and takes no path from archive.sqlite that leaves
@@ -81,7 +86,7 @@ func prepareRoot(dir string, create bool) error {
 	case st.Mode()&fs.ModeSymlink != 0:
 		target, _ := filepath.EvalSymlinks(dir)
 		return mailerr.New(mailerr.BadInput, "open archive", dir,
-			fmt.Errorf("the archive folder %s is a symbolic link (to %s): give the real folder with --archive", dir, target))
+			fmt.Errorf("%w: %s (to %s)", ErrArchiveIsLink, dir, target))
 	case !st.IsDir():
 		return mailerr.New(mailerr.BadInput, "open archive", dir, fmt.Errorf("%s is not a folder", dir))
 	}

@@ -112,8 +112,8 @@ func (a *Archive) markChanged(f *Folder, p, why string) {
 		a.damaged = map[int64]error{}
 	}
 	a.damaged[f.ID] = mailerr.New(mailerr.ArchiveBroken, "write mbox file", p,
-		fmt.Errorf("%w (%s); nothing was cut from it or added to it, and SQLite still holds every message: run mailark repair --archive %s",
-			ErrMboxChanged, why, a.dir))
+		fmt.Errorf("%w (%s); nothing was cut from it or added to it, and SQLite still holds every message",
+			ErrMboxChanged, why))
 }
 
 // MboxChanged returns, for a folder whose mbox file changed outside

@@ -68,8 +68,8 @@ func TestChangedMboxNeverCut(t *testing.T) {
 	rewritten, _ := os.ReadFile(p)
 
 	err := tryBackup(dir, f)
-	if !errors.Is(err, archive.ErrMboxChanged) || !bytes.Contains([]byte(err.Error()), []byte("mailark repair --archive")) {
-		t.Errorf("backup after a rewrite = %v, want ErrMboxChanged pointing to mailark repair", err)
+	if !errors.Is(err, archive.ErrMboxChanged) {
+		t.Errorf("backup after a rewrite = %v, want ErrMboxChanged", err)
 	}
 	if got, _ := os.ReadFile(p); !bytes.Equal(got, rewritten) {
 		t.Errorf("the rewritten file was changed by the backup (%d bytes, was %d)", len(got), len(rewritten))

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/migrate"
@@ -18,6 +19,8 @@ var nextSteps = []struct {
 	text string
 }{
 	{gate.ErrNoBackup, "Run mailark backup first."},
+	{archive.ErrMboxChanged, "Run mailark repair --archive DIR, then mailark verify."},
+	{archive.ErrArchiveIsLink, "Give the real folder with --archive."},
 	{imapconn.ErrStartTLSRefused, "--security tls (port 993) may work."},
 	{gate.ErrArchiveChanged, "Run mailark verify to see what changed."},
 	{migrate.ErrBadMapping, "Write it as --map 'Old=New'."},
@@ -43,4 +46,13 @@ func nextStep(err error) string {
 		}
 	}
 	return kindSteps[mailerr.KindOf(err)]
+}
+
+// withNextStep is text (an error's words) with the next step for err added,
+// when there is one.
+func withNextStep(text string, err error) string {
+	if step := nextStep(err); step != "" && err != nil {
+		return text + ". " + step
+	}
+	return text
 }

@@ -89,7 +89,7 @@ func printSummary(w io.Writer, s backup.Summary) {
 		fmt.Fprintf(w, "NOT SAVED: %s uid %d: %s\n", safe(f.FolderName), f.UID, safe(f.Reason))
 	}
 	for _, f := range s.FolderErrors {
-		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", safe(f.Name), safe(f.Reason))
+		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", safe(f.Name), safe(withNextStep(f.Reason, f.Err)))
 	}
 	fmt.Fprintf(w, "%d new message(s), %s, in %s; %d message(s) in the archive at %s",
 		s.New, mb(s.NewBytes), s.Elapsed.Round(1e7), s.Total, safe(s.ArchiveDir))
