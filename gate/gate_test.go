@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -72,7 +73,7 @@ func flipStoredByte(t testing.TB, e *env, folder string, uid uint32) {
 	t.Helper()
 	_, m := e.storedMessage(folder, uid)
 	ctx := context.Background()
-	db := tamperDB(t, e.dir)
+	db := archivetest.Tamper(t, e.dir)
 	var data []byte
 	if err := db.QueryRowContext(ctx, `SELECT data FROM message_chunks WHERE message_id = ? AND seq = 0`, m.ID).Scan(&data); err != nil {
 		t.Fatal(err)
