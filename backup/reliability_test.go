@@ -54,12 +54,7 @@ func TestCutAnywhere(t *testing.T) {
 			fault = testimap.Fault{CutDownAfter: at, Delay: time.Millisecond}
 		}
 		t.Run(fmt.Sprintf("%02d_%+v", i, fault), func(t *testing.T) {
-			proxy := testimap.StartProxy(t, d.TLSAddr(), func(n int) testimap.Fault {
-				if n == 0 {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(1, fault))
 			dir := tempArchive(t)
 			sum, err := backup.Run(context.Background(), backup.Options{ArchiveDir: dir,
 				Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },

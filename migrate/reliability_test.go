@@ -258,12 +258,7 @@ func TestMigrateCutAnywhere(t *testing.T) {
 		user := users[i+1]
 		name := fmt.Sprintf("%02d_%s_conns%d_lanes%d_batch%d", i, faultName(fault), faulted, lanes, batch)
 		t.Run(name, func(t *testing.T) {
-			proxy := testimap.StartProxy(t, d.TLSAddr(), func(c int) testimap.Fault {
-				if c < faulted {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(faulted, fault))
 			conn := relConn(d, proxy.Port, user)
 			if fault.StallDownAfter > 0 {
 				conn.DialTimeout, conn.IdleTimeout = 2*time.Second, time.Second
