@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"testing"
 	"time"
 
@@ -21,9 +20,7 @@ var cuts = flag.Int("cuts", testimap.Soak(50), "how many cut points TestCutAnywh
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	tally.Report("reliability", "reliability.txt")
-	os.Exit(code)
+	tally.Main(m, "reliability", "reliability.txt")
 }
 
 // TestCutAnywhere backs up the demo account from a real Dovecot over TLS

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,9 +26,7 @@ var migrateCuts = flag.Int("migrate-cuts", testimap.Soak(30), "how many cut poin
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	tally.Report("reliability (migration)", "reliability-migrate.txt")
-	os.Exit(code)
+	tally.Main(m, "reliability (migration)", "reliability-migrate.txt")
 }
 
 // The reliability tests migrate the demo account, plus a folder that joins
