@@ -15,6 +15,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 )
 
@@ -41,7 +42,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	defer func() { stop(); <-served }()
 	addr := ln.Addr().(*net.TCPAddr)
 	fmt.Fprintf(out, "\n1. The old provider: %s on %s holds %d messages (%s) in %d folders.\n",
-		acct.User, addr, acct.MessageCount(), mb(acct.TotalBytes()), len(acct.Folders))
+		acct.User, addr, acct.MessageCount(), progress.Bytes(acct.TotalBytes()), len(acct.Folders))
 
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "mailark-demo-")
