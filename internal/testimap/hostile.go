@@ -17,11 +17,6 @@ import (
 // server's first LIST response to each LIST command. It returns the port.
 func RenamingProxy(t testing.TB, target string, names map[string][]byte, extra [][]byte) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	down := func(line []byte) []byte {
 		for from, to := range names {
 			line = bytes.ReplaceAll(line, []byte(`"`+from+`"`), to)
@@ -37,6 +32,22 @@ func RenamingProxy(t testing.TB, target string, names map[string][]byte, extra [
 		}
 		return line
 	}
+	return LineProxy(t, target, down, up)
+}
+
+// LineProxy forwards to target, passing each line the server sends through
+// down and each line the client sends through up (nil: unchanged); a line
+// longer than 64 KiB reaches them in pieces. It returns the port.
+func LineProxy(t testing.TB, target string, down, up func(line []byte) []byte) int {
+	t.Helper()
+	if up == nil {
+		up = func(line []byte) []byte { return line }
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
