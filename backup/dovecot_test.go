@@ -118,12 +118,7 @@ func TestDovecotServerRestartMidBackup(t *testing.T) {
 	before := serverState(t, dovecotClient(t, d, "user", "password"))
 	// Cut the link once mid-transfer, as a server restart or a laptop
 	// sleeping would; the run reconnects and finishes.
-	proxy := testimap.StartProxy(t, d.TLSAddr(), func(n int) testimap.Fault {
-		if n == 0 {
-			return testimap.Fault{CutDownAfter: 2_000_000, Reset: true}
-		}
-		return testimap.Fault{}
-	})
+	proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(1, testimap.Fault{CutDownAfter: 2_000_000, Reset: true}))
 	dir := tempArchive(t)
 	sum, err := backup.Run(context.Background(), backup.Options{ArchiveDir: dir,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },

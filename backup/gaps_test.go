@@ -92,12 +92,12 @@ func TestLeftOutMessageIsAFailure(t *testing.T) {
 // so this holds whatever client is underneath.)
 func TestRepeatedUIDIsNotStoredTwice(t *testing.T) {
 	srv := testimap.Start(t, nil)
-	port := rewriteProxy(t, srv.Addr, func(line []byte) []byte {
+	port := testimap.LineProxy(t, srv.Addr, func(line []byte) []byte {
 		if bytes.Contains(line, []byte("BODY[] {")) {
 			return bytes.Replace(line, []byte("(UID 5 "), []byte("(UID 3 "), 1)
 		}
 		return line
-	})
+	}, nil)
 	tally.BadInputs.Add(1)
 	o := options(srv, tempArchive(t))
 	o.Conn.Port = port

@@ -1,15 +1,11 @@
 package backup_test
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,9 +20,7 @@ var kills = flag.Int("kills", testimap.Soak(20), "how many times TestKilledBacku
 // TestKillChild is the child process of TestKilledBackupResumes: it runs a
 // backup and prints one line per progress event, until it is killed.
 func TestKillChild(t *testing.T) {
-	if os.Getenv("MAILARK_KILL_CHILD") != "1" {
-		t.Skip("only run as a child of TestKilledBackupResumes")
-	}
+	testimap.SkipUnlessChild(t)
 	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
 	opts := backup.Options{
 		Conn:          config("127.0.0.1", port, os.Getenv("MAILARK_KILL_USER"), os.Getenv("MAILARK_PASSWORD")),
@@ -56,41 +50,15 @@ func TestKilledBackupResumes(t *testing.T) {
 	killed, started := 0, 0
 	for killed < *kills && started < 4**kills {
 		started++
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "MAILARK_KILL_CHILD=1", "MAILARK_KILL_PORT="+strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_USER="+srv.User, "MAILARK_PASSWORD="+srv.Password, "MAILARK_KILL_ARCHIVE="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// Kill after the 1st, 2nd, … 5th progress event in turn: early in
 		// a run and later, in every folder.
 		killAt := killed%5 + 1
-		events, finished := 0, false
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "finished") {
-				finished = true
-				break
-			}
-			if strings.HasPrefix(line, "event ") {
-				events++
-				if events >= killAt {
-					cmd.Process.Signal(syscall.SIGKILL)
-					break
-				}
-			}
+		c := testimap.KillChild(t, "TestKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
+			"MAILARK_KILL_USER=" + srv.User, "MAILARK_PASSWORD=" + srv.Password, "MAILARK_KILL_ARCHIVE=" + dir}, killAt)
+		if c.Hung {
+			t.Fatalf("run %d hung", started)
 		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		cmd.Wait()
-		if finished {
+		if c.Finished != "" {
 			// This archive is complete: check it against the server and
 			// start another, so that every kill interrupts real work.
 			checkArchive(t, dir, state)

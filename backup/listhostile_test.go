@@ -199,6 +199,12 @@ func TestSurveyDespiteBadNames(t *testing.T) {
 // 800,000 folders are refused with a clear message, within bounded memory.
 func TestHostileListsAndFlagsAreRefused(t *testing.T) {
 	inbox := func(w *bufio.Writer) { w.WriteString("* LIST () \"/\" INBOX\r\n") }
+	hugeFlags := func(w *bufio.Writer) { // 15 MB
+		for i := 0; i < 15<<20/6; i++ {
+			w.WriteString("\\a \\b ")
+		}
+		w.WriteString("\\c")
+	}
 	tests := []struct {
 		name  string
 		reply func(tag, cmd, args string, w *bufio.Writer)
@@ -210,10 +216,8 @@ func TestHostileListsAndFlagsAreRefused(t *testing.T) {
 				inbox(w)
 			case "EXAMINE", "SELECT":
 				w.WriteString("* FLAGS (")
-				for i := 0; i < 15<<20/6; i++ {
-					w.WriteString("\\a \\b ")
-				}
-				w.WriteString("\\c)\r\n* 0 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n* OK [UIDNEXT 1] x\r\n")
+				hugeFlags(w)
+				w.WriteString(")\r\n* 0 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n* OK [UIDNEXT 1] x\r\n")
 			}
 			w.WriteString(tag + " OK done\r\n")
 		}, "FLAGS"},
@@ -236,10 +240,8 @@ func TestHostileListsAndFlagsAreRefused(t *testing.T) {
 					w.WriteString("* SEARCH 1\r\n")
 				} else {
 					w.WriteString("* 1 FETCH (UID 1 FLAGS (")
-					for i := 0; i < 15<<20/6; i++ {
-						w.WriteString("\\a \\b ")
-					}
-					w.WriteString("\\c))\r\n")
+					hugeFlags(w)
+					w.WriteString("))\r\n")
 				}
 			}
 			w.WriteString(tag + " OK done\r\n")

@@ -1,11 +1,8 @@
 package backup_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,47 +16,6 @@ import (
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
 )
-
-// rewriteProxy forwards to target, passing each line the server sends
-// through rewrite. It returns the port.
-func rewriteProxy(t *testing.T, target string, rewrite func(line []byte) []byte) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			go func() {
-				defer client.Close()
-				defer server.Close()
-				io.Copy(server, client)
-			}()
-			go func() {
-				defer client.Close()
-				defer server.Close()
-				r := bufio.NewReader(server)
-				for {
-					line, err := r.ReadBytes('\n')
-					if _, werr := client.Write(rewrite(line)); werr != nil || err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // TestLyingSizeKeepsProgressSane has the server announce RFC822.SIZE far
 // below and far above what it then sends. Progress never shows more done
@@ -77,7 +33,7 @@ func TestLyingSizeKeepsProgressSane(t *testing.T) {
 	srv := testimap.Start(t, acct)
 	size := regexp.MustCompile(`RFC822\.SIZE (\d+)`)
 	var lies atomic.Int64
-	port := rewriteProxy(t, srv.Addr, func(line []byte) []byte {
+	port := testimap.LineProxy(t, srv.Addr, func(line []byte) []byte {
 		return size.ReplaceAllFunc(line, func(m []byte) []byte {
 			n, _ := strconv.Atoi(string(m[len("RFC822.SIZE "):]))
 			if lies.Add(1)%2 == 0 {
@@ -85,7 +41,7 @@ func TestLyingSizeKeepsProgressSane(t *testing.T) {
 			}
 			return []byte("RFC822.SIZE " + strconv.Itoa(n*1000))
 		})
-	})
+	}, nil)
 	tally.BadInputs.Add(int64(len(inbox.Messages)))
 
 	o := options(srv, tempArchive(t))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/mailark/mailark/backup"
@@ -25,7 +24,7 @@ func TestServerRefusesAnywhere(t *testing.T) {
 	state := serverState(t, srv.Client(t))
 	// A clean run through the IMAP-aware proxy counts the commands and
 	// bytes of one whole backup.
-	clean := testimap.StartProxy(t, srv.Addr, func(int) testimap.Fault { return testimap.Fault{RefuseCommand: math.MaxInt} })
+	clean := testimap.StartProxy(t, srv.Addr, testimap.Counting)
 	opts := options(srv, tempArchive(t))
 	opts.Conn.Port = clean.Port
 	if sum, err := backup.Run(context.Background(), opts); err != nil || !sum.OK() {
@@ -36,24 +35,13 @@ func TestServerRefusesAnywhere(t *testing.T) {
 	t.Logf("a whole backup: %d commands, %d bytes down", commands, downTotal)
 	n, reruns := *refusals, 0
 	for i := range n {
-		frac := float64(i/2) / float64(max((n+1)/2-1, 1))
-		var fault testimap.Fault
-		if i%2 == 0 {
-			fault.RefuseCommand = 1 + int(frac*float64(commands-1))
-		} else {
-			fault.ByeDownAfter = int64(20 * math.Pow(float64(downTotal)*0.95/20, frac))
-		}
+		fault := testimap.RefuseOrBye(i, n, commands, downTotal)
 		faulted := 1
 		if i%5 == 3 {
 			faulted = 3 // reconnecting meets the same answer
 		}
 		t.Run(fmt.Sprintf("%02d_no%d_bye%d_conns%d", i, fault.RefuseCommand, fault.ByeDownAfter, faulted), func(t *testing.T) {
-			proxy := testimap.StartProxy(t, srv.Addr, func(c int) testimap.Fault {
-				if c < faulted {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, srv.Addr, testimap.FirstConns(faulted, fault))
 			opts := options(srv, tempArchive(t))
 			opts.Conn.Port = proxy.Port
 			sum, err := backup.Run(context.Background(), opts)

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"testing"
 	"time"
 
@@ -21,9 +20,7 @@ var cuts = flag.Int("cuts", testimap.Soak(50), "how many cut points TestCutAnywh
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	tally.Report("reliability", "reliability.txt")
-	os.Exit(code)
+	tally.Main(m, "reliability", "reliability.txt")
 }
 
 // TestCutAnywhere backs up the demo account from a real Dovecot over TLS
@@ -54,12 +51,7 @@ func TestCutAnywhere(t *testing.T) {
 			fault = testimap.Fault{CutDownAfter: at, Delay: time.Millisecond}
 		}
 		t.Run(fmt.Sprintf("%02d_%+v", i, fault), func(t *testing.T) {
-			proxy := testimap.StartProxy(t, d.TLSAddr(), func(n int) testimap.Fault {
-				if n == 0 {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(1, fault))
 			dir := tempArchive(t)
 			sum, err := backup.Run(context.Background(), backup.Options{ArchiveDir: dir,
 				Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },

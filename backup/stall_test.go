@@ -70,12 +70,7 @@ func TestStallAfterLoginGivesUp(t *testing.T) {
 // message is lost or doubled.
 func TestDribblingServerIsCut(t *testing.T) {
 	srv := testimap.Start(t, nil)
-	proxy := testimap.StartProxy(t, srv.Addr, func(n int) testimap.Fault {
-		if n == 0 {
-			return testimap.Fault{TrickleDownAfter: 300_000, TrickleEvery: 10 * time.Millisecond}
-		}
-		return testimap.Fault{}
-	})
+	proxy := testimap.StartProxy(t, srv.Addr, testimap.FirstConns(1, testimap.Fault{TrickleDownAfter: 300_000, TrickleEvery: 10 * time.Millisecond}))
 	tally.Faults.Add(1)
 	o := options(srv, tempArchive(t))
 	o.Conn.Port = proxy.Port

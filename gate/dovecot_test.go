@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/gate"
@@ -57,17 +56,7 @@ func dovecotCounts(t testing.TB, d *testimap.Dovecot) map[string]uint32 {
 	if err := c.Login(dovecotUser, dovecotPass).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	list, err := c.List("", "*", &imap.ListOptions{ReturnStatus: &imap.StatusOptions{NumMessages: true}}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]uint32{}
-	for _, l := range list {
-		if l.Status != nil && l.Status.NumMessages != nil {
-			out[l.Mailbox] = *l.Status.NumMessages
-		}
-	}
-	return out
+	return messageCounts(t, c)
 }
 
 func TestDovecotVerifyAndGate(t *testing.T) {

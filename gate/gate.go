@@ -3,7 +3,6 @@ package gate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -11,7 +10,6 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/mailerr"
 )
 
 // The removal gate's conditions, in the order a verdict lists them.
@@ -87,10 +85,7 @@ func Check(ctx context.Context, opts GateOptions) (Verdict, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.ArchiveDir == "" {
-		return Verdict{}, mailerr.New(mailerr.BadInput, "check gate", "", errors.New("no archive folder given"))
-	}
-	a, err := archive.OpenForCheck(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := openArchive(ctx, "check gate", opts.ArchiveDir, opts.Now)
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -98,11 +93,7 @@ func Check(ctx context.Context, opts GateOptions) (Verdict, error) {
 	if opts.Offline {
 		return evaluate(ctx, a, opts.Now, nil)
 	}
-	acct, err := accountOf(ctx, a)
-	if err != nil {
-		return Verdict{}, err
-	}
-	if err := checkAccount(a, acct, opts.Conn); err != nil {
+	if _, err := accountFor(ctx, a, opts.Conn); err != nil {
 		return Verdict{}, err
 	}
 	var c *imapconn.Conn

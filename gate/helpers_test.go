@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailark/mailark/addressbook"
@@ -195,6 +196,21 @@ func closedBy(t testing.TB, v gate.Verdict, id, code string, kind gate.Kind, fol
 	t.Fatalf("condition %s: no detail %s for %s uid %d in %+v", id, kind, folder, uid, c.Details)
 }
 
+// closedByOneDamage checks the gate after one message of the archive was
+// damaged: closed as changed (changed, in changedFolder) until a
+// verification, which finds that message alone (problem, folder, uid), and
+// closed by it afterwards.
+func closedByOneDamage(t testing.TB, e *env, changed gate.Kind, changedFolder string, problem gate.Kind, folder string, uid uint32) {
+	t.Helper()
+	closedBy(t, e.check(), gate.CondArchiveUnchanged, "changed", changed, changedFolder, 0)
+	res := e.verify(false)
+	hasProblem(t, res, problem, folder, uid)
+	if len(res.Problems) != 1 {
+		t.Errorf("problems %v, want only %s uid %d", res.Problems, folder, uid)
+	}
+	closedBy(t, e.check(), gate.CondVerified, "problems", problem, folder, uid)
+}
+
 // hasProblem asserts that a verification result names this problem.
 func hasProblem(t testing.TB, res gate.Result, kind gate.Kind, folder string, uid uint32) {
 	t.Helper()
@@ -229,7 +245,12 @@ func serveWith(t testing.TB, srv *testimap.Server, change func(*imapserver.Optio
 // serverCounts returns MESSAGES of every folder.
 func serverCounts(t testing.TB, srv *testimap.Server) map[string]uint32 {
 	t.Helper()
-	c := srv.Client(t)
+	return messageCounts(t, srv.Client(t))
+}
+
+// messageCounts returns MESSAGES of every folder c lists.
+func messageCounts(t testing.TB, c *imapclient.Client) map[string]uint32 {
+	t.Helper()
 	list, err := c.List("", "*", &imap.ListOptions{ReturnStatus: &imap.StatusOptions{NumMessages: true}}).Collect()
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package gate_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/mailark/mailark/internal/testimap"
@@ -12,7 +11,5 @@ import (
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	tally.Report("reliability (gate)", "reliability-gate.txt")
-	os.Exit(code)
+	tally.Main(m, "reliability (gate)", "reliability-gate.txt")
 }

@@ -96,18 +96,12 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 		opts.Progress = progress.Discard
 	}
 	var res RemoveResult
-	if opts.ArchiveDir == "" {
-		return res, mailerr.New(mailerr.BadInput, "remove", "", errors.New("no archive folder given"))
-	}
-	a, err := archive.OpenForCheck(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := openArchive(ctx, "remove", opts.ArchiveDir, opts.Now)
 	if err != nil {
 		return res, err
 	}
 	defer a.Close()
-	if res.Account, err = accountOf(ctx, a); err != nil {
-		return res, err
-	}
-	if err := checkAccount(a, res.Account, opts.Conn); err != nil {
+	if res.Account, err = accountFor(ctx, a, opts.Conn); err != nil {
 		return res, err
 	}
 	c, err := imapconn.Dial(ctx, opts.Conn)

@@ -2,14 +2,11 @@ package gate
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -74,15 +71,6 @@ func archivedCopies(ctx context.Context, a *archive.Archive, f *archive.Folder, 
 	return out, nil
 }
 
-// serverCopy is what the server sent for one UID.
-type serverCopy struct {
-	size         int64
-	internalDate time.Time
-	sum          [32]byte
-	sized, dated bool
-	hashed       bool
-}
-
 // checkServerCopies fetches, in the selected folder, RFC822.SIZE,
 // INTERNALDATE and the SHA-256 of BODY.PEEK[HEADER] (with deep, of
 // BODY.PEEK[]) of exactly the UIDs of set, in pieces of rangesPerCommand
@@ -102,47 +90,14 @@ func checkServerCopies(ctx context.Context, c *imapconn.Conn, host, folder strin
 			fmt.Errorf("%w: %s", ErrServerChanged, fmt.Sprintf(format, args...)))
 	}
 	seen := make(map[uint32]bool, len(want))
-	h := sha256.New()
 	for start := 0; start < len(set); start += rangesPerCommand {
 		piece := set[start:min(start+rangesPerCommand, len(set))]
 		cmd := c.Fetch(piece, opts)
 		var mismatch error
-		for {
-			msg := cmd.Next()
-			if msg == nil {
-				break
-			}
-			var uid uint32
-			var got serverCopy
-			for {
-				item := msg.Next()
-				if item == nil {
-					break
-				}
-				switch d := item.(type) {
-				case imapclient.FetchItemDataUID:
-					uid = uint32(d.UID)
-				case imapclient.FetchItemDataRFC822Size:
-					got.size, got.sized = d.Size, true
-				case imapclient.FetchItemDataInternalDate:
-					got.internalDate, got.dated = d.Time, true
-				case imapclient.FetchItemDataBodySection:
-					if d.Literal == nil {
-						continue
-					}
-					// Read the literal now: the client discards it at the
-					// next item.
-					h.Reset()
-					if _, err := io.Copy(h, d.Literal); err != nil {
-						cmd.Close()
-						return imapconn.Classify(ctx, "check "+folder+" before deleting", host, err)
-					}
-					h.Sum(got.sum[:0])
-					got.hashed = true
-				}
-			}
+		err := eachFetched(cmd, func(got *fetched) {
+			uid := got.uid
 			if uid == 0 || !set.Contains(imap.UID(uid)) {
-				continue // an unsolicited FETCH (flags), or not one of ours
+				return // an unsolicited FETCH (flags), or not one of ours
 			}
 			a, ok := want[uid]
 			var err error
@@ -163,8 +118,8 @@ func checkServerCopies(ctx context.Context, c *imapconn.Conn, host, folder strin
 			if err != nil && mismatch == nil {
 				mismatch = err
 			}
-		}
-		if err := cmd.Close(); err != nil {
+		})
+		if err != nil {
 			return imapconn.Classify(ctx, "check "+folder+" before deleting", host, err)
 		}
 		if mismatch != nil {

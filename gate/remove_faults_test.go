@@ -30,7 +30,7 @@ var removeFaults = flag.Int("remove-faults", testimap.Soak(6), "how many faults 
 func TestRemoveUnderFaults(t *testing.T) {
 	// A clean removal measures its commands and bytes.
 	e := ready(t)
-	clean := testimap.StartProxy(t, e.srv.Addr, func(int) testimap.Fault { return testimap.Fault{RefuseCommand: math.MaxInt} })
+	clean := testimap.StartProxy(t, e.srv.Addr, testimap.Counting)
 	opts := e.removeOpts(true, e.srv.User)
 	opts.Conn.Port = clean.Port
 	if _, err := gate.Remove(context.Background(), opts); err != nil {
@@ -65,12 +65,7 @@ func TestRemoveUnderFaults(t *testing.T) {
 			e := ready(t)
 			archived := archivedSHA(t, e)
 			before := serverSHA(t, e)
-			proxy := testimap.StartProxy(t, e.srv.Addr, func(c int) testimap.Fault {
-				if c == 0 {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, e.srv.Addr, testimap.FirstConns(1, fault))
 			opts := e.removeOpts(true, e.srv.User)
 			opts.Conn.Port = proxy.Port
 			opts.Conn.IdleTimeout = time.Second // a stall is noticed soon

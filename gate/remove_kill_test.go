@@ -1,16 +1,12 @@
 package gate_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,9 +21,7 @@ var removeKills = flag.Int("remove-kills", testimap.Soak(5), "how many times Tes
 // runs remove --delete-from-server and prints one line per progress event,
 // until it is killed.
 func TestRemoveKillChild(t *testing.T) {
-	if os.Getenv("MAILARK_REMOVE_KILL_CHILD") != "1" {
-		t.Skip("only run as a child of TestKilledRemovalIsSafe")
-	}
+	testimap.SkipUnlessChild(t)
 	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
 	user := os.Getenv("MAILARK_KILL_USER")
 	opts := gate.RemoveOptions{Conn: config("127.0.0.1", port, user, os.Getenv("MAILARK_PASSWORD")),
@@ -55,56 +49,22 @@ func TestKilledRemovalIsSafe(t *testing.T) {
 		e := ready(t)
 		archived, before := archivedSHA(t, e), serverSHA(t, e)
 		proxy := testimap.StartProxy(t, e.srv.Addr, func(int) testimap.Fault { return testimap.Fault{Delay: time.Millisecond} })
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRemoveKillChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "MAILARK_REMOVE_KILL_CHILD=1", "MAILARK_KILL_PORT="+strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_USER="+e.srv.User, "MAILARK_PASSWORD="+e.srv.Password, "MAILARK_KILL_ARCHIVE="+e.dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		hung := make(chan struct{})
-		watchdog := time.AfterFunc(time.Minute, func() { close(hung); cmd.Process.Signal(syscall.SIGKILL) })
-		events, finished := 0, ""
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "finished") {
-				finished = line
-				break
-			}
-			if line == "started" && killAt == 0 || line == "event" && events+1 >= killAt {
-				cmd.Process.Signal(syscall.SIGKILL)
-				break
-			}
-			if line == "event" {
-				events++
-			}
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		cmd.Wait()
-		watchdog.Stop()
-		select {
-		case <-hung:
+		c := testimap.KillChild(t, "TestRemoveKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
+			"MAILARK_KILL_USER=" + e.srv.User, "MAILARK_PASSWORD=" + e.srv.Password, "MAILARK_KILL_ARCHIVE=" + e.dir}, killAt)
+		if c.Hung {
 			t.Fatalf("removal %d hung", i)
-		default:
 		}
 		checkDeletedWereArchived(t, e, before, archived)
-		if finished != "" {
-			if finished != "finished <nil>" {
-				t.Fatalf("removal %d: %s", i, finished)
+		if c.Finished != "" {
+			if c.Finished != "finished <nil>" {
+				t.Fatalf("removal %d: %s", i, c.Finished)
 			}
 			t.Logf("removal %d completed before its kill at event %d", i, killAt)
 			continue
 		}
 		killed++
 		tally.Kills.Add(1)
-		err = errors.New("killed")
+		err := errors.New("killed")
 		for runs := 0; err != nil; runs++ {
 			if runs == 3 {
 				t.Fatalf("Remove() = %v, three runs after the kill at event %d", err, killAt)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -28,7 +29,7 @@ func tallyRefusal(before, after map[string]uint32) {
 // execArchive runs SQL on e's archive as anyone with sqlite3 could.
 func execArchive(t testing.TB, e *env, stmts ...string) {
 	t.Helper()
-	db := tamperDB(t, e.dir)
+	db := archivetest.Tamper(t, e.dir)
 	defer db.Close()
 	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/progress"
 )
 
 // Report is what a support agent hands to the customer (HTML) and keeps
@@ -120,10 +121,7 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.ArchiveDir == "" {
-		return nil, mailerr.New(mailerr.BadInput, "report", "", errors.New("no archive folder given"))
-	}
-	a, err := archive.OpenForCheck(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := openArchive(ctx, "report", opts.ArchiveDir, opts.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +317,7 @@ var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(templa
 	"problem": func(l Lang, d Discrepancy) string { return d.Text(l) },
 	"time":    func(l Lang, s string) string { return FormatTime(s, l) },
 	"timeOf":  func(l Lang, t time.Time) string { return FormatTime(stamp(t), l) },
-	"bytes":   humanBytes,
+	"bytes":   progress.Bytes,
 	"num":     func(n int64) string { return groupDigits(n) },
 	"count":   func(n *uint32) string { return groupDigits(int64(*n)) },
 	"str":     func(n any) string { return fmt.Sprint(n) },
@@ -349,18 +347,6 @@ func (r *Report) WriteHTML(w io.Writer, lang Lang) error {
 		*Report
 		L Lang
 	}{r, lang})
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 func groupDigits(n int64) string {

@@ -2,15 +2,12 @@ package gate
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
@@ -164,30 +161,12 @@ func (v *verifier) checkFolder(ctx context.Context, c *imapconn.Conn, sf folders
 func fetchSizes(c *imapconn.Conn) ([]serverMsg, error) {
 	cmd := c.Fetch(imap.UIDSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true})
 	var out []serverMsg
-	for {
-		msg := cmd.Next()
-		if msg == nil {
-			break
+	err := eachFetched(cmd, func(f *fetched) {
+		if f.uid != 0 && f.sized { // not an unsolicited FETCH of flags
+			out = append(out, serverMsg{uid: f.uid, size: f.size})
 		}
-		var m serverMsg
-		sized := false
-		for {
-			item := msg.Next()
-			if item == nil {
-				break
-			}
-			switch d := item.(type) {
-			case imapclient.FetchItemDataUID:
-				m.uid = uint32(d.UID)
-			case imapclient.FetchItemDataRFC822Size:
-				m.size, sized = d.Size, true
-			}
-		}
-		if m.uid != 0 && sized { // not an unsolicited FETCH of flags
-			out = append(out, m)
-		}
-	}
-	if err := cmd.Close(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b serverMsg) int { return int(int64(a.uid) - int64(b.uid)) })
@@ -245,8 +224,6 @@ func (v *verifier) compareUIDs(ctx context.Context, g *genState, server []server
 // stream in, and returns the UIDs whose hash matches the archive's.
 func (v *verifier) deepCheck(ctx context.Context, c *imapconn.Conn, name string, cands []candidate) ([]uint32, error) {
 	verified := make([]uint32, 0, len(cands))
-	h := sha256.New()
-	var sum [32]byte
 	for start := 0; start < len(cands); start += v.opts.FetchChunk {
 		chunk := cands[start:min(start+v.opts.FetchChunk, len(cands))]
 		var set imap.UIDSet
@@ -255,43 +232,15 @@ func (v *verifier) deepCheck(ctx context.Context, c *imapconn.Conn, name string,
 		}
 		got := make(map[uint32][32]byte, len(chunk))
 		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
-		for {
-			msg := cmd.Next()
-			if msg == nil {
-				break
-			}
-			var uid uint32
-			hashed := false
-			for {
-				item := msg.Next()
-				if item == nil {
-					break
-				}
-				switch d := item.(type) {
-				case imapclient.FetchItemDataUID:
-					uid = uint32(d.UID)
-				case imapclient.FetchItemDataBodySection:
-					if d.Literal == nil {
-						continue
-					}
-					// Read the literal now: the client discards it at the
-					// next item.
-					h.Reset()
-					n, err := io.Copy(h, d.Literal)
-					if err != nil {
-						cmd.Close()
-						return nil, err
-					}
-					h.Sum(sum[:0])
-					hashed = true
-					v.tick(1, n)
+		err := eachFetched(cmd, func(f *fetched) {
+			if f.hashed {
+				v.tick(1, f.bodyBytes)
+				if f.uid != 0 {
+					got[f.uid] = f.sum
 				}
 			}
-			if uid != 0 && hashed {
-				got[uid] = sum
-			}
-		}
-		if err := cmd.Close(); err != nil {
+		})
+		if err != nil {
 			return nil, err
 		}
 		for _, cd := range chunk {

@@ -176,6 +176,25 @@ func checkAccount(a *archive.Archive, acct Account, c imapconn.Config) error {
 	return nil
 }
 
+// openArchive opens the archive in dir to check it and record the result;
+// an empty dir is a BadInput error of step.
+func openArchive(ctx context.Context, step, dir string, now func() time.Time) (*archive.Archive, error) {
+	if dir == "" {
+		return nil, mailerr.New(mailerr.BadInput, step, "", errors.New("no archive folder given"))
+	}
+	return archive.OpenForCheck(ctx, dir, archive.Options{Now: now})
+}
+
+// accountFor is the account a's backup is of, which must be the one c
+// logs in to.
+func accountFor(ctx context.Context, a *archive.Archive, c imapconn.Config) (Account, error) {
+	acct, err := accountOf(ctx, a)
+	if err != nil {
+		return acct, err
+	}
+	return acct, checkAccount(a, acct, c)
+}
+
 // Verify compares the archive in opts.ArchiveDir with the live server and
 // with itself, stores the result in the archive, and returns it. It only
 // reads the server (EXAMINE, BODY.PEEK). Problems found are not an error:
@@ -184,18 +203,12 @@ func checkAccount(a *archive.Archive, acct Account, c imapconn.Config) error {
 func Verify(ctx context.Context, opts VerifyOptions) (Result, error) {
 	opts.applyDefaults()
 	res := Result{Deep: opts.Deep, StartedAt: opts.Now()}
-	if opts.ArchiveDir == "" {
-		return res, mailerr.New(mailerr.BadInput, "verify", "", errors.New("no archive folder given"))
-	}
-	a, err := archive.OpenForCheck(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := openArchive(ctx, "verify", opts.ArchiveDir, opts.Now)
 	if err != nil {
 		return res, err
 	}
 	defer a.Close()
-	if res.Account, err = accountOf(ctx, a); err != nil {
-		return res, err
-	}
-	if err := checkAccount(a, res.Account, opts.Conn); err != nil {
+	if res.Account, err = accountFor(ctx, a, opts.Conn); err != nil {
 		return res, err
 	}
 	v := &verifier{a: a, opts: &opts, res: &res, throttle: progress.NewThrottle(opts.Progress, opts.Now)}

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -126,7 +127,7 @@ func rewriteConsistently(t testing.TB, e *env, folder string, uid uint32) {
 	_, m := e.storedMessage(folder, uid)
 	flipMboxByte(t, e, folder, uid)
 	ctx := context.Background()
-	db := tamperDB(t, e.dir)
+	db := archivetest.Tamper(t, e.dir)
 	var data []byte
 	if err := db.QueryRowContext(ctx, `SELECT data FROM message_chunks WHERE message_id = ? AND seq = 0`, m.ID).Scan(&data); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
@@ -285,23 +285,14 @@ func copySame(t testing.TB, got, want map[string][]string) {
 	}
 }
 
-// copyDB opens the archive's database for a test to change it as a crash
-// would have left it.
+// copyDB changes the archive's database as a crash would have left it,
+// straight, past the archive: the only code that runs SQL on it has no
+// method to lose records, and should not have one.
 func copyDB(t testing.TB, dir string, query string, args ...any) int64 {
 	t.Helper()
-	// Straight at the database, past the archive: the only code that runs
-	// SQL on it has no method to lose records, and should not have one.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, archive.DBFile)+"?_pragma=busy_timeout(15000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	res, err := db.ExecContext(context.Background(), query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, _ := res.RowsAffected()
-	return n
+	db := archivetest.Tamper(t, dir)
+	defer db.Close() // now, not at the end of the test
+	return archivetest.Exec(t, db, query, args...)
 }
 
 // copyCLI runs mailark with args, the new account's password in

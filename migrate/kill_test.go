@@ -1,16 +1,13 @@
 package migrate_test
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,9 +28,7 @@ var (
 // it runs a migration and prints one line per progress event, until it is
 // killed.
 func TestMigrateKillChild(t *testing.T) {
-	if os.Getenv("MAILARK_MIGRATE_KILL_CHILD") != "1" {
-		t.Skip("only run as a child of TestKilledMigrationResumes")
-	}
+	testimap.SkipUnlessChild(t)
 	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
 	conns, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_CONNS"))
 	batch, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_BATCH"))
@@ -81,54 +76,19 @@ func TestKilledMigrationResumes(t *testing.T) {
 		// Kill after this many progress events (about one per message
 		// settled); 0: as soon as the process says it started.
 		killAt := rng.IntN(100)
-		cmd := exec.Command(os.Args[0], "-test.run=^TestMigrateKillChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "MAILARK_MIGRATE_KILL_CHILD=1", "MAILARK_KILL_PORT="+strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_USER="+users[user], "MAILARK_PASSWORD="+copyPass, "MAILARK_KILL_ARCHIVE="+dir,
-			"MAILARK_KILL_CA="+d.CAFile, "MAILARK_KILL_CONNS="+strconv.Itoa(conns), "MAILARK_KILL_BATCH="+strconv.Itoa(batch))
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// A run takes about a second: one still going after a minute hangs.
-		hung := make(chan struct{})
-		watchdog := time.AfterFunc(time.Minute, func() { close(hung); cmd.Process.Signal(syscall.SIGKILL) })
-		events, finished := 0, ""
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "finished") {
-				finished = line
-				break
-			}
-			if line == "started" && killAt == 0 || strings.HasPrefix(line, "event ") && events+1 >= killAt {
-				cmd.Process.Signal(syscall.SIGKILL)
-				break
-			}
-			if strings.HasPrefix(line, "event ") {
-				events++
-			}
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		cmd.Wait()
-		watchdog.Stop()
-		select {
-		case <-hung:
+		c := testimap.KillChild(t, "TestMigrateKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
+			"MAILARK_KILL_USER=" + users[user], "MAILARK_PASSWORD=" + copyPass, "MAILARK_KILL_ARCHIVE=" + dir,
+			"MAILARK_KILL_CA=" + d.CAFile, "MAILARK_KILL_CONNS=" + strconv.Itoa(conns), "MAILARK_KILL_BATCH=" + strconv.Itoa(batch)}, killAt)
+		if c.Hung {
 			t.Fatalf("run %d (%d connections, batch %d) hung", started, conns, batch)
-		default:
 		}
-		if finished != "" {
+		if c.Finished != "" {
 			// This account is complete: check it, and go on with another,
 			// so that every kill interrupts real work.
-			if !strings.HasPrefix(finished, "finished <nil> ok=true") {
-				t.Fatalf("run %d: %s", started, finished)
+			if !strings.HasPrefix(c.Finished, "finished <nil> ok=true") {
+				t.Fatalf("run %d: %s", started, c.Finished)
 			}
-			t.Logf("run %d (%d connections, batch %d) completed: %s", started, conns, batch, finished)
+			t.Logf("run %d (%d connections, batch %d) completed: %s", started, conns, batch, c.Finished)
 			relCheck(t, copyConn(d, users[user]), want)
 			completed++
 			user++
@@ -138,7 +98,7 @@ func TestKilledMigrationResumes(t *testing.T) {
 		tally.Kills.Add(1)
 		relCheckPartial(t, d, dir, users[user], want)
 		if t.Failed() {
-			t.Fatalf("after kill %d (run %d: %d connections, batch %d, killed after %d events)", killed, started, conns, batch, events)
+			t.Fatalf("after kill %d (run %d: %d connections, batch %d, killed after %d events)", killed, started, conns, batch, c.Events)
 		}
 	}
 	if killed < kills {

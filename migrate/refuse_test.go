@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ func TestMigrateRefusedAnywhere(t *testing.T) {
 		return imapconn.Config{Host: d.Host, Port: port, Security: imapconn.Plain, User: user,
 			Password: secret.New(copyPass), DialTimeout: 10 * time.Second}
 	}
-	clean := testimap.StartProxy(t, d.PlainAddr(), func(int) testimap.Fault { return testimap.Fault{RefuseCommand: math.MaxInt} })
+	clean := testimap.StartProxy(t, d.PlainAddr(), testimap.Counting)
 	// One connection: the default opens four to a server that answers
 	// slowly (a busy machine), and the fault must meet the whole run.
 	opts := copyOpts(dir, plain(clean.Port, users[0]))
@@ -45,25 +44,14 @@ func TestMigrateRefusedAnywhere(t *testing.T) {
 	t.Logf("a whole migration: %d commands, %d bytes down", commands, downTotal)
 	reruns := 0
 	for i := range n {
-		frac := float64(i/2) / float64(max((n+1)/2-1, 1))
-		var fault testimap.Fault
-		if i%2 == 0 {
-			fault.RefuseCommand = 1 + int(frac*float64(commands-1))
-		} else {
-			fault.ByeDownAfter = int64(20 * math.Pow(float64(downTotal)*0.95/20, frac))
-		}
+		fault := testimap.RefuseOrBye(i, n, commands, downTotal)
 		faulted := 1
 		if i%4 == 2 {
 			faulted = 3
 		}
 		user := users[i+1]
 		t.Run(fmt.Sprintf("%02d_no%d_bye%d_conns%d", i, fault.RefuseCommand, fault.ByeDownAfter, faulted), func(t *testing.T) {
-			proxy := testimap.StartProxy(t, d.PlainAddr(), func(c int) testimap.Fault {
-				if c < faulted {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, d.PlainAddr(), testimap.FirstConns(faulted, fault))
 			opts := copyOpts(dir, plain(proxy.Port, user))
 			opts.Connections = 1
 			sum, err := migrate.Copy(ctx, opts)

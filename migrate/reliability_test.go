@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,9 +26,7 @@ var migrateCuts = flag.Int("migrate-cuts", testimap.Soak(30), "how many cut poin
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	tally.Report("reliability (migration)", "reliability-migrate.txt")
-	os.Exit(code)
+	tally.Main(m, "reliability (migration)", "reliability-migrate.txt")
 }
 
 // The reliability tests migrate the demo account, plus a folder that joins
@@ -258,12 +255,7 @@ func TestMigrateCutAnywhere(t *testing.T) {
 		user := users[i+1]
 		name := fmt.Sprintf("%02d_%s_conns%d_lanes%d_batch%d", i, faultName(fault), faulted, lanes, batch)
 		t.Run(name, func(t *testing.T) {
-			proxy := testimap.StartProxy(t, d.TLSAddr(), func(c int) testimap.Fault {
-				if c < faulted {
-					return fault
-				}
-				return testimap.Fault{}
-			})
+			proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(faulted, fault))
 			conn := relConn(d, proxy.Port, user)
 			if fault.StallDownAfter > 0 {
 				conn.DialTimeout, conn.IdleTimeout = 2*time.Second, time.Second

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 )
 
 // TestCraftedMboxPathRefused: archive.sqlite is a file anyone can edit;
@@ -83,7 +84,7 @@ func setMboxPath(t *testing.T, dir, p string) {
 	t.Helper()
 	// Past the archive, as a crafted archive.sqlite would be: the archive
 	// has no method to set a path, and should not have one.
-	db := tamperDB(t, dir)
-	mustExec(t, db, `UPDATE folders SET mbox_path = ?`, p)
+	db := archivetest.Tamper(t, dir)
+	archivetest.Exec(t, db, `UPDATE folders SET mbox_path = ?`, p)
 	db.Close()
 }

@@ -3,7 +3,6 @@
 package archive_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/mailark/mailark/internal/testimap"
@@ -14,7 +13,5 @@ import (
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	tally.Report("archive reliability", "reliability-archive.txt")
-	os.Exit(code)
+	tally.Main(m, "archive reliability", "reliability-archive.txt")
 }

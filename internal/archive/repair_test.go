@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 )
 
 // inboxOfThree makes an archive holding INBOX with three messages (one
@@ -154,9 +155,9 @@ func TestRepair(t *testing.T) {
 	})
 	t.Run("SQLite bytes altered or gone", func(t *testing.T) {
 		dir, _, want := inboxOfThree(t)
-		db := tamperDB(t, dir)
-		mustExec(t, db, `UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 2)`)
-		mustExec(t, db, `DELETE FROM message_chunks WHERE message_id = (SELECT id FROM messages WHERE uid = 3)`)
+		db := archivetest.Tamper(t, dir)
+		archivetest.Exec(t, db, `UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 2)`)
+		archivetest.Exec(t, db, `DELETE FROM message_chunks WHERE message_id = (SELECT id FROM messages WHERE uid = 3)`)
 		db.Close()
 		rep := repair(t, dir)
 		if len(rep.Folders) != 1 || !slices.Equal(rep.Folders[0].StoredRestored, []uint32{2, 3}) || rep.Folders[0].Rebuilt {
@@ -175,8 +176,8 @@ func TestRepair(t *testing.T) {
 	t.Run("neither copy intact", func(t *testing.T) {
 		dir, f, _ := inboxOfThree(t)
 		p := filepath.Join(dir, filepath.FromSlash(f.MboxPath))
-		db := tamperDB(t, dir)
-		mustExec(t, db, `UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 1)`)
+		db := archivetest.Tamper(t, dir)
+		archivetest.Exec(t, db, `UPDATE message_chunks SET data = CAST('forged' AS BLOB) WHERE message_id = (SELECT id FROM messages WHERE uid = 1)`)
 		db.Close()
 		editAt(t, p, 60) // in uid 1's Subject
 		before, _ := os.ReadFile(p)

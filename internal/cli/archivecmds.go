@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/progress"
 )
 
 func openReadOnly(ctx context.Context, env *Env, dir string) (*archive.Archive, int) {
@@ -83,7 +84,7 @@ func runFolders(ctx context.Context, env *Env, args []string) int {
 		if !s.Folder.Current {
 			name += " (older generation)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", name, safe(s.Folder.Role), s.Messages, mb(s.Bytes), s.Folder.UIDValidity, safe(s.Folder.MboxPath))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", name, safe(s.Folder.Role), s.Messages, progress.Bytes(s.Bytes), s.Folder.UIDValidity, safe(s.Folder.MboxPath))
 	}
 	tw.Flush()
 	return ExitOK

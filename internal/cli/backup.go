@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/progress"
 )
 
 type multiFlag []string
@@ -81,7 +82,7 @@ func printSummary(w io.Writer, s backup.Summary) {
 			if f.NewGeneration {
 				name += " (new UIDVALIDITY: fresh copy, old kept)"
 			}
-			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %s\t %d\t\n", name, f.ServerMessages, f.Archived, f.New, mb(f.NewBytes), f.Failed)
+			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %s\t %d\t\n", name, f.ServerMessages, f.Archived, f.New, progress.Bytes(f.NewBytes), f.Failed)
 		}
 		tw.Flush()
 	}
@@ -92,7 +93,7 @@ func printSummary(w io.Writer, s backup.Summary) {
 		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", safe(f.Name), safe(withNextStep(f.Reason, f.Err)))
 	}
 	fmt.Fprintf(w, "%d new message(s), %s, in %s; %d message(s) in the archive at %s",
-		s.New, mb(s.NewBytes), s.Elapsed.Round(1e7), s.Total, safe(s.ArchiveDir))
+		s.New, progress.Bytes(s.NewBytes), s.Elapsed.Round(1e7), s.Total, safe(s.ArchiveDir))
 	if s.Retries > 0 {
 		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
 	}
@@ -128,6 +129,6 @@ func checkSpace(ctx context.Context, env *Env, opts backup.Options, stall time.D
 	}
 	fmt.Fprintf(env.Stderr, "mailark: the backup needs about %s but the disk holding %s has %s free. "+
 		"Free some space or choose another --archive folder; --no-space-check starts anyway.\n",
-		mb(res.SpaceNeeded()), opts.ArchiveDir, mb(res.FreeBytes))
+		progress.Bytes(res.SpaceNeeded()), opts.ArchiveDir, progress.Bytes(res.FreeBytes))
 	return ExitError, false
 }

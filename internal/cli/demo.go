@@ -14,6 +14,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 )
 
@@ -35,7 +36,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	defer srv.Stop()
 	acct := srv.Old
 	fmt.Fprintf(out, "\n1. The old provider: %s on %s holds %d messages (%s) in %d folders.\n",
-		acct.User, srv.Addr(), acct.MessageCount(), mb(acct.TotalBytes()), len(acct.Folders))
+		acct.User, srv.Addr(), acct.MessageCount(), progress.Bytes(acct.TotalBytes()), len(acct.Folders))
 
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "mailark-demo-")

@@ -110,9 +110,9 @@ func statusLine(e progress.Event) string {
 	n := int(pct * width)
 	n = max(0, min(n, width))
 	bar := strings.Repeat("█", n) + strings.Repeat("░", width-n)
-	s := fmt.Sprintf("%s %3.0f%%  %d/%d messages  %s/%s", bar, pct*100, e.Done, e.Total, mb(e.Bytes), mb(e.TotalBytes))
+	s := fmt.Sprintf("%s %3.0f%%  %d/%d messages  %s/%s", bar, pct*100, e.Done, e.Total, progress.Bytes(e.Bytes), progress.Bytes(e.TotalBytes))
 	if e.Rate > 0 {
-		s += fmt.Sprintf("  %s/s", mb(int64(e.Rate)))
+		s += fmt.Sprintf("  %s/s", progress.Bytes(int64(e.Rate)))
 	}
 	if e.ETA > 0 {
 		s += "  " + e.ETA.String() + " left"
@@ -121,16 +121,4 @@ func statusLine(e progress.Event) string {
 		s += "  " + safe(e.Folder)
 	}
 	return s
-}
-
-func mb(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -168,7 +169,7 @@ func TestNoControlCharactersReachTheTerminal(t *testing.T) {
 // with "Evil", as a crafted archive.sqlite would.
 func plantFolderName(t *testing.T, dir, name string) {
 	t.Helper()
-	db := tamperDB(t, dir)
+	db := archivetest.Tamper(t, dir)
 	defer db.Close()
 	res, err := db.Exec(`UPDATE folders SET name = ?, role = ? WHERE name LIKE 'Evil%'`, name, hostileESC)
 	if n, _ := res.RowsAffected(); err != nil || n != 1 {

@@ -26,9 +26,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childVar) == "1" {
 		os.Exit(childMain())
 	}
-	code := m.Run()
-	tally.Report("reliability (command line)", "reliability-cli.txt")
-	os.Exit(code)
+	tally.Main(m, "reliability (command line)", "reliability-cli.txt")
 }
 
 // childMain is what main.go does.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
 
@@ -93,7 +94,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	switch {
 	case errors.Is(err, migrate.ErrCopyQuota):
 		fmt.Fprintf(env.Stderr, "mailark: The new account %s on %s is full: %d message(s), %s, are not copied yet. "+
-			"Free space there or ask the provider for more, then run the same command again.\n", safe(sum.User), safe(sum.Host), sum.Left, mb(sum.LeftBytes))
+			"Free space there or ask the provider for more, then run the same command again.\n", safe(sum.User), safe(sum.Host), sum.Left, progress.Bytes(sum.LeftBytes))
 		if *verbose {
 			fmt.Fprintln(env.Stderr, "  detail:", safe(err.Error()))
 		}
@@ -116,7 +117,7 @@ func printMapping(w io.Writer, plan []migrate.MappingEntry) {
 		if !e.Exists {
 			dest += " (new)"
 		}
-		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%s\t%s\n", safe(e.Folder), dest, e.Messages, mb(e.Bytes), safe(e.Why))
+		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%s\t%s\n", safe(e.Folder), dest, e.Messages, progress.Bytes(e.Bytes), safe(e.Why))
 	}
 	tw.Flush()
 }
@@ -131,9 +132,9 @@ func printCopySummary(w io.Writer, s migrate.CopySummary) {
 		tw.Flush()
 	}
 	for _, r := range s.Refused {
-		fmt.Fprintf(w, "REFUSED: %s uid %d (%s) → %s: %s\n", safe(r.Folder), r.UID, mb(r.Size), safe(r.Dest), safe(r.Reason))
+		fmt.Fprintf(w, "REFUSED: %s uid %d (%s) → %s: %s\n", safe(r.Folder), r.UID, progress.Bytes(r.Size), safe(r.Dest), safe(r.Reason))
 	}
-	fmt.Fprintf(w, "%d message(s) copied (%s) in %s; %d were there already", s.Copied, mb(s.CopiedBytes), s.Elapsed.Round(1e7), s.Already+s.Found)
+	fmt.Fprintf(w, "%d message(s) copied (%s) in %s; %d were there already", s.Copied, progress.Bytes(s.CopiedBytes), s.Elapsed.Round(1e7), s.Already+s.Found)
 	if s.Retries > 0 {
 		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
 	}
@@ -141,7 +142,7 @@ func printCopySummary(w io.Writer, s migrate.CopySummary) {
 	if s.Quota != "" {
 		fmt.Fprintf(w, "The server said: %s", safe(s.Quota))
 		if s.QuotaLimit > 0 {
-			fmt.Fprintf(w, " (%s of %s used)", mb(s.QuotaUsed), mb(s.QuotaLimit))
+			fmt.Fprintf(w, " (%s of %s used)", progress.Bytes(s.QuotaUsed), progress.Bytes(s.QuotaLimit))
 		}
 		fmt.Fprintln(w)
 	}
@@ -155,7 +156,7 @@ func printCopyCheck(w io.Writer, r migrate.CopyCheck) {
 	}
 	tw.Flush()
 	for _, m := range r.Missing {
-		fmt.Fprintf(w, "MISSING: %s uid %d (%s): %s\n", safe(m.Folder), m.UID, mb(m.Size), safe(m.Detail))
+		fmt.Fprintf(w, "MISSING: %s uid %d (%s): %s\n", safe(m.Folder), m.UID, progress.Bytes(m.Size), safe(m.Detail))
 	}
 	if int64(len(r.Missing)) < r.MissingCount {
 		fmt.Fprintf(w, "... and %d more\n", r.MissingCount-int64(len(r.Missing)))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -159,7 +160,7 @@ func TestRepairSQLiteFromMbox(t *testing.T) {
 	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
 		t.Fatalf("backup: %d %s", code, r.stderr)
 	}
-	db := tamperDB(t, dir)
+	db := archivetest.Tamper(t, dir)
 	if _, err := db.Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB)
 		WHERE message_id = (SELECT min(id) FROM messages)`); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/progress"
 )
 
 // Exit codes of verify and remove, besides ExitOK, ExitError, ExitUsage and
@@ -105,14 +106,14 @@ func printVerification(w io.Writer, r gate.Result) {
 		if f.OnServer {
 			server = fmt.Sprint(f.ServerMessages)
 		}
-		fmt.Fprintf(tw, "%s\t %s\t %d\t %d\t %s\t\n", name, server, f.Archived, f.Verified, mb(f.ArchivedBytes))
+		fmt.Fprintf(tw, "%s\t %s\t %d\t %d\t %s\t\n", name, server, f.Archived, f.Verified, progress.Bytes(f.ArchivedBytes))
 	}
 	tw.Flush()
 	how := "sizes compared with the server, archive files re-read and hashed"
 	if r.Deep {
 		how = "every message fetched again and compared byte for byte"
 	}
-	fmt.Fprintf(w, "%d message(s) verified (%s); %d archived message(s), %s, checked.\n", r.Verified, how, r.Messages, mb(r.Bytes))
+	fmt.Fprintf(w, "%d message(s) verified (%s); %d archived message(s), %s, checked.\n", r.Verified, how, r.Messages, progress.Bytes(r.Bytes))
 	printDiscrepancies(w, "PROBLEM", r.Problems)
 	if len(r.Notes) > 0 {
 		fmt.Fprintf(w, "%d note(s) (the mail is safe in the archive):\n", len(r.Notes))

@@ -174,15 +174,18 @@ func (c *limitConn) violationFor(host string) error {
 }
 
 // addTail keeps the last bytes of the current line.
-func (c *limitConn) addTail(b []byte) {
-	if len(b) >= cap(c.tail) {
-		c.tail = append(c.tail[:0], b[len(b)-cap(c.tail):]...)
-		return
+func (c *limitConn) addTail(b []byte) { c.tail = keepTail(c.tail, b) }
+
+// keepTail appends b to tail, keeping only the last cap(tail) bytes, in
+// tail's own array.
+func keepTail(tail, b []byte) []byte {
+	if len(b) >= cap(tail) {
+		return append(tail[:0], b[len(b)-cap(tail):]...)
 	}
-	if over := len(c.tail) + len(b) - cap(c.tail); over > 0 {
-		c.tail = append(c.tail[:0], c.tail[over:]...)
+	if over := len(tail) + len(b) - cap(tail); over > 0 {
+		tail = append(tail[:0], tail[over:]...)
 	}
-	c.tail = append(c.tail, b...)
+	return append(tail, b...)
 }
 
 // literalAtEnd finds a literal marker "{N}" or "~{N}" (or "{N+}") at the end

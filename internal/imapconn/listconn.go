@@ -150,16 +150,7 @@ func (c *listConn) endLine() {
 	c.tail = c.tail[:0]
 }
 
-func (c *listConn) addTail(b []byte) {
-	if len(b) >= cap(c.tail) {
-		c.tail = append(c.tail[:0], b[len(b)-cap(c.tail):]...)
-		return
-	}
-	if over := len(c.tail) + len(b) - cap(c.tail); over > 0 {
-		c.tail = append(c.tail[:0], c.tail[over:]...)
-	}
-	c.tail = append(c.tail, b...)
-}
+func (c *listConn) addTail(b []byte) { c.tail = keepTail(c.tail, b) }
 
 // readResponse reads the rest of a LIST or STATUS response, its literals
 // included, within maxListResponse and the listing's bounds.

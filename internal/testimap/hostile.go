@@ -17,11 +17,6 @@ import (
 // server's first LIST response to each LIST command. It returns the port.
 func RenamingProxy(t testing.TB, target string, names map[string][]byte, extra [][]byte) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	down := func(line []byte) []byte {
 		for from, to := range names {
 			line = bytes.ReplaceAll(line, []byte(`"`+from+`"`), to)
@@ -37,19 +32,44 @@ func RenamingProxy(t testing.TB, target string, names map[string][]byte, extra [
 		}
 		return line
 	}
+	return LineProxy(t, target, down, up)
+}
+
+// LineProxy forwards to target, passing each line the server sends through
+// down and each line the client sends through up (nil: unchanged); a line
+// longer than 64 KiB reaches them in pieces. It returns the port.
+func LineProxy(t testing.TB, target string, down, up func(line []byte) []byte) int {
+	t.Helper()
+	if up == nil {
+		up = func(line []byte) []byte { return line }
+	}
+	return serveLoopback(t, func(c net.Conn) {
+		s, err := net.Dial("tcp", target)
+		if err != nil {
+			c.Close()
+			return
+		}
+		go pipeLines(s, c, down)
+		pipeLines(c, s, up)
+	})
+}
+
+// serveLoopback listens on 127.0.0.1 until the test ends and hands each
+// connection to serve, on a goroutine of its own. It returns the port.
+func serveLoopback(t testing.TB, serve func(net.Conn)) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go pipeLines(s, c, down)
-			go pipeLines(c, s, up)
+			go serve(c)
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port
@@ -81,21 +101,7 @@ func pipeLines(src, dst net.Conn, edit func([]byte) []byte) {
 // It returns the port.
 func Scripted(t testing.TB, reply func(tag, command, args string, w *bufio.Writer)) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveScripted(c, reply)
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return serveLoopback(t, func(c net.Conn) { serveScripted(c, reply) })
 }
 
 func serveScripted(c net.Conn, reply func(tag, command, args string, w *bufio.Writer)) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"testing"
 )
 
 // Tally counts, over a whole test binary, what its reliability tests did:
@@ -32,4 +33,12 @@ func (t *Tally) Report(label, file string) {
 			os.WriteFile(filepath.Join(dir, file), []byte(line), 0o644)
 		}
 	}
+}
+
+// Main is a package's TestMain with a tally: it runs the tests, reports the
+// tally (see Report) and exits with the tests' status.
+func (t *Tally) Main(m *testing.M, label, file string) {
+	code := m.Run()
+	t.Report(label, file)
+	os.Exit(code)
 }

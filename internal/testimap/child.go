@@ -1,0 +1,80 @@
+package testimap
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// envChild names, in a child process of a kill test, the test it runs.
+const envChild = "MAILARK_KILL_CHILD"
+
+// SkipUnlessChild skips a kill test's child test unless this process is
+// that child. The child prints "started", then one line beginning with
+// "event" per progress event, then "finished <result>", until it is killed.
+func SkipUnlessChild(t testing.TB) {
+	t.Helper()
+	if os.Getenv(envChild) != t.Name() {
+		t.Skip("only run as the child process of a kill test")
+	}
+}
+
+// Child is how a child process ended.
+type Child struct {
+	Finished string // its "finished …" line; "" when it was killed first
+	Events   int    // the event lines read before the kill
+	Hung     bool   // still going after a minute, so killed
+}
+
+// KillChild runs this test binary again as a child process that runs only
+// the test named child, with env added to its environment, and kills it with
+// SIGKILL after its killAt-th event line (0: as soon as it says "started"),
+// unless it finishes first.
+func KillChild(t testing.TB, child string, env []string, killAt int) Child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.v")
+	cmd.Env = append(append(os.Environ(), envChild+"="+child), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A run takes seconds: one still going after a minute hangs.
+	hung := make(chan struct{})
+	watchdog := time.AfterFunc(time.Minute, func() { close(hung); cmd.Process.Signal(syscall.SIGKILL) })
+	var c Child
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "finished") {
+			c.Finished = line
+			break
+		}
+		event := strings.HasPrefix(line, "event")
+		if line == "started" && killAt == 0 || event && c.Events+1 >= killAt {
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+		if event {
+			c.Events++
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	cmd.Wait()
+	watchdog.Stop()
+	select {
+	case <-hung:
+		c.Hung = true
+	default:
+	}
+	return c
+}

@@ -1,0 +1,33 @@
+package testimap
+
+import "math"
+
+// Plans for StartProxy, and the faults the fault loops walk through a run.
+
+// Counting passes everything through and counts the client's commands: a
+// clean run through it measures a whole run (Commands, Bytes), for a fault
+// loop to spread its faults over.
+func Counting(int) Fault { return Fault{RefuseCommand: math.MaxInt} }
+
+// FirstConns gives the first conns connections fault and the others none
+// (a reconnection meets the same answer when conns > 1).
+func FirstConns(conns int, fault Fault) func(int) Fault {
+	return func(c int) Fault {
+		if c < conns {
+			return fault
+		}
+		return Fault{}
+	}
+}
+
+// RefuseOrBye is the i-th of n faults spread over a whole run of commands
+// commands and downTotal bytes from the server: even i answer NO to a
+// command, odd i send BYE and hang up, each kind from the first command or
+// byte to near the last.
+func RefuseOrBye(i, n, commands int, downTotal int64) Fault {
+	frac := float64(i/2) / float64(max((n+1)/2-1, 1))
+	if i%2 == 0 {
+		return Fault{RefuseCommand: 1 + int(frac*float64(commands-1))}
+	}
+	return Fault{ByeDownAfter: int64(20 * math.Pow(float64(downTotal)*0.95/20, frac))}
+}
