@@ -180,7 +180,7 @@ func writeMaildir(archiveDir, dir string) error {
 	}
 	letters := map[string]string{`\Draft`: "D", `\Flagged`: "F", `\Answered`: "R", `\Seen`: "S", `\Deleted`: "T"}
 	for _, f := range fs {
-		fd := filepath.Join(dir, filepath.FromSlash(testimap.EncodeModifiedUTF7(f.Name)))
+		fd := filepath.Join(dir, filepath.FromSlash(imapconn.EncodeModifiedUTF7(f.Name)))
 		for _, sub := range []string{"cur", "new", "tmp"} {
 			if err := os.MkdirAll(filepath.Join(fd, sub), 0o700); err != nil {
 				return err

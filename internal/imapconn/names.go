@@ -147,7 +147,7 @@ func needsAlias(raw []byte) bool {
 		return true
 	}
 	d, err := decodeUTF7(string(raw))
-	return err != nil || strings.ContainsAny(d, "\x00\r\n") || encodeUTF7(d) != string(raw)
+	return err != nil || strings.ContainsAny(d, "\x00\r\n") || EncodeModifiedUTF7(d) != string(raw)
 }
 
 // DisplayName is the name of raw bytes for people and the archive (see
@@ -218,9 +218,11 @@ func decodeUTF7(s string) (string, error) {
 	return b.String(), nil
 }
 
-// encodeUTF7 encodes as go-imap does: printable ASCII as is ("&" as "&-"),
-// every run of other characters as base64 of UTF-16.
-func encodeUTF7(s string) string {
+// EncodeModifiedUTF7 encodes s as IMAP's modified UTF-7 (RFC 3501 5.1.3),
+// as go-imap sends names and as Dovecot names Maildir folders on disk:
+// printable ASCII as is ("&" as "&-"), every run of other characters as
+// base64 of UTF-16.
+func EncodeModifiedUTF7(s string) string {
 	var b strings.Builder
 	var run []rune
 	flush := func() {

@@ -28,8 +28,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/mailark/mailark/internal/imapconn"
 )
 
 // DovecotUser is an account on a test Dovecot.
@@ -735,42 +736,7 @@ func maildirFolder(maildir, folder string) (string, error) {
 			return "", errors.New("folder name has a control character")
 		}
 	}
-	return filepath.Join(maildir, "."+strings.ReplaceAll(EncodeModifiedUTF7(folder), "/", ".")), nil
-}
-
-var modifiedBase64 = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,").WithPadding(base64.NoPadding)
-
-// EncodeModifiedUTF7 encodes s as IMAP's modified UTF-7 (RFC 3501 5.1.3), as
-// Dovecot and mbsync name Maildir folders on disk.
-func EncodeModifiedUTF7(s string) string {
-	var b strings.Builder
-	var run []rune
-	flush := func() {
-		if len(run) == 0 {
-			return
-		}
-		units := utf16.Encode(run)
-		raw := make([]byte, 0, 2*len(units))
-		for _, u := range units {
-			raw = append(raw, byte(u>>8), byte(u))
-		}
-		b.WriteString("&" + modifiedBase64.EncodeToString(raw) + "-")
-		run = run[:0]
-	}
-	for _, r := range s {
-		switch {
-		case r == '&':
-			flush()
-			b.WriteString("&-")
-		case r >= 0x20 && r <= 0x7e:
-			flush()
-			b.WriteRune(r)
-		default:
-			run = append(run, r)
-		}
-	}
-	flush()
-	return b.String()
+	return filepath.Join(maildir, "."+strings.ReplaceAll(imapconn.EncodeModifiedUTF7(folder), "/", ".")), nil
 }
 
 var systemFlagLetters = map[string]byte{
