@@ -36,6 +36,7 @@ type Archive struct {
 	dir      string
 	db       *sql.DB
 	readOnly bool
+	version  int // the schema's version (older only when opened read-only)
 	lock     *os.File
 	now      func() time.Time
 
@@ -114,6 +115,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, classifyDB("prepare archive", dbPath, err)
 		}
+		a.version = SchemaVersion
 		if err := a.recover(ctx); err != nil {
 			a.Close()
 			return nil, err
@@ -138,6 +140,7 @@ func (a *Archive) checkVersion(ctx context.Context) error {
 		return mailerr.New(mailerr.ArchiveBroken, "open archive", a.dir,
 			fmt.Errorf("archive schema version %d is newer than this Mailark understands (%d): update Mailark", v, SchemaVersion))
 	}
+	a.version = v
 	return nil
 }
 

@@ -32,6 +32,10 @@ type Entry struct {
 	AddrFields                             []byte
 	Text                                   IndexText
 
+	// SourceKey is the message's identity in a source other than the IMAP
+	// server (sources.go); SourceOrigin where in the source it was read.
+	SourceKey, SourceOrigin string
+
 	indexed bool     // Text already holds the index form
 	mbox    mboxSpan // set when an Appender wrote the message
 }
@@ -189,6 +193,11 @@ func (b *Batch) Add(ctx context.Context, e *Entry) error {
 	e.PrepareIndex()
 	if _, err := b.stmts[2].ExecContext(ctx, id, e.Text.Subject, e.Text.Addresses, e.Text.Body); err != nil {
 		return classifyDB("write archive", b.a.dir, err)
+	}
+	if e.SourceKey != "" {
+		if err := b.addSourceKey(ctx, e); err != nil {
+			return err
+		}
 	}
 	if b.failed[e.UID] {
 		if _, err := b.stmts[3].ExecContext(ctx, b.a.stamp(), b.f.ID, e.UID); err != nil {

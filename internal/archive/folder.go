@@ -25,6 +25,7 @@ type Folder struct {
 	ServerMessages  uint32
 	CompleteUIDNext uint32
 	LastBackupAt    string
+	SourceID        int64 // 0: the account's IMAP server; else the Source it was imported from
 }
 
 // FolderInfo is what the server says of a folder.
@@ -36,14 +37,31 @@ type FolderInfo struct {
 	UIDValidity uint32
 }
 
-const folderCols = `id, name, delimiter, attrs, role, uidvalidity, current, mbox_path, mbox_size,
-	server_uidnext, server_messages, complete_uidnext, COALESCE(last_backup_at, '')`
+const folderColsV1 = `id, name, delimiter, attrs, role, uidvalidity, current, mbox_path, mbox_size,
+	server_uidnext, server_messages, complete_uidnext, COALESCE(last_backup_at, ''), `
+
+// folderCols are the columns scanFolder reads; an archive older than
+// version 6 (opened read-only) has no source_id: all its folders are the
+// server's.
+func (a *Archive) serverFolder() string {
+	if a.version < 6 {
+		return `1`
+	}
+	return `source_id = 0`
+}
+
+func (a *Archive) folderCols() string {
+	if a.version < 6 {
+		return folderColsV1 + `0`
+	}
+	return folderColsV1 + `source_id`
+}
 
 func scanFolder(s interface{ Scan(...any) error }) (*Folder, error) {
 	var f Folder
 	var cur int
 	err := s.Scan(&f.ID, &f.Name, &f.Delimiter, &f.Attrs, &f.Role, &f.UIDValidity, &cur, &f.MboxPath,
-		&f.MboxSize, &f.ServerUIDNext, &f.ServerMessages, &f.CompleteUIDNext, &f.LastBackupAt)
+		&f.MboxSize, &f.ServerUIDNext, &f.ServerMessages, &f.CompleteUIDNext, &f.LastBackupAt, &f.SourceID)
 	f.Current = cur == 1
 	if err != nil {
 		return nil, err
@@ -56,7 +74,7 @@ func scanFolder(s interface{ Scan(...any) error }) (*Folder, error) {
 
 // Folders lists every folder generation, current ones first, by name.
 func (a *Archive) Folders(ctx context.Context) ([]*Folder, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT `+folderCols+` FROM folders ORDER BY current DESC, name, uidvalidity`)
+	rows, err := a.db.QueryContext(ctx, `SELECT `+a.folderCols()+` FROM folders ORDER BY current DESC, name, uidvalidity`)
 	if err != nil {
 		return nil, classifyDB("read archive", a.dir, err)
 	}
@@ -72,9 +90,11 @@ func (a *Archive) Folders(ctx context.Context) ([]*Folder, error) {
 	return out, classifyDB("read archive", a.dir, rows.Err())
 }
 
-// Folder returns the current generation of the named folder, nil if none.
+// Folder returns the current generation of the named server folder, nil if
+// none. Folders imported from other sources are not server folders.
 func (a *Archive) Folder(ctx context.Context, name string) (*Folder, error) {
-	f, err := scanFolder(a.db.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE name = ? AND current = 1`, name))
+	f, err := scanFolder(a.db.QueryRowContext(ctx, `SELECT `+a.folderCols()+` FROM folders
+		WHERE name = ? AND current = 1 AND `+a.serverFolder(), name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -115,7 +135,7 @@ func (a *Archive) EnsureFolder(ctx context.Context, info FolderInfo) (*Folder, e
 
 	// The same generation may exist retired (the server went back to it).
 	var old *Folder
-	old, err = scanFolder(tx.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE name = ? AND uidvalidity = ?`,
+	old, err = scanFolder(tx.QueryRowContext(ctx, `SELECT `+a.folderCols()+` FROM folders WHERE name = ? AND uidvalidity = ? AND `+a.serverFolder(),
 		info.Name, info.UIDValidity))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -167,7 +187,7 @@ func (a *Archive) EnsureFolder(ctx context.Context, info FolderInfo) (*Folder, e
 			return nil, err
 		}
 	}
-	f, err := scanFolder(a.db.QueryRowContext(ctx, `SELECT `+folderCols+` FROM folders WHERE id = ?`, id))
+	f, err := scanFolder(a.db.QueryRowContext(ctx, `SELECT `+a.folderCols()+` FROM folders WHERE id = ?`, id))
 	if err != nil {
 		return nil, classifyDB("read archive", a.dir, err)
 	}

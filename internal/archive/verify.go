@@ -61,6 +61,7 @@ func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, erro
 		a.Close()
 		return nil, classifyDB("prepare archive", dbPath, err)
 	}
+	a.version = SchemaVersion
 	return a, nil
 }
 
