@@ -28,7 +28,7 @@ type MessageInfo struct {
 const msgCols = `m.id, m.folder_id, f.name, m.uid, m.size, m.sha256, m.flags, m.internal_date, m.mbox_offset,
 	m.mbox_length, m.message_id, m.subject, m.from_addr, m.to_addr, m.cc_addr, m.date`
 
-func scanMessage(s interface{ Scan(...any) error }) (*MessageInfo, error) {
+func scanMessage(s scanner) (*MessageInfo, error) {
 	var m MessageInfo
 	var flags string
 	err := s.Scan(&m.ID, &m.FolderID, &m.FolderName, &m.UID, &m.Size, &m.SHA256, &flags, &m.InternalDate,
@@ -42,20 +42,7 @@ func scanMessage(s interface{ Scan(...any) error }) (*MessageInfo, error) {
 func (a *Archive) EachMessage(ctx context.Context, folderID int64, fn func(*MessageInfo) error) error {
 	rows, err := a.db.QueryContext(ctx, `SELECT `+msgCols+` FROM messages m JOIN folders f ON f.id = m.folder_id
 		WHERE m.folder_id = ? ORDER BY m.mbox_offset`, folderID)
-	if err != nil {
-		return classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return classifyDB("read archive", a.dir, err)
-		}
-		if err := fn(m); err != nil {
-			return err
-		}
-	}
-	return classifyDB("read archive", a.dir, rows.Err())
+	return eachRow(a, rows, err, scanMessage, fn)
 }
 
 // NewestMessages returns the last limit messages archived in folder
@@ -66,19 +53,7 @@ func (a *Archive) NewestMessages(ctx context.Context, folderID int64, limit int)
 	}
 	rows, err := a.db.QueryContext(ctx, `SELECT `+msgCols+` FROM messages m JOIN folders f ON f.id = m.folder_id
 		WHERE m.folder_id = ? ORDER BY m.mbox_offset DESC LIMIT ?`, folderID, limit)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []*MessageInfo
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, m)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, scanMessage)
 }
 
 // Message returns one message's row by id.

@@ -144,19 +144,10 @@ func (a *Archive) SetFolderStatus(ctx context.Context, f *Folder, s FolderStatus
 // ascending order.
 func (a *Archive) ArchivedUIDs(ctx context.Context, folderID int64) ([]uint32, error) {
 	rows, err := a.db.QueryContext(ctx, `SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid`, folderID)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []uint32
-	for rows.Next() {
-		var uid uint32
-		if err := rows.Scan(&uid); err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, uid)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, func(s scanner) (uid uint32, err error) {
+		err = s.Scan(&uid)
+		return uid, err
+	})
 }
 
 // Now is the archive's clock.
