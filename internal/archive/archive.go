@@ -70,13 +70,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		if err := prepareRoot(dir, true); err != nil {
 			return nil, err
 		}
-		lock, err := lockFile(filepath.Join(dir, LockFile))
-		if err != nil {
-			return nil, err
-		}
-		a.lock = lock
-		if err := a.prepareLocked(); err != nil {
-			a.unlock()
+		if err := a.lockWriter(); err != nil {
 			return nil, err
 		}
 		f, err := openNoFollow(dbPath, os.O_CREATE|os.O_RDWR, fileMode)

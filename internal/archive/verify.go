@@ -36,13 +36,7 @@ func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, erro
 		return nil, err
 	}
 	a := &Archive{dir: dir, now: opts.Now}
-	lock, err := lockFile(filepath.Join(dir, LockFile))
-	if err != nil {
-		return nil, err
-	}
-	a.lock = lock
-	if err := a.prepareLocked(); err != nil {
-		a.unlock()
+	if err := a.lockWriter(); err != nil {
 		return nil, err
 	}
 	db, err := sql.Open("sqlite", "file:"+uriPath(dbPath)+"?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)"+
