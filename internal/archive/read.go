@@ -187,3 +187,14 @@ func (a *Archive) Stats(ctx context.Context) ([]FolderStats, error) {
 	}
 	return out, nil
 }
+
+// SearchCount is how many messages Search would find with no limit.
+func (a *Archive) SearchCount(ctx context.Context, query string) (int64, error) {
+	match := MatchQuery(query)
+	if match == "" {
+		return 0, nil
+	}
+	var n int64
+	err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM message_fts WHERE message_fts MATCH ?`, match).Scan(&n)
+	return n, classifyDB("search archive", a.dir, err)
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mailark/mailark/backup"
@@ -75,16 +74,15 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 
 func printSummary(w io.Writer, s backup.Summary) {
 	if len(s.Folders) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "folder\t on server\t archived\t new\t new size\t failed\t")
+		t := newTable("folder", "on server", "archived", "new", "new size", "failed").alignRight(1, 2, 3, 4, 5)
 		for _, f := range s.Folders {
 			name := safe(f.Name)
 			if f.NewGeneration {
 				name += " (new UIDVALIDITY: fresh copy, old kept)"
 			}
-			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %s\t %d\t\n", name, f.ServerMessages, f.Archived, f.New, progress.Bytes(f.NewBytes), f.Failed)
+			t.add(name, fmt.Sprint(f.ServerMessages), fmt.Sprint(f.Archived), fmt.Sprint(f.New), progress.Bytes(f.NewBytes), fmt.Sprint(f.Failed))
 		}
-		tw.Flush()
+		t.write(w)
 	}
 	for _, f := range s.Failures {
 		fmt.Fprintf(w, "NOT SAVED: %s uid %d: %s\n", safe(f.FolderName), f.UID, safe(f.Reason))
