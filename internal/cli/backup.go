@@ -50,9 +50,13 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	opts.Progress = d.sink
 	sum, err := backup.Run(ctx, opts)
 	d.done()
-	if *jsonOut {
+	switch {
+	case *jsonOut:
 		printJSON(env.Stdout, sum)
-	} else {
+	case err != nil && len(sum.Folders) == 0 && sum.New == 0:
+		// Stopped before any folder was planned: a summary would read
+		// "0 message(s) in the archive" about an archive it never counted.
+	default:
 		printSummary(env.Stdout, sum)
 	}
 	if err != nil {
