@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -177,9 +178,15 @@ func TestArchiveSearchFolderLabelsLocalised(t *testing.T) {
 
 func walkObjects(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 	fn(o)
-	if c, ok := o.(*fyne.Container); ok {
+	switch c := o.(type) {
+	case *fyne.Container:
 		for _, child := range c.Objects {
 			walkObjects(child, fn)
 		}
+	case *container.Scroll:
+		walkObjects(c.Content, fn)
+	case *container.Split:
+		walkObjects(c.Leading, fn)
+		walkObjects(c.Trailing, fn)
 	}
 }
