@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/internal/imapconn"
@@ -721,5 +722,24 @@ func TestFirstBackedUp(t *testing.T) {
 	u.waitBackground()
 	if a, _ := u.store.Account("b-old@example.com"); a.ArchiveDir != "/x" || a.Host != "h2" {
 		t.Errorf("re-saved profile = %+v", a)
+	}
+}
+
+// The copy table's messages column is as wide as its widest count: the
+// Japanese "1,504 通（170.0 MB）" is not cut.
+func TestMigrateCountColumnFitsJapanese(t *testing.T) {
+	f := newFakes()
+	u := newMigrateUI(t, f)
+	u.switchLanguage("ja")
+	u.openMigrate()
+	u.migrate.mapping = []migrate.MappingEntry{{Folder: "INBOX", Role: "inbox", Dest: "INBOX", Exists: true,
+		Messages: 1504, Bytes: 170 << 20}}
+	u.migrate.show(partCopy)
+	u.render()
+	text := tr("migrate.count", map[string]any{"Count": formatCount(1504), "Size": formatBytes(170 << 20)})
+	need := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	t.Logf("%q needs %.0f px; the column was 160", text, need)
+	if u.migrate.countWidth < need {
+		t.Errorf("messages column %.0f px wide, %q needs %.0f", u.migrate.countWidth, text, need)
 	}
 }
