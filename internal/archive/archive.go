@@ -114,6 +114,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, err
 		}
+		if err := a.closeInterrupted(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
 		a.startCheckpointer()
 	} else if err := a.checkVersion(ctx); err != nil {
 		a.Close()

@@ -54,6 +54,7 @@ func commands() []command {
 		{"demo", "run the whole flow against a built-in demo account (no real account needed)", runDemo},
 		{"contacts", "list the people in the mail, or export them as vCard and CSV", runContacts},
 		{"search", "search an archive (subject, people, text; Japanese too)", runSearch},
+		{"show", "print one archived message (an id from search), or save it as .eml or its attachments", runShow},
 		{"restore", "write every archived message back out as .eml files, from SQLite alone", runRestore},
 		{"folders", "list an archive's folders and counts", runFolders},
 		{"repair", "rebuild mbox files changed outside Mailark from SQLite, and SQLite from intact mbox files", runRepair},
