@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/text/encoding/unicode"
-
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -122,18 +120,9 @@ func wlmAccountFiles(dir string) []Account {
 // parseOEAccount reads an .oeaccount file: XML, usually UTF-16 with a
 // byte order mark, one element per setting.
 func parseOEAccount(b []byte) (Account, bool) {
-	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
-		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
-		u, err := dec.Bytes(b)
-		if err != nil {
-			return Account{}, false
-		}
-		b = u
-	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	// The declaration says utf-16 even once decoded: drop it.
-	if i := bytes.Index(b, []byte("?>")); bytes.HasPrefix(bytes.TrimSpace(b), []byte("<?xml")) && i > 0 {
-		b = b[i+2:]
+	b, ok := xmlUTF8(b)
+	if !ok {
+		return Account{}, false
 	}
 	vals := map[string]string{}
 	d := xml.NewDecoder(bytes.NewReader(b))
