@@ -30,7 +30,7 @@ import (
 // message is marked Partial, naming the part.
 
 const (
-	partialMax      = 128 << 20 // the message without its attachments
+	partialMax      = 32 << 20 // the message without its attachments
 	partialDepthMax = 30        // multipart nesting
 	partialPartsMax = 10000
 )

@@ -242,7 +242,12 @@ func (r *beckyReader) openBMF(path, rel, dir string, bm bmfMessage) (io.ReadClos
 	pr, pw := io.Pipe()
 	go func() {
 		defer f.Close()
-		pw.CloseWithError(r.writeBMF(pw, io.NewSectionReader(f, bm.start, bm.end-bm.start), dir, rel))
+		bw := bufio.NewWriterSize(pw, 32<<10) // one pipe hand-over per 32 KiB, not per line
+		err := r.writeBMF(bw, io.NewSectionReader(f, bm.start, bm.end-bm.start), dir, rel)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
 	}()
 	return pr, nil
 }
