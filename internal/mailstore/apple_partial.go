@@ -31,7 +31,7 @@ import (
 
 const (
 	partialMax      = 32 << 20 // the message without its attachments
-	partialDepthMax = 30        // multipart nesting
+	partialDepthMax = 30       // multipart nesting
 	partialPartsMax = 10000
 )
 
