@@ -50,6 +50,25 @@ func openStoreFile(path, rel string) (*os.File, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
+// folderNotLink returns an error when the folder at path is a symbolic
+// link (or is gone): a store's folder is read only where it is.
+func folderNotLink(path, rel string) error {
+	li, err := os.Lstat(path)
+	if err != nil {
+		return mailerr.FromFS("list", rel, err)
+	}
+	if li.Mode()&fs.ModeSymlink != 0 {
+		return mailerr.New(mailerr.BadInput, "list", rel, errSymlink)
+	}
+	if !li.IsDir() {
+		return mailerr.New(mailerr.BadInput, "list", rel, errors.New("is not a folder"))
+	}
+	return nil
+}
+
+// isLink reports whether a directory entry is a symbolic link.
+func isLink(e fs.DirEntry) bool { return e.Type()&fs.ModeSymlink != 0 }
+
 // readStoreFile reads a whole small file (settings, folder lists) of at
 // most maxBytes, read-only and without following links.
 func readStoreFile(path, rel string, maxBytes int64) ([]byte, error) {

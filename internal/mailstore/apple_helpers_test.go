@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/testmail"
 )
 
@@ -127,4 +130,78 @@ func byBody(msgs []readMsg, b []byte) *readMsg {
 		}
 	}
 	return nil
+}
+
+// TestFolderLinks: a folder of a store that is a symbolic link (its mail
+// would be elsewhere on the disk) is listed and refused with a clear
+// error, never silently skipped nor followed.
+func TestFolderLinks(t *testing.T) {
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "Messages", "9.emlx"), emlxBytes(t, []byte("Subject: out\r\n\r\n"), 0, time.Unix(1, 0)))
+	writeFile(t, filepath.Join(outside, "x.eml"), []byte("Subject: out\r\n\r\n"))
+	writeFile(t, filepath.Join(outside, "a.bmf"), bmfBytes([]byte("Subject: out\r\n\r\n")))
+
+	apple := t.TempDir()
+	writeFile(t, filepath.Join(apple, "INBOX.mbox", "Messages", "1.emlx"), emlxBytes(t, []byte("Subject: in\r\n\r\n"), 0, time.Unix(1, 0)))
+	os.Symlink(outside, filepath.Join(apple, "Linked.mbox"))
+	os.Symlink(filepath.Join(outside, "Messages"), filepath.Join(apple, "Other.mbox"))
+	os.MkdirAll(filepath.Join(apple, "Sent.mbox"), 0o755)
+	os.Symlink(filepath.Join(outside, "Messages"), filepath.Join(apple, "Sent.mbox", "Messages"))
+
+	wlm := t.TempDir()
+	writeFile(t, filepath.Join(wlm, "a.oeaccount"), []byte("<MessageAccount><POP3_Server>p</POP3_Server></MessageAccount>"))
+	writeFile(t, filepath.Join(wlm, "Inbox", "1.eml"), []byte("Subject: in\r\n\r\n"))
+	os.Symlink(outside, filepath.Join(wlm, "Linked"))
+
+	becky := t.TempDir()
+	writeFile(t, filepath.Join(becky, "Mailbox.ini"), []byte("[Account]\r\n"))
+	writeFile(t, filepath.Join(becky, "!!!!Inbox", "a.bmf"), bmfBytes([]byte("Subject: in\r\n\r\n")))
+	os.Symlink(outside, filepath.Join(becky, "Linked"))
+
+	for _, tc := range []struct {
+		kind, root string
+		wantLinks  int
+	}{
+		{archive.SourceAppleMail, apple, 3},
+		{archive.SourceWindowsLiveMail, wlm, 1},
+		{archive.SourceBecky, becky, 1},
+	} {
+		f := Lookup(tc.kind)
+		s, err := f.Probe(tc.root)
+		if err != nil || s == nil {
+			t.Fatalf("%s: Probe = %v, %v", tc.kind, s, err)
+		}
+		r, _ := f.Open(s)
+		folders, _ := r.Folders(context.Background())
+		links, read := 0, 0
+		for _, fo := range folders {
+			err := r.Messages(context.Background(), fo, func(m *Message) error {
+				rc, err := m.Open()
+				if err != nil {
+					if strings.Contains(err.Error(), "symbolic link") {
+						links++
+						return nil
+					}
+					t.Errorf("%s %s: %v", tc.kind, m.Origin, err)
+					return nil
+				}
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				if strings.Contains(string(b), "out") {
+					t.Errorf("%s: read a message from outside the store (%s)", tc.kind, m.Origin)
+				}
+				read++
+				return nil
+			})
+			if err != nil {
+				if !strings.Contains(err.Error(), "symbolic link") {
+					t.Errorf("%s %s: %v", tc.kind, fo.Name, err)
+				}
+				links++
+			}
+		}
+		if links != tc.wantLinks || read != 1 {
+			t.Errorf("%s: %d links refused (want %d), %d messages read (want 1)", tc.kind, links, tc.wantLinks, read)
+		}
+	}
 }

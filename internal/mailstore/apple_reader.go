@@ -71,7 +71,7 @@ func (r *appleReader) mailboxes(dir, prefix string, out *[]Folder, depth int) {
 		return
 	}
 	for _, e := range ents {
-		if !e.IsDir() || !isMailboxName(e.Name()) {
+		if !(e.IsDir() || isLink(e)) || !isMailboxName(e.Name()) {
 			continue
 		}
 		name := appleMailboxName(e.Name())
@@ -84,7 +84,9 @@ func (r *appleReader) mailboxes(dir, prefix string, out *[]Folder, depth int) {
 			role = appleRole(appleMailboxName(e.Name()))
 		}
 		*out = append(*out, Folder{Name: name, Role: role, Origin: relPath(r.root, p)})
-		r.mailboxes(p, name, out, depth+1)
+		if !isLink(e) {
+			r.mailboxes(p, name, out, depth+1)
+		}
 	}
 }
 
@@ -146,6 +148,12 @@ func listEmlx(ctx context.Context, dir string) ([]emlxEntry, fingerprint, error)
 			return nil
 		}
 		m := emlxName.FindStringSubmatch(d.Name())
+		if m == nil && isLink(d) && !isMailboxName(d.Name()) {
+			// A linked Messages or Data folder, or any other link: its
+			// mail would be elsewhere. Said, not skipped.
+			out = append(out, emlxEntry{path: p, symlink: true})
+			return nil
+		}
 		if m == nil || filepath.Base(filepath.Dir(p)) != "Messages" {
 			return nil
 		}
@@ -203,8 +211,8 @@ func (f *fingerprint) add(path string, fi fs.FileInfo) {
 
 func (r *appleReader) Messages(ctx context.Context, f Folder, fn func(*Message) error) error {
 	dir := filepath.Join(r.root, filepath.FromSlash(f.Origin))
-	if !isDir(dir) {
-		return mailerr.New(mailerr.BadInput, "read", f.Origin, errors.New("is not a mailbox folder"))
+	if err := folderNotLink(dir, f.Origin); err != nil {
+		return err
 	}
 	if isFile(filepath.Join(dir, "mbox")) && !appleHasMessages(dir) {
 		return r.bundleMessages(ctx, dir, fn)

@@ -198,7 +198,7 @@ func (r *beckyReader) folders(dir, prefix string, out *[]Folder, depth int) {
 	}
 	present := map[string]bool{}
 	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), "#") {
+		if (e.IsDir() || isLink(e)) && !strings.HasPrefix(e.Name(), "#") && !hasSuffixFold(e.Name(), ".bmf") {
 			present[e.Name()] = true
 		}
 	}
@@ -232,7 +232,9 @@ func (r *beckyReader) folders(dir, prefix string, out *[]Folder, depth int) {
 			role = beckyRole(n)
 		}
 		*out = append(*out, Folder{Name: name, Role: role, Origin: relPath(r.root, p)})
-		r.folders(p, name, out, depth+1)
+		if isDir(p) {
+			r.folders(p, name, out, depth+1)
+		}
 	}
 }
 

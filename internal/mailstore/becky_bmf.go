@@ -171,6 +171,9 @@ func beckyAttachment(folderDir, root, p string) string {
 
 func (r *beckyReader) Messages(ctx context.Context, f Folder, fn func(*Message) error) error {
 	dir := filepath.Join(r.root, filepath.FromSlash(f.Origin))
+	if err := folderNotLink(dir, f.Origin); err != nil {
+		return err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return mailerr.FromFS("list", f.Origin, err)

@@ -192,7 +192,7 @@ func (r *wlmReader) Folders(ctx context.Context) ([]Folder, error) {
 			}
 			return nil
 		}
-		if !d.IsDir() || p == r.root {
+		if !(d.IsDir() || isLink(d)) || p == r.root || (isLink(d) && isEMLName(d.Name())) {
 			return nil
 		}
 		if strings.HasPrefix(d.Name(), ".") {
@@ -231,6 +231,9 @@ func wlmRole(name string, top bool) string {
 // in name order, as it is.
 func (r *wlmReader) Messages(ctx context.Context, fo Folder, fn func(*Message) error) error {
 	dir := filepath.Join(r.root, filepath.FromSlash(fo.Origin))
+	if err := folderNotLink(dir, fo.Origin); err != nil {
+		return err
+	}
 	list := func() ([]fs.DirEntry, fingerprint, error) {
 		ents, err := os.ReadDir(dir)
 		var fp fingerprint
