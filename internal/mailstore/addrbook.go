@@ -28,6 +28,8 @@ const (
 	BookThunderbirdSeen = "thunderbird-collected" // history.sqlite: addresses Thunderbird collected from mail sent
 	BookWindowsContacts = "windows-contacts"
 	BookBecky           = "becky"
+	BookVCard           = "vcard" // .vcf files, as Windows Live Mail, Outlook Express and others export them
+	BookCSV             = "csv"   // a CSV export (Windows Live Mail, Outlook Express)
 )
 
 // AddressBook is one address book found on disk.
@@ -126,6 +128,10 @@ func ProbeAddressBook(path string) *AddressBook {
 		return &AddressBook{Kind: BookWindowsContacts, App: "Windows Contacts", Path: abs}
 	case isDir(abs) && hasFileWithSuffix(abs, ".bab"):
 		return &AddressBook{Kind: BookBecky, App: "Becky!", Path: abs}
+	case isFile(abs) && strings.HasSuffix(name, ".vcf"), isDir(abs) && hasFileWithSuffix(abs, ".vcf"):
+		return &AddressBook{Kind: BookVCard, App: "vCard", Path: abs}
+	case isFile(abs) && strings.HasSuffix(name, ".csv"):
+		return &AddressBook{Kind: BookCSV, App: "CSV", Path: abs}
 	}
 	return nil
 }
@@ -163,6 +169,10 @@ func ReadAddressBook(ctx context.Context, b AddressBook, fn func(Contact) error,
 		return readWindowsContacts(ctx, b.Path, fn, skip)
 	case BookBecky:
 		return readBeckyBook(ctx, b.Path, fn, skip)
+	case BookVCard:
+		return readVCardBook(ctx, b.Path, fn, skip)
+	case BookCSV:
+		return readCSVBook(ctx, b.Path, fn)
 	}
 	return mailerr.New(mailerr.BadInput, "read", b.Path, errors.New("is not an address book Mailark knows"))
 }

@@ -148,7 +148,15 @@ func parseContactXML(b []byte) (Contact, bool) {
 }
 
 func readBeckyBook(ctx context.Context, root string, fn func(Contact) error, skip func(string, error)) error {
-	return walkBookFiles(ctx, root, ".bab", func(path, rel string) error {
+	return readVCardFiles(ctx, root, ".bab", "Becky!", fn, skip)
+}
+
+func readVCardBook(ctx context.Context, root string, fn func(Contact) error, skip func(string, error)) error {
+	return readVCardFiles(ctx, root, ".vcf", "vCard", fn, skip)
+}
+
+func readVCardFiles(ctx context.Context, root, suffix, source string, fn func(Contact) error, skip func(string, error)) error {
+	return walkBookFiles(ctx, root, suffix, func(path, rel string) error {
 		b, err := readStoreFile(path, rel, bookFileMax)
 		if err != nil {
 			skip(rel, err)
@@ -158,7 +166,7 @@ func readBeckyBook(ctx context.Context, root string, fn func(Contact) error, ski
 			if len(c.Emails) == 0 {
 				continue
 			}
-			c.Source, c.Origin = "Becky!", rel
+			c.Source, c.Origin = source, rel
 			if err := fn(c); err != nil {
 				return err
 			}

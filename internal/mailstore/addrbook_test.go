@@ -146,5 +146,38 @@ func FuzzAddressBookFiles(f *testing.F) {
 			}
 		}
 		parseContactXML(data)
+		parseCSVBook(context.Background(), data, "fuzz.csv", func(c Contact) error {
+			if len(c.Emails) == 0 {
+				t.Fatalf("contact without address from CSV")
+			}
+			return nil
+		})
 	})
+}
+
+// TestAddressBookExports reads a vCard export and a Japanese Windows Live
+// Mail CSV export (Shift_JIS).
+func TestAddressBookExports(t *testing.T) {
+	dir := t.TempDir()
+	vcf := filepath.Join(dir, "contacts.vcf")
+	writeFile(t, vcf, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nEMAIL;TYPE=INTERNET:jane@example.com\r\nEND:VCARD\r\n"))
+	csvPath := filepath.Join(dir, "export.csv")
+	writeFile(t, csvPath, sjis(t, "姓,名,表示名,電子メール アドレス,自宅の電話\r\n田中,太郎,,taro@example.co.jp,03-0000-0000\r\n\"山田\",\"花子\",\"山田 花子\",\"hanako@example.jp\",\r\nnone,,,,\r\n"))
+	var got []string
+	for _, p := range []string{vcf, csvPath} {
+		b := ProbeAddressBook(p)
+		if b == nil {
+			t.Fatalf("ProbeAddressBook(%s) = nil", p)
+		}
+		if err := ReadAddressBook(context.Background(), *b, func(c Contact) error {
+			got = append(got, c.Source+"|"+c.Name+"|"+strings.Join(c.Emails, ","))
+			return nil
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"vCard|Jane Doe|jane@example.com", "CSV|田中 太郎|taro@example.co.jp", "CSV|山田 花子|hanako@example.jp"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
