@@ -42,12 +42,14 @@ func TestWindowsLiveMail(t *testing.T) {
 	want["受信トレイ/取引先/x.eml"] = []byte("Subject: sub\r\n\r\n")
 	writeFile(t, filepath.Join(wlm, "Storage Folders", "Inbox", "y.eml"), []byte("Subject: local\r\n\r\n"))
 	writeFile(t, filepath.Join(wlm, "Backup", "new", "Mail.MSMessageStore"), []byte("db"))
-	// Windows Mail (Vista): Local Folders and the account beside them.
+	// Windows Mail (Vista): a POP3 account's .oeaccount is always in Local
+	// Folders (Microsoft's "New Handling for Account Data"); an IMAP
+	// account has a folder of its own.
 	wm := filepath.Join(home, "AppData", "Local", "Microsoft", "Windows Mail")
 	writeFile(t, filepath.Join(wm, "Local Folders", "Inbox", "z.eml"), []byte("Subject: vista\r\n\r\n"))
-	writeFile(t, filepath.Join(wm, "account{11111111-2222-3333-4444-555555555555}.oeaccount"), oeaccount(t,
-		`<Account_Name type="SZ">imap.example.com</Account_Name><IMAP_Server type="SZ">imap.example.com</IMAP_Server>`+
-			`<IMAP_User_Name type="SZ">taro</IMAP_User_Name><SMTP_Email_Address type="SZ">taro@example.com</SMTP_Email_Address>`))
+	writeFile(t, filepath.Join(wm, "Local Folders", "account{11111111-2222-3333-4444-555555555555}.oeaccount"), oeaccount(t,
+		`<Account_Name type="SZ">pop.example.com</Account_Name><POP3_Server type="SZ">pop.example.com</POP3_Server>`+
+			`<POP3_User_Name type="SZ">taro</POP3_User_Name><SMTP_Email_Address type="SZ">taro@example.com</SMTP_Email_Address>`))
 	before := treeState(t, home)
 
 	f := Lookup(archive.SourceWindowsLiveMail)
@@ -63,7 +65,7 @@ func TestWindowsLiveMail(t *testing.T) {
 	if s == nil || s.Account != (Account{Name: "旧プロバイダ", Address: "hanako@example.ne.jp", User: "hanako", Server: "pop.example.ne.jp", Protocol: "pop3"}) {
 		t.Fatalf("account store = %+v", s)
 	}
-	if v := byPath[filepath.Join(wm, "Local Folders")]; v == nil || v.App != "Windows Mail" || v.Account.Protocol != "imap" || v.Account.User != "taro" {
+	if v := byPath[filepath.Join(wm, "Local Folders")]; v == nil || v.App != "Windows Mail" || v.Account.Protocol != "pop3" || v.Account.User != "taro" {
 		t.Errorf("Windows Mail store = %+v", v)
 	}
 	got := readAll(t, f, s)
