@@ -102,12 +102,12 @@ func (f appleFormat) Probe(path string) (*Store, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if !isDir(abs) {
+	if !isDirNoLink(abs) {
 		return nil, nil
 	}
 	s := &Store{Kind: archive.SourceAppleMail, App: "Apple Mail", Path: abs}
 	switch {
-	case isMailboxName(filepath.Base(abs)) && (isFile(filepath.Join(abs, "mbox")) || appleHasMessages(abs)):
+	case isMailboxName(filepath.Base(abs)) && (isFileNoLink(filepath.Join(abs, "mbox")) || appleHasMessages(abs)):
 	case hasMailboxes(abs):
 	case appleVersionDir.MatchString(filepath.Base(abs)) && appleHasAccounts(abs):
 	default:
@@ -136,12 +136,12 @@ func appleHasAccounts(dir string) bool {
 // appleHasMessages reports whether the mailbox folder dir has a Messages
 // folder, directly (V2) or under <UUID>/Data (V3 on).
 func appleHasMessages(dir string) bool {
-	if isDir(filepath.Join(dir, "Messages")) {
+	if isDirNoLink(filepath.Join(dir, "Messages")) {
 		return true
 	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if e.IsDir() && isDir(filepath.Join(dir, e.Name(), "Data")) {
+		if e.IsDir() && isDirNoLink(filepath.Join(dir, e.Name(), "Data")) {
 			return true
 		}
 	}

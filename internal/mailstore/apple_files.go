@@ -107,13 +107,13 @@ func relPath(root, path string) string {
 }
 
 // isDir reports whether path is a directory (not a link to one).
-func isDir(path string) bool {
+func isDirNoLink(path string) bool {
 	fi, err := os.Lstat(path)
 	return err == nil && fi.IsDir()
 }
 
 // isFile reports whether path is a regular file (not a link to one).
-func isFile(path string) bool {
+func isFileNoLink(path string) bool {
 	fi, err := os.Lstat(path)
 	return err == nil && fi.Mode().IsRegular()
 }

@@ -144,7 +144,7 @@ func joinPart(num string, i int) string {
 // attachmentFile returns the attachment file in dir: the only regular file
 // there, or the one called name. "" if there is none.
 func attachmentFile(dir, name string) string {
-	if !isDir(dir) {
+	if !isDirNoLink(dir) {
 		return ""
 	}
 	ents, err := os.ReadDir(dir)

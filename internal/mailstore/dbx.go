@@ -86,7 +86,7 @@ func (f dbxFormat) Probe(path string) (*Store, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if isFile(abs) && isMailDBX(filepath.Base(abs)) {
+	if isFileNoLink(abs) && isMailDBX(filepath.Base(abs)) {
 		s := dbxStore(filepath.Dir(abs), "")
 		s.Path = abs
 		s.Bytes = 0
@@ -95,17 +95,17 @@ func (f dbxFormat) Probe(path string) (*Store, error) {
 		}
 		return s, nil
 	}
-	if isDir(abs) && dbxHasFiles(abs) {
+	if isDirNoLink(abs) && dbxHasFiles(abs) {
 		return dbxStore(abs, ""), nil
 	}
 	return nil, nil
 }
 
 func (f dbxFormat) Open(s *Store) (Reader, error) {
-	if isFile(s.Path) {
+	if isFileNoLink(s.Path) {
 		return &dbxReader{root: filepath.Dir(s.Path), only: filepath.Base(s.Path)}, nil
 	}
-	if !isDir(s.Path) {
+	if !isDirNoLink(s.Path) {
 		return nil, mailerr.New(mailerr.BadInput, "open", s.Path, errors.New("is not an Outlook Express store folder"))
 	}
 	return &dbxReader{root: s.Path}, nil

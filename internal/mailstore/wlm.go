@@ -163,7 +163,7 @@ func parseOEAccount(b []byte) (Account, bool) {
 // left to Find. A bare folder of .eml files is the "eml" format's.
 func (f wlmFormat) Probe(path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
-	if err != nil || !isDir(abs) {
+	if err != nil || !isDirNoLink(abs) {
 		return nil, nil
 	}
 	if len(wlmAccountFiles(abs)) > 0 && wlmHasEML(abs) {
@@ -173,7 +173,7 @@ func (f wlmFormat) Probe(path string) (*Store, error) {
 }
 
 func (f wlmFormat) Open(s *Store) (Reader, error) {
-	if !isDir(s.Path) {
+	if !isDirNoLink(s.Path) {
 		return nil, mailerr.New(mailerr.BadInput, "open", s.Path, errors.New("is not a Windows Live Mail folder"))
 	}
 	return &wlmReader{root: s.Path}, nil
