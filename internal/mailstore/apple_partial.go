@@ -7,10 +7,12 @@ import (
 	"io"
 	"mime"
 	"mime/quotedprintable"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -169,6 +171,27 @@ func attachmentFile(dir, name string) string {
 		}
 	}
 	return filepath.Join(dir, files[0])
+}
+
+// parseHeaderDate reads a Date header's value; zero when it cannot.
+func parseHeaderDate(v string) time.Time {
+	t, err := mail.ParseDate(strings.TrimSpace(v))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// messageDate returns the Date header's time of the message whose first
+// bytes are head; zero when there is none or it cannot be read.
+func messageDate(head []byte) time.Time {
+	hdrEnd, _ := headerEnd(head)
+	for _, f := range headerFields(head, 0, hdrEnd) {
+		if f.name == "date" {
+			return parseHeaderDate(f.value)
+		}
+	}
+	return time.Time{}
 }
 
 // headerEnd returns where the header of entity b ends (before the empty

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -36,8 +37,9 @@ const (
 type bmfMessage struct {
 	start, end int64 // the stuffed message, without its "." line
 	flags      []string
-	includes   []string // X-Becky-Include paths
-	unended    bool     // the file ended before its "." line
+	date       time.Time // the Date header's: Becky! keeps no arrival time in the .bmf
+	includes   []string  // X-Becky-Include paths
+	unended    bool      // the file ended before its "." line
 }
 
 // bmfLines reads a file line by line through a fixed buffer.
@@ -119,6 +121,9 @@ func scanBMF(ctx context.Context, f io.Reader, rel string, fn func(bmfMessage) e
 		case inHeader:
 			if v, ok := hasFieldPrefix(line, "X-Becky-Status"); ok {
 				cur.flags = beckyFlags(v)
+			}
+			if v, ok := hasFieldPrefix(line, "Date"); ok && cur.date.IsZero() {
+				cur.date = parseHeaderDate(string(v))
 			}
 		case whole:
 			if v, ok := hasFieldPrefix(line, "X-Becky-Include"); ok {
@@ -202,7 +207,7 @@ func (r *beckyReader) bmfMessages(ctx context.Context, dir, path string, fn func
 	}
 	defer f.Close()
 	err = scanBMF(ctx, f, rel, func(bm bmfMessage) error {
-		m := &Message{Origin: fmt.Sprintf("%s@%d", rel, bm.start), Flags: bm.flags}
+		m := &Message{Origin: fmt.Sprintf("%s@%d", rel, bm.start), Flags: bm.flags, Date: bm.date}
 		var missing []string
 		for _, inc := range bm.includes {
 			if beckyAttachment(dir, r.root, inc) == "" {

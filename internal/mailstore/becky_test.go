@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/japanese"
 
@@ -130,6 +131,19 @@ func TestBecky(t *testing.T) {
 		if inboxGot[i].m.Partial != "" {
 			t.Errorf("message %d partial: %s", i, inboxGot[i].m.Partial)
 		}
+	}
+	// Becky! keeps no arrival time: the Date header's is given.
+	dated := 0
+	for _, m := range inboxGot {
+		if bytes.Contains(m.body, []byte("\r\nDate: Mon, 10 Jun 2024 10:15:00 +0900\r\n")) {
+			dated++
+			if !m.m.Date.Equal(time.Date(2024, 6, 10, 1, 15, 0, 0, time.UTC)) {
+				t.Errorf("%s: date %v, want the Date header's", m.m.Origin, m.m.Date)
+			}
+		}
+	}
+	if dated == 0 {
+		t.Error("no dated message in the corpus?")
 	}
 	whole := inboxGot[len(want)]
 	if wantBody := strings.Replace(beckyIncluded, "%s", "JVBERi0xLjQK\r\n", 1); string(whole.body) != wantBody {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
@@ -227,6 +228,19 @@ func wlmRole(name string, top bool) string {
 	return ""
 }
 
+// wlmDate is the Date header's time of the .eml at path (the app keeps
+// the arrival time in its database only); zero when it cannot be read.
+func wlmDate(path, rel string) time.Time {
+	f, _, err := openStoreFile(path, rel)
+	if err != nil {
+		return time.Time{}
+	}
+	defer f.Close()
+	head := make([]byte, 16<<10)
+	n, _ := io.ReadFull(f, head)
+	return messageDate(head[:n])
+}
+
 // Messages gives each .eml file of the folder (not of its sub-folders),
 // in name order, as it is.
 func (r *wlmReader) Messages(ctx context.Context, fo Folder, fn func(*Message) error) error {
@@ -260,7 +274,7 @@ func (r *wlmReader) Messages(ctx context.Context, fo Folder, fn func(*Message) e
 		path := filepath.Join(dir, e.Name())
 		rel := relPath(r.root, path)
 		info, _ := e.Info()
-		m := &Message{Origin: rel, Open: func() (io.ReadCloser, error) {
+		m := &Message{Origin: rel, Date: wlmDate(path, rel), Open: func() (io.ReadCloser, error) {
 			f, fi, err := openStoreFile(path, rel)
 			if err != nil {
 				return nil, err

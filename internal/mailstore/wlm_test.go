@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/unicode"
 
@@ -75,6 +76,9 @@ func TestWindowsLiveMail(t *testing.T) {
 	for _, m := range got {
 		if m.err != nil || !bytes.Equal(m.body, want[m.m.Origin]) {
 			t.Errorf("%s: %v %q", m.m.Origin, m.err, m.body)
+		}
+		if strings.Contains(string(m.body), "Date: Mon, 10 Jun 2024 10:15:00 +0900") && !m.m.Date.Equal(time.Date(2024, 6, 10, 1, 15, 0, 0, time.UTC)) {
+			t.Errorf("%s: date %v, want the Date header's", m.m.Origin, m.m.Date)
 		}
 		if m.m.Origin == "受信トレイ/取引先/x.eml" && m.folder != "受信トレイ/取引先" {
 			t.Errorf("sub-folder message in %q", m.folder)
