@@ -46,33 +46,75 @@ func (f appleFormat) Find(home, goos string) ([]*Store, error) {
 	accounts := appleAccounts(home, mail)
 	var out []*Store
 	for _, v := range ents {
-		if !v.IsDir() || !appleVersionDir.MatchString(v.Name()) {
-			continue
-		}
-		vdir := filepath.Join(mail, v.Name())
-		accts, err := os.ReadDir(vdir)
-		if err != nil {
-			continue
-		}
-		for _, a := range accts {
-			if !a.IsDir() || a.Name() == "MailData" || strings.HasPrefix(a.Name(), ".") {
-				continue
-			}
-			dir := filepath.Join(vdir, a.Name())
-			if !hasMailboxes(dir) {
-				continue
-			}
-			out = append(out, &Store{
-				Kind:    archive.SourceAppleMail,
-				App:     "Apple Mail",
-				Path:    dir,
-				Account: accounts.lookup(dir, a.Name()),
-				Bytes:   treeBytes(dir, isEmlxName),
-			})
+		if v.IsDir() && appleVersionDir.MatchString(v.Name()) {
+			out = append(out, appleAccountStores(filepath.Join(mail, v.Name()), accounts)...)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// appleAccountStores returns a store per account folder of the V<n>
+// folder vdir.
+func appleAccountStores(vdir string, accounts appleAccountIndex) []*Store {
+	accts, err := os.ReadDir(vdir)
+	if err != nil {
+		return nil
+	}
+	var out []*Store
+	for _, a := range accts {
+		if !a.IsDir() || a.Name() == "MailData" || strings.HasPrefix(a.Name(), ".") {
+			continue
+		}
+		dir := filepath.Join(vdir, a.Name())
+		if !hasMailboxes(dir) {
+			continue
+		}
+		out = append(out, &Store{
+			Kind:    archive.SourceAppleMail,
+			App:     "Apple Mail",
+			Path:    dir,
+			Account: accounts.lookup(dir, a.Name()),
+			Bytes:   treeBytes(dir, isEmlxName),
+		})
+	}
+	return out
+}
+
+// ProbeAll gives one store per account for a V<n> folder or a
+// Library/Mail folder (as Find does), and Probe's one store otherwise.
+func (f appleFormat) ProbeAll(path string) ([]*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil
+	}
+	home := appleHomeOf(filepath.Join(abs, "x"))
+	var accounts appleAccountIndex
+	if home != "" {
+		accounts = appleAccounts(home, filepath.Join(home, "Library", "Mail"))
+	} else {
+		accounts = appleAccountIndex{byDir: map[string]Account{}}
+	}
+	switch {
+	case appleVersionDir.MatchString(filepath.Base(abs)) && appleHasAccounts(abs):
+		return appleAccountStores(abs, accounts), nil
+	case filepath.Base(abs) == "Mail" && isDirNoLink(abs):
+		ents, _ := os.ReadDir(abs)
+		var out []*Store
+		for _, v := range ents {
+			if v.IsDir() && appleVersionDir.MatchString(v.Name()) {
+				out = append(out, appleAccountStores(filepath.Join(abs, v.Name()), accounts)...)
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
+	s, err := f.Probe(abs)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return []*Store{s}, nil
 }
 
 // hasMailboxes reports whether dir holds a .mbox or .imapmbox folder.

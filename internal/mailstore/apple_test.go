@@ -358,3 +358,21 @@ func TestAppleMailExportedBundle(t *testing.T) {
 }
 
 var _ = io.EOF
+
+// TestAppleMailProbeAll: a Library/Mail or V<n> folder given by the user
+// gives one store per account, with its account, as Find does.
+func TestAppleMailProbeAll(t *testing.T) {
+	home := t.TempDir()
+	appleV10(t, home)
+	f := appleFormat{}
+	for _, p := range []string{filepath.Join(home, "Library", "Mail"), filepath.Join(home, "Library", "Mail", "V10")} {
+		stores, err := f.ProbeAll(p)
+		if err != nil || len(stores) != 1 || stores[0].Account.Server != "imap.example.jp" {
+			t.Errorf("ProbeAll(%s) = %v, %v", p, stores, err)
+		}
+	}
+	acct := filepath.Join(home, "Library", "Mail", "V10", "1A2B3C4D-0000-4000-8000-ABCDEF012345")
+	if stores, _ := f.ProbeAll(acct); len(stores) != 1 || stores[0].Path != acct || stores[0].Account.Name != "Old ISP" {
+		t.Errorf("ProbeAll(account) = %v", stores)
+	}
+}
