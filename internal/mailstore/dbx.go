@@ -170,6 +170,12 @@ func (r *dbxReader) folderNames() map[string]string {
 	if err != nil || d.kind() != dbxKindFolders {
 		return out
 	}
+	return dbxFolderNames(d)
+}
+
+// dbxFolderNames reads the folder tree of Folders.dbx.
+func dbxFolderNames(d *dbxFile) map[string]string {
+	out := map[string]string{}
 	root := d.word(0x3B)
 	if root == 0 {
 		root = d.word(0x39)

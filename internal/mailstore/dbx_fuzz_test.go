@@ -3,6 +3,7 @@ package mailstore
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func FuzzDBX(f *testing.F) {
 		if err != nil {
 			return
 		}
+		dbxFolderNames(d)
 		for _, root := range []uint32{d.word(0x39), d.word(0x3B)} {
 			vals, _ := d.treeValues(root)
 			for _, v := range vals {
@@ -66,6 +68,26 @@ func TestWriteDBXSeeds(t *testing.T) {
 		mut(func(b []byte) { binary.LittleEndian.PutUint32(b[root+16:], 0xFF00) }),
 		mut(func(b []byte) { binary.LittleEndian.PutUint32(b[0x39*4:], 0xFFFFFFF0) }),
 		good[:dbxHeaderSize+100],
+		foldersDBX([][2]uint32{{1, 0}, {2, 3}, {3, 2}}), // parents in a loop
 	}
 	writeSeeds(t, "FuzzDBX", seeds)
+}
+
+// foldersDBX writes a Folders.dbx of folders {id, parent}, named "f<id>"
+// with files "f<id>.dbx".
+func foldersDBX(folders [][2]uint32) []byte {
+	w := newDBX(dbxKindFolders)
+	var infos []uint32
+	for _, fo := range folders {
+		name := []byte(fmt.Sprintf("f%d\x00", fo[0]))
+		file := []byte(fmt.Sprintf("f%d.dbx\x00", fo[0]))
+		infos = append(infos, w.info(
+			dbxEntry{idx: 0, direct: true, val: fo[0]},
+			dbxEntry{idx: 1, direct: true, val: fo[1]},
+			dbxEntry{idx: 2, data: name},
+			dbxEntry{idx: 3, data: file},
+		))
+	}
+	w.put(0x3B*4, w.tree(infos))
+	return w.b
 }
