@@ -27,6 +27,9 @@ type POP3Options struct {
 	// MaxMessageBytes refuses a message larger than this, announced or
 	// sent, as failed (default 2 GiB).
 	MaxMessageBytes int64
+	// BatchMessages: messages are committed in batches of this many (or
+	// 64 MiB); a stopped run fetches its last batch again (default 500).
+	BatchMessages int
 	// Retries is how many reconnects in a row without progress are tried
 	// before the run gives up (default 8).
 	Retries int
@@ -120,7 +123,8 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 		return sum, err
 	}
 	sum.RunID = runID
-	in := NewIngest(a, runID, IngestOptions{SpoolBytes: opts.SpoolBytes, MaxMessageBytes: opts.MaxMessageBytes})
+	in := NewIngest(a, runID, IngestOptions{SpoolBytes: opts.SpoolBytes, MaxMessageBytes: opts.MaxMessageBytes,
+		BatchMessages: opts.BatchMessages})
 	if err := in.Folder(ctx, f); err != nil {
 		return sum, err
 	}
