@@ -66,8 +66,8 @@ type Dovecot struct {
 	POP3Port    int
 	POP3TLSPort int
 	CAFile      string // PEM of the self-signed server certificate
-	Dir       string // config, dovecot.log and home/USER/Maildir
-	Users     []DovecotUser
+	Dir         string // config, dovecot.log and home/USER/Maildir
+	Users       []DovecotUser
 
 	bin      string
 	uid, gid int // owner of the mail files
