@@ -78,7 +78,7 @@ func POP3Source(c pop3.Config) archive.Source {
 	if c.Port == 0 {
 		c.Port = pop3.DefaultPort(c.Security)
 	}
-	s := archive.Source{Kind: archive.SourcePOP3, Location: c.User + "@" + c.Addr(),
+	s := archive.Source{Kind: archive.SourcePOP3, Location: archive.POP3Location(c.User, c.Host, c.Port),
 		Label: "POP3 " + c.User + "@" + c.Host, Server: c.Host, Protocol: "pop3"}
 	if strings.Contains(c.User, "@") {
 		s.Account = c.User
@@ -298,7 +298,7 @@ func (r *popRunner) session(ctx context.Context) error {
 	}
 	r.fs.ServerMessages = uint32(count)
 
-	keys := usableKeys(ids)
+	keys := pop3.UsableUIDLs(ids)
 	if n := len(ids) - len(keys); n > 0 {
 		r.note(fmt.Sprintf("%d message(s) on the server have a UIDL that is missing, repeated or unusable: they are matched by their content, so every run downloads them again.", n))
 	}
@@ -416,34 +416,6 @@ func (r *popRunner) afterFail(w wanted, reason string) {
 	r.total--
 	r.totalBytes -= w.sizeBytes
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, Text: reason})
-}
-
-// usableKeys keeps the UIDLs that identify one message each: listed once,
-// printable ASCII (RFC 1939 allows 0x21 to 0x7E), at most 255 bytes, and
-// not spelled like the content keys Ingest makes ("sha256:…"), which a
-// server could otherwise use to hide another message.
-func usableKeys(ids map[int]string) map[int]string {
-	count := map[string]int{}
-	for _, id := range ids {
-		count[id]++
-	}
-	out := map[int]string{}
-	for num, id := range ids {
-		if count[id] != 1 || len(id) > 255 || strings.HasPrefix(id, "sha256:") || strings.HasPrefix(id, "origin:") {
-			continue
-		}
-		ok := true
-		for i := 0; i < len(id); i++ {
-			if id[i] < 0x21 || id[i] > 0x7e {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out[num] = id
-		}
-	}
-	return out
 }
 
 type byteCounter struct {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 )
 
@@ -71,6 +73,11 @@ type Source struct {
 	// LastImportAt is when an import of the whole source last finished
 	// without failures; empty if never.
 	LastImportAt string
+}
+
+// POP3Location is the Location of a POP3 source: "user@host:port".
+func POP3Location(user, host string, port int) string {
+	return user + "@" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 const sourceCols = `id, kind, location, label, account, server, protocol, added_at, COALESCE(last_import_at, '')`

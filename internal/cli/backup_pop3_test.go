@@ -44,3 +44,23 @@ func TestBackupPOP3Command(t *testing.T) {
 		t.Errorf("--folder with pop3: exit %d, want %d", code, cli.ExitUsage)
 	}
 }
+
+func TestVerifyPOP3Command(t *testing.T) {
+	msgs := [][]byte{[]byte("Subject: a\r\n\r\none\r\n"), []byte("Subject: b\r\n\r\n.two\r\n")}
+	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+	dir := filepath.Join(t.TempDir(), "a")
+	conn := []string{"--protocol", "pop3", "--host", s.Host, "--port", strconv.Itoa(s.Port), "--security", "plain",
+		"--user", "taro", "--archive", dir}
+	r := newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	if code := r.main(context.Background(), append([]string{"backup"}, conn...)...); code != cli.ExitOK {
+		t.Fatalf("backup: exit %d\n%s", code, r.stderr)
+	}
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	code := r.main(context.Background(), append([]string{"verify", "--deep"}, conn...)...)
+	out := r.stdout.String()
+	// Never "safe": the server's copy says nothing of mail a mail app holds.
+	if code != cli.ExitGateClosed || !strings.Contains(out, "Every message on the POP3 server (2) is in the archive") ||
+		!strings.Contains(out, "does not yet make the account safe") {
+		t.Errorf("verify --protocol pop3: exit %d, want %d\n%s%s", code, cli.ExitGateClosed, out, r.stderr)
+	}
+}

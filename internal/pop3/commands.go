@@ -138,3 +138,32 @@ func (c *Client) Noop() error {
 	_, err := c.cmd("NOOP", "")
 	return err
 }
+
+// UsableUIDLs keeps the UIDLs that identify one message each: listed once,
+// printable ASCII (RFC 1939 allows 0x21 to 0x7E), at most 255 bytes, and
+// not spelled like the content keys the archive gives messages without
+// one ("sha256:…", "origin:…"), which a server could otherwise use to hide
+// another message. The others are known by their content.
+func UsableUIDLs(ids map[int]string) map[int]string {
+	count := map[string]int{}
+	for _, id := range ids {
+		count[id]++
+	}
+	out := map[int]string{}
+	for num, id := range ids {
+		if count[id] != 1 || len(id) > 255 || strings.HasPrefix(id, "sha256:") || strings.HasPrefix(id, "origin:") {
+			continue
+		}
+		ok := true
+		for i := 0; i < len(id); i++ {
+			if id[i] < 0x21 || id[i] > 0x7e {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out[num] = id
+		}
+	}
+	return out
+}
