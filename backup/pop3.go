@@ -351,54 +351,10 @@ func (r *popRunner) session(ctx context.Context) error {
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: r.f.Name})
 	r.throttle.Status(r.event(), true)
 
-	for _, w := range todo {
-		if err := r.fetch(ctx, c, w); err != nil {
-			return classify("retr", err)
-		}
+	if err := r.fetchAll(ctx, c, todo); err != nil {
+		return classify("retr", err)
 	}
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: r.f.Name})
-	return nil
-}
-
-func (r *popRunner) fetch(ctx context.Context, c *pop3.Client, w wanted) error {
-	failKey := w.key
-	if failKey == "" {
-		failKey = "origin:" + w.origin
-	}
-	if w.sizeBytes > r.opts.MaxMessageBytes {
-		return r.fail(ctx, w, failKey, fmt.Sprintf("%s: the server announces %d bytes, more than the %d allowed; not downloaded",
-			w.origin, w.sizeBytes, r.opts.MaxMessageBytes))
-	}
-	body, err := c.Retr(w.num)
-	var se *pop3.Error
-	if errors.As(err, &se) {
-		return r.fail(ctx, w, failKey, fmt.Sprintf("%s: the server would not deliver it (deleted since it was listed?): %s", w.origin, se.Text))
-	}
-	if err != nil {
-		return err
-	}
-	var size int64
-	counted := byteCounter{r: body, n: &size}
-	_, err = r.in.Add(ctx, IngestMessage{Key: w.key, Origin: w.origin, Body: counted})
-	var rerr *SourceReadError
-	if errors.As(err, &rerr) {
-		kind := mailerr.KindOf(c.Classify(ctx, "retr", rerr.Err))
-		if kind == mailerr.MessageFailed || errors.Is(rerr.Err, pop3.ErrTooLarge) || mailerr.KindOf(rerr.Err) == mailerr.MessageFailed {
-			// Too large: recorded by Add; not tried again in this run.
-			r.failed[failKey] = true
-			r.afterFail(w, rerr.Error())
-		}
-		// The session is cut either way: reconnect and go on.
-		return c.Classify(ctx, "retr", rerr.Err)
-	}
-	if err != nil {
-		return err
-	}
-	r.progressed = true
-	r.done++
-	r.doneBytes += size
-	r.totalBytes += size - w.sizeBytes
-	r.throttle.Status(r.event(), false)
 	return nil
 }
 

@@ -60,7 +60,7 @@ func main() {
 	n := flag.Int("n", 20000, "messages to seed")
 	seed := flag.Uint64("seed", 1, "corpus seed")
 	keep := flag.Bool("keep", false, "keep the work folder (Dovecot's mail and the archive)")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed bare fetch and backup to this file")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write CPU profiles of the timed bare fetch to this file, of the backup to this file + .backup")
 	flag.Parse()
 	if err := run(*n, *seed, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/pop3:", err)
@@ -155,6 +155,17 @@ func run(n int, seed uint64, keep bool) error {
 			return fmt.Sprintf("%d fetched, nothing stored", got), err
 		}},
 		{"backup", func() (string, error) {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile + ".backup")
+				if err != nil {
+					return "", err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return "", err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: dir})
 			return fmt.Sprintf("%d archived, %d failed", sum.New, len(sum.Failures)), err
 		}},
