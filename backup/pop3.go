@@ -67,7 +67,19 @@ func (o *POP3Options) applyDefaults() {
 		o.Conn.Port = pop3.DefaultPort(o.Conn.Security)
 	}
 	o.Conn.MaxMessageBytes = o.MaxMessageBytes + 1 // the Ingest says it is too large
+	// A silent or trickling server is cut and reconnected, as the IMAP
+	// backup does with half its default stall timeout.
+	if o.Conn.IdleTimeout <= 0 {
+		o.Conn.IdleTimeout = popStall
+	}
+	if o.Conn.TrickleWindow <= 0 {
+		o.Conn.TrickleWindow = popStall
+	}
 }
+
+// popStall is how long a POP3 server may be silent, or send less than
+// 1 KiB, while Mailark waits, before the connection is cut and made again.
+const popStall = 90 * time.Second
 
 // POP3Folder is the one folder a POP3 mailbox has, within its source.
 const POP3Folder = "INBOX"

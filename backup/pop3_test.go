@@ -347,3 +347,34 @@ func TestPOP3EndlessListing(t *testing.T) {
 		t.Errorf("RunPOP3() saved %d", sum.New)
 	}
 }
+
+func TestPOP3StallAndTrickleAreReconnected(t *testing.T) {
+	msgs := popCorpus()
+	msgs = append(msgs, testmail.Large(300<<10))
+	tests := []struct {
+		name  string
+		fault testimap.Fault
+	}{
+		{"silent", testimap.Fault{StallDownAfter: 30_000}},
+		{"trickling", testimap.Fault{TrickleDownAfter: 30_000, TrickleEvery: 20 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+			proxy := testimap.StartProxy(t, s.Addr, func(n int) testimap.Fault {
+				if n == 0 {
+					return tt.fault
+				}
+				return testimap.Fault{}
+			})
+			opts := popOptions(s, tempArchive(t))
+			opts.Conn.Port = proxy.Port
+			opts.Conn.IdleTimeout, opts.Conn.TrickleWindow = 300*time.Millisecond, 300*time.Millisecond
+			sum, err := backup.RunPOP3(context.Background(), opts)
+			if err != nil || !sum.OK() || sum.Retries != 1 {
+				t.Fatalf("RunPOP3() = %v, %d retries, failures %v; want one reconnect", err, sum.Retries, sum.Failures)
+			}
+			sameMessages(t, popArchive(t, opts.ArchiveDir), wantByUIDL(s, msgs))
+		})
+	}
+}

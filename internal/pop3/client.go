@@ -49,7 +49,6 @@ type Client struct {
 
 	cfg  Config
 	raw  net.Conn // TCP, under TLS
-	dc   *deadlineConn
 	conn net.Conn // what the protocol goes over
 	br   *bufio.Reader
 	stop func() bool
@@ -97,8 +96,8 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, imapconn.Classify(ctx, "connect", host, err)
 	}
 	c := &Client{Host: host, cfg: cfg, raw: raw}
-	c.dc = &deadlineConn{Conn: raw, idle: min(cfg.IdleTimeout, cfg.DialTimeout)}
-	c.conn = c.dc
+	c.conn = imapconn.Watch(raw, imapconn.Config{IdleTimeout: cfg.IdleTimeout,
+		TrickleWindow: cfg.TrickleWindow, TrickleBytes: cfg.TrickleBytes})
 	// Until login is done, the whole exchange has DialTimeout.
 	stopDial := context.AfterFunc(dctx, func() { raw.Close() })
 	defer stopDial()
@@ -156,7 +155,6 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if c.Caps, err = c.capa(); err != nil { // may differ after login
 		return fail("capa", err)
 	}
-	c.dc.idle = cfg.IdleTimeout
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }

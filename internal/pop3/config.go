@@ -77,6 +77,12 @@ type Config struct {
 	// IdleTimeout ends the session when a read waits this long for the
 	// server (default 2 min).
 	IdleTimeout time.Duration
+	// TrickleWindow, when set, also ends it when fewer than TrickleBytes
+	// (default 1 KiB) arrive over this much time spent waiting: a server
+	// that sends a byte now and then never trips IdleTimeout (as
+	// imapconn.Config's).
+	TrickleWindow time.Duration
+	TrickleBytes  int64
 	// MaxLineBytes bounds one response line (default 8 KiB; RFC 2449 allows
 	// 512 octets).
 	MaxLineBytes int

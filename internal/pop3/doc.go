@@ -9,8 +9,9 @@
 // held whole in memory: a response line longer than MaxLineBytes, a listing
 // with more entries than the maildrop has messages, or a message longer than
 // MaxMessageBytes ends the session with a clear error instead of growing.
-// Every read waits at most IdleTimeout, and the connection is closed when
-// the context given to Dial is done.
+// Every read waits at most IdleTimeout, a server that trickles is cut after
+// TrickleWindow (imapconn.Watch, as for IMAP), and the connection is
+// closed when the context given to Dial is done.
 //
 // The client only reads. Dele marks a message for deletion (the server
 // deletes it at QUIT); only the removal gate may call it, for a message it

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"time"
 )
 
 // ProtocolError is a server that broke the protocol: a line too long, a
@@ -20,23 +18,6 @@ func (e *ProtocolError) Error() string { return e.Msg }
 // ErrTooLarge is wrapped by the error of a message longer than
 // MaxMessageBytes.
 var ErrTooLarge = errors.New("message larger than allowed")
-
-// deadlineConn gives every read idle to complete: a server that stalls
-// fails the read with a timeout instead of holding the run.
-type deadlineConn struct {
-	net.Conn
-	idle time.Duration
-}
-
-func (c *deadlineConn) Read(p []byte) (int, error) {
-	_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
-	return c.Conn.Read(p)
-}
-
-func (c *deadlineConn) Write(p []byte) (int, error) {
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
-	return c.Conn.Write(p)
-}
 
 // readLine reads one line ending in CRLF (a bare LF is accepted too) and
 // returns it without the line end. A line longer than max is a
