@@ -184,11 +184,16 @@ func popConsistent(t *testing.T, dir string) {
 		t.Fatalf("archive after kill: %v", err)
 	}
 	srcs, err := a.Sources(ctx)
+	folders := 0
+	if err == nil && len(srcs) > 0 {
+		fs, ferr := a.SourceFolders(ctx, srcs[0].ID)
+		folders, err = len(fs), ferr
+	}
 	a.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(srcs) > 0 {
+	if folders > 0 { // else killed before the source and its folder were recorded
 		popArchive(t, dir)
 	}
 }
