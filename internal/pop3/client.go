@@ -409,8 +409,16 @@ func (c *Client) Close() error {
 		c.stop()
 	}
 	if c.err == nil && c.busy == nil {
-		_ = c.raw.SetDeadline(time.Now().Add(2 * time.Second))
-		_, _ = c.cmd("QUIT", "")
+		// Politely, but a silent server does not hold us: 2 s at most.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = c.cmd("QUIT", "")
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
 	}
 	return c.raw.Close()
 }
