@@ -19,6 +19,7 @@ import (
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mbox"
 	"github.com/mailark/mailark/internal/pop3"
+	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/internal/testmail"
@@ -376,5 +377,30 @@ func TestPOP3StallAndTrickleAreReconnected(t *testing.T) {
 			}
 			sameMessages(t, popArchive(t, opts.ArchiveDir), wantByUIDL(s, msgs))
 		})
+	}
+}
+
+func TestPOP3Progress(t *testing.T) {
+	msgs := popCorpus()[:10]
+	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs, Deleted: map[int]bool{4: true}})
+	opts := popOptions(s, tempArchive(t))
+	var events []progress.Event
+	opts.Progress = func(e progress.Event) { events = append(events, e) }
+	if _, err := backup.RunPOP3(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	notices := map[progress.NoticeKind]int{}
+	for _, e := range events {
+		if e.Kind == progress.Notice {
+			notices[e.Notice.Kind]++
+		}
+	}
+	last := events[len(events)-1]
+	if last.Kind != progress.Status || last.Done != 9 || last.Total != 9 || last.Bytes == 0 || last.Bytes != last.TotalBytes ||
+		last.Step != "backup" || last.Folder != "POP3 taro@127.0.0.1/INBOX" {
+		t.Errorf("last event %+v, want a final status at 9 of 9 messages, all bytes", last)
+	}
+	if notices[progress.FolderStarted] != 1 || notices[progress.FolderDone] != 1 || notices[progress.MessageFailed] != 1 {
+		t.Errorf("notices %v, want a folder started and done and one message failed", notices)
 	}
 }
