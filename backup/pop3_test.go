@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand"
 	"net"
 	"os"
 	"strings"
@@ -402,5 +403,40 @@ func TestPOP3Progress(t *testing.T) {
 	}
 	if notices[progress.FolderStarted] != 1 || notices[progress.FolderDone] != 1 || notices[progress.MessageFailed] != 1 {
 		t.Errorf("notices %v, want a folder started and done and one message failed", notices)
+	}
+}
+
+// TestPOP3RandomCuts cuts the first connections at random bytes, up and
+// down, with FIN or RST: every run ends with every message once.
+func TestPOP3RandomCuts(t *testing.T) {
+	msgs := popCorpus()
+	msgs = append(msgs, testmail.Large(1<<20))
+	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+	want := wantByUIDL(s, msgs)
+	for seed := int64(1); seed <= 5; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		faults := make([]testimap.Fault, 6)
+		for i := range faults {
+			if rng.Intn(4) == 0 {
+				faults[i].CutUpAfter = 1 + rng.Int63n(200)
+			} else {
+				faults[i].CutDownAfter = 1 + rng.Int63n(1_400_000)
+			}
+			faults[i].Reset = rng.Intn(2) == 0
+		}
+		proxy := testimap.StartProxy(t, s.Addr, func(n int) testimap.Fault {
+			if n < len(faults) {
+				return faults[n]
+			}
+			return testimap.Fault{}
+		})
+		opts := popOptions(s, tempArchive(t))
+		opts.Conn.Port = proxy.Port
+		opts.BatchMessages = 4
+		sum, err := backup.RunPOP3(context.Background(), opts)
+		if err != nil || !sum.OK() {
+			t.Fatalf("seed %d: RunPOP3() = %v, failures %v (faults %+v)", seed, err, sum.Failures, faults)
+		}
+		sameMessages(t, popArchive(t, opts.ArchiveDir), want)
 	}
 }
