@@ -52,6 +52,10 @@ type Contact struct {
 	Automated       bool
 	AutomatedReason string // e.g. "no-reply address", "only in mailing list (List-Id)"
 
+	// SavedIn lists the user's address books that hold it ("Apple
+	// Contacts"), sorted; empty when only the mail knows it.
+	SavedIn []string
+
 	Score int64 // ranking score, see rank.go
 }
 
@@ -162,12 +166,29 @@ func (b *Builder) contact(c *acc) *Contact {
 		out.Names = append(out.Names, NameCount{Name: n.name, Count: n.n, OwnFrom: n.from})
 	}
 	out.Name = chooseName(c.names)
+	if c.savedName != "" {
+		out.Name = c.savedName // the name the user gave them
+		if !hasName(out.Names, c.savedName) {
+			out.Names = append(out.Names, NameCount{Name: c.savedName})
+		}
+	}
+	out.SavedIn = append([]string(nil), c.saved...)
+	sort.Strings(out.SavedIn)
 	for _, f := range c.folders {
 		out.Folders = append(out.Folders, b.folders[f])
 	}
 	sort.Strings(out.Folders)
 	out.Automated, out.AutomatedReason = automated(c)
 	return out
+}
+
+func hasName(ns []NameCount, name string) bool {
+	for _, n := range ns {
+		if n.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // chooseName picks the name the person uses in their own From (most used
@@ -206,10 +227,10 @@ func chooseName(names []nameAcc) string {
 // only an address that cannot be written to (no-reply, bounces) stays
 // automated.
 func automated(c *acc) (bool, string) {
-	if reason, hard := addressAutomation(c.key); reason != "" && (hard || c.sent == 0) {
+	if reason, hard := addressAutomation(c.key); reason != "" && (hard || (c.sent == 0 && len(c.saved) == 0)) {
 		return true, reason
 	}
-	if c.sent > 0 || c.human > 0 {
+	if c.sent > 0 || c.human > 0 || len(c.saved) > 0 {
 		return false, ""
 	}
 	switch {

@@ -111,6 +111,9 @@ func DefaultNote(c *Contact) string {
 	if !c.Last.IsZero() {
 		fmt.Fprintf(&b, " Last contact %s, first %s.", c.Last.Format(time.DateOnly), c.First.Format(time.DateOnly))
 	}
+	if len(c.SavedIn) > 0 {
+		fmt.Fprintf(&b, " In your address book (%s).", strings.Join(c.SavedIn, ", "))
+	}
 	if c.Automated {
 		fmt.Fprintf(&b, " Automated: %s.", c.AutomatedReason)
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	Total int64
 	// Progress is called every 1024 messages and once at the end.
 	Progress func(done, total int64)
+	// Saved are the contacts of the user's mail-app address books
+	// (FindSaved), merged in with their source shown.
+	Saved []Saved
 }
 
 func (o *Options) applyDefaults() {
@@ -110,6 +113,9 @@ func NewBuilder(opts Options) *Builder {
 			b.self[key] = &selfAcc{email: disp, given: true}
 		}
 	}
+	for _, s := range opts.Saved {
+		b.addSaved(s)
+	}
 	return b
 }
 
@@ -130,8 +136,10 @@ type acc struct {
 	autoReason        string
 	first, last       time.Time
 	folders           []int32
-	stamp             uint64 // Builder.seq of the last message that touched it
-	rel               uint8  // relations counted for that message
+	stamp             uint64   // Builder.seq of the last message that touched it
+	rel               uint8    // relations counted for that message
+	saved             []string // the address books it is in (saved.go)
+	savedName         string   // the name the user gave it there
 }
 
 type variantAcc struct {

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/mailark/mailark/addressbook"
@@ -66,7 +68,14 @@ func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, er
 		return nil, err
 	}
 	defer a.Close()
-	return addressbook.FromArchive(ctx, a, addressbook.Options{})
+	// The mail apps' own address books on this computer join the mail's
+	// (Apple Contacts, Thunderbird, Windows Contacts, Becky!); one that
+	// cannot be read leaves the others and the mail.
+	var opts addressbook.Options
+	if home, err := os.UserHomeDir(); err == nil {
+		opts.Saved, _ = addressbook.FindSaved(ctx, home, runtime.GOOS, nil)
+	}
+	return addressbook.FromArchive(ctx, a, opts)
 }
 
 // Export writes the contacts the person selected (book holds only those, so

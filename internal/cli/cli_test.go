@@ -200,3 +200,50 @@ func TestContactsCommands(t *testing.T) {
 		t.Errorf("bad format: %d %s", code, r.stderr)
 	}
 }
+
+// contacts reads the mail apps' own address books under --home (a copy of
+// a customer's disk) and given by --address-book: a saved client with no
+// mail is listed and exported, with where the user kept them.
+func TestContactsWithTheAppsAddressBooks(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	dir := filepath.Join(t.TempDir(), "a")
+	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
+	if code := r.main(context.Background(), backupArgs(srv, dir)...); code != cli.ExitOK {
+		t.Fatalf("backup: %d %s", code, r.stderr)
+	}
+	home := t.TempDir()
+	book := filepath.Join(home, "Contacts", "client.contact")
+	if err := os.MkdirAll(filepath.Dir(book), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(book, []byte(`<?xml version="1.0" encoding="UTF-8"?><c:contact xmlns:c="http://schemas.microsoft.com/Contact">`+
+		`<c:NameCollection><c:Name><c:FormattedName>Zyxwv 商店</c:FormattedName></c:Name></c:NameCollection><c:EmailAddressCollection>`+
+		`<c:EmailAddress><c:Address>order@zyxwv-shoten.example</c:Address></c:EmailAddress></c:EmailAddressCollection></c:contact>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = newRun(nil)
+	if code := r.main(context.Background(), "contacts", "list", "--archive", dir, "--home", home, "--os", "windows",
+		"--query", "zyxwv"); code != cli.ExitOK {
+		t.Fatalf("contacts list: %d %s", code, r.stderr)
+	}
+	if out := r.stdout.String(); !strings.Contains(out, "Zyxwv 商店") || !strings.Contains(out, "in your own address books") {
+		t.Errorf("contacts list with the Windows Contacts of --home:\n%s", out)
+	}
+	r = newRun(nil)
+	if code := r.main(context.Background(), "contacts", "list", "--archive", dir, "--home", home, "--os", "windows",
+		"--no-address-books", "--query", "zyxwv"); code != cli.ExitOK || strings.Contains(r.stdout.String(), "Zyxwv") {
+		t.Errorf("--no-address-books still lists the saved contact: %d\n%s", code, r.stdout)
+	}
+	out := filepath.Join(t.TempDir(), "contacts.vcf")
+	r = newRun(nil)
+	if code := r.main(context.Background(), "contacts", "export", "--archive", dir, "--address-book", book,
+		"--format", "vcard4", "--out", out); code != cli.ExitOK {
+		t.Fatalf("contacts export: %d %s", code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	unfolded := strings.ReplaceAll(string(b), "\r\n ", "")
+	if err != nil || !strings.Contains(unfolded, "EMAIL:order@zyxwv-shoten.example") ||
+		!strings.Contains(unfolded, "In your address book (Windows Contacts)") {
+		t.Errorf("export with --address-book: %v\n%s", err, r.stderr)
+	}
+}

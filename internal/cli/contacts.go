@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -35,9 +37,44 @@ Run 'mailark contacts list -h' or 'mailark contacts export -h' for the flags.`)
 	return runContactsExport(ctx, env, args[1:])
 }
 
-// extract builds the address book of the archive in dir.
-func extract(ctx context.Context, a *archive.Archive, self []string) (*addressbook.Book, error) {
-	return addressbook.FromArchive(ctx, a, addressbook.Options{Self: self})
+// bookFlags say which of the mail apps' own address books join the mail's.
+type bookFlags struct {
+	home  *string
+	goos  *string
+	paths multiFlag
+	none  *bool
+}
+
+func addBookFlags(fs *flag.FlagSet) *bookFlags {
+	b := &bookFlags{
+		home: fs.String("home", "", "look for the mail apps' address books under this home folder (a copy of the customer's disk) instead of yours"),
+		goos: fs.String("os", runtime.GOOS, "with --home: whose default places: darwin, windows or linux"),
+		none: fs.Bool("no-address-books", false, "leave out the address books of the mail apps on this computer (Apple Contacts, Thunderbird, Windows Contacts, Becky!)"),
+	}
+	fs.Var(&b.paths, "address-book", "also read this address book (.abcddb, abook.sqlite, .contact, .vcf, .csv, .bab; repeatable)")
+	return b
+}
+
+// extract builds the address book of the archive, with the contacts of
+// the address books bf names; a book that cannot be read is said on w
+// and the rest goes on.
+func extract(ctx context.Context, env *Env, a *archive.Archive, self []string, bf *bookFlags) (*addressbook.Book, error) {
+	opts := addressbook.Options{Self: self}
+	if !*bf.none || len(bf.paths) > 0 {
+		home := *bf.home
+		if home == "" {
+			home = env.Getenv("HOME")
+		}
+		if *bf.none {
+			home = ""
+		}
+		var problems []string
+		opts.Saved, problems = addressbook.FindSaved(ctx, home, *bf.goos, bf.paths)
+		for _, p := range problems {
+			fmt.Fprintf(env.Stderr, "mailark contacts: an address book could not be read, the rest was: %s\n", safe(p))
+		}
+	}
+	return addressbook.FromArchive(ctx, a, opts)
 }
 
 func runContactsList(ctx context.Context, env *Env, args []string) int {
@@ -49,6 +86,7 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 	limit := fs.Int("limit", 0, "show at most this many (0: all)")
 	var self multiFlag
 	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	books := addBookFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -57,7 +95,7 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	defer a.Close()
-	book, err := extract(ctx, a, self)
+	book, err := extract(ctx, env, a, self, books)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
@@ -68,7 +106,20 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 	people := book.Select(false)
 	fmt.Fprintf(env.Stdout, "%d people, %d automated senders; your own addresses (left out): %s\n",
 		len(people), len(book.Contacts)-len(people), safe(selfList(book)))
+	if n := savedCount(book); n > 0 {
+		fmt.Fprintf(env.Stdout, "%d of them are in your own address books too (their note says which)\n", n)
+	}
 	return ExitOK
+}
+
+func savedCount(book *addressbook.Book) int {
+	n := 0
+	for _, c := range book.Contacts {
+		if len(c.SavedIn) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func selfList(book *addressbook.Book) string {
@@ -93,6 +144,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	replace := fs.Bool("replace-unencodable", false, "with shift_jis: replace characters it cannot hold instead of stopping")
 	var self multiFlag
 	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	books := addBookFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -154,7 +206,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, mailerr.New(mailerr.BadInput, "contacts", *dir,
 			fmt.Errorf("%s holds no backup yet: run mailark backup first", *dir)), false)
 	}
-	book, err := extract(ctx, a, self)
+	book, err := extract(ctx, env, a, self, books)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
