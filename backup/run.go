@@ -268,6 +268,13 @@ func (r *runner) session(ctx context.Context) error {
 		fp.drop(r.failed[sf.Name])
 		fs.ServerMessages = fp.messages
 		fs.NewGeneration = fs.NewGeneration || fp.newGen
+		// The server's count, recorded now, so that a run stopped before
+		// this folder is fetched still says how much of it is archived
+		// (gate.Coverage). Complete stays as an earlier run left it.
+		if err := r.a.SetFolderStatus(ctx, fp.folder, archive.FolderStatus{UIDNext: fp.uidNext,
+			Messages: fp.messages}); err != nil {
+			return err
+		}
 		if len(fp.gone) > 0 {
 			if err := r.a.ResolveGone(ctx, fp.folder.ID, fp.gone); err != nil {
 				return err

@@ -66,6 +66,7 @@ func relDovecot(t *testing.T, n int) (d *testimap.Dovecot, dir string, users []s
 	if err != nil || !sum.OK() {
 		t.Fatalf("backup.Run() = %v, %+v", err, sum.Failures)
 	}
+	verifyArchive(t, copyConn(d, copyOldUser), dir)
 	return d, dir, users
 }
 
