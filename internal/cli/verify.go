@@ -133,9 +133,14 @@ func printDiscrepancies(w io.Writer, label string, ds []gate.Discrepancy) {
 
 // printVerdict prints the headline and every condition, in lang.
 func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
-	if v.Open {
+	switch {
+	case v.Open && v.Live:
 		fmt.Fprintf(w, "%s\n", lang.Label("safe"))
-	} else {
+	case v.Open:
+		// Never "safe" from the archive's records alone: the server was
+		// not asked now.
+		fmt.Fprintf(w, "%s: %s\n", lang.Label("unchecked"), lang.Label("unchecked.sub"))
+	default:
 		fmt.Fprintf(w, "%s\n", lang.Label("notsafe"))
 	}
 	for _, c := range v.Conditions {
