@@ -35,7 +35,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		return sum, err
 	}
 	defer a.Close()
-	if err := claimAccount(ctx, a, opts.Conn); err != nil {
+	if err := claimAccount(ctx, a, opts.Conn, opts.SameAccountAsBefore); err != nil {
 		return sum, err
 	}
 	runID, err := a.BeginRun(ctx, "backup")
@@ -82,16 +82,24 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 }
 
 // claimAccount records which account the archive holds, and refuses to mix
-// another account into it.
-func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config) error {
+// another account into it. An archive with no message saved is free: a
+// first run that failed (a mistyped host or user) does not tie it. same
+// says the user confirmed that another name reaches the same account.
+func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config, same bool) error {
 	acct, err := a.Account(ctx)
 	if err != nil {
 		return err
 	}
 	user, host := acct.User, acct.Host
-	if user != "" && (!strings.EqualFold(user, c.User) || !strings.EqualFold(host, c.Host)) {
-		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
-			fmt.Errorf("this archive holds %s on %s, not %s on %s: choose another archive folder", user, host, c.User, c.Host))
+	if user != "" && !same && (!strings.EqualFold(user, c.User) || !strings.EqualFold(host, c.Host)) {
+		n, err := a.MessageCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
+				&archive.OtherAccountError{Held: acct, GivenUser: c.User, Host: c.Host})
+		}
 	}
 	cc := c
 	if cc.Port == 0 {

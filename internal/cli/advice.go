@@ -21,6 +21,8 @@ var nextSteps = []struct {
 	{gate.ErrNoBackup, "Run mailark backup first."},
 	{archive.ErrMboxChanged, "Run mailark repair --archive DIR, then mailark verify."},
 	{archive.ErrArchiveIsLink, "Give the real folder with --archive."},
+	{archive.ErrOtherAccount, "Give another --archive folder for another account. If it is the same account reached by another " +
+		"name (127.0.0.1 and localhost, a host alias), run mailark backup with the new names and --same-account-as-before once."},
 	{imapconn.ErrStartTLSRefused, "--security tls (port 993) may work."},
 	{gate.ErrArchiveChanged, "Run mailark verify to see what changed."},
 	{migrate.ErrBadMapping, "Write it as --map 'Old=New'."},
