@@ -228,7 +228,9 @@ func (r *runner) session(ctx context.Context) error {
 	if err != nil {
 		return classify("list folders", err)
 	}
-	list = r.filter(list)
+	if list, err = selectFolders(list, r.opts.Folders, r.opts.Conn.Host); err != nil {
+		return err
+	}
 	// Plan every folder first, so the totals (and the ETA) cover the run.
 	var plans []*folderPlan
 	r.total, r.totalBytes = r.doneN, r.doneBytes
@@ -300,23 +302,6 @@ func (r *runner) session(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func (r *runner) filter(list []folders.Folder) []folders.Folder {
-	if len(r.opts.Folders) == 0 {
-		return list
-	}
-	want := map[string]bool{}
-	for _, n := range r.opts.Folders {
-		want[n] = true
-	}
-	var out []folders.Folder
-	for _, f := range list {
-		if want[f.Name] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {
