@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -97,5 +98,14 @@ func TestUserMessageAddsNextStep(t *testing.T) {
 		if !strings.HasSuffix(got, " "+s.text) {
 			t.Errorf("UserMessage(%v) = %q, want it to end with %q", err, got, s.text)
 		}
+	}
+}
+
+// The Shift_JIS error names the ways out.
+func TestUnencodableAdvice(t *testing.T) {
+	err := mailerr.New(mailerr.BadInput, "export contacts", "c.csv",
+		&addressbook.UnencodableError{Contact: "zoe@example.fr", Char: 'ë', Encoding: addressbook.ShiftJIS})
+	if s := UserMessage(err); !strings.Contains(s, "--replace-unencodable") || !strings.Contains(s, "zoe@example.fr") {
+		t.Errorf("UserMessage() = %q, want the contact and --replace-unencodable", s)
 	}
 }

@@ -149,6 +149,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, false)
 	}
 	opts := addressbook.ExportOptions{IncludeAutomated: *automated, Encoding: enc, ReplaceUnencodable: *replace}
+	lossy := false
 	for _, j := range jobs {
 		if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
 			return fail(env.Stderr, mailerr.New(mailerr.Permission, "create folder", filepath.Dir(j.path), err), false)
@@ -159,10 +160,21 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "%-11s %d contacts → %s%s\n", j.format, rec.Contacts, safe(rec.Path), formatHint(j.format))
 		for _, r := range rec.Replaced {
-			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced for %s\n", safe(r))
+			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced in the name or note of %s (the address is unchanged)\n", safe(r))
+		}
+		for _, r := range rec.Skipped {
+			fmt.Fprintf(env.Stdout, "  LEFT OUT: %s: Shift_JIS cannot hold this address, and Mailark never changes an address\n", safe(r))
+		}
+		if len(rec.Skipped) > 0 {
+			lossy = true
+			fmt.Fprintf(env.Stdout, "  This file lacks %d contact(s), so it does not count as the address book for the removal gate: "+
+				"export with --encoding utf-8-bom as well.\n", len(rec.Skipped))
 		}
 	}
 	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", safe(selfList(book)), time.Now().Format("2006-01-02 15:04"))
+	if lossy {
+		return ExitFailures
+	}
 	return ExitOK
 }
 
