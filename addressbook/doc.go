@@ -36,10 +36,13 @@
 // counts once. Copies of one message (the same Message-ID in INBOX and
 // Gmail's All Mail) count once; their folders are still noted.
 //
-// The user's own addresses are the login and any Options.Self, plus the
-// sender of every message in the sent folder (the Sender header when there
-// is one, as From is then the person the user wrote on behalf of). They are
-// left out of the contacts and listed in Book.Self, so a wrong guess shows.
+// The user's own addresses are the login and any Options.Self, plus each
+// sender of the sent folder (the Sender header when there is one, as From
+// is then the person the user wrote on behalf of) who sent at least a tenth
+// of its messages, and more than one: a client's stray message filed in
+// Sent does not make the client "you". They are left out of the contacts
+// and listed in Book.Self, so a wrong guess shows; Options.NotSelf undoes
+// one.
 //
 // Each contact keeps every name seen with counts (Japanese honorifics after
 // a name, 様 and the like, removed), and a chosen display name: the one the

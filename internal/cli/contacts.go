@@ -26,8 +26,8 @@ func runContacts(ctx context.Context, env *Env, args []string) int {
 }
 
 // extract builds the address book of the archive in dir.
-func extract(ctx context.Context, a *archive.Archive, self []string) (*addressbook.Book, error) {
-	return addressbook.FromArchive(ctx, a, addressbook.Options{Self: self})
+func extract(ctx context.Context, a *archive.Archive, self, notSelf []string) (*addressbook.Book, error) {
+	return addressbook.FromArchive(ctx, a, addressbook.Options{Self: self, NotSelf: notSelf})
 }
 
 func runContactsList(ctx context.Context, env *Env, args []string) int {
@@ -39,6 +39,8 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 	limit := fs.Int("limit", 0, "show at most this many (0: all)")
 	var self multiFlag
 	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	var notSelf multiFlag
+	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -47,7 +49,7 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	defer a.Close()
-	book, err := extract(ctx, a, self)
+	book, err := extract(ctx, a, self, notSelf)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
@@ -69,7 +71,7 @@ func selfList(book *addressbook.Book) string {
 	if len(s) == 0 {
 		return "none found (use --self ADDRESS)"
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(s, ", ") + " (one that is not yours: --not-self ADDRESS)"
 }
 
 func runContactsExport(ctx context.Context, env *Env, args []string) int {
@@ -83,6 +85,8 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	replace := fs.Bool("replace-unencodable", false, "with shift_jis: replace characters it cannot hold instead of stopping")
 	var self multiFlag
 	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	var notSelf multiFlag
+	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -144,7 +148,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, mailerr.New(mailerr.BadInput, "contacts", *dir,
 			fmt.Errorf("%s holds no backup yet: run mailark backup first", *dir)), false)
 	}
-	book, err := extract(ctx, a, self)
+	book, err := extract(ctx, a, self, notSelf)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
