@@ -33,8 +33,9 @@
 // the strongest signal), and everyone else in it is only Seen. Otherwise its
 // From, Sender and Reply-To wrote to the user (ReceivedFrom), and its other
 // addresses are Seen. Each count is per message: someone in both To and Cc
-// counts once. Copies of one message (the same Message-ID in INBOX and
-// Gmail's All Mail) count once; their folders are still noted.
+// counts once. Copies of one message (the same Message-ID and address lines
+// in INBOX and Gmail's All Mail) count once; their folders are still noted.
+// Two different messages that share a Message-ID both count.
 //
 // The user's own addresses are the login and any Options.Self, plus each
 // sender of the sent folder (the Sender header when there is one, as From

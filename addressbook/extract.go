@@ -20,8 +20,10 @@ type Message struct {
 	// replaced by InternalDate.
 	Date, InternalDate time.Time
 	// ID identifies the message across folders (Message-ID, or a hash of the
-	// bytes when it has none): copies with the same ID count once, so Gmail's
-	// "All Mail" does not double everything. "" means never a duplicate.
+	// bytes when it has none): copies with the same ID and the same address
+	// lines count once, so Gmail's "All Mail" does not double everything;
+	// another message with the same ID counts too. "" means never a
+	// duplicate.
 	ID string
 	// AddrFields are the raw header lines (as on the wire, CRLF, possibly
 	// folded and 8-bit) of From, Sender, Reply-To, To, Cc, Bcc, List-Id,
@@ -211,7 +213,15 @@ func (b *Builder) Add(m Message) {
 	}
 	dup := false
 	if m.ID != "" {
-		h := maphash.String(b.seed, m.ID)
+		// A copy is the same Message-ID with the same address lines: two
+		// different messages sharing a Message-ID (a careless client, a
+		// forged header) are two messages, and neither's people are lost.
+		var mh maphash.Hash
+		mh.SetSeed(b.seed)
+		mh.WriteString(m.ID)
+		mh.WriteByte(0)
+		mh.Write(m.AddrFields)
+		h := mh.Sum64()
 		if _, dup = b.ids[h]; !dup {
 			b.ids[h] = struct{}{}
 		} else {

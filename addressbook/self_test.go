@@ -69,3 +69,24 @@ func TestStraySentMessageIsNotSelf(t *testing.T) {
 		t.Errorf("NotSelf: alias contact = %+v, want Hanako Shop", s)
 	}
 }
+
+// A message that shares its Message-ID with another folder's message, but
+// not its people, is not a copy: its people are contacts, names and counts
+// and all. A real copy still counts once.
+func TestSharedMessageIDKeepsPeople(t *testing.T) {
+	msgs := []addressbook.Message{
+		msg("INBOX", "inbox", "<same@x>", "From: Alice Able <alice@example.org>\r\nTo: hanako@old-isp.example\r\n", 1),
+		msg("Clients", "", "<same@x>", "From: Bob Baker <bob@example.net>\r\nTo: hanako@old-isp.example\r\n", 2),
+		msg("All Mail", "all", "<same@x>", "From: Alice Able <alice@example.org>\r\nTo: hanako@old-isp.example\r\n", 1),
+	}
+	book, err := addressbook.Extract(context.Background(), fixtureSeq(msgs), addressbook.Options{Self: []string{"hanako@old-isp.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := find(book, "bob@example.net"); b == nil || b.Name != "Bob Baker" || b.ReceivedFrom != 1 {
+		t.Errorf("bob = %+v, want Bob Baker, received 1", b)
+	}
+	if a := find(book, "alice@example.org"); a == nil || a.ReceivedFrom != 1 || len(a.Folders) != 2 {
+		t.Errorf("alice = %+v, want received once, in two folders", a)
+	}
+}
