@@ -36,7 +36,7 @@ type Coverage struct {
 	Complete bool `json:"complete"`
 	// Code says why not (see CoverageText): "complete", "never-backed-up",
 	// "backup-unfinished", "failures", "never-verified", "problems",
-	// "verify-again".
+	// "damaged", "verify-again".
 	Code string `json:"code"`
 	// Short lists the current folders holding fewer messages than the
 	// old account had in them when last seen.
@@ -117,6 +117,11 @@ func CoverageOf(ctx context.Context, a *archive.Archive) (Coverage, error) {
 		cv.Code = "verify-again"
 	case !conds2ok(conds, CondVerified):
 		cv.Code = "problems"
+		for _, c := range conds {
+			if c.ID == CondVerified && c.Code == "damaged" {
+				cv.Code = "damaged"
+			}
+		}
 	case len(conds) > 0:
 		cv.Code = "verify-again"
 	default:
@@ -226,6 +231,7 @@ var coverageText = map[Lang]map[string]string{
 		"why.never-verified":    "It has never been verified against the old account. Verify it first.",
 		"why.problems":          "The last verification ({verified_at}) found messages missing or different. Back up again, then verify.",
 		"why.verify-again":      "It changed after the last verification. Verify again.",
+		"why.damaged":           "The last verification ({verified_at}) found the archive's own files damaged. Repair the archive, then verify.",
 	},
 	Japanese: {
 		"holds.all":             "アーカイブには旧アカウントのメール {archived} 通がすべてあります（{verified_at} に検証済み）。",
@@ -237,5 +243,6 @@ var coverageText = map[Lang]map[string]string{
 		"why.never-verified":    "旧アカウントとの照合（検証）がまだ行われていません。先に検証してください。",
 		"why.problems":          "前回の検証（{verified_at}）で、欠けているか異なるメールが見つかりました。もう一度バックアップしてから検証してください。",
 		"why.verify-again":      "前回の検証の後にアーカイブが変わりました。もう一度検証してください。",
+		"why.damaged":           "前回の検証（{verified_at}）でアーカイブ自身のファイルの損傷が見つかりました。アーカイブを修復してから検証してください。",
 	},
 }

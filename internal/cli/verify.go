@@ -149,6 +149,9 @@ func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 			mark = "[--]"
 		}
 		fmt.Fprintf(w, "  %s %s\n", mark, safe(c.Text(lang)))
+		if step := conditionStep[c.ID+"."+c.Code]; step != "" {
+			fmt.Fprintf(w, "       → %s\n", step)
+		}
 		for i, d := range c.Details {
 			if i == 5 {
 				fmt.Fprintf(w, "         ...\n")
@@ -157,4 +160,11 @@ func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 			fmt.Fprintf(w, "         %s\n", safe(d.Text(lang)))
 		}
 	}
+}
+
+// conditionStep is the command-line next step of a gate condition that is
+// not met, where the condition's words cannot name it (the window shows a
+// button instead).
+var conditionStep = map[string]string{
+	gate.CondVerified + ".damaged": "Run mailark repair --archive DIR (it mends each damaged copy from the other), then mailark verify.",
 }
