@@ -70,7 +70,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	if *dryRun {
 		res, err := migrate.ComposeAnnouncements(ctx, opts)
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		printAnnouncePreview(env.Stdout, res, *jsonOut)
 		return ExitOK
@@ -82,13 +82,13 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	if conn.host != "" {
 		cfg, err := conn.config(env)
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		opts.Conn = cfg
 	}
 	res, err := migrate.Announce(ctx, opts)
 	if err != nil {
-		return fail(env.Stderr, err, *verbose)
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	}
 	if *jsonOut {
 		printJSON(env.Stdout, res)

@@ -50,14 +50,14 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	for _, m := range maps {
 		o, err := migrate.ParseMappingOverride(m)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, "mailark migrate:", safe(UserMessage(err)))
+			fmt.Fprintln(env.Stderr, "mailark migrate:", safe(userMessageFor(conn.prefix, err)))
 			return ExitUsage
 		}
 		opts.Map = append(opts.Map, o)
 	}
 	cfg, err := conn.config(env)
 	if err != nil {
-		return fail(env.Stderr, err, *verbose)
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	}
 	opts.Conn = cfg
 	d := newDisplay(env, *quiet)
@@ -66,7 +66,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	case *showMapping:
 		plan, err := migrate.CopyMapping(ctx, opts)
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		if *jsonOut {
 			printJSON(env.Stdout, plan)
@@ -78,7 +78,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		res, err := migrate.CheckDestination(ctx, opts)
 		d.done()
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		if *jsonOut {
 			printJSON(env.Stdout, res)
@@ -118,7 +118,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitError
 	case err != nil:
-		return fail(env.Stderr, err, *verbose)
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	case len(sum.Refused) > 0:
 		fmt.Fprintf(env.Stderr, "mailark: the new server refused %d message(s) (listed above, with its reasons); everything else is copied. "+
 			"They stay in the archive.\n", len(sum.Refused))
