@@ -26,6 +26,8 @@ var nextSteps = []struct {
 	{archive.ErrOtherAccount, "Give another --archive folder for another account. If it is the same account reached by another " +
 		"name (127.0.0.1 and localhost, a host alias), run mailark backup with the new names and --same-account-as-before once."},
 	{imapconn.ErrStartTLSRefused, "--security tls (port 993) may work."},
+	{imapconn.ErrPortSpeaksTLS, "Use --security tls with this port (usually 993); starttls goes with port 143."},
+	{imapconn.ErrPortSpeaksHTTP, "Check the host name and --port: IMAP is on 993 (--security tls) or 143 (--security starttls)."},
 	{gate.ErrArchiveChanged, "Run mailark verify to see what changed."},
 	{migrate.ErrBadMapping, "Write it as --map 'Old=New'."},
 	{migrate.ErrNoSuchFolder, "mailark folders --archive DIR lists the archive's folders."},

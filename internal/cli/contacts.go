@@ -122,7 +122,8 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	} else {
 		f, err := addressbook.ParseFormat(*format)
 		if err != nil {
-			return fail(env.Stderr, err, false)
+			fmt.Fprintln(env.Stderr, "mailark contacts export:", safe(UserMessage(err)))
+			return ExitUsage
 		}
 		p := *out
 		if p == "" {

@@ -125,6 +125,9 @@ func failFor(prefix string, w io.Writer, err error, verbose bool) int {
 	if errors.Is(err, context.Canceled) {
 		return ExitCancelled
 	}
+	if errors.Is(err, errBadFlag) {
+		return ExitUsage
+	}
 	switch mailerr.KindOf(err) {
 	case mailerr.GateClosed:
 		return ExitGateClosed
