@@ -153,7 +153,7 @@ func copyOpts(dir string, conn imapconn.Config) migrate.CopyOptions {
 func copyEntry(sha string, flags []string, date time.Time) string {
 	var fs []string
 	for _, f := range flags {
-		if !strings.EqualFold(f, `\Recent`) {
+		if !strings.EqualFold(f, `\Recent`) && !strings.EqualFold(f, `\Deleted`) { // neither is copied
 			fs = append(fs, strings.ToLower(f))
 		}
 	}

@@ -89,7 +89,7 @@ func relDest(folder string) string {
 func relEntry(sha string, flags []string, date time.Time) string {
 	var fs []string
 	for _, f := range flags {
-		if !strings.EqualFold(f, `\Recent`) {
+		if !strings.EqualFold(f, `\Recent`) && !strings.EqualFold(f, `\Deleted`) { // neither is copied
 			fs = append(fs, strings.ToLower(f))
 		}
 	}

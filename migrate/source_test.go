@@ -49,7 +49,7 @@ func TestCopyRefusesIncompleteBackup(t *testing.T) {
 	if sum.Copied != 0 || sum.Source.Complete || sum.Source.OnServer != int64(total) {
 		t.Errorf("refused Copy() = copied %d, source %+v; want nothing copied, %d on the server", sum.Copied, sum.Source, total)
 	}
-	if n := copyDB(t, dir, `SELECT count(*) FROM copies`); n != 0 {
+	if n := copyCount(t, dir, `SELECT count(*) FROM copies`); n != 0 {
 		t.Errorf("refused Copy() recorded %d copies", n)
 	}
 	to := copyCLIConn(d.Host, d.PlainPort, copyNewUser)
