@@ -71,3 +71,15 @@ func TestReportSaysSafeOnlyWhenAsked(t *testing.T) {
 		}
 	})
 }
+
+// remove says in plain words what it did with Mailark's saved settings:
+// not "nothing to forget" followed by "has forgotten".
+func TestRemoveSaysWhatItForgot(t *testing.T) {
+	e := ready(t)
+	r := e.cli("", "remove", "--settings-dir", t.TempDir())
+	out := r.stdout + r.stderr
+	if r.code != cli.ExitOK || strings.Contains(out, "nothing to forget") || strings.Contains(out, "has forgotten") ||
+		!strings.Contains(r.stdout, "had no saved settings or password for") || !strings.Contains(r.stdout, "The archive records that") {
+		t.Errorf("remove with no saved settings: exit %d\n%s", r.code, out)
+	}
+}

@@ -144,7 +144,7 @@ func Copy(ctx context.Context, opts CopyOptions) (CopySummary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := CopySummary{Host: opts.Conn.Host, User: opts.Conn.User}
-	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Existing: true, Now: opts.Now})
 	if err != nil {
 		return sum, err
 	}

@@ -133,7 +133,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	}
 	// Opened for writing: the export is recorded in the archive, where the
 	// removal gate looks for it.
-	a, err := archive.Open(ctx, *dir, archive.Options{})
+	a, err := archive.Open(ctx, *dir, archive.Options{Existing: true})
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
