@@ -81,12 +81,15 @@ func fill(s string, data map[string]string, lang Lang) string {
 	return s
 }
 
-// FormatTime shows an RFC 3339 time for reading, in the zone it carries.
+// FormatTime shows an RFC 3339 time for reading in the user's zone
+// (time.Local), named: every time a person reads is in one zone, whatever
+// zone the archive recorded it in (a run under TZ=UTC, another machine).
 func FormatTime(s string, lang Lang) string {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return s
 	}
+	t = t.In(time.Local)
 	if lang == Japanese {
 		return t.Format("2006年1月2日 15:04 (MST)")
 	}

@@ -176,7 +176,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 				"export with --encoding utf-8-bom as well.\n", len(rec.Skipped))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", safe(selfList(book)), time.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", safe(selfList(book)), time.Now().Format("2006-01-02 15:04 MST"))
 	if lossy {
 		return ExitFailures
 	}

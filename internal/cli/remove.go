@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/settings"
@@ -91,7 +92,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	} else {
 		fmt.Fprintf(env.Stdout, "Mailark had no saved settings or password for %s.\n", safe(fmt.Sprint(res.Account)))
 	}
-	fmt.Fprintf(env.Stdout, "The archive records that %s was removed (%s).\n", safe(fmt.Sprint(res.Account)), res.RemovedAt.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(env.Stdout, "The archive records that %s was removed (%s).\n", safe(fmt.Sprint(res.Account)), res.RemovedAt.In(time.Local).Format("2006-01-02 15:04 MST"))
 	return ExitOK
 }
 
