@@ -10,6 +10,7 @@ require (
 	github.com/emersion/go-vcard v0.0.0-20241024213814-c9703dde27ff
 	github.com/go-text/typesetting v0.2.1
 	github.com/zalando/go-keyring v0.2.8
+	golang.org/x/net v0.35.0
 	golang.org/x/term v0.47.0
 	golang.org/x/text v0.43.0
 	howett.net/plist v1.0.1
@@ -50,7 +51,6 @@ require (
 	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/yuin/goldmark v1.7.8 // indirect
 	golang.org/x/image v0.24.0 // indirect
-	golang.org/x/net v0.35.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	modernc.org/libc v1.79.0 // indirect

@@ -28,6 +28,7 @@ func FromArchive(ctx context.Context, a *archive.Archive, opts Options) (*Book, 
 		if err := readMessages(ctx, a, sent, b); err != nil {
 			return b.Book(), err
 		}
+		b.SettleSelf()
 	}
 	return b.Book(), nil
 }

@@ -115,6 +115,7 @@ func (c *Contact) Match(q string) bool {
 // called more than once.
 func (b *Builder) Book() *Book {
 	b.opts.Progress(b.stats.Messages, b.opts.Total)
+	b.SettleSelf()
 	book := &Book{Stats: b.stats, Newest: b.newest}
 	for _, c := range b.contacts {
 		if b.self[c.key] != nil {
@@ -124,7 +125,7 @@ func (b *Builder) Book() *Book {
 	}
 	rank(book.Contacts, b.newest)
 	for _, s := range b.self {
-		book.Self = append(book.Self, SelfAddress{Email: s.email, Given: s.given, Sent: s.sent})
+		book.Self = append(book.Self, SelfAddress{Email: s.email, Given: s.given, Sent: max(s.sent, s.inSent)})
 	}
 	sort.Slice(book.Self, func(i, j int) bool { return book.Self[i].Email < book.Self[j].Email })
 	return book

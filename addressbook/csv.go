@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/unicode/norm"
 )
@@ -60,7 +61,7 @@ var (
 	oMail, oNotes          = csvIndex(outlookHeader, "E-mail Address"), csvIndex(outlookHeader, "Notes")
 )
 
-func writeCSV(w io.Writer, contacts []*Contact, f Format, opts ExportOptions) (replaced []string, err error) {
+func writeCSV(w io.Writer, contacts []*Contact, f Format, opts ExportOptions) (replaced, skipped []string, err error) {
 	header, quoteAll := googleHeader, false
 	if f == FormatOutlookCSV {
 		header, quoteAll = outlookHeader, true
@@ -70,11 +71,21 @@ func writeCSV(w io.Writer, contacts []*Contact, f Format, opts ExportOptions) (r
 		cw.w.WriteString("\ufeff")
 	}
 	if err := cw.row(header, ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	row := make([]string, len(header))
 	for _, c := range contacts {
 		clear(row)
+		email := c.Email()
+		if opts.Encoding == ShiftJIS {
+			// An address is never altered: written as it is, or with its
+			// domain in IDNA form (the same address), or not at all.
+			var ok bool
+			if email, ok = sjisAddress(email); !ok {
+				skipped = append(skipped, c.Email())
+				continue
+			}
+		}
 		p := SplitName(c.Name)
 		note := opts.Note(c)
 		if f == FormatGoogleCSV {
@@ -84,20 +95,43 @@ func writeCSV(w io.Writer, contacts []*Contact, f Format, opts ExportOptions) (r
 			if c.Automated {
 				row[gLabels] += " ::: Automated"
 			}
-			row[gMailLabel], row[gMail] = "* Other", c.Email()
+			row[gMailLabel], row[gMail] = "* Other", email
 		} else {
 			row[oFirst], row[oMiddle], row[oLast] = p.Given, p.Middle, p.Family
-			row[oMail], row[oNotes] = c.Email(), note
+			row[oMail], row[oNotes] = email, note
 		}
 		cw.replaced = false
 		if err := cw.row(row, c.Email()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if cw.replaced {
 			replaced = append(replaced, c.Email())
 		}
 	}
-	return replaced, cw.w.Flush()
+	return replaced, skipped, cw.w.Flush()
+}
+
+// sjisAddress is addr as Shift_JIS can hold it without a change of
+// address: as it is, or with the domain in its IDNA (xn--) form. ok is
+// false when neither can be written (a local part Shift_JIS lacks).
+func sjisAddress(addr string) (string, bool) {
+	if _, err := japanese.ShiftJIS.NewEncoder().String(addr); err == nil && !strings.ContainsRune(addr, '?') {
+		return addr, true
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return "", false
+	}
+	local, domain := addr[:at], addr[at+1:]
+	ascii, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return "", false
+	}
+	out := local + "@" + ascii
+	if _, err := japanese.ShiftJIS.NewEncoder().String(out); err != nil {
+		return "", false
+	}
+	return out, true
 }
 
 type csvWriter struct {

@@ -33,13 +33,17 @@
 // the strongest signal), and everyone else in it is only Seen. Otherwise its
 // From, Sender and Reply-To wrote to the user (ReceivedFrom), and its other
 // addresses are Seen. Each count is per message: someone in both To and Cc
-// counts once. Copies of one message (the same Message-ID in INBOX and
-// Gmail's All Mail) count once; their folders are still noted.
+// counts once. Copies of one message (the same Message-ID and address lines
+// in INBOX and Gmail's All Mail) count once; their folders are still noted.
+// Two different messages that share a Message-ID both count.
 //
-// The user's own addresses are the login and any Options.Self, plus the
-// sender of every message in the sent folder (the Sender header when there
-// is one, as From is then the person the user wrote on behalf of). They are
-// left out of the contacts and listed in Book.Self, so a wrong guess shows.
+// The user's own addresses are the login and any Options.Self, plus each
+// sender of the sent folder (the Sender header when there is one, as From
+// is then the person the user wrote on behalf of) who sent at least a tenth
+// of its messages, and more than one: a client's stray message filed in
+// Sent does not make the client "you". They are left out of the contacts
+// and listed in Book.Self, so a wrong guess shows; Options.NotSelf undoes
+// one.
 //
 // Each contact keeps every name seen with counts (Japanese honorifics after
 // a name, 様 and the like, removed), and a chosen display name: the one the

@@ -130,6 +130,14 @@ type ExportRecord struct {
 	// Replaced lists the primary addresses of contacts whose text had
 	// characters replaced (Shift_JIS with ReplaceUnencodable). Not stored.
 	Replaced []string
+	// Skipped lists the primary addresses of contacts left out because
+	// their address cannot be written in the encoding (Shift_JIS) without
+	// changing it. Not stored.
+	Skipped []string
+	// Recorded: ExportToArchive recorded the export for the removal gate.
+	// An export that left contacts out (Skipped) is written but not
+	// recorded: it is not the whole address book.
+	Recorded bool
 }
 
 // UnencodableError reports a character the chosen encoding cannot hold.
@@ -140,9 +148,14 @@ type UnencodableError struct {
 }
 
 func (e *UnencodableError) Error() string {
-	return fmt.Sprintf("contact %s: character %q (%U) has no %s form; export as UTF-8 or allow replacement",
-		e.Contact, e.Char, e.Char, e.Encoding)
+	return fmt.Sprintf("contact %s: character %q (%U) has no %s form", e.Contact, e.Char, e.Char, e.Encoding)
 }
+
+// ErrUnencodable is in the chain of every *UnencodableError.
+var ErrUnencodable = errors.New("a character has no form in the chosen encoding")
+
+// Is makes errors.Is(err, ErrUnencodable) true.
+func (e *UnencodableError) Is(target error) bool { return target == ErrUnencodable }
 
 // Export writes the book's contacts (Book.Select) in format f to w.
 func Export(w io.Writer, f Format, book *Book, opts ExportOptions) (ExportRecord, error) {
@@ -158,14 +171,14 @@ func Export(w io.Writer, f Format, book *Book, opts ExportOptions) (ExportRecord
 		}
 		err = writeVCards(w, contacts, f, opts)
 	case FormatGoogleCSV, FormatOutlookCSV:
-		rec.Replaced, err = writeCSV(w, contacts, f, opts)
+		rec.Replaced, rec.Skipped, err = writeCSV(w, contacts, f, opts)
 	default:
 		_, err = ParseFormat(string(f))
 	}
 	if err != nil {
 		return rec, err
 	}
-	rec.Contacts = len(contacts)
+	rec.Contacts = len(contacts) - len(rec.Skipped)
 	return rec, nil
 }
 
@@ -195,12 +208,20 @@ func ExportToArchive(ctx context.Context, a *archive.Archive, path string, f For
 	if err != nil {
 		return ExportRecord{}, err
 	}
+	if len(w.rec.Skipped) > 0 {
+		// Not the whole address book: written, but not counted by the gate.
+		if err := w.publish(); err != nil {
+			return ExportRecord{}, err
+		}
+		return w.rec, nil
+	}
 	rec := archive.ExportRecord{At: w.rec.At, Format: string(w.rec.Format), Path: w.rec.Path,
 		Contacts: w.rec.Contacts, SHA256: w.rec.SHA256}
 	if err := a.RecordExport(ctx, rec, w.publish); err != nil {
 		w.discard()
 		return ExportRecord{}, err
 	}
+	w.rec.Recorded = true
 	return w.rec, nil
 }
 

@@ -20,8 +20,10 @@ type Message struct {
 	// replaced by InternalDate.
 	Date, InternalDate time.Time
 	// ID identifies the message across folders (Message-ID, or a hash of the
-	// bytes when it has none): copies with the same ID count once, so Gmail's
-	// "All Mail" does not double everything. "" means never a duplicate.
+	// bytes when it has none): copies with the same ID and the same address
+	// lines count once, so Gmail's "All Mail" does not double everything;
+	// another message with the same ID counts too. "" means never a
+	// duplicate.
 	ID string
 	// AddrFields are the raw header lines (as on the wire, CRLF, possibly
 	// folded and 8-bit) of From, Sender, Reply-To, To, Cc, Bcc, List-Id,
@@ -33,8 +35,12 @@ type Message struct {
 type Options struct {
 	// Self lists the user's own addresses: the account's login and any
 	// aliases the user names. Aliases are also learned from the sender of
-	// messages in the sent folder (see doc.go).
+	// messages in the sent folder, when one sent enough of them (see
+	// doc.go and SettleSelf).
 	Self []string
+	// NotSelf lists addresses that are never the user's own, whatever was
+	// learned or given: the way to undo a wrong guess.
+	NotSelf []string
 	// Total is the number of messages the source will yield, for Progress;
 	// 0 when unknown.
 	Total int64
@@ -79,16 +85,22 @@ func Extract(ctx context.Context, msgs iter.Seq2[Message, error], opts Options) 
 // Builder accumulates messages one at a time, for sources that push
 // (Extract is a loop over Add). Not safe for concurrent use.
 type Builder struct {
-	opts     Options
-	self     map[string]*selfAcc
-	contacts map[string]*acc
-	folders  []string
-	folderIx map[string]int32
-	ids      map[uint64]struct{}
-	seed     maphash.Seed
-	seq      uint64
-	stats    Stats
-	newest   time.Time
+	opts    Options
+	self    map[string]*selfAcc
+	notSelf map[string]bool
+	// Senders of sent-folder messages not yet taken as the user's own:
+	// key → how many of the sentMsgs they sent (SettleSelf decides).
+	candidates map[string]*selfAcc
+	sentMsgs   int
+	unsettled  bool // sent messages were added since SettleSelf
+	contacts   map[string]*acc
+	folders    []string
+	folderIx   map[string]int32
+	ids        map[uint64]struct{}
+	seed       maphash.Seed
+	seq        uint64
+	stats      Stats
+	newest     time.Time
 
 	fields fields
 	parser mailtext.Parser
@@ -100,16 +112,23 @@ type Builder struct {
 func NewBuilder(opts Options) *Builder {
 	opts.applyDefaults()
 	b := &Builder{
-		opts:     opts,
-		self:     make(map[string]*selfAcc),
-		contacts: make(map[string]*acc, 256),
-		folderIx: make(map[string]int32),
-		ids:      make(map[uint64]struct{}, 1024),
-		seed:     maphash.MakeSeed(),
-		cache:    make(map[string]cacheEntry, 256),
+		opts:       opts,
+		self:       make(map[string]*selfAcc),
+		notSelf:    make(map[string]bool),
+		candidates: make(map[string]*selfAcc),
+		contacts:   make(map[string]*acc, 256),
+		folderIx:   make(map[string]int32),
+		ids:        make(map[uint64]struct{}, 1024),
+		seed:       maphash.MakeSeed(),
+		cache:      make(map[string]cacheEntry, 256),
+	}
+	for _, s := range opts.NotSelf {
+		if _, key, ok := mailtext.NormalizeEmail(s); ok {
+			b.notSelf[key] = true
+		}
 	}
 	for _, s := range opts.Self {
-		if disp, key, ok := mailtext.NormalizeEmail(s); ok {
+		if disp, key, ok := mailtext.NormalizeEmail(s); ok && !b.notSelf[key] {
 			b.self[key] = &selfAcc{email: disp, given: true}
 		}
 	}
@@ -119,10 +138,36 @@ func NewBuilder(opts Options) *Builder {
 	return b
 }
 
+// A sender of the sent folder is taken as the user's own address when it
+// sent at least selfShareMin of its messages: one stray message from a
+// client filed in Sent does not make the client "you".
+const selfShareMin = 0.10
+
+// SettleSelf takes the senders of the sent folder read so far that sent
+// enough of it as the user's own addresses, and drops those that no longer
+// do. Their messages are counted all along (only given addresses are never
+// counted), so one dropped later is a whole contact. FromArchive calls it
+// after the sent folders, before the others; Add calls it when a message
+// outside the sent folder follows new sent ones; Book calls it last.
+func (b *Builder) SettleSelf() {
+	b.unsettled = false
+	for key, c := range b.candidates {
+		if s := b.self[key]; s != nil && s.given {
+			continue
+		}
+		if !b.notSelf[key] && float64(c.inSent) >= selfShareMin*float64(b.sentMsgs) {
+			b.self[key] = c
+		} else {
+			delete(b.self, key)
+		}
+	}
+}
+
 type selfAcc struct {
-	email string
-	given bool // from Options.Self
-	sent  int
+	email  string
+	given  bool // from Options.Self
+	sent   int  // messages it sent, counted while it is taken as the user's
+	inSent int  // messages of the sent folder it sent (a learned address)
 }
 
 // acc is the running state of one address.
@@ -176,7 +221,15 @@ func (b *Builder) Add(m Message) {
 	}
 	dup := false
 	if m.ID != "" {
-		h := maphash.String(b.seed, m.ID)
+		// A copy is the same Message-ID with the same address lines: two
+		// different messages sharing a Message-ID (a careless client, a
+		// forged header) are two messages, and neither's people are lost.
+		var mh maphash.Hash
+		mh.SetSeed(b.seed)
+		mh.WriteString(m.ID)
+		mh.WriteByte(0)
+		mh.Write(m.AddrFields)
+		h := mh.Sum64()
 		if _, dup = b.ids[h]; !dup {
 			b.ids[h] = struct{}{}
 		} else {
@@ -184,8 +237,10 @@ func (b *Builder) Add(m Message) {
 		}
 	}
 	role := strings.ToLower(m.Role)
-	if role == "sent" {
+	if role == "sent" && !dup {
 		b.learnAliases()
+	} else if role != "sent" && b.unsettled {
+		b.SettleSelf()
 	}
 	fromSelf := false
 	for _, h := range []int{hFrom, hSender} {
@@ -279,9 +334,9 @@ type msgKind struct {
 	autoReason string
 }
 
-// learnAliases records the sender of a message in the sent folder as one of
-// the user's addresses: Sender when present (From is then someone the user
-// wrote on behalf of), else From.
+// learnAliases counts the sender of a message in the sent folder as a
+// candidate for the user's own address (SettleSelf decides): Sender when
+// present (From is then someone the user wrote on behalf of), else From.
 func (b *Builder) learnAliases() {
 	h := hFrom
 	for _, a := range b.lists[hSender] {
@@ -289,13 +344,18 @@ func (b *Builder) learnAliases() {
 			h = hSender
 		}
 	}
+	b.sentMsgs++
+	b.unsettled = true
 	for _, a := range b.lists[h] {
-		if a.Stray {
+		if s := b.self[a.Key]; a.Stray || (s != nil && s.given) || b.notSelf[a.Key] {
 			continue
 		}
-		if b.self[a.Key] == nil {
-			b.self[a.Key] = &selfAcc{email: a.Email}
+		c := b.candidates[a.Key]
+		if c == nil {
+			c = &selfAcc{email: a.Email}
+			b.candidates[a.Key] = c
 		}
+		c.inSent++
 	}
 }
 
@@ -321,7 +381,7 @@ func (b *Builder) folder(name string) int32 {
 }
 
 func (b *Builder) touch(a mailtext.Address, rel uint8, fromField bool, mk *msgKind) {
-	if b.self[a.Key] != nil {
+	if s := b.self[a.Key]; s != nil && s.given {
 		return
 	}
 	if a.Stray {

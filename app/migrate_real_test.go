@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
@@ -46,6 +47,10 @@ func demoServers(t *testing.T) (old *demo.Account, oldCfg, newCfg imapconn.Confi
 	dir = t.TempDir()
 	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldCfg, ArchiveDir: dir}); err != nil {
 		t.Fatalf("backup.Run() = %v", err)
+	}
+	// Verified, as in the window's flow: migrate refuses an unverified archive.
+	if res, err := gate.Verify(context.Background(), gate.VerifyOptions{Conn: oldCfg, ArchiveDir: dir}); err != nil || !res.OK() {
+		t.Fatalf("gate.Verify() = %v, %v", err, res.Problems)
 	}
 	return old, oldCfg, newCfg, dir
 }

@@ -56,6 +56,12 @@ type Options struct {
 
 	// Folders, when not empty, limits the run to these folder names.
 	Folders []string
+
+	// SameAccountAsBefore: the archive's account reached by another name
+	// (a host alias, a login written differently). The run goes on and
+	// records the new names. Without it, an archive holding messages of
+	// another account is refused (archive.ErrOtherAccount).
+	SameAccountAsBefore bool
 }
 
 func (o *Options) applyDefaults() {

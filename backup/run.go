@@ -35,7 +35,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		return sum, err
 	}
 	defer a.Close()
-	if err := claimAccount(ctx, a, opts.Conn); err != nil {
+	if err := claimAccount(ctx, a, opts.Conn, opts.SameAccountAsBefore); err != nil {
 		return sum, err
 	}
 	runID, err := a.BeginRun(ctx, "backup")
@@ -82,16 +82,24 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 }
 
 // claimAccount records which account the archive holds, and refuses to mix
-// another account into it.
-func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config) error {
+// another account into it. An archive with no message saved is free: a
+// first run that failed (a mistyped host or user) does not tie it. same
+// says the user confirmed that another name reaches the same account.
+func claimAccount(ctx context.Context, a *archive.Archive, c imapconn.Config, same bool) error {
 	acct, err := a.Account(ctx)
 	if err != nil {
 		return err
 	}
 	user, host := acct.User, acct.Host
-	if user != "" && (!strings.EqualFold(user, c.User) || !strings.EqualFold(host, c.Host)) {
-		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
-			fmt.Errorf("this archive holds %s on %s, not %s on %s: choose another archive folder", user, host, c.User, c.Host))
+	if user != "" && !same && (!strings.EqualFold(user, c.User) || !strings.EqualFold(host, c.Host)) {
+		n, err := a.MessageCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
+				&archive.OtherAccountError{Held: acct, GivenUser: c.User, Host: c.Host})
+		}
 	}
 	cc := c
 	if cc.Port == 0 {
@@ -220,7 +228,9 @@ func (r *runner) session(ctx context.Context) error {
 	if err != nil {
 		return classify("list folders", err)
 	}
-	list = r.filter(list)
+	if list, err = selectFolders(list, r.opts.Folders, r.opts.Conn.Host); err != nil {
+		return err
+	}
 	// Plan every folder first, so the totals (and the ETA) cover the run.
 	var plans []*folderPlan
 	r.total, r.totalBytes = r.doneN, r.doneBytes
@@ -268,6 +278,13 @@ func (r *runner) session(ctx context.Context) error {
 		fp.drop(r.failed[sf.Name])
 		fs.ServerMessages = fp.messages
 		fs.NewGeneration = fs.NewGeneration || fp.newGen
+		// The server's count, recorded now, so that a run stopped before
+		// this folder is fetched still says how much of it is archived
+		// (gate.Coverage). Complete stays as an earlier run left it.
+		if err := r.a.SetFolderStatus(ctx, fp.folder, archive.FolderStatus{UIDNext: fp.uidNext,
+			Messages: fp.messages}); err != nil {
+			return err
+		}
 		if len(fp.gone) > 0 {
 			if err := r.a.ResolveGone(ctx, fp.folder.ID, fp.gone); err != nil {
 				return err
@@ -285,23 +302,6 @@ func (r *runner) session(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func (r *runner) filter(list []folders.Folder) []folders.Folder {
-	if len(r.opts.Folders) == 0 {
-		return list
-	}
-	want := map[string]bool{}
-	for _, n := range r.opts.Folders {
-		want[n] = true
-	}
-	var out []folders.Folder
-	for _, f := range list {
-		if want[f.Name] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {

@@ -80,11 +80,13 @@ func (s *session) runMailarkBin(bin, name string, rerun bool) error {
 		return err
 	}
 	s.prepare()
+	stopDisk := diskPeak(dir, s.refBytes)
 	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir)...)
+	disk := stopDisk()
 	if m.err != nil {
 		return fmt.Errorf("%s: %w", bin, m.err)
 	}
-	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes}
+	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes, notes: []string{disk}}
 	if err := s.checkMailark(dir, &r); err != nil {
 		return err
 	}

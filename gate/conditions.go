@@ -41,6 +41,17 @@ func condVerified(ctx context.Context, a *archive.Archive, last *archive.Verific
 			example = ", for example: " + c.Details[0].Detail
 		}
 		c.Reason = fmt.Sprintf("The last verification (%s) found %d problem(s)%s.", last.FinishedAt, last.Problems, example)
+		for _, d := range c.Details {
+			if d.Kind.InArchive() {
+				// The archive's own files disagree with what it committed:
+				// the other copy mends them (mailark repair), and nothing
+				// else will.
+				c.Code = "damaged"
+				c.Reason = fmt.Sprintf("The last verification (%s) found %d problem(s), some in the archive's own files (%s). "+
+					"Run mailark repair, then mailark verify.", last.FinishedAt, last.Problems, d.Detail)
+				break
+			}
+		}
 		return c, nil
 	}
 	c.OK = true

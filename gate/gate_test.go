@@ -137,7 +137,7 @@ func TestGateCannotBeFooled(t *testing.T) {
 			res := e.verify(false)
 			hasProblem(t, res, gate.MboxMessageMissing, "INBOX", 5)
 			hasProblem(t, res, gate.MboxTruncated, "INBOX", 0)
-			closedBy(t, e.check(), gate.CondVerified, "problems", gate.MboxMessageMissing, "INBOX", 5)
+			closedBy(t, e.check(), gate.CondVerified, "damaged", gate.MboxMessageMissing, "INBOX", 5)
 		}},
 		{"one byte changed in SQLite", func(t *testing.T) {
 			e := ready(t)

@@ -208,7 +208,11 @@ func closedByOneDamage(t testing.TB, e *env, changed gate.Kind, changedFolder st
 	if len(res.Problems) != 1 {
 		t.Errorf("problems %v, want only %s uid %d", res.Problems, folder, uid)
 	}
-	closedBy(t, e.check(), gate.CondVerified, "problems", problem, folder, uid)
+	code := "problems"
+	if problem.InArchive() {
+		code = "damaged" // the next step is repair (issue 18 item 11)
+	}
+	closedBy(t, e.check(), gate.CondVerified, code, problem, folder, uid)
 }
 
 // hasProblem asserts that a verification result names this problem.

@@ -2,6 +2,7 @@ package gate_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -11,5 +12,7 @@ import (
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
+	// Times are shown in the user's zone: the goldens are in UTC.
+	time.Local = time.UTC
 	tally.Main(m, "reliability (gate)", "reliability-gate.txt")
 }

@@ -67,11 +67,14 @@ type ReportVerification struct {
 // ReportFolder is one row of the folder table: an archive folder generation
 // or a server folder, joined by the last verification.
 type ReportFolder struct {
-	Name           string  `json:"name"`
-	Role           string  `json:"role"`
-	Current        bool    `json:"current"` // false: an older generation kept after a UIDVALIDITY change
-	UIDValidity    uint32  `json:"uidvalidity"`
-	OnServer       bool    `json:"on_server"`
+	Name        string `json:"name"`
+	Role        string `json:"role"`
+	Current     bool   `json:"current"` // false: an older generation kept after a UIDVALIDITY change
+	UIDValidity uint32 `json:"uidvalidity"`
+	OnServer    bool   `json:"on_server"`
+	// Checked: the last verification compared this folder with the
+	// server. When false, OnServer says nothing (the server was not asked).
+	Checked        bool    `json:"checked"`
 	InArchive      bool    `json:"in_archive"`
 	ServerMessages *uint32 `json:"server_messages"` // null when not verified
 	Archived       int64   `json:"archived"`
@@ -165,7 +168,9 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 	} else if r.Verdict, err = evaluate(ctx, a, opts.Now, nil); err != nil {
 		return nil, err
 	}
-	r.SafeToRemove = r.Verdict.Open
+	// Safe only when the server was asked now: an offline verdict cannot
+	// know what arrived or changed there since.
+	r.SafeToRemove = r.Verdict.Open && r.Verdict.Live
 	if err := r.gather(ctx, a); err != nil {
 		return nil, err
 	}
@@ -240,7 +245,9 @@ func (r *Report) gather(ctx context.Context, a *archive.Archive) error {
 		f := s.Folder
 		row := ReportFolder{Name: f.Name, Role: f.Role, Current: f.Current, UIDValidity: f.UIDValidity, InArchive: true,
 			Archived: s.Messages, ArchivedBytes: s.Bytes, MboxPath: f.MboxPath}
-		if vf, ok := byGen[f.ID]; ok && vf.OnServer {
+		vf, ok := byGen[f.ID]
+		row.Checked = ok
+		if ok && vf.OnServer {
 			n := vf.ServerMessages
 			row.OnServer, row.ServerMessages, row.Verified = true, &n, vf.Verified
 			row.UIDValidity = vf.ServerUIDValidity
@@ -251,7 +258,7 @@ func (r *Report) gather(ctx context.Context, a *archive.Archive) error {
 		if vf.OnServer && vf.FolderID == 0 {
 			n := vf.ServerMessages
 			r.Folders = append(r.Folders, ReportFolder{Name: vf.Name, Current: true, UIDValidity: vf.ServerUIDValidity,
-				OnServer: true, ServerMessages: &n})
+				OnServer: true, Checked: true, ServerMessages: &n})
 		}
 	}
 	// The current folders in the usual order (INBOX, Sent, …), then older

@@ -81,12 +81,15 @@ func fill(s string, data map[string]string, lang Lang) string {
 	return s
 }
 
-// FormatTime shows an RFC 3339 time for reading, in the zone it carries.
+// FormatTime shows an RFC 3339 time for reading in the user's zone
+// (time.Local), named: every time a person reads is in one zone, whatever
+// zone the archive recorded it in (a run under TZ=UTC, another machine).
 func FormatTime(s string, lang Lang) string {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return s
 	}
+	t = t.In(time.Local)
 	if lang == Japanese {
 		return t.Format("2006年1月2日 15:04 (MST)")
 	}
@@ -98,6 +101,7 @@ var conditionText = map[Lang]map[string]string{
 		"verified.ok":                    "Verified on {at}: {verified} message(s) on the server are in the archive, whole.",
 		"verified.never":                 "The archive has never been checked against the server. Run the verification.",
 		"verified.problems":              "The last verification ({at}) found {count} problem(s).",
+		"verified.damaged":               "The last verification ({at}) found {count} problem(s), some in the archive's own files. Repair the archive from its second copy, then verify again.",
 		"no-failures.ok":                 "Every message the backup tried to save was saved.",
 		"no-failures.never-backed-up":    "No backup has been made yet.",
 		"no-failures.failures":           "{count} message(s) could not be saved by the backup. Run the backup again.",
@@ -119,6 +123,7 @@ var conditionText = map[Lang]map[string]string{
 		"verified.ok":                     "{at} に検証済み：サーバー上の {verified} 通はすべて欠けることなくアーカイブにあります。",
 		"verified.never":                  "アーカイブとサーバーの照合がまだ行われていません。検証を実行してください。",
 		"verified.problems":               "前回の検証（{at}）で {count} 件の問題が見つかりました。",
+		"verified.damaged":                "前回の検証（{at}）で {count} 件の問題が見つかり、その一部はアーカイブ自身のファイルにあります。もう一方の写しからアーカイブを修復し、もう一度検証してください。",
 		"no-failures.ok":                  "バックアップで保存に失敗したメールはありません。",
 		"no-failures.never-backed-up":     "まだバックアップが行われていません。",
 		"no-failures.failures":            "{count} 通のメールをバックアップで保存できませんでした。もう一度バックアップを実行してください。",
@@ -201,6 +206,9 @@ var labels = map[Lang]map[string]string{
 		"notsafe":                "Not yet safe",
 		"safe.sub":               "Every message on the server is in the archive, whole, and the address book is exported. How it was checked is below.",
 		"notsafe.sub":            "Do not remove the account yet. The reasons are listed below.",
+		"unchecked":              "Not checked now",
+		"unchecked.sub":          "The archive's records meet every condition, but the server was not asked for this report, so it cannot say the account is safe to remove. Make the report again with the server's connection settings.",
+		"notchecked":             "not checked against the server",
 		"account":                "Account",
 		"server":                 "Server",
 		"generated":              "Report made",
@@ -271,6 +279,9 @@ var labels = map[Lang]map[string]string{
 		"notsafe":                "まだ安全ではありません",
 		"safe.sub":               "サーバー上のすべてのメールが欠けることなくアーカイブにあり、アドレス帳も書き出されています。確認の方法は下記のとおりです。",
 		"notsafe.sub":            "まだアカウントを削除しないでください。理由は以下のとおりです。",
+		"unchecked":              "現在の状態は未確認です",
+		"unchecked.sub":          "アーカイブの記録はすべての条件を満たしていますが、このレポートのためにサーバーへは接続していないため、削除しても安全とは言えません。サーバーの接続設定を指定してレポートを作り直してください。",
+		"notchecked":             "サーバーとはまだ照合していません",
 		"account":                "アカウント",
 		"server":                 "サーバー",
 		"generated":              "レポート作成",

@@ -171,7 +171,7 @@ func checkAccount(a *archive.Archive, acct Account, c imapconn.Config) error {
 	}
 	if !strings.EqualFold(acct.User, c.User) || !strings.EqualFold(acct.Host, c.Host) {
 		return mailerr.New(mailerr.BadInput, "open archive", a.Dir(),
-			fmt.Errorf("this archive holds %s on %s, not %s on %s", acct.User, acct.Host, c.User, c.Host))
+			&archive.OtherAccountError{Held: archive.Account{User: acct.User, Host: acct.Host}, GivenUser: c.User, Host: c.Host})
 	}
 	return nil
 }

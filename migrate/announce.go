@@ -40,6 +40,9 @@ type AnnounceOptions struct {
 	// book (automated senders left out).
 	Contacts    []string
 	AllContacts bool
+	// NotSelf lists addresses wrongly taken as the user's own (learned
+	// from the sent folder), to be told like anyone else.
+	NotSelf []string
 	// Lang is "en" (default), "ja" or "both" (Japanese first).
 	Lang string
 	// Template replaces the built-in text: see AnnounceTemplateHelp.

@@ -148,7 +148,7 @@ func senderName(ctx context.Context, a *archive.Archive, own []string) (string, 
 // announceRecipients resolves the chosen people: names from the address
 // book, each address once, never the user's own.
 func announceRecipients(ctx context.Context, a *archive.Archive, opts AnnounceOptions, res AnnounceResult) ([]AnnounceRecipient, error) {
-	book, err := addressbook.FromArchive(ctx, a, addressbook.Options{Self: []string{res.OldAddress, res.NewAddress}})
+	book, err := addressbook.FromArchive(ctx, a, addressbook.Options{Self: []string{res.OldAddress, res.NewAddress}, NotSelf: opts.NotSelf})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
@@ -26,6 +27,10 @@ type CopyOptions struct {
 	OldGenerations bool
 	// Deep makes CheckDestination fetch every message and compare its bytes.
 	Deep bool
+	// FromIncompleteBackup lets Copy go on from an archive that is not a
+	// verified, complete copy of the old account (see gate.Coverage); by
+	// default Copy refuses with ErrIncompleteSource.
+	FromIncompleteBackup bool
 
 	// Connections is how many connections append at once. 0 chooses: one
 	// when the server answers within 5 ms (this machine, the LAN), else 4;
@@ -84,7 +89,10 @@ var ErrCopyQuota = errors.New("the new account is full")
 
 // CopySummary is the result of Copy.
 type CopySummary struct {
-	Host, User  string
+	Host, User string
+	// Source is how much of the old account the archive holds: a copy of
+	// all of it is not all of the old account unless Source.Complete.
+	Source      gate.Coverage
 	Folders     []CopyFolder
 	Messages    int64 // archived messages to be in the new account
 	Bytes       int64
@@ -105,8 +113,13 @@ type CopySummary struct {
 	Elapsed               time.Duration
 }
 
-// OK reports whether every message is in the new account.
+// OK reports whether every archived message is in the new account.
 func (s CopySummary) OK() bool { return s.Left == 0 && len(s.Refused) == 0 && s.Quota == "" }
+
+// Whole reports whether the old account is all in the new one: every
+// archived message is there and the archive is the whole old account
+// (Source.Complete). Only then may a front-end call the move done.
+func (s CopySummary) Whole() bool { return s.OK() && s.Source.Complete }
 
 // CopyFolder is what happened to one folder generation.
 type CopyFolder struct {
@@ -131,11 +144,17 @@ func Copy(ctx context.Context, opts CopyOptions) (CopySummary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := CopySummary{Host: opts.Conn.Host, User: opts.Conn.User}
-	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Existing: true, Now: opts.Now})
 	if err != nil {
 		return sum, err
 	}
 	defer a.Close()
+	if err := notTheOldAccount(ctx, a, opts.Conn); err != nil {
+		return sum, err
+	}
+	if sum.Source, err = source(ctx, a, &opts); err != nil {
+		return sum, err
+	}
 	r, err := newCopyRun(ctx, a, &opts, &sum)
 	if err != nil {
 		return sum, err

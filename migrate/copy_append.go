@@ -238,11 +238,13 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 }
 
 // appendFlags are the archived flags without \Recent, which only a server
-// may set.
+// may set, and without \Deleted: a message marked for deletion on the old
+// server (not yet expunged) is still mail, and the new account's mail app
+// would expunge it on its first sync. The archive keeps the flag.
 func appendFlags(s string) []imap.Flag {
 	var out []imap.Flag
 	for _, f := range strings.Fields(s) {
-		if !strings.EqualFold(f, `\Recent`) {
+		if !strings.EqualFold(f, `\Recent`) && !strings.EqualFold(f, `\Deleted`) {
 			out = append(out, imap.Flag(f))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
@@ -47,6 +48,10 @@ type CopyCheck struct {
 	Present      int64
 	MissingCount int64
 	Missing      []CopyMissing // the first maxCopyMissing
+	// Source is how much of the old account the archive holds: every
+	// archived message in the new account is the whole old account only
+	// when Source.Complete.
+	Source gate.Coverage
 }
 
 // OK reports whether every archived message is in the new account.
@@ -85,6 +90,9 @@ func CheckDestination(ctx context.Context, opts CopyOptions) (CopyCheck, error) 
 	var sum CopySummary
 	r, err := newCopyRun(ctx, a, &opts, &sum)
 	if err != nil {
+		return res, err
+	}
+	if res.Source, err = gate.CoverageOf(ctx, a); err != nil {
 		return res, err
 	}
 	res.Messages = sum.Messages

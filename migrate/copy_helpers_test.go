@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/cli"
@@ -115,7 +116,18 @@ func copyDovecot(t *testing.T, users ...testimap.DovecotUser) (*testimap.Dovecot
 	if err != nil || !sum.OK() {
 		t.Fatalf("backup.Run() = %v, %+v", err, sum.Failures)
 	}
+	verifyArchive(t, copyConn(d, copyOldUser), dir)
 	return d, dir
+}
+
+// verifyArchive verifies the archive in dir against the old account, as a
+// user does before migrating: Copy refuses an archive never verified.
+func verifyArchive(t testing.TB, conn imapconn.Config, dir string) {
+	t.Helper()
+	res, err := gate.Verify(context.Background(), gate.VerifyOptions{Conn: conn, ArchiveDir: dir})
+	if err != nil || len(res.Problems) > 0 {
+		t.Fatalf("gate.Verify() = %v, problems %+v", err, res.Problems)
+	}
 }
 
 func copyConn(d *testimap.Dovecot, user string) imapconn.Config {
@@ -141,7 +153,7 @@ func copyOpts(dir string, conn imapconn.Config) migrate.CopyOptions {
 func copyEntry(sha string, flags []string, date time.Time) string {
 	var fs []string
 	for _, f := range flags {
-		if !strings.EqualFold(f, `\Recent`) {
+		if !strings.EqualFold(f, `\Recent`) && !strings.EqualFold(f, `\Deleted`) { // neither is copied
 			fs = append(fs, strings.ToLower(f))
 		}
 	}

@@ -290,6 +290,7 @@ func TestCopyRefusedMessages(t *testing.T) {
 	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldConn, ArchiveDir: dir}); err != nil {
 		t.Fatal(err)
 	}
+	verifyArchive(t, oldConn, dir)
 	m, err := demo.NewMemServer(&demo.Account{User: "hanako@new-isp.example", Password: copyPass})
 	if err != nil {
 		t.Fatal(err)
@@ -362,7 +363,7 @@ func TestCopyCLI(t *testing.T) {
 		{"show mapping", []string{"--show-mapping", "--map", "Work=Arbeit"}, cli.ExitOK,
 			[]string{"送信済みメール", "→  Sent ", "special use \\Sent", "Arbeit (new)", "Arbeit/Clients (new)"}, ""},
 		{"bad mapping", []string{"--map", "Work"}, cli.ExitUsage, nil, "OLD=NEW"},
-		{"copy", []string{"--quiet"}, cli.ExitOK, []string{"70 message(s) copied", "70 of 70 in the new account"}, ""},
+		{"copy", []string{"--quiet"}, cli.ExitOK, []string{"70 message(s) copied", "70 of 70 archived message(s) in the new account", "all 70 message(s) of the old account"}, ""},
 		{"rerun", nil, cli.ExitOK, []string{"0 message(s) copied", "70 were there already"}, ""},
 		{"check", []string{"--check", "--deep"}, cli.ExitOK, []string{"70 of 70 archived message(s) are in the new account", "byte for byte"}, ""},
 		{"verify --destination", []string{"--deep"}, cli.ExitOK, []string{"70 of 70 archived message(s) are in the new account", "byte for byte"}, ""},

@@ -22,7 +22,10 @@
 // when asked, beside the current one as "NAME (uidvalidity N)".
 //
 // Each message is appended with its exact bytes, streamed from SQLite a chunk
-// at a time, its flags (without \Recent) and its internal date. APPENDs are
+// at a time, its flags (without \Recent, and without \Deleted: a message the
+// old server had marked for deletion but kept is still mail, and the new
+// account's mail app would expunge it on its first sync; the archive keeps
+// the flag) and its internal date. APPENDs are
 // pipelined, up to CopyOptions.InFlight before the first answer is read, on
 // CopyOptions.Connections connections at once (go-imap v2 has no
 // MULTIAPPEND, and sends large literals synchronously; see copy_append.go).

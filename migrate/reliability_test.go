@@ -66,6 +66,7 @@ func relDovecot(t *testing.T, n int) (d *testimap.Dovecot, dir string, users []s
 	if err != nil || !sum.OK() {
 		t.Fatalf("backup.Run() = %v, %+v", err, sum.Failures)
 	}
+	verifyArchive(t, copyConn(d, copyOldUser), dir)
 	return d, dir, users
 }
 
@@ -88,7 +89,7 @@ func relDest(folder string) string {
 func relEntry(sha string, flags []string, date time.Time) string {
 	var fs []string
 	for _, f := range flags {
-		if !strings.EqualFold(f, `\Recent`) {
+		if !strings.EqualFold(f, `\Recent`) && !strings.EqualFold(f, `\Deleted`) { // neither is copied
 			fs = append(fs, strings.ToLower(f))
 		}
 	}

@@ -20,6 +20,7 @@ dovecot-core            tests: a private Dovecot on loopback (internal/testimap)
 dovecot-imapd           tests: Dovecot's IMAP server
 dovecot-pop3d           tests: Dovecot's POP3 server (backup --protocol pop3)
 openssl                 tests: TLS clients and cert checks
+sqlite3                 tests: the by-hand queries of docs/archive.md run as written
 python3                 tests: Debian's Python reads our vCard/CSV exports
 python3-vobject         tests: vCard parsing from Python
 mutt                    tests: a second IMAP client against our archives

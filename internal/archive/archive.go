@@ -27,6 +27,9 @@ const (
 type Options struct {
 	// ReadOnly opens an existing archive without taking the writer's lock.
 	ReadOnly bool
+	// Existing opens for writing only an archive that is there already:
+	// no new one is made (ErrNoArchive). Backup leaves it unset.
+	Existing bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -62,6 +65,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	dir = filepath.Clean(dir)
 	a := &Archive{dir: dir, readOnly: opts.ReadOnly, now: opts.Now}
 	dbPath := filepath.Join(dir, DBFile)
+	if opts.ReadOnly || opts.Existing {
+		if err := mustExist(dir); err != nil {
+			return nil, err
+		}
+	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(dbPath); err != nil {
 			return nil, fsError("open archive", dbPath, err)

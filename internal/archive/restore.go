@@ -21,7 +21,8 @@ import (
 // number of messages written.
 func Restore(ctx context.Context, a *Archive, out string) (int64, error) {
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
-		return 0, fsError("restore", out, fmt.Errorf("%s is not empty", out))
+		return 0, mailerr.New(mailerr.BadInput, "restore", out,
+			fmt.Errorf("the output folder %s is not empty; restore into an empty or new folder", out))
 	}
 	if err := os.MkdirAll(out, 0o700); err != nil {
 		return 0, fsError("restore", out, err)

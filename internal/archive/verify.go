@@ -29,6 +29,9 @@ func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, erro
 	}
 	dir = filepath.Clean(dir)
 	dbPath := filepath.Join(dir, DBFile)
+	if err := mustExist(dir); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, fsError("open archive", dbPath, err)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 
+	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -21,7 +22,13 @@ var nextSteps = []struct {
 	{gate.ErrNoBackup, "Run mailark backup first."},
 	{archive.ErrMboxChanged, "Run mailark repair --archive DIR, then mailark verify."},
 	{archive.ErrArchiveIsLink, "Give the real folder with --archive."},
+	{archive.ErrNoArchive, "Give the folder that mailark backup made with --archive."},
+	{addressbook.ErrUnencodable, "Export with --encoding utf-8-bom (Excel and Outlook read it), or add --replace-unencodable to replace such characters in names (never in addresses)."},
+	{archive.ErrOtherAccount, "Give another --archive folder for another account. If it is the same account reached by another " +
+		"name (127.0.0.1 and localhost, a host alias), run mailark backup with the new names and --same-account-as-before once."},
 	{imapconn.ErrStartTLSRefused, "--security tls (port 993) may work."},
+	{imapconn.ErrPortSpeaksTLS, "Use --security tls with this port (usually 993); starttls goes with port 143."},
+	{imapconn.ErrPortSpeaksHTTP, "Check the host name and --port: IMAP is on 993 (--security tls) or 143 (--security starttls)."},
 	{gate.ErrArchiveChanged, "Run mailark verify to see what changed."},
 	{migrate.ErrBadMapping, "Write it as --map 'Old=New'."},
 	{migrate.ErrNoSuchFolder, "mailark folders --archive DIR lists the archive's folders."},

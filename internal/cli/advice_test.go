@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -61,6 +63,9 @@ func TestAdviceNamesRealFlags(t *testing.T) {
 	for _, s := range kindSteps {
 		texts = append(texts, s)
 	}
+	for _, s := range conditionStep {
+		texts = append(texts, s)
+	}
 	for k := mailerr.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
 		texts = append(texts, UserMessage(mailerr.New(k, "op", "imap.example.com", errors.New("cause"))))
 	}
@@ -96,6 +101,40 @@ func TestUserMessageAddsNextStep(t *testing.T) {
 		got := UserMessage(err)
 		if !strings.HasSuffix(got, " "+s.text) {
 			t.Errorf("UserMessage(%v) = %q, want it to end with %q", err, got, s.text)
+		}
+	}
+}
+
+// The Shift_JIS error names the ways out.
+func TestUnencodableAdvice(t *testing.T) {
+	err := mailerr.New(mailerr.BadInput, "export contacts", "c.csv",
+		&addressbook.UnencodableError{Contact: "zoe@example.fr", Char: 'ë', Encoding: addressbook.ShiftJIS})
+	if s := UserMessage(err); !strings.Contains(s, "--replace-unencodable") || !strings.Contains(s, "zoe@example.fr") {
+		t.Errorf("UserMessage() = %q, want the contact and --replace-unencodable", s)
+	}
+}
+
+// Each command that connects names only its own flags in the advice it
+// prints for any kind of error: migrate and announce say --to-security,
+// --to-ca-file and --to-allow-insecure, never the old account's flags.
+func TestConnectionAdviceNamesTheCommandsFlags(t *testing.T) {
+	flags := commandFlags(t)
+	var errs []error
+	for k := mailerr.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
+		errs = append(errs, mailerr.New(k, "op", "imap.example.com", errors.New("cause")))
+	}
+	errs = append(errs, mailerr.New(mailerr.NoStartTLS, "op", "imap.example.com", imapconn.ErrStartTLSRefused))
+	for cmd, prefix := range map[string]string{"backup": "", "verify": "", "remove": "", "report": "", "migrate": "to-", "announce": "to-"} {
+		for _, err := range errs {
+			text := userMessageFor(prefix, err)
+			if namedCommand.MatchString(text) {
+				continue // checked against the command it names (TestAdviceNamesRealFlags)
+			}
+			for _, m := range namedFlag.FindAllStringSubmatch(text, -1) {
+				if !flags[cmd][m[1]] {
+					t.Errorf("%s: %q names --%s, which %s does not have", cmd, text, m[1], cmd)
+				}
+			}
 		}
 	}
 }

@@ -29,6 +29,8 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	var contacts multiFlag
 	fs.Var(&contacts, "to-contact", "tell this address (repeatable)")
 	all := fs.Bool("all-contacts", false, "tell every person in the address book (automated senders left out)")
+	var notSelf multiFlag
+	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours (repeatable)")
 	contactsFile := fs.String("contacts-file", "", "tell every address in this file (a vCard or CSV export, or one address per line)")
 	lang := fs.String("lang", string(gate.LangFromEnv(env.Getenv)), "language of the message: en, ja or both")
 	tmplFile := fs.String("template", "", "use this template file instead of the built-in text")
@@ -45,7 +47,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 		return ExitUsage
 	}
 	opts := migrate.AnnounceOptions{ArchiveDir: *archiveDir, NewAddress: *newAddr, OldAddress: *oldAddr, Name: *name,
-		Contacts: contacts, AllContacts: *all, Lang: *lang, PerContact: *perContact, EMLDir: *emlDir}
+		Contacts: contacts, AllContacts: *all, NotSelf: notSelf, Lang: *lang, PerContact: *perContact, EMLDir: *emlDir}
 	if opts.NewAddress == "" && strings.Contains(conn.user, "@") {
 		opts.NewAddress = conn.user
 	}
@@ -68,7 +70,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	if *dryRun {
 		res, err := migrate.ComposeAnnouncements(ctx, opts)
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		printAnnouncePreview(env.Stdout, res, *jsonOut)
 		return ExitOK
@@ -80,13 +82,13 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 	if conn.host != "" {
 		cfg, err := conn.config(env)
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		opts.Conn = cfg
 	}
 	res, err := migrate.Announce(ctx, opts)
 	if err != nil {
-		return fail(env.Stderr, err, *verbose)
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	}
 	if *jsonOut {
 		printJSON(env.Stdout, res)

@@ -29,6 +29,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
 	protocol := fs.String("protocol", "imap", "imap or pop3 (pop3: port 995 for tls, 110 for starttls and plain; one folder, INBOX)")
 	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
+	same := fs.Bool("same-account-as-before", false, "the archive's account, reached by another name (127.0.0.1 and localhost, an alias of the host, the login written differently): go on and record the new names")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -54,7 +55,8 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall}
+	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall,
+		SameAccountAsBefore: *same}
 	if !*noSpaceCheck {
 		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code

@@ -195,7 +195,7 @@ func TestContactsCommands(t *testing.T) {
 		t.Errorf("LastExport() = %+v, %v, %v, want the vcard3 export to %s", rec, ok, err, out)
 	}
 	r = newRun(nil)
-	if code := r.main(context.Background(), "contacts", "export", "--archive", dir, "--format", "yaml"); code != cli.ExitError ||
+	if code := r.main(context.Background(), "contacts", "export", "--archive", dir, "--format", "yaml"); code != cli.ExitUsage ||
 		!strings.Contains(r.stderr.String(), "Unknown format") {
 		t.Errorf("bad format: %d %s", code, r.stderr)
 	}

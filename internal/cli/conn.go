@@ -15,6 +15,16 @@ import (
 	"github.com/mailark/mailark/internal/secret"
 )
 
+// errBadFlag is in the chain of an error in a flag's value (badFlag): the
+// command line was wrong (exit 2).
+var errBadFlag = errors.New("bad flag value")
+
+// badFlag says what is wrong with a flag's value.
+type badFlag string
+
+func (b badFlag) Error() string        { return string(b) }
+func (b badFlag) Is(target error) bool { return target == errBadFlag }
+
 // connFlags are the connection flags shared by backup, verify and migrate
 // (migrate's destination uses the same with a "to-" prefix).
 type connFlags struct {
@@ -49,6 +59,10 @@ func (c *connFlags) config(env *Env) (imapconn.Config, error) {
 	}
 	if c.user == "" {
 		return cfg, mailerr.New(mailerr.BadInput, "flags", "", fmt.Errorf("--%suser is required", c.prefix))
+	}
+	if c.port < 0 || c.port > 65535 {
+		return cfg, mailerr.New(mailerr.BadInput, "flags", "",
+			badFlag(fmt.Sprintf("--%sport %d is not a port (1 to 65535; IMAP uses 993 with tls, 143 with starttls)", c.prefix, c.port)))
 	}
 	sec, err := imapconn.ParseSecurity(c.security)
 	if err != nil {

@@ -58,8 +58,8 @@ func addBookFlags(fs *flag.FlagSet) *bookFlags {
 // extract builds the address book of the archive, with the contacts of
 // the address books bf names; a book that cannot be read is said on w
 // and the rest goes on.
-func extract(ctx context.Context, env *Env, a *archive.Archive, self []string, bf *bookFlags) (*addressbook.Book, error) {
-	opts := addressbook.Options{Self: self}
+func extract(ctx context.Context, env *Env, a *archive.Archive, self, notSelf []string, bf *bookFlags) (*addressbook.Book, error) {
+	opts := addressbook.Options{Self: self, NotSelf: notSelf}
 	if !*bf.none || len(bf.paths) > 0 {
 		home := *bf.home
 		if home == "" {
@@ -86,6 +86,8 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 	limit := fs.Int("limit", 0, "show at most this many (0: all)")
 	var self multiFlag
 	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	var notSelf multiFlag
+	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	books := addBookFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -95,7 +97,7 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	defer a.Close()
-	book, err := extract(ctx, env, a, self, books)
+	book, err := extract(ctx, env, a, self, notSelf, books)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
@@ -130,7 +132,7 @@ func selfList(book *addressbook.Book) string {
 	if len(s) == 0 {
 		return "none found (use --self ADDRESS)"
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(s, ", ") + " (one that is not yours: --not-self ADDRESS)"
 }
 
 func runContactsExport(ctx context.Context, env *Env, args []string) int {
@@ -144,6 +146,8 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	replace := fs.Bool("replace-unencodable", false, "with shift_jis: replace characters it cannot hold instead of stopping")
 	var self multiFlag
 	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
+	var notSelf multiFlag
+	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	books := addBookFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -180,7 +184,8 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	} else {
 		f, err := addressbook.ParseFormat(*format)
 		if err != nil {
-			return fail(env.Stderr, err, false)
+			fmt.Fprintln(env.Stderr, "mailark contacts export:", safe(UserMessage(err)))
+			return ExitUsage
 		}
 		p := *out
 		if p == "" {
@@ -190,7 +195,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	}
 	// Opened for writing: the export is recorded in the archive, where the
 	// removal gate looks for it.
-	a, err := archive.Open(ctx, *dir, archive.Options{})
+	a, err := archive.Open(ctx, *dir, archive.Options{Existing: true})
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
@@ -206,11 +211,12 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, mailerr.New(mailerr.BadInput, "contacts", *dir,
 			fmt.Errorf("%s holds no backup yet: run mailark backup first", *dir)), false)
 	}
-	book, err := extract(ctx, env, a, self, books)
+	book, err := extract(ctx, env, a, self, notSelf, books)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
 	opts := addressbook.ExportOptions{IncludeAutomated: *automated, Encoding: enc, ReplaceUnencodable: *replace}
+	lossy := false
 	for _, j := range jobs {
 		if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
 			return fail(env.Stderr, mailerr.New(mailerr.Permission, "create folder", filepath.Dir(j.path), err), false)
@@ -221,10 +227,21 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "%-11s %d contacts → %s%s\n", j.format, rec.Contacts, safe(rec.Path), formatHint(j.format))
 		for _, r := range rec.Replaced {
-			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced for %s\n", safe(r))
+			fmt.Fprintf(env.Stdout, "  note: characters Shift_JIS cannot hold were replaced in the name or note of %s (the address is unchanged)\n", safe(r))
+		}
+		for _, r := range rec.Skipped {
+			fmt.Fprintf(env.Stdout, "  LEFT OUT: %s: Shift_JIS cannot hold this address, and Mailark never changes an address\n", safe(r))
+		}
+		if len(rec.Skipped) > 0 {
+			lossy = true
+			fmt.Fprintf(env.Stdout, "  This file lacks %d contact(s), so it does not count as the address book for the removal gate: "+
+				"export with --encoding utf-8-bom as well.\n", len(rec.Skipped))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", safe(selfList(book)), time.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(env.Stdout, "Your own addresses (left out): %s. Exported %s.\n", safe(selfList(book)), time.Now().Format("2006-01-02 15:04 MST"))
+	if lossy {
+		return ExitFailures
+	}
 	return ExitOK
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/mailerr"
@@ -97,16 +98,37 @@ func capitalize(s string) string {
 	return s
 }
 
+// connFlagNames are the connection flags, named in advice without the
+// "to-" prefix that migrate and announce give them.
+var connFlagNames = regexp.MustCompile(`--(host|port|security|ca-file|user|password-file|allow-insecure)\b`)
+
+// userMessageFor is UserMessage for a command whose connection flags carry
+// prefix ("to-" for migrate and announce): the flags it names are that
+// command's own.
+func userMessageFor(prefix string, err error) string {
+	s := UserMessage(err)
+	if prefix == "" {
+		return s
+	}
+	return connFlagNames.ReplaceAllString(s, "--"+prefix+"$1")
+}
+
 // fail prints the user message (and the detail when verbose) and returns the
 // exit code for err.
-func fail(w io.Writer, err error, verbose bool) int {
+func fail(w io.Writer, err error, verbose bool) int { return failFor("", w, err, verbose) }
+
+// failFor is fail for a command whose connection flags carry prefix.
+func failFor(prefix string, w io.Writer, err error, verbose bool) int {
 	// The message may quote the server's own words: one safe line.
-	fmt.Fprintln(w, "mailark:", safe(UserMessage(err)))
+	fmt.Fprintln(w, "mailark:", safe(userMessageFor(prefix, err)))
 	if verbose {
 		fmt.Fprintln(w, "  detail:", safe(err.Error()))
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitCancelled
+	}
+	if errors.Is(err, errBadFlag) {
+		return ExitUsage
 	}
 	switch mailerr.KindOf(err) {
 	case mailerr.GateClosed:

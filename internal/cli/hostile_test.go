@@ -141,7 +141,7 @@ func TestNoControlCharactersReachTheTerminal(t *testing.T) {
 		{"report", append(append([]string{"report"}, conn(port)...), "--archive", dir, "--json", filepath.Join(tmp, "r.json")), "Report written"},
 		{"remove", append(append([]string{"remove"}, conn(port)...), "--archive", dir, "--settings-dir", tmp), "not yet safe"},
 		{"migrate --show-mapping", append(append([]string{"migrate", "--show-mapping"}, to...), "--archive", dir), `Evil\x1b]0;pwned`},
-		{"migrate", append(append([]string{"migrate"}, to...), "--archive", dir), "copied"},
+		{"migrate", append(append([]string{"migrate", "--from-incomplete-backup"}, to...), "--archive", dir), "copied"},
 		{"migrate --check", append(append([]string{"migrate", "--check"}, to...), "--archive", dir), "in the new account"},
 		{"announce --dry-run", []string{"announce", "--archive", dir, "--new-address", "me@new.test", "--all-contacts", "--dry-run"}, "would be told"},
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
@@ -16,9 +17,12 @@ import (
 func runMigrate(ctx context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "migrate", "--archive DIR --to-host H --to-user U [--map OLD=NEW]... [--show-mapping | --check [--deep]] [flags]\n\n"+
 		"Copies the archive (not the old server) into the new account; a rerun adds nothing twice.\n"+
+		"Refuses an archive that is not a verified, complete copy of the old account (the last backup stopped or\n"+
+		"failed, or it was never verified) unless --from-incomplete-backup is given.\n"+
 		"The new account's password: MAILARK_TO_PASSWORD, --to-password-file or a prompt.\n"+
 		"Exit status: 0 every message is in the new account; 3 some messages were refused (listed) or, with --check,\n"+
-		"are missing; 1 error (also: the new account is full); 2 bad command line; 130 stopped (run again to continue).")
+		"are missing, or the archive is not the whole old account; 4 refused: the archive is not a verified, complete copy;\n"+
+		"1 error (also: the new account is full); 2 bad command line; 130 stopped (run again to continue).")
 	conn := addConnFlags(fs, "to-", "MAILARK_TO_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder to copy from")
 	var maps multiFlag
@@ -29,6 +33,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	deep := fs.Bool("deep", false, "with --check: fetch every message from the new account and compare its bytes")
 	conns := fs.Int("connections", 0, "connections that copy at once (default: 1 to a server within 5 ms, else 4; more help over a slow link, if the provider allows them)")
 	inFlight := fs.Int("in-flight", 0, "APPENDs sent on each connection before waiting for answers (default 16)")
+	incomplete := fs.Bool("from-incomplete-backup", false, "copy even when the archive is not a verified, complete copy of the old account (the last backup stopped or failed, or it was never verified); what it lacks is not copied")
 	quiet := fs.Bool("quiet", false, "print only problems and the summary")
 	jsonOut := fs.Bool("json", false, "print the result as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
@@ -39,18 +44,19 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark migrate: --archive DIR is required (the archive made by mailark backup)")
 		return ExitUsage
 	}
-	opts := migrate.CopyOptions{ArchiveDir: *archiveDir, OldGenerations: *oldGens, Deep: *deep, InFlight: *inFlight, Connections: *conns}
+	opts := migrate.CopyOptions{ArchiveDir: *archiveDir, OldGenerations: *oldGens, Deep: *deep, InFlight: *inFlight, Connections: *conns,
+		FromIncompleteBackup: *incomplete}
 	for _, m := range maps {
 		o, err := migrate.ParseMappingOverride(m)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, "mailark migrate:", safe(UserMessage(err)))
+			fmt.Fprintln(env.Stderr, "mailark migrate:", safe(userMessageFor(conn.prefix, err)))
 			return ExitUsage
 		}
 		opts.Map = append(opts.Map, o)
 	}
 	cfg, err := conn.config(env)
 	if err != nil {
-		return fail(env.Stderr, err, *verbose)
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	}
 	opts.Conn = cfg
 	d := newDisplay(env, *quiet)
@@ -59,7 +65,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	case *showMapping:
 		plan, err := migrate.CopyMapping(ctx, opts)
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		if *jsonOut {
 			printJSON(env.Stdout, plan)
@@ -71,7 +77,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		res, err := migrate.CheckDestination(ctx, opts)
 		d.done()
 		if err != nil {
-			return fail(env.Stderr, err, *verbose)
+			return failFor(conn.prefix, env.Stderr, err, *verbose)
 		}
 		if *jsonOut {
 			printJSON(env.Stdout, res)
@@ -81,10 +87,22 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		if !res.OK() {
 			return ExitFailures
 		}
+		if !res.Source.Complete && !*incomplete {
+			fmt.Fprintln(env.Stderr, "mailark: every archived message is in the new account, but the archive is not the whole old account (see above).")
+			return ExitFailures
+		}
 		return ExitOK
 	}
 	sum, err := migrate.Copy(ctx, opts)
 	d.done()
+	if errors.Is(err, migrate.ErrIncompleteSource) {
+		fmt.Fprintf(env.Stderr, "mailark: Nothing copied: the archive is not a verified, complete copy of the old account. %s "+
+			"To copy what the archive holds anyway, add --from-incomplete-backup.\n", safe(sum.Source.Text(gate.English)))
+		if *verbose {
+			fmt.Fprintln(env.Stderr, "  detail:", safe(err.Error()))
+		}
+		return ExitGateClosed
+	}
 	if *jsonOut {
 		printJSON(env.Stdout, sum)
 	} else {
@@ -99,10 +117,13 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitError
 	case err != nil:
-		return fail(env.Stderr, err, *verbose)
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	case len(sum.Refused) > 0:
 		fmt.Fprintf(env.Stderr, "mailark: the new server refused %d message(s) (listed above, with its reasons); everything else is copied. "+
 			"They stay in the archive.\n", len(sum.Refused))
+		return ExitFailures
+	case !sum.Source.Complete:
+		fmt.Fprintln(env.Stderr, "mailark: what the archive holds is copied, but the archive is not the whole old account (see above).")
 		return ExitFailures
 	}
 	return ExitOK
@@ -135,7 +156,8 @@ func printCopySummary(w io.Writer, s migrate.CopySummary) {
 	if s.Retries > 0 {
 		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
 	}
-	fmt.Fprintf(w, "; %d of %d in the new account %s on %s.\n", s.Messages-s.Left, s.Messages, safe(s.User), safe(s.Host))
+	fmt.Fprintf(w, "; %d of %d archived message(s) in the new account %s on %s.\n", s.Messages-s.Left, s.Messages, safe(s.User), safe(s.Host))
+	fmt.Fprintln(w, safe(s.Source.Text(gate.English)))
 	if s.Quota != "" {
 		fmt.Fprintf(w, "The server said: %s", safe(s.Quota))
 		if s.QuotaLimit > 0 {
@@ -162,4 +184,5 @@ func printCopyCheck(w io.Writer, r migrate.CopyCheck) {
 		how = "byte for byte"
 	}
 	fmt.Fprintf(w, "%d of %d archived message(s) are in the new account %s on %s (checked %s).\n", r.Present, r.Messages, safe(r.User), safe(r.Host), how)
+	fmt.Fprintln(w, safe(r.Source.Text(gate.English)))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/settings"
@@ -40,10 +41,12 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	}
 	l := gate.ParseLang(*lang)
 	var warnings []string
+	forgot := false
 	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep,
 		Forget: func(_ context.Context, acct gate.Account) error {
-			w, err := forgetSettings(*settingsDir, acct)
+			w, found, err := forgetSettings(*settingsDir, acct)
 			warnings = append(warnings, w...)
+			forgot = found && err == nil
 			return err
 		},
 		Confirm: func(account string, n int64) (string, error) {
@@ -84,24 +87,28 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	if *del {
 		fmt.Fprintf(env.Stdout, "%d message(s) deleted from %s; every one of them is in the archive at %s.\n", res.Messages, safe(cfg.Host), safe(*archiveDir))
 	}
-	fmt.Fprintf(env.Stdout, "Mailark has forgotten %s; the archive records the removal (%s).\n", safe(fmt.Sprint(res.Account)), res.RemovedAt.Format("2006-01-02 15:04 MST"))
+	if forgot {
+		fmt.Fprintf(env.Stdout, "Mailark's saved settings and password for %s are deleted.\n", safe(fmt.Sprint(res.Account)))
+	} else {
+		fmt.Fprintf(env.Stdout, "Mailark had no saved settings or password for %s.\n", safe(fmt.Sprint(res.Account)))
+	}
+	fmt.Fprintf(env.Stdout, "The archive records that %s was removed (%s).\n", safe(fmt.Sprint(res.Account)), res.RemovedAt.In(time.Local).Format("2006-01-02 15:04 MST"))
 	return ExitOK
 }
 
 // forgetSettings removes the account's profiles and stored passwords from
 // Mailark's settings. A profile is the account's when its id or email is the
 // archive's user, or its user and host are the archive's.
-func forgetSettings(dir string, acct gate.Account) (warnings []string, err error) {
+func forgetSettings(dir string, acct gate.Account) (warnings []string, found bool, err error) {
 	if dir == "" {
 		if dir, err = settings.DefaultDir(); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	store, err := settings.Load(dir)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	found := false
 	for _, a := range store.Accounts() {
 		if a.ID != settings.AccountID(acct.User) && !strings.EqualFold(a.Email, acct.User) &&
 			!(strings.EqualFold(a.User, acct.User) && strings.EqualFold(a.Host, acct.Host)) {
@@ -110,13 +117,10 @@ func forgetSettings(dir string, acct gate.Account) (warnings []string, err error
 		found = true
 		if err := store.Forget(a.ID); err != nil {
 			if !errors.Is(err, settings.ErrNoKeyring) {
-				return warnings, err
+				return warnings, found, err
 			}
 			warnings = append(warnings, err.Error())
 		}
 	}
-	if !found {
-		warnings = append(warnings, fmt.Sprintf("no saved account for %s in %s: nothing to forget there", acct.User, dir))
-	}
-	return warnings, nil
+	return warnings, found, nil
 }

@@ -10,9 +10,14 @@ import (
 
 // runReport writes the removal report. With the connection flags the gate
 // is checked live; without, from what the archive recorded (the report says
-// which). It exits 0 when the report is written, whatever it says.
+// which). It exits 0 when the report is written and says the account is
+// safe to remove (only ever after asking the server now), 4 when it is
+// written and says not yet (or could not ask the server).
 func runReport(ctx context.Context, env *Env, args []string) int {
-	fs := newFlags(env, "report", "--archive DIR --html FILE --json FILE [--lang ja|en] [--host H --user U ...]")
+	fs := newFlags(env, "report", "--archive DIR --html FILE --json FILE [--lang ja|en] [--host H --user U ...]\n\n"+
+		"Without the connection flags the report is made from the archive's records and never says \"safe to remove\".\n"+
+		"Exit status: 0 written, and safe to remove (the server was asked now); 4 written, not yet safe or not checked now;\n"+
+		"1 error; 2 bad command line.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder")
 	htmlPath := fs.String("html", "", "write the printable report for the customer here")
@@ -56,6 +61,9 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 	printVerdict(env.Stdout, r.Verdict, l)
 	if !r.Verdict.Live {
 		fmt.Fprintln(env.Stdout, l.Label("cli.offline"))
+	}
+	if !r.SafeToRemove {
+		return ExitGateClosed
 	}
 	return ExitOK
 }

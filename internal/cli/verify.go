@@ -162,9 +162,14 @@ func printDiscrepancies(w io.Writer, label string, ds []gate.Discrepancy, l gate
 
 // printVerdict prints the headline and every condition, in lang.
 func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
-	if v.Open {
+	switch {
+	case v.Open && v.Live:
 		fmt.Fprintf(w, "%s\n", lang.Label("safe"))
-	} else {
+	case v.Open:
+		// Never "safe" from the archive's records alone: the server was
+		// not asked now.
+		fmt.Fprintf(w, "%s: %s\n", lang.Label("unchecked"), lang.Label("unchecked.sub"))
+	default:
 		fmt.Fprintf(w, "%s\n", lang.Label("notsafe"))
 	}
 	for _, c := range v.Conditions {
@@ -173,6 +178,9 @@ func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 			mark = "[--]"
 		}
 		fmt.Fprintf(w, "  %s %s\n", mark, safe(c.Text(lang)))
+		if step := conditionStep[c.ID+"."+c.Code]; step != "" {
+			fmt.Fprintf(w, "       → %s\n", step)
+		}
 		for i, d := range c.Details {
 			if i == 5 {
 				fmt.Fprintf(w, "         ...\n")
@@ -181,4 +189,11 @@ func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 			fmt.Fprintf(w, "         %s\n", safe(d.Text(lang)))
 		}
 	}
+}
+
+// conditionStep is the command-line next step of a gate condition that is
+// not met, where the condition's words cannot name it (the window shows a
+// button instead).
+var conditionStep = map[string]string{
+	gate.CondVerified + ".damaged": "Run mailark repair --archive DIR (it mends each damaged copy from the other), then mailark verify.",
 }

@@ -79,6 +79,10 @@ type Config struct {
 	// Debug, for tests only, receives the protocol with LOGIN and
 	// AUTHENTICATE arguments redacted.
 	Debug io.Writer
+	// GreetingProbe is how long a starttls or plain connection waits for
+	// the greeting before a second connection looks at what listens on the
+	// port (TLS, a web server: see ErrPortSpeaksTLS). Default 2 s; < 0 off.
+	GreetingProbe time.Duration
 	// Dial replaces net.Dialer.DialContext, for tests that put a proxy
 	// between client and server.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -91,6 +95,9 @@ func (c *Config) applyDefaults() {
 		} else {
 			c.Port = 143
 		}
+	}
+	if c.GreetingProbe == 0 {
+		c.GreetingProbe = defaultGreetingProbe
 	}
 	if c.DialTimeout == 0 {
 		c.DialTimeout = 30 * time.Second

@@ -122,6 +122,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	// Until login is done, the whole exchange has DialTimeout.
 	stopDial := context.AfterFunc(dctx, func() { raw.Close() })
 	defer stopDial()
+	watch := watchGreeting(dctx, cfg, dial, raw)
+	defer watch.stop()
 
 	opts := &imapclient.Options{
 		TLSConfig:   tlsConfig,
@@ -141,6 +143,9 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if cfg.Security == StartTLS {
 		if conn, err = startTLS(dctx, conn, tlsConfig, cfg.Host); err != nil {
 			raw.Close()
+			if werr := watch.error(cfg.Host); werr != nil && ctx.Err() == nil {
+				return nil, werr
+			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("starttls %s: %w", cfg.Host, ctx.Err())
 			}
@@ -150,7 +155,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	limit := newLimitConn(conn)
 	list := newListConn(limit)
 	client := imapclient.New(list, opts)
-	if err := client.WaitGreeting(); err != nil {
+	err = client.WaitGreeting()
+	if werr := watch.error(cfg.Host); err != nil && werr != nil && ctx.Err() == nil {
+		client.Close()
+		return nil, werr
+	}
+	if err != nil {
 		client.Close()
 		if limit.violation != nil {
 			// Garbage instead of a greeting: not an IMAP server.
