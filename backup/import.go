@@ -216,4 +216,3 @@ func Import(ctx context.Context, a *archive.Archive, s *mailstore.Store, opts Im
 	th.Status(ev, true)
 	return sum, err
 }
-
