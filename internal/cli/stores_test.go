@@ -106,4 +106,3 @@ func TestStoresAndImportCommands(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
