@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -275,4 +276,61 @@ func TestKilledImportResumes(t *testing.T) {
 	importAll(t, context.Background(), dir, home, backup.ImportOptions{})
 	got, _ := restored(t, dir)
 	sameMessages(t, got, want)
+}
+
+// A store that changes while it is imported (the app writes to the mbox
+// file) stops that folder with ErrChanged: nothing of the open batch is
+// kept, no message is recorded as failed, the source is not marked
+// imported; the next import takes everything, once.
+func TestImportNoticesAChangingStore(t *testing.T) {
+	ctx := context.Background()
+	_, raws := storetest.Corpus()
+	p := filepath.Join(t.TempDir(), "inbox.mbox")
+	if err := os.WriteFile(p, storetest.Mbox(raws, storetest.QuoteRD, "-", storetest.Year(2004, 2026)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stores, err := mailstore.ProbePath(p, "mbox")
+	if err != nil || len(stores) != 1 {
+		t.Fatal(stores, err)
+	}
+	dir := tempArchive(t)
+	a, err := archive.Open(ctx, dir, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	appended := false
+	sum, err := backup.Import(ctx, a, stores[0], backup.ImportOptions{Progress: func(e progress.Event) {
+		if e.Kind == progress.Status && e.Done > 0 && !appended {
+			appended = true
+			f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString("From - Mon Mar  2 10:00:00 2026\nSubject: new\n\nnew mail\n\n")
+			f.Close()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Whole() || len(sum.Folders) != 1 || !errors.Is(sum.Folders[0].Err, mailstore.ErrChanged) || sum.Failed != 0 {
+		t.Fatalf("import of a changing store: whole %v, folders %+v", sum.Whole(), sum.Folders)
+	}
+	srcs, _ := a.Sources(ctx)
+	if len(srcs) != 1 || srcs[0].LastImportAt != "" {
+		t.Fatalf("source marked imported: %+v", srcs)
+	}
+	fails, _ := a.OpenFailures(ctx)
+	if len(fails) != 0 {
+		t.Fatalf("failures recorded: %+v", fails)
+	}
+	sum, err = backup.Import(ctx, a, stores[0], backup.ImportOptions{})
+	if err != nil || !sum.Whole() {
+		t.Fatalf("second import: %v %+v", err, sum.Folders)
+	}
+	a.Close()
+	got, _ := restored(t, dir)
+	want := append(append([][]byte{}, raws...), []byte("Subject: new\n\nnew mail\n"))
+	for i := range want {
+		want[i] = storetest.Stored(want[i])
+	}
+	sameMessages(t, got, map[string][][]byte{"mbox inbox.mbox/inbox": want})
 }

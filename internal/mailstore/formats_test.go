@@ -340,3 +340,27 @@ func TestChangedAndSymlink(t *testing.T) {
 		t.Fatalf("symlink: %+v", got)
 	}
 }
+
+// A POP account set to keep its mail in Local Folders ("Global Inbox"):
+// the Local Folders store is listed as that account's, by POP.
+func TestThunderbirdGlobalInbox(t *testing.T) {
+	_, raws := storetest.Corpus()
+	home := t.TempDir()
+	storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{
+		{Protocol: "pop3", Server: "pop.example.net", User: "taro", Address: "taro@example.net", Deferred: true},
+		{Protocol: "none", Server: "Local Folders", Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: raws[:4]}}},
+	})
+	stores, err := mailstore.FindAll(home, "linux", "thunderbird")
+	if err != nil || len(stores) != 2 {
+		t.Fatalf("%d stores, %v", len(stores), err)
+	}
+	for _, s := range stores {
+		if filepath.Base(s.Path) == "Local Folders" {
+			if s.Account.Address != "taro@example.net" || s.Account.Protocol != "pop3" || s.Account.Server != "pop.example.net" {
+				t.Errorf("Local Folders account %+v, want the POP account's", s.Account)
+			}
+			return
+		}
+	}
+	t.Fatal("no Local Folders store")
+}

@@ -159,6 +159,8 @@ type tbServer struct {
 	dir      string // absolute folder of its mail
 	maildir  bool
 	accounts []string // the accounts using it
+	deferTo  string   // deferred_to_account: the account whose folders hold its mail (Global Inbox)
+	local    bool     // type "none": Local Folders
 }
 
 // readPrefs reads the accounts of a profile's prefs.js.
@@ -208,6 +210,8 @@ func readPrefs(profile string) map[string]*tbServer {
 			switch v {
 			case "pop3", "imap":
 				s.acct.Protocol = v
+			case "none":
+				s.local = true
 			}
 		case "directory":
 			if s.dir == "" {
@@ -219,6 +223,8 @@ func readPrefs(profile string) map[string]*tbServer {
 			}
 		case "storeContractID":
 			s.maildir = strings.Contains(v, "maildir")
+		case "deferred_to_account":
+			s.deferTo = v
 		}
 	}
 	// Accounts: which server, which identities (the first gives the address).
@@ -241,6 +247,29 @@ func readPrefs(profile string) map[string]*tbServer {
 	for _, s := range servers {
 		if s.acct.Address == "" && strings.Contains(s.acct.User, "@") {
 			s.acct.Address = s.acct.User
+		}
+		if s.local {
+			// Its "hostname" is "Local Folders": no server.
+			s.acct.Server, s.acct.User = "", ""
+			if s.acct.Name == "" {
+				s.acct.Name = "Local Folders"
+			}
+		}
+	}
+	// A POP account set to keep its mail in Local Folders ("Global
+	// Inbox"): that folder holds the account's mail, so it takes the
+	// account's address, server and protocol when it has none of its own.
+	for _, s := range servers {
+		if s.deferTo == "" {
+			continue
+		}
+		target := servers[prefs["mail.account."+s.deferTo+".server"]]
+		if target != nil && target != s && target.local && target.acct.Address == "" {
+			name := target.acct.Name
+			target.acct = s.acct
+			if name != "" {
+				target.acct.Name = name
+			}
 		}
 	}
 	return servers

@@ -106,6 +106,9 @@ type TBAccount struct {
 	Address  string
 	Folders  []TBFolder
 	Maildir  bool // store as Maildir ("maildirstore"), not mbox
+	// Deferred: a POP account whose mail Thunderbird keeps in Local
+	// Folders (the "Global Inbox"; deferred_to_account).
+	Deferred bool
 }
 
 // Thunderbird writes a profile under home for the OS goos (profiles.ini
@@ -151,6 +154,13 @@ func Thunderbird(t testing.TB, home, goos string, accounts []TBAccount) string {
 		fmt.Fprintf(&prefs, "user_pref(\"mail.server.server%d.name\", %q);\n", n, a.Address)
 		fmt.Fprintf(&prefs, "user_pref(\"mail.server.server%d.type\", %q);\n", n, a.Protocol)
 		fmt.Fprintf(&prefs, "user_pref(\"mail.server.server%d.userName\", %q);\n", n, a.User)
+		if a.Deferred {
+			for j, b := range accounts {
+				if b.Protocol == "none" {
+					fmt.Fprintf(&prefs, "user_pref(\"mail.server.server%d.deferred_to_account\", \"account%d\");\n", n, j+1)
+				}
+			}
+		}
 		if a.Maildir {
 			fmt.Fprintf(&prefs, "user_pref(\"mail.server.server%d.storeContractID\", \"@mozilla.org/msgstore/maildirstore;1\");\n", n)
 		}
