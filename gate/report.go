@@ -401,6 +401,9 @@ func (r *Report) WriteText(w io.Writer, lang Lang) error {
 		}
 		fmt.Fprintf(&b, "    %s %s, %s %s, %s %s\n", lang.Label("store.messages"), groupDigits(st.Messages),
 			lang.Label("store.missing"), groupDigits(st.Missing), lang.Label("store.years"), st.Years())
+		if st.Partial > 0 {
+			fmt.Fprintf(&b, "    %s\n", fill(lang.Label("store.partial"), map[string]string{"count": groupDigits(st.Partial)}, lang))
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

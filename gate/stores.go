@@ -80,8 +80,9 @@ type StoreState struct {
 	Protocol string `json:"protocol,omitempty"`
 	Label    string `json:"label,omitempty"` // the archive's source label, once imported
 	Bytes    int64  `json:"bytes"`
-	Messages int64  `json:"messages"` // in the store
-	Missing  int64  `json:"missing"`  // in the store, not in the archive
+	Messages int64  `json:"messages"`          // in the store
+	Missing  int64  `json:"missing"`           // in the store, not in the archive
+	Partial  int64  `json:"partial,omitempty"` // held incomplete by the app (archived as they are)
 	Oldest   string `json:"oldest,omitempty"`
 	Newest   string `json:"newest,omitempty"`
 	NotRead  string `json:"not_read,omitempty"` // Mailark cannot read it (Outlook .pst)
@@ -209,6 +210,9 @@ func compareStore(ctx context.Context, a *archive.Archive, src *archive.Source, 
 		seen := map[string]int{}
 		ferr := r.Messages(ctx, fo, func(m *mailstore.Message) error {
 			fc.messages++
+			if m.Partial != "" {
+				st.Partial++
+			}
 			if !m.Date.IsZero() {
 				if oldest.IsZero() || m.Date.Before(oldest) {
 					oldest = m.Date

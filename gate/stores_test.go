@@ -84,6 +84,24 @@ func TestGateWaitsForMailAppStores(t *testing.T) {
 		t.Errorf("OnlyHere(ja) = %q", got)
 	}
 
+	// The report says it, in both languages, and lists the store.
+	r, err := gate.BuildReport(context.Background(), gate.ReportOptions{ArchiveDir: e.dir, Now: e.clk.Now, Stores: search})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, html, ja strings.Builder
+	r.WriteText(&text, gate.English)
+	r.WriteHTML(&html, gate.English)
+	r.WriteText(&ja, gate.Japanese)
+	for what, out := range map[string]string{"text": text.String(), "html": html.String()} {
+		if !strings.Contains(out, want) || !strings.Contains(out, "pop.example.net, POP") || r.SafeToRemove {
+			t.Errorf("%s report lacks the sentence or the store:\n%s", what, out)
+		}
+	}
+	if !strings.Contains(ja.String(), "古いメールはこのパソコンの Thunderbird の中にしかありません") {
+		t.Errorf("Japanese report:\n%s", ja.String())
+	}
+
 	e.importStores(home, "pop.example.net")
 	v = e.checkStores(search)
 	closedBy(t, v, gate.CondStores, "not-verified", gate.StoreNotVerified, "Thunderbird", 0)

@@ -288,6 +288,7 @@ var labels = map[Lang]map[string]string{
 		"store.years":            "Dates",
 		"store.notread":          "not read by Mailark",
 		"store.none":             "No mail app on this computer holds mail of this account.",
+		"store.partial":          "{count} message(s) are incomplete in the app itself (an attachment file is gone); they are archived as the app holds them.",
 	},
 	Japanese: {
 		"title":                  "Mailark レポート：このメールアカウントを削除しても安全か",
@@ -358,5 +359,6 @@ var labels = map[Lang]map[string]string{
 		"store.years":            "期間",
 		"store.notread":          "Mailark では読めません",
 		"store.none":             "このパソコンのメールソフトに、このアカウントのメールはありません。",
+		"store.partial":          "{count} 通はメールソフトの中ですでに不完全です（添付ファイルが失われています）。メールソフトにあるとおりに保存しました。",
 	},
 }
