@@ -138,6 +138,9 @@ func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 	} else {
 		fmt.Fprintf(w, "%s\n", lang.Label("notsafe"))
 	}
+	if s := v.OnlyHere(lang); s != "" {
+		fmt.Fprintf(w, "%s\n", safe(s))
+	}
 	for _, c := range v.Conditions {
 		mark := "[ok]"
 		if !c.OK {
