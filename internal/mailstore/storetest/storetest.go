@@ -7,6 +7,7 @@
 package storetest
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"fmt"
@@ -20,6 +21,13 @@ import (
 
 	"github.com/mailark/mailark/internal/testmail"
 )
+
+// TB is what the writers here need of a test: testing.TB has it, and so
+// can a benchmark command.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
 
 // Corpus is the project's broken-mail and charset corpus: every message
 // of testmail.Broken and testmail.Charsets, by name.
@@ -114,7 +122,7 @@ type TBAccount struct {
 // Thunderbird writes a profile under home for the OS goos (profiles.ini
 // in the app's folder, one profile "abcd1234.default-release") with the
 // accounts, and returns the profile's folder.
-func Thunderbird(t testing.TB, home, goos string, accounts []TBAccount) string {
+func Thunderbird(t TB, home, goos string, accounts []TBAccount) string {
 	t.Helper()
 	var root string
 	switch goos {
@@ -184,7 +192,7 @@ func Thunderbird(t testing.TB, home, goos string, accounts []TBAccount) string {
 					write(t, filepath.Join(p, "cur", fmt.Sprintf("%d.eml", 1700000000+i)), m)
 				}
 			} else {
-				write(t, p, Mbox(f.Msgs, QuoteRD, "-", Year(2004, 2026)))
+				writeMbox(t, p, f.Msgs)
 			}
 			write(t, p+".msf", []byte("// <!-- <mdb:version=1.4/> -->\n"))
 		}
@@ -197,7 +205,7 @@ func Thunderbird(t testing.TB, home, goos string, accounts []TBAccount) string {
 // Maildir writes a Maildir at dir with msgs in cur/ (flags from flags(i),
 // e.g. "S") and an empty new/ and tmp/; sub names Maildir++ subfolders
 // (".Sent") each with a copy of the same messages.
-func Maildir(t testing.TB, dir string, msgs [][]byte, flags func(i int) string, sub ...string) {
+func Maildir(t TB, dir string, msgs [][]byte, flags func(i int) string, sub ...string) {
 	t.Helper()
 	for _, d := range append([]string{""}, sub...) {
 		for _, s := range []string{"cur", "new", "tmp"} {
@@ -210,14 +218,37 @@ func Maildir(t testing.TB, dir string, msgs [][]byte, flags func(i int) string, 
 }
 
 // EML writes msgs as NAME.eml files in dir.
-func EML(t testing.TB, dir string, names []string, msgs [][]byte) {
+func EML(t TB, dir string, names []string, msgs [][]byte) {
 	t.Helper()
 	for i, m := range msgs {
 		write(t, filepath.Join(dir, fmt.Sprintf("%03d-%s.eml", i, names[i])), m)
 	}
 }
 
-func write(t testing.TB, path string, data []byte) {
+// writeMbox writes an mbox file as Mbox does, a message at a time.
+func writeMbox(t TB, path string, msgs [][]byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	date := Year(2004, 2026)
+	for i, m := range msgs {
+		w.Write(Mbox([][]byte{m}, QuoteRD, "-", func(int) time.Time { return date(i) }))
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t TB, path string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
