@@ -288,6 +288,24 @@ const CondStores = "mail-app-stores"
 // a store's for the server to count as one that keeps only recent mail.
 const expiringGap = 90 * 24 * time.Hour
 
+// olderThan reports whether a store's oldest message (2006-01-02) is
+// much older than the server's (RFC 3339; "" when the server holds none,
+// which any store is older than).
+func olderThan(storeOldest, serverOldest string) bool {
+	if storeOldest == "" {
+		return false
+	}
+	if serverOldest == "" {
+		return true
+	}
+	so, err := time.Parse(time.RFC3339, serverOldest)
+	if err != nil {
+		return false
+	}
+	o, err := time.Parse("2006-01-02", storeOldest)
+	return err == nil && so.Sub(o) > expiringGap
+}
+
 // condStores evaluates the mail-app stores of the account. It also
 // returns what it found of each store, for the report.
 func condStores(ctx context.Context, a *archive.Archive, last *archive.Verification, vfs []archive.VerificationFolder,
@@ -352,6 +370,11 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 	imported := false
 	for i, st := range states {
 		name := st.App + " " + st.Path
+		// An IMAP account's store is the app's copy of the server (with
+		// the app's own headers added, so its bytes are not the
+		// server's): the server's backup covers it, unless the store
+		// holds mail older than the server keeps, or it was imported.
+		serverCopy := st.Protocol == "imap" && !st.Imported && !olderThan(st.Oldest, serverOldest)
 		switch {
 		case st.NotRead != "":
 			details = append(details, Discrepancy{Kind: StoreNotRead, Folder: st.App, Got: st.Path, Blocking: true,
@@ -359,6 +382,7 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 		case st.Error != "":
 			details = append(details, Discrepancy{Kind: StoreUnreadable, Folder: st.App, Got: st.Error, Want: st.Path, Blocking: true,
 				Detail: fmt.Sprintf("%s could not be read: %s", name, st.Error)})
+		case serverCopy:
 		case st.Missing > 0:
 			details = append(details, Discrepancy{Kind: StoreNotImported, Folder: st.App, Want: strconv.FormatInt(st.Missing, 10),
 				Got: st.Path, Blocking: true,
@@ -371,7 +395,7 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 				imported = true
 			}
 		}
-		if st.Messages > 0 && (onlyHere < 0 || st.Oldest < states[onlyHere].Oldest) {
+		if st.Messages > 0 && !serverCopy && (onlyHere < 0 || st.Oldest < states[onlyHere].Oldest) {
 			onlyHere = i
 		}
 	}
@@ -379,17 +403,7 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 		details = append(details, Discrepancy{Kind: StoreUnreadable, Got: err.Error(), Blocking: true,
 			Detail: "looking for mail apps: " + err.Error()})
 	}
-	expiring := false
-	if onlyHere >= 0 && serverOldest != "" {
-		if so, err := time.Parse(time.RFC3339, serverOldest); err == nil {
-			if o, err := time.Parse("2006-01-02", states[onlyHere].Oldest); err == nil && so.Sub(o) > expiringGap {
-				expiring = true
-			}
-		}
-	}
-	if onlyHere >= 0 && serverOldest == "" {
-		expiring = true // the server holds nothing
-	}
+	expiring := onlyHere >= 0 && olderThan(states[onlyHere].Oldest, serverOldest)
 	c.Data = map[string]string{"stores": strconv.Itoa(len(states))}
 	if onlyHere >= 0 {
 		st := states[onlyHere]

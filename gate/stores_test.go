@@ -169,3 +169,41 @@ func TestGateClosedForUnreadStoreAndPOPWithoutStore(t *testing.T) {
 	v = e.checkStores(gate.StoreSearch{Stores: []*mailstore.Store{}})
 	closedBy(t, v, gate.CondStores, "pop-no-store", gate.StoreNotImported, "", 0)
 }
+
+// An IMAP account's store is the app's copy of the server: it does not
+// close the gate, unless it holds mail much older than the server keeps
+// (a server that expires mail), when it is the only copy of that mail.
+func TestGateIMAPStoreCountsWhenOlderThanTheServer(t *testing.T) {
+	e := ready(t)
+	a := e.archive()
+	oldest, _, err := a.ServerDateRange(context.Background())
+	a.Close()
+	if err != nil || len(oldest) < 4 {
+		t.Fatalf("server oldest %q, %v", oldest, err)
+	}
+	year, _ := strconv.Atoi(oldest[:4])
+	_, raws := storetest.Corpus()
+	for _, c := range []struct {
+		from   int
+		closed bool
+	}{{year + 1, false}, {year - 5, true}} {
+		home := t.TempDir()
+		storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{{Protocol: "imap", Server: "imap.example.net",
+			User: e.conn.User, Address: "taro@example.net", From: c.from, To: c.from + 1,
+			Folders: []storetest.TBFolder{{Name: "INBOX", Msgs: raws[:6]}}}})
+		v := e.checkStores(gate.StoreSearch{Home: home, GOOS: "linux"})
+		if len(v.Stores) != 1 {
+			t.Fatalf("stores %+v", v.Stores)
+		}
+		if !c.closed {
+			if !v.Open {
+				t.Errorf("IMAP store from %d (server from %d) closes the gate: %v", c.from, year, v.Reasons())
+			}
+			continue
+		}
+		closedBy(t, v, gate.CondStores, "not-imported", gate.StoreNotImported, "Thunderbird", 0)
+		if s := v.OnlyHere(gate.English); !strings.Contains(s, "in Thunderbird: 6 messages, "+strconv.Itoa(c.from)) {
+			t.Errorf("OnlyHere = %q", s)
+		}
+	}
+}

@@ -117,6 +117,9 @@ type TBAccount struct {
 	// Deferred: a POP account whose mail Thunderbird keeps in Local
 	// Folders (the "Global Inbox"; deferred_to_account).
 	Deferred bool
+	// From, To: the years the separator lines' dates spread over
+	// (default 2004–2026).
+	From, To int
 }
 
 // Thunderbird writes a profile under home for the OS goos (profiles.ini
@@ -192,7 +195,11 @@ func Thunderbird(t TB, home, goos string, accounts []TBAccount) string {
 					write(t, filepath.Join(p, "cur", fmt.Sprintf("%d.eml", 1700000000+i)), m)
 				}
 			} else {
-				writeMbox(t, p, f.Msgs)
+				from, to := a.From, a.To
+				if from == 0 {
+					from, to = 2004, 2026
+				}
+				writeMbox(t, p, f.Msgs, Year(from, to))
 			}
 			write(t, p+".msf", []byte("// <!-- <mdb:version=1.4/> -->\n"))
 		}
@@ -226,7 +233,7 @@ func EML(t TB, dir string, names []string, msgs [][]byte) {
 }
 
 // writeMbox writes an mbox file as Mbox does, a message at a time.
-func writeMbox(t TB, path string, msgs [][]byte) {
+func writeMbox(t TB, path string, msgs [][]byte, date func(int) time.Time) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -236,7 +243,6 @@ func writeMbox(t TB, path string, msgs [][]byte) {
 		t.Fatal(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	date := Year(2004, 2026)
 	for i, m := range msgs {
 		w.Write(Mbox([][]byte{m}, QuoteRD, "-", func(int) time.Time { return date(i) }))
 	}
