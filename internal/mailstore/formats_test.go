@@ -364,3 +364,21 @@ func TestThunderbirdGlobalInbox(t *testing.T) {
 	}
 	t.Fatal("no Local Folders store")
 }
+
+// A Thunderbird folder whose index (.msf) is gone, with a dot in its name,
+// is still read; the app's other files are not folders.
+func TestThunderbirdFolderWithoutIndex(t *testing.T) {
+	_, raws := storetest.Corpus()
+	home := t.TempDir()
+	profile := storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{
+		{Protocol: "pop3", Server: "pop.example.net", User: "taro", Address: "taro@example.net",
+			Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: raws[:2]}}}})
+	dir := filepath.Join(profile, "Mail", "pop.example.net")
+	if err := os.WriteFile(filepath.Join(dir, "Archives.2019"), storetest.Mbox(raws[:3], storetest.QuoteRD, "-", storetest.Year(2019, 2019)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	folders, got := readAll(t, probe(t, dir, "thunderbird"))
+	if len(folders) != 2 || folders[0].Name != "Archives.2019" || len(got) != 5 {
+		t.Fatalf("folders %+v, %d messages", folders, len(got))
+	}
+}

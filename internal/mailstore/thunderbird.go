@@ -461,20 +461,18 @@ func (r *tbReader) Folders(ctx context.Context) ([]Folder, error) {
 }
 
 // tbMboxFile reports whether a file of a server folder is a mail folder:
-// it has an index next to it (.msf), or it has no extension and is empty
-// or an mbox file. popstate.dat, msgFilterRules.dat, filterlog.html are not.
+// it has an index next to it (.msf), or it is an mbox file, or it has no
+// extension and is empty. popstate.dat, msgFilterRules.dat, filterlog.html
+// and the .msf files are not; a folder whose index is gone still is.
 func tbMboxFile(path, name string, siblings map[string]bool) bool {
 	if strings.HasSuffix(name, ".msf") || strings.HasPrefix(name, ".") {
 		return false
 	}
-	if siblings[name+".msf"] {
+	if siblings[name+".msf"] || startsWith(path, fromLine) {
 		return true
 	}
-	if strings.Contains(name, ".") {
-		return false
-	}
 	fi, err := os.Lstat(path)
-	return err == nil && (fi.Size() == 0 || startsWith(path, fromLine))
+	return err == nil && fi.Size() == 0 && !strings.Contains(name, ".")
 }
 
 func (r *tbReader) Messages(ctx context.Context, f Folder, fn func(*Message) error) error {
