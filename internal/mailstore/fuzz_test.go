@@ -103,3 +103,38 @@ func FuzzMaildirName(f *testing.F) {
 		parseSeparatorLine([]byte(name))
 	})
 }
+
+// FuzzMessageFile: any file read as an .eml file and as a message of a
+// Maildir (a Thunderbird one, whose flags come from its header) is given
+// back whole, never more, and never panics.
+func FuzzMessageFile(f *testing.F) {
+	f.Add([]byte("X-Mozilla-Status: 0009\r\nX-Mozilla-Keys: $label1\r\nDate: Mon, 2 Jan 2006 15:04:05 -0700\r\n\r\nbody\r\n"))
+	f.Add([]byte("Status: RO\nX-Status: AFDT\n\n"))
+	f.Add([]byte("X-Mozilla-Status: zzzz\n" + string(make([]byte, 70000))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		root := t.TempDir()
+		os.MkdirAll(filepath.Join(root, "eml"), 0o755)
+		os.WriteFile(filepath.Join(root, "eml", "a.eml"), data, 0o644)
+		readStore(t, "eml", filepath.Join(root, "eml"), int64(len(data)))
+		md := filepath.Join(root, "Maildir")
+		for _, sub := range []string{"cur", "new", "tmp"} {
+			os.MkdirAll(filepath.Join(md, sub), 0o755)
+		}
+		os.WriteFile(filepath.Join(md, "cur", "1.x:2,S"), data, 0o644)
+		readStore(t, "maildir", md, int64(len(data)))
+		if err := maildirMessages(context.Background(), md, ".", true, func(m *Message) error {
+			rc, err := m.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || string(got) != string(data) {
+				t.Fatalf("read %d bytes (%v), the file has %d", len(got), err, len(data))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
