@@ -271,6 +271,15 @@ func compareStore(ctx context.Context, a *archive.Archive, src *archive.Source, 
 	return st, checks, nil
 }
 
+func sourceFound(found []*mailstore.Store, src *archive.Source) bool {
+	for _, s := range found {
+		if s.Kind == src.Kind && s.Path == src.Location {
+			return true
+		}
+	}
+	return false
+}
+
 // sourceFor is the archive's source for s, nil if it was never imported.
 func sourceFor(srcs []*archive.Source, s *mailstore.Store) *archive.Source {
 	for _, src := range srcs {
@@ -326,6 +335,19 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 		}
 	}
 	found, errs := search.find()
+	// The stores imported into this archive are looked at wherever they
+	// are, found by the search or not (a copied disk mounted elsewhere).
+	for _, src := range srcs {
+		if src.Kind == archive.SourcePOP3 || sourceFound(found, src) {
+			continue
+		}
+		more, _ := mailstore.ProbePath(src.Location, src.Kind)
+		for _, s := range more {
+			if s.Path == src.Location {
+				found = append(found, s)
+			}
+		}
+	}
 	verifiedFolders := map[int64]bool{}
 	for _, vf := range vfs {
 		if vf.FolderID != 0 && !vf.OnServer {

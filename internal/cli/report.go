@@ -15,6 +15,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "report", "--archive DIR --html FILE --json FILE [--lang ja|en] [--host H --user U ...]")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder")
+	sf := addStoreFlags(fs)
 	htmlPath := fs.String("html", "", "write the printable report for the customer here")
 	jsonPath := fs.String("json", "", "write the report for support tools here")
 	verbose := fs.Bool("verbose", false, "print error details")
@@ -33,7 +34,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 			return fail(env.Stderr, err, *verbose)
 		}
 	}
-	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg, Stores: sf.search(env)})
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/progress"
@@ -42,6 +43,11 @@ func (sf storeFlags) homeDir(env *Env) string {
 	}
 	h, _ := os.UserHomeDir()
 	return h
+}
+
+// search is where the removal gate looks for the account's stores.
+func (sf storeFlags) search(env *Env) gate.StoreSearch {
+	return gate.StoreSearch{Home: sf.homeDir(env), GOOS: *sf.goos}
 }
 
 // find returns the stores at paths, or in the default places.
