@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -31,6 +32,9 @@ type ImportFolder struct {
 	Archived                        string // the archive folder's name ("<label>/<name>")
 	Added, Skipped, Failed, Partial int64
 	Err                             error // the folder could not be read whole
+	// Unchanged: the folder's files are as they were when it was last
+	// imported whole, so it was not read again (Skipped is its count).
+	Unchanged bool
 }
 
 // ImportSummary is what Import did with a store.
@@ -123,6 +127,29 @@ func Import(ctx context.Context, a *archive.Archive, s *mailstore.Store, opts Im
 				return err
 			}
 			res := ImportFolder{Name: f.Name, Archived: af.Name}
+			// A folder whose files are as they were when it was last
+			// imported whole is passed over: its messages are archived.
+			fp := ""
+			if fpr, ok := r.(mailstore.Fingerprinter); ok {
+				fp = fpr.Fingerprint(f)
+			}
+			fpKey := "import_fingerprint:" + strconv.FormatInt(af.ID, 10)
+			if fp != "" {
+				prev, err := a.Meta(ctx, fpKey)
+				if err != nil {
+					return err
+				}
+				if prev == fp {
+					n, err := a.FolderMessageCount(ctx, af.ID)
+					if err != nil {
+						return err
+					}
+					res.Skipped, res.Unchanged = n, true
+					sum.Folders = append(sum.Folders, res)
+					sum.Skipped += n
+					continue
+				}
+			}
 			var stop error // the archive's error: the import stops
 			ev.Folder, ev.FolderDone = f.Name, 0
 			th.Notice(ev, progress.NoticeData{Kind: progress.FolderStarted, Text: af.Name})
@@ -185,6 +212,11 @@ func Import(ctx context.Context, a *archive.Archive, s *mailstore.Store, opts Im
 				}
 				res.Err = ferr
 				th.Notice(ev, progress.NoticeData{Kind: progress.Info, Text: f.Name + ": " + ferr.Error(), Err: ferr})
+			}
+			if fp != "" && ferr == nil && res.Failed == 0 {
+				if err := a.SetMeta(ctx, map[string]string{fpKey: fp}); err != nil {
+					return err
+				}
 			}
 			sum.Folders = append(sum.Folders, res)
 			sum.Added += res.Added

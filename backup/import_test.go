@@ -65,6 +65,10 @@ func tbProfile(t testing.TB, home string, copies int) map[string][][]byte {
 	return want
 }
 
+// tbInboxRel is where tbProfile puts the POP account's Inbox, under home.
+var tbInboxRel = map[string]string{"linux": ".thunderbird/abcd1234.default-release", "darwin": "Library/Thunderbird/Profiles/abcd1234.default-release",
+	"windows": "AppData/Roaming/Thunderbird/Profiles/abcd1234.default-release"}[runtime.GOOS] + "/Mail/pop.example.net/Inbox"
+
 func importAll(t testing.TB, ctx context.Context, dir, home string, opts backup.ImportOptions) []*backup.ImportSummary {
 	t.Helper()
 	stores, err := mailstore.FindAll(home, runtime.GOOS, "thunderbird")
@@ -197,9 +201,36 @@ func TestImportThunderbird(t *testing.T) {
 		if s.Added != 0 || !s.Whole() {
 			t.Errorf("second import of %s added %d", s.Source.Label, s.Added)
 		}
+		for _, f := range s.Folders {
+			if !f.Unchanged {
+				t.Errorf("second import read %s/%s again, unchanged", s.Source.Label, f.Name)
+			}
+		}
 	}
 	got, _ = restored(t, dir)
 	sameMessages(t, got, want)
+
+	// New mail in one folder: that folder is read again, the others not.
+	f, err := os.OpenFile(filepath.Join(home, tbInboxRel), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("From - Mon Mar  2 10:00:00 2026\nX-Mozilla-Status: 0001\nSubject: new\n\nnew mail\n\n")
+	f.Close()
+	sums = importAll(t, ctx, dir, home, backup.ImportOptions{})
+	added = 0
+	reread := 0
+	for _, s := range sums {
+		added += s.Added
+		for _, f := range s.Folders {
+			if !f.Unchanged {
+				reread++
+			}
+		}
+	}
+	if added != 1 || reread != 1 {
+		t.Errorf("after new mail in Inbox: %d added, %d folders read again; want 1 and 1", added, reread)
+	}
 
 	a, _ := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
 	defer a.Close()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -141,4 +143,72 @@ func SurveyStore(ctx context.Context, s *Store) (*Survey, error) {
 		}
 	}
 	return sv, nil
+}
+
+// Fingerprinter is a Reader that can tell cheaply whether a folder's files
+// changed: Fingerprint returns a string that changes when they do (size,
+// modification time, the files a directory lists), "" when it cannot
+// tell. An import uses it to pass over a folder unchanged since its last
+// whole import; verify and the removal gate always read everything.
+type Fingerprinter interface {
+	Fingerprint(f Folder) string
+}
+
+// fileFingerprint is a file's size and modification time; "" if it is not
+// a regular file.
+func fileFingerprint(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return fmt.Sprintf("f:%d:%d", fi.Size(), fi.ModTime().UnixNano())
+}
+
+// dirFingerprint is the modification times and entry counts of dirs (a
+// directory's time changes when a file is added, removed or renamed in it).
+func dirFingerprint(dirs ...string) string {
+	var b strings.Builder
+	for _, d := range dirs {
+		fi, err := os.Lstat(d)
+		if err != nil {
+			if os.IsNotExist(err) {
+				b.WriteString("-;")
+				continue
+			}
+			return ""
+		}
+		if !fi.IsDir() {
+			return ""
+		}
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return ""
+		}
+		fmt.Fprintf(&b, "d:%d:%d;", fi.ModTime().UnixNano(), len(ents))
+	}
+	return b.String()
+}
+
+func (r *mboxReader) Fingerprint(f Folder) string {
+	return fileFingerprint(filepath.Join(r.s.Path, filepath.FromSlash(f.Origin)))
+}
+
+func (r *maildirReader) Fingerprint(f Folder) string {
+	dir := filepath.Join(r.root, filepath.FromSlash(f.Origin))
+	return dirFingerprint(filepath.Join(dir, "cur"), filepath.Join(dir, "new"))
+}
+
+func (r *emlReader) Fingerprint(f Folder) string {
+	return dirFingerprint(filepath.Join(r.root, filepath.FromSlash(f.Origin)))
+}
+
+func (r *tbReader) Fingerprint(f Folder) string {
+	switch {
+	case strings.HasPrefix(f.Origin, "m:"):
+		return fileFingerprint(filepath.Join(r.root, filepath.FromSlash(f.Origin[2:])))
+	case strings.HasPrefix(f.Origin, "d:"):
+		dir := filepath.Join(r.root, filepath.FromSlash(f.Origin[2:]))
+		return dirFingerprint(filepath.Join(dir, "cur"), filepath.Join(dir, "new"))
+	}
+	return ""
 }
