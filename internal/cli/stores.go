@@ -259,7 +259,11 @@ func printImport(w io.Writer, s *backup.ImportSummary) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "folder\t new\t already archived\t failed\t incomplete in the app\t")
 		for _, f := range s.Folders {
-			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %d\t\n", safe(f.Name), f.Added, f.Skipped, f.Failed, f.Partial)
+			name := safe(f.Name)
+			if f.Unchanged {
+				name += " (unchanged since the last import)"
+			}
+			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %d\t\n", name, f.Added, f.Skipped, f.Failed, f.Partial)
 		}
 		tw.Flush()
 	}
