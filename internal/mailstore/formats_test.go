@@ -382,3 +382,30 @@ func TestThunderbirdFolderWithoutIndex(t *testing.T) {
 		t.Fatalf("folders %+v, %d messages", folders, len(got))
 	}
 }
+
+// A broken folder file gives one clear error naming it; the other folders
+// are read.
+func TestThunderbirdBrokenFolder(t *testing.T) {
+	_, raws := storetest.Corpus()
+	home := t.TempDir()
+	profile := storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{
+		{Protocol: "pop3", Server: "pop.example.net", User: "taro", Address: "taro@example.net",
+			Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: raws[:2]}, {Name: "Junk", Msgs: raws[:1]}}}})
+	dir := filepath.Join(profile, "Mail", "pop.example.net")
+	if err := os.WriteFile(filepath.Join(dir, "Junk"), []byte("\x00\x01garbage, not mail"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := probe(t, dir, "thunderbird")
+	r, _ := mailstore.Lookup("thunderbird").Open(s)
+	folders, _ := r.Folders(context.Background())
+	var errs []string
+	n := 0
+	for _, f := range folders {
+		if err := r.Messages(context.Background(), f, func(*mailstore.Message) error { n++; return nil }); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if n != 2 || len(errs) != 1 || !strings.Contains(errs[0], "Junk: not an mbox file") {
+		t.Fatalf("%d messages, errors %q", n, errs)
+	}
+}
