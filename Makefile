@@ -2,6 +2,8 @@
 #
 #   make deps    install missing Debian packages (apt; sudo when not root)
 #   make build   build ./mailark
+#   make package build dist/Mailark.tar.xz (desktop file, icon) with Fyne's
+#                packaging tool, fyne.io/tools/cmd/fyne at FYNE_TOOL_VERSION
 #   make test    deps, then vet, gofmt check and the whole Go suite
 #   make demo    deps, then `go run . demo`
 #   make fuzz    run every Fuzz* target for FUZZTIME each (default 30s)
@@ -19,6 +21,8 @@ FUZZTIME ?= 30s
 N        ?= 20000
 BENCHFLAGS ?=
 comma    := ,
+# The maintained packaging tool (fyne.io/fyne/v2/cmd/fyne is deprecated).
+FYNE_TOOL_VERSION ?= v1.7.4
 
 # Integration tests against a private Dovecot (internal/testimap) run always.
 export MAILARK_TEST_DOVECOT ?= 1
@@ -33,7 +37,7 @@ else
 GOTESTFLAGS ?= -timeout 15m
 endif
 
-.PHONY: all deps build test vet fmt-check test-go test-gui demo fuzz bench soak
+.PHONY: all deps build package test vet fmt-check test-go test-gui demo fuzz bench soak
 
 all: build
 
@@ -42,6 +46,22 @@ deps:
 
 build:
 	$(GO) build -o mailark .
+
+# Installs the packaging tool into dist/bin (not on PATH), builds the
+# release binary and packs it with FyneApp.toml's name, ID, version and
+# icon; then checks that the archive holds the binary, the .desktop file and
+# the icon, so that packaging cannot rot unseen (CI runs this once).
+package:
+	@mkdir -p dist/bin
+	GOBIN=$(CURDIR)/dist/bin $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION)
+	rm -f Mailark.tar.xz dist/Mailark.tar.xz
+	dist/bin/fyne package --os linux --release
+	mv Mailark.tar.xz dist/Mailark.tar.xz
+	@listing=$$(tar -tJf dist/Mailark.tar.xz); \
+	for want in 'usr/local/bin/mailark' 'usr/local/share/applications/.*\.desktop' 'usr/local/share/pixmaps/.*\.png'; do \
+		grep -qE "$$want" <<<"$$listing" || { echo "package: dist/Mailark.tar.xz lacks $$want:"; echo "$$listing"; exit 1; }; \
+	done; \
+	echo "package: dist/Mailark.tar.xz ($$(du -h dist/Mailark.tar.xz | cut -f1)) holds the binary, the desktop file and the icon"
 
 # Steps run in this order. test-gui drives the real window under Xvfb and
 # saves screenshots of every screen in English and Japanese.

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"strings"
 	"syscall"
 
 	"github.com/mailark/mailark/app"
@@ -43,23 +42,15 @@ func run(ctx context.Context, args []string) int {
 	case len(args) == 0:
 		fmt.Fprintln(os.Stderr, "No display found: the window cannot open. The command line:")
 	case args[0] == "demo":
-		// --no-gui is ours; the terminal demo does not know it.
-		var rest []string
-		noGUI := false
-		for _, a := range args[1:] {
-			if strings.TrimLeft(a, "-") == "no-gui" {
-				noGUI = true
-			} else {
-				rest = append(rest, a)
-			}
-		}
-		if !noGUI && len(rest) == 0 && hasDisplay() {
+		// The window opens for a bare `mailark demo` where there is a
+		// display; any flag (--no-gui, --archive, -h) is the terminal
+		// demo's, which lists them all.
+		if len(args) == 1 && hasDisplay() {
 			return exit(app.RunDemo(ctx, opts))
 		}
-		if !noGUI && len(rest) == 0 {
+		if len(args) == 1 {
 			fmt.Println("No display found: running the terminal demo.")
 		}
-		args = append([]string{"demo"}, rest...)
 	}
 	return cli.Main(ctx, cli.OSEnv(), args)
 }

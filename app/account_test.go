@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/zalando/go-keyring"
 
@@ -177,5 +178,25 @@ func TestNoKeyringKeepsPasswordForSession(t *testing.T) {
 	}
 	if _, err := u.store.Password("hanako@gmail.com"); !errors.Is(err, settings.ErrNoKeyring) {
 		t.Errorf("keyring = %v, want unavailable", err)
+	}
+}
+
+// Typing a host into the advanced fields does not insert a line above
+// them: the field being typed in stays under the cursor.
+func TestTypingHostKeepsFieldsInPlace(t *testing.T) {
+	u := newTestUI(t, newFakes())
+	u.account.advanced.Open(0)
+	u.render()
+	pos := func() fyne.Position {
+		return fyne.CurrentApp().Driver().AbsolutePositionForObject(u.account.host)
+	}
+	before := pos()
+	test.Type(u.account.host, "imap.example.jp")
+	u.render()
+	if after := pos(); after != before {
+		t.Errorf("the host field moved from %v to %v while typing", before, after)
+	}
+	if u.acct.Host != "imap.example.jp" {
+		t.Errorf("host = %q", u.acct.Host)
 	}
 }

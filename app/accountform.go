@@ -343,10 +343,16 @@ func (s *accountForm) onServerEdited(string) {
 		s.discover()
 		s.discover = nil
 	}
-	if a.Host != "" {
-		s.server.set(statusInfo, s.serverMsg())
-	} else {
-		s.server.set(statusNone, msg{})
+	// The server line sits above these fields: showing or hiding it now
+	// would move the field being typed in from under the cursor. It is
+	// only brought up to date where it already shows (the fields say the
+	// rest).
+	if s.server.kind != statusNone {
+		if a.Host == "" {
+			s.server.set(statusInfo, say("account.server.manual", "Host", "—"))
+		} else {
+			s.server.set(statusInfo, s.serverMsg())
+		}
 	}
 	s.result.set(statusNone, msg{})
 	s.changed()

@@ -99,6 +99,7 @@ type fakeGate struct {
 	err      error
 	verified int
 	removed  int
+	repaired int
 	report   string
 }
 
@@ -118,6 +119,11 @@ func (f *fakeGate) Remove(ctx context.Context, in GateInput, forget func(context
 	}
 	f.removed++
 	return forget(ctx)
+}
+
+func (f *fakeGate) Repair(ctx context.Context, archiveDir string) (int, error) {
+	f.repaired++
+	return 0, nil
 }
 
 func (f *fakeGate) Report(ctx context.Context, in GateInput, path, lang string) error {

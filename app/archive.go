@@ -2,14 +2,20 @@ package app
 
 import (
 	"context"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mailtext"
 )
 
@@ -40,8 +46,11 @@ type archiveView struct {
 	search     *widget.Entry
 	headers    *widget.Label
 	body       *widget.Label
-	attach     *widget.Label
+	attach     *fyne.Container // the attachments, each with Open and Save
 	listTitle  *widget.Label
+	// openURL opens a file with the system's program for it (tests
+	// replace it).
+	openURL func(*url.URL) error
 }
 
 // messageLimit bounds the rows loaded for one folder or search.
@@ -82,7 +91,8 @@ func (u *ui) openArchiveView() {
 	v.headers.Selectable = true
 	v.body = wrapLabel("")
 	v.body.Selectable = true
-	v.attach = wrapLabel("")
+	v.attach = container.NewVBox()
+	v.openURL = u.app.OpenURL
 	v.listTitle = widget.NewLabel("")
 	v.listTitle.TextStyle = fyne.TextStyle{Bold: true}
 	v.win.SetOnClosed(func() {
@@ -160,7 +170,7 @@ func (v *archiveView) updateMsg(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	line := when + "  " + mailtext.Who(m.From)
 	if v.folder < 0 {
-		line += "  —  " + m.FolderName
+		line += "  —  " + v.folderName(m)
 	}
 	c.Objects[1].(*widget.Label).SetText(line)
 }
@@ -247,7 +257,7 @@ func (v *archiveView) renderMessage() {
 	if m == nil {
 		setWrapped(v.headers, tr("archive.pick-message"))
 		v.body.SetText("")
-		v.attach.SetText("")
+		v.attach.RemoveAll()
 		return
 	}
 	var b strings.Builder
@@ -261,7 +271,7 @@ func (v *archiveView) renderMessage() {
 	line("archive.header.to", m.To)
 	line("archive.header.cc", m.Cc)
 	line("archive.header.date", formatTime(parseStamp(m.Date)))
-	line("archive.header.folder", m.FolderName)
+	line("archive.header.folder", v.folderName(m))
 	line("archive.header.size", formatBytes(m.Size))
 	setWrapped(v.headers, strings.TrimRight(b.String(), "\n"))
 	switch {
@@ -277,11 +287,118 @@ func (v *archiveView) renderMessage() {
 		}
 		setWrapped(v.body, text)
 	}
+	v.attach.RemoveAll()
 	if v.shown != nil && len(v.shown.Attachments) > 0 {
-		setWrapped(v.attach, tr("archive.attachments", map[string]any{"Names": strings.Join(v.shown.Attachments, ", ")}))
-	} else {
-		v.attach.SetText("")
+		title := widget.NewLabel(tr("archive.attachments-title"))
+		title.TextStyle = fyne.TextStyle{Bold: true}
+		v.attach.Add(title)
+		for i, name := range v.shown.Attachments {
+			label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{})
+			label.Truncation = fyne.TextTruncateEllipsis
+			open := widget.NewButtonWithIcon(tr("archive.attachment-open"), theme.FileIcon(), func() { v.openAttachment(m, i, name) })
+			save := widget.NewButtonWithIcon(tr("archive.attachment-save"), theme.DocumentSaveIcon(), func() { v.chooseAttachmentFile(m, i, name) })
+			v.attach.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.MailAttachmentIcon()), container.NewHBox(open, save), label))
+		}
 	}
+	v.attach.Refresh()
+}
+
+// folderName is the folder of a message as the folder list names it
+// (Inbox, 送信済み…), not the server's raw name.
+func (v *archiveView) folderName(m *archive.MessageInfo) string {
+	for _, f := range v.folders {
+		if f.ID == m.FolderID {
+			return folderLabel(f.Name, f.Role)
+		}
+	}
+	return m.FolderName
+}
+
+// attachmentFileName is name made safe as one file name.
+func attachmentFileName(name string) string {
+	name = filepath.Base(strings.NewReplacer("/", "_", "\\", "_", "\x00", "_").Replace(name))
+	if name == "." || name == ".." || strings.TrimSpace(name) == "" {
+		return "attachment"
+	}
+	return name
+}
+
+// chooseAttachmentFile asks where to save attachment i of m.
+func (v *archiveView) chooseAttachmentFile(m *archive.MessageInfo, i int, name string) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close() // saveAttachment writes the file itself, whole or not at all
+		v.saveAttachment(m, i, name, path, false)
+	}, v.win)
+	d.SetFileName(attachmentFileName(name))
+	if home, err := os.UserHomeDir(); err == nil {
+		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Show()
+}
+
+// openAttachment writes attachment i of m into a new private folder of the
+// system's temp folder and opens it with the system's program for it.
+func (v *archiveView) openAttachment(m *archive.MessageInfo, i int, name string) {
+	dir, err := os.MkdirTemp("", "mailark-attachment-")
+	if err != nil {
+		v.status.set(statusBad, errMsg(err, ""))
+		return
+	}
+	v.saveAttachment(m, i, name, filepath.Join(dir, attachmentFileName(name)), true)
+}
+
+// saveAttachment writes attachment i of m, decoded, from the archive's
+// bytes to path (through a temporary file renamed at the end, so a failed
+// save leaves nothing half-written), then says so or opens it.
+func (v *archiveView) saveAttachment(m *archive.MessageInfo, i int, name, path string, open bool) {
+	v.status.set(statusWorking, say("archive.attachment-saving", "Name", name))
+	v.u.goBackground(func() {
+		err := writeAttachment(v.ctx, v.reader, m.ID, i, path)
+		v.u.do(func() {
+			if err != nil {
+				v.status.set(statusBad, errMsg(err, ""))
+				return
+			}
+			if !open {
+				v.status.set(statusOK, say("archive.attachment-saved", "Name", name, "Path", path))
+				return
+			}
+			v.status.set(statusNone, msg{})
+			if err := v.openURL(&url.URL{Scheme: "file", Path: path}); err != nil {
+				v.status.set(statusBad, say("archive.attachment-open-failed", "Path", path))
+			}
+		})
+	})
+}
+
+func writeAttachment(ctx context.Context, r ArchiveReader, id int64, i int, path string) error {
+	src, err := r.Open(ctx, id)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".mailark-part"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return mailerr.FromFS("save attachment", path, err)
+	}
+	_, err = mailtext.CopyAttachment(src, i, f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return mailerr.FromFS("save attachment", path, err)
+	}
+	return nil
 }
 
 func (v *archiveView) render() {

@@ -3,8 +3,16 @@ package app
 import (
 	"context"
 	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/testmail"
@@ -22,13 +30,19 @@ func (r *fakeReader) Folders(context.Context) ([]ArchiveFolder, error) {
 var testMessage = &archive.MessageInfo{ID: 7, FolderName: "取引先", Subject: "会議の件", From: "山田 花子 <hanako@example.jp>",
 	To: "me@old-isp.example", Date: "2025-03-05T09:04:11+09:00", Size: int64(len(isoMessage))}
 
+var inboxMessage = &archive.MessageInfo{ID: 8, FolderID: 1, FolderName: "INBOX", Subject: "Hello", From: "a@example.jp",
+	Date: "2025-03-05T09:04:11+09:00", Size: int64(len(isoMessage))}
+
 func (r *fakeReader) Messages(ctx context.Context, folderID int64, limit int) ([]*archive.MessageInfo, error) {
 	return []*archive.MessageInfo{testMessage}, nil
 }
 
 func (r *fakeReader) Search(ctx context.Context, q string, limit int) ([]*archive.MessageInfo, error) {
-	if q == "会議" {
+	switch q {
+	case "会議":
 		return []*archive.MessageInfo{testMessage}, nil
+	case "inbox":
+		return []*archive.MessageInfo{inboxMessage}, nil
 	}
 	return nil, nil
 }
@@ -64,8 +78,8 @@ func TestArchiveViewSearchAndRead(t *testing.T) {
 	}
 	v.msgList.Select(0)
 	u.waitBackground()
-	if !strings.Contains(v.headers.Text, "会議の件") || !strings.Contains(v.attach.Text, "mitsumori.pdf") || v.body.Text == "" {
-		t.Errorf("reading pane: %q / %q / %q", v.headers.Text, v.attach.Text, v.body.Text)
+	if !strings.Contains(v.headers.Text, "会議の件") || !strings.Contains(strings.Join(texts(v.win.Canvas()), "|"), "mitsumori.pdf") || v.body.Text == "" {
+		t.Errorf("reading pane: %q / %q / %q", v.headers.Text, texts(v.win.Canvas()), v.body.Text)
 	}
 	v.runSearch("nothing")
 	u.waitBackground()
@@ -79,5 +93,100 @@ func TestArchiveViewSearchAndRead(t *testing.T) {
 	v.win.Close()
 	if !r.closed || u.viewer != nil {
 		t.Error("closing the window did not close the archive")
+	}
+}
+
+// An attachment is saved, decoded, where the person chose, and opened
+// from a private temporary copy with the system's program.
+func TestArchiveViewAttachmentSaveAndOpen(t *testing.T) {
+	f := newFakes()
+	eng := f.engine()
+	eng.Archive = fakeOpener{&fakeReader{}}
+	u := newTestUI(t, f)
+	u.eng = eng
+	u.openArchiveView()
+	u.waitBackground()
+	v := u.viewer
+	v.msgList.Select(0)
+	u.waitBackground()
+	var opened *url.URL
+	v.openURL = func(u *url.URL) error { opened = u; return nil }
+	var save, open *widget.Button
+	walkObjects(v.attach, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			switch b.Text {
+			case tr("archive.attachment-save"):
+				save = b
+			case tr("archive.attachment-open"):
+				open = b
+			}
+		}
+	})
+	if save == nil || open == nil {
+		t.Fatalf("the attachment has no Save and Open buttons: %q", texts(v.win.Canvas()))
+	}
+	path := filepath.Join(t.TempDir(), "m.pdf")
+	v.saveAttachment(v.current, 0, "mitsumori.pdf", path, false)
+	u.waitBackground()
+	if got, err := os.ReadFile(path); err != nil || string(got) != "%PDF-1.4\n" {
+		t.Errorf("saved attachment = %q, %v; want the decoded PDF", got, err)
+	}
+	test.Tap(open)
+	u.waitBackground()
+	if opened == nil {
+		t.Fatal("Open did not open the attachment")
+	}
+	if got, err := os.ReadFile(opened.Path); err != nil || string(got) != "%PDF-1.4\n" || filepath.Base(opened.Path) != "mitsumori.pdf" {
+		t.Errorf("opened %s = %q, %v", opened, got, err)
+	}
+	if fi, err := os.Stat(opened.Path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the opened copy is not private: %v", err)
+	}
+	os.RemoveAll(filepath.Dir(opened.Path))
+}
+
+// Search results name each message's folder as the folder list does, in
+// the window's language.
+func TestArchiveSearchFolderLabelsLocalised(t *testing.T) {
+	f := newFakes()
+	eng := f.engine()
+	eng.Archive = fakeOpener{&fakeReader{}}
+	u := newTestUI(t, f)
+	u.eng = eng
+	u.switchLanguage("ja")
+	u.openArchiveView()
+	u.waitBackground()
+	v := u.viewer
+	v.runSearch("inbox")
+	u.waitBackground()
+	want := folderLabel("INBOX", "inbox")
+	if want == "INBOX" {
+		t.Fatal("no Japanese label for the inbox")
+	}
+	row := v.msgList.CreateItem()
+	v.updateMsg(0, row)
+	var got []string
+	walkObjects(row, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			got = append(got, l.Text)
+		}
+	})
+	if !strings.Contains(strings.Join(got, "|"), "—  "+want) {
+		t.Errorf("search result row does not name the folder as %q: %q", want, got)
+	}
+}
+
+func walkObjects(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	fn(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, child := range c.Objects {
+			walkObjects(child, fn)
+		}
+	case *container.Scroll:
+		walkObjects(c.Content, fn)
+	case *container.Split:
+		walkObjects(c.Leading, fn)
+		walkObjects(c.Trailing, fn)
 	}
 }

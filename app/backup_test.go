@@ -54,11 +54,11 @@ func TestBackupProgressAndCancel(t *testing.T) {
 	if v, _ := u.backup.folder.Get(); v != 0.5 {
 		t.Errorf("folder progress = %v, want 0.5", v)
 	}
-	want := tr("backup.overall", map[string]any{"Done": "1", "Total": "3", "Bytes": "1.0 KB", "TotalBytes": "4.0 KB"})
+	want := tr("backup.overall", map[string]any{"Done": "1", "Total": "3", "Bytes": "1000 B", "TotalBytes": "4 KB"})
 	if s, _ := u.backup.overallText.Get(); s != want {
 		t.Errorf("overall text = %q, want %q", s, want)
 	}
-	if s, _ := u.backup.rateText.Get(); s != tr("backup.rate", map[string]any{"Rate": "2.0 MB/s", "Left": trn("time.minutes", 2, nil)}) {
+	if s, _ := u.backup.rateText.Get(); s != tr("backup.rate", map[string]any{"Rate": "1.9 MB/s", "Left": trn("time.minutes", 2, nil)}) {
 		t.Errorf("rate text = %q", s)
 	}
 	if u.backup.folders[0].state != folderWorking {

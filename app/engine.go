@@ -60,6 +60,9 @@ type Gate interface {
 	// Report writes the removal report: HTML at path in lang ("en" or
 	// "ja"), and the same as JSON beside it.
 	Report(ctx context.Context, in GateInput, path, lang string) error
+	// Repair mends the archive's two copies from each other (mailark
+	// repair) and returns how many messages have no intact copy left.
+	Repair(ctx context.Context, archiveDir string) (unrepaired int, err error)
 }
 
 // GateInput is what the gate looks at.
@@ -78,12 +81,22 @@ type GateVerdict struct {
 
 // GateCondition is one line of the checklist. Text says it in a language
 // ("en", "ja"); Reason is the engine's English, shown when Text is nil.
+// Action is what fixes a red one (one of the Action constants).
 type GateCondition struct {
 	ID     string
 	OK     bool
 	Reason string
 	Text   func(lang string) string
+	Action string
 }
+
+// What fixes a red gate condition; each has its button on step 5.
+const (
+	ActionVerify   = "verify"   // check the archive against the server again
+	ActionBackup   = "backup"   // back up again (new or missing mail, failed messages)
+	ActionContacts = "contacts" // export the address book
+	ActionRepair   = "repair"   // mend a damaged archive file from its other copy
+)
 
 // Migrator moves the mail into the new account and drafts the message that
 // tells the contacts (package migrate). It never sends mail.

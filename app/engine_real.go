@@ -99,9 +99,49 @@ func gateVerdict(v gate.Verdict) GateVerdict {
 	for _, c := range v.Conditions {
 		c := c
 		out.Conditions = append(out.Conditions, GateCondition{ID: c.ID, OK: c.OK, Reason: c.Reason,
-			Text: func(lang string) string { return c.Text(gate.ParseLang(lang)) }})
+			Text: func(lang string) string { return c.Text(gate.ParseLang(lang)) }, Action: actionFor(c)})
 	}
 	return out
+}
+
+// actionFor is what fixes a red condition: a damaged archive file is
+// repaired, mail missing from the archive (or new on the server, or
+// failed) is backed up again, the address book is exported, and anything
+// else asks for a new verification.
+func actionFor(c gate.Condition) string {
+	if c.OK {
+		return ""
+	}
+	switch c.ID {
+	case gate.CondContactsExported:
+		return ActionContacts
+	case gate.CondNoFailures, gate.CondServerUnchanged:
+		return ActionBackup
+	}
+	backupNeeded := false
+	for _, d := range c.Details {
+		switch d.Kind {
+		case gate.MboxFileMissing, gate.MboxTruncated, gate.MboxUnreadable, gate.MboxMessageMissing, gate.MboxMessageDiffers,
+			gate.MboxOffsetDiffers, gate.MboxExtraEntry, gate.StoredMissing, gate.StoredDiffers, gate.ArchiveFileChanged:
+			return ActionRepair
+		case gate.MessageMissing, gate.SizeDiffers, gate.FolderNotArchived, gate.UIDValidityChanged:
+			backupNeeded = true
+		}
+	}
+	if backupNeeded {
+		return ActionBackup
+	}
+	return ActionVerify
+}
+
+func (migrateGate) Repair(ctx context.Context, archiveDir string) (int, error) {
+	a, err := archive.OpenForCheck(ctx, archiveDir, archive.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer a.Close()
+	rep, err := archive.Repair(ctx, a)
+	return rep.Unrepaired(), err
 }
 
 func (migrateGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {

@@ -1,10 +1,11 @@
 package app
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mailark/mailark/internal/progress"
 )
 
 // formatCount writes n with thousands separators: 12,345 (the same in
@@ -28,24 +29,10 @@ func formatCount(n int64) string {
 	return b.String()
 }
 
-// formatBytes writes a size the way both languages do: 1.2 MB, 340 KB.
-func formatBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div)
-	suffix := []string{"KB", "MB", "GB", "TB", "PB"}[exp]
-	if v >= 100 {
-		return fmt.Sprintf("%.0f %s", v, suffix)
-	}
-	return fmt.Sprintf("%.1f %s", v, suffix)
-}
+// formatBytes writes a size as the command line, the report and the
+// progress line do (progress.Bytes: one convention for the same data
+// everywhere): 1.2 MB, 340 KB.
+func formatBytes(n int64) string { return progress.Bytes(n) }
 
 // formatRate writes bytes per second: 3.2 MB/s.
 func formatRate(bytesPerSecond float64) string {

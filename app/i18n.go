@@ -20,7 +20,10 @@ var languages = []struct{ code, name string }{
 
 // i18n state. Every user-visible string is a key in
 // assets/translation/{en,ja}.json looked up with lang.X; tr is the only
-// way the screens get text.
+// way the screens get text. The files also hold Fyne's own words under
+// Fyne's keys ("Yes", "Cancel", "Save", "file.name"…: its file dialogs,
+// confirm dialogs and entry menus), which Fyne ships in no Japanese, so
+// that those dialogs follow the chosen language too.
 var (
 	i18nOnce sync.Once
 	i18nErr  error

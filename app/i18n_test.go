@@ -8,12 +8,16 @@ import (
 	"go/token"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode"
 
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/go-text/typesetting/font"
 
 	"github.com/mailark/mailark/addressbook"
@@ -287,5 +291,32 @@ func TestEveryErrorKindHasWords(t *testing.T) {
 		if _, ok := kindKeys[k]; !ok {
 			t.Errorf("error kind %s has no translation key in kindKeys", k)
 		}
+	}
+}
+
+// Fyne's own dialogs (file save, Yes/No) speak the chosen language.
+func TestFyneDialogsTranslated(t *testing.T) {
+	u := newTestUI(t, newFakes())
+	u.switchLanguage("ja")
+	for key, want := range map[string]string{"Yes": "はい", "No": "いいえ", "Save": "保存", "Cancel": "キャンセル", "Open": "開く"} {
+		if got := lang.L(key); got != want {
+			t.Errorf("Fyne's %q in Japanese = %q, want %q", key, got, want)
+		}
+	}
+	d := dialog.NewConfirm("t", "m", func(bool) {}, u.win)
+	d.Show()
+	var labels []string
+	for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
+		if b, ok := o.(*widget.Button); ok {
+			labels = append(labels, b.Text)
+		}
+	}
+	d.Hide()
+	if !slices.Contains(labels, "はい") || !slices.Contains(labels, "いいえ") {
+		t.Errorf("the confirm dialog's buttons = %q, want はい and いいえ", labels)
+	}
+	u.switchLanguage("en")
+	if got := lang.L("Yes"); got != "Yes" {
+		t.Errorf("back in English, Yes = %q", got)
 	}
 }

@@ -27,10 +27,11 @@ import (
 // The archive is copied, not the old server, so this step needs a backup
 // but not the removal gate: nothing on the old account changes.
 type migrateScreen struct {
-	u    *ui
-	form *accountForm // the new account
-	part migratePart
-	from int // the step the person came from: Back in the first part
+	u          *ui
+	countWidth float32      // the messages column, as fitCountColumn set it
+	form       *accountForm // the new account
+	part       migratePart
+	from       int // the step the person came from: Back in the first part
 
 	loadingMap bool
 	mapping    []migrate.MappingEntry
@@ -70,7 +71,7 @@ func newMigrateScreen(u *ui) *migrateScreen {
 	s.form.submit = s.connect
 	s.table = headedTable(func() int { return len(s.rows()) },
 		[]string{"migrate.col.folder", "migrate.col.dest", "migrate.col.messages", "migrate.col.state"},
-		[]float32{270, 320, 160, 260}, true, s.updateCell)
+		migrateColumns, true, s.updateCell)
 	s.ann = newAnnouncePart(s)
 	s.connectBtn = primary("", theme.NavigateNextIcon(), s.connect)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)

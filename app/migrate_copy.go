@@ -268,9 +268,31 @@ func (s *migrateScreen) copyBody() fyne.CanvasObject {
 				"Size": formatBytes(r.Size), "Reason": r.Reason})))
 		}
 	}
+	s.fitCountColumn()
 	s.table.Refresh()
 	box.Add(container.NewGridWrap(fyne.NewSize(1030, tableHeight(len(s.rows()))), s.table))
 	return box
+}
+
+// Column widths of the folder table; the messages column grows to its
+// widest cell ("1,504 通（170.0 MB）" in Japanese), taking the room from the
+// destination column, so that no count is cut.
+var migrateColumns = []float32{270, 320, 160, 260}
+
+func (s *migrateScreen) fitCountColumn() {
+	need := migrateColumns[2]
+	pad := 2*theme.InnerPadding() + theme.Padding()
+	measure := func(text string) float32 {
+		return fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{}).Width + pad
+	}
+	need = max(need, measure(tr("migrate.col.messages")))
+	for _, e := range s.rows() {
+		need = max(need, measure(tr("migrate.count", map[string]any{"Count": formatCount(e.Messages), "Size": formatBytes(e.Bytes)})))
+	}
+	grow := min(need-migrateColumns[2], migrateColumns[1]-180)
+	s.countWidth = migrateColumns[2] + grow
+	s.table.SetColumnWidth(1, migrateColumns[1]-grow)
+	s.table.SetColumnWidth(2, s.countWidth)
 }
 
 func (s *migrateScreen) copyActions() []fyne.CanvasObject {

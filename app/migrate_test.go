@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/internal/imapconn"
@@ -272,9 +273,9 @@ func TestMigrateNewAccountShowsMapping(t *testing.T) {
 		t.Fatalf("part = %d after connecting, want the folders", u.migrate.part)
 	}
 	want := [][]string{
-		{"Inbox", "Inbox", "2 (2.0 KB)", tr("migrate.state.to-copy")},
-		{"Sent (Sent Messages)", "Sent", "1 (1.0 KB)", tr("migrate.state.to-copy")},
-		{"取引先", "取引先 (new)", "1 (1.0 KB)", tr("migrate.state.to-copy")},
+		{"Inbox", "Inbox", "2 (2 KB)", tr("migrate.state.to-copy")},
+		{"Sent (Sent Messages)", "Sent", "1 (1000 B)", tr("migrate.state.to-copy")},
+		{"取引先", "取引先 (new)", "1 (1000 B)", tr("migrate.state.to-copy")},
 		{"Old", "Old (new)", "0 (0 B)", tr("migrate.state.empty")},
 	}
 	if got := cells(u.migrate); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -282,7 +283,7 @@ func TestMigrateNewAccountShowsMapping(t *testing.T) {
 	}
 	all := texts(u.win.Canvas())
 	for _, w := range []string{
-		tr("migrate.plan", map[string]any{"Messages": "4", "Size": "4.0 KB", "Folders": "4",
+		tr("migrate.plan", map[string]any{"Messages": "4", "Size": "4 KB", "Folders": "4",
 			"Old": "demo@old-isp.example", "New": "hanako@gmail.com", "Host": "imap.gmail.com"}),
 		tr("button.start-copy"),
 	} {
@@ -423,7 +424,7 @@ func TestMigrateCopyProgressStopAndContinue(t *testing.T) {
 	if n := u.migrate.pump.flushes; n > 2 {
 		t.Errorf("%d UI updates for 501 events, want them merged", n)
 	}
-	if got, want := mustGet(t, u.migrate.overallText.Get), tr("migrate.overall", map[string]any{"Done": "1", "Total": "4", "Bytes": "500 B", "TotalBytes": "4.0 KB"}); got != want {
+	if got, want := mustGet(t, u.migrate.overallText.Get), tr("migrate.overall", map[string]any{"Done": "1", "Total": "4", "Bytes": "500 B", "TotalBytes": "4 KB"}); got != want {
 		t.Errorf("overall = %q, want %q", got, want)
 	}
 	if v, _ := u.migrate.overall.Get(); v != 0.125 {
@@ -432,7 +433,7 @@ func TestMigrateCopyProgressStopAndContinue(t *testing.T) {
 	if got := cells(u.migrate)[0][3]; got != tr("migrate.state.copying") {
 		t.Errorf("INBOX state while copying = %q", got)
 	}
-	if got := mustGet(t, u.migrate.rateText.Get); !strings.Contains(got, "2.0 KB/s") {
+	if got := mustGet(t, u.migrate.rateText.Get); !strings.Contains(got, "2 KB/s") {
 		t.Errorf("rate line = %q", got)
 	}
 	if b := findButton(u.win.Canvas(), tr("button.back")); b == nil || !b.Disabled() {
@@ -505,7 +506,7 @@ func TestMigrateCopyEndings(t *testing.T) {
 			sum.Left, sum.LeftBytes, sum.Quota = 2, 2_500_000, "[OVERQUOTA] Quota exceeded"
 			return sum, mailerr.New(mailerr.ServerError, "copy", "h", fmt.Errorf("%w: quota", migrate.ErrCopyQuota))
 		}, func() string {
-			return tr("migrate.quota", map[string]any{"Left": "2", "Size": "2.5 MB", "Email": "hanako@new-provider.example"})
+			return tr("migrate.quota", map[string]any{"Left": "2", "Size": "2.4 MB", "Email": "hanako@new-provider.example"})
 		}, statusBad, ""},
 		{"refused", func(f *fakeMigrator) (migrate.CopySummary, error) {
 			sum := f.summary(0)
@@ -514,7 +515,7 @@ func TestMigrateCopyEndings(t *testing.T) {
 			return sum, nil
 		}, func() string {
 			return tr("migrate.refused", map[string]any{"Count": "1", "Done": "3", "Total": "4"})
-		}, statusBad, "INBOX, message no. 7 (60.0 MB): Message too large"},
+		}, statusBad, "INBOX, message no. 7 (57.2 MB): Message too large"},
 		{"password changed", func(f *fakeMigrator) (migrate.CopySummary, error) {
 			return migrate.CopySummary{}, mailerr.New(mailerr.AuthFailed, "login", "imap.new-provider.example", errors.New("NO"))
 		}, func() string {
@@ -721,5 +722,24 @@ func TestFirstBackedUp(t *testing.T) {
 	u.waitBackground()
 	if a, _ := u.store.Account("b-old@example.com"); a.ArchiveDir != "/x" || a.Host != "h2" {
 		t.Errorf("re-saved profile = %+v", a)
+	}
+}
+
+// The copy table's messages column is as wide as its widest count: the
+// Japanese "1,504 通（170.0 MB）" is not cut.
+func TestMigrateCountColumnFitsJapanese(t *testing.T) {
+	f := newFakes()
+	u := newMigrateUI(t, f)
+	u.switchLanguage("ja")
+	u.openMigrate()
+	u.migrate.mapping = []migrate.MappingEntry{{Folder: "INBOX", Role: "inbox", Dest: "INBOX", Exists: true,
+		Messages: 1504, Bytes: 170 << 20}}
+	u.migrate.show(partCopy)
+	u.render()
+	text := tr("migrate.count", map[string]any{"Count": formatCount(1504), "Size": formatBytes(170 << 20)})
+	need := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	t.Logf("%q needs %.0f px; the column was 160", text, need)
+	if u.migrate.countWidth < need {
+		t.Errorf("messages column %.0f px wide, %q needs %.0f", u.migrate.countWidth, text, need)
 	}
 }

@@ -110,8 +110,22 @@ func (u *ui) runScript(dir string) {
 	do(u.backup.start)
 	shot("backup-done", u.win)
 
+	// Before the contacts are exported: the gate is red, each reason
+	// with its button, and the step bar ticks no Contacts.
+	do(func() { u.goTo(stepVerify) })
+	shot("safe-to-remove-not-yet", u.win)
+
 	do(func() { u.goTo(stepContacts) })
 	shot("contacts", u.win)
+
+	// The file dialog, in the window's language.
+	do(u.contacts.chooseFile)
+	shot("contacts-save-dialog", u.win)
+	do(func() {
+		if top := u.win.Canvas().Overlays().Top(); top != nil {
+			u.win.Canvas().Overlays().Remove(top)
+		}
+	})
 
 	out := filepath.Join(os.TempDir(), fmt.Sprintf("mailark-screenshot-contacts-%s.vcf", current))
 	do(func() { u.contacts.exportTo(out) })
@@ -132,6 +146,14 @@ func (u *ui) runScript(dir string) {
 			}
 		})
 		shot("archive-search", v.win)
+		// A message with attachments: each with Open and Save….
+		for i := 0; i < len(v.msgs) && i < 30; i++ {
+			do(func() { v.msgList.Select(i) })
+			if v.shown != nil && len(v.shown.Attachments) > 0 {
+				shot("archive-attachments", v.win)
+				break
+			}
+		}
 		do(func() { v.win.Close() })
 	}
 

@@ -120,7 +120,7 @@ func (s *verifyScreen) content() fyne.CanvasObject {
 	box.Add(s.status.box)
 	if s.verdict != nil {
 		for _, c := range s.verdict.Conditions {
-			box.Add(conditionLine(c))
+			box.Add(s.conditionLine(c))
 		}
 		box.Add(widget.NewSeparator())
 		if s.open() {
@@ -133,17 +133,71 @@ func (s *verifyScreen) content() fyne.CanvasObject {
 }
 
 // conditionLine is one checklist line: the mark and what is checked, or
-// for a red one what is wrong and what to do.
-func conditionLine(c GateCondition) fyne.CanvasObject {
+// for a red one what is wrong and, beside it, the button that fixes it.
+func (s *verifyScreen) conditionLine(c GateCondition) fyne.CanvasObject {
 	text := c.Reason
 	if c.Text != nil {
 		text = c.Text(current)
 	}
-	kind := statusBad
 	if c.OK {
-		kind = statusOK
+		return statusLabel(statusOK, msg{raw: text})
 	}
-	return statusLabel(kind, msg{raw: text})
+	line := statusLabel(statusBad, msg{raw: text})
+	b := s.actionButton(c.Action)
+	if b == nil {
+		return line
+	}
+	if s.checking {
+		b.Disable()
+	}
+	return container.NewBorder(nil, nil, nil, container.NewVBox(b), line)
+}
+
+// actionButton is the button that fixes a red condition.
+func (s *verifyScreen) actionButton(action string) *widget.Button {
+	switch action {
+	case ActionBackup:
+		return widget.NewButtonWithIcon(tr("button.back-up-again"), theme.DownloadIcon(), func() {
+			s.u.goTo(stepBackup)
+			s.u.backup.start()
+		})
+	case ActionContacts:
+		return widget.NewButtonWithIcon(tr("button.export-contacts"), theme.AccountIcon(), func() { s.u.goTo(stepContacts) })
+	case ActionRepair:
+		return widget.NewButtonWithIcon(tr("button.repair"), theme.HistoryIcon(), s.repair)
+	case ActionVerify:
+		return widget.NewButtonWithIcon(tr("button.check-again"), theme.ViewRefreshIcon(), s.check)
+	}
+	return nil
+}
+
+// repair mends the archive from its other copy, then checks again.
+func (s *verifyScreen) repair() {
+	if s.checking {
+		return
+	}
+	s.checking = true
+	dir := s.u.acct.ArchiveDir
+	s.status.set(statusWorking, say("verify.repairing"))
+	s.u.render()
+	s.u.goBackground(func() {
+		n, err := s.u.eng.Gate.Repair(s.u.root, dir)
+		s.u.do(func() {
+			s.checking = false
+			switch {
+			case err != nil:
+				s.status.set(statusBad, errMsg(err, ""))
+			case n > 0:
+				s.status.set(statusBad, say("verify.repair-incomplete", "Count", formatCount(int64(n))))
+			default:
+				s.check() // a repaired archive is verified again
+				return
+			}
+			if s.u.step == stepVerify && !s.u.closing {
+				s.u.render()
+			}
+		})
+	})
 }
 
 func (s *verifyScreen) actions() []fyne.CanvasObject {

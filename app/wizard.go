@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/mailark/mailark/gate"
 )
 
 // stepKeys name the steps in the step bar, in the order of the step
@@ -56,9 +58,12 @@ func (u *ui) back(s screen) {
 }
 
 // stepBar shows every step: done ones with a tick, the current one in blue
-// and bold, later ones grey. The move to the new account (step 6) is ticked
-// only when the mail is there, and once a backup exists it is a button
-// that leads to it from anywhere.
+// and bold, the others grey. A step is ticked only when it is done
+// (stepComplete), not because the person went past it: a stopped backup,
+// contacts never exported or a red gate are not ticked on later steps.
+// The move to the new account (step 6) is ticked only when the mail is
+// there, and once a backup exists it is a button that leads to it from
+// anywhere.
 func (u *ui) stepBar() fyne.CanvasObject {
 	row := container.NewHBox()
 	for i, key := range stepKeys {
@@ -86,14 +91,46 @@ func (u *ui) stepBar() fyne.CanvasObject {
 		case i == u.step:
 			l.Importance = widget.HighImportance
 			l.TextStyle = fyne.TextStyle{Bold: true}
-		case i < u.step && i != stepMigrate:
+		case i != stepMigrate && u.stepComplete(i):
 			row.Add(widget.NewIcon(theme.ConfirmIcon()))
+			if i > u.step {
+				l.Importance = widget.LowImportance
+			}
 		case i != stepMigrate || !u.migrate.moved():
 			l.Importance = widget.LowImportance
 		}
 		row.Add(l)
 	}
 	return row
+}
+
+// stepComplete reports whether step i is done in this session: the
+// account connected and the folders surveyed once passed; the backup when
+// a run finished with every message saved; the contacts when they were
+// exported (or the gate says so); the gate when it is green.
+func (u *ui) stepComplete(i int) bool {
+	gateSays := func(id string) bool {
+		if v := u.verify.verdict; v != nil {
+			for _, c := range v.Conditions {
+				if c.ID == id {
+					return c.OK
+				}
+			}
+		}
+		return false
+	}
+	switch i {
+	case stepAccount, stepSurvey:
+		return i < u.step
+	case stepBackup:
+		b := u.backup
+		return b.sum != nil && b.err == nil && b.sum.OK() || u.verify.open()
+	case stepContacts:
+		return u.contacts.exported != nil || gateSays(gate.CondContactsExported)
+	case stepVerify:
+		return u.verify.open()
+	}
+	return false
 }
 
 // tools are the language switch and, once there is an archive, the way to

@@ -50,8 +50,8 @@ func TestBackupDemoAccount(t *testing.T) {
 	after := serverState(t, srv.Client(t))
 	for name, msgs := range before {
 		for uid, m := range msgs {
-			if !sameFlags(m.flags, after[name][uid].flags) {
-				t.Errorf("%s uid %d: flags changed on the server from %v to %v", name, uid, m.flags, after[name][uid].flags)
+			if !sameFlags(m.Flags, after[name][uid].Flags) {
+				t.Errorf("%s uid %d: flags changed on the server from %v to %v", name, uid, m.Flags, after[name][uid].Flags)
 			}
 		}
 	}

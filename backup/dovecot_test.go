@@ -91,8 +91,8 @@ func TestDovecotBackup(t *testing.T) {
 	after := serverState(t, dovecotClient(t, d, user, pass))
 	for name, msgs := range before {
 		for uid, m := range msgs {
-			if !sameFlags(m.flags, after[name][uid].flags) {
-				t.Errorf("%s uid %d: flags changed on the server from %v to %v", name, uid, m.flags, after[name][uid].flags)
+			if !sameFlags(m.Flags, after[name][uid].Flags) {
+				t.Errorf("%s uid %d: flags changed on the server from %v to %v", name, uid, m.Flags, after[name][uid].Flags)
 			}
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/backup"
@@ -34,55 +33,12 @@ func options(srv *testimap.Server, dir string) backup.Options {
 }
 
 // serverMessage is what the server holds of one message.
-type serverMessage struct {
-	sha   string
-	size  int64
-	flags []string
-	date  time.Time
-}
+type serverMessage = testimap.ServerMessage
 
 // serverState reads every message of every selectable folder, read-only.
 func serverState(t testing.TB, c *imapclient.Client) map[string]map[uint32]serverMessage {
 	t.Helper()
-	list, err := c.List("", "*", nil).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[uint32]serverMessage{}
-	for _, l := range list {
-		if slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) {
-			continue
-		}
-		sel, err := c.Select(l.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs := map[uint32]serverMessage{}
-		out[l.Mailbox] = msgs
-		if sel.NumMessages == 0 {
-			continue
-		}
-		var all imap.SeqSet
-		all.AddRange(1, 0) // 1:*
-		bufs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true,
-			BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, b := range bufs {
-			body := b.FindBodySection(&imap.FetchItemBodySection{Peek: true})
-			if body == nil && len(b.BodySection) > 0 {
-				body = b.BodySection[0].Bytes
-			}
-			sum := sha256.Sum256(body)
-			var flags []string
-			for _, f := range b.Flags {
-				flags = append(flags, string(f))
-			}
-			msgs[uint32(b.UID)] = serverMessage{sha: hex.EncodeToString(sum[:]), size: int64(len(body)), flags: flags, date: b.InternalDate}
-		}
-	}
-	return out
+	return testimap.ServerState(t, c)
 }
 
 // checkArchive compares the archive with the server message by message:
@@ -150,14 +106,14 @@ func compareArchive(t testing.TB, dir string, state map[string]map[uint32]server
 			if _, err := io.Copy(h, a.OpenMessage(ctx, m.ID)); err != nil {
 				t.Fatal(err)
 			}
-			if got := hex.EncodeToString(h.Sum(nil)); got != want.sha || m.SHA256 != want.sha || m.Size != want.size {
+			if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA || m.SHA256 != want.SHA || m.Size != want.Size {
 				t.Errorf("%s uid %d: stored bytes differ from the server's", name, m.UID)
 			}
-			if !sameFlags(m.Flags, want.flags) {
-				t.Errorf("%s uid %d: flags %v, server %v", name, m.UID, m.Flags, want.flags)
+			if !sameFlags(m.Flags, want.Flags) {
+				t.Errorf("%s uid %d: flags %v, server %v", name, m.UID, m.Flags, want.Flags)
 			}
-			if d, err := time.Parse(time.RFC3339, m.InternalDate); err != nil || !d.Equal(want.date) {
-				t.Errorf("%s uid %d: internal date %s, server %v", name, m.UID, m.InternalDate, want.date)
+			if d, err := time.Parse(time.RFC3339, m.InternalDate); err != nil || !d.Equal(want.Date) {
+				t.Errorf("%s uid %d: internal date %s, server %v", name, m.UID, m.InternalDate, want.Date)
 			}
 			checked++
 		}

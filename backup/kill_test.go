@@ -103,7 +103,7 @@ func checkConsistent(t *testing.T, dir string) {
 		msgs := map[uint32]serverMessage{}
 		ro.EachMessage(ctx, f.ID, func(m *archive.MessageInfo) error {
 			d, _ := time.Parse(time.RFC3339, m.InternalDate)
-			msgs[m.UID] = serverMessage{sha: m.SHA256, size: m.Size, flags: m.Flags, date: d}
+			msgs[m.UID] = serverMessage{SHA: m.SHA256, Size: m.Size, Flags: m.Flags, Date: d}
 			return nil
 		})
 		state[f.Name] = msgs

@@ -35,7 +35,7 @@ func (v *verifier) checkLocal(ctx context.Context, g *genState) error {
 	if !g.f.Current {
 		name += fmt.Sprintf(" (older generation, UIDVALIDITY %d)", g.f.UIDValidity)
 	}
-	v.setFolder(g.f.Name, 2*g.messages)
+	v.setFolder(g.f.Name, g.messages, 2)
 	rows, err := v.storedRows(ctx, g.f.ID)
 	if err != nil {
 		return err

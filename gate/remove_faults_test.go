@@ -2,16 +2,12 @@ package gate_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
@@ -126,35 +122,11 @@ func serverSHA(t testing.TB, e *env) map[string]map[uint32]string {
 	t.Helper()
 	c := e.srv.Client(t)
 	defer c.Close()
-	list, err := c.List("", "*", nil).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]map[uint32]string{}
-	for _, l := range list {
-		if slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) {
-			continue
-		}
-		sel, err := c.Select(l.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[l.Mailbox] = map[uint32]string{}
-		if sel.NumMessages == 0 {
-			continue
-		}
-		var all imap.SeqSet
-		all.AddRange(1, 0)
-		msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msgs {
-			var body []byte
-			for _, b := range m.BodySection {
-				body = b.Bytes
-			}
-			out[l.Mailbox][uint32(m.UID)] = fmt.Sprintf("%x", sha256.Sum256(body))
+	for name, msgs := range testimap.ServerState(t, c) {
+		out[name] = map[uint32]string{}
+		for uid, m := range msgs {
+			out[name][uid] = m.SHA
 		}
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +38,8 @@ type Report struct {
 	LastVerification *ReportVerification `json:"last_verification"`
 	Folders          []ReportFolder      `json:"folders"`
 	Totals           ReportTotals        `json:"totals"`
-	Files            []ReportFile        `json:"files"`
+	VouchesFor       ReportDigest        `json:"vouches_for"`
+	Files            []ReportFile        `json:"files"` // each file's hash as of GeneratedAt (archive.sqlite changes with any later export)
 	Contacts         *ReportContacts     `json:"contacts"`
 	Problems         []Discrepancy       `json:"problems"`       // the first maxReportProblems blocking ones
 	ProblemsTotal    int64               `json:"problems_total"` // all blocking ones of the last verification
@@ -86,6 +88,16 @@ type ReportTotals struct {
 	Verified       int64 `json:"verified"`
 }
 
+// ReportDigest is what the report vouches for: the archived messages, by a
+// fingerprint (archive.ContentDigest) that a later address-book export or
+// verification does not change, as of At.
+type ReportDigest struct {
+	Messages int64  `json:"messages"`
+	Folders  int    `json:"folders"`
+	SHA256   string `json:"sha256"`
+	At       string `json:"at"`
+}
+
 // ReportFile is one file of the archive with its hash.
 type ReportFile struct {
 	Path    string `json:"path"` // relative to the archive folder, '/' separated
@@ -127,7 +139,11 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 		return nil, err
 	}
 	defer a.Close()
-	r := &Report{GeneratedAt: stamp(opts.Now()), ArchiveDir: opts.ArchiveDir}
+	dir := opts.ArchiveDir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // the report is read elsewhere: "archive" alone says nothing there
+	}
+	r := &Report{GeneratedAt: stamp(opts.Now()), ArchiveDir: dir}
 	if r.Account, err = accountOf(ctx, a); err != nil {
 		return nil, err
 	}
@@ -153,6 +169,15 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 	r.SafeToRemove = r.Verdict.Open
 	if err := r.gather(ctx, a); err != nil {
 		return nil, err
+	}
+	if r.VouchesFor.SHA256, r.VouchesFor.Messages, err = a.ContentDigest(ctx); err != nil {
+		return nil, err
+	}
+	r.VouchesFor.At = r.GeneratedAt
+	for _, f := range r.Folders {
+		if f.InArchive {
+			r.VouchesFor.Folders++
+		}
 	}
 	if err := a.Checkpoint(ctx); err != nil {
 		return nil, err

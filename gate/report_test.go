@@ -6,14 +6,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 )
 
 // golden compares got with testdata/NAME.golden. On a mismatch it writes got
@@ -183,5 +187,77 @@ func TestParseLang(t *testing.T) {
 	env := map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "ja_JP.UTF-8"}
 	if got := gate.LangFromEnv(func(k string) string { return env[k] }); got != gate.Japanese {
 		t.Errorf("LangFromEnv(LC_MESSAGES=ja) = %q", got)
+	}
+}
+
+// The report vouches for the archived mail by a fingerprint that a later
+// address-book export does not make stale (a hash of archive.sqlite does),
+// that a new message changes, and that sqlite3 can recompute; it names the
+// archive by its absolute path even when given a relative one.
+func TestReportVouchesForTheMail(t *testing.T) {
+	e := ready(t)
+	t.Chdir(filepath.Dir(e.dir))
+	opts := gate.ReportOptions{ArchiveDir: filepath.Base(e.dir), Now: e.clk.Now}
+	r1, err := gate.BuildReport(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.ArchiveDir != e.dir || !filepath.IsAbs(r1.ArchiveDir) {
+		t.Errorf("report names the archive %q, want %q", r1.ArchiveDir, e.dir)
+	}
+	if r1.VouchesFor.Messages != 615 || r1.VouchesFor.Folders != 9 || r1.VouchesFor.At != r1.GeneratedAt || len(r1.VouchesFor.SHA256) != 64 {
+		t.Errorf("vouches for %+v, want 615 messages in 9 folders, at %s", r1.VouchesFor, r1.GeneratedAt)
+	}
+	// The same lines sqlite3 prints, hashed here.
+	db := archivetest.Tamper(t, e.dir)
+	rows, err := db.Query(`SELECT f.name, f.uidvalidity, m.uid, m.sha256 FROM messages m JOIN folders f ON f.id = m.folder_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for rows.Next() {
+		var name, sum string
+		var uv, uid int64
+		rows.Scan(&name, &uv, &uid, &sum)
+		lines = append(lines, fmt.Sprintf("%s|%d|%d|%s\n", name, uv, uid, sum))
+	}
+	rows.Close()
+	db.Close()
+	slices.SortFunc(lines, func(a, b string) int {
+		pa, pb := strings.Split(a, "|"), strings.Split(b, "|")
+		if c := strings.Compare(pa[0], pb[0]); c != 0 {
+			return c
+		}
+		ua, _ := strconv.Atoi(pa[1])
+		ub, _ := strconv.Atoi(pb[1])
+		if ua != ub {
+			return ua - ub
+		}
+		ia, _ := strconv.Atoi(pa[2])
+		ib, _ := strconv.Atoi(pb[2])
+		return ia - ib
+	})
+	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
+	if r1.VouchesFor.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("fingerprint %s is not the SHA-256 of the documented lines (%x)", r1.VouchesFor.SHA256, sum)
+	}
+
+	e.export()
+	r2 := e.report(false)
+	if r2.VouchesFor.SHA256 != r1.VouchesFor.SHA256 {
+		t.Errorf("an address-book export changed what the report vouches for")
+	}
+	if r2.Files[0].SHA256 == r1.Files[0].SHA256 {
+		t.Log("archive.sqlite's hash did not change with the export (the fingerprint is still the one to trust)")
+	}
+	html := string(render(t, r2, gate.English, true))
+	if !strings.Contains(html, r2.VouchesFor.SHA256) || strings.Contains(html, r2.Files[0].SHA256) {
+		t.Errorf("the printed report does not show the fingerprint, or shows archive.sqlite's hash")
+	}
+
+	e.srv.AppendMessage("INBOX", []byte("Subject: one more\r\n\r\nx\r\n"), nil, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	e.backup()
+	if r3 := e.report(false); r3.VouchesFor.SHA256 == r1.VouchesFor.SHA256 || r3.VouchesFor.Messages != 616 {
+		t.Errorf("a new message did not change the fingerprint: %+v", r3.VouchesFor)
 	}
 }

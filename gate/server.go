@@ -146,7 +146,7 @@ func (v *verifier) checkFolder(ctx context.Context, c *imapconn.Conn, sf folders
 	}
 	verified := make([]uint32, 0, len(cands))
 	if v.opts.Deep {
-		v.setFolder(sf.Name, int64(len(cands)))
+		v.setFolder(sf.Name, int64(len(cands)), 1)
 		if verified, err = v.deepCheck(ctx, c, sf.Name, cands); err != nil {
 			return fr, err
 		}

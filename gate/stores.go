@@ -484,14 +484,20 @@ func onlyHereSentence(st StoreState, lang Lang) string {
 
 // OnlyHere is the plain sentence of a verdict whose account's old mail is
 // only in a mail app on this computer ("Your old mail is only on this
-// computer, in Thunderbird: 12,345 messages, 2004–2026."), or "".
+// computer, in Thunderbird: 12,345 messages, 2004–2026."), or, once that
+// store is imported and verified, that it is in the archive too; "" when
+// the server is the copy.
 func (v Verdict) OnlyHere(lang Lang) string {
 	c, ok := v.Condition(CondStores)
 	if !ok || c.Data["only_here"] != "true" || c.Data["app"] == "" {
 		return ""
 	}
 	n, _ := strconv.ParseInt(c.Data["messages"], 10, 64)
-	return fill(lang.pick(conditionText, "mail-app-stores.only-here"),
+	key := "mail-app-stores.only-here"
+	if c.OK {
+		key = "mail-app-stores.saved" // imported and verified: no longer only there
+	}
+	return fill(lang.pick(conditionText, key),
 		map[string]string{"app": c.Data["app"], "messages": groupDigits(n), "years": c.Data["years"]}, lang)
 }
 

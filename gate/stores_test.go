@@ -128,6 +128,9 @@ func TestGateWaitsForMailAppStores(t *testing.T) {
 	if len(v.Stores) != 1 || v.Stores[0].Missing != 0 || !v.Stores[0].Verified {
 		t.Fatalf("stores %+v", v.Stores)
 	}
+	if got := v.OnlyHere(gate.English); !strings.Contains(got, "is in the archive, verified") {
+		t.Errorf("OnlyHere once imported = %q", got)
+	}
 
 	// New mail reaches the app: the store holds a message the archive lacks.
 	inboxPath := filepath.Join(filepath.Dir(v.Stores[0].Path), "pop.example.net", "Inbox")

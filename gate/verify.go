@@ -236,10 +236,16 @@ type verifier struct {
 	gens           map[int64]*genState // archive folder generations by id
 	genOrder       []int64             // as archive.Stats lists them
 
+	// Progress counts checks (a message is checked two or three times:
+	// mbox, SQLite, and with Deep the server) but shows messages: Done is
+	// scaled to messages, so 3,000 messages read "1,500/3,000", never
+	// "3,000/6,000".
 	folder                   atomic.Value // string, for progress
-	total, totalBytes        int64
-	done, doneBytes          atomic.Int64
-	folderDone, folderTotals atomic.Int64
+	messages                 int64        // messages in the archive
+	total, totalBytes        int64        // checks to do
+	done, doneBytes          atomic.Int64 // checks done
+	folderDone, folderTotals atomic.Int64 // checks in the folder
+	folderPasses             atomic.Int64 // checks per message in the folder
 }
 
 // genState is what the archive's own check found of one folder generation.
@@ -254,9 +260,14 @@ type genState struct {
 
 func (v *verifier) event() progress.Event {
 	name, _ := v.folder.Load().(string)
-	return progress.Event{Step: "verify", Folder: name, Done: v.done.Load(), Total: v.total,
+	done := v.messages
+	if v.total > 0 {
+		done = v.done.Load() * v.messages / v.total
+	}
+	passes := max(v.folderPasses.Load(), 1)
+	return progress.Event{Step: "verify", Folder: name, Done: done, Total: v.messages,
 		Bytes: v.doneBytes.Load(), TotalBytes: v.totalBytes,
-		FolderDone: v.folderDone.Load(), FolderTotal: v.folderTotals.Load()}
+		FolderDone: v.folderDone.Load() / passes, FolderTotal: v.folderTotals.Load() / passes}
 }
 
 func (v *verifier) tick(messages, bytes int64) {
@@ -266,10 +277,12 @@ func (v *verifier) tick(messages, bytes int64) {
 	v.throttle.Status(v.event(), false)
 }
 
-func (v *verifier) setFolder(name string, total int64) {
+// setFolder starts a folder of messages checked passes times each.
+func (v *verifier) setFolder(name string, messages, passes int64) {
 	v.folder.Store(name)
 	v.folderDone.Store(0)
-	v.folderTotals.Store(total)
+	v.folderPasses.Store(passes)
+	v.folderTotals.Store(passes * messages)
 	v.throttle.Notice(v.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: name})
 }
 
@@ -314,6 +327,7 @@ func (v *verifier) run(ctx context.Context) error {
 		v.res.Messages += s.Messages
 		v.res.Bytes += s.Bytes
 	}
+	v.messages = v.res.Messages
 	v.throttle.Status(v.event(), true)
 	for _, s := range stats {
 		if err := v.checkLocal(ctx, v.gens[s.Folder.ID]); err != nil {

@@ -43,7 +43,7 @@ func (v *verifier) checkStores(ctx context.Context) error {
 			}
 			continue
 		}
-		v.setFolder(src.Label, 0)
+		v.setFolder(src.Label, 0, 1)
 		st, checks, err := compareStore(ctx, v.a, src, store)
 		if err != nil {
 			return err
@@ -72,7 +72,6 @@ func (v *verifier) checkStores(ctx context.Context) error {
 			}
 			fr := archivedOnly(g)
 			fr.Verified = fc.matched
-			v.res.Verified += fc.matched
 			v.res.Folders = append(v.res.Folders, fr)
 			done[fc.archived.ID] = true
 		}

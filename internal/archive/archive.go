@@ -70,13 +70,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		if err := prepareRoot(dir, true); err != nil {
 			return nil, err
 		}
-		lock, err := lockFile(filepath.Join(dir, LockFile))
-		if err != nil {
-			return nil, err
-		}
-		a.lock = lock
-		if err := a.prepareLocked(); err != nil {
-			a.unlock()
+		if err := a.lockWriter(); err != nil {
 			return nil, err
 		}
 		f, err := openNoFollow(dbPath, os.O_CREATE|os.O_RDWR, fileMode)
@@ -117,6 +111,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		}
 		a.version = SchemaVersion
 		if err := a.recover(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+		if err := a.closeInterrupted(ctx); err != nil {
 			a.Close()
 			return nil, err
 		}

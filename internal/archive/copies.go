@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -281,25 +280,4 @@ func (l *CopyLog) CountUnrecorded(ctx context.Context, folderID int64) (n, size 
 	}
 	err = l.a.db.QueryRowContext(ctx, q, args...).Scan(&n, &size)
 	return n, size, classifyDB("read archive", l.a.dir, err)
-}
-
-// scanner is a row or rows.
-type scanner interface{ Scan(...any) error }
-
-// scanAll reads every row of a query with scan and closes it; errors are
-// classified.
-func scanAll[T any](a *Archive, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, v)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
 }

@@ -57,7 +57,7 @@ func (a *Archive) folderCols() string {
 	return folderColsV1 + `source_id`
 }
 
-func scanFolder(s interface{ Scan(...any) error }) (*Folder, error) {
+func scanFolder(s scanner) (*Folder, error) {
 	var f Folder
 	var cur int
 	err := s.Scan(&f.ID, &f.Name, &f.Delimiter, &f.Attrs, &f.Role, &f.UIDValidity, &cur, &f.MboxPath,
@@ -75,19 +75,7 @@ func scanFolder(s interface{ Scan(...any) error }) (*Folder, error) {
 // Folders lists every folder generation, current ones first, by name.
 func (a *Archive) Folders(ctx context.Context) ([]*Folder, error) {
 	rows, err := a.db.QueryContext(ctx, `SELECT `+a.folderCols()+` FROM folders ORDER BY current DESC, name, uidvalidity`)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []*Folder
-	for rows.Next() {
-		f, err := scanFolder(rows)
-		if err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, f)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, scanFolder)
 }
 
 // Folder returns the current generation of the named server folder, nil if

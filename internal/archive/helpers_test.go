@@ -76,3 +76,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A run whose process died (newInbox never finishes its run) is closed at
+// the next writable open, with the messages it really archived.
+func TestInterruptedRunClosedWithItsCounts(t *testing.T) {
+	dir, _, _ := newInbox(t, t.TempDir())
+	ctx := context.Background()
+	a, err := archive.Open(ctx, dir, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	r, err := a.LastRun(ctx, "backup")
+	if err != nil || r == nil {
+		t.Fatalf("LastRun() = %v, %v", r, err)
+	}
+	if r.Status != archive.RunInterrupted || r.Messages != 1 || r.Bytes == 0 || r.FinishedAt == "" ||
+		!strings.Contains(r.Error, "killed") {
+		t.Errorf("the killed run reads %+v; want interrupted, 1 message with its bytes, and why", r)
+	}
+}

@@ -54,18 +54,8 @@ ORDER BY m.id`, sent)
 func (a *Archive) EachSentFrom(ctx context.Context, fn func(from string) error) error {
 	rows, err := a.db.QueryContext(ctx, `SELECT m.from_addr FROM messages m JOIN folders f ON f.id = m.folder_id
 		WHERE f.role = 'sent' AND m.from_addr <> ''`)
-	if err != nil {
-		return classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var from string
-		if err := rows.Scan(&from); err != nil {
-			return classifyDB("read archive", a.dir, err)
-		}
-		if err := fn(from); err != nil {
-			return err
-		}
-	}
-	return classifyDB("read archive", a.dir, rows.Err())
+	return eachRow(a, rows, err, func(s scanner) (from string, err error) {
+		err = s.Scan(&from)
+		return from, err
+	}, fn)
 }

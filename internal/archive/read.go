@@ -2,7 +2,9 @@ package archive
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +30,7 @@ type MessageInfo struct {
 const msgCols = `m.id, m.folder_id, f.name, m.uid, m.size, m.sha256, m.flags, m.internal_date, m.mbox_offset,
 	m.mbox_length, m.message_id, m.subject, m.from_addr, m.to_addr, m.cc_addr, m.date`
 
-func scanMessage(s interface{ Scan(...any) error }) (*MessageInfo, error) {
+func scanMessage(s scanner) (*MessageInfo, error) {
 	var m MessageInfo
 	var flags string
 	err := s.Scan(&m.ID, &m.FolderID, &m.FolderName, &m.UID, &m.Size, &m.SHA256, &flags, &m.InternalDate,
@@ -42,20 +44,7 @@ func scanMessage(s interface{ Scan(...any) error }) (*MessageInfo, error) {
 func (a *Archive) EachMessage(ctx context.Context, folderID int64, fn func(*MessageInfo) error) error {
 	rows, err := a.db.QueryContext(ctx, `SELECT `+msgCols+` FROM messages m JOIN folders f ON f.id = m.folder_id
 		WHERE m.folder_id = ? ORDER BY m.mbox_offset`, folderID)
-	if err != nil {
-		return classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return classifyDB("read archive", a.dir, err)
-		}
-		if err := fn(m); err != nil {
-			return err
-		}
-	}
-	return classifyDB("read archive", a.dir, rows.Err())
+	return eachRow(a, rows, err, scanMessage, fn)
 }
 
 // NewestMessages returns the last limit messages archived in folder
@@ -66,19 +55,7 @@ func (a *Archive) NewestMessages(ctx context.Context, folderID int64, limit int)
 	}
 	rows, err := a.db.QueryContext(ctx, `SELECT `+msgCols+` FROM messages m JOIN folders f ON f.id = m.folder_id
 		WHERE m.folder_id = ? ORDER BY m.mbox_offset DESC LIMIT ?`, folderID, limit)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []*MessageInfo
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, m)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, scanMessage)
 }
 
 // Message returns one message's row by id.
@@ -186,4 +163,48 @@ func (a *Archive) Stats(ctx context.Context) ([]FolderStats, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// SearchCount is how many messages Search would find with no limit.
+func (a *Archive) SearchCount(ctx context.Context, query string) (int64, error) {
+	match := MatchQuery(query)
+	if match == "" {
+		return 0, nil
+	}
+	var n int64
+	err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM message_fts WHERE message_fts MATCH ?`, match).Scan(&n)
+	return n, classifyDB("search archive", a.dir, err)
+}
+
+// ContentDigest is a fingerprint of the archived mail: the SHA-256 of one
+// line "folder|uidvalidity|uid|sha256\n" per message, ordered by folder
+// name (bytewise), UIDVALIDITY and UID — exactly what
+//
+//	sqlite3 archive.sqlite "SELECT f.name, f.uidvalidity, m.uid, m.sha256 FROM messages m
+//	  JOIN folders f ON f.id = m.folder_id ORDER BY f.name, f.uidvalidity, m.uid" | sha256sum
+//
+// prints. It changes when a message is added, removed or altered, and not
+// when anything else in the database does (an address-book export, a
+// verification), unlike a hash of archive.sqlite.
+func (a *Archive) ContentDigest(ctx context.Context) (sha string, messages int64, err error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT f.name, f.uidvalidity, m.uid, m.sha256 FROM messages m
+		JOIN folders f ON f.id = m.folder_id ORDER BY f.name, f.uidvalidity, m.uid`)
+	if err != nil {
+		return "", 0, classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var name, sum string
+		var uidValidity, uid int64
+		if err := rows.Scan(&name, &uidValidity, &uid, &sum); err != nil {
+			return "", 0, classifyDB("read archive", a.dir, err)
+		}
+		fmt.Fprintf(h, "%s|%d|%d|%s\n", name, uidValidity, uid, sum)
+		messages++
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, classifyDB("read archive", a.dir, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), messages, nil
 }

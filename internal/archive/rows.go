@@ -5,6 +5,47 @@ import (
 	"database/sql"
 )
 
+// scanner is a row or rows.
+type scanner interface{ Scan(...any) error }
+
+// scanAll reads every row of a query with scan and closes it; errors are
+// classified.
+func scanAll[T any](a *Archive, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, classifyDB("read archive", a.dir, err)
+		}
+		out = append(out, v)
+	}
+	return out, classifyDB("read archive", a.dir, rows.Err())
+}
+
+// eachRow runs a query and calls fn with every row, read with scan,
+// streaming; errors are classified. fn must not use the archive (a cursor is
+// open); its error stops the walk and is returned as it is.
+func eachRow[T any](a *Archive, rows *sql.Rows, err error, scan func(scanner) (T, error), fn func(T) error) error {
+	if err != nil {
+		return classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return classifyDB("read archive", a.dir, err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return classifyDB("read archive", a.dir, rows.Err())
+}
+
 // Row iterators for verification: the stored rows of a folder generation
 // and its stored bytes, streamed.
 
@@ -35,20 +76,10 @@ func (a *Archive) EachStoredRow(ctx context.Context, folderID int64, order RowOr
 		q = `SELECT uid, size, sha256, mbox_offset, mbox_length FROM messages WHERE folder_id = ? ORDER BY mbox_offset`
 	}
 	rows, err := a.db.QueryContext(ctx, q, folderID)
-	if err != nil {
-		return classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r StoredRow
-		if err := rows.Scan(&r.UID, &r.Size, &r.SHA256, &r.MboxOffset, &r.MboxLength); err != nil {
-			return classifyDB("read archive", a.dir, err)
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return classifyDB("read archive", a.dir, rows.Err())
+	return eachRow(a, rows, err, func(s scanner) (r StoredRow, err error) {
+		err = s.Scan(&r.UID, &r.Size, &r.SHA256, &r.MboxOffset, &r.MboxLength)
+		return r, err
+	}, fn)
 }
 
 // EachChunk calls fn for every stored chunk of every message of folder

@@ -12,6 +12,10 @@ const (
 	RunFailures  = "failures"
 	RunCancelled = "cancelled"
 	RunError     = "error"
+	// RunInterrupted: the run never finished (the process was killed, the
+	// computer stopped); the next writable open of the archive closes it
+	// with what it really saved.
+	RunInterrupted = "interrupted"
 )
 
 // RunResult is how a run ended.
@@ -37,6 +41,21 @@ func (a *Archive) BeginRun(ctx context.Context, kind string) (int64, error) {
 func (a *Archive) FinishRun(id int64, r RunResult) error {
 	_, err := a.db.Exec(`UPDATE runs SET finished_at = ?, status = ?, messages = ?, bytes = ?, failed = ?, error = ?
 		WHERE id = ?`, a.stamp(), r.Status, r.Messages, r.Bytes, r.Failed, r.Error, id)
+	return classifyDB("write archive", a.dir, err)
+}
+
+// closeInterrupted closes every run still "running": Open holds the
+// archive's lock, so no process is running them any more. Their counts are
+// what they committed (a killed backup that archived 2,223 messages says
+// 2,223, not 0).
+func (a *Archive) closeInterrupted(ctx context.Context) error {
+	_, err := a.db.ExecContext(ctx, `UPDATE runs SET status = ?,
+		finished_at = COALESCE((SELECT max(archived_at) FROM messages WHERE run_id = runs.id), started_at),
+		messages = (SELECT count(*) FROM messages WHERE run_id = runs.id),
+		bytes = (SELECT COALESCE(sum(size), 0) FROM messages WHERE run_id = runs.id),
+		failed = (SELECT count(*) FROM failures WHERE run_id = runs.id),
+		error = 'stopped before it finished (the program was killed or the computer stopped); what it saved is kept, and running it again continues'
+		WHERE status = ?`, RunInterrupted, RunRunning)
 	return classifyDB("write archive", a.dir, err)
 }
 
@@ -144,19 +163,10 @@ func (a *Archive) SetFolderStatus(ctx context.Context, f *Folder, s FolderStatus
 // ascending order.
 func (a *Archive) ArchivedUIDs(ctx context.Context, folderID int64) ([]uint32, error) {
 	rows, err := a.db.QueryContext(ctx, `SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid`, folderID)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []uint32
-	for rows.Next() {
-		var uid uint32
-		if err := rows.Scan(&uid); err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, uid)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, func(s scanner) (uid uint32, err error) {
+		err = s.Scan(&uid)
+		return uid, err
+	})
 }
 
 // Now is the archive's clock.

@@ -75,7 +75,7 @@ type Source struct {
 
 const sourceCols = `id, kind, location, label, account, server, protocol, added_at, COALESCE(last_import_at, '')`
 
-func scanSource(s interface{ Scan(...any) error }) (*Source, error) {
+func scanSource(s scanner) (*Source, error) {
 	var src Source
 	err := s.Scan(&src.ID, &src.Kind, &src.Location, &src.Label, &src.Account, &src.Server, &src.Protocol,
 		&src.AddedAt, &src.LastImportAt)
@@ -160,19 +160,7 @@ func (a *Archive) Sources(ctx context.Context) ([]*Source, error) {
 		return nil, nil
 	}
 	rows, err := a.db.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources ORDER BY id`)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []*Source
-	for rows.Next() {
-		s, err := scanSource(rows)
-		if err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, s)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, scanSource)
 }
 
 // SourceImported records that an import of the whole source finished
@@ -233,19 +221,7 @@ func (a *Archive) SourceFolders(ctx context.Context, sourceID int64) ([]*Folder,
 	}
 	rows, err := a.db.QueryContext(ctx, `SELECT `+a.folderCols()+` FROM folders WHERE source_id = ? AND current = 1
 		ORDER BY name`, sourceID)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []*Folder
-	for rows.Next() {
-		f, err := scanFolder(rows)
-		if err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, f)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, scanFolder)
 }
 
 // SourceKey is one imported message's identity in its source.
@@ -260,15 +236,19 @@ type SourceKey struct {
 // LookupSourceKey reports the archived message with that key in folder f,
 // nil if none.
 func (a *Archive) LookupSourceKey(ctx context.Context, folderID int64, key string) (*SourceKey, error) {
-	var k SourceKey
-	err := a.db.QueryRowContext(ctx, `SELECT k.key, k.uid, k.origin, m.sha256, m.size FROM source_keys k
+	k, err := scanSourceKey(a.db.QueryRowContext(ctx, `SELECT k.key, k.uid, k.origin, m.sha256, m.size FROM source_keys k
 		JOIN messages m ON m.folder_id = k.folder_id AND m.uid = k.uid
-		WHERE k.folder_id = ? AND k.key = ?`, folderID, key).Scan(&k.Key, &k.UID, &k.Origin, &k.SHA256, &k.Size)
+		WHERE k.folder_id = ? AND k.key = ?`, folderID, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
+	return k, classifyDB("read archive", a.dir, err)
+}
+
+func scanSourceKey(s scanner) (*SourceKey, error) {
+	var k SourceKey
+	if err := s.Scan(&k.Key, &k.UID, &k.Origin, &k.SHA256, &k.Size); err != nil {
+		return nil, err
 	}
 	return &k, nil
 }
@@ -279,20 +259,7 @@ func (a *Archive) EachSourceKey(ctx context.Context, folderID int64, fn func(*So
 	rows, err := a.db.QueryContext(ctx, `SELECT k.key, k.uid, k.origin, m.sha256, m.size FROM source_keys k
 		JOIN messages m ON m.folder_id = k.folder_id AND m.uid = k.uid
 		WHERE k.folder_id = ? ORDER BY k.uid`, folderID)
-	if err != nil {
-		return classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k SourceKey
-		if err := rows.Scan(&k.Key, &k.UID, &k.Origin, &k.SHA256, &k.Size); err != nil {
-			return classifyDB("read archive", a.dir, err)
-		}
-		if err := fn(&k); err != nil {
-			return err
-		}
-	}
-	return classifyDB("read archive", a.dir, rows.Err())
+	return eachRow(a, rows, err, scanSourceKey, fn)
 }
 
 // NextSourceUID is the UID the next message (or failure) of source folder f

@@ -14,6 +14,20 @@ import (
 // the archive's lock by then, and only the lock's holder spools, so no
 // running backup's file is ever removed.
 
+// lockWriter takes the writer's lock and prepares the archive under it.
+func (a *Archive) lockWriter() error {
+	lock, err := lockFile(filepath.Join(a.dir, LockFile))
+	if err != nil {
+		return err
+	}
+	a.lock = lock
+	if err := a.prepareLocked(); err != nil {
+		a.unlock()
+		return err
+	}
+	return nil
+}
+
 // prepareLocked runs once the lock is held: the modes of the archive are
 // fixed, links refused, and the spool emptied.
 func (a *Archive) prepareLocked() error {

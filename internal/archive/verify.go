@@ -36,13 +36,7 @@ func OpenForCheck(ctx context.Context, dir string, opts Options) (*Archive, erro
 		return nil, err
 	}
 	a := &Archive{dir: dir, now: opts.Now}
-	lock, err := lockFile(filepath.Join(dir, LockFile))
-	if err != nil {
-		return nil, err
-	}
-	a.lock = lock
-	if err := a.prepareLocked(); err != nil {
-		a.unlock()
+	if err := a.lockWriter(); err != nil {
 		return nil, err
 	}
 	db, err := sql.Open("sqlite", "file:"+uriPath(dbPath)+"?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)"+
@@ -231,21 +225,12 @@ func (a *Archive) VerificationFolders(ctx context.Context, id int64) ([]Verifica
 	rows, err := a.db.QueryContext(ctx, `SELECT name, COALESCE(folder_id, 0), on_server, server_uidvalidity,
 		server_uidnext, server_messages, server_bytes, archived, archived_bytes, verified, verified_uids, mbox_size,
 		mbox_mtime FROM verification_folders WHERE verification_id = ? ORDER BY name, id`, id)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []VerificationFolder
-	for rows.Next() {
-		var f VerificationFolder
-		if err := rows.Scan(&f.Name, &f.FolderID, &f.OnServer, &f.ServerUIDValidity, &f.ServerUIDNext,
+	return scanAll(a, rows, err, func(s scanner) (f VerificationFolder, err error) {
+		err = s.Scan(&f.Name, &f.FolderID, &f.OnServer, &f.ServerUIDValidity, &f.ServerUIDNext,
 			&f.ServerMessages, &f.ServerBytes, &f.Archived, &f.ArchivedBytes, &f.Verified, &f.VerifiedUIDs,
-			&f.MboxSize, &f.MboxMTime); err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, f)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+			&f.MboxSize, &f.MboxMTime)
+		return f, err
+	})
 }
 
 // Discrepancies returns up to limit discrepancies of verification id (all
@@ -256,19 +241,10 @@ func (a *Archive) Discrepancies(ctx context.Context, id int64, limit int) ([]Dis
 	}
 	rows, err := a.db.QueryContext(ctx, `SELECT kind, folder, uid, want, got, blocking, detail FROM discrepancies
 		WHERE verification_id = ? ORDER BY blocking DESC, id LIMIT ?`, id, limit)
-	if err != nil {
-		return nil, classifyDB("read archive", a.dir, err)
-	}
-	defer rows.Close()
-	var out []Discrepancy
-	for rows.Next() {
-		var d Discrepancy
-		if err := rows.Scan(&d.Kind, &d.Folder, &d.UID, &d.Want, &d.Got, &d.Blocking, &d.Detail); err != nil {
-			return nil, classifyDB("read archive", a.dir, err)
-		}
-		out = append(out, d)
-	}
-	return out, classifyDB("read archive", a.dir, rows.Err())
+	return scanAll(a, rows, err, func(s scanner) (d Discrepancy, err error) {
+		err = s.Scan(&d.Kind, &d.Folder, &d.UID, &d.Want, &d.Got, &d.Blocking, &d.Detail)
+		return d, err
+	})
 }
 
 // GateCheck is one evaluation of the removal gate. Verdict is the verdict as

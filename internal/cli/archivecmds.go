@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/progress"
@@ -44,22 +44,37 @@ func runSearch(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "date\tfolder\tfrom\tsubject")
-	for _, m := range hits {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(short(m.InternalDate, 10)), safe(m.FolderName), safe(short(m.From, 40)), safe(short(m.Subject, 60)))
+	total, err := a.SearchCount(ctx, query)
+	if err != nil {
+		return fail(env.Stderr, err, false)
 	}
-	tw.Flush()
-	fmt.Fprintf(env.Stdout, "%d message(s) found\n", len(hits))
+	t := newTable("id", "date", "folder", "from", "subject").alignRight(0)
+	for _, m := range hits {
+		t.add(fmt.Sprint(m.ID), messageDate(m), safe(short(m.FolderName, 30)), safe(short(m.From, 40)), safe(short(m.Subject, 60)))
+	}
+	t.write(env.Stdout)
+	switch {
+	case int64(len(hits)) < total:
+		fmt.Fprintf(env.Stdout, "first %d of %d message(s) found (--limit %d shows more)\n", len(hits), total, total)
+	default:
+		fmt.Fprintf(env.Stdout, "%d message(s) found\n", len(hits))
+	}
+	if len(hits) > 0 {
+		fmt.Fprintf(env.Stdout, "Open one: mailark show --archive %s ID [--eml FILE]\n", quoteArg(*dir))
+	}
 	return ExitOK
 }
 
-func short(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// messageDate is the day and time the message says it was written (its
+// Date header), in the local time zone; the server's arrival time when the
+// message has no readable Date.
+func messageDate(m *archive.MessageInfo) string {
+	for _, s := range []string{m.Date, m.InternalDate} {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.Local().Format("2006-01-02 15:04")
+		}
 	}
-	return string(r[:n-1]) + "…"
+	return ""
 }
 
 func runFolders(ctx context.Context, env *Env, args []string) int {
@@ -77,16 +92,15 @@ func runFolders(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "folder\trole\tmessages\tsize\tuidvalidity\tmbox file")
+	t := newTable("folder", "role", "messages", "size", "uidvalidity", "mbox file").alignRight(2, 3, 4)
 	for _, s := range stats {
 		name := safe(s.Folder.Name)
 		if !s.Folder.Current {
 			name += " (older generation)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", name, safe(s.Folder.Role), s.Messages, progress.Bytes(s.Bytes), s.Folder.UIDValidity, safe(s.Folder.MboxPath))
+		t.add(name, safe(s.Folder.Role), fmt.Sprint(s.Messages), progress.Bytes(s.Bytes), fmt.Sprint(s.Folder.UIDValidity), safe(s.Folder.MboxPath))
 	}
-	tw.Flush()
+	t.write(env.Stdout)
 	return ExitOK
 }
 

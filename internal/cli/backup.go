@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mailark/mailark/backup"
@@ -51,9 +50,13 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	opts.Progress = d.sink
 	sum, err := backup.Run(ctx, opts)
 	d.done()
-	if *jsonOut {
+	switch {
+	case *jsonOut:
 		printJSON(env.Stdout, sum)
-	} else {
+	case err != nil && len(sum.Folders) == 0 && sum.New == 0:
+		// Stopped before any folder was planned: a summary would read
+		// "0 message(s) in the archive" about an archive it never counted.
+	default:
 		printSummary(env.Stdout, sum)
 	}
 	if err != nil {
@@ -75,16 +78,15 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 
 func printSummary(w io.Writer, s backup.Summary) {
 	if len(s.Folders) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "folder\t on server\t archived\t new\t new size\t failed\t")
+		t := newTable("folder", "on server", "archived", "new", "new size", "failed").alignRight(1, 2, 3, 4, 5)
 		for _, f := range s.Folders {
 			name := safe(f.Name)
 			if f.NewGeneration {
 				name += " (new UIDVALIDITY: fresh copy, old kept)"
 			}
-			fmt.Fprintf(tw, "%s\t %d\t %d\t %d\t %s\t %d\t\n", name, f.ServerMessages, f.Archived, f.New, progress.Bytes(f.NewBytes), f.Failed)
+			t.add(name, fmt.Sprint(f.ServerMessages), fmt.Sprint(f.Archived), fmt.Sprint(f.New), progress.Bytes(f.NewBytes), fmt.Sprint(f.Failed))
 		}
-		tw.Flush()
+		t.write(w)
 	}
 	for _, f := range s.Failures {
 		fmt.Fprintf(w, "NOT SAVED: %s uid %d: %s\n", safe(f.FolderName), f.UID, safe(f.Reason))

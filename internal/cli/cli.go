@@ -56,6 +56,7 @@ func commands() []command {
 		{"search", "search an archive (subject, people, text; Japanese too)", runSearch},
 		{"stores", "list the mail apps' stores on this computer (Thunderbird, Apple Mail, mbox…): account, messages, dates", runStores},
 		{"import", "copy a mail app's store (Thunderbird, Apple Mail, mbox, Maildir…) into the archive", runImport},
+		{"show", "print one archived message (an id from search), or save it as .eml or its attachments", runShow},
 		{"restore", "write every archived message back out as .eml files, from SQLite alone", runRestore},
 		{"folders", "list an archive's folders and counts", runFolders},
 		{"repair", "rebuild mbox files changed outside Mailark from SQLite, and SQLite from intact mbox files", runRepair},

@@ -106,12 +106,27 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("demo exit = %d; stderr:\n%s", code, r.stderr)
 	}
 	out := r.stdout.String()
-	for _, want := range []string{"615 new message(s)", "second run: 1 new message(s)", "会議の件", dir,
+	// The whole flow, in order, ending with the gate's verdict.
+	at := 0
+	for _, want := range []string{"615 new message(s)",
+		"Thunderbird — demo@old-isp.example (pop.old-isp.example, POP)", "300 new message(s)", "second run: 1 new message(s)", "会議の件",
 		"vcard4", "mailark-contacts-google-csv.csv", "64 people",
-		"Thunderbird — demo@old-isp.example (pop.old-isp.example, POP)", "338 new message(s)"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out)
+		"6. Is it safe", "message(s) verified", "Safe to remove",
+		"7. The removal report", "Report written:", "mailark-report.html",
+		"8. Moving the mail", "916 of 916 in the new account", "916 of 916 archived message(s) are in the new account",
+		"9. Telling people", "draft", dir, "Verdict: Safe to remove"} {
+		i := strings.Index(out[at:], want)
+		if i < 0 {
+			t.Errorf("demo output lacks %q after byte %d:\n%s", want, at, out)
+			continue
 		}
+		at += i + len(want)
+	}
+	if !strings.HasPrefix(lastLine(out), "Verdict: Safe to remove") {
+		t.Errorf("the demo does not end with the verdict: %q", lastLine(out))
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "mailark-report.html")); err != nil {
+		t.Errorf("the demo wrote no report: %v", err)
 	}
 	// The archive it made is usable by the other commands.
 	r = newRun(map[string]string{})
@@ -122,8 +137,26 @@ func TestDemoCommand(t *testing.T) {
 	r = newRun(map[string]string{})
 	out2 := filepath.Join(t.TempDir(), "restored")
 	if code := r.main(context.Background(), "restore", "--archive", dir, "--out", out2); code != cli.ExitOK ||
-		!strings.Contains(r.stdout.String(), "954 message(s) written") { // 616 from the server, 338 from Thunderbird
+		!strings.Contains(r.stdout.String(), "916 message(s) written") { // 616 from the server, 300 from Thunderbird
 		t.Errorf("restore exit %d:\n%s%s", code, r.stdout, r.stderr)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// -h lists every flag and subcommand and exits 0.
+func TestHelpOfDemoAndContacts(t *testing.T) {
+	r := newRun(map[string]string{})
+	if code := r.main(context.Background(), "demo", "-h"); code != cli.ExitOK || !strings.Contains(r.stderr.String(), "-no-gui") {
+		t.Errorf("demo -h: exit %d, does not list --no-gui:\n%s", code, r.stderr)
+	}
+	r = newRun(map[string]string{})
+	if code := r.main(context.Background(), "contacts", "-h"); code != cli.ExitOK ||
+		!strings.Contains(r.stdout.String(), "list ") || !strings.Contains(r.stdout.String(), "export ") {
+		t.Errorf("contacts -h: exit %d:\n%s%s", code, r.stdout, r.stderr)
 	}
 }
 

@@ -16,8 +16,18 @@ import (
 // runContacts dispatches `mailark contacts list|export`.
 func runContacts(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "export") {
-		fmt.Fprintln(env.Stderr, "Usage: mailark contacts list|export --archive DIR [flags]  ('mailark contacts export -h' for the flags)")
-		return ExitUsage
+		w, code := env.Stderr, ExitUsage
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help" || args[0] == "-help") {
+			w, code = env.Stdout, ExitOK
+		}
+		fmt.Fprintln(w, `Usage: mailark contacts list|export --archive DIR [flags]
+
+Subcommands:
+  list     print the people in the mail, ranked (the people you wrote to first)
+  export   write them as vCard 4, vCard 3, Google CSV and Outlook CSV
+
+Run 'mailark contacts list -h' or 'mailark contacts export -h' for the flags.`)
+		return code
 	}
 	if args[0] == "list" {
 		return runContactsList(ctx, env, args[1:])

@@ -41,8 +41,8 @@ func (d *display) sink(e progress.Event) {
 		d.notice(e)
 		return
 	}
-	if d.quiet {
-		return
+	if d.quiet || e.Total == 0 && e.TotalBytes == 0 && e.Done == 0 {
+		return // nothing planned yet (or a run that failed before): no "0/0" bar
 	}
 	line := statusLine(e)
 	if d.tty {
@@ -68,11 +68,16 @@ func (d *display) notice(e progress.Event) {
 		} else {
 			msg = safe(n.Text)
 		}
-	case progress.FolderDone, progress.FolderStarted:
+	case progress.FolderStarted:
 		if d.quiet || d.tty {
 			return // the bar shows the folder
 		}
-		msg = fmt.Sprintf("%s: %s", n.Kind, safe(n.Text))
+		msg = "starting " + safe(n.Text)
+	case progress.FolderDone:
+		if d.quiet || d.tty {
+			return
+		}
+		msg = "finished " + safe(n.Text)
 	default:
 		msg = safe(n.Text)
 	}

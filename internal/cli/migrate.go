@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
@@ -110,26 +109,24 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 }
 
 func printMapping(w io.Writer, plan []migrate.MappingEntry) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "archive folder\t\tnew account folder\tmessages\tsize\twhy")
+	t := newTable("archive folder", "", "new account folder", "messages", "size", "why").alignRight(3, 4)
 	for _, e := range plan {
 		dest := safe(e.Dest)
 		if !e.Exists {
 			dest += " (new)"
 		}
-		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%s\t%s\n", safe(e.Folder), dest, e.Messages, progress.Bytes(e.Bytes), safe(e.Why))
+		t.add(safe(e.Folder), "→", dest, fmt.Sprint(e.Messages), progress.Bytes(e.Bytes), safe(e.Why))
 	}
-	tw.Flush()
+	t.write(w)
 }
 
 func printCopySummary(w io.Writer, s migrate.CopySummary) {
 	if len(s.Folders) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "archive folder\t\tnew account folder\tmessages\talready\tcopied\tfound\trefused")
+		t := newTable("archive folder", "", "new account folder", "messages", "already", "copied", "found", "refused").alignRight(3, 4, 5, 6, 7)
 		for _, f := range s.Folders {
-			fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\t%d\t%d\n", safe(f.Folder), safe(f.Dest), f.Messages, f.Already, f.Copied, f.Found, f.Refused)
+			t.add(safe(f.Folder), "→", safe(f.Dest), fmt.Sprint(f.Messages), fmt.Sprint(f.Already), fmt.Sprint(f.Copied), fmt.Sprint(f.Found), fmt.Sprint(f.Refused))
 		}
-		tw.Flush()
+		t.write(w)
 	}
 	for _, r := range s.Refused {
 		fmt.Fprintf(w, "REFUSED: %s uid %d (%s) → %s: %s\n", safe(r.Folder), r.UID, progress.Bytes(r.Size), safe(r.Dest), safe(r.Reason))
@@ -149,12 +146,11 @@ func printCopySummary(w io.Writer, s migrate.CopySummary) {
 }
 
 func printCopyCheck(w io.Writer, r migrate.CopyCheck) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "archive folder\t\tnew account folder\tarchived\tpresent\tmissing")
+	t := newTable("archive folder", "", "new account folder", "archived", "present", "missing").alignRight(3, 4, 5)
 	for _, f := range r.Folders {
-		fmt.Fprintf(tw, "%s\t→\t%s\t%d\t%d\t%d\n", safe(f.Folder), safe(f.Dest), f.Messages, f.Present, f.Missing)
+		t.add(safe(f.Folder), "→", safe(f.Dest), fmt.Sprint(f.Messages), fmt.Sprint(f.Present), fmt.Sprint(f.Missing))
 	}
-	tw.Flush()
+	t.write(w)
 	for _, m := range r.Missing {
 		fmt.Fprintf(w, "MISSING: %s uid %d (%s): %s\n", safe(m.Folder), m.UID, progress.Bytes(m.Size), safe(m.Detail))
 	}

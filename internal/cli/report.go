@@ -56,7 +56,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 	}
 	printVerdict(env.Stdout, r.Verdict, l)
 	if !r.Verdict.Live {
-		fmt.Fprintln(env.Stdout, "(The server was not asked for this report; give the connection flags to check it now.)")
+		fmt.Fprintln(env.Stdout, l.Label("cli.offline"))
 	}
 	return ExitOK
 }

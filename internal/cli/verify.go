@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
@@ -77,7 +77,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	case *quiet:
 		printVerdict(env.Stdout, v, l)
 	default:
-		printVerification(env.Stdout, res)
+		printVerification(env.Stdout, res, l)
 		fmt.Fprintln(env.Stdout)
 		printVerdict(env.Stdout, v, l)
 	}
@@ -90,45 +90,64 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-func printVerification(w io.Writer, r gate.Result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "folder\t on server\t archived\t verified\t size\t")
+// printVerification prints the folder table and what was found, in lang
+// (the server's and the archive's names as they are).
+func printVerification(w io.Writer, r gate.Result, l gate.Lang) {
+	t := newTable(l.Label("folder"), l.Label("onserver"), l.Label("inarchive"), l.Label("verified"), l.Label("size")).alignRight(1, 2, 3, 4)
 	for _, f := range r.Folders {
 		name := safe(f.Name)
 		switch {
 		case !f.Current && f.InArchive:
-			name += fmt.Sprintf(" (older generation, UIDVALIDITY %d)", f.UIDValidity)
+			name += " (" + labelf(l, "older", "uidvalidity", fmt.Sprint(f.UIDValidity)) + ")"
 		case !f.OnServer:
-			name += " (no longer on the server)"
+			name += " (" + l.Label("notonserver") + ")"
 		case !f.InArchive:
-			name += " (NOT IN THE ARCHIVE)"
+			name += " (" + strings.ToUpper(l.Label("notinarchive")) + ")"
 		}
 		server := "-"
 		if f.OnServer {
 			server = fmt.Sprint(f.ServerMessages)
 		}
-		fmt.Fprintf(tw, "%s\t %s\t %d\t %d\t %s\t\n", name, server, f.Archived, f.Verified, progress.Bytes(f.ArchivedBytes))
+		t.add(name, server, fmt.Sprint(f.Archived), fmt.Sprint(f.Verified), progress.Bytes(f.ArchivedBytes))
 	}
-	tw.Flush()
-	how := "sizes compared with the server, archive files re-read and hashed"
+	t.write(w)
+	how := l.Label("shallow")
 	if r.Deep {
-		how = "every message fetched again and compared byte for byte"
+		how = l.Label("deep")
 	}
-	fmt.Fprintf(w, "%d message(s) verified (%s); %d archived message(s), %s, checked.\n", r.Verified, how, r.Messages, progress.Bytes(r.Bytes))
-	printDiscrepancies(w, "PROBLEM", r.Problems)
+	fmt.Fprintln(w, labelf(l, "cli.verified", "verified", fmt.Sprint(r.Verified), "how", how,
+		"messages", fmt.Sprint(r.Messages), "bytes", progress.Bytes(r.Bytes)))
+	printDiscrepancies(w, l.Label("cli.problem"), r.Problems, l)
 	if len(r.Notes) > 0 {
-		fmt.Fprintf(w, "%d note(s) (the mail is safe in the archive):\n", len(r.Notes))
-		printDiscrepancies(w, "note", r.Notes)
+		fmt.Fprintln(w, labelf(l, "cli.notes", "count", fmt.Sprint(len(r.Notes))))
+		printDiscrepancies(w, l.Label("cli.note"), r.Notes, l)
 	}
 }
 
-func printDiscrepancies(w io.Writer, label string, ds []gate.Discrepancy) {
+// labelf is the report's word for key in l with {name} filled from kv.
+func labelf(l gate.Lang, key string, kv ...string) string {
+	return strings.NewReplacer(kv2braces(kv)...).Replace(l.Label(key))
+}
+
+func kv2braces(kv []string) []string {
+	out := make([]string, 0, len(kv))
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, "{"+kv[i]+"}", kv[i+1])
+	}
+	return out
+}
+
+func printDiscrepancies(w io.Writer, label string, ds []gate.Discrepancy, l gate.Lang) {
 	for i, d := range ds {
 		if i == maxListed {
-			fmt.Fprintf(w, "... and %d more (all are stored in the archive; mailark report lists them)\n", len(ds)-maxListed)
+			fmt.Fprintln(w, labelf(l, "problems.more", "count", fmt.Sprint(len(ds)-maxListed)))
 			break
 		}
-		fmt.Fprintf(w, "%s: %s\n", label, safe(d.Detail))
+		text := d.Detail // English: the engine's own words, with uid and offsets
+		if l != gate.English {
+			text = d.Text(l)
+		}
+		fmt.Fprintf(w, "%s: %s\n", label, safe(text))
 	}
 }
 

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/mailark/mailark/internal/mailstore/storetest"
@@ -9,21 +10,25 @@ import (
 // MailAppHome writes, under home, the mail-app store the demo customer's
 // old mail lives in: her mail was fetched by POP into Thunderbird years
 // ago (profiles.ini, prefs.js naming the POP account of a's user on
-// pop.old-isp.example, an Inbox of up to 200 messages, every 17th marked
-// deleted but not compacted away, and Sent), in the layout Thunderbird has
-// on Linux. It returns the server's folder of the profile (the store).
+// pop.old-isp.example, an Inbox of 300 messages, every 17th marked
+// deleted but not compacted away), in the layout Thunderbird has
+// on Linux. These are her older messages, no longer on the server: each
+// is one of the account's with its own Message-ID. It returns the server's
+// folder of the profile (the store).
 func (a *Account) MailAppHome(home string) (string, error) {
-	var inbox, sent [][]byte
+	var inbox [][]byte
 	for _, f := range a.Folders {
 		for i, m := range f.Messages {
 			status := uint16(1)
 			if i%17 == 5 {
 				status = 9
 			}
-			raw := storetest.WithMozStatus(m.Raw, status, "")
-			if f.SpecialUse == `\Sent` {
-				sent = append(sent, raw)
-			} else if len(inbox) < 200 {
+			old := m.Raw
+			for _, h := range []string{"Message-ID: <", "Message-Id: <", "Message-id: <"} {
+				old = bytes.Replace(old, []byte(h), []byte(h+"pop-"), 1)
+			}
+			raw := storetest.WithMozStatus(old, status, "")
+			if f.SpecialUse != `\Sent` && len(inbox) < 300 {
 				inbox = append(inbox, raw)
 			}
 		}
@@ -31,7 +36,7 @@ func (a *Account) MailAppHome(home string) (string, error) {
 	t := &writeErr{}
 	profile := storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{{Protocol: "pop3",
 		Server: "pop.old-isp.example", User: a.User, Address: a.User,
-		Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: inbox}, {Name: "Sent", Msgs: sent}}}})
+		Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: inbox}}}})
 	return profile + "/Mail/pop.old-isp.example", t.err
 }
 

@@ -1,0 +1,44 @@
+package cli_test
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mailark/mailark/internal/cli"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+// --lang ja puts every word of verify's table and of report's lines in
+// Japanese, not only the verdict.
+func TestVerifyAndReportInJapanese(t *testing.T) {
+	srv := testimap.Start(t, tableAccount(2))
+	dir := filepath.Join(t.TempDir(), "a")
+	ctx := context.Background()
+	vars := map[string]string{"MAILARK_PASSWORD": srv.Password}
+	r := newRun(vars)
+	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
+		t.Fatalf("backup exit %d: %s", code, r.stderr)
+	}
+	r = newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
+	r.main(ctx, "verify", "--archive", dir, "--host", srv.Host, "--port", strconv.Itoa(srv.Port), "--security", "plain",
+		"--user", srv.User, "--lang", "ja")
+	out := r.stdout.String()
+	for _, en := range []string{"folder", "on server", "archived", "verified", "message(s)", "checked"} {
+		if strings.Contains(out, en) {
+			t.Errorf("verify --lang ja still says %q:\n%s", en, out)
+		}
+	}
+	if !strings.Contains(out, "通を検証しました") || !strings.Contains(out, "フォルダー") {
+		t.Errorf("verify --lang ja has no Japanese table or summary:\n%s", out)
+	}
+	r = newRun(nil)
+	if code := r.main(ctx, "report", "--archive", dir, "--json", filepath.Join(t.TempDir(), "r.json"), "--lang", "ja"); code != cli.ExitOK {
+		t.Fatalf("report exit %d: %s", code, r.stderr)
+	}
+	if out := r.stdout.String(); strings.Contains(out, "The server was not asked") {
+		t.Errorf("report --lang ja says in English that the server was not asked:\n%s", out)
+	}
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"io"
+	"strings"
+
+	"golang.org/x/text/width"
+)
+
+// table writes aligned columns by display width: a Japanese folder name or
+// subject takes two terminal columns a character, which text/tabwriter
+// counts as one (its columns then drift). Cells are passed through safe by
+// the caller.
+type table struct {
+	header []string
+	right  []bool // right-aligned columns (numbers)
+	rows   [][]string
+}
+
+func newTable(header ...string) *table {
+	return &table{header: header, right: make([]bool, len(header))}
+}
+
+// alignRight marks columns (by index) as right-aligned.
+func (t *table) alignRight(cols ...int) *table {
+	for _, c := range cols {
+		t.right[c] = true
+	}
+	return t
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(w io.Writer) {
+	all := append([][]string{t.header}, t.rows...)
+	widths := make([]int, len(t.header))
+	for _, r := range all {
+		for i := range t.header {
+			if i < len(r) {
+				widths[i] = max(widths[i], displayWidth(r[i]))
+			}
+		}
+	}
+	var b strings.Builder
+	for _, r := range all {
+		var line strings.Builder
+		for i := range t.header {
+			cell := ""
+			if i < len(r) {
+				cell = r[i]
+			}
+			pad := strings.Repeat(" ", widths[i]-displayWidth(cell))
+			if t.right[i] {
+				line.WriteString(pad + cell)
+			} else {
+				line.WriteString(cell + pad)
+			}
+			if i < len(t.header)-1 {
+				line.WriteString("  ")
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
+	io.WriteString(w, b.String())
+}
+
+// displayWidth is the number of terminal columns s takes: East Asian wide
+// and full-width characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// short cuts s to at most n terminal columns, ending in "…" when cut.
+func short(s string, n int) string {
+	if displayWidth(s) <= n {
+		return s
+	}
+	w := 0
+	for i, r := range s {
+		rw := displayWidth(string(r))
+		if w+rw > n-1 {
+			return s[:i] + "…"
+		}
+		w += rw
+	}
+	return s
+}
