@@ -22,6 +22,7 @@ var kindKeys = map[mailerr.Kind]string{
 	mailerr.CertExpired:     "err.cert-expired",
 	mailerr.NotTLS:          "err.not-tls",
 	mailerr.NotIMAP:         "err.not-imap",
+	mailerr.NotPOP3:         "err.not-pop3",
 	mailerr.InsecureRefused: "err.insecure-refused",
 	mailerr.NoStartTLS:      "err.no-starttls",
 	mailerr.ConnLost:        "err.connection-lost",

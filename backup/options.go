@@ -130,6 +130,9 @@ type Summary struct {
 	FolderErrors []FolderError
 	Retries      int
 	Elapsed      time.Duration
+	// Notes are what a person should know about how this run matched
+	// messages (a POP3 server without UIDL, for example), one sentence each.
+	Notes []string `json:",omitempty"`
 }
 
 // FolderError is a folder the server would not let us read.

@@ -18,6 +18,7 @@ libxcursor-dev          Fyne: X11 headers (GLFW)
 libxinerama-dev         Fyne: X11 headers (GLFW)
 dovecot-core            tests: a private Dovecot on loopback (internal/testimap)
 dovecot-imapd           tests: Dovecot's IMAP server
+dovecot-pop3d           tests: Dovecot's POP3 server (backup --protocol pop3)
 openssl                 tests: TLS clients and cert checks
 python3                 tests: Debian's Python reads our vCard/CSV exports
 python3-vobject         tests: vCard parsing from Python

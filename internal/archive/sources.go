@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 )
 
@@ -71,6 +73,11 @@ type Source struct {
 	// LastImportAt is when an import of the whole source last finished
 	// without failures; empty if never.
 	LastImportAt string
+}
+
+// POP3Location is the Location of a POP3 source: "user@host:port".
+func POP3Location(user, host string, port int) string {
+	return user + "@" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 const sourceCols = `id, kind, location, label, account, server, protocol, added_at, COALESCE(last_import_at, '')`
@@ -279,6 +286,12 @@ func (a *Archive) NextSourceUID(ctx context.Context, folderID int64) (uint32, er
 // archived later, the failure is resolved. A message whose key comes from
 // its content fails under the key "origin:" + where it was read.
 func (b *Batch) RecordSourceFailure(ctx context.Context, uid uint32, key, reason string) error {
+	// The newest failure of a key stands for it: an earlier one is closed,
+	// so a message that fails in every run is listed once.
+	if _, err := b.tx.ExecContext(ctx, `UPDATE failures SET resolved_at = ?, reason = reason || ' (failed again later)'
+		WHERE folder_id = ? AND source_key = ? AND resolved_at IS NULL`, b.a.stamp(), b.f.ID, key); err != nil {
+		return classifyDB("write archive", b.a.dir, err)
+	}
 	_, err := b.tx.ExecContext(ctx, `INSERT INTO failures(folder_id, uid, run_id, reason, at, source_key)
 		VALUES(?, ?, ?, ?, ?, ?)`, b.f.ID, uid, b.runID, reason, b.a.stamp(), key)
 	return classifyDB("write archive", b.a.dir, err)
@@ -295,4 +308,36 @@ func (b *Batch) addSourceKey(ctx context.Context, e *Entry) error {
 	_, err := b.tx.ExecContext(ctx, `UPDATE failures SET resolved_at = ? WHERE folder_id = ?
 		AND source_key IN (?, ?) AND resolved_at IS NULL`, b.a.stamp(), b.f.ID, e.SourceKey, "origin:"+e.SourceOrigin)
 	return classifyDB("write archive", b.a.dir, err)
+}
+
+// ResolveSourceGone marks resolved the open failures of source folder f
+// whose key onServer says the source no longer holds (a POP3 message
+// deleted since it failed): nothing is left to fetch. It returns how many.
+func (a *Archive) ResolveSourceGone(ctx context.Context, folderID int64, onServer func(key string) bool) (int, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT DISTINCT source_key FROM failures WHERE folder_id = ? AND resolved_at IS NULL
+		AND source_key != ''`, folderID)
+	if err != nil {
+		return 0, classifyDB("read archive", a.dir, err)
+	}
+	var gone []string
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			rows.Close()
+			return 0, classifyDB("read archive", a.dir, err)
+		}
+		if !onServer(key) {
+			gone = append(gone, key)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, classifyDB("read archive", a.dir, err)
+	}
+	for _, key := range gone {
+		if _, err := a.db.ExecContext(ctx, `UPDATE failures SET resolved_at = ?, reason = reason || ' (message no longer on the server)'
+			WHERE folder_id = ? AND source_key = ? AND resolved_at IS NULL`, a.stamp(), folderID, key); err != nil {
+			return 0, classifyDB("write archive", a.dir, err)
+		}
+	}
+	return len(gone), nil
 }

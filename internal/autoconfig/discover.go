@@ -25,9 +25,17 @@ const (
 
 // Settings are the server settings for one address.
 type Settings struct {
+	// Host, Port and Security are the server to back up from: the IMAP
+	// server, or the POP3 server when the provider offers only POP3
+	// (Protocol says which).
 	Host     string
 	Port     int
 	Security imapconn.Security
+	Protocol string // ProtocolIMAP or ProtocolPOP3
+	// POP3 is the provider's POP3 server besides its IMAP one, when known:
+	// not used by default (Advice says why).
+	POP3     *Server
+	Advice   Advice
 	Source   string // one of the Source constants
 	Provider string // table ID ("gmail"), "" when not from the table or MX
 	Name     string // the provider's name for display, "" when unknown
@@ -145,10 +153,15 @@ func Discover(ctx context.Context, email string, opts Options) (Settings, error)
 // srv reads RFC 6186 records: _imaps._tcp first (implicit TLS), then _imap._tcp
 // (STARTTLS). A single record with target "." says the service is absent.
 func srv(ctx context.Context, email, domain string, o Options) (Settings, bool) {
+	// IMAP first; POP3 (RFC 6186's _pop3s and _pop3) only when the domain
+	// publishes no IMAP.
 	for _, svc := range []struct {
-		name string
-		sec  imapconn.Security
-	}{{"imaps", imapconn.TLS}, {"imap", imapconn.StartTLS}} {
+		name     string
+		sec      imapconn.Security
+		protocol string
+		advice   Advice
+	}{{"imaps", imapconn.TLS, ProtocolIMAP, AdviceIMAPOnly}, {"imap", imapconn.StartTLS, ProtocolIMAP, AdviceIMAPOnly},
+		{"pop3s", imapconn.TLS, ProtocolPOP3, AdvicePOP3Only}, {"pop3", imapconn.StartTLS, ProtocolPOP3, AdvicePOP3Only}} {
 		_, addrs, err := o.Resolver.LookupSRV(ctx, svc.name, "tcp", domain)
 		if err != nil || len(addrs) == 0 {
 			continue
@@ -164,8 +177,8 @@ func srv(ctx context.Context, email, domain string, o Options) (Settings, bool) 
 		if host == "" || a.Port == 0 {
 			continue // "." : no IMAP of this kind here
 		}
-		return Settings{Host: strings.ToLower(host), Port: int(a.Port), Security: svc.sec,
-			Source: SourceSRV, User: email}, true
+		return Settings{Host: strings.ToLower(host), Port: int(a.Port), Security: svc.sec, Protocol: svc.protocol,
+			Source: SourceSRV, User: email, Advice: svc.advice}, true
 	}
 	return Settings{}, false
 }
@@ -206,7 +219,7 @@ func mx(ctx context.Context, email, domain string, o Options) (Settings, bool) {
 		h := strings.TrimSuffix(strings.ToLower(r.Host), ".")
 		for _, m := range mxProviders {
 			if h == m.suffix || strings.HasSuffix(h, "."+m.suffix) {
-				s := Settings{Host: m.host, Port: 993, Security: imapconn.TLS, Source: SourceMX,
+				s := Settings{Host: m.host, Port: 993, Security: imapconn.TLS, Protocol: ProtocolIMAP, Advice: AdviceIMAPOnly, Source: SourceMX,
 					Provider: m.provider, Name: m.name, User: email}
 				for _, p := range providers {
 					if p.ID == m.provider {
@@ -226,7 +239,7 @@ func mx(ctx context.Context, email, domain string, o Options) (Settings, bool) {
 func guess(ctx context.Context, email, domain string, o Options) (Settings, bool) {
 	for _, h := range []string{"imap." + domain, "mail." + domain} {
 		if addrs, err := o.Resolver.LookupHost(ctx, h); err == nil && len(addrs) > 0 {
-			return Settings{Host: h, Port: 993, Security: imapconn.TLS, Source: SourceGuess, User: email}, true
+			return Settings{Host: h, Port: 993, Security: imapconn.TLS, Protocol: ProtocolIMAP, Advice: AdviceIMAPOnly, Source: SourceGuess, User: email}, true
 		}
 	}
 	return Settings{}, false

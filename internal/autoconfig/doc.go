@@ -1,6 +1,14 @@
 // Package autoconfig finds the IMAP server settings for an email address, so
 // that a person only types the address and the password.
 //
+// IMAP is preferred wherever the account has it: it sees every folder and
+// everything the server keeps, while POP3 sees only the inbox. A provider's
+// POP3 server, when known, comes along in Settings.POP3 with
+// AdviceIMAPPreferred saying so; where a domain publishes only POP3 (SRV
+// _pop3s/_pop3, or an autoconfig file without IMAP), Settings name the POP3
+// server (Protocol pop3) and AdvicePOP3Only says what that means: the old
+// mail may be only in the person's mail app.
+//
 // Discover tries, in order, and stops at the first answer:
 //
 //  1. a built-in table of providers (table.go): the large Japanese ISPs and

@@ -35,6 +35,10 @@ type Provider struct {
 	Security imapconn.Security
 	Needs    []Need
 	HelpURL  string // the provider's own page about the app password, when known
+	// POP3Host is the provider's POP3 server ("" when it has none, or it
+	// is not known here), with implicit TLS on POP3Port (995).
+	POP3Host string
+	POP3Port int
 }
 
 // providers is the built-in table. Host names were checked against the
@@ -44,33 +48,43 @@ var providers = []Provider{
 	// Global webmail.
 	{ID: "gmail", Name: "Gmail", Domains: []string{"gmail.com", "googlemail.com"},
 		Host: "imap.gmail.com", Port: 993, Needs: []Need{NeedAppPassword},
-		HelpURL: "https://support.google.com/accounts/answer/185833"},
+		HelpURL:  "https://support.google.com/accounts/answer/185833",
+		POP3Host: "pop.gmail.com", POP3Port: 995},
 	// Outlook.com accepts an app password only with two-step verification
 	// on; Microsoft is moving personal accounts to web sign-in only.
 	{ID: "outlook", Name: "Outlook.com", Domains: []string{"outlook.com", "outlook.jp", "hotmail.com",
 		"hotmail.co.jp", "hotmail.co.uk", "live.com", "live.jp", "msn.com"},
-		Host: "outlook.office365.com", Port: 993, Needs: []Need{NeedAppPassword}},
+		Host: "outlook.office365.com", Port: 993, Needs: []Need{NeedAppPassword},
+		POP3Host: "outlook.office365.com", POP3Port: 995},
 	{ID: "yahoo", Name: "Yahoo Mail", Domains: []string{"yahoo.com", "ymail.com", "rocketmail.com",
 		"yahoo.co.uk", "yahoo.fr", "yahoo.de", "yahoo.ca", "yahoo.com.au"},
 		Host: "imap.mail.yahoo.com", Port: 993, Needs: []Need{NeedAppPassword},
-		HelpURL: "https://help.yahoo.com/kb/SLN15241.html"},
+		HelpURL:  "https://help.yahoo.com/kb/SLN15241.html",
+		POP3Host: "pop.mail.yahoo.com", POP3Port: 995},
 	{ID: "icloud", Name: "iCloud Mail", Domains: []string{"icloud.com", "me.com", "mac.com"},
 		Host: "imap.mail.me.com", Port: 993, Needs: []Need{NeedAppPassword},
 		HelpURL: "https://support.apple.com/102654"},
 	{ID: "aol", Name: "AOL Mail", Domains: []string{"aol.com", "aim.com"},
-		Host: "imap.aol.com", Port: 993, Needs: []Need{NeedAppPassword}},
+		Host: "imap.aol.com", Port: 993, Needs: []Need{NeedAppPassword},
+		POP3Host: "pop.aol.com", POP3Port: 995},
 	{ID: "gmx", Name: "GMX", Domains: []string{"gmx.com", "gmx.us"},
-		Host: "imap.gmx.com", Port: 993, Needs: []Need{NeedIMAPEnabled}},
+		Host: "imap.gmx.com", Port: 993, Needs: []Need{NeedIMAPEnabled},
+		POP3Host: "pop.gmx.com", POP3Port: 995},
 	{ID: "gmx-de", Name: "GMX", Domains: []string{"gmx.net", "gmx.de", "gmx.at", "gmx.ch"},
-		Host: "imap.gmx.net", Port: 993, Needs: []Need{NeedIMAPEnabled}},
+		Host: "imap.gmx.net", Port: 993, Needs: []Need{NeedIMAPEnabled},
+		POP3Host: "pop.gmx.net", POP3Port: 995},
 	{ID: "mailcom", Name: "mail.com", Domains: []string{"mail.com", "email.com", "usa.com"},
-		Host: "imap.mail.com", Port: 993, Needs: []Need{NeedIMAPEnabled}},
+		Host: "imap.mail.com", Port: 993, Needs: []Need{NeedIMAPEnabled},
+		POP3Host: "pop.mail.com", POP3Port: 995},
 	{ID: "zoho", Name: "Zoho Mail", Domains: []string{"zoho.com", "zohomail.com"},
-		Host: "imap.zoho.com", Port: 993, Needs: []Need{NeedIMAPEnabled, NeedAppPassword}},
+		Host: "imap.zoho.com", Port: 993, Needs: []Need{NeedIMAPEnabled, NeedAppPassword},
+		POP3Host: "pop.zoho.com", POP3Port: 995},
 	{ID: "zoho-eu", Name: "Zoho Mail", Domains: []string{"zoho.eu", "zohomail.eu"},
-		Host: "imap.zoho.eu", Port: 993, Needs: []Need{NeedIMAPEnabled, NeedAppPassword}},
+		Host: "imap.zoho.eu", Port: 993, Needs: []Need{NeedIMAPEnabled, NeedAppPassword},
+		POP3Host: "pop.zoho.eu", POP3Port: 995},
 	{ID: "fastmail", Name: "Fastmail", Domains: []string{"fastmail.com", "fastmail.fm", "fastmail.jp"},
-		Host: "imap.fastmail.com", Port: 993, Needs: []Need{NeedAppPassword}},
+		Host: "imap.fastmail.com", Port: 993, Needs: []Need{NeedAppPassword},
+		POP3Host: "pop.fastmail.com", POP3Port: 995},
 	// Proton has no IMAP on the internet: Proton Mail Bridge serves it on
 	// this computer, with STARTTLS and its own certificate and password.
 	{ID: "proton", Name: "Proton Mail", Domains: []string{"proton.me", "protonmail.com", "protonmail.ch", "pm.me"},
@@ -78,15 +92,19 @@ var providers = []Provider{
 
 	// Japanese ISPs.
 	{ID: "ocn", Name: "OCN", Domains: []string{"ocn.ne.jp"}, Suffix: true,
-		Host: "imap.ocn.ne.jp", Port: 993},
+		Host: "imap.ocn.ne.jp", Port: 993,
+		POP3Host: "pop.ocn.ne.jp", POP3Port: 995},
 	// So-net: the IMAP service is an option that must be applied for.
 	{ID: "sonet", Name: "So-net", Domains: []string{"so-net.ne.jp"}, Suffix: true,
-		Host: "imap.so-net.ne.jp", Port: 993, Needs: []Need{NeedIMAPEnabled}},
+		Host: "imap.so-net.ne.jp", Port: 993, Needs: []Need{NeedIMAPEnabled},
+		POP3Host: "pop.so-net.ne.jp", POP3Port: 995},
 	// BIGLOBE serves IMAP on its mail host (support.biglobe.ne.jp).
 	{ID: "biglobe", Name: "BIGLOBE", Domains: []string{"biglobe.ne.jp"}, Suffix: true,
-		Host: "mail.biglobe.ne.jp", Port: 993},
+		Host: "mail.biglobe.ne.jp", Port: 993,
+		POP3Host: "mail.biglobe.ne.jp", POP3Port: 995},
 	{ID: "nifty", Name: "@nifty", Domains: []string{"nifty.com"},
-		Host: "imap.nifty.com", Port: 993},
+		Host: "imap.nifty.com", Port: 993,
+		POP3Host: "pop.nifty.com", POP3Port: 995},
 	{ID: "plala", Name: "ぷらら", Domains: []string{"plala.or.jp"}, Suffix: true,
 		Host: "imap.plala.or.jp", Port: 993},
 	{ID: "eonet", Name: "eo", Domains: []string{"eonet.ne.jp"}, Suffix: true,
@@ -94,11 +112,14 @@ var providers = []Provider{
 	// J:COM publishes imap.jcom.zaq.ne.jp for @jcom.zaq.ne.jp; the regional
 	// ZAQ stations follow the same imap.<domain> pattern.
 	{ID: "jcom", Name: "J:COM", Domains: []string{"jcom.zaq.ne.jp"},
-		Host: "imap.jcom.zaq.ne.jp", Port: 993},
+		Host: "imap.jcom.zaq.ne.jp", Port: 993,
+		POP3Host: "pop.jcom.zaq.ne.jp", POP3Port: 995},
 	{ID: "zaq", Name: "ZAQ", Domains: []string{"zaq.ne.jp"}, Suffix: true,
-		Host: "imap.{domain}", Port: 993},
+		Host: "imap.{domain}", Port: 993,
+		POP3Host: "pop.{domain}", POP3Port: 995},
 	{ID: "yahoo-jp", Name: "Yahoo!メール", Domains: []string{"yahoo.co.jp", "ymail.ne.jp"},
-		Host: "imap.mail.yahoo.co.jp", Port: 993, Needs: []Need{NeedIMAPEnabled}},
+		Host: "imap.mail.yahoo.co.jp", Port: 993, Needs: []Need{NeedIMAPEnabled},
+		POP3Host: "pop.mail.yahoo.co.jp", POP3Port: 995},
 
 	// Japanese carriers.
 	// docomo mail: the login is the d ACCOUNT ID and the password is the
@@ -170,17 +191,24 @@ func ProviderForHost(host string) (Provider, bool) {
 }
 
 func (p Provider) settings(email, domain, source string) Settings {
-	return Settings{
+	s := Settings{
 		Host:     strings.ReplaceAll(p.Host, "{domain}", domain),
 		Port:     p.Port,
 		Security: p.Security,
+		Protocol: ProtocolIMAP,
 		Source:   source,
 		Provider: p.ID,
 		Name:     p.Name,
 		User:     email,
 		Needs:    append([]Need(nil), p.Needs...),
 		HelpURL:  p.HelpURL,
+		Advice:   AdviceIMAPOnly,
 	}
+	if p.POP3Host != "" {
+		s.POP3 = &Server{Host: strings.ReplaceAll(p.POP3Host, "{domain}", domain), Port: p.POP3Port, Security: imapconn.TLS}
+		s.Advice = AdviceIMAPPreferred
+	}
+	return s
 }
 
 // Has reports whether the provider asks for n.

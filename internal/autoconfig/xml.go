@@ -50,7 +50,9 @@ func fetchConfig(ctx context.Context, client *http.Client, u, email, domain stri
 }
 
 // ParseConfig reads a config-v1.1.xml and returns its best IMAP server for
-// email: implicit TLS before STARTTLS; servers without encryption and servers
+// email (with its best POP3 server in POP3, and the advice to use IMAP),
+// or its best POP3 server when it lists no IMAP one: implicit TLS before
+// STARTTLS; servers without encryption and servers
 // that only take OAuth sign-in are skipped. Placeholders (%EMAILADDRESS%,
 // %EMAILLOCALPART%, %EMAILDOMAIN%) are filled in.
 func ParseConfig(r io.Reader, email, domain string) (Settings, error) {
@@ -60,10 +62,12 @@ func ParseConfig(r io.Reader, email, domain string) (Settings, error) {
 	}
 	local, _, _ := splitAddress(email)
 	fill := strings.NewReplacer("%EMAILADDRESS%", email, "%EMAILLOCALPART%", local, "%EMAILDOMAIN%", domain)
-	best, bestRank := Settings{}, 0
+	best, bestRank, popRank := Settings{}, 0, 0
+	var pop *Settings // the best POP3 server, used only when there is no IMAP one
 	for _, p := range cfg.Providers {
 		for _, s := range p.Incoming {
-			if !strings.EqualFold(s.Type, "imap") || !passwordAuth(s.Authentication) {
+			isPOP := strings.EqualFold(s.Type, "pop3")
+			if !strings.EqualFold(s.Type, "imap") && !isPOP || !passwordAuth(s.Authentication) {
 				continue
 			}
 			var sec imapconn.Security
@@ -78,19 +82,35 @@ func ParseConfig(r io.Reader, email, domain string) (Settings, error) {
 			}
 			host := strings.ToLower(strings.TrimSpace(fill.Replace(s.Hostname)))
 			port, err := strconv.Atoi(strings.TrimSpace(s.Port))
-			if host == "" || err != nil || port <= 0 || port > 65535 || rank <= bestRank {
+			if host == "" || err != nil || port <= 0 || port > 65535 {
 				continue
 			}
 			user := strings.TrimSpace(fill.Replace(s.Username))
 			if user == "" {
 				user = email
 			}
-			best, bestRank = Settings{Host: host, Port: port, Security: sec, Source: SourceAutoconfig,
-				Name: strings.TrimSpace(p.DisplayName), User: user}, rank
+			found := Settings{Host: host, Port: port, Security: sec, Protocol: ProtocolIMAP, Source: SourceAutoconfig,
+				Name: strings.TrimSpace(p.DisplayName), User: user, Advice: AdviceIMAPOnly}
+			if isPOP {
+				if pop == nil || rank > popRank {
+					found.Protocol, found.Advice = ProtocolPOP3, AdvicePOP3Only
+					pop, popRank = &found, rank
+				}
+				continue
+			}
+			if rank > bestRank {
+				best, bestRank = found, rank
+			}
 		}
 	}
-	if bestRank == 0 {
-		return Settings{}, errors.New("autoconfig: no encrypted IMAP server with password sign-in")
+	switch {
+	case bestRank > 0 && pop != nil:
+		best.POP3 = &Server{Host: pop.Host, Port: pop.Port, Security: pop.Security}
+		best.Advice = AdviceIMAPPreferred
+	case bestRank == 0 && pop != nil:
+		return *pop, nil
+	case bestRank == 0:
+		return Settings{}, errors.New("autoconfig: no encrypted IMAP or POP3 server with password sign-in")
 	}
 	return best, nil
 }

@@ -27,6 +27,8 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	verbose := fs.Bool("verbose", false, "print error details")
 	noSpaceCheck := fs.Bool("no-space-check", false, "start even when the archive's disk seems too small")
 	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
+	protocol := fs.String("protocol", "imap", "imap or pop3 (pop3: port 995 for tls, 110 for starttls and plain; one folder, INBOX)")
+	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -34,6 +36,18 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	}
 	if *archiveDir == "" {
 		fmt.Fprintln(env.Stderr, "mailark backup: --archive DIR is required (the folder to keep the copy in)")
+		return ExitUsage
+	}
+	switch strings.ToLower(*protocol) {
+	case "imap":
+	case "pop3", "pop":
+		if len(folders) > 0 {
+			fmt.Fprintln(env.Stderr, "mailark backup: --folder does not apply to pop3 (a POP3 mailbox has one folder)")
+			return ExitUsage
+		}
+		return runBackupPOP3(ctx, env, conn, *auth, *archiveDir, *quiet, *jsonOut, *verbose)
+	default:
+		fmt.Fprintf(env.Stderr, "mailark backup: unknown --protocol %q: use imap or pop3\n", *protocol)
 		return ExitUsage
 	}
 	cfg, err := conn.config(env)
@@ -59,8 +73,14 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	default:
 		printSummary(env.Stdout, sum)
 	}
+	return backupExit(env, sum, err, *verbose)
+}
+
+// backupExit prints what a finished backup (IMAP or POP3) still lacks and
+// returns its exit code.
+func backupExit(env *Env, sum backup.Summary, err error, verbose bool) int {
 	if err != nil {
-		return fail(env.Stderr, err, *verbose)
+		return fail(env.Stderr, err, verbose)
 	}
 	if !sum.OK() {
 		if len(sum.Failures) > 0 {
@@ -93,6 +113,9 @@ func printSummary(w io.Writer, s backup.Summary) {
 	}
 	for _, f := range s.FolderErrors {
 		fmt.Fprintf(w, "FOLDER NOT READ: %s: %s\n", safe(f.Name), safe(withNextStep(f.Reason, f.Err)))
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "NOTE: %s\n", safe(n))
 	}
 	fmt.Fprintf(w, "%d new message(s), %s, in %s; %d message(s) in the archive at %s",
 		s.New, progress.Bytes(s.NewBytes), s.Elapsed.Round(1e7), s.Total, safe(s.ArchiveDir))

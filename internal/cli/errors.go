@@ -53,6 +53,8 @@ func problem(err error) string {
 		return fmt.Sprintf("%s did not answer with TLS on this port. Try --security starttls with port 143, or check the port.", s)
 	case mailerr.NotIMAP:
 		return fmt.Sprintf("%s did not answer as a mail (IMAP) server on this port. Check the host name, port and security setting.", s)
+	case mailerr.NotPOP3:
+		return fmt.Sprintf("%s did not answer as a mail (POP3) server on this port. Check the host name, port and security setting (POP3 uses 995 with tls, 110 with starttls).", s)
 	case mailerr.InsecureRefused:
 		return fmt.Sprintf("Refusing to send the password to %s unencrypted. Use --security tls or starttls; only if you must, add --allow-insecure.", s)
 	case mailerr.NoStartTLS:

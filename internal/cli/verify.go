@@ -49,11 +49,21 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	jsonOut := fs.Bool("json", false, "print the verification and the verdict as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
 	lang := addLangFlag(fs, env)
+	protocol := fs.String("protocol", "imap", "imap or pop3")
+	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	if *archiveDir == "" {
 		fmt.Fprintln(env.Stderr, "mailark verify: --archive DIR is required")
+		return ExitUsage
+	}
+	switch *protocol {
+	case "imap":
+	case "pop3", "pop":
+		return runVerifyPOP3(ctx, env, conn, *auth, *archiveDir, *deep, *quiet, *jsonOut, *verbose, gate.ParseLang(*lang))
+	default:
+		fmt.Fprintf(env.Stderr, "mailark verify: unknown --protocol %q: use imap or pop3\n", *protocol)
 		return ExitUsage
 	}
 	cfg, err := conn.config(env)

@@ -159,3 +159,13 @@ func (c *idleConn) cut(err error) {
 	c.mu.Unlock()
 	c.Conn.Close()
 }
+
+// Watch wraps c as Dial wraps its connections, for another protocol's
+// client (package pop3): a read that waits cfg.IdleTimeout for the server
+// (default 2 min) cuts the connection, and so does a trickle of less than
+// cfg.TrickleBytes over cfg.TrickleWindow of waiting (when set). Reads after
+// a cut fail with its error (a timeout: Classify says Timeout).
+func Watch(c net.Conn, cfg Config) net.Conn {
+	cfg.applyDefaults()
+	return newIdleConn(c, cfg)
+}

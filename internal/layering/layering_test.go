@@ -39,6 +39,8 @@ func TestImportRules(t *testing.T) {
 		{"internal/demo", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},
 		{"internal/settings", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive", "github.com/emersion/go-imap"}},
 		{"internal/autoconfig", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},
+		// The POP3 client speaks the wire only: no store, no windows.
+		{"internal/pop3", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive", module + "backup", module + "gate"}},
 	}
 	for _, r := range rules {
 		t.Run(r.pkg, func(t *testing.T) {

@@ -65,6 +65,8 @@ const (
 	NotConfirmed
 	// ReadOnlyFS: the file system is mounted read-only.
 	ReadOnlyFS
+	// NotPOP3: the server did not greet as a POP3 server.
+	NotPOP3
 )
 
 var kindNames = map[Kind]string{
@@ -75,7 +77,7 @@ var kindNames = map[Kind]string{
 	ConnLost: "connection-lost", ServerError: "server-error", MessageFailed: "message-failed",
 	DiskFull: "disk-full", ArchiveBroken: "archive-broken", ArchiveLocked: "archive-locked",
 	BadInput: "bad-input", Permission: "permission", GateClosed: "gate-closed", ServerChanged: "server-changed",
-	NotConfirmed: "not-confirmed", ReadOnlyFS: "read-only-fs",
+	NotConfirmed: "not-confirmed", ReadOnlyFS: "read-only-fs", NotPOP3: "not-pop3",
 }
 
 // String returns a stable, machine-readable name such as "auth-failed".

@@ -60,9 +60,14 @@ type Dovecot struct {
 	Host      string // "127.0.0.1"
 	PlainPort int
 	TLSPort   int
-	CAFile    string // PEM of the self-signed server certificate
-	Dir       string // config, dovecot.log and home/USER/Maildir
-	Users     []DovecotUser
+	// POP3Port (plain text, STLS offered) and POP3TLSPort (implicit TLS)
+	// serve POP3 when Debian's dovecot-pop3d is installed (RequirePOP3);
+	// 0 otherwise. UIDLs are %08Xu%08Xv: UID and UIDVALIDITY, stable.
+	POP3Port    int
+	POP3TLSPort int
+	CAFile      string // PEM of the self-signed server certificate
+	Dir         string // config, dovecot.log and home/USER/Maildir
+	Users       []DovecotUser
 
 	bin      string
 	uid, gid int // owner of the mail files
@@ -138,10 +143,17 @@ func LaunchDovecot(dir string, users ...DovecotUser) (*Dovecot, error) {
 
 	const attempts = 5 // a free port can be taken before Dovecot binds it
 	for i := 1; ; i++ {
-		if d.PlainPort, d.TLSPort, err = freePorts(); err != nil {
+		ports, err := freePorts(4)
+		if err != nil {
 			return nil, err
 		}
-		conf := dovecotConf(d.Dir, d.PlainPort, d.TLSPort, ownerConf)
+		d.PlainPort, d.TLSPort = ports[0], ports[1]
+		pop3Conf := ""
+		if hasPOP3() {
+			d.POP3Port, d.POP3TLSPort = ports[2], ports[3]
+			pop3Conf = dovecotPOP3Conf(d.POP3Port, d.POP3TLSPort, ownerConf != "")
+		}
+		conf := dovecotConf(d.Dir, d.PlainPort, d.TLSPort, ownerConf) + pop3Conf
 		if err := os.WriteFile(filepath.Join(d.Dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 			return nil, err
 		}
@@ -515,17 +527,57 @@ func (d *Dovecot) chown(path string) error {
 	return os.Lchown(path, d.uid, d.gid)
 }
 
-func freePorts() (plain, tls int, err error) {
-	var ports [2]int
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, n)
 	for i := range ports {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		defer l.Close()
 		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	return ports[0], ports[1], nil
+	return ports, nil
+}
+
+// pop3Binary is where Debian's dovecot-pop3d puts the POP3 server.
+const pop3Binary = "/usr/lib/dovecot/pop3"
+
+func hasPOP3() bool {
+	_, err := os.Stat(pop3Binary)
+	return err == nil
+}
+
+// RequirePOP3 is RequireDovecot for tests that also need Dovecot's POP3
+// server (Debian's dovecot-pop3d, which make deps installs).
+func RequirePOP3(t testing.TB) {
+	t.Helper()
+	RequireDovecot(t)
+	SkipUnless(t, "dovecot", hasPOP3(), "dovecot's POP3 server is not installed (make deps installs dovecot-pop3d)")
+}
+
+// POP3Addr is host:port of the POP3 port (plain text, STLS offered).
+func (d *Dovecot) POP3Addr() string { return net.JoinHostPort(d.Host, strconv.Itoa(d.POP3Port)) }
+
+// dovecotPOP3Conf adds POP3 to a private Dovecot: stable UIDLs, a plain
+// (STLS) and an implicit-TLS listener.
+func dovecotPOP3Conf(plainPort, tlsPort int, unprivileged bool) string {
+	chroot := ""
+	if unprivileged {
+		chroot = "  chroot =\n"
+	}
+	return fmt.Sprintf(`protocols = $protocols pop3
+pop3_uidl_format = %%08Xu%%08Xv
+service pop3-login {
+%[3]s  inet_listener pop3 {
+    port = %[1]d
+  }
+  inet_listener pop3s {
+    port = %[2]d
+    ssl = yes
+  }
+}
+`, plainPort, tlsPort, chroot)
 }
 
 func dovecotConf(dir string, plainPort, tlsPort int, ownerConf string) string {

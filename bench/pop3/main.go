@@ -1,0 +1,314 @@
+// Command pop3 measures Mailark's POP3 backup next to a bare POP3 fetch
+// that stores nothing, on one private Dovecot over TLS on loopback:
+//
+//	go run ./bench/pop3 [-n 20000] [-seed 1] [-keep]
+//
+// It starts a private Dovecot with its POP3 server (internal/testimap's
+// launcher; needs Debian's dovecot-pop3d), seeds -n generated messages into
+// INBOX (the one folder POP3 sees; sizes like a real mailbox: 2–30 KB of
+// text, log-uniform; 3% with a 0.5–5 MB attachment; one of 25 MB), lets
+// Dovecot index them with one untimed bare fetch, and then times, in this
+// process:
+//
+//   - bare fetch: the pop3 client alone, STAT, LIST, UIDL and a RETR of
+//     every message, each streamed into SHA-256 and dropped: the limit the
+//     server and the wire set;
+//   - backup: backup.RunPOP3 into a new archive (mbox file and SQLite,
+//     committed durably);
+//   - rerun: the same again, with nothing new (UIDL only);
+//   - verify, verify --deep: gate.VerifyPOP3, the deep one fetching every
+//     message again; its "0 problems" is the byte-exact check.
+//
+// Peak RSS is the process's VmHWM, reset before each step
+// (/proc/self/clear_refs). Caches are warm. The machine is shared and
+// noisy: compare within one run.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/pop3"
+	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+const user, pass = "hanako@old-isp.example", "bench-password"
+
+var cpuProfile string
+
+func main() {
+	n := flag.Int("n", 20000, "messages to seed")
+	seed := flag.Uint64("seed", 1, "corpus seed")
+	keep := flag.Bool("keep", false, "keep the work folder (Dovecot's mail and the archive)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write CPU profiles of the timed bare fetch to this file, of the backup to this file + .backup")
+	flag.Parse()
+	if err := run(*n, *seed, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/pop3:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct {
+	step    string
+	took    time.Duration
+	rssKiB  int64
+	outcome string
+}
+
+func run(n int, seed uint64, keep bool) error {
+	work, err := os.MkdirTemp("", "mailark-bench-pop3-")
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(work, 0o755); err != nil { // Dovecot's mail user must reach it
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(work)
+	}
+	d, err := testimap.LaunchDovecot(filepath.Join(work, "dovecot"), testimap.DovecotUser{Name: user, Password: pass})
+	if err != nil {
+		return fmt.Errorf("start dovecot: %w", err)
+	}
+	defer d.Close()
+	if d.POP3TLSPort == 0 {
+		return fmt.Errorf("dovecot's POP3 server is not installed (make deps installs dovecot-pop3d)")
+	}
+	t := time.Now()
+	var wireBytes int64
+	var batch []testimap.SeedMessage
+	for i := range n {
+		raw := generate(seed, i, n)
+		wireBytes += int64(len(raw))
+		batch = append(batch, testimap.SeedMessage{Raw: raw})
+		if len(batch) == 500 || i == n-1 {
+			if err := d.SeedFolder(user, "INBOX", batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	fmt.Printf("seeded %d messages, %.0f MB, in %.1f s\n", n, float64(wireBytes)/1e6, time.Since(t).Seconds())
+	ctx := context.Background()
+	cfg := pop3.Config{Host: d.Host, Port: d.POP3TLSPort, Security: imapconn.TLS, CAFile: d.CAFile, User: user,
+		Password: secret.New(pass)}
+	t = time.Now()
+	if _, err := bareFetch(ctx, cfg); err != nil {
+		return fmt.Errorf("untimed first fetch: %w", err)
+	}
+	fmt.Printf("Dovecot indexed them in %.1f s (an untimed bare fetch)\n", time.Since(t).Seconds())
+	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), loadAvg())
+
+	dir := filepath.Join(work, "archive")
+	var rows []row
+	step := func(name string, f func() (string, error)) error {
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		t := time.Now()
+		out, err := f()
+		r := row{step: name, took: time.Since(t), rssKiB: peakRSS(), outcome: out}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		rows = append(rows, r)
+		fmt.Printf("%-14s %6.1f s  %s\n", name, r.took.Seconds(), out)
+		return nil
+	}
+	steps := []struct {
+		name string
+		f    func() (string, error)
+	}{
+		{"bare fetch", func() (string, error) {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return "", err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return "", err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			got, err := bareFetch(ctx, cfg)
+			return fmt.Sprintf("%d fetched, nothing stored", got), err
+		}},
+		{"backup", func() (string, error) {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile + ".backup")
+				if err != nil {
+					return "", err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return "", err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: dir})
+			return fmt.Sprintf("%d archived, %d failed", sum.New, len(sum.Failures)), err
+		}},
+		{"rerun", func() (string, error) {
+			sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: dir})
+			return fmt.Sprintf("%d new", sum.New), err
+		}},
+		{"verify", func() (string, error) {
+			res, err := gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: cfg, ArchiveDir: dir})
+			return fmt.Sprintf("%d verified, %d problems", res.Verified, len(res.Problems)), err
+		}},
+		{"verify --deep", func() (string, error) {
+			res, err := gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: cfg, ArchiveDir: dir, Deep: true})
+			return fmt.Sprintf("%d verified byte for byte, %d problems", res.Verified, len(res.Problems)), err
+		}},
+	}
+	for _, s := range steps {
+		if err := step(s.name, s.f); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nN = %d, %.0f MB, Dovecot POP3 over TLS on loopback, warm caches\n\n", n, float64(wireBytes)/1e6)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\t wall s\t × bare\t msgs/s\t MB/s\t peak RSS MB\t result\t")
+	bare := rows[0].took.Seconds()
+	for _, r := range rows {
+		s := r.took.Seconds()
+		fmt.Fprintf(tw, "%s\t %.1f\t %.2f\t %.0f\t %.0f\t %.0f\t %s\t\n", r.step, s, s/bare,
+			float64(n)/s, float64(wireBytes)/1e6/s, float64(r.rssKiB)/1024, r.outcome)
+	}
+	tw.Flush()
+	if keep {
+		fmt.Printf("\nkept: %s\n", work)
+	}
+	return nil
+}
+
+// bareFetch reads every message over POP3 into SHA-256 and drops it.
+func bareFetch(ctx context.Context, cfg pop3.Config) (int, error) {
+	c, err := pop3.Dial(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	count, _, err := c.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := c.List(count); err != nil {
+		return 0, err
+	}
+	if _, err := c.UIDL(count); err != nil {
+		return 0, err
+	}
+	h := sha256.New()
+	for i := 1; i <= count; i++ {
+		r, err := c.Retr(i)
+		if err != nil {
+			return i - 1, err
+		}
+		h.Reset()
+		if _, err := io.Copy(h, r); err != nil {
+			return i - 1, err
+		}
+	}
+	return count, nil
+}
+
+var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
+	schedule report update review budget contract delivery estimate order confirm question answer`)
+
+// generate makes message i: CRLF lines, sizes like a real mailbox (the
+// generator of bench/verify, INBOX only).
+func generate(seed uint64, i, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: Person %d <p%d@example.jp>\r\nTo: %s\r\nSubject: Message %d\r\nMessage-ID: <%d.%d@bench.mailark>\r\n"+
+		"Date: Mon, 2 Mar 2020 10:00:00 +0900\r\nMIME-Version: 1.0\r\n", i%97, i%97, user, i, i, seed)
+	text := int(math.Exp(math.Log(2048) + r.Float64()*(math.Log(30*1024)-math.Log(2048))))
+	attach := 0
+	switch {
+	case i == n/2:
+		attach = 25 << 20
+	case r.Float64() < 0.03:
+		attach = 512<<10 + r.IntN(4608<<10)
+	}
+	if attach == 0 {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
+		writeText(&b, r, text)
+		return b.Bytes()
+	}
+	b.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	writeText(&b, r, text/4)
+	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
+		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
+	data := make([]byte, attach*3/4)
+	for j := range data {
+		data[j] = byte(r.Uint32())
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--b--\r\n")
+	return b.Bytes()
+}
+
+func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
+	line := 0
+	for start := b.Len(); b.Len()-start < size; {
+		w := words[r.IntN(len(words))]
+		if line+len(w) > 72 {
+			b.WriteString("\r\n")
+			line = 0
+		}
+		b.WriteString(w + " ")
+		line += len(w) + 1
+	}
+	b.WriteString("\r\n")
+}
+
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is VmHWM in KiB, 0 where /proc has none.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(data))[:3], " ")
+}

@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/pop3"
+)
+
+// runBackupPOP3 is `mailark backup --protocol pop3`: the same flags,
+// password rules, display, summary and exit codes as the IMAP backup.
+func runBackupPOP3(ctx context.Context, env *Env, conn *connFlags, authName, archiveDir string, quiet, jsonOut, verbose bool) int {
+	auth, err := pop3.ParseAuth(authName)
+	if err != nil {
+		return fail(env.Stderr, err, verbose)
+	}
+	ic, err := conn.config(env)
+	if err != nil {
+		return fail(env.Stderr, err, verbose)
+	}
+	cfg := pop3.Config{Host: ic.Host, Port: ic.Port, Security: ic.Security, CAFile: ic.CAFile,
+		AllowInsecure: ic.AllowInsecure, User: ic.User, Password: ic.Password, Auth: auth}
+	d := newDisplay(env, quiet)
+	sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: archiveDir, Progress: d.sink})
+	d.done()
+	if jsonOut {
+		printJSON(env.Stdout, sum)
+	} else {
+		printSummary(env.Stdout, sum)
+	}
+	return backupExit(env, sum, err, verbose)
+}

@@ -1,0 +1,66 @@
+package cli_test
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mailark/mailark/internal/cli"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+func TestBackupPOP3Command(t *testing.T) {
+	msgs := [][]byte{[]byte("Subject: a\r\n\r\none\r\n"), []byte("Subject: b\r\n\r\n.two\r\n"), []byte("Subject: c\r\n\r\nthree\r\n")}
+	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro@isp.example", Password: "s3cret-pw", Messages: msgs,
+		Deleted: map[int]bool{3: true}})
+	dir := filepath.Join(t.TempDir(), "a")
+	args := []string{"backup", "--protocol", "pop3", "--host", s.Host, "--port", strconv.Itoa(s.Port), "--security", "plain",
+		"--user", "taro@isp.example", "--archive", dir}
+
+	r := newRun(map[string]string{"MAILARK_PASSWORD": "s3cret-pw"})
+	code := r.main(context.Background(), args...)
+	out := r.stdout.String() + r.stderr.String()
+	if code != cli.ExitFailures {
+		t.Fatalf("backup --protocol pop3 with an undeliverable message: exit %d, want %d\n%s", code, cli.ExitFailures, out)
+	}
+	for _, want := range []string{"POP3 taro@isp.example@127.0.0.1/INBOX", "2 new message(s)", "NOT SAVED", "UIDL uid-3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "s3cret-pw") {
+		t.Errorf("the password appears in the output")
+	}
+
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "wrong"})
+	if code := r.main(context.Background(), args...); code != cli.ExitError || !strings.Contains(r.stderr.String(), "Wrong user name or password") {
+		t.Errorf("wrong password: exit %d, stderr %q", code, r.stderr)
+	}
+
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "s3cret-pw"})
+	if code := r.main(context.Background(), append(args, "--folder", "Sent")...); code != cli.ExitUsage {
+		t.Errorf("--folder with pop3: exit %d, want %d", code, cli.ExitUsage)
+	}
+}
+
+func TestVerifyPOP3Command(t *testing.T) {
+	msgs := [][]byte{[]byte("Subject: a\r\n\r\none\r\n"), []byte("Subject: b\r\n\r\n.two\r\n")}
+	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+	dir := filepath.Join(t.TempDir(), "a")
+	conn := []string{"--protocol", "pop3", "--host", s.Host, "--port", strconv.Itoa(s.Port), "--security", "plain",
+		"--user", "taro", "--archive", dir}
+	r := newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	if code := r.main(context.Background(), append([]string{"backup"}, conn...)...); code != cli.ExitOK {
+		t.Fatalf("backup: exit %d\n%s", code, r.stderr)
+	}
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	code := r.main(context.Background(), append([]string{"verify", "--deep"}, conn...)...)
+	out := r.stdout.String()
+	// Never "safe": the server's copy says nothing of mail a mail app holds.
+	if code != cli.ExitGateClosed || !strings.Contains(out, "Every message on the POP3 server (2) is in the archive") ||
+		!strings.Contains(out, "does not yet make the account safe") {
+		t.Errorf("verify --protocol pop3: exit %d, want %d\n%s%s", code, cli.ExitGateClosed, out, r.stderr)
+	}
+}
