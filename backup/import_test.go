@@ -138,7 +138,7 @@ func restored(t testing.TB, dir string) (map[string][][]byte, map[string][]strin
 	return msgs, flags
 }
 
-func sameMessages(t testing.TB, got, want map[string][][]byte) {
+func sameImported(t testing.TB, got, want map[string][][]byte) {
 	t.Helper()
 	for name, w := range want {
 		g := got[name]
@@ -187,7 +187,7 @@ func TestImportThunderbird(t *testing.T) {
 		t.Fatalf("added %d of %d (%d events)", added, total, events)
 	}
 	got, flags := restored(t, dir)
-	sameMessages(t, got, want)
+	sameImported(t, got, want)
 	inbox := flags["Thunderbird pop.example.net/Inbox"]
 	for i, fl := range inbox {
 		if strings.Contains(fl, `\Deleted`) != (i%4 == 3) {
@@ -208,7 +208,7 @@ func TestImportThunderbird(t *testing.T) {
 		}
 	}
 	got, _ = restored(t, dir)
-	sameMessages(t, got, want)
+	sameImported(t, got, want)
 
 	// New mail in one folder: that folder is read again, the others not.
 	f, err := os.OpenFile(filepath.Join(home, tbInboxRel), os.O_APPEND|os.O_WRONLY, 0)
@@ -294,7 +294,7 @@ func TestKilledImportResumes(t *testing.T) {
 		}
 		if c.Finished != "" {
 			got, _ := restored(t, dir)
-			sameMessages(t, got, want)
+			sameImported(t, got, want)
 			dir = tempArchive(t)
 			continue
 		}
@@ -306,7 +306,7 @@ func TestKilledImportResumes(t *testing.T) {
 	}
 	importAll(t, context.Background(), dir, home, backup.ImportOptions{})
 	got, _ := restored(t, dir)
-	sameMessages(t, got, want)
+	sameImported(t, got, want)
 }
 
 // A store that changes while it is imported (the app writes to the mbox
@@ -363,5 +363,5 @@ func TestImportNoticesAChangingStore(t *testing.T) {
 	for i := range want {
 		want[i] = storetest.Stored(want[i])
 	}
-	sameMessages(t, got, map[string][][]byte{"mbox inbox.mbox/inbox": want})
+	sameImported(t, got, map[string][][]byte{"mbox inbox.mbox/inbox": want})
 }
