@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/mbox"
 )
 
@@ -133,6 +134,13 @@ func (in *Ingest) Add(ctx context.Context, m IngestMessage) (bool, error) {
 		defer func() { spool.Close(); os.Remove(spool.Name()) }()
 	}
 	if err != nil {
+		if errors.Is(err, mailstore.ErrChanged) {
+			// The store changed under the reader: what this batch holds
+			// may be half of a rewrite. Drop it (the next import adds it
+			// again) and record nothing against the message.
+			in.Abort()
+			return false, err
+		}
 		var rerr *SourceReadError
 		if errors.As(err, &rerr) {
 			key := m.Key

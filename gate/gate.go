@@ -43,6 +43,9 @@ type Verdict struct {
 	Live           bool        `json:"live"`
 	VerificationID int64       `json:"verification_id"`
 	Conditions     []Condition `json:"conditions"`
+	// Stores are the mail-app stores of this account found on this
+	// computer (see CondStores).
+	Stores []StoreState `json:"stores,omitempty"`
 }
 
 // Reasons returns the English reason of every condition not met.
@@ -76,6 +79,8 @@ type GateOptions struct {
 	// condition comes from the last live check since the last verification.
 	Offline bool
 	Now     func() time.Time
+	// Stores says where to look for the account's mail-app stores.
+	Stores StoreSearch
 }
 
 // Check evaluates the removal gate now. The verdict is returned also with an
@@ -91,7 +96,7 @@ func Check(ctx context.Context, opts GateOptions) (Verdict, error) {
 	}
 	defer a.Close()
 	if opts.Offline {
-		return evaluate(ctx, a, opts.Now, nil)
+		return evaluate(ctx, a, opts.Now, nil, opts.Stores)
 	}
 	if _, err := accountFor(ctx, a, opts.Conn); err != nil {
 		return Verdict{}, err
@@ -106,7 +111,7 @@ func Check(ctx context.Context, opts GateOptions) (Verdict, error) {
 		}
 		return liveStatus(ctx, c, opts.Conn.Host)
 	}
-	v, err := evaluate(ctx, a, opts.Now, live)
+	v, err := evaluate(ctx, a, opts.Now, live, opts.Stores)
 	if c != nil {
 		c.Close()
 	}
@@ -166,7 +171,7 @@ func liveStatus(ctx context.Context, c *imapconn.Conn, host string) ([]folderSta
 }
 
 // evaluate computes every condition. live is nil for an offline verdict.
-func evaluate(ctx context.Context, a *archive.Archive, now func() time.Time, live func() ([]folderStatus, error)) (Verdict, error) {
+func evaluate(ctx context.Context, a *archive.Archive, now func() time.Time, live func() ([]folderStatus, error), search StoreSearch) (Verdict, error) {
 	v := Verdict{CheckedAt: now(), Live: live != nil}
 	last, err := a.LastVerification(ctx)
 	if err != nil {
@@ -189,6 +194,11 @@ func evaluate(ctx context.Context, a *archive.Archive, now func() time.Time, liv
 		func() (Condition, error) { return condArchiveUnchanged(ctx, a, last, vfs, lastRun) },
 		func() (Condition, error) { return condServerUnchanged(ctx, a, last, vfs, live) },
 		func() (Condition, error) { return condContacts(ctx, a, lastRun) },
+		func() (Condition, error) {
+			c, stores, err := condStores(ctx, a, last, vfs, search)
+			v.Stores = stores
+			return c, err
+		},
 	}
 	v.Open = true
 	var firstErr error

@@ -35,7 +35,7 @@ func TestGateOpensWhenEverythingIsRight(t *testing.T) {
 					v.Open, v.Live, v.VerificationID, res.VerificationID, v.Reasons())
 			}
 			want := []string{gate.CondVerified, gate.CondNoFailures, gate.CondArchiveUnchanged,
-				gate.CondServerUnchanged, gate.CondContactsExported}
+				gate.CondServerUnchanged, gate.CondContactsExported, gate.CondStores}
 			if len(v.Conditions) != len(want) {
 				t.Fatalf("%d conditions, want %d", len(v.Conditions), len(want))
 			}

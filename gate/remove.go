@@ -59,6 +59,8 @@ type RemoveOptions struct {
 	Forget   func(ctx context.Context, acct Account) error
 	Progress progress.Sink
 	Now      func() time.Time
+	// Stores says where to look for the account's mail-app stores.
+	Stores StoreSearch
 }
 
 // Deletion is what was deleted from one server folder.
@@ -111,7 +113,7 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 	defer c.Close()
 	live := func() ([]folderStatus, error) { return liveStatus(ctx, c, opts.Conn.Host) }
 
-	res.Verdict, err = evaluate(ctx, a, opts.Now, live)
+	res.Verdict, err = evaluate(ctx, a, opts.Now, live, opts.Stores)
 	if serr := saveVerdict(ctx, a, res.Verdict); serr != nil && err == nil {
 		err = serr
 	}

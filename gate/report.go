@@ -126,6 +126,7 @@ type ReportOptions struct {
 	ArchiveDir string
 	Conn       imapconn.Config
 	Now        func() time.Time
+	Stores     StoreSearch // where to look for the account's mail-app stores
 }
 
 // BuildReport gathers the report from the archive (and the server when
@@ -157,7 +158,7 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.Verdict, err = evaluate(ctx, a, opts.Now, func() ([]folderStatus, error) { return liveStatus(ctx, c, opts.Conn.Host) })
+		r.Verdict, err = evaluate(ctx, a, opts.Now, func() ([]folderStatus, error) { return liveStatus(ctx, c, opts.Conn.Host) }, opts.Stores)
 		c.Close()
 		if err == nil {
 			err = saveVerdict(ctx, a, r.Verdict)
@@ -165,7 +166,7 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-	} else if r.Verdict, err = evaluate(ctx, a, opts.Now, nil); err != nil {
+	} else if r.Verdict, err = evaluate(ctx, a, opts.Now, nil, opts.Stores); err != nil {
 		return nil, err
 	}
 	// Safe only when the server was asked now: an offline verdict cannot
@@ -359,8 +360,10 @@ var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(templa
 		}
 		return l.Label("role." + role)
 	},
-	"more":  func(total int64, shown int) int64 { return total - int64(shown) },
-	"first": func(ds []Discrepancy) []Discrepancy { return ds[:min(len(ds), 5)] },
+	"more":         func(total int64, shown int) int64 { return total - int64(shown) },
+	"onlyHere":     func(l Lang, v Verdict) string { return v.OnlyHere(l) },
+	"storeAccount": func(st StoreState) string { return storeAccount(st) },
+	"first":        func(ds []Discrepancy) []Discrepancy { return ds[:min(len(ds), 5)] },
 	"detailCount": func(c Condition) int64 {
 		if n, err := strconv.ParseInt(c.Data["count"], 10, 64); err == nil && n > int64(len(c.Details)) {
 			return n
@@ -371,6 +374,73 @@ var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(templa
 
 // WriteHTML writes the report as one printable HTML page in lang. One
 // language per page: the customer reads one, and the JSON is for the rest.
+// storeAccount shows a store's account: "taro@example.net (pop.example.net, POP)".
+func storeAccount(st StoreState) string {
+	var detail []string
+	if st.Server != "" {
+		detail = append(detail, st.Server)
+	}
+	switch st.Protocol {
+	case "pop3":
+		detail = append(detail, "POP")
+	case "imap":
+		detail = append(detail, "IMAP")
+	}
+	out := st.Address
+	if len(detail) > 0 {
+		out = strings.TrimSpace(out + " (" + strings.Join(detail, ", ") + ")")
+	}
+	return out
+}
+
+// WriteText writes the report's verdict, its plain sentence about a mail
+// app holding the only copy, the conditions and the stores, as text in
+// lang (for a terminal or an email to the customer).
+func (r *Report) WriteText(w io.Writer, lang Lang) error {
+	if lang != Japanese {
+		lang = English
+	}
+	var b strings.Builder
+	b.WriteString(lang.Label("title") + "\n\n")
+	if r.SafeToRemove {
+		b.WriteString("✔ " + lang.Label("safe") + "\n")
+	} else {
+		b.WriteString("✘ " + lang.Label("notsafe") + "\n")
+	}
+	if s := r.Verdict.OnlyHere(lang); s != "" {
+		b.WriteString(s + "\n")
+	}
+	fmt.Fprintf(&b, "%s: %s (%s)\n\n%s\n", lang.Label("account"), r.Account.User, r.Account.Host, lang.Label("conditions"))
+	for _, c := range r.Verdict.Conditions {
+		mark := "✔"
+		if !c.OK {
+			mark = "✘"
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", mark, lang.Label("cond."+c.ID), c.Text(lang))
+		for _, d := range c.Details[:min(len(c.Details), 5)] {
+			fmt.Fprintf(&b, "    - %s\n", d.Text(lang))
+		}
+	}
+	b.WriteString("\n" + lang.Label("stores") + "\n")
+	if len(r.Verdict.Stores) == 0 {
+		b.WriteString(lang.Label("store.none") + "\n")
+	}
+	for _, st := range r.Verdict.Stores {
+		fmt.Fprintf(&b, "  %s — %s\n    %s\n", st.App, storeAccount(st), st.Path)
+		if st.NotRead != "" {
+			fmt.Fprintf(&b, "    %s: %s\n", lang.Label("store.notread"), st.NotRead)
+			continue
+		}
+		fmt.Fprintf(&b, "    %s %s, %s %s, %s %s\n", lang.Label("store.messages"), groupDigits(st.Messages),
+			lang.Label("store.missing"), groupDigits(st.Missing), lang.Label("store.years"), st.Years())
+		if st.Partial > 0 {
+			fmt.Fprintf(&b, "    %s\n", fill(lang.Label("store.partial"), map[string]string{"count": groupDigits(st.Partial)}, lang))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
 func (r *Report) WriteHTML(w io.Writer, lang Lang) error {
 	if lang != Japanese {
 		lang = English

@@ -58,6 +58,9 @@ func (v *verifier) checkServer(ctx context.Context) error {
 			continue
 		}
 		g := v.gens[id]
+		if g.f.SourceID != 0 {
+			continue // a store's or POP mailbox's folder: checked against its source
+		}
 		fr := archivedOnly(g)
 		if g.f.Current {
 			v.note(Discrepancy{Kind: FolderNotOnServer, Folder: g.f.Name, Want: fmt.Sprint(g.messages),
@@ -83,7 +86,7 @@ func archivedOnly(g *genState) FolderResult {
 
 func (v *verifier) currentGen(name string) *genState {
 	for _, g := range v.gens {
-		if g.f.Current && g.f.Name == name {
+		if g.f.Current && g.f.SourceID == 0 && g.f.Name == name {
 			return g
 		}
 	}

@@ -337,6 +337,9 @@ func (v *verifier) run(ctx context.Context) error {
 	if err := v.checkServer(ctx); err != nil {
 		return err
 	}
+	if err := v.checkStores(ctx); err != nil {
+		return err
+	}
 	v.throttle.Status(v.event(), true)
 	return nil
 }

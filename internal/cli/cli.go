@@ -54,6 +54,8 @@ func commands() []command {
 		{"demo", "run the whole flow against a built-in demo account (no real account needed)", runDemo},
 		{"contacts", "list the people in the mail, or export them as vCard and CSV", runContacts},
 		{"search", "search an archive (subject, people, text; Japanese too)", runSearch},
+		{"stores", "list the mail apps' stores on this computer (Thunderbird, Apple Mail, mbox…): account, messages, dates", runStores},
+		{"import", "copy a mail app's store (Thunderbird, Apple Mail, mbox, Maildir…) into the archive", runImport},
 		{"show", "print one archived message (an id from search), or save it as .eml or its attachments", runShow},
 		{"restore", "write every archived message back out as .eml files, from SQLite alone", runRestore},
 		{"folders", "list an archive's folders and counts", runFolders},

@@ -64,6 +64,11 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, true)
 	}
 
+	fmt.Fprintln(out, "\n   Where is your mail? Not only on the server:")
+	if code := demoStores(ctx, env, *dir, acct); code != ExitOK {
+		return code
+	}
+
 	fmt.Fprintln(out, "\n3. A new message arrives on the old server; running the backup again fetches only that one.")
 	if err := appendDemoMessage(ctx, cfg); err != nil {
 		return fail(env.Stderr, err, true)

@@ -22,6 +22,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 		"1 error (also: the server lacks UIDPLUS, nothing deleted); 2 bad command line; 130 stopped.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder of the account")
+	sf := addStoreFlags(fs)
 	del := fs.Bool("delete-from-server", false, "also delete the verified messages from the old server (asks you to type the account name)")
 	deep := fs.Bool("deep", false, "before deleting, compare the whole of every message with the archive, not only its size, date and header")
 	confirm := fs.String("confirm", "", "for scripts: the account name, exactly, instead of typing it")
@@ -42,7 +43,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	l := gate.ParseLang(*lang)
 	var warnings []string
 	forgot := false
-	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep,
+	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep, Stores: sf.search(env),
 		Forget: func(_ context.Context, acct gate.Account) error {
 			w, found, err := forgetSettings(*settingsDir, acct)
 			warnings = append(warnings, w...)

@@ -20,6 +20,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 		"1 error; 2 bad command line.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder")
+	sf := addStoreFlags(fs)
 	htmlPath := fs.String("html", "", "write the printable report for the customer here")
 	jsonPath := fs.String("json", "", "write the report for support tools here")
 	verbose := fs.Bool("verbose", false, "print error details")
@@ -38,7 +39,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 			return fail(env.Stderr, err, *verbose)
 		}
 	}
-	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg, Stores: sf.search(env)})
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}

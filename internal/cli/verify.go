@@ -43,6 +43,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		"Exit status: 0 safe to remove the account; 4 not yet (every reason is printed); 1 error; 2 bad command line; 130 stopped.")
 	conn := addConnFlags(fs, "", "MAILARK_PASSWORD")
 	archiveDir := fs.String("archive", "", "archive folder to verify")
+	sf := addStoreFlags(fs)
 	deep := fs.Bool("deep", false, "fetch every message again and compare its bytes (slower; reads the whole account)")
 	quiet := fs.Bool("quiet", false, "print only the verdict")
 	jsonOut := fs.Bool("json", false, "print the verification and the verdict as JSON on standard output")
@@ -75,7 +76,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	v, err := gate.Check(ctx, gate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir})
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir, Stores: sf.search(env)})
 	l := gate.ParseLang(*lang)
 	switch {
 	case *jsonOut:
@@ -171,6 +172,9 @@ func printVerdict(w io.Writer, v gate.Verdict, lang gate.Lang) {
 		fmt.Fprintf(w, "%s: %s\n", lang.Label("unchecked"), lang.Label("unchecked.sub"))
 	default:
 		fmt.Fprintf(w, "%s\n", lang.Label("notsafe"))
+	}
+	if s := v.OnlyHere(lang); s != "" {
+		fmt.Fprintf(w, "%s\n", safe(s))
 	}
 	for _, c := range v.Conditions {
 		mark := "[ok]"

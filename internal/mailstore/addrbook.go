@@ -58,7 +58,7 @@ func FindAddressBooks(home, goos string) []AddressBook {
 	}
 	// Apple Contacts: the local book and one per account under Sources/.
 	ab := filepath.Join(home, "Library", "Application Support", "AddressBook")
-	if isFileNoLink(filepath.Join(ab, "AddressBook-v22.abcddb")) {
+	if isFile(filepath.Join(ab, "AddressBook-v22.abcddb")) {
 		add(BookAppleContacts, "Apple Contacts", filepath.Join(ab, "AddressBook-v22.abcddb"))
 	}
 	srcs, _ := filepath.Glob(filepath.Join(ab, "Sources", "*", "AddressBook-v22.abcddb"))
@@ -85,19 +85,19 @@ func FindAddressBooks(home, goos string) []AddressBook {
 		}
 	}
 	// Windows Contacts.
-	if goos == "windows" && isDirNoLink(filepath.Join(home, "Contacts")) {
+	if goos == "windows" && isDir(filepath.Join(home, "Contacts")) {
 		add(BookWindowsContacts, "Windows Contacts", filepath.Join(home, "Contacts"))
 	}
 	// Becky!: <user folder>/AddrBook.
 	for _, root := range beckyDataRoots(home, goos) {
 		for _, p := range []string{filepath.Join(root, "AddrBook")} {
-			if isDirNoLink(p) {
+			if isDir(p) {
 				add(BookBecky, "Becky!", p)
 			}
 		}
 		users, _ := filepath.Glob(filepath.Join(root, "*", "AddrBook"))
 		for _, p := range users {
-			if isDirNoLink(p) {
+			if isDir(p) {
 				add(BookBecky, "Becky!", p)
 			}
 		}
@@ -114,23 +114,23 @@ func ProbeAddressBook(path string) *AddressBook {
 	}
 	name := strings.ToLower(filepath.Base(abs))
 	switch {
-	case isFileNoLink(abs) && strings.HasSuffix(name, ".abcddb"):
+	case isFile(abs) && strings.HasSuffix(name, ".abcddb"):
 		return &AddressBook{Kind: BookAppleContacts, App: "Apple Contacts", Path: abs}
-	case isFileNoLink(abs) && name == "history.sqlite":
+	case isFile(abs) && name == "history.sqlite":
 		return &AddressBook{Kind: BookThunderbirdSeen, App: "Thunderbird", Path: abs}
-	case isFileNoLink(abs) && strings.HasPrefix(name, "abook") && strings.HasSuffix(name, ".sqlite"):
+	case isFile(abs) && strings.HasPrefix(name, "abook") && strings.HasSuffix(name, ".sqlite"):
 		return &AddressBook{Kind: BookThunderbird, App: "Thunderbird", Path: abs}
-	case isFileNoLink(abs) && (strings.HasSuffix(name, ".contact") || strings.HasSuffix(name, ".bab")),
-		isDirNoLink(abs) && hasFileWithSuffix(abs, ".contact"):
+	case isFile(abs) && (strings.HasSuffix(name, ".contact") || strings.HasSuffix(name, ".bab")),
+		isDir(abs) && hasFileWithSuffix(abs, ".contact"):
 		if strings.HasSuffix(name, ".bab") {
 			return &AddressBook{Kind: BookBecky, App: "Becky!", Path: abs}
 		}
 		return &AddressBook{Kind: BookWindowsContacts, App: "Windows Contacts", Path: abs}
-	case isDirNoLink(abs) && hasFileWithSuffix(abs, ".bab"):
+	case isDir(abs) && hasFileWithSuffix(abs, ".bab"):
 		return &AddressBook{Kind: BookBecky, App: "Becky!", Path: abs}
-	case isFileNoLink(abs) && strings.HasSuffix(name, ".vcf"), isDirNoLink(abs) && hasFileWithSuffix(abs, ".vcf"):
+	case isFile(abs) && strings.HasSuffix(name, ".vcf"), isDir(abs) && hasFileWithSuffix(abs, ".vcf"):
 		return &AddressBook{Kind: BookVCard, App: "vCard", Path: abs}
-	case isFileNoLink(abs) && strings.HasSuffix(name, ".csv"):
+	case isFile(abs) && strings.HasSuffix(name, ".csv"):
 		return &AddressBook{Kind: BookCSV, App: "CSV", Path: abs}
 	}
 	return nil

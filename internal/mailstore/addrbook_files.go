@@ -45,7 +45,7 @@ func xmlUTF8(b []byte) ([]byte, bool) {
 // walkBookFiles calls read for each file under root (or root itself)
 // whose name ends in suffix.
 func walkBookFiles(ctx context.Context, root, suffix string, read func(path, rel string) error, skip func(string, error)) error {
-	if isFileNoLink(root) {
+	if isFile(root) {
 		return read(root, "")
 	}
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {

@@ -15,7 +15,7 @@ import (
 // so a book the app has open is read as it is on disk.
 
 func openSQLiteRO(path string) (*sql.DB, error) {
-	if !isFileNoLink(path) {
+	if !isFile(path) {
 		return nil, mailerr.New(mailerr.BadInput, "read", path, errors.New("is not a file (or is a symbolic link)"))
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: "mode=ro&immutable=1"}

@@ -98,7 +98,7 @@ func (f appleFormat) ProbeAll(path string) ([]*Store, error) {
 	switch {
 	case appleVersionDir.MatchString(filepath.Base(abs)) && appleHasAccounts(abs):
 		return appleAccountStores(abs, accounts), nil
-	case filepath.Base(abs) == "Mail" && isDirNoLink(abs):
+	case filepath.Base(abs) == "Mail" && isDir(abs):
 		ents, _ := os.ReadDir(abs)
 		var out []*Store
 		for _, v := range ents {
@@ -144,12 +144,12 @@ func (f appleFormat) Probe(path string) (*Store, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if !isDirNoLink(abs) {
+	if !isDir(abs) {
 		return nil, nil
 	}
 	s := &Store{Kind: archive.SourceAppleMail, App: "Apple Mail", Path: abs}
 	switch {
-	case isMailboxName(filepath.Base(abs)) && (isFileNoLink(filepath.Join(abs, "mbox")) || appleHasMessages(abs)):
+	case isMailboxName(filepath.Base(abs)) && (isFile(filepath.Join(abs, "mbox")) || appleHasMessages(abs)):
 	case hasMailboxes(abs):
 	case appleVersionDir.MatchString(filepath.Base(abs)) && appleHasAccounts(abs):
 	default:
@@ -178,12 +178,12 @@ func appleHasAccounts(dir string) bool {
 // appleHasMessages reports whether the mailbox folder dir has a Messages
 // folder, directly (V2) or under <UUID>/Data (V3 on).
 func appleHasMessages(dir string) bool {
-	if isDirNoLink(filepath.Join(dir, "Messages")) {
+	if isDir(filepath.Join(dir, "Messages")) {
 		return true
 	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if e.IsDir() && isDirNoLink(filepath.Join(dir, e.Name(), "Data")) {
+		if e.IsDir() && isDir(filepath.Join(dir, e.Name(), "Data")) {
 			return true
 		}
 	}

@@ -120,7 +120,7 @@ func (idx appleAccountIndex) readAccountsPlist(path string) {
 // identifiers name Apple Mail's account folders from V3 on. It is opened
 // read-only and immutable: nothing is written, not even a lock.
 func (idx appleAccountIndex) readAccounts4(path string) {
-	if !isFileNoLink(path) {
+	if !isFile(path) {
 		return
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: "mode=ro&immutable=1"}

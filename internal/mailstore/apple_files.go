@@ -106,18 +106,6 @@ func relPath(root, path string) string {
 	return filepath.ToSlash(r)
 }
 
-// isDir reports whether path is a directory (not a link to one).
-func isDirNoLink(path string) bool {
-	fi, err := os.Lstat(path)
-	return err == nil && fi.IsDir()
-}
-
-// isFile reports whether path is a regular file (not a link to one).
-func isFileNoLink(path string) bool {
-	fi, err := os.Lstat(path)
-	return err == nil && fi.Mode().IsRegular()
-}
-
 // treeBytes adds up the sizes of the regular files under root whose names
 // pass keep (all when keep is nil), without following links.
 func treeBytes(root string, keep func(name string) bool) int64 {

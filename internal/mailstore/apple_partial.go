@@ -146,7 +146,7 @@ func joinPart(num string, i int) string {
 // attachmentFile returns the attachment file in dir: the only regular file
 // there, or the one called name. "" if there is none.
 func attachmentFile(dir, name string) string {
-	if !isDirNoLink(dir) {
+	if !isDir(dir) {
 		return ""
 	}
 	ents, err := os.ReadDir(dir)

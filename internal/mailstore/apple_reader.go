@@ -26,7 +26,7 @@ type appleReader struct {
 }
 
 func openAppleReader(root string) (*appleReader, error) {
-	if !isDirNoLink(root) {
+	if !isDir(root) {
 		return nil, mailerr.New(mailerr.BadInput, "open", root, errors.New("is not an Apple Mail folder"))
 	}
 	return &appleReader{root: root}, nil
@@ -214,7 +214,7 @@ func (r *appleReader) Messages(ctx context.Context, f Folder, fn func(*Message) 
 	if err := folderNotLink(dir, f.Origin); err != nil {
 		return err
 	}
-	if isFileNoLink(filepath.Join(dir, "mbox")) && !appleHasMessages(dir) {
+	if isFile(filepath.Join(dir, "mbox")) && !appleHasMessages(dir) {
 		return r.bundleMessages(ctx, dir, fn)
 	}
 	list, before, err := listEmlx(ctx, dir)

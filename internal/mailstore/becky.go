@@ -82,7 +82,7 @@ func (f beckyFormat) Find(home, goos string) ([]*Store, error) {
 // beckyMailboxes returns the mailbox folders of a data folder: its own
 // "*.mb" folders, or those of its user folders (one level down).
 func beckyMailboxes(root string) []string {
-	if !isDirNoLink(root) {
+	if !isDir(root) {
 		return nil
 	}
 	var out []string
@@ -107,8 +107,8 @@ func beckyMailboxes(root string) []string {
 }
 
 func isBeckyMailbox(dir string) bool {
-	return isFileNoLink(filepath.Join(dir, "Mailbox.ini")) ||
-		(hasSuffixFold(dir, ".mb") && isDirNoLink(dir))
+	return isFile(filepath.Join(dir, "Mailbox.ini")) ||
+		(hasSuffixFold(dir, ".mb") && isDir(dir))
 }
 
 func beckyStore(dir string) *Store {
@@ -146,7 +146,7 @@ func beckyAccount(dir string) Account {
 // Probe recognises a mailbox folder, or a folder holding .bmf files.
 func (f beckyFormat) Probe(path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
-	if err != nil || !isDirNoLink(abs) {
+	if err != nil || !isDir(abs) {
 		return nil, nil
 	}
 	if isBeckyMailbox(abs) || beckyHasBMF(abs) {
@@ -166,7 +166,7 @@ func beckyHasBMF(dir string) bool {
 }
 
 func (f beckyFormat) Open(s *Store) (Reader, error) {
-	if !isDirNoLink(s.Path) {
+	if !isDir(s.Path) {
 		return nil, mailerr.New(mailerr.BadInput, "open", s.Path, errors.New("is not a Becky! mailbox folder"))
 	}
 	return &beckyReader{root: s.Path}, nil
@@ -232,7 +232,7 @@ func (r *beckyReader) folders(dir, prefix string, out *[]Folder, depth int) {
 			role = beckyRole(n)
 		}
 		*out = append(*out, Folder{Name: name, Role: role, Origin: relPath(r.root, p)})
-		if isDirNoLink(p) {
+		if isDir(p) {
 			r.folders(p, name, out, depth+1)
 		}
 	}

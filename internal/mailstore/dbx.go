@@ -86,7 +86,7 @@ func (f dbxFormat) Probe(path string) (*Store, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if isFileNoLink(abs) && isMailDBX(filepath.Base(abs)) {
+	if isFile(abs) && isMailDBX(filepath.Base(abs)) {
 		s := dbxStore(filepath.Dir(abs), "")
 		s.Path = abs
 		s.Bytes = 0
@@ -95,17 +95,17 @@ func (f dbxFormat) Probe(path string) (*Store, error) {
 		}
 		return s, nil
 	}
-	if isDirNoLink(abs) && dbxHasFiles(abs) {
+	if isDir(abs) && dbxHasFiles(abs) {
 		return dbxStore(abs, ""), nil
 	}
 	return nil, nil
 }
 
 func (f dbxFormat) Open(s *Store) (Reader, error) {
-	if isFileNoLink(s.Path) {
+	if isFile(s.Path) {
 		return &dbxReader{root: filepath.Dir(s.Path), only: filepath.Base(s.Path)}, nil
 	}
-	if !isDirNoLink(s.Path) {
+	if !isDir(s.Path) {
 		return nil, mailerr.New(mailerr.BadInput, "open", s.Path, errors.New("is not an Outlook Express store folder"))
 	}
 	return &dbxReader{root: s.Path}, nil

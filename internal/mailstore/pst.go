@@ -57,7 +57,7 @@ func (f pstFormat) Find(home, goos string) ([]*Store, error) {
 			filepath.Join(home, "Library", "Group Containers", "UBF8T346G9.Office", "Outlook", "Outlook 15 Profiles"),
 			filepath.Join(home, "Documents", "Microsoft User Data", "Office 2011 Identities"),
 		} {
-			if isDirNoLink(p) {
+			if isDir(p) {
 				out = append(out, &Store{Kind: KindOutlook, App: "Outlook for Mac", Path: p,
 					NotRead: strings.Replace(notReadOutlook, "Outlook's own data file", "Outlook for Mac's own data", 1),
 					Bytes:   treeBytes(p, nil)})
@@ -119,10 +119,10 @@ func (f pstFormat) Probe(path string) (*Store, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if isFileNoLink(abs) && isPSTName(filepath.Base(abs)) {
+	if isFile(abs) && isPSTName(filepath.Base(abs)) {
 		return pstStore(abs), nil
 	}
-	if isDirNoLink(abs) {
+	if isDir(abs) {
 		ents, _ := os.ReadDir(abs)
 		var found []string
 		for _, e := range ents {

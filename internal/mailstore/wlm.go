@@ -164,7 +164,7 @@ func parseOEAccount(b []byte) (Account, bool) {
 // left to Find. A bare folder of .eml files is the "eml" format's.
 func (f wlmFormat) Probe(path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
-	if err != nil || !isDirNoLink(abs) {
+	if err != nil || !isDir(abs) {
 		return nil, nil
 	}
 	if len(wlmAccountFiles(abs)) > 0 && wlmHasEML(abs) {
@@ -174,7 +174,7 @@ func (f wlmFormat) Probe(path string) (*Store, error) {
 }
 
 func (f wlmFormat) Open(s *Store) (Reader, error) {
-	if !isDirNoLink(s.Path) {
+	if !isDir(s.Path) {
 		return nil, mailerr.New(mailerr.BadInput, "open", s.Path, errors.New("is not a Windows Live Mail folder"))
 	}
 	return &wlmReader{root: s.Path}, nil
