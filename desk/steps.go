@@ -197,8 +197,8 @@ func exportContacts(ctx context.Context, archiveDir, out string) error {
 	return nil
 }
 
-// reason is one reason of a closed gate in both languages.
-type reason struct {
+// Reason is one reason of a closed gate, in both languages.
+type Reason struct {
 	EN string `json:"en"`
 	JA string `json:"ja"`
 }
@@ -217,11 +217,11 @@ func (w *worker) report(ctx context.Context, a Account, old imapconn.Config, arc
 	if err := r.SaveJSON(ctx, filepath.Join(dir, ReportJSON)); err != nil {
 		return classify(err)
 	}
-	var reasons []reason
+	var reasons []Reason
 	var en []string
 	for _, c := range r.Verdict.Conditions {
 		if !c.OK {
-			reasons = append(reasons, reason{EN: c.Text(gate.English), JA: c.Text(gate.Japanese)})
+			reasons = append(reasons, Reason{EN: c.Text(gate.English), JA: c.Text(gate.Japanese)})
 			en = append(en, c.Text(gate.English))
 		}
 	}

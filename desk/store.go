@@ -138,7 +138,7 @@ type Status struct {
 	ErrorKind   string   `json:"error_kind,omitempty"`
 	ErrorText   string   `json:"error_text,omitempty"`
 	Gate        string   `json:"gate,omitempty"` // "open", "closed" or "" (not yet)
-	GateReasons []string `json:"gate_reasons,omitempty"`
+	GateReasons []Reason `json:"gate_reasons,omitempty"`
 	Messages    int64    `json:"archived_messages"`
 	UpdatedAt   int64    `json:"updated_at_ms"`
 	FinishedAt  int64    `json:"finished_at_ms,omitempty"`
