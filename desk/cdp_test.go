@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"golang.org/x/net/websocket"
@@ -34,8 +35,12 @@ func startChromium(t testing.TB) *browser {
 	if err != nil {
 		return nil
 	}
+	profile, err := os.MkdirTemp("", "mailark-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-port=0",
-		"--remote-debugging-address=127.0.0.1", "--remote-allow-origins=*", "--user-data-dir="+t.TempDir(), "--window-size=1400,900", "about:blank")
+		"--remote-debugging-address=127.0.0.1", "--remote-allow-origins=*", "--user-data-dir="+profile, "--window-size=1400,900", "about:blank")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +48,14 @@ func startChromium(t testing.TB) *browser {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	t.Cleanup(func() {
+		// Chromium's helpers are in its process group.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		_ = os.RemoveAll(profile)
+	})
 	sc := bufio.NewScanner(stderr)
 	var wsURL string
 	for sc.Scan() {

@@ -78,11 +78,14 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 	if err := q.start(ctx); err != nil {
 		return WorkResult{}, d.dbErr("start queue", err)
 	}
+	rctx, stopRescue := context.WithCancel(ctx)
+	go d.rescueLoop(rctx)
 	if opts.UntilIdle {
 		err = waitIdle(ctx, q)
 	} else {
 		<-ctx.Done()
 	}
+	stopRescue()
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if serr := q.stop(stopCtx); serr != nil && err == nil && ctx.Err() == nil {
@@ -179,6 +182,10 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 	}
 	if !ok || args.Round < st.Round {
 		return nil // removed, or a round that a rerun replaced
+	}
+	if args.Round == st.Round && (st.State == StateDone || st.State == StateAttention ||
+		stepIndex(st.Account, args.Round, st.Step) > stepIndex(st.Account, args.Round, args.Step)) {
+		return nil // a second copy of a step already done (a rescued job whose worker had finished it)
 	}
 	holder := w.opts.ID + "#" + strconv.FormatInt(jobID, 10)
 	ttl := time.Duration(d.Config.LeaseSeconds) * time.Second
@@ -351,4 +358,13 @@ func (w *worker) trackProgress(ctx context.Context, customer string) (progress.S
 		<-p.done
 	}
 	return sink, stop
+}
+
+func stepIndex(a Account, round int, step string) int {
+	for i, s := range Steps(a, round) {
+		if s == step {
+			return i
+		}
+	}
+	return -1
 }
