@@ -137,7 +137,7 @@ func (d *Desk) BoardHandler() http.Handler {
 func (d *Desk) ServeBoard(ctx context.Context, listen string, ready func(addr string)) error {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
-		return mailerr.New(mailerr.BadInput, "board", listen, errors.New("give --listen as 127.0.0.1:PORT"))
+		return mailerr.New(mailerr.BadInput, "board", listen, errors.New("the board address must be 127.0.0.1:PORT"))
 	}
 	if !imapconn.IsLoopback(host) {
 		return mailerr.New(mailerr.BadInput, "board", listen,

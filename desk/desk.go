@@ -150,7 +150,7 @@ func Open(ctx context.Context, dir string) (*Desk, error) {
 	cfg, err := readConfig(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, mailerr.New(mailerr.BadInput, "open desk", dir,
-			fmt.Errorf("%s is not a desk folder (no %s): run mailark desk init %s first", dir, ConfigFile, dir))
+			fmt.Errorf("%s is not a desk folder (no %s): make it a desk first", dir, ConfigFile))
 	}
 	if err != nil {
 		return nil, err

@@ -133,3 +133,66 @@ carol,%[1]s,%[2]d,plain,carol@old-isp.example,carol,,,,,,,
 		}
 	}
 }
+
+// TestRerunDelta: after the switch-over, mail that arrived at the old
+// account is backed up, verified, copied to the new account and reported
+// by rerun --delta; the report's gate is open again.
+func TestRerunDelta(t *testing.T) {
+	srv := testimap.Start(t, smallAccount(demo.OldProviderUser, demo.OldProviderPassword, 2))
+	if err := srv.Mem.AddAccount(demo.NewProvider()); err != nil {
+		t.Fatal(err)
+	}
+	_, d := testDesk(t, "")
+	addCSV(t, d, fmt.Sprintf("customer,old_host,old_port,old_security,old_user,secret,new_host,new_port,new_security,new_user,new_secret\n"+
+		"hanako,%[1]s,%[2]d,plain,%[3]s,old,%[1]s,%[2]d,plain,%[4]s,new\n", srv.Host, srv.Port, demo.OldProviderUser, demo.NewProviderUser))
+	s, err := desk.ReadSecrets(writeFile(t, filepath.Join(t.TempDir(), "s"),
+		"old="+demo.OldProviderPassword+"\nnew="+demo.NewProviderPassword+"\n", 0o600), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := func() desk.Status {
+		t.Helper()
+		if _, err := d.Work(context.Background(), desk.WorkOptions{Secrets: s, Workers: 2, UntilIdle: true}); err != nil {
+			t.Fatalf("Work() = %v", err)
+		}
+		st, _, err := d.AccountStatus(context.Background(), "hanako")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := work(); st.State != desk.StateDone || st.Gate != "open" {
+		t.Fatalf("first round: %s %s gate %q: %s %v", st.State, st.Step, st.Gate, st.ErrorText, st.GateReasons)
+	}
+	before := archived(t, d, "hanako")
+	// Mail arrives at the old account after the switch-over.
+	msg := "From: a@example.com\r\nTo: " + demo.OldProviderUser + "\r\nSubject: late\r\nMessage-ID: <late@example.com>\r\n\r\nstill coming\r\n"
+	if _, err := srv.Mem.Append("INBOX", demo.Message{Raw: []byte(msg)}); err != nil {
+		t.Fatal(err)
+	}
+	queued, busy, err := d.Rerun(context.Background())
+	if err != nil || queued != 1 || busy != 0 {
+		t.Fatalf("Rerun() = %d, %d, %v; want 1 queued", queued, busy, err)
+	}
+	st := work()
+	if st.State != desk.StateDone || st.Gate != "open" || st.Round != 1 {
+		t.Fatalf("rerun: round %d %s %s gate %q: %s %v", st.Round, st.State, st.Step, st.Gate, st.ErrorText, st.GateReasons)
+	}
+	if got := archived(t, d, "hanako"); got != before+1 {
+		t.Errorf("archived after the rerun = %d, want %d", got, before+1)
+	}
+}
+
+func archived(t *testing.T, d *desk.Desk, customer string) int64 {
+	t.Helper()
+	a, err := archive.Open(context.Background(), d.ArchiveDir(customer), archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	n, err := a.CurrentMessageCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

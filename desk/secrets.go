@@ -55,7 +55,7 @@ func ReadSecrets(path, identityFile string) (*Secrets, error) {
 	if bytes.HasPrefix(data, []byte(ageHeader)) || bytes.HasPrefix(data, []byte("-----BEGIN AGE ENCRYPTED FILE-----")) {
 		if identityFile == "" {
 			return nil, mailerr.New(mailerr.BadInput, "read secrets", path,
-				errors.New("the file is age-encrypted: give the worker's key file with --identity (or MAILARK_AGE_IDENTITY)"))
+				errors.New("the file is age-encrypted and no key file was given to decrypt it"))
 		}
 		idData, err := readPrivate(identityFile, "key file")
 		if err != nil {
@@ -125,4 +125,21 @@ func readPrivate(path, what string) ([]byte, error) {
 			fmt.Errorf("the %s %s can be read by other users (mode %v): chmod 600 it", what, path, st.Mode().Perm()))
 	}
 	return io.ReadAll(io.LimitReader(f, 16<<20))
+}
+
+// CheckSecretRefs lists the accounts whose secret (or new_secret) is not
+// in s, as bad rows.
+func CheckSecretRefs(accts []Account, s *Secrets) []RowError {
+	var bad []RowError
+	for _, a := range accts {
+		for _, name := range []string{a.Secret, a.NewSecret} {
+			if name == "" {
+				continue
+			}
+			if _, ok := s.Get(name); !ok {
+				bad = append(bad, RowError{Line: a.Line, Reason: fmt.Sprintf("secret %q is not in the secrets file", name)})
+			}
+		}
+	}
+	return bad
 }

@@ -89,12 +89,8 @@ func (w *worker) step(ctx context.Context, holder string, a Account, args StepAr
 		host = a.New.Host
 	}
 	if args.Step != StepContacts {
-		got, err := d.claimHost(ctx, host, holder, dleaseTTL(d))
-		if err != nil {
+		if err := w.waitHost(ctx, host, holder); err != nil {
 			return err
-		}
-		if !got {
-			return errBusy
 		}
 	}
 	sink, stop := w.trackProgress(ctx, a.Customer)
@@ -239,4 +235,24 @@ func (w *worker) report(ctx context.Context, a Account, old imapconn.Config, arc
 		return err
 	}
 	return needsPerson{gateClosed{reasons: en}}
+}
+
+// waitHost takes one of host's connection slots, waiting up to a few
+// seconds for one to be free; then the step gives its place in the queue
+// to others (errBusy) and comes back later.
+func (w *worker) waitHost(ctx context.Context, host, holder string) error {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for range 20 {
+		got, err := w.d.claimHost(ctx, host, holder, dleaseTTL(w.d))
+		if err != nil || got {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return errBusy
 }

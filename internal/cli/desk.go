@@ -65,6 +65,10 @@ func openDesk(ctx context.Context, env *Env, dir string) (*desk.Desk, int, bool)
 		fmt.Fprintln(env.Stderr, "mailark desk: --desk DIR is required (the folder made by mailark desk init)")
 		return nil, ExitUsage, false
 	}
+	if _, err := os.Stat(filepath.Join(dir, desk.ConfigFile)); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(env.Stderr, "mailark: %s is not a desk folder. Run mailark desk init %s first.\n", safe(dir), safe(dir))
+		return nil, ExitError, false
+	}
 	d, err := desk.Open(ctx, dir)
 	if err != nil {
 		return nil, fail(env.Stderr, err, false), false
@@ -118,6 +122,15 @@ func runDeskAdd(ctx context.Context, env *Env, args []string) int {
 		return ExitUsage
 	}
 	accts, bad, err := desk.ReadCSVFile(pos[0], *skip)
+	var csvErr *desk.CSVError
+	if errors.As(err, &csvErr) {
+		fmt.Fprintf(env.Stderr, "mailark: %s has %d bad row(s); nothing was queued. Fix them and run the same command again (or add --skip-bad-rows):\n",
+			safe(pos[0]), len(csvErr.Rows))
+		for _, r := range csvErr.Rows {
+			fmt.Fprintf(env.Stderr, "  %s\n", safe(r.Error()))
+		}
+		return ExitError
+	}
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
