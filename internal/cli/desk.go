@@ -113,6 +113,8 @@ func runDeskAdd(ctx context.Context, env *Env, args []string) int {
 		"secret names a line NAME=password of the workers' secrets file (never a password).")
 	dir := fs.String("desk", "", "the desk folder")
 	skip := fs.Bool("skip-bad-rows", false, "queue the good rows even when some rows are bad (they are listed)")
+	secretsFile := fs.String("secrets", "", "also check that every secret the CSV names is in this secrets file")
+	identity := fs.String("identity", env.Getenv("MAILARK_AGE_IDENTITY"), "age key file for an encrypted --secrets file")
 	pos, code, ok := parseArgs(fs, args, 1)
 	if !ok {
 		return code
@@ -133,6 +135,20 @@ func runDeskAdd(ctx context.Context, env *Env, args []string) int {
 	}
 	if err != nil {
 		return fail(env.Stderr, err, false)
+	}
+	if *secretsFile != "" {
+		secrets, err := desk.ReadSecrets(*secretsFile, *identity)
+		if err != nil {
+			return fail(env.Stderr, err, false)
+		}
+		if missing := desk.CheckSecretRefs(accts, secrets); len(missing) > 0 {
+			fmt.Fprintf(env.Stderr, "mailark: %s names %d secret(s) that %s does not hold; nothing was queued:\n",
+				safe(pos[0]), len(missing), safe(*secretsFile))
+			for _, r := range missing {
+				fmt.Fprintf(env.Stderr, "  %s\n", safe(r.Error()))
+			}
+			return ExitError
+		}
 	}
 	for _, b := range bad {
 		fmt.Fprintf(env.Stderr, "mailark: skipped %s: %s\n", safe(pos[0]), safe(b.Error()))
