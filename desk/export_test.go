@@ -22,3 +22,13 @@ func (d *Desk) WaitChange(ctx context.Context) {
 	case <-t.C:
 	}
 }
+
+// ClaimAccount exposes the account claim to the tests.
+func (d *Desk) ClaimAccount(ctx context.Context, customer, holder string, ttl time.Duration) (bool, error) {
+	return d.claimAccount(ctx, customer, holder, ttl)
+}
+
+// ClaimHost exposes the per-host connection slots to the tests.
+func (d *Desk) ClaimHost(ctx context.Context, host, holder string, ttl time.Duration) (bool, error) {
+	return d.claimHost(ctx, host, holder, ttl)
+}

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -38,10 +39,6 @@ func (d *Desk) rescueDead(ctx context.Context) (int, error) {
 		list = append(list, x)
 	}
 	rows.Close()
-	nowExpr := "datetime('now', 'subsec')"
-	if d.dialect == postgres {
-		nowExpr = "now()"
-	}
 	n := 0
 	for _, x := range list {
 		i := strings.LastIndexByte(x.holder, '#')
@@ -49,14 +46,10 @@ func (d *Desk) rescueDead(ctx context.Context) (int, error) {
 		if i < 0 || err != nil {
 			continue
 		}
-		res, err := d.exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+nowExpr+` WHERE id = ? AND state = 'running' AND kind = ?`,
-			id, StepArgs{}.Kind())
-		if err != nil {
+		if err := d.makeAvailable(ctx, id); err != nil {
 			return n, err
 		}
-		if k, _ := res.RowsAffected(); k == 1 {
-			n++
-		}
+		n++
 		if _, err := d.exec(ctx, `UPDATE desk_steps SET finished_at = ?, outcome = ? WHERE worker = ? AND started_at = ? AND finished_at = 0`,
 			nowMillis(), "the worker stopped answering; the step was given to another worker", x.holder, x.started); err != nil {
 			return n, err
@@ -65,12 +58,78 @@ func (d *Desk) rescueDead(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// rescueLoop runs rescueDead every LeaseSeconds/2 until ctx ends.
-func (d *Desk) rescueLoop(ctx context.Context) {
+// rescueOrphans makes available again the running jobs whose worker
+// process is gone (its heartbeat in desk_workers lapsed): a worker killed
+// after River gave it a job but before the step claimed its account.
+func (d *Desk) rescueOrphans(ctx context.Context) (int, error) {
+	rows, err := d.db.QueryContext(ctx, d.q(`SELECT id, CAST(attempted_by AS TEXT) FROM river_job WHERE state = 'running' AND kind = ?`), StepArgs{}.Kind())
+	if err != nil {
+		return 0, d.dbErr("read queue", err)
+	}
+	type job struct {
+		id     int64
+		worker string
+	}
+	var jobs []job
+	for rows.Next() {
+		var j job
+		var by sql.NullString
+		if err := rows.Scan(&j.id, &by); err != nil {
+			rows.Close()
+			return 0, d.dbErr("read queue", err)
+		}
+		// PostgreSQL: {a,b}; SQLite: ["a","b"]. The last is the worker now.
+		list := strings.Split(strings.Trim(by.String, "{}[]"), ",")
+		j.worker = strings.Trim(list[len(list)-1], `" `)
+		jobs = append(jobs, j)
+	}
+	rows.Close()
+	n := 0
+	for _, j := range jobs {
+		if j.worker == "" {
+			continue
+		}
+		var alive int
+		if err := d.db.QueryRowContext(ctx, d.q(`SELECT count(*) FROM desk_workers WHERE id = ? AND expires_at >= ?`), j.worker, nowMillis()).Scan(&alive); err != nil {
+			return n, d.dbErr("read queue", err)
+		}
+		if alive > 0 {
+			continue
+		}
+		if err := d.makeAvailable(ctx, j.id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (d *Desk) makeAvailable(ctx context.Context, id int64) error {
+	nowExpr := "datetime('now', 'subsec')"
+	if d.dialect == postgres {
+		nowExpr = "now()"
+	}
+	_, err := d.exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+nowExpr+` WHERE id = ? AND state = 'running' AND kind = ?`,
+		id, StepArgs{}.Kind())
+	return err
+}
+
+// heartbeat says this worker process is alive, for twice the lease.
+func (d *Desk) heartbeat(ctx context.Context, id string) error {
+	_, err := d.exec(ctx, `INSERT INTO desk_workers(id, expires_at) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at`,
+		id, nowMillis()+2*int64(d.Config.LeaseSeconds)*1000)
+	return err
+}
+
+// rescueLoop keeps this worker's heartbeat and runs the rescues every
+// LeaseSeconds/2 until ctx ends.
+func (d *Desk) rescueLoop(ctx context.Context, id string) {
 	t := time.NewTicker(time.Duration(d.Config.LeaseSeconds) * time.Second / 2)
 	defer t.Stop()
 	for {
+		_ = d.heartbeat(ctx, id)
 		_, _ = d.rescueDead(ctx)
+		_, _ = d.rescueOrphans(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -85,6 +85,9 @@ var deskTables = []string{
 		holder TEXT NOT NULL,
 		expires_at BIGINT NOT NULL,
 		PRIMARY KEY (host, slot))`,
+	`CREATE TABLE IF NOT EXISTS desk_workers (
+		id TEXT PRIMARY KEY,
+		expires_at BIGINT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS desk_steps (
 		customer TEXT NOT NULL,
 		round INTEGER NOT NULL,

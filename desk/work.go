@@ -75,11 +75,14 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 		return WorkResult{}, err
 	}
 	w.q = q
+	if err := d.heartbeat(ctx, opts.ID); err != nil {
+		return WorkResult{}, err
+	}
 	if err := q.start(ctx); err != nil {
 		return WorkResult{}, d.dbErr("start queue", err)
 	}
 	rctx, stopRescue := context.WithCancel(ctx)
-	go d.rescueLoop(rctx)
+	go d.rescueLoop(rctx, opts.ID)
 	if opts.UntilIdle {
 		err = waitIdle(ctx, q)
 	} else {
