@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,19 @@ func runChild(dir string, workers int) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if os.Getenv("MAILARK_BENCH_MEMSTATS") != "" {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		st, _ := os.ReadFile("/proc/self/status")
+		rss := ""
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "VmRSS") {
+				rss = l
+			}
+		}
+		fmt.Fprintf(os.Stderr, "heap in use %d MB, sys %d MB, goroutines %d, now %s\n", ms.HeapInuse>>20, ms.Sys>>20, runtime.NumGoroutine(), rss)
 	}
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
