@@ -30,7 +30,7 @@ export MAILARK_TEST_DOVECOT ?= 1
 export MAILARK_PYTHON ?= /usr/bin/python3
 # In CI a test that would skip for a missing tool fails instead.
 ifeq ($(CI),true)
-export MAILARK_TEST_NO_SKIP ?= dovecot$(comma)python$(comma)tmpfs$(comma)sqlite3
+export MAILARK_TEST_NO_SKIP ?= dovecot$(comma)python$(comma)tmpfs$(comma)sqlite3$(comma)postgres$(comma)chromium
 # CI must really run the tests, not report cached results.
 GOTESTFLAGS ?= -count=1 -timeout 15m
 else

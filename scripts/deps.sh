@@ -32,6 +32,8 @@ xauth                   GUI: xvfb-run needs it
 fonts-ipaexfont-gothic  GUI: the Japanese font we bundle
 gnome-keyring           keyring tests: a Secret Service
 dbus                    keyring tests: dbus-run-session
+postgresql              desk tests: a private PostgreSQL queue on loopback (initdb + pg_ctl)
+chromium                desk tests: the live board in a headless browser
 LIST
 
 # One dpkg-query for all: "name status" for each package dpkg knows.

@@ -64,6 +64,7 @@ func commands() []command {
 		{"report", "write the removal report (HTML for the customer, JSON for support)", runReport},
 		{"remove", "forget the account, and optionally delete the verified mail from the server, once it is safe", runRemove},
 		{"migrate", "copy the archive into the new account (folders mapped, nothing twice)", runMigrate},
+		{"desk", "support-desk mode: many customers' accounts from one queue, a live board, a report each", runDesk},
 		{"announce", "draft \"my address has changed\" to your contacts in the new account (never sends)", runAnnounce},
 	}
 }

@@ -21,7 +21,7 @@ var frontEndWords = regexp.MustCompile(`mailark [a-z]|(^|[\s(])--[a-z]`)
 // mailark command or a --flag.
 func TestEngineErrorsNameNoFlags(t *testing.T) {
 	for _, dir := range []string{"backup", "gate", "migrate", "addressbook", "internal/archive",
-		"internal/imapconn", "internal/pop3", "internal/autoconfig", "internal/mbox", "internal/settings", "internal/demo"} {
+		"internal/imapconn", "internal/pop3", "internal/autoconfig", "internal/mbox", "internal/settings", "internal/demo", "desk"} {
 		t.Run(dir, func(t *testing.T) {
 			files, _ := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
 			if len(files) == 0 {

@@ -1,0 +1,75 @@
+package desk_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailark/mailark/internal/cli"
+	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := cli.OSEnv()
+	env.Stdout, env.Stderr, env.Stdin = &out, &errOut, strings.NewReader("")
+	env.IsTerminal = func(int) bool { return false }
+	code := cli.Main(context.Background(), env, args)
+	return code, out.String(), errOut.String()
+}
+
+// TestDeskCommandLine drives the command line's contract: init, add (a bad
+// CSV first), work --until-idle (exit 3: an account needs a person),
+// report CUSTOMER and the desk summary.
+func TestDeskCommandLine(t *testing.T) {
+	srv := testimap.Start(t, smallAccount(demo.OldProviderUser, demo.OldProviderPassword, 2))
+	dir := filepath.Join(t.TempDir(), "desk")
+	if code, out, errOut := runCLI(t, "desk", "init", dir); code != 0 || !strings.Contains(out, "Desk ready") {
+		t.Fatalf("desk init = %d %q %q", code, out, errOut)
+	}
+	tmp := t.TempDir()
+	csv := fmt.Sprintf("customer,old_host,old_port,old_security,old_user,secret\nhanako,%[1]s,%[2]d,plain,%[3]s,h\njiro,%[1]s,%[2]d,plain,jiro@old-isp.example,j\n",
+		srv.Host, srv.Port, demo.OldProviderUser)
+	bad := writeFile(t, filepath.Join(tmp, "bad.csv"), csv+"hanako,x.example,993,tls,h2@x.example,h\n", 0o600)
+	code, _, errOut := runCLI(t, "desk", "add", "--desk", dir, bad)
+	if code != 1 || !strings.Contains(errOut, `line 4: customer "hanako" is already on line 2`) || !strings.Contains(errOut, "nothing was queued") {
+		t.Fatalf("desk add (bad CSV) = %d %q", code, errOut)
+	}
+	good := writeFile(t, filepath.Join(tmp, "accounts.csv"), csv, 0o600)
+	secrets := writeFile(t, filepath.Join(tmp, "secrets"), "h="+demo.OldProviderPassword+"\nj=not-jiros-password\n", 0o600)
+	if code, out, errOut := runCLI(t, "desk", "add", "--desk", dir, "--secrets", secrets, good); code != 0 || !strings.Contains(out, "2 account(s) queued") {
+		t.Fatalf("desk add = %d %q %q", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--workers", "4", "--until-idle")
+	if code != 3 || !strings.Contains(out, "1 done, 1 need a person") || !strings.Contains(out, "NEEDS A PERSON: jiro") {
+		t.Fatalf("desk work = %d %q %q", code, out, errOut)
+	}
+	for _, pw := range []string{demo.OldProviderPassword, "not-jiros-password"} {
+		if strings.Contains(out+errOut, pw) {
+			t.Errorf("desk work printed a password")
+		}
+	}
+	code, out, _ = runCLI(t, "desk", "report", "--desk", dir, "hanako")
+	if code != 0 || !strings.Contains(out, "hanako ("+demo.OldProviderUser) || !strings.Contains(out, "report.html") {
+		t.Errorf("desk report hanako = %d %q", code, out)
+	}
+	if code, out, _ = runCLI(t, "desk", "report", "--desk", dir, "jiro"); code != 4 || !strings.Contains(out, "Wrong user name or password") {
+		t.Errorf("desk report jiro = %d %q", code, out)
+	}
+	if code, out, _ = runCLI(t, "desk", "report", "--desk", dir); code != 0 {
+		t.Errorf("desk report = %d %q", code, out)
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.csv"))
+	if err != nil || !strings.Contains(string(summary), "hanako,"+demo.OldProviderUser) || !strings.Contains(string(summary), "auth-failed") {
+		t.Errorf("summary.csv = %q, %v", summary, err)
+	}
+	if code, _, errOut = runCLI(t, "desk", "work", "--desk", filepath.Join(tmp, "nodesk"), "--secrets", secrets); code != 1 || !strings.Contains(errOut, "desk init") {
+		t.Errorf("desk work on a folder that is no desk = %d %q", code, errOut)
+	}
+}

@@ -1,0 +1,31 @@
+// Package desk is support-desk mode: many customers' accounts worked from
+// one queue, on one PC or many, with a live board and a report per
+// customer.
+//
+// A desk is a folder (DIR) shared by the desk's PCs: DIR/desk.json holds
+// its settings, DIR/customers/<customer>/ each customer's archive, removal
+// report (HTML + JSON) and contacts export. The queue is River
+// (github.com/riverqueue/river): in PostgreSQL for a desk of several PCs,
+// or in DIR/queue.sqlite (River's SQLite driver) for one PC. The same job
+// code runs on both.
+//
+// Each account goes through the steps of the window — survey, backup,
+// verify, contacts export, (migrate, check,) report — each one a River job
+// (StepArgs) unique per customer, round and step. A step only drives the
+// engine packages (backup, gate, addressbook, migrate) through their
+// public APIs; every step can run again from the archive's own state, so
+// a worker killed mid-step loses nothing: River gives the job to another
+// worker (after Config.RescueAfterSeconds) and the engine resumes.
+//
+// Besides River's tables the queue holds the desk's own: desk_accounts
+// (what the board shows), desk_leases (an account is claimed by one step
+// of one worker at a time, renewed while it runs, so that a step rescued
+// while its first worker still runs waits instead of running twice — the
+// archive's lock is not the only guard), desk_slots (at most N
+// connections per server host across every worker) and desk_steps (which
+// worker ran which step when).
+//
+// Passwords never enter the queue: the CSV names a secret, and each worker
+// reads the secrets from its own private file (plain NAME=password lines,
+// or age-encrypted) into memory.
+package desk

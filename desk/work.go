@@ -1,0 +1,373 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/migrate"
+)
+
+// WorkOptions for Work.
+type WorkOptions struct {
+	Secrets *Secrets
+	// Workers is how many steps this process runs at once (default 4).
+	Workers int
+	// UntilIdle returns once the queue has nothing left to do; otherwise
+	// Work runs until ctx ends.
+	UntilIdle bool
+	// ID names this worker on the board (default host-pid).
+	ID string
+	// Logger gets River's and the desk's log lines (never a password).
+	Logger *slog.Logger
+	// Lang of the reports (default the desk's).
+	Lang string
+}
+
+// WorkResult is what the desk looks like when Work returns.
+type WorkResult struct {
+	Accounts   int
+	Done       int
+	Attention  []Status // accounts that need a person
+	Unfinished int      // neither done nor needing a person (Work stopped early)
+}
+
+// Work runs steps from the desk's queue until ctx ends or, with
+// UntilIdle, until nothing is left to do. Any number of workers on any
+// number of PCs may work the same desk.
+func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.ID == "" {
+		h, _ := os.Hostname()
+		opts.ID = fmt.Sprintf("%s-%d", h, os.Getpid())
+	}
+	if len(opts.ID) > 80 {
+		opts.ID = opts.ID[:80]
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Lang == "" {
+		opts.Lang = d.Config.Lang
+	}
+	if opts.Secrets == nil {
+		opts.Secrets = &Secrets{}
+	}
+	if err := d.migrate(ctx); err != nil {
+		return WorkResult{}, err
+	}
+	w := &worker{d: d, opts: opts}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &stepWorker{w: w})
+	q, err := d.newQueue(d.queueConfig(workers, opts.Workers, opts.ID, opts.Logger))
+	if err != nil {
+		return WorkResult{}, err
+	}
+	w.q = q
+	if err := d.heartbeat(ctx, opts.ID); err != nil {
+		return WorkResult{}, err
+	}
+	if err := q.start(ctx); err != nil {
+		return WorkResult{}, d.dbErr("start queue", err)
+	}
+	rctx, stopRescue := context.WithCancel(ctx)
+	go d.rescueLoop(rctx, opts.ID)
+	if opts.UntilIdle {
+		err = waitIdle(ctx, q)
+	} else {
+		<-ctx.Done()
+	}
+	stopRescue()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if serr := q.stop(stopCtx); serr != nil && err == nil && ctx.Err() == nil {
+		err = d.dbErr("stop queue", serr)
+	}
+	res, rerr := d.result(context.WithoutCancel(ctx))
+	if err == nil {
+		err = rerr
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return res, err
+}
+
+// waitIdle returns when the queue has had nothing to do twice in a row.
+func waitIdle(ctx context.Context, q queue) error {
+	t := time.NewTicker(300 * time.Millisecond)
+	defer t.Stop()
+	idle := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		busy, err := q.busy(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue // a busy database; ask again
+		}
+		if busy {
+			idle = 0
+			continue
+		}
+		if idle++; idle >= 2 {
+			return nil
+		}
+	}
+}
+
+func (d *Desk) result(ctx context.Context) (WorkResult, error) {
+	list, err := d.Accounts(ctx)
+	if err != nil {
+		return WorkResult{}, err
+	}
+	r := WorkResult{Accounts: len(list)}
+	for _, s := range list {
+		switch s.State {
+		case StateDone:
+			r.Done++
+		case StateAttention:
+			r.Attention = append(r.Attention, s)
+		default:
+			r.Unfinished++
+		}
+	}
+	return r, nil
+}
+
+type stepWorker struct {
+	river.WorkerDefaults[StepArgs]
+	w *worker
+}
+
+func (s *stepWorker) Work(ctx context.Context, job *river.Job[StepArgs]) error {
+	return s.w.run(ctx, job.ID, job.Args, job.Attempt, job.MaxAttempts)
+}
+
+type worker struct {
+	d    *Desk
+	opts WorkOptions
+	q    queue
+}
+
+// needsPerson wraps an error that retrying cannot mend: a wrong password,
+// a full mailbox, a closed gate.
+type needsPerson struct{ err error }
+
+func (e needsPerson) Error() string { return e.err.Error() }
+func (e needsPerson) Unwrap() error { return e.err }
+
+// errBusy: the account or the server's connections are taken by other
+// workers; the step waits its turn without using up a try.
+var errBusy = errors.New("busy")
+
+func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, maxAttempts int) error {
+	d := w.d
+	st, ok, err := d.AccountStatus(ctx, args.Customer)
+	if err != nil {
+		return err
+	}
+	if !ok || args.Round < st.Round {
+		return nil // removed, or a round that a rerun replaced
+	}
+	if args.Round == st.Round && (st.State == StateDone || st.State == StateAttention ||
+		stepIndex(st.Account, args.Round, st.Step) > stepIndex(st.Account, args.Round, args.Step)) {
+		return nil // a second copy of a step already done (a rescued job whose worker had finished it)
+	}
+	holder := w.opts.ID + "#" + strconv.FormatInt(jobID, 10)
+	ttl := time.Duration(d.Config.LeaseSeconds) * time.Second
+	got, err := d.claimAccount(ctx, args.Customer, holder, ttl)
+	if err != nil {
+		return err
+	}
+	if !got {
+		return river.JobSnooze(ttl / 4)
+	}
+	defer d.releaseAccount(args.Customer, holder)
+	defer d.releaseHosts(holder)
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); w.heartbeat(sctx, cancel, args.Customer, holder, ttl) }()
+	defer wg.Wait()
+	defer cancel(nil)
+
+	started := nowMillis()
+	if _, err := d.exec(ctx, `INSERT INTO desk_steps(customer, round, step, worker, started_at) VALUES(?, ?, ?, ?, ?)`,
+		args.Customer, args.Round, args.Step, holder, started); err != nil {
+		return err
+	}
+	_ = d.update(ctx, args.Customer, map[string]any{"state": StateWorking, "step": args.Step, "worker": w.opts.ID,
+		"attempt": attempt, "done_msgs": 0, "done_bytes": 0, "rate": 0.0, "eta_seconds": 0})
+	serr := w.step(sctx, holder, st.Account, args)
+	if c := context.Cause(sctx); serr != nil && c != nil && !errors.Is(c, context.Canceled) {
+		serr = c
+	}
+	outcome := "ok"
+	if serr != nil {
+		outcome = serr.Error()
+	}
+	_, _ = d.exec(context.WithoutCancel(ctx), `UPDATE desk_steps SET finished_at = ?, outcome = ? WHERE customer = ? AND round = ? AND step = ? AND worker = ? AND started_at = ?`,
+		nowMillis(), outcome, args.Customer, args.Round, args.Step, holder, started)
+	return w.finish(ctx, st.Account, args, serr, attempt, maxAttempts)
+}
+
+// heartbeat renews the account's claim; a claim lost (the worker was
+// thought dead) stops the step.
+func (w *worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, customer, holder string, ttl time.Duration) {
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		held, err := w.d.renew(ctx, customer, holder, ttl)
+		if err == nil && !held {
+			cancel(errors.New("another worker took over this account"))
+			return
+		}
+	}
+}
+
+// finish records the step's outcome and queues the next step.
+func (w *worker) finish(ctx context.Context, a Account, args StepArgs, err error, attempt, maxAttempts int) error {
+	d := w.d
+	ctx = context.WithoutCancel(ctx)
+	if errors.Is(err, errBusy) {
+		_ = d.update(ctx, args.Customer, map[string]any{"state": StateQueued, "worker": ""})
+		return river.JobSnooze(2 * time.Second)
+	}
+	var np needsPerson
+	switch {
+	case err == nil:
+		steps := Steps(a, args.Round)
+		for i, s := range steps {
+			if s != args.Step {
+				continue
+			}
+			if i+1 < len(steps) {
+				next := steps[i+1]
+				if uerr := d.update(ctx, args.Customer, map[string]any{"state": StateQueued, "step": next, "worker": "",
+					"error_kind": "", "error_text": ""}); uerr != nil {
+					return uerr
+				}
+				return w.q.insert(ctx, StepArgs{Customer: args.Customer, Round: args.Round, Step: next}, d.Config.MaxAttempts)
+			}
+		}
+		return nil // the report step set the final state
+	case errors.As(err, &np) || attempt >= maxAttempts:
+		_ = d.update(ctx, args.Customer, map[string]any{"state": StateAttention, "worker": "",
+			"error_kind": errorKind(err), "error_text": err.Error(), "finished_at": nowMillis()})
+		return river.JobCancel(err)
+	default:
+		_ = d.update(ctx, args.Customer, map[string]any{"state": StateRetrying, "worker": "",
+			"error_kind": errorKind(err), "error_text": err.Error()})
+		return err
+	}
+}
+
+func errorKind(err error) string {
+	var np needsPerson
+	if errors.As(err, &np) {
+		var g gateClosed
+		if errors.As(np.err, &g) {
+			return mailerr.GateClosed.String()
+		}
+		if errors.Is(np.err, migrate.ErrCopyQuota) {
+			return "quota"
+		}
+	}
+	return mailerr.KindOf(err).String()
+}
+
+// progressWriter saves a step's progress to the desk at most twice a
+// second, off the engine's goroutine.
+type progressWriter struct {
+	mu     sync.Mutex
+	last   progress.Event
+	dirty  bool
+	notify chan struct{}
+	done   chan struct{}
+}
+
+func (w *worker) trackProgress(ctx context.Context, customer string) (progress.Sink, func()) {
+	p := &progressWriter{notify: make(chan struct{}, 1), done: make(chan struct{})}
+	flush := func() {
+		p.mu.Lock()
+		ev, dirty := p.last, p.dirty
+		p.dirty = false
+		p.mu.Unlock()
+		if !dirty {
+			return
+		}
+		cols := map[string]any{"done_msgs": ev.Done, "done_bytes": ev.Bytes, "rate": ev.Rate, "eta_seconds": int64(ev.ETA.Seconds())}
+		if ev.Total > 0 {
+			cols["total_msgs"] = ev.Total
+		}
+		if ev.TotalBytes > 0 {
+			cols["total_bytes"] = ev.TotalBytes
+		}
+		_ = w.d.update(context.WithoutCancel(ctx), customer, cols)
+	}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				flush()
+				return
+			case <-p.notify:
+				flush()
+				return
+			case <-t.C:
+				flush()
+			}
+		}
+	}()
+	sink := func(ev progress.Event) {
+		if ev.Kind != progress.Status {
+			return
+		}
+		p.mu.Lock()
+		p.last, p.dirty = ev, true
+		p.mu.Unlock()
+	}
+	stop := func() {
+		select {
+		case p.notify <- struct{}{}:
+		default:
+		}
+		<-p.done
+	}
+	return sink, stop
+}
+
+func stepIndex(a Account, round int, step string) int {
+	for i, s := range Steps(a, round) {
+		if s == step {
+			return i
+		}
+	}
+	return -1
+}
