@@ -100,6 +100,7 @@ type fakeGate struct {
 	verified int
 	removed  int
 	repaired int
+	imported int
 	report   string
 }
 
@@ -119,6 +120,11 @@ func (f *fakeGate) Remove(ctx context.Context, in GateInput, forget func(context
 	}
 	f.removed++
 	return forget(ctx)
+}
+
+func (f *fakeGate) ImportStores(ctx context.Context, in GateInput, sink progress.Sink) (int64, error) {
+	f.imported++
+	return 3, nil
 }
 
 func (f *fakeGate) Repair(ctx context.Context, archiveDir string) (int, error) {

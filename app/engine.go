@@ -63,6 +63,10 @@ type Gate interface {
 	// Repair mends the archive's two copies from each other (mailark
 	// repair) and returns how many messages have no intact copy left.
 	Repair(ctx context.Context, archiveDir string) (unrepaired int, err error)
+	// ImportStores copies into the archive every mail-app store on this
+	// computer that the gate lists for the account and that Mailark can
+	// read (mailark import), and returns how many messages it added.
+	ImportStores(ctx context.Context, in GateInput, sink progress.Sink) (added int64, err error)
 }
 
 // GateInput is what the gate looks at.
@@ -96,6 +100,7 @@ const (
 	ActionBackup   = "backup"   // back up again (new or missing mail, failed messages)
 	ActionContacts = "contacts" // export the address book
 	ActionRepair   = "repair"   // mend a damaged archive file from its other copy
+	ActionImport   = "import"   // copy the account's mail-app stores into the archive
 )
 
 // Migrator moves the mail into the new account and drafts the message that

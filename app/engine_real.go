@@ -14,6 +14,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
@@ -124,6 +125,8 @@ func actionFor(c gate.Condition) string {
 	switch c.ID {
 	case gate.CondContactsExported:
 		return ActionContacts
+	case gate.CondStores:
+		return ActionImport
 	case gate.CondNoFailures, gate.CondServerUnchanged:
 		return ActionBackup
 	}
@@ -151,6 +154,49 @@ func (migrateGate) Repair(ctx context.Context, archiveDir string) (int, error) {
 	defer a.Close()
 	rep, err := archive.Repair(ctx, a)
 	return rep.Unrepaired(), err
+}
+
+// ImportStores imports the stores the gate lists for the account (its
+// offline verdict names them), each as mailark import would.
+func (migrateGate) ImportStores(ctx context.Context, in GateInput, sink progress.Sink) (int64, error) {
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Offline: true})
+	if err != nil {
+		return 0, err
+	}
+	var todo []*mailstore.Store
+	for _, st := range v.Stores {
+		if st.NotRead != "" {
+			continue // Outlook's own files: nothing Mailark can copy
+		}
+		found, err := mailstore.ProbePath(st.Path, st.Kind)
+		if err != nil {
+			return 0, err
+		}
+		for _, s := range found {
+			if s.Path == st.Path {
+				todo = append(todo, s)
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	a, err := archive.Open(ctx, in.ArchiveDir, archive.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer a.Close()
+	var added int64
+	for _, s := range todo {
+		sum, err := backup.Import(ctx, a, s, backup.ImportOptions{Progress: sink})
+		if sum != nil {
+			added += sum.Added
+		}
+		if err != nil {
+			return added, err
+		}
+	}
+	return added, nil
 }
 
 func (migrateGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {

@@ -68,6 +68,7 @@ func TestGateReasonsHaveTheirActions(t *testing.T) {
 		{ID: "verified", Reason: "mbox damaged", Action: ActionRepair},
 		{ID: "no-failures", Reason: "2 failed", Action: ActionBackup},
 		{ID: "contacts-exported", Reason: "never exported", Action: ActionContacts},
+		{ID: "mail-app-stores", Reason: "Your old mail is only on this computer, in Thunderbird", Action: ActionImport},
 	}}
 	u := newTestUI(t, f)
 	typeAccount(t, u, "hanako@gmail.com", "pw")
@@ -81,7 +82,7 @@ func TestGateReasonsHaveTheirActions(t *testing.T) {
 			buttons[b.Text] = b
 		}
 	})
-	for _, key := range []string{"button.repair", "button.back-up-again", "button.export-contacts"} {
+	for _, key := range []string{"button.repair", "button.back-up-again", "button.export-contacts", "button.import-stores"} {
 		if buttons[tr(key)] == nil {
 			t.Fatalf("no %q button beside its red reason: %q", tr(key), texts(u.win.Canvas()))
 		}
@@ -91,6 +92,12 @@ func TestGateReasonsHaveTheirActions(t *testing.T) {
 	u.waitBackground()
 	if f.gate.repaired != 1 || f.gate.verified != verified+1 {
 		t.Errorf("Repair: repaired %d, verified %d times; want a repair and a new check", f.gate.repaired, f.gate.verified-verified)
+	}
+	verified = f.gate.verified
+	test.Tap(buttons[tr("button.import-stores")])
+	u.waitBackground()
+	if f.gate.imported != 1 || f.gate.verified != verified+1 {
+		t.Errorf("Copy the mail app's mail: imported %d, verified %d times; want an import and a new check", f.gate.imported, f.gate.verified-verified)
 	}
 	test.Tap(buttons[tr("button.export-contacts")])
 	if u.step != stepContacts {
@@ -114,6 +121,8 @@ func TestActionForCondition(t *testing.T) {
 		{gate.Condition{ID: gate.CondNoFailures}, ActionBackup},
 		{gate.Condition{ID: gate.CondServerUnchanged}, ActionBackup},
 		{gate.Condition{ID: gate.CondContactsExported}, ActionContacts},
+		{gate.Condition{ID: gate.CondStores, Code: "only-here"}, ActionImport},
+		{gate.Condition{ID: gate.CondStores, OK: true}, ""},
 	}
 	for _, tt := range tests {
 		if got := actionFor(tt.c); got != tt.want {

@@ -194,3 +194,42 @@ func TestRealMigratorOnDemo(t *testing.T) {
 		t.Errorf("the new account holds %d messages, want %d and the drafts", n, total)
 	}
 }
+
+// The window's "Copy the mail app's mail" button, on the real engine: the
+// demo customer's older mail is only in Thunderbird on this computer (POP),
+// so the gate is red with the import action; the import copies that store
+// and, verified again, the gate's mail-app condition turns green.
+func TestImportStoresFromTheGate(t *testing.T) {
+	old, oldCfg, _, dir := demoServers(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	if _, err := old.MailAppHome(home); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	in := GateInput{Conn: oldCfg, ArchiveDir: dir}
+	storesCond := func() GateCondition {
+		t.Helper()
+		v, _ := migrateGate{}.Check(ctx, in)
+		for _, c := range v.Conditions {
+			if c.ID == gate.CondStores {
+				return c
+			}
+		}
+		t.Fatalf("no %s condition in %+v", gate.CondStores, v.Conditions)
+		return GateCondition{}
+	}
+	if c := storesCond(); c.OK || c.Action != ActionImport {
+		t.Fatalf("with the mail only in Thunderbird: %+v, want red with the import action", c)
+	}
+	added, err := migrateGate{}.ImportStores(ctx, in, func(progress.Event) {})
+	if err != nil || added != 300 {
+		t.Fatalf("ImportStores() = %d, %v; want the store's 300 messages", added, err)
+	}
+	if err := (migrateGate{}).Verify(ctx, in, func(progress.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	if c := storesCond(); !c.OK {
+		t.Errorf("after the import and a verification: %+v, want green", c)
+	}
+}

@@ -165,10 +165,38 @@ func (s *verifyScreen) actionButton(action string) *widget.Button {
 		return widget.NewButtonWithIcon(tr("button.export-contacts"), theme.AccountIcon(), func() { s.u.goTo(stepContacts) })
 	case ActionRepair:
 		return widget.NewButtonWithIcon(tr("button.repair"), theme.HistoryIcon(), s.repair)
+	case ActionImport:
+		return widget.NewButtonWithIcon(tr("button.import-stores"), theme.DownloadIcon(), s.importStores)
 	case ActionVerify:
 		return widget.NewButtonWithIcon(tr("button.check-again"), theme.ViewRefreshIcon(), s.check)
 	}
 	return nil
+}
+
+// importStores copies the mail apps' stores of the account into the
+// archive, then checks again (the verification re-reads them).
+func (s *verifyScreen) importStores() {
+	if s.checking {
+		return
+	}
+	s.checking = true
+	in := s.input()
+	s.status.set(statusWorking, say("verify.importing"))
+	s.u.render()
+	s.u.goBackground(func() {
+		_, err := s.u.eng.Gate.ImportStores(s.u.root, in, func(progress.Event) {})
+		s.u.do(func() {
+			s.checking = false
+			if err != nil {
+				s.status.set(statusBad, errMsg(err, ""))
+				if s.u.step == stepVerify && !s.u.closing {
+					s.u.render()
+				}
+				return
+			}
+			s.check() // the new copies are verified, then the gate asked again
+		})
+	})
 }
 
 // repair mends the archive from its other copy, then checks again.
