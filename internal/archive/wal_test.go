@@ -30,9 +30,11 @@ func TestWALStartsOver(t *testing.T) {
 			peak = max(peak, st.Size())
 		}
 	}
-	// Restarting, the log holds the restart size, one batch more written
-	// while the checkpoint finished, and a little of the tables beside.
-	if peak > 3*restart {
+	// Restarting, the log holds the restart size, the batches written while
+	// the checkpoint finished (a few on a loaded machine: the checkpointer
+	// is a goroutine of its own), and a little of the tables beside. A log
+	// that never started over would hold all 40 MiB.
+	if peak > 6*restart {
 		t.Errorf("the log grew to %d bytes over 40 MiB of messages; it should start over near %d", peak, restart)
 	}
 	if uids, _ := a.ArchivedUIDs(ctx, f.ID); len(uids) != 40 {

@@ -113,7 +113,7 @@ func TestDemoCommand(t *testing.T) {
 		"vcard4", "mailark-contacts-google-csv.csv", "64 people",
 		"6. Is it safe", "message(s) verified", "Safe to remove",
 		"7. The removal report", "Report written:", "mailark-report.html",
-		"8. Moving the mail", "916 of 916 in the new account", "916 of 916 archived message(s) are in the new account",
+		"8. Moving the mail", "916 of 916 archived message(s) in the new account", "916 of 916 archived message(s) are in the new account",
 		"9. Telling people", "draft", dir, "Verdict: Safe to remove"} {
 		i := strings.Index(out[at:], want)
 		if i < 0 {
