@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/width"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 // TableFilter selects the rows of WriteTable. The zero value lists every
@@ -37,7 +37,7 @@ func WriteTable(w io.Writer, book *Book, f TableFilter) error {
 		if !c.Last.IsZero() {
 			last = c.Last.Format(time.DateOnly)
 		}
-		rows = append(rows, []string{strconv.Itoa(i + 1), truncateWidth(c.Name, 32), c.Email(),
+		rows = append(rows, []string{strconv.Itoa(i + 1), mailtext.Truncate(c.Name, 32), c.Email(),
 			strconv.Itoa(c.SentTo), strconv.Itoa(c.ReceivedFrom), last, c.AutomatedReason})
 	}
 	header := []string{"#", "NAME", "EMAIL", "SENT", "RECEIVED", "LAST", ""}
@@ -47,7 +47,7 @@ func WriteTable(w io.Writer, book *Book, f TableFilter) error {
 	widths := make([]int, len(header))
 	for _, r := range append([][]string{header}, rows...) {
 		for i := range header {
-			widths[i] = max(widths[i], displayWidth(r[i]))
+			widths[i] = max(widths[i], mailtext.Width(r[i]))
 		}
 	}
 	bw := bufio.NewWriter(w)
@@ -55,7 +55,7 @@ func WriteTable(w io.Writer, book *Book, f TableFilter) error {
 		var line strings.Builder
 		for i := range header {
 			cell := r[i]
-			pad := widths[i] - displayWidth(cell)
+			pad := widths[i] - mailtext.Width(cell)
 			switch i {
 			case 0, 3, 4: // numbers right-aligned
 				line.WriteString(strings.Repeat(" ", pad) + cell)
@@ -83,34 +83,4 @@ func countAutomated(b *Book) int {
 		}
 	}
 	return n
-}
-
-// displayWidth is the number of terminal columns s takes: East Asian wide
-// and full-width characters take two.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
-func truncateWidth(s string, max int) string {
-	if displayWidth(s) <= max {
-		return s
-	}
-	w := 0
-	for i, r := range s {
-		rw := displayWidth(string(r))
-		if w+rw > max-1 {
-			return s[:i] + "…"
-		}
-		w += rw
-	}
-	return s
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailtext"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -50,7 +51,7 @@ func runSearch(ctx context.Context, env *Env, args []string) int {
 	}
 	t := newTable("id", "date", "folder", "from", "subject").alignRight(0)
 	for _, m := range hits {
-		t.add(fmt.Sprint(m.ID), messageDate(m), safe(short(m.FolderName, 30)), safe(short(m.From, 40)), safe(short(m.Subject, 60)))
+		t.add(fmt.Sprint(m.ID), messageDate(m), safe(mailtext.Truncate(m.FolderName, 30)), safe(mailtext.Truncate(m.From, 40)), safe(mailtext.Truncate(m.Subject, 60)))
 	}
 	t.write(env.Stdout)
 	switch {

@@ -16,6 +16,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailtext"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 )
@@ -91,7 +92,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	}
 	t := newTable("id", "date", "folder", "subject").alignRight(0)
 	for _, m := range hits {
-		t.add(fmt.Sprint(m.ID), messageDate(m), safe(m.FolderName), safe(short(m.Subject, 50)))
+		t.add(fmt.Sprint(m.ID), messageDate(m), safe(m.FolderName), safe(mailtext.Truncate(m.Subject, 50)))
 	}
 	t.write(indent{out})
 

@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"golang.org/x/text/width"
+	"github.com/mailark/mailark/internal/mailtext"
 )
 
 // table writes aligned columns by display width: a Japanese folder name or
@@ -37,7 +37,7 @@ func (t *table) write(w io.Writer) {
 	for _, r := range all {
 		for i := range t.header {
 			if i < len(r) {
-				widths[i] = max(widths[i], displayWidth(r[i]))
+				widths[i] = max(widths[i], mailtext.Width(r[i]))
 			}
 		}
 	}
@@ -49,7 +49,7 @@ func (t *table) write(w io.Writer) {
 			if i < len(r) {
 				cell = r[i]
 			}
-			pad := strings.Repeat(" ", widths[i]-displayWidth(cell))
+			pad := strings.Repeat(" ", widths[i]-mailtext.Width(cell))
 			if t.right[i] {
 				line.WriteString(pad + cell)
 			} else {
@@ -63,35 +63,4 @@ func (t *table) write(w io.Writer) {
 		b.WriteByte('\n')
 	}
 	io.WriteString(w, b.String())
-}
-
-// displayWidth is the number of terminal columns s takes: East Asian wide
-// and full-width characters take two.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
-// short cuts s to at most n terminal columns, ending in "…" when cut.
-func short(s string, n int) string {
-	if displayWidth(s) <= n {
-		return s
-	}
-	w := 0
-	for i, r := range s {
-		rw := displayWidth(string(r))
-		if w+rw > n-1 {
-			return s[:i] + "…"
-		}
-		w += rw
-	}
-	return s
 }
