@@ -10,16 +10,10 @@ import (
 // runBackupPOP3 is `mailark backup --protocol pop3`: the same flags,
 // password rules, display, summary and exit codes as the IMAP backup.
 func runBackupPOP3(ctx context.Context, env *Env, conn *connFlags, authName, archiveDir string, quiet, jsonOut, verbose bool) int {
-	auth, err := pop3.ParseAuth(authName)
+	cfg, err := conn.pop3Config(env, authName)
 	if err != nil {
 		return fail(env.Stderr, err, verbose)
 	}
-	ic, err := conn.config(env)
-	if err != nil {
-		return fail(env.Stderr, err, verbose)
-	}
-	cfg := pop3.Config{Host: ic.Host, Port: ic.Port, Security: ic.Security, CAFile: ic.CAFile,
-		AllowInsecure: ic.AllowInsecure, User: ic.User, Password: ic.Password, Auth: auth}
 	d := newDisplay(env, quiet)
 	sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: archiveDir, Progress: d.sink})
 	d.done()
@@ -29,4 +23,19 @@ func runBackupPOP3(ctx context.Context, env *Env, conn *connFlags, authName, arc
 		printSummary(env.Stdout, sum)
 	}
 	return backupExit(env, sum, err, verbose)
+}
+
+// pop3Config is the POP3 form of the connection flags: the same host, port,
+// security, certificate and password rules as IMAP, and how to log in.
+func (conn *connFlags) pop3Config(env *Env, authName string) (pop3.Config, error) {
+	auth, err := pop3.ParseAuth(authName)
+	if err != nil {
+		return pop3.Config{}, err
+	}
+	ic, err := conn.config(env)
+	if err != nil {
+		return pop3.Config{}, err
+	}
+	return pop3.Config{Host: ic.Host, Port: ic.Port, Security: ic.Security, CAFile: ic.CAFile,
+		AllowInsecure: ic.AllowInsecure, User: ic.User, Password: ic.Password, Auth: auth}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/mailark/mailark/gate"
-	"github.com/mailark/mailark/internal/pop3"
 )
 
 // runVerifyPOP3 is `mailark verify --protocol pop3`. It never exits 0: a
@@ -13,16 +12,10 @@ import (
 // safe to remove (older mail may be only in a mail app), and the gate does
 // not judge POP3 accounts here yet.
 func runVerifyPOP3(ctx context.Context, env *Env, conn *connFlags, authName, archiveDir string, deep, quiet, jsonOut, verbose bool, l gate.Lang) int {
-	auth, err := pop3.ParseAuth(authName)
+	cfg, err := conn.pop3Config(env, authName)
 	if err != nil {
 		return fail(env.Stderr, err, verbose)
 	}
-	ic, err := conn.config(env)
-	if err != nil {
-		return fail(env.Stderr, err, verbose)
-	}
-	cfg := pop3.Config{Host: ic.Host, Port: ic.Port, Security: ic.Security, CAFile: ic.CAFile,
-		AllowInsecure: ic.AllowInsecure, User: ic.User, Password: ic.Password, Auth: auth}
 	d := newDisplay(env, quiet)
 	res, err := gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: cfg, ArchiveDir: archiveDir, Deep: deep, Progress: d.sink})
 	d.done()
