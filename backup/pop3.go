@@ -285,28 +285,13 @@ func (r *popRunner) session(ctx context.Context) error {
 	}
 	defer c.Close()
 	r.connected = true
-	classify := func(op string, err error) error {
-		if err == nil || mailerr.As(err) != nil {
-			return err
-		}
-		return c.Classify(ctx, op, err)
-	}
-	count, _, err := c.Stat()
+	mb, err := c.Mailbox(ctx)
 	if err != nil {
-		return classify("stat", err)
+		return err
 	}
-	list, err := c.List(count)
-	if err != nil {
-		return classify("list", err)
-	}
-	ids, err := c.UIDL(count)
-	if errors.Is(err, pop3.ErrNoUIDL) {
-		ids = map[int]string{}
-		if count > 0 {
-			r.note("The server does not support UIDL: messages are matched by their content, so every run downloads the whole mailbox again to find what is new.")
-		}
-	} else if err != nil {
-		return classify("uidl", err)
+	count, list, ids := mb.Count, mb.List, mb.UIDs
+	if mb.NoUIDL && count > 0 {
+		r.note("The server does not support UIDL: messages are matched by their content, so every run downloads the whole mailbox again to find what is new.")
 	}
 	r.fs.ServerMessages = uint32(count)
 
@@ -364,7 +349,7 @@ func (r *popRunner) session(ctx context.Context) error {
 	r.throttle.Status(r.event(), true)
 
 	if err := r.fetchAll(ctx, c, todo); err != nil {
-		return classify("retr", err)
+		return c.Classify(ctx, "retr", err)
 	}
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: r.f.Name})
 	return nil

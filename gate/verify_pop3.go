@@ -119,24 +119,11 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 		return err
 	}
 	defer c.Close()
-	classify := func(op string, err error) error {
-		if err == nil || mailerr.As(err) != nil {
-			return err
-		}
-		return c.Classify(ctx, op, err)
-	}
-	count, _, err := c.Stat()
+	mb, err := c.Mailbox(ctx)
 	if err != nil {
-		return classify("stat", err)
+		return err
 	}
-	list, err := c.List(count)
-	if err != nil {
-		return classify("list", err)
-	}
-	ids, err := c.UIDL(count)
-	if err != nil && !errors.Is(err, pop3.ErrNoUIDL) {
-		return classify("uidl", err)
-	}
+	count, list, ids := mb.Count, mb.List, mb.UIDs
 	keys := pop3.UsableUIDLs(ids)
 	fr.OnServer, fr.ServerMessages = true, uint32(count)
 	name := g.f.Name
@@ -169,7 +156,7 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 		if v.opts.Deep {
 			sum, err := retrHash(c, l.Num)
 			if err != nil {
-				return classify("retr", err)
+				return c.Classify(ctx, "retr", err)
 			}
 			if sum != k.SHA256 {
 				v.problem(Discrepancy{Kind: ServerContentDiffers, Folder: name, UID: k.UID, Want: k.SHA256, Got: sum,
@@ -183,7 +170,7 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 	for _, l := range byContent {
 		sum, err := retrHash(c, l.Num)
 		if err != nil {
-			return classify("retr", err)
+			return c.Classify(ctx, "retr", err)
 		}
 		k, err := v.a.LookupSourceKey(ctx, g.f.ID, "sha256:"+sum)
 		if err != nil {

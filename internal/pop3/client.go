@@ -192,8 +192,12 @@ func (c *Client) classify(ctx context.Context, op string, err error) error {
 	return imapconn.Classify(ctx, op, c.Host, err)
 }
 
-// Classify is imapconn.Classify for an error of this session.
+// Classify is imapconn.Classify for an error of this session; nil and an
+// error already classified (a mailerr.Error) are returned as they are.
 func (c *Client) Classify(ctx context.Context, op string, err error) error {
+	if err == nil || mailerr.As(err) != nil {
+		return err
+	}
 	return c.classify(ctx, op, err)
 }
 

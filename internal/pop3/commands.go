@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -166,4 +167,35 @@ func UsableUIDLs(ids map[int]string) map[int]string {
 		}
 	}
 	return out
+}
+
+// Mailbox is what a session first asks of the maildrop: STAT, LIST and
+// UIDL.
+type Mailbox struct {
+	Count  int
+	List   []Listing
+	UIDs   map[int]string // message number → UIDL; empty when NoUIDL
+	NoUIDL bool           // the server does not support UIDL
+}
+
+// Mailbox asks STAT, LIST and UIDL in turn; an error is classified (see
+// Classify) with the command that failed.
+func (c *Client) Mailbox(ctx context.Context) (*Mailbox, error) {
+	classify := func(op string, err error) error { return c.Classify(ctx, op, err) }
+	var m Mailbox
+	var err error
+	if m.Count, _, err = c.Stat(); err != nil {
+		return nil, classify("stat", err)
+	}
+	if m.List, err = c.List(m.Count); err != nil {
+		return nil, classify("list", err)
+	}
+	m.UIDs, err = c.UIDL(m.Count)
+	switch {
+	case errors.Is(err, ErrNoUIDL):
+		m.UIDs, m.NoUIDL = map[int]string{}, true
+	case err != nil:
+		return nil, classify("uidl", err)
+	}
+	return &m, nil
 }
