@@ -124,6 +124,9 @@ type Migrator interface {
 type MigrateInput struct {
 	ArchiveDir string
 	Conn       imapconn.Config // the new account
+	// FromIncompleteBackup: the person chose to copy from an archive
+	// that is not a verified, complete copy of the old account.
+	FromIncompleteBackup bool
 }
 
 // AnnounceInput is the message to the contacts as the person chose it.

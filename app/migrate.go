@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -48,7 +49,11 @@ type migrateScreen struct {
 
 	ann *announcePart
 
-	connectBtn, startBtn, cancelBtn, nextBtn, changeBtn *widget.Button
+	// fromIncomplete: the person chose to copy from an archive that is not
+	// a verified, complete copy of the old account ("Copy … anyway").
+	fromIncomplete bool
+
+	connectBtn, startBtn, cancelBtn, nextBtn, changeBtn, verifyBtn *widget.Button
 }
 
 type migratePart int
@@ -79,6 +84,7 @@ func newMigrateScreen(u *ui) *migrateScreen {
 	s.cancelBtn.Importance = widget.DangerImportance
 	s.nextBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), s.toAnnounce)
 	s.changeBtn = widget.NewButtonWithIcon("", theme.AccountIcon(), func() { s.show(partAccount) })
+	s.verifyBtn = widget.NewButtonWithIcon("", theme.ConfirmIcon(), func() { s.u.goTo(stepVerify) })
 	return s
 }
 
@@ -145,7 +151,21 @@ func (s *migrateScreen) rerender() {
 }
 
 // moved reports whether every archived message is in the new account.
-func (s *migrateScreen) moved() bool { return s.sum != nil && s.err == nil && s.sum.OK() }
+func (s *migrateScreen) moved() bool {
+	return s.sum != nil && s.err == nil && s.sum.OK() && !s.partialSource()
+}
+
+// partialSource reports whether the last copy came from an archive that
+// does not hold the whole old account (copied anyway, as the person chose).
+func (s *migrateScreen) partialSource() bool {
+	return s.fromIncomplete && s.sum != nil && !s.sum.Source.Complete
+}
+
+// refusedIncomplete reports whether the copy was refused because the
+// archive is not a verified, complete copy of the old account.
+func (s *migrateScreen) refusedIncomplete() bool {
+	return errors.Is(s.err, migrate.ErrIncompleteSource)
+}
 
 // accountChanged: the person changed the new account; what was planned or
 // copied for the one before does not hold for it.
@@ -162,7 +182,7 @@ func (s *migrateScreen) accountChanged() {
 }
 
 func (s *migrateScreen) input() MigrateInput {
-	return MigrateInput{ArchiveDir: s.u.acct.ArchiveDir, Conn: s.u.newAcct.conn()}
+	return MigrateInput{ArchiveDir: s.u.acct.ArchiveDir, Conn: s.u.newAcct.conn(), FromIncompleteBackup: s.fromIncomplete}
 }
 
 // sameAccount reports whether the new account is the old one: copying an

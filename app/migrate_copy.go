@@ -22,6 +22,9 @@ func (s *migrateScreen) start() {
 	if s.running || s.mapping == nil {
 		return
 	}
+	if s.refusedIncomplete() {
+		s.fromIncomplete = true // the button said "Copy what the archive holds anyway"
+	}
 	s.running, s.stopping, s.cancelled = true, false, false
 	s.sum, s.err, s.refusedNow = nil, nil, 0
 	s.folderStates = map[string]folderState{}
@@ -119,6 +122,8 @@ func (s *migrateScreen) finish(sum migrate.CopySummary, err error, host string) 
 	case errors.Is(err, migrate.ErrCopyQuota) || sum.Quota != "":
 		s.result.set(statusBad, say("migrate.quota", "Left", formatCount(sum.Left), "Size", formatBytes(sum.LeftBytes),
 			"Email", s.u.newAcct.Email))
+	case errors.Is(err, migrate.ErrIncompleteSource):
+		s.result.set(statusBad, say("migrate.incomplete-source"))
 	case err != nil:
 		s.result.set(statusBad, errMsg(err, host))
 	case len(sum.Refused) > 0:
@@ -126,6 +131,9 @@ func (s *migrateScreen) finish(sum migrate.CopySummary, err error, host string) 
 			"Done", formatCount(in), "Total", formatCount(total)))
 	case sum.Left > 0:
 		s.result.set(statusBad, say("migrate.left", "Left", formatCount(sum.Left), "Total", formatCount(sum.Messages)))
+	case s.partialSource():
+		s.overall.Set(1)
+		s.result.set(statusInfo, say("migrate.done-partial-source", "Total", formatCount(sum.Messages), "Email", s.u.newAcct.Email))
 	default:
 		s.overall.Set(1)
 		s.result.set(statusOK, say("migrate.done-ok", "Total", formatCount(sum.Messages), "Email", s.u.newAcct.Email,
@@ -318,6 +326,15 @@ func (s *migrateScreen) copyActions() []fyne.CanvasObject {
 		s.startBtn.SetText(tr("button.continue-copy"))
 		s.startBtn.SetIcon(theme.MediaPlayIcon())
 		return []fyne.CanvasObject{s.changeBtn, s.nextBtn, s.startBtn}
+	case s.refusedIncomplete():
+		// Back to the check (the red gate says what to do), or copy what
+		// the archive holds anyway, knowing it is not all.
+		s.startBtn.SetText(tr("button.copy-anyway"))
+		s.startBtn.SetIcon(theme.WarningIcon())
+		setImportance(s.startBtn, widget.MediumImportance)
+		s.verifyBtn.SetText(tr("button.back-to-check"))
+		setImportance(s.verifyBtn, widget.HighImportance)
+		return []fyne.CanvasObject{s.changeBtn, s.startBtn, s.verifyBtn}
 	case s.err != nil:
 		s.startBtn.SetText(tr("button.try-again"))
 		s.startBtn.SetIcon(theme.ViewRefreshIcon())

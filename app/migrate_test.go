@@ -545,6 +545,48 @@ func TestMigrateCopyEndings(t *testing.T) {
 	}
 }
 
+// An archive that is not a verified, complete copy of the old account is
+// refused by the engine; the window says so, offers the way back to the
+// check, and copies only when the person chooses "anyway", and then says
+// the copy is not all of the mail and does not tick the step.
+func TestMigrateRefusedIncompleteThenAnyway(t *testing.T) {
+	f := newFakes()
+	var asked []bool
+	f.migrate.copy = func(ctx context.Context, call int, in MigrateInput, sink progress.Sink) (migrate.CopySummary, error) {
+		asked = append(asked, in.FromIncompleteBackup)
+		if !in.FromIncompleteBackup {
+			return migrate.CopySummary{}, mailerr.New(mailerr.GateClosed, "copy", "a", fmt.Errorf("%w: 1,504 of 3,001", migrate.ErrIncompleteSource))
+		}
+		return f.migrate.summary(0), nil
+	}
+	u := newMigrateUI(t, f)
+	toCopy(t, u)
+	test.Tap(u.migrate.startBtn)
+	u.waitBackground()
+	if got := u.migrate.result.label.Text; got != tr("migrate.incomplete-source") {
+		t.Fatalf("refused copy says %q", got)
+	}
+	if u.migrate.startBtn.Text != tr("button.copy-anyway") || !contains(texts(u.win.Canvas()), tr("button.back-to-check")) {
+		t.Fatalf("no 'anyway' and 'back to the check' buttons: %q", texts(u.win.Canvas()))
+	}
+	test.Tap(u.migrate.startBtn)
+	u.waitBackground()
+	if len(asked) != 2 || asked[0] || !asked[1] {
+		t.Fatalf("copies asked with FromIncompleteBackup %v, want false then true", asked)
+	}
+	want := tr("migrate.done-partial-source", map[string]any{"Total": "4", "Email": "hanako@new-provider.example"})
+	if got := u.migrate.result.label.Text; got != want || u.migrate.result.kind != statusInfo {
+		t.Errorf("copy from an incomplete archive says %q, want %q", got, want)
+	}
+	if u.migrate.moved() {
+		t.Error("a copy from an incomplete archive counts as moved: the step bar would tick it")
+	}
+	test.Tap(u.migrate.verifyBtn)
+	if u.step != stepVerify {
+		t.Errorf("Back to the check went to step %d", u.step)
+	}
+}
+
 // The drafted message is shown for review in the chosen language, to the
 // people selected in step 4 (automated senders left out); the person's
 // changes are what is saved, as drafts, and nothing is sent.
