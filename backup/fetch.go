@@ -83,11 +83,18 @@ func (it *item) release(b *budget) {
 	it.cost = 0
 }
 
-// budget bounds the bytes held by fetched messages not yet written.
+// budget bounds the bytes held by fetched messages not yet written, over
+// every connection of a session. The folder the writer is on (current)
+// may always take what is free; the others leave reserve bytes free for
+// it, so that a connection fetching ahead into a later folder can never
+// starve the one the writer waits for.
 type budget struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	avail int64
+	mu      sync.Mutex
+	cond    *sync.Cond
+	avail   int64
+	reserve int64
+	current *folderWork
+	stopped bool
 }
 
 func newBudget(n int64) *budget {
@@ -96,13 +103,24 @@ func newBudget(n int64) *budget {
 	return b
 }
 
-func (b *budget) acquire(n int64) {
+// errBudgetStopped ends a fetch waiting for the budget of a session that
+// ended.
+var errBudgetStopped = errors.New("the session ended")
+
+// acquire takes n bytes for a message of fw (nil: always as the current
+// folder), waiting until they are free.
+func (b *budget) acquire(fw *folderWork, n int64) error {
 	b.mu.Lock()
-	for b.avail < n {
+	defer b.mu.Unlock()
+	for !b.stopped {
+		free := b.avail - n
+		if free >= 0 && (fw == nil || fw == b.current || free >= b.reserve) {
+			b.avail = free
+			return nil
+		}
 		b.cond.Wait()
 	}
-	b.avail -= n
-	b.mu.Unlock()
+	return errBudgetStopped
 }
 
 func (b *budget) release(n int64) {
@@ -115,16 +133,33 @@ func (b *budget) release(n int64) {
 	b.cond.Broadcast()
 }
 
+// setCurrent names the folder the writer is on.
+func (b *budget) setCurrent(fw *folderWork) {
+	b.mu.Lock()
+	b.current = fw
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// stop wakes every waiter with errBudgetStopped.
+func (b *budget) stop() {
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
 // errTooLarge stops a fetch whose literal is beyond MaxMessageBytes: the only
 // way not to read it is to drop the connection.
 var errTooLarge = errors.New("message larger than the allowed maximum")
 
-// fetcher streams messages of one folder from the server.
+// fetcher streams messages from one connection.
 type fetcher struct {
 	c      *imapconn.Conn
 	opts   *Options
 	tmpDir string
 	budget *budget
+	fw     *folderWork // the folder being fetched, for the budget
 	// received, when set, is told of every read of mail bytes.
 	received func(n int64)
 }
@@ -134,37 +169,96 @@ var fetchOptions = &imap.FetchOptions{
 	BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 }
 
-// fetch asks for uids in chunks and sends every message (or its failure) to
-// out. It returns a connection-level error; per-message problems travel as
-// items. Every UID asked for ends as a message or a failure: a server that
-// answers NO, BAD, or OK with some messages left out is asked again for each
-// missing one alone, and what it still does not send is a failure, which the
-// next run retries (or resolves, when UID SEARCH no longer lists it).
-func (f *fetcher) fetch(ctx context.Context, uids []imap.UID, out chan<- *item) error {
-	for start := 0; start < len(uids); start += f.opts.FetchChunk {
-		chunk := uids[start:min(start+f.opts.FetchChunk, len(uids))]
-		sent, err := f.fetchSet(ctx, chunk, out)
+// inflight is one UID FETCH sent and not yet read.
+type inflight struct {
+	u    *unit
+	uids []imap.UID
+	cmd  *imapclient.FetchCommand
+}
+
+func (f *fetcher) issue(u *unit, uids []imap.UID) *inflight {
+	return &inflight{u: u, uids: uids, cmd: f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)}
+}
+
+// unfinished is what one UID FETCH left out, to ask again UID by UID once
+// no other command is in flight.
+type unfinished struct {
+	cmd     *inflight
+	missing []imap.UID
+	err     error // the command's answer: nil (OK) or an *imap.Error
+}
+
+// fetchUnits fetches u and then, as long as there are any, the next units
+// of the same folder (claim), keeping the next UID FETCH in flight while
+// the current one's answer is read: no round trip is idle between chunks.
+// Every message, or its failure, goes to emit. Every UID asked for ends as
+// a message or a failure: a server that answers NO, BAD, or OK with some
+// messages left out is asked again for each missing one alone, and what it
+// still does not send is a failure, which the next run retries (or
+// resolves, when UID SEARCH no longer lists it). It returns a
+// connection-level error; per-message problems travel as items.
+func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, emit func(*item), done func(*unit)) error {
+	pend := f.issue(u, u.uids)
+	var again []unfinished
+	for pend != nil {
+		var next *inflight
+		if len(again) == 0 {
+			// Asking again UID by UID waits for the commands before it:
+			// only pipeline when nothing is to be asked again.
+			if nu := claim(); nu != nil {
+				next = f.issue(nu, nu.uids)
+			}
+		}
+		sent, err := f.consume(pend, emit)
 		var imapErr *imap.Error
 		if err != nil && !errors.As(err, &imapErr) {
 			return err
 		}
-		for _, uid := range chunk {
-			if sent[uid] {
-				continue
+		missing := pend.uids[:0:0]
+		for _, uid := range pend.uids {
+			if !sent[uid] {
+				missing = append(missing, uid)
 			}
-			one, oneErr := sent, err
-			if len(chunk) > 1 {
-				one, oneErr = f.fetchSet(ctx, []imap.UID{uid}, out)
+		}
+		if len(missing) == 0 {
+			done(pend.u)
+		} else {
+			again = append(again, unfinished{cmd: pend, missing: missing, err: err})
+		}
+		pend = next
+		if pend != nil || len(again) == 0 {
+			continue
+		}
+		for _, a := range again {
+			if err := f.askAgain(a, emit); err != nil {
+				return err
 			}
-			switch {
-			case oneErr == nil && one[uid]:
-			case oneErr == nil:
-				out <- &item{uid: uid, failed: notSent}
-			case errors.As(oneErr, &imapErr):
-				out <- &item{uid: uid, failed: serverWords(imapErr)}
-			default:
-				return oneErr
-			}
+			done(a.cmd.u)
+		}
+		again = nil
+		if nu := claim(); nu != nil {
+			pend = f.issue(nu, nu.uids)
+		}
+	}
+	return nil
+}
+
+// askAgain asks for each message a UID FETCH left out, one at a time.
+func (f *fetcher) askAgain(a unfinished, emit func(*item)) error {
+	var imapErr *imap.Error
+	for _, uid := range a.missing {
+		one, oneErr := map[imap.UID]bool{}, a.err
+		if len(a.cmd.uids) > 1 {
+			one, oneErr = f.consume(f.issue(a.cmd.u, []imap.UID{uid}), emit)
+		}
+		switch {
+		case oneErr == nil && one[uid]:
+		case oneErr == nil:
+			emit(&item{uid: uid, failed: notSent})
+		case errors.As(oneErr, &imapErr):
+			emit(&item{uid: uid, failed: serverWords(imapErr)})
+		default:
+			return oneErr
 		}
 	}
 	return nil
@@ -181,16 +275,17 @@ func serverWords(e *imap.Error) string {
 	return fmt.Sprintf("the server answered %s: %s", e.Type, s)
 }
 
-// fetchSet runs one UID FETCH and reports which of uids it sent to out,
-// as a message or as a failure. A message for a UID not asked for, or sent
-// twice, is dropped: it is not what this command is about.
-func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *item) (map[imap.UID]bool, error) {
-	want := make(map[imap.UID]bool, len(uids))
-	for _, uid := range uids {
+// consume reads one UID FETCH's answer and reports which of its UIDs it
+// sent to emit, as a message or as a failure. A message for a UID not
+// asked for, or sent twice, is dropped: it is not what this command is
+// about.
+func (f *fetcher) consume(fl *inflight, emit func(*item)) (map[imap.UID]bool, error) {
+	want := make(map[imap.UID]bool, len(fl.uids))
+	for _, uid := range fl.uids {
 		want[uid] = true
 	}
-	sent := make(map[imap.UID]bool, len(uids))
-	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
+	sent := make(map[imap.UID]bool, len(fl.uids))
+	cmd := fl.cmd
 	var readErr error
 	for {
 		msg := cmd.Next()
@@ -204,7 +299,7 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 				it.release(f.budget)
 				if errors.Is(err, errTooLarge) && want[it.uid] && !sent[it.uid] {
 					sent[it.uid] = true
-					out <- &item{uid: it.uid, failed: it.failed}
+					emit(&item{uid: it.uid, failed: it.failed})
 				}
 			}
 			break
@@ -217,7 +312,7 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 			continue
 		}
 		sent[it.uid] = true
-		out <- it
+		emit(it)
 	}
 	if readErr != nil {
 		f.c.Abort()
@@ -278,8 +373,10 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
 	}
 	h := sha256.New()
 	if size <= f.opts.SpoolBytes {
+		if err := f.budget.acquire(f.fw, max(size, 1)); err != nil {
+			return err
+		}
 		it.cost = max(size, 1)
-		f.budget.acquire(it.cost)
 		it.data = make([]byte, size)
 		if _, err := io.ReadFull(lit, it.data); err != nil {
 			return err
@@ -288,8 +385,10 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
 		it.sum = sha256.Sum256(it.data)
 		return nil
 	}
+	if err := f.budget.acquire(f.fw, f.opts.SpoolBytes); err != nil {
+		return err
+	}
 	it.cost = f.opts.SpoolBytes
-	f.budget.acquire(it.cost)
 	sp, err := os.CreateTemp(f.tmpDir, "fetch-*.eml")
 	if err != nil {
 		return mailerr.New(mailerr.DiskFull, "spool message", f.tmpDir, err)

@@ -28,6 +28,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	verbose := fs.Bool("verbose", false, "print error details")
 	noSpaceCheck := fs.Bool("no-space-check", false, "start even when the archive's disk seems too small")
 	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
+	conns := fs.Int("connections", 4, "connections that fetch at once (fewer when the server refuses more; at most 10, 15 for Gmail)")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -41,7 +42,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
-	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall}
+	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall, Connections: *conns}
 	if !*noSpaceCheck {
 		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code

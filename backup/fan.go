@@ -1,0 +1,418 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// A session fetches over several connections and writes on one goroutine.
+//
+// The plan's folders are cut into units, runs of UIDs one UID FETCH asks
+// for. Connections take units in plan order, so that folders are fetched
+// side by side and a large folder's units spread over every connection;
+// each connection keeps its next UID FETCH of the same folder in flight
+// while it reads the current one's answer. What a connection receives waits
+// in its folder's queue. The writer (this session's goroutine, the only
+// one that writes the archive) takes the folders in plan order, one at a
+// time, each in batches that commit all or nothing and its mbox file
+// appended to in the order the writer takes messages. The in-flight byte
+// budget is shared: the folder the writer is on may always take what is
+// free, and connections ahead in later folders leave room for it.
+//
+// Any connection's error ends the session (what the writer has whole is
+// committed, the rest is fetched again by the next session's plan), except
+// that an extra connection the server refuses only means fewer
+// connections: the run goes on with those it has, and asks for no more.
+
+// unit is a run of UIDs of one folder that one UID FETCH asks for.
+type unit struct {
+	fw   *folderWork
+	uids []imap.UID
+}
+
+// folderWork is one folder's share of a session.
+type folderWork struct {
+	fp    *folderPlan
+	units int // not yet done (under fan.mu)
+	whole bool
+	q     *queue
+	ready chan struct{} // closed once a connection examined the folder and found the planned generation
+	once  sync.Once
+}
+
+func (fw *folderWork) markReady() { fw.once.Do(func() { close(fw.ready) }) }
+
+// fan is one session's set of connections.
+type fan struct {
+	r      *runner
+	ctx    context.Context
+	cancel context.CancelFunc
+	budget *budget
+
+	mu    sync.Mutex
+	units []*unit
+	next  int
+	works []*folderWork
+	err   error // the first error that ended the session
+	open  int   // connections logged in and fetching
+	done  bool  // every folder is written: later errors do not matter
+}
+
+// errGenerationMoved: a connection found another UIDVALIDITY than the plan
+// for a folder it cannot plan again by itself; the next session plans it.
+var errGenerationMoved = errors.New("the folder's UIDVALIDITY changed during the backup")
+
+// errConnLimit marks a session ended by a server limiting connections; the
+// run goes on with fewer.
+var errConnLimit = errors.New("the server limits connections")
+
+// errWriterStopped stops the fetching when the archive failed.
+var errWriterStopped = errors.New("the archive stopped")
+
+// split cuts a folder's missing UIDs into units of at most FetchChunk UIDs
+// and, by the server's sizes, about FetchChunkBytes.
+func (r *runner) split(fw *folderWork) []*unit {
+	var out []*unit
+	var cur []imap.UID
+	var bytes int64
+	for _, uid := range fw.fp.missing {
+		cur = append(cur, uid)
+		bytes += fw.fp.sizes[uid]
+		if len(cur) >= r.opts.FetchChunk || bytes >= r.opts.FetchChunkBytes {
+			out = append(out, &unit{fw: fw, uids: cur})
+			cur, bytes = nil, 0
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, &unit{fw: fw, uids: cur})
+	}
+	return out
+}
+
+// fetchAll fetches and writes every planned folder over up to r.conns
+// connections, c (logged in, used for planning) being the first.
+func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
+	fn.budget.reserve = r.opts.SpoolBytes
+	for _, fp := range plans {
+		fw := &folderWork{fp: fp, q: newQueue(fn.budget), ready: make(chan struct{})}
+		us := r.split(fw)
+		fw.units, fw.whole = len(us), len(us) == 1
+		if len(us) == 0 {
+			fw.q.close(nil)
+			fw.markReady()
+		}
+		fn.units = append(fn.units, us...)
+		fn.works = append(fn.works, fw)
+	}
+	defer fn.discard()
+
+	// The planning connection takes the first unit before any other
+	// connection exists: it alone may plan a folder again in place.
+	var wg sync.WaitGroup
+	first := fn.claim(nil)
+	fn.open = 1
+	stopMain := context.AfterFunc(sctx, c.Abort)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fn.work(c, true, first)
+	}()
+	for i := 1; i < min(r.conns, len(fn.units)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn.extra(c)
+		}()
+	}
+
+	werr, complete := fn.write(ctx)
+	fn.mu.Lock()
+	fn.done = complete
+	fn.mu.Unlock()
+	if complete {
+		stopMain() // the session ends well: the planning connection logs out
+	}
+	cancel()
+	fn.budget.stop()
+	wg.Wait()
+	if werr != nil {
+		return werr // an archive error (disk full) outranks the closed connections it caused
+	}
+	if complete {
+		return nil
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.err == nil {
+		return mailerr.New(mailerr.ConnLost, "fetch", c.Host, errors.New("the session ended early"))
+	}
+	return fn.err
+}
+
+// write is the writer: every folder in plan order, once a connection has
+// confirmed its generation.
+// It returns the archive's error, and whether every folder was written.
+func (fn *fan) write(ctx context.Context) (error, bool) {
+	for _, fw := range fn.works {
+		select {
+		case <-fw.ready:
+		case <-fn.ctx.Done():
+			return nil, false // the error that ended the session is fn.err
+		}
+		fn.budget.setCurrent(fw)
+		werr, ferr := fn.r.writeFolder(ctx, fn, fw)
+		if werr != nil {
+			return werr, false
+		}
+		if ferr != nil {
+			return nil, false
+		}
+	}
+	return nil, true
+}
+
+// claim gives the next unit, or nil; with fw, only a unit of that folder.
+func (fn *fan) claim(fw *folderWork) *unit {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.err != nil || fn.next >= len(fn.units) {
+		return nil
+	}
+	u := fn.units[fn.next]
+	if fw != nil && u.fw != fw {
+		return nil
+	}
+	fn.next++
+	return u
+}
+
+func (fn *fan) unitDone(u *unit) {
+	fn.mu.Lock()
+	u.fw.units--
+	last := u.fw.units == 0
+	fn.mu.Unlock()
+	if last {
+		u.fw.q.close(nil)
+	}
+}
+
+// fail ends the session with err (the first one stays).
+func (fn *fan) fail(err error) {
+	fn.mu.Lock()
+	if fn.err == nil && !fn.done {
+		fn.err = err
+	}
+	fn.mu.Unlock()
+	fn.cancel()
+	fn.budget.stop()
+	for _, fw := range fn.works {
+		fw.q.close(err)
+	}
+}
+
+// discard lets go of what no writer will take.
+func (fn *fan) discard() {
+	for _, fw := range fn.works {
+		fw.q.close(errWriterStopped)
+		fw.q.discard()
+	}
+}
+
+// extra opens one more connection and fetches on it. A server that will
+// not have it lowers the run's connections to those open: never an error.
+func (fn *fan) extra(planner *imapconn.Conn) {
+	c, err := imapconn.Dial(fn.ctx, fn.r.connConfig())
+	if err != nil {
+		if fn.ctx.Err() == nil {
+			fn.lower(err)
+		}
+		return
+	}
+	defer c.Close()
+	c.AdoptNames(planner)
+	stop := context.AfterFunc(fn.ctx, c.Abort)
+	defer stop()
+	fn.mu.Lock()
+	fn.open++
+	fn.mu.Unlock()
+	fn.work(c, false, nil)
+}
+
+// lower sets the run's connections to those open now, after the server
+// refused or cut one for a limit.
+func (fn *fan) lower(err error) bool {
+	fn.mu.Lock()
+	n := max(fn.open, 1)
+	r := fn.r
+	r.mu.Lock()
+	lowered := n < r.conns
+	if lowered {
+		r.conns = n
+		r.noticeLocked(fmt.Sprintf("the server refused another connection (%v): going on with %d", err, n), err)
+	}
+	r.mu.Unlock()
+	fn.mu.Unlock()
+	return lowered
+}
+
+// work fetches units on c until there are none left or the session ends.
+func (fn *fan) work(c *imapconn.Conn, main bool, u *unit) {
+	r := fn.r
+	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received}
+	var selected *folderWork
+	for {
+		if u == nil {
+			if u = fn.claim(nil); u == nil {
+				return
+			}
+		}
+		fw := u.fw
+		if fw != selected {
+			if err := fn.examine(c, main, u); err != nil {
+				fn.failed(c, err)
+				return
+			}
+			selected = fw
+		}
+		fe.fw = fw
+		if len(u.uids) == 0 {
+			fn.unitDone(u) // planned again: nothing left
+		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw) }, fw.q.push, fn.unitDone); err != nil {
+			fn.failed(c, err)
+			return
+		}
+		u = nil
+	}
+}
+
+// failed ends the session for a connection's error, named as that
+// connection sees it; when the server cut it for a limit while others were
+// open, the run goes on with fewer.
+func (fn *fan) failed(c *imapconn.Conn, err error) {
+	if errors.Is(err, errBudgetStopped) || fn.ctx.Err() != nil {
+		fn.fail(err)
+		return
+	}
+	if !errors.Is(err, errGenerationMoved) && (mailerr.As(err) == nil || errors.Is(err, errTooLarge)) {
+		err = c.Classify(fn.ctx, "fetch", err)
+	}
+	fn.mu.Lock()
+	others := fn.open > 1
+	fn.open--
+	fn.mu.Unlock()
+	if others && c.ConnLimited(err) && fn.lower(err) {
+		err = fmt.Errorf("%w: %w", errConnLimit, err)
+	}
+	fn.fail(err)
+}
+
+// examine selects u's folder on c and checks that the server still has
+// the generation that was planned. When UIDVALIDITY changed, the plan's
+// UIDs name other messages: the planning connection plans a folder of one
+// unit again, as a new generation, on this selection, so that no message
+// of one generation is stored as the other's; any other case ends the
+// session, and the next one plans afresh.
+func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
+	fw := u.fw
+	fp := fw.fp
+	sel, err := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("examine %s: %w", fp.server.Name, err)
+	}
+	if sel.UIDValidity == fp.folder.UIDValidity {
+		fw.markReady()
+		return nil
+	}
+	if !main || !fw.whole {
+		return fmt.Errorf("%s: %w", fp.server.Name, errGenerationMoved)
+	}
+	if err := fn.r.replan(fn.ctx, c, fp); err != nil {
+		return err
+	}
+	u.uids = fp.missing
+	fw.markReady()
+	return nil
+}
+
+// queue holds a folder's messages between the connections and the writer.
+// It is bounded by the budget the messages hold.
+type queue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []*item
+	closed bool
+	err    error
+	budget *budget
+}
+
+func newQueue(b *budget) *queue {
+	q := &queue{budget: b}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// push adds it; after close it is let go at once.
+func (q *queue) push(it *item) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		it.release(q.budget)
+		return
+	}
+	q.items = append(q.items, it)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// close ends the queue; the first close's error is kept.
+func (q *queue) close(err error) {
+	q.mu.Lock()
+	if !q.closed {
+		q.closed, q.err = true, err
+	}
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// drain sends every item to out until the queue is closed and empty, and
+// returns the error it was closed with.
+func (q *queue) drain(out chan<- *item) error {
+	for {
+		q.mu.Lock()
+		for len(q.items) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if len(q.items) == 0 {
+			err := q.err
+			q.mu.Unlock()
+			return err
+		}
+		it := q.items[0]
+		q.items[0] = nil
+		q.items = q.items[1:]
+		q.mu.Unlock()
+		out <- it
+	}
+}
+
+// discard lets go of every item left.
+func (q *queue) discard() {
+	q.mu.Lock()
+	items := q.items
+	q.items = nil
+	q.mu.Unlock()
+	for _, it := range items {
+		it.release(q.budget)
+	}
+}
