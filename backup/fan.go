@@ -57,13 +57,14 @@ type fan struct {
 	cancel context.CancelFunc
 	budget *budget
 
-	mu    sync.Mutex
-	units []*unit
-	next  int
-	works []*folderWork
-	err   error // the first error that ended the session
-	open  int   // connections logged in and fetching
-	done  bool  // every folder is written: later errors do not matter
+	mu      sync.Mutex
+	units   []*unit
+	next    int
+	works   []*folderWork
+	err     error // the first error that ended the session
+	open    int   // connections logged in and fetching
+	dialing int   // extra connections being opened
+	done    bool  // every folder is written: later errors do not matter
 }
 
 // errGenerationMoved: a connection found another UIDVALIDITY than the plan
@@ -129,6 +130,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		fn.work(c, true, first)
 	}()
 	for i := 1; i < min(r.conns, len(fn.units)); i++ {
+		fn.dialing++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -233,6 +235,12 @@ func (fn *fan) discard() {
 // not have it lowers the run's connections to those open: never an error.
 func (fn *fan) extra(planner *imapconn.Conn) {
 	c, err := imapconn.Dial(fn.ctx, fn.r.connConfig())
+	fn.mu.Lock()
+	fn.dialing--
+	if err == nil {
+		fn.open++
+	}
+	fn.mu.Unlock()
 	if err != nil {
 		if fn.ctx.Err() == nil {
 			fn.lower(err)
@@ -243,17 +251,15 @@ func (fn *fan) extra(planner *imapconn.Conn) {
 	c.AdoptNames(planner)
 	stop := context.AfterFunc(fn.ctx, c.Abort)
 	defer stop()
-	fn.mu.Lock()
-	fn.open++
-	fn.mu.Unlock()
 	fn.work(c, false, nil)
 }
 
-// lower sets the run's connections to those open now, after the server
-// refused or cut one for a limit.
+// lower sets the run's connections to those open now and those still
+// being opened (each that fails lowers again), after the server refused
+// or cut one.
 func (fn *fan) lower(err error) bool {
 	fn.mu.Lock()
-	n := max(fn.open, 1)
+	n := max(fn.open+fn.dialing, 1)
 	r := fn.r
 	r.mu.Lock()
 	lowered := n < r.conns

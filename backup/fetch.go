@@ -169,15 +169,34 @@ var fetchOptions = &imap.FetchOptions{
 	BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 }
 
-// inflight is one UID FETCH sent and not yet read.
+// inflight is one UID FETCH sent, its answer read on a goroutine of its
+// own: a server may answer pipelined commands interleaved (Dovecot runs
+// FETCHes in parallel), and go-imap hands each message to its command's
+// reader, waiting until that reader took the literal.
 type inflight struct {
 	u    *unit
 	uids []imap.UID
-	cmd  *imapclient.FetchCommand
+	done chan struct{}
+	sent map[imap.UID]bool
+	err  error
 }
 
-func (f *fetcher) issue(u *unit, uids []imap.UID) *inflight {
-	return &inflight{u: u, uids: uids, cmd: f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)}
+// start sends a UID FETCH for uids and reads its answer in the background.
+func (f *fetcher) start(u *unit, uids []imap.UID, emit func(*item)) *inflight {
+	fl := &inflight{u: u, uids: uids, done: make(chan struct{})}
+	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
+	go func() {
+		defer close(fl.done)
+		fl.sent, fl.err = f.consume(cmd, uids, emit)
+	}()
+	return fl
+}
+
+// wait is the command's answer once read: which UIDs it sent, and its
+// error.
+func (fl *inflight) wait() (map[imap.UID]bool, error) {
+	<-fl.done
+	return fl.sent, fl.err
 }
 
 // unfinished is what one UID FETCH left out, to ask again UID by UID once
@@ -198,7 +217,7 @@ type unfinished struct {
 // resolves, when UID SEARCH no longer lists it). It returns a
 // connection-level error; per-message problems travel as items.
 func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, emit func(*item), done func(*unit)) error {
-	pend := f.issue(u, u.uids)
+	pend := f.start(u, u.uids, emit)
 	var again []unfinished
 	for pend != nil {
 		var next *inflight
@@ -206,12 +225,15 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, e
 			// Asking again UID by UID waits for the commands before it:
 			// only pipeline when nothing is to be asked again.
 			if nu := claim(); nu != nil {
-				next = f.issue(nu, nu.uids)
+				next = f.start(nu, nu.uids, emit)
 			}
 		}
-		sent, err := f.consume(pend, emit)
+		sent, err := pend.wait()
 		var imapErr *imap.Error
 		if err != nil && !errors.As(err, &imapErr) {
+			if next != nil {
+				next.wait() // the connection is cut: it ends at once
+			}
 			return err
 		}
 		missing := pend.uids[:0:0]
@@ -237,7 +259,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, e
 		}
 		again = nil
 		if nu := claim(); nu != nil {
-			pend = f.issue(nu, nu.uids)
+			pend = f.start(nu, nu.uids, emit)
 		}
 	}
 	return nil
@@ -249,7 +271,7 @@ func (f *fetcher) askAgain(a unfinished, emit func(*item)) error {
 	for _, uid := range a.missing {
 		one, oneErr := map[imap.UID]bool{}, a.err
 		if len(a.cmd.uids) > 1 {
-			one, oneErr = f.consume(f.issue(a.cmd.u, []imap.UID{uid}), emit)
+			one, oneErr = f.start(a.cmd.u, []imap.UID{uid}, emit).wait()
 		}
 		switch {
 		case oneErr == nil && one[uid]:
@@ -279,13 +301,12 @@ func serverWords(e *imap.Error) string {
 // sent to emit, as a message or as a failure. A message for a UID not
 // asked for, or sent twice, is dropped: it is not what this command is
 // about.
-func (f *fetcher) consume(fl *inflight, emit func(*item)) (map[imap.UID]bool, error) {
-	want := make(map[imap.UID]bool, len(fl.uids))
-	for _, uid := range fl.uids {
+func (f *fetcher) consume(cmd *imapclient.FetchCommand, uids []imap.UID, emit func(*item)) (map[imap.UID]bool, error) {
+	want := make(map[imap.UID]bool, len(uids))
+	for _, uid := range uids {
 		want[uid] = true
 	}
-	sent := make(map[imap.UID]bool, len(fl.uids))
-	cmd := fl.cmd
+	sent := make(map[imap.UID]bool, len(uids))
 	var readErr error
 	for {
 		msg := cmd.Next()

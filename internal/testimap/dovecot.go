@@ -831,3 +831,20 @@ func (d *Dovecot) keywords(dir string, msgs []SeedMessage) (map[string]int, erro
 	}
 	return index, os.Rename(tmp, path)
 }
+
+// LimitConnections restarts Dovecot allowing each user n IMAP connections
+// at once from one address (mail_max_userip_connections; Dovecot's
+// default is 10): a login beyond them is refused.
+func (d *Dovecot) LimitConnections(t testing.TB, n int) {
+	t.Helper()
+	path := filepath.Join(d.Dir, "dovecot.conf")
+	conf, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf = append(conf, fmt.Sprintf("\nprotocol imap {\n  mail_max_userip_connections = %d\n}\n", n)...)
+	if err := os.WriteFile(path, conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.Restart(t)
+}

@@ -31,6 +31,8 @@ type Fault struct {
 	// server line (outside literals) after this many bytes from server to
 	// client. Plain text only.
 	ByeDownAfter int64
+	// ByeText replaces the proxy's own BYE line (ending in CRLF).
+	ByeText string
 	// TrickleDownAfter, with TrickleEvery, passes server bytes normally up
 	// to this many, then one byte every TrickleEvery: a server that
 	// dribbles and never quite stops.
@@ -62,7 +64,9 @@ type Proxy struct {
 	maxOpen   int
 	limitText string
 	openNow   atomic.Int64
-	turned    atomic.Int64
+	// maxPending: see MaxPending.
+	maxPending atomic.Int64
+	turned     atomic.Int64
 }
 
 // LimitOpen makes the proxy a server that allows n connections open at
@@ -170,8 +174,9 @@ func (p *Proxy) serve() {
 		}
 		if f.imapAware() {
 			toClient := &lockedWriter{w: client}
-			go p.pipeDownLines(server, toClient, f.ByeDownAfter, kill)
-			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused)
+			pending := new(atomic.Int64)
+			go p.pipeDownLines(server, toClient, f.ByeDownAfter, f.ByeText, kill, pending)
+			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused, pending)
 			continue
 		}
 		down := client
