@@ -34,18 +34,20 @@ import (
 
 // unit is a run of UIDs of one folder that one UID FETCH asks for.
 type unit struct {
-	fw   *folderWork
-	uids []imap.UID
+	fw    *folderWork
+	uids  []imap.UID
+	taken bool // under fan.mu
 }
 
 // folderWork is one folder's share of a session.
 type folderWork struct {
-	fp    *folderPlan
-	units int // not yet done (under fan.mu)
-	whole bool
-	q     *queue
-	ready chan struct{} // closed once a connection examined the folder and found the planned generation
-	once  sync.Once
+	fp       *folderPlan
+	units    int  // not yet done (under fan.mu)
+	claimed  bool // its first unit is taken (under fan.mu)
+	mainOnly bool // planned again by the planning connection: its units are that connection's (under fan.mu)
+	q        *queue
+	ready    chan struct{} // closed once a connection examined the folder and found the planned generation
+	once     sync.Once
 }
 
 func (fw *folderWork) markReady() { fw.once.Do(func() { close(fw.ready) }) }
@@ -56,6 +58,9 @@ type fan struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	budget *budget
+
+	maxMsgs  int // the most UIDs and bytes of a unit (unitSize)
+	maxBytes int64
 
 	mu      sync.Mutex
 	units   []*unit
@@ -78,16 +83,37 @@ var errConnLimit = errors.New("the server limits connections")
 // errWriterStopped stops the fetching when the archive failed.
 var errWriterStopped = errors.New("the archive stopped")
 
-// split cuts a folder's missing UIDs into units of at most FetchChunk UIDs
-// and, by the server's sizes, about FetchChunkBytes.
-func (r *runner) split(fw *folderWork) []*unit {
+// unitsPerConn is how many units a session aims for per connection, so
+// that the connections finish close together.
+const unitsPerConn = 4
+
+// unitSize is the most UIDs and bytes of a unit: FetchChunk and
+// FetchChunkBytes, smaller when the session's messages would otherwise make
+// fewer than unitsPerConn units per connection (down to 10 messages, or
+// 256 KiB).
+func (r *runner) unitSize(plans []*folderPlan) (msgs int, bytes int64) {
+	var n int
+	var total int64
+	for _, fp := range plans {
+		n += len(fp.missing)
+		total += fp.bytes
+	}
+	parts := max(r.conns*unitsPerConn, 1)
+	msgs = min(r.opts.FetchChunk, max(10, n/parts))
+	bytes = min(r.opts.FetchChunkBytes, max(256<<10, total/int64(parts)))
+	return msgs, bytes
+}
+
+// split cuts a folder's missing UIDs into units of at most maxMsgs UIDs
+// and, by the server's sizes, about maxBytes.
+func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
 	var out []*unit
 	var cur []imap.UID
 	var bytes int64
 	for _, uid := range fw.fp.missing {
 		cur = append(cur, uid)
 		bytes += fw.fp.sizes[uid]
-		if len(cur) >= r.opts.FetchChunk || bytes >= r.opts.FetchChunkBytes {
+		if len(cur) >= maxMsgs || bytes >= maxBytes {
 			out = append(out, &unit{fw: fw, uids: cur})
 			cur, bytes = nil, 0
 		}
@@ -105,10 +131,11 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	defer cancel()
 	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
 	fn.budget.reserve = r.opts.SpoolBytes
+	fn.maxMsgs, fn.maxBytes = r.unitSize(plans)
 	for _, fp := range plans {
 		fw := &folderWork{fp: fp, q: newQueue(fn.budget), ready: make(chan struct{})}
-		us := r.split(fw)
-		fw.units, fw.whole = len(us), len(us) == 1
+		us := r.split(fw, fn.maxMsgs, fn.maxBytes)
+		fw.units = len(us)
 		if len(us) == 0 {
 			fw.q.close(nil)
 			fw.markReady()
@@ -121,7 +148,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	// The planning connection takes the first unit before any other
 	// connection exists: it alone may plan a folder again in place.
 	var wg sync.WaitGroup
-	first := fn.claim(nil)
+	first := fn.claim(nil, true)
 	fn.open = 1
 	stopMain := context.AfterFunc(sctx, c.Abort)
 	wg.Add(1)
@@ -184,19 +211,79 @@ func (fn *fan) write(ctx context.Context) (error, bool) {
 	return nil, true
 }
 
-// claim gives the next unit, or nil; with fw, only a unit of that folder.
-func (fn *fan) claim(fw *folderWork) *unit {
+// claim takes the first unit not taken, or nil when none is left; with fw,
+// only when that unit is of folder fw (the next UID FETCH to pipeline).
+// Units of a folder the planning connection planned again are its alone
+// (main). A folder's other units wait until the connection that took its
+// first one examined it: that may plan it again.
+func (fn *fan) claim(fw *folderWork, main bool) *unit {
+	for {
+		fn.mu.Lock()
+		if fn.err != nil {
+			fn.mu.Unlock()
+			return nil
+		}
+		for fn.next < len(fn.units) && fn.units[fn.next].taken {
+			fn.next++
+		}
+		var pick *unit
+		for _, u := range fn.units[fn.next:] {
+			if !u.taken && (main || !u.fw.mainOnly) {
+				pick = u
+				break
+			}
+		}
+		if pick == nil || fw != nil && pick.fw != fw {
+			fn.mu.Unlock()
+			return nil
+		}
+		if !pick.fw.claimed || pick.fw.isReady() {
+			pick.taken, pick.fw.claimed = true, true
+			fn.mu.Unlock()
+			return pick
+		}
+		fn.mu.Unlock()
+		select {
+		case <-pick.fw.ready:
+		case <-fn.ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (fw *folderWork) isReady() bool {
+	select {
+	case <-fw.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// resplit replaces the units of u's folder, u (just taken) and the others
+// (not taken: the folder is not ready), by the folder's new plan, and
+// keeps them for the planning connection.
+func (fn *fan) resplit(u *unit) {
+	fw := u.fw
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	if fn.err != nil || fn.next >= len(fn.units) {
-		return nil
+	us := fn.r.split(fw, fn.maxMsgs, fn.maxBytes)
+	u.uids = nil
+	if len(us) > 0 {
+		u.uids = us[0].uids
+		us = us[1:]
 	}
-	u := fn.units[fn.next]
-	if fw != nil && u.fw != fw {
-		return nil
+	var units []*unit
+	for _, o := range fn.units {
+		if o.fw != fw {
+			units = append(units, o)
+		} else if o == u {
+			units = append(append(units, u), us...)
+		}
 	}
-	fn.next++
-	return u
+	fn.units, fn.next = units, 0
+	fw.units = 1 + len(us)
+	fw.mainOnly = true
 }
 
 func (fn *fan) unitDone(u *unit) {
@@ -279,7 +366,7 @@ func (fn *fan) work(c *imapconn.Conn, main bool, u *unit) {
 	var selected *folderWork
 	for {
 		if u == nil {
-			if u = fn.claim(nil); u == nil {
+			if u = fn.claim(nil, main); u == nil {
 				return
 			}
 		}
@@ -294,7 +381,7 @@ func (fn *fan) work(c *imapconn.Conn, main bool, u *unit) {
 		fe.fw = fw
 		if len(u.uids) == 0 {
 			fn.unitDone(u) // planned again: nothing left
-		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw) }, fw.q.push, fn.unitDone); err != nil {
+		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw, main) }, fw.q.push, fn.unitDone); err != nil {
 			fn.failed(c, err)
 			return
 		}
@@ -325,10 +412,11 @@ func (fn *fan) failed(c *imapconn.Conn, err error) {
 
 // examine selects u's folder on c and checks that the server still has
 // the generation that was planned. When UIDVALIDITY changed, the plan's
-// UIDs name other messages: the planning connection plans a folder of one
-// unit again, as a new generation, on this selection, so that no message
-// of one generation is stored as the other's; any other case ends the
-// session, and the next one plans afresh.
+// UIDs name other messages: the planning connection plans the folder
+// again, as a new generation, on this selection, so that no message of one
+// generation is stored as the other's (the folder's other units wait for
+// this); another connection ends the session, and the next one plans
+// afresh.
 func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
 	fw := u.fw
 	fp := fw.fp
@@ -340,13 +428,13 @@ func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
 		fw.markReady()
 		return nil
 	}
-	if !main || !fw.whole {
+	if !main || fw.isReady() {
 		return fmt.Errorf("%s: %w", fp.server.Name, errGenerationMoved)
 	}
 	if err := fn.r.replan(fn.ctx, c, fp); err != nil {
 		return err
 	}
-	u.uids = fp.missing
+	fn.resplit(u)
 	fw.markReady()
 	return nil
 }

@@ -61,12 +61,6 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	if sel.UIDValidity == 0 {
 		return fmt.Errorf("examine %s: the server gave no UIDVALIDITY", sf.Name)
 	}
-	var archived []uint32
-	if fp.folder != nil && fp.folder.UIDValidity == sel.UIDValidity {
-		if archived, err = a.ArchivedUIDs(ctx, fp.folder.ID); err != nil {
-			return err
-		}
-	}
 	fp.newGen = fp.folder != nil && fp.folder.UIDValidity != sel.UIDValidity
 	if fp.folder == nil || fp.newGen {
 		f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: sf.Name, Delimiter: sf.Delim,
@@ -75,6 +69,13 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 			return err
 		}
 		fp.folder = f
+	}
+	// Whatever the archive holds of this generation, asked after
+	// EnsureFolder: it may give back a generation seen before (a server
+	// that went back to an earlier UIDVALIDITY).
+	archived, err := a.ArchivedUIDs(ctx, fp.folder.ID)
+	if err != nil {
+		return err
 	}
 	fp.missing = nil
 	fp.sizes = map[imap.UID]int64{}
