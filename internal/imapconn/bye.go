@@ -1,6 +1,7 @@
 package imapconn
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 
@@ -11,6 +12,13 @@ import (
 // NO [LIMIT] to LOGIN, a greeting or a later BYE about too many
 // connections, or a failed login once others succeeded. go-imap keeps no
 // BYE text, so limitConn notes the last BYE line it reads.
+
+// isBye tells whether a line starts "* BYE"; it allocates nothing, as it
+// runs for every line.
+func isBye(head []byte) bool {
+	return len(head) >= 6 && head[0] == '*' && head[1] == ' ' && bytes.EqualFold(head[2:5], []byte("BYE")) &&
+		(head[5] == ' ' || head[5] == '\r' || head[5] == '\n')
+}
 
 // byeText is a BYE line as far as the reader kept it: its start and its
 // end (the middle of a line longer than both is left out).

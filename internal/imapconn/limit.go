@@ -105,7 +105,7 @@ func (c *limitConn) scan(b []byte) error {
 		if err := c.checkLine(); err != nil {
 			return err
 		}
-		if lineKind(c.head[:c.headLen]) == "BYE" {
+		if isBye(c.head[:c.headLen]) {
 			c.bye.Store(byeText(c.head[:c.headLen], c.tail, c.lineLen))
 		}
 		if size, body, ok := literalAtEnd(c.tail); ok {
