@@ -154,6 +154,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer fn.closed()
 		fn.work(c, true, first)
 	}()
 	for i := 1; i < min(r.conns, len(fn.units)); i++ {
@@ -330,23 +331,37 @@ func (fn *fan) extra(planner *imapconn.Conn) {
 	fn.mu.Unlock()
 	if err != nil {
 		if fn.ctx.Err() == nil {
-			fn.lower(err)
+			fn.lower(err, false)
 		}
 		return
 	}
 	defer c.Close()
+	defer fn.closed()
 	c.AdoptNames(planner)
 	stop := context.AfterFunc(fn.ctx, c.Abort)
 	defer stop()
 	fn.work(c, false, nil)
 }
 
+// closed notes that a connection stopped fetching.
+func (fn *fan) closed() {
+	fn.mu.Lock()
+	fn.open--
+	fn.mu.Unlock()
+}
+
 // lower sets the run's connections to those open now and those still
 // being opened (each that fails lowers again), after the server refused
 // or cut one.
-func (fn *fan) lower(err error) bool {
+// A connection cut for the limit (self) is still counted open: it does
+// not count.
+func (fn *fan) lower(err error, self bool) bool {
 	fn.mu.Lock()
-	n := max(fn.open+fn.dialing, 1)
+	n := fn.open + fn.dialing
+	if self {
+		n--
+	}
+	n = max(n, 1)
 	r := fn.r
 	r.mu.Lock()
 	lowered := n < r.conns
@@ -402,9 +417,8 @@ func (fn *fan) failed(c *imapconn.Conn, err error) {
 	}
 	fn.mu.Lock()
 	others := fn.open > 1
-	fn.open--
 	fn.mu.Unlock()
-	if others && c.ConnLimited(err) && fn.lower(err) {
+	if others && c.ConnLimited(err) && fn.lower(err, true) {
 		err = fmt.Errorf("%w: %w", errConnLimit, err)
 	}
 	fn.fail(err)
