@@ -157,8 +157,11 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		defer fn.closed()
 		fn.work(c, true, first)
 	}()
-	for i := 1; i < min(r.conns, len(fn.units)); i++ {
-		fn.dialing++
+	extras := max(min(r.conns, len(fn.units))-1, 0)
+	fn.mu.Lock()
+	fn.dialing = extras
+	fn.mu.Unlock()
+	for range extras {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -166,7 +169,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		}()
 	}
 
-	werr, complete := fn.write(ctx)
+	complete, werr := fn.write(ctx)
 	fn.mu.Lock()
 	fn.done = complete
 	fn.mu.Unlock()
@@ -192,24 +195,24 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 
 // write is the writer: every folder in plan order, once a connection has
 // confirmed its generation.
-// It returns the archive's error, and whether every folder was written.
-func (fn *fan) write(ctx context.Context) (error, bool) {
+// It returns whether every folder was written, and the archive's error.
+func (fn *fan) write(ctx context.Context) (bool, error) {
 	for _, fw := range fn.works {
 		select {
 		case <-fw.ready:
 		case <-fn.ctx.Done():
-			return nil, false // the error that ended the session is fn.err
+			return false, nil // the error that ended the session is fn.err
 		}
 		fn.budget.setCurrent(fw)
 		werr, ferr := fn.r.writeFolder(ctx, fn, fw)
 		if werr != nil {
-			return werr, false
+			return false, werr
 		}
 		if ferr != nil {
-			return nil, false
+			return false, nil
 		}
 	}
-	return nil, true
+	return true, nil
 }
 
 // claim takes the first unit not taken, or nil when none is left; with fw,
