@@ -38,6 +38,10 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark backup: --archive DIR is required (the folder to keep the copy in)")
 		return ExitUsage
 	}
+	if *conns < 1 {
+		fmt.Fprintln(env.Stderr, "mailark backup: --connections must be 1 or more")
+		return ExitUsage
+	}
 	cfg, err := conn.config(env)
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
