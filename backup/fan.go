@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -36,16 +37,25 @@ import (
 type unit struct {
 	fw    *folderWork
 	uids  []imap.UID
-	taken bool // under fan.mu
+	taken bool         // under fan.mu
+	conn  atomic.Int32 // the connection that took it (1-based), for the budget
+	q     *queue       // its messages, for the writer
+}
+
+func (u *unit) emit(it *item) { u.q.push(it) }
+
+// sameConn tells whether u and o were taken by the same connection.
+func (u *unit) sameConn(o *unit) bool {
+	c := u.conn.Load()
+	return c != 0 && c == o.conn.Load()
 }
 
 // folderWork is one folder's share of a session.
 type folderWork struct {
 	fp       *folderPlan
-	units    int  // not yet done (under fan.mu)
-	claimed  bool // its first unit is taken (under fan.mu)
-	mainOnly bool // planned again by the planning connection: its units are that connection's (under fan.mu)
-	q        *queue
+	list     []*unit       // in plan order, fixed once ready
+	claimed  bool          // its first unit is taken (under fan.mu)
+	mainOnly bool          // planned again by the planning connection: its units are that connection's (under fan.mu)
 	ready    chan struct{} // closed once a connection examined the folder and found the planned generation
 	once     sync.Once
 }
@@ -114,14 +124,18 @@ func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
 		cur = append(cur, uid)
 		bytes += fw.fp.sizes[uid]
 		if len(cur) >= maxMsgs || bytes >= maxBytes {
-			out = append(out, &unit{fw: fw, uids: cur})
+			out = append(out, r.newUnit(fw, cur))
 			cur, bytes = nil, 0
 		}
 	}
 	if len(cur) > 0 {
-		out = append(out, &unit{fw: fw, uids: cur})
+		out = append(out, r.newUnit(fw, cur))
 	}
 	return out
+}
+
+func (r *runner) newUnit(fw *folderWork, uids []imap.UID) *unit {
+	return &unit{fw: fw, uids: uids, q: newQueue(r.budget)}
 }
 
 // fetchAll fetches and writes every planned folder over up to r.conns
@@ -131,13 +145,13 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	defer cancel()
 	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
 	fn.budget.reserve = r.opts.SpoolBytes
+	r.budget = fn.budget
 	fn.maxMsgs, fn.maxBytes = r.unitSize(plans)
 	for _, fp := range plans {
-		fw := &folderWork{fp: fp, q: newQueue(fn.budget), ready: make(chan struct{})}
+		fw := &folderWork{fp: fp, ready: make(chan struct{})}
 		us := r.split(fw, fn.maxMsgs, fn.maxBytes)
-		fw.units = len(us)
+		fw.list = us
 		if len(us) == 0 {
-			fw.q.close(nil)
 			fw.markReady()
 		}
 		fn.units = append(fn.units, us...)
@@ -148,24 +162,24 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	// The planning connection takes the first unit before any other
 	// connection exists: it alone may plan a folder again in place.
 	var wg sync.WaitGroup
-	first := fn.claim(nil, true)
+	first := fn.claim(nil, true, 1)
 	fn.open = 1
 	stopMain := context.AfterFunc(sctx, c.Abort)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer fn.closed()
-		fn.work(c, true, first)
+		fn.work(c, true, 1, first)
 	}()
 	extras := max(min(r.conns, len(fn.units))-1, 0)
 	fn.mu.Lock()
 	fn.dialing = extras
 	fn.mu.Unlock()
-	for range extras {
+	for i := range extras {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn.extra(c)
+			fn.extra(c, int32(i+2))
 		}()
 	}
 
@@ -203,7 +217,6 @@ func (fn *fan) write(ctx context.Context) (bool, error) {
 		case <-fn.ctx.Done():
 			return false, nil // the error that ended the session is fn.err
 		}
-		fn.budget.setCurrent(fw)
 		werr, ferr := fn.r.writeFolder(ctx, fn, fw)
 		if werr != nil {
 			return false, werr
@@ -220,7 +233,7 @@ func (fn *fan) write(ctx context.Context) (bool, error) {
 // Units of a folder the planning connection planned again are its alone
 // (main). A folder's other units wait until the connection that took its
 // first one examined it: that may plan it again.
-func (fn *fan) claim(fw *folderWork, main bool) *unit {
+func (fn *fan) claim(fw *folderWork, main bool, conn int32) *unit {
 	for {
 		fn.mu.Lock()
 		if fn.err != nil {
@@ -243,6 +256,7 @@ func (fn *fan) claim(fw *folderWork, main bool) *unit {
 		}
 		if !pick.fw.claimed || pick.fw.isReady() {
 			pick.taken, pick.fw.claimed = true, true
+			pick.conn.Store(conn)
 			fn.mu.Unlock()
 			return pick
 		}
@@ -286,19 +300,12 @@ func (fn *fan) resplit(u *unit) {
 		}
 	}
 	fn.units, fn.next = units, 0
-	fw.units = 1 + len(us)
+	fw.list = append([]*unit{u}, us...)
 	fw.mainOnly = true
 }
 
-func (fn *fan) unitDone(u *unit) {
-	fn.mu.Lock()
-	u.fw.units--
-	last := u.fw.units == 0
-	fn.mu.Unlock()
-	if last {
-		u.fw.q.close(nil)
-	}
-}
+// unitDone: every UID of u ended as a message or a failure.
+func (fn *fan) unitDone(u *unit) { u.q.close(nil) }
 
 // fail ends the session with err (the first one stays).
 func (fn *fan) fail(err error) {
@@ -309,22 +316,25 @@ func (fn *fan) fail(err error) {
 	fn.mu.Unlock()
 	fn.cancel()
 	fn.budget.stop()
-	for _, fw := range fn.works {
-		fw.q.close(err)
+	fn.mu.Lock()
+	units := fn.units
+	fn.mu.Unlock()
+	for _, u := range units {
+		u.q.close(err)
 	}
 }
 
 // discard lets go of what no writer will take.
 func (fn *fan) discard() {
-	for _, fw := range fn.works {
-		fw.q.close(errWriterStopped)
-		fw.q.discard()
+	for _, u := range fn.units {
+		u.q.close(errWriterStopped)
+		u.q.discard()
 	}
 }
 
 // extra opens one more connection and fetches on it. A server that will
 // not have it lowers the run's connections to those open: never an error.
-func (fn *fan) extra(planner *imapconn.Conn) {
+func (fn *fan) extra(planner *imapconn.Conn, conn int32) {
 	c, err := imapconn.Dial(fn.ctx, fn.r.connConfig())
 	fn.mu.Lock()
 	fn.dialing--
@@ -343,7 +353,7 @@ func (fn *fan) extra(planner *imapconn.Conn) {
 	c.AdoptNames(planner)
 	stop := context.AfterFunc(fn.ctx, c.Abort)
 	defer stop()
-	fn.work(c, false, nil)
+	fn.work(c, false, conn, nil)
 }
 
 // closed notes that a connection stopped fetching.
@@ -378,13 +388,13 @@ func (fn *fan) lower(err error, self bool) bool {
 }
 
 // work fetches units on c until there are none left or the session ends.
-func (fn *fan) work(c *imapconn.Conn, main bool, u *unit) {
+func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 	r := fn.r
-	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received}
+	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn}
 	var selected *folderWork
 	for {
 		if u == nil {
-			if u = fn.claim(nil, main); u == nil {
+			if u = fn.claim(nil, main, conn); u == nil {
 				return
 			}
 		}
@@ -396,10 +406,9 @@ func (fn *fan) work(c *imapconn.Conn, main bool, u *unit) {
 			}
 			selected = fw
 		}
-		fe.fw = fw
 		if len(u.uids) == 0 {
 			fn.unitDone(u) // planned again: nothing left
-		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw, main) }, fw.q.push, fn.unitDone); err != nil {
+		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw, main, conn) }, fn.unitDone); err != nil {
 			fn.failed(c, err)
 			return
 		}
@@ -456,7 +465,20 @@ func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
 	return nil
 }
 
-// queue holds a folder's messages between the connections and the writer.
+// drain sends the messages of fw's units to out, unit after unit in plan
+// order (so a folder's mbox file is in ascending UID order, as with one
+// connection), and returns the error its queue was closed with.
+func (fn *fan) drain(fw *folderWork, out chan<- *item) error {
+	for _, u := range fw.list {
+		fn.budget.setCurrent(u)
+		if err := u.q.drain(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queue holds a unit's messages between the connections and the writer.
 // It is bounded by the budget the messages hold.
 type queue struct {
 	mu     sync.Mutex

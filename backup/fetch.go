@@ -84,16 +84,20 @@ func (it *item) release(b *budget) {
 }
 
 // budget bounds the bytes held by fetched messages not yet written, over
-// every connection of a session. The folder the writer is on (current)
-// may always take what is free; the others leave reserve bytes free for
-// it, so that a connection fetching ahead into a later folder can never
-// starve the one the writer waits for.
+// every connection of a session. The unit the writer waits for (current)
+// may always take what is free; the others leave reserve bytes free for it,
+// so that connections fetching ahead can never starve it. Only the current
+// unit waits: a message of another unit that finds too little free waits
+// too, unless its connection also carries the current unit (a server may
+// interleave the answers of one connection's pipelined commands, and
+// go-imap reads nothing more until a message's literal is taken): that one
+// goes to a spool file instead, holding no memory.
 type budget struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	avail   int64
 	reserve int64
-	current *folderWork
+	current *unit
 	stopped bool
 }
 
@@ -107,20 +111,29 @@ func newBudget(n int64) *budget {
 // ended.
 var errBudgetStopped = errors.New("the session ended")
 
-// acquire takes n bytes for a message of fw (nil: always as the current
-// folder), waiting until they are free.
-func (b *budget) acquire(fw *folderWork, n int64) error {
+// acquire takes n bytes for a message of u (nil: always as the current
+// unit), waiting until they are free; toDisk says to spool the message
+// instead, taking nothing.
+func (b *budget) acquire(u *unit, n int64) (toDisk bool, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for !b.stopped {
 		free := b.avail - n
-		if free >= 0 && (fw == nil || fw == b.current || free >= b.reserve) {
+		switch {
+		case u == nil || u == b.current:
+			if free >= 0 {
+				b.avail = free
+				return false, nil
+			}
+		case free >= b.reserve:
 			b.avail = free
-			return nil
+			return false, nil
+		case b.current != nil && u.sameConn(b.current):
+			return true, nil
 		}
 		b.cond.Wait()
 	}
-	return errBudgetStopped
+	return false, errBudgetStopped
 }
 
 func (b *budget) release(n int64) {
@@ -133,10 +146,10 @@ func (b *budget) release(n int64) {
 	b.cond.Broadcast()
 }
 
-// setCurrent names the folder the writer is on.
-func (b *budget) setCurrent(fw *folderWork) {
+// setCurrent names the unit the writer takes messages from.
+func (b *budget) setCurrent(u *unit) {
 	b.mu.Lock()
-	b.current = fw
+	b.current = u
 	b.mu.Unlock()
 	b.cond.Broadcast()
 }
@@ -159,7 +172,7 @@ type fetcher struct {
 	opts   *Options
 	tmpDir string
 	budget *budget
-	fw     *folderWork // the folder being fetched, for the budget
+	conn   int32 // which connection of the session (units note it)
 	// received, when set, is told of every read of mail bytes.
 	received func(n int64)
 }
@@ -182,12 +195,12 @@ type inflight struct {
 }
 
 // start sends a UID FETCH for uids and reads its answer in the background.
-func (f *fetcher) start(u *unit, uids []imap.UID, emit func(*item)) *inflight {
+func (f *fetcher) start(u *unit, uids []imap.UID) *inflight {
 	fl := &inflight{u: u, uids: uids, done: make(chan struct{})}
 	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
 	go func() {
 		defer close(fl.done)
-		fl.sent, fl.err = f.consume(cmd, uids, emit)
+		fl.sent, fl.err = f.consume(cmd, u, uids)
 	}()
 	return fl
 }
@@ -210,14 +223,14 @@ type unfinished struct {
 // fetchUnits fetches u and then, as long as there are any, the next units
 // of the same folder (claim), keeping the next UID FETCH in flight while
 // the current one's answer is read: no round trip is idle between chunks.
-// Every message, or its failure, goes to emit. Every UID asked for ends as
+// Every message, or its failure, goes to its unit's queue. Every UID asked for ends as
 // a message or a failure: a server that answers NO, BAD, or OK with some
 // messages left out is asked again for each missing one alone, and what it
 // still does not send is a failure, which the next run retries (or
 // resolves, when UID SEARCH no longer lists it). It returns a
 // connection-level error; per-message problems travel as items.
-func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, emit func(*item), done func(*unit)) error {
-	pend := f.start(u, u.uids, emit)
+func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, done func(*unit)) error {
+	pend := f.start(u, u.uids)
 	var again []unfinished
 	for pend != nil {
 		var next *inflight
@@ -225,7 +238,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, e
 			// Asking again UID by UID waits for the commands before it:
 			// only pipeline when nothing is to be asked again.
 			if nu := claim(); nu != nil {
-				next = f.start(nu, nu.uids, emit)
+				next = f.start(nu, nu.uids)
 			}
 		}
 		sent, err := pend.wait()
@@ -252,26 +265,27 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, e
 			continue
 		}
 		for _, a := range again {
-			if err := f.askAgain(a, emit); err != nil {
+			if err := f.askAgain(a); err != nil {
 				return err
 			}
 			done(a.cmd.u)
 		}
 		again = nil
 		if nu := claim(); nu != nil {
-			pend = f.start(nu, nu.uids, emit)
+			pend = f.start(nu, nu.uids)
 		}
 	}
 	return nil
 }
 
 // askAgain asks for each message a UID FETCH left out, one at a time.
-func (f *fetcher) askAgain(a unfinished, emit func(*item)) error {
+func (f *fetcher) askAgain(a unfinished) error {
+	emit := a.cmd.u.emit
 	var imapErr *imap.Error
 	for _, uid := range a.missing {
 		one, oneErr := map[imap.UID]bool{}, a.err
 		if len(a.cmd.uids) > 1 {
-			one, oneErr = f.start(a.cmd.u, []imap.UID{uid}, emit).wait()
+			one, oneErr = f.start(a.cmd.u, []imap.UID{uid}).wait()
 		}
 		switch {
 		case oneErr == nil && one[uid]:
@@ -301,7 +315,8 @@ func serverWords(e *imap.Error) string {
 // sent to emit, as a message or as a failure. A message for a UID not
 // asked for, or sent twice, is dropped: it is not what this command is
 // about.
-func (f *fetcher) consume(cmd *imapclient.FetchCommand, uids []imap.UID, emit func(*item)) (map[imap.UID]bool, error) {
+func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID) (map[imap.UID]bool, error) {
+	emit := u.emit
 	want := make(map[imap.UID]bool, len(uids))
 	for _, uid := range uids {
 		want[uid] = true
@@ -313,7 +328,7 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, uids []imap.UID, emit fu
 		if msg == nil {
 			break
 		}
-		it, err := f.readMessage(msg)
+		it, err := f.readMessage(msg, u)
 		if err != nil {
 			readErr = err
 			if it != nil {
@@ -345,7 +360,7 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, uids []imap.UID, emit fu
 
 // readMessage reads one FETCH response. The literal is read when its item
 // arrives: imapclient discards it at the next item.
-func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
+func (f *fetcher) readMessage(msg *imapclient.FetchMessageData, u *unit) (*item, error) {
 	it := &item{}
 	sawBody := false
 	for {
@@ -369,7 +384,7 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
 				it.failed = "the server sent no content (NIL) for this message"
 				continue
 			}
-			if err := f.readBody(it, d.Literal); err != nil {
+			if err := f.readBody(it, d.Literal, u); err != nil {
 				return it, err
 			}
 		}
@@ -382,7 +397,8 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
 	return it, nil
 }
 
-func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
+// readBody reads a message's literal for u (nil: as the current unit).
+func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error {
 	size := literal.Size()
 	var lit io.Reader = literal
 	if f.received != nil {
@@ -393,11 +409,19 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
 		return errTooLarge
 	}
 	h := sha256.New()
+	cost := f.opts.SpoolBytes
 	if size <= f.opts.SpoolBytes {
-		if err := f.budget.acquire(f.fw, max(size, 1)); err != nil {
-			return err
-		}
-		it.cost = max(size, 1)
+		cost = max(size, 1)
+	}
+	toDisk, err := f.budget.acquire(u, cost)
+	if err != nil {
+		return err
+	}
+	if toDisk {
+		cost = 0
+	}
+	if size <= f.opts.SpoolBytes && !toDisk {
+		it.cost = cost
 		it.data = make([]byte, size)
 		if _, err := io.ReadFull(lit, it.data); err != nil {
 			return err
@@ -406,10 +430,7 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
 		it.sum = sha256.Sum256(it.data)
 		return nil
 	}
-	if err := f.budget.acquire(f.fw, f.opts.SpoolBytes); err != nil {
-		return err
-	}
-	it.cost = f.opts.SpoolBytes
+	it.cost = cost
 	sp, err := os.CreateTemp(f.tmpDir, "fetch-*.eml")
 	if err != nil {
 		return mailerr.New(mailerr.DiskFull, "spool message", f.tmpDir, err)

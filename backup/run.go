@@ -116,7 +116,8 @@ type runner struct {
 
 	// mu guards the progress counters, failed and folders, and the
 	// throttle, while a session's connections run.
-	mu sync.Mutex
+	mu     sync.Mutex
+	budget *budget // the current session's
 	// conns is how many connections a session opens; lowered for the rest
 	// of the run when the server refuses one (fan.go).
 	conns int
@@ -404,7 +405,8 @@ func (r *runner) writeFolder(ctx context.Context, fn *fan, fw *folderWork) (werr
 				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
 			},
 		}
-		werr, ferr = w.pipeline(ctx, fp.folder, func() { fn.fail(errWriterStopped) }, fw.q.drain)
+		werr, ferr = w.pipeline(ctx, fp.folder, func() { fn.fail(errWriterStopped) },
+			func(out chan<- *item) error { return fn.drain(fw, out) })
 		if werr != nil || ferr != nil {
 			return werr, ferr
 		}
