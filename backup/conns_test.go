@@ -151,6 +151,16 @@ func TestDovecotFourConnections(t *testing.T) {
 	}
 	checkArchive(t, opts.ArchiveDir, state)
 
+	// A small in-flight budget: the connections wait for the writer and
+	// for each other, while Dovecot interleaves the answers of each
+	// connection's pipelined UID FETCHes.
+	tight := opts
+	tight.ArchiveDir, tight.FetchChunk, tight.InFlightBytes, tight.SpoolBytes = tempArchive(t), 10, 1<<20, 256<<10
+	if sum, err := backup.Run(context.Background(), tight); err != nil || !sum.OK() {
+		t.Fatalf("Run() with a 1 MiB budget = %v, failures %v", err, sum.Failures)
+	}
+	checkArchive(t, tight.ArchiveDir, state)
+
 	d.LimitConnections(t, 2)
 	opts.ArchiveDir = tempArchive(t)
 	info := &notices{kind: progress.Info}
