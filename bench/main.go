@@ -29,6 +29,14 @@
 //     binary with a CPU profile written to F (a heap profile to F.heap and
 //     an execution trace, which shows where the stages wait, to F.trace).
 //
+// With -profiles it measures on each link profile in turn, each with its
+// own table (shape.go): loopback (no proxy), rtt10, rtt40 (4 MB/s per
+// connection), rtt100 (2 MB/s per connection, 8 MB/s in all), limit2 (a
+// server that allows 2 connections, on the rtt40 link); contenders connect
+// through a shaping proxy that also measures how long the link stood idle,
+// and ideal rows give k connections at the caps. -connections 1,4 runs
+// mailark with each --connections.
+//
 // With -dump FILE it only writes the corpus to FILE: BenchmarkPipeline in
 // backup feeds it through the backup's stages after the network (hashing,
 // parsing, the mbox file, SQLite) with no server on the machine.

@@ -56,15 +56,16 @@ type session struct {
 
 // result is one contender's run; the table shows the fastest of each.
 type result struct {
-	name  string
-	load  string // 1-minute load average when it started and ended: "3.1→4.2"
-	m     measured
-	msgs  int   // messages moved, for the rates (0: no rates)
-	bytes int64 // bytes moved
-	exact string
-	notes []string
-	idle  time.Duration // the link stood idle (through the shaping proxy)
-	conns int           // connections opened (through the shaping proxy)
+	name    string
+	load    string // 1-minute load average when it started and ended: "3.1→4.2"
+	m       measured
+	msgs    int   // messages moved, for the rates (0: no rates)
+	bytes   int64 // bytes moved
+	exact   string
+	notes   []string
+	idle    time.Duration // the link stood idle (through the shaping proxy)
+	conns   int           // connections opened (through the shaping proxy)
+	refused int           // connections the proxy refused for the profile's limit
 }
 
 func run(cfg config) error {
@@ -246,7 +247,7 @@ func (s *session) prepare() {
 func (s *session) add(r result) {
 	r.load = firstField(s.startLoad) + "→" + firstField(s.endLoad)
 	if s.shaper != nil {
-		r.idle, r.conns = s.shaper.takeIdle()
+		r.idle, r.conns, r.refused = s.shaper.takeIdle()
 	}
 	s.results = append(s.results, r)
 	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), loadAvg())

@@ -18,8 +18,11 @@ import (
 //   - a bandwidth cap of its own (perConnBps) and a share of a cap over
 //     all connections (totalBps), both token buckets.
 //
-// A server's connection limit is Dovecot's own (mail_max_userip_connections:
-// a login beyond it is answered NO [LIMIT]), set by the profile.
+// A server's connection limit: the proxy closes a connection beyond
+// connLimit open at once as soon as it comes (the client's TLS handshake
+// fails), and Dovecot is set to the same limit (mail_max_userip_connections:
+// a login beyond it is answered NO [LIMIT]; Dovecot counts logins a little
+// late, so alone it lets simultaneous ones through).
 //
 // It also measures how long the link stood idle: per connection, the time
 // between the end of one burst of server bytes and the start of the next
@@ -107,10 +110,12 @@ type shaper struct {
 	Port   int
 	total  *bucket
 
-	idle  atomic.Int64 // nanoseconds the links stood idle, summed over connections
-	conns atomic.Int64
-	mu    sync.Mutex
-	open  []net.Conn
+	idle    atomic.Int64 // nanoseconds the links stood idle, summed over connections
+	conns   atomic.Int64
+	openNow atomic.Int64
+	refused atomic.Int64
+	mu      sync.Mutex
+	open    []net.Conn
 }
 
 func startShaper(target string, p profile) (*shaper, error) {
@@ -137,8 +142,8 @@ func (s *shaper) Close() {
 
 // takeIdle returns the idle time measured since the last call, and the
 // connections opened.
-func (s *shaper) takeIdle() (time.Duration, int) {
-	return time.Duration(s.idle.Swap(0)), int(s.conns.Swap(0))
+func (s *shaper) takeIdle() (time.Duration, int, int) {
+	return time.Duration(s.idle.Swap(0)), int(s.conns.Swap(0)), int(s.refused.Swap(0))
 }
 
 func (s *shaper) serve() {
@@ -147,12 +152,18 @@ func (s *shaper) serve() {
 		if err != nil {
 			return
 		}
+		if s.p.connLimit > 0 && s.openNow.Load() >= int64(s.p.connLimit) {
+			s.refused.Add(1)
+			client.Close()
+			continue
+		}
 		server, err := net.Dial("tcp", s.target)
 		if err != nil {
 			client.Close()
 			continue
 		}
 		s.conns.Add(1)
+		s.openNow.Add(1)
 		s.mu.Lock()
 		s.open = append(s.open, client, server)
 		s.mu.Unlock()
@@ -161,6 +172,7 @@ func (s *shaper) serve() {
 			once.Do(func() {
 				client.Close()
 				server.Close()
+				s.openNow.Add(-1)
 			})
 		}
 		go s.pipe(server, client, closeBoth, true)

@@ -92,6 +92,9 @@ func (s *session) printTable(loadBefore string) {
 		conns, idle := "-", "-"
 		if s.shaper != nil || r.conns > 0 {
 			conns, idle = fmt.Sprint(r.conns), fmt.Sprintf("%.1f", r.idle.Seconds())
+			if r.refused > 0 {
+				conns += fmt.Sprintf(" (+%d refused)", r.refused)
+			}
 		}
 		fmt.Fprintf(tw, "%s\t %.2f\t %s\t %s\t %.1f\t %.1f\t %.1f\t %.0f%%\t %s\t %s\t %s\t %s\t %s\t\n", r.name, r.m.wall.Seconds(), rate, mbs,
 			float64(w.rssKiB)/1024, r.m.cpu.Seconds(), r.m.serverCPU.Seconds(), 100*r.m.machine.busyShare(), w.exact, ratio, conns, idle, r.load)
@@ -117,7 +120,7 @@ func (s *session) printTable(loadBefore string) {
 	fmt.Println("- MB = 10^6 bytes as sent by the server; CPU = the contender's user+system time; server CPU = Dovecot's meanwhile (imap and the imap-login TLS proxy)")
 	fmt.Printf("- machine busy: share of all %d CPUs' time that the whole machine (every process and the kernel, /proc/stat) was busy during the run; the rest was idle or waiting for the disk\n", nproc())
 	if s.prof.shaped() {
-		fmt.Println("- through the shaping proxy (bench/shape.go): RTT as a pipe delay of RTT/2 each way, token-bucket caps per connection and in all; conns = connections the contender opened; link idle = time the server's side of each connection stood idle (waits over 5 ms that ended with data), summed over connections")
+		fmt.Println("- through the shaping proxy (bench/shape.go): RTT as a pipe delay of RTT/2 each way, token-bucket caps per connection and in all; conns = connections the contender opened (and those the proxy refused for the limit); link idle = time the server's side of each connection stood idle (waits over 5 ms that ended with data), summed over connections")
 	}
 	if s.prof.connLimit > 0 {
 		fmt.Printf("- Dovecot allowed %d connections per user and address (mail_max_userip_connections): a login beyond is answered NO [LIMIT]\n", s.prof.connLimit)
