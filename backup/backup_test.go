@@ -138,6 +138,7 @@ func TestDroppedConnectionsAreRetried(t *testing.T) {
 	opts := options(srv, tempArchive(t))
 	opts.Conn.Port = proxy.Port
 	opts.BatchMessages = 50
+	opts.Connections = 1 // the cuts and retries are counted connection by connection
 	var retries atomic.Int64
 	opts.Progress = func(e progress.Event) {
 		if e.Kind == progress.Notice && e.Notice.Kind == progress.Retrying {

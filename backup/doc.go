@@ -9,6 +9,15 @@
 // for the index (by internal/mailtext, the decoder the address book and the
 // windows use too), and go to the archive in batches that commit all or nothing.
 //
+// A session fetches over Options.Connections connections (default 4, at
+// most the host's cap), see fan.go: folders side by side and a large folder
+// split into runs of UIDs, each connection keeping its next UID FETCH in
+// flight while it reads the current answer. One goroutine writes the
+// archive, folder after folder, so the guarantees below hold with any
+// number of connections, and the in-flight byte budget is shared by all.
+// A server that refuses a connection, or cuts one for its limit, leaves
+// the run with fewer: never an error.
+//
 // Running again is how a stopped run resumes: the plan is recomputed from the
 // archive, so a crash, a kill or a dropped connection loses at most one
 // uncommitted batch, which the next attempt fetches again. A dropped

@@ -83,11 +83,22 @@ func (it *item) release(b *budget) {
 	it.cost = 0
 }
 
-// budget bounds the bytes held by fetched messages not yet written.
+// budget bounds the bytes held by fetched messages not yet written, over
+// every connection of a session. The unit the writer waits for (current)
+// may always take what is free; the others leave reserve bytes free for it,
+// so that connections fetching ahead can never starve it. Only the current
+// unit waits: a message of another unit that finds too little free waits
+// too, unless its connection also carries the current unit (a server may
+// interleave the answers of one connection's pipelined commands, and
+// go-imap reads nothing more until a message's literal is taken): that one
+// goes to a spool file instead, holding no memory.
 type budget struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	avail int64
+	mu      sync.Mutex
+	cond    *sync.Cond
+	avail   int64
+	reserve int64
+	current *unit
+	stopped bool
 }
 
 func newBudget(n int64) *budget {
@@ -96,13 +107,33 @@ func newBudget(n int64) *budget {
 	return b
 }
 
-func (b *budget) acquire(n int64) {
+// errBudgetStopped ends a fetch waiting for the budget of a session that
+// ended.
+var errBudgetStopped = errors.New("the session ended")
+
+// acquire takes n bytes for a message of u (nil: always as the current
+// unit), waiting until they are free; toDisk says to spool the message
+// instead, taking nothing.
+func (b *budget) acquire(u *unit, n int64) (toDisk bool, err error) {
 	b.mu.Lock()
-	for b.avail < n {
+	defer b.mu.Unlock()
+	for !b.stopped {
+		free := b.avail - n
+		switch {
+		case u == nil || u == b.current:
+			if free >= 0 {
+				b.avail = free
+				return false, nil
+			}
+		case free >= b.reserve:
+			b.avail = free
+			return false, nil
+		case b.current != nil && u.sameConn(b.current):
+			return true, nil
+		}
 		b.cond.Wait()
 	}
-	b.avail -= n
-	b.mu.Unlock()
+	return false, errBudgetStopped
 }
 
 func (b *budget) release(n int64) {
@@ -115,16 +146,33 @@ func (b *budget) release(n int64) {
 	b.cond.Broadcast()
 }
 
+// setCurrent names the unit the writer takes messages from.
+func (b *budget) setCurrent(u *unit) {
+	b.mu.Lock()
+	b.current = u
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// stop wakes every waiter with errBudgetStopped.
+func (b *budget) stop() {
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
 // errTooLarge stops a fetch whose literal is beyond MaxMessageBytes: the only
 // way not to read it is to drop the connection.
 var errTooLarge = errors.New("message larger than the allowed maximum")
 
-// fetcher streams messages of one folder from the server.
+// fetcher streams messages from one connection.
 type fetcher struct {
 	c      *imapconn.Conn
 	opts   *Options
 	tmpDir string
 	budget *budget
+	conn   int32 // which connection of the session (units note it)
 	// received, when set, is told of every read of mail bytes.
 	received func(n int64)
 }
@@ -134,37 +182,119 @@ var fetchOptions = &imap.FetchOptions{
 	BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 }
 
-// fetch asks for uids in chunks and sends every message (or its failure) to
-// out. It returns a connection-level error; per-message problems travel as
-// items. Every UID asked for ends as a message or a failure: a server that
-// answers NO, BAD, or OK with some messages left out is asked again for each
-// missing one alone, and what it still does not send is a failure, which the
-// next run retries (or resolves, when UID SEARCH no longer lists it).
-func (f *fetcher) fetch(ctx context.Context, uids []imap.UID, out chan<- *item) error {
-	for start := 0; start < len(uids); start += f.opts.FetchChunk {
-		chunk := uids[start:min(start+f.opts.FetchChunk, len(uids))]
-		sent, err := f.fetchSet(ctx, chunk, out)
+// inflight is one UID FETCH sent, its answer read on a goroutine of its
+// own: a server may answer pipelined commands interleaved (Dovecot runs
+// FETCHes in parallel), and go-imap hands each message to its command's
+// reader, waiting until that reader took the literal.
+type inflight struct {
+	u    *unit
+	uids []imap.UID
+	done chan struct{}
+	sent map[imap.UID]bool
+	err  error
+}
+
+// start sends a UID FETCH for uids and reads its answer in the background.
+func (f *fetcher) start(u *unit, uids []imap.UID) *inflight {
+	fl := &inflight{u: u, uids: uids, done: make(chan struct{})}
+	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
+	go func() {
+		defer close(fl.done)
+		fl.sent, fl.err = f.consume(cmd, u, uids)
+	}()
+	return fl
+}
+
+// wait is the command's answer once read: which UIDs it sent, and its
+// error.
+func (fl *inflight) wait() (map[imap.UID]bool, error) {
+	<-fl.done
+	return fl.sent, fl.err
+}
+
+// unfinished is what one UID FETCH left out, to ask again UID by UID once
+// no other command is in flight.
+type unfinished struct {
+	cmd     *inflight
+	missing []imap.UID
+	err     error // the command's answer: nil (OK) or an *imap.Error
+}
+
+// fetchUnits fetches u and then, as long as there are any, the next units
+// of the same folder (claim), keeping the next UID FETCH in flight while
+// the current one's answer is read: no round trip is idle between chunks.
+// Every message, or its failure, goes to its unit's queue. Every UID asked for ends as
+// a message or a failure: a server that answers NO, BAD, or OK with some
+// messages left out is asked again for each missing one alone, and what it
+// still does not send is a failure, which the next run retries (or
+// resolves, when UID SEARCH no longer lists it). It returns a
+// connection-level error; per-message problems travel as items.
+func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, done func(*unit)) error {
+	pend := f.start(u, u.uids)
+	var again []unfinished
+	for pend != nil {
+		var next *inflight
+		if len(again) == 0 {
+			// Asking again UID by UID waits for the commands before it:
+			// only pipeline when nothing is to be asked again.
+			if nu := claim(); nu != nil {
+				next = f.start(nu, nu.uids)
+			}
+		}
+		sent, err := pend.wait()
 		var imapErr *imap.Error
 		if err != nil && !errors.As(err, &imapErr) {
+			if next != nil {
+				next.wait() // the connection is cut: it ends at once
+			}
 			return err
 		}
-		for _, uid := range chunk {
-			if sent[uid] {
-				continue
+		missing := pend.uids[:0:0]
+		for _, uid := range pend.uids {
+			if !sent[uid] {
+				missing = append(missing, uid)
 			}
-			one, oneErr := sent, err
-			if len(chunk) > 1 {
-				one, oneErr = f.fetchSet(ctx, []imap.UID{uid}, out)
+		}
+		if len(missing) == 0 {
+			done(pend.u)
+		} else {
+			again = append(again, unfinished{cmd: pend, missing: missing, err: err})
+		}
+		pend = next
+		if pend != nil || len(again) == 0 {
+			continue
+		}
+		for _, a := range again {
+			if err := f.askAgain(a); err != nil {
+				return err
 			}
-			switch {
-			case oneErr == nil && one[uid]:
-			case oneErr == nil:
-				out <- &item{uid: uid, failed: notSent}
-			case errors.As(oneErr, &imapErr):
-				out <- &item{uid: uid, failed: serverWords(imapErr)}
-			default:
-				return oneErr
-			}
+			done(a.cmd.u)
+		}
+		again = nil
+		if nu := claim(); nu != nil {
+			pend = f.start(nu, nu.uids)
+		}
+	}
+	return nil
+}
+
+// askAgain asks for each message a UID FETCH left out, one at a time.
+func (f *fetcher) askAgain(a unfinished) error {
+	emit := a.cmd.u.emit
+	var imapErr *imap.Error
+	for _, uid := range a.missing {
+		one, oneErr := map[imap.UID]bool{}, a.err
+		if len(a.cmd.uids) > 1 {
+			one, oneErr = f.start(a.cmd.u, []imap.UID{uid}).wait()
+		}
+		switch {
+		case oneErr == nil && one[uid]:
+		case oneErr == nil:
+			emit(&item{uid: uid, failed: notSent})
+		case errors.As(oneErr, &imapErr):
+			emit(&item{uid: uid, failed: serverWords(imapErr)})
+		default:
+			return oneErr
 		}
 	}
 	return nil
@@ -181,30 +311,31 @@ func serverWords(e *imap.Error) string {
 	return fmt.Sprintf("the server answered %s: %s", e.Type, s)
 }
 
-// fetchSet runs one UID FETCH and reports which of uids it sent to out,
-// as a message or as a failure. A message for a UID not asked for, or sent
-// twice, is dropped: it is not what this command is about.
-func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *item) (map[imap.UID]bool, error) {
+// consume reads one UID FETCH's answer and reports which of its UIDs it
+// sent to emit, as a message or as a failure. A message for a UID not
+// asked for, or sent twice, is dropped: it is not what this command is
+// about.
+func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID) (map[imap.UID]bool, error) {
+	emit := u.emit
 	want := make(map[imap.UID]bool, len(uids))
 	for _, uid := range uids {
 		want[uid] = true
 	}
 	sent := make(map[imap.UID]bool, len(uids))
-	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
 	var readErr error
 	for {
 		msg := cmd.Next()
 		if msg == nil {
 			break
 		}
-		it, err := f.readMessage(msg)
+		it, err := f.readMessage(msg, u)
 		if err != nil {
 			readErr = err
 			if it != nil {
 				it.release(f.budget)
 				if errors.Is(err, errTooLarge) && want[it.uid] && !sent[it.uid] {
 					sent[it.uid] = true
-					out <- &item{uid: it.uid, failed: it.failed}
+					emit(&item{uid: it.uid, failed: it.failed})
 				}
 			}
 			break
@@ -217,7 +348,7 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 			continue
 		}
 		sent[it.uid] = true
-		out <- it
+		emit(it)
 	}
 	if readErr != nil {
 		f.c.Abort()
@@ -229,7 +360,7 @@ func (f *fetcher) fetchSet(ctx context.Context, uids []imap.UID, out chan<- *ite
 
 // readMessage reads one FETCH response. The literal is read when its item
 // arrives: imapclient discards it at the next item.
-func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
+func (f *fetcher) readMessage(msg *imapclient.FetchMessageData, u *unit) (*item, error) {
 	it := &item{}
 	sawBody := false
 	for {
@@ -253,7 +384,7 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
 				it.failed = "the server sent no content (NIL) for this message"
 				continue
 			}
-			if err := f.readBody(it, d.Literal); err != nil {
+			if err := f.readBody(it, d.Literal, u); err != nil {
 				return it, err
 			}
 		}
@@ -266,7 +397,8 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData) (*item, error) {
 	return it, nil
 }
 
-func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
+// readBody reads a message's literal for u (nil: as the current unit).
+func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error {
 	size := literal.Size()
 	var lit io.Reader = literal
 	if f.received != nil {
@@ -277,9 +409,19 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
 		return errTooLarge
 	}
 	h := sha256.New()
+	cost := f.opts.SpoolBytes
 	if size <= f.opts.SpoolBytes {
-		it.cost = max(size, 1)
-		f.budget.acquire(it.cost)
+		cost = max(size, 1)
+	}
+	toDisk, err := f.budget.acquire(u, cost)
+	if err != nil {
+		return err
+	}
+	if toDisk {
+		cost = 0
+	}
+	if size <= f.opts.SpoolBytes && !toDisk {
+		it.cost = cost
 		it.data = make([]byte, size)
 		if _, err := io.ReadFull(lit, it.data); err != nil {
 			return err
@@ -288,8 +430,7 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader) error {
 		it.sum = sha256.Sum256(it.data)
 		return nil
 	}
-	it.cost = f.opts.SpoolBytes
-	f.budget.acquire(it.cost)
+	it.cost = cost
 	sp, err := os.CreateTemp(f.tmpDir, "fetch-*.eml")
 	if err != nil {
 		return mailerr.New(mailerr.DiskFull, "spool message", f.tmpDir, err)

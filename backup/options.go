@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -32,6 +33,20 @@ type Options struct {
 	MaxMessageBytes int64
 	// FetchChunk is the number of UIDs asked for in one UID FETCH.
 	FetchChunk int // default 250
+	// FetchChunkBytes bounds one UID FETCH by the server's sizes, so that
+	// a folder of large messages spreads over the connections too
+	// (default 8 MiB).
+	FetchChunkBytes int64
+
+	// Connections is how many connections fetch at once (default 4),
+	// never more than the host's cap (HostConnections). When the server
+	// refuses one or cuts one for its limit, the run goes on with those it
+	// has and opens no more.
+	Connections int
+	// HostConnections caps Connections per host name (lower case); hosts
+	// not listed are capped by DefaultHostConnections' "*" entry. Nil:
+	// DefaultHostConnections.
+	HostConnections map[string]int
 
 	// Retries is how many reconnects in a row without progress are tried
 	// before the run gives up (default 8).
@@ -92,6 +107,15 @@ func (o *Options) applyDefaults() {
 	if o.FetchChunk <= 0 {
 		o.FetchChunk = 250
 	}
+	if o.FetchChunkBytes <= 0 {
+		o.FetchChunkBytes = 8 << 20
+	}
+	if o.Connections <= 0 {
+		o.Connections = 4
+	}
+	if o.HostConnections == nil {
+		o.HostConnections = DefaultHostConnections
+	}
 	if o.Retries <= 0 {
 		o.Retries = 8
 	}
@@ -149,3 +173,24 @@ type FolderError struct {
 
 // OK reports whether every message was saved.
 func (s Summary) OK() bool { return len(s.Failures) == 0 && len(s.FolderErrors) == 0 }
+
+// DefaultHostConnections is the per-host cap on connections: Gmail allows
+// 15 IMAP connections per account; Dovecot's default is 10 per user and
+// address, and is the cap for every other host ("*").
+var DefaultHostConnections = map[string]int{
+	"imap.gmail.com": 15,
+	"*":              10,
+}
+
+// connections is how many connections a run starts with.
+func (o *Options) connections() int {
+	n := o.Connections
+	limit, ok := o.HostConnections[strings.ToLower(o.Conn.Host)]
+	if !ok {
+		limit, ok = o.HostConnections["*"]
+	}
+	if ok && limit > 0 {
+		n = min(n, limit)
+	}
+	return max(n, 1)
+}

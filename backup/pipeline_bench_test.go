@@ -112,7 +112,7 @@ func runPipeline(dir, path string) (int, int64, error) {
 			}
 			size := int64(binary.LittleEndian.Uint64(h[:]))
 			it := &item{uid: uid, flags: []imap.Flag{imap.FlagSeen}, internalDate: time.Unix(1_700_000_000, 0)}
-			if err := fe.readBody(it, literal{io.LimitReader(r, size), size}); err != nil {
+			if err := fe.readBody(it, literal{io.LimitReader(r, size), size}, nil); err != nil {
 				it.release(budget)
 				return fmt.Errorf("message %d of %s: %w", uid, path, err)
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/progress"
 )
 
 // folderPlan is what one folder needs this run.
@@ -62,12 +61,6 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	if sel.UIDValidity == 0 {
 		return fmt.Errorf("examine %s: the server gave no UIDVALIDITY", sf.Name)
 	}
-	var archived []uint32
-	if fp.folder != nil && fp.folder.UIDValidity == sel.UIDValidity {
-		if archived, err = a.ArchivedUIDs(ctx, fp.folder.ID); err != nil {
-			return err
-		}
-	}
 	fp.newGen = fp.folder != nil && fp.folder.UIDValidity != sel.UIDValidity
 	if fp.folder == nil || fp.newGen {
 		f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: sf.Name, Delimiter: sf.Delim,
@@ -76,6 +69,13 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 			return err
 		}
 		fp.folder = f
+	}
+	// Whatever the archive holds of this generation, asked after
+	// EnsureFolder: it may give back a generation seen before (a server
+	// that went back to an earlier UIDVALIDITY).
+	archived, err := a.ArchivedUIDs(ctx, fp.folder.ID)
+	if err != nil {
+		return err
 	}
 	fp.missing = nil
 	fp.sizes = map[imap.UID]int64{}
@@ -135,26 +135,19 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	return nil
 }
 
-// reexamine selects fp's folder again for fetching (planning other folders
-// moved the selection) and checks that the server still has the generation
-// that was planned. When UIDVALIDITY changed in between, the plan's UIDs
-// name other messages: the folder is planned again, as a new generation,
-// on this selection, so that no message of one generation is stored as the
-// other's.
-func (r *runner) reexamine(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
+// replan plans fp's folder again on c, whose EXAMINE found another
+// UIDVALIDITY than the plan's: the plan's UIDs name other messages, so the
+// folder is planned again as a new generation, and no message of one
+// generation is stored as the other's.
+func (r *runner) replan(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
 	name := fp.server.Name
-	sel, err := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
-	if err != nil {
-		return fmt.Errorf("examine %s: %w", name, err)
-	}
-	if sel.UIDValidity == fp.folder.UIDValidity {
-		return nil
-	}
 	was := fp.folder.UIDValidity
 	missing, bytes := len(fp.missing), fp.bytes
 	if err := plan(ctx, c, r.a, fp.server, fp); err != nil {
 		return err
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	delete(r.failed, name) // UIDs of the old generation
 	if len(fp.gone) > 0 {
 		if err := r.a.ResolveGone(ctx, fp.folder.ID, fp.gone); err != nil {
@@ -166,8 +159,6 @@ func (r *runner) reexamine(ctx context.Context, c *imapconn.Conn, fp *folderPlan
 	fs.ServerMessages = fp.messages
 	r.total += int64(len(fp.missing) - missing)
 	r.totalBytes += fp.bytes - bytes
-	r.folderTotal = int64(len(fp.missing))
-	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Info,
-		Text: fmt.Sprintf("%s changed its UIDVALIDITY from %d to %d during the backup: starting a fresh copy, the old one is kept", name, was, fp.folder.UIDValidity)})
+	r.noticeLocked(fmt.Sprintf("%s changed its UIDVALIDITY from %d to %d during the backup: starting a fresh copy, the old one is kept", name, was, fp.folder.UIDValidity), nil)
 	return nil
 }

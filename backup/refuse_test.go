@@ -19,8 +19,16 @@ var refusals = flag.Int("refusals", testimap.Soak(12), "how many refused command
 // stop (a NO to LOGIN is a wrong password, as far as Mailark can tell) and
 // is then run again, as a user would, until a run meets a connection that
 // is not faulted (at most four runs); in the end the
-// archive holds every message of the server exactly once.
-func TestServerRefusesAnywhere(t *testing.T) {
+// archive holds every message of the server exactly once. It counts the
+// faults connection by connection, so its backups use one.
+func TestServerRefusesAnywhere(t *testing.T) { refusesAnywhere(t, 1) }
+
+// TestServerRefusesAnywhereFourConnections is TestServerRefusesAnywhere
+// with four connections: the fault is on every connection of the first
+// session (or the first three), placed within a quarter of a whole run.
+func TestServerRefusesAnywhereFourConnections(t *testing.T) { refusesAnywhere(t, 4) }
+
+func refusesAnywhere(t *testing.T, conns int) {
 	srv := testimap.Start(t, nil)
 	state := serverState(t, srv.Client(t))
 	// A clean run through the IMAP-aware proxy counts the commands and
@@ -28,6 +36,7 @@ func TestServerRefusesAnywhere(t *testing.T) {
 	clean := testimap.StartProxy(t, srv.Addr, testimap.Counting)
 	opts := options(srv, tempArchive(t))
 	opts.Conn.Port = clean.Port
+	opts.Connections = conns
 	if sum, err := backup.Run(context.Background(), opts); err != nil || !sum.OK() {
 		t.Fatalf("clean Run() = %v", err)
 	}
@@ -36,15 +45,16 @@ func TestServerRefusesAnywhere(t *testing.T) {
 	t.Logf("a whole backup: %d commands, %d bytes down", commands, downTotal)
 	n, reruns := *refusals, 0
 	for i := range n {
-		fault := testimap.RefuseOrBye(i, n, commands, downTotal)
-		faulted := 1
+		fault := testimap.RefuseOrBye(i, n, commands/conns, downTotal/int64(conns))
+		faulted := conns
 		if i%5 == 3 {
-			faulted = 3 // reconnecting meets the same answer
+			faulted = 3 * conns // reconnecting meets the same answer
 		}
 		t.Run(fmt.Sprintf("%02d_no%d_bye%d_conns%d", i, fault.RefuseCommand, fault.ByeDownAfter, faulted), func(t *testing.T) {
 			proxy := testimap.StartProxy(t, srv.Addr, testimap.FirstConns(faulted, fault))
 			opts := options(srv, tempArchive(t))
 			opts.Conn.Port = proxy.Port
+			opts.Connections = conns
 			sum, err := backup.Run(context.Background(), opts)
 			// A run uses at least one connection, so the run after the
 			// faulted ones meets a clean server.

@@ -46,7 +46,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	r := &runner{a: a, opts: &opts, runID: runID, sum: &sum,
 		throttle: progress.NewThrottle(opts.Progress, opts.Now),
 		done:     map[string]bool{}, failed: map[string]map[uint32]bool{},
-		folders: map[string]*FolderSummary{}}
+		folders: map[string]*FolderSummary{}, conns: opts.connections()}
 	err = r.loop(ctx)
 	sum.Elapsed = opts.Now().Sub(start)
 	r.finalStatus()
@@ -122,6 +122,14 @@ type runner struct {
 
 	unreadable map[string]bool // folders reported as unreadable, by name and reason
 
+	// mu guards the progress counters, failed and folders, and the
+	// throttle, while a session's connections run.
+	mu     sync.Mutex
+	budget *budget // the current session's
+	// conns is how many connections a session opens; lowered for the rest
+	// of the run when the server refuses one (fan.go).
+	conns int
+
 	failedCount int
 	connected   bool // a session has logged in once: later dial errors are transient
 	progressed  bool // something was committed since the last retry
@@ -164,6 +172,11 @@ func (r *runner) loop(ctx context.Context) error {
 		if serr := r.stalled(err); serr != nil {
 			return serr
 		}
+		if errors.Is(err, errConnLimit) {
+			// The server cut a connection for its limit: again at once,
+			// with fewer (each time one fewer, down to one).
+			continue
+		}
 		if r.progressed {
 			attempt = 0
 		}
@@ -191,7 +204,7 @@ func (r *runner) loop(ctx context.Context) error {
 const firstConnectRetries = 2
 
 func (r *runner) transient(err error) bool {
-	if errors.Is(err, errTooLarge) {
+	if errors.Is(err, errTooLarge) || errors.Is(err, errConnLimit) || errors.Is(err, errGenerationMoved) {
 		return true
 	}
 	switch mailerr.KindOf(err) {
@@ -295,13 +308,7 @@ func (r *runner) session(ctx context.Context) error {
 		plans = append(plans, fp)
 	}
 	r.throttle.Status(r.event(), true)
-
-	for _, fp := range plans {
-		if err := r.backupFolder(ctx, c, fp); err != nil {
-			return classify("fetch", err)
-		}
-	}
-	return nil
+	return r.fetchAll(ctx, c, plans)
 }
 
 func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {
@@ -345,24 +352,23 @@ func (r *runner) folderUnreadable(sf folders.Folder) {
 		Text: fmt.Sprintf("folder %s could not be read: %v", sf.Name, sf.Err), Err: sf.Err})
 }
 
-// backupFolder fetches what the plan lists and writes it, fetch and write
-// running side by side.
-func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderPlan) error {
+// writeFolder writes what the connections fetch of one folder, and marks
+// it done. It runs on the writer's goroutine, after a connection confirmed
+// the folder's generation. It returns the archive's error and the fetch's.
+func (r *runner) writeFolder(ctx context.Context, fn *fan, fw *folderWork) (werr, ferr error) {
+	fp := fw.fp
 	name := fp.server.Name
+	r.mu.Lock()
 	fs := r.folders[name]
 	r.folder, r.folderDone, r.folderTotal = name, 0, int64(len(fp.missing))
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderStarted, Text: name})
+	r.mu.Unlock()
 
 	if len(fp.missing) > 0 {
-		if err := r.reexamine(ctx, c, fp); err != nil {
-			return err
-		}
-	}
-	if len(fp.missing) > 0 {
-		b := newBudget(r.opts.InFlightBytes)
-		f := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: b, received: r.received}
-		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: b,
+		w := &writer{a: r.a, opts: r.opts, runID: r.runID, budget: fn.budget,
 			onAdded: func(uid imap.UID, size int64) {
+				r.mu.Lock()
+				defer r.mu.Unlock()
 				r.folderDone++
 				r.doneN++
 				r.doneBytes += size
@@ -373,6 +379,8 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.throttle.Status(r.event(), false)
 			},
 			onCommitted: func(n int, bytes int64) {
+				r.mu.Lock()
+				defer r.mu.Unlock()
 				r.sum.New += int64(n)
 				r.sum.NewBytes += bytes
 				fs.New += int64(n)
@@ -380,6 +388,8 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.progressed = true
 			},
 			onFail: func(uid imap.UID, reason string) {
+				r.mu.Lock()
+				defer r.mu.Unlock()
 				if r.failed[name] == nil {
 					r.failed[name] = map[uint32]bool{}
 				}
@@ -395,24 +405,30 @@ func (r *runner) backupFolder(ctx context.Context, c *imapconn.Conn, fp *folderP
 				r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.MessageFailed, UID: uint32(uid), Text: reason})
 			},
 		}
-		werr, ferr := w.pipeline(ctx, fp.folder, c.Abort, func(out chan<- *item) error {
-			return f.fetch(ctx, fp.missing, out)
-		})
-		if werr != nil {
-			return werr // an archive error (disk full) outranks the closed connection it caused
-		}
-		if ferr != nil {
-			return ferr
+		werr, ferr = w.pipeline(ctx, fp.folder, func() { fn.fail(errWriterStopped) },
+			func(out chan<- *item) error { return fn.drain(fw, out) })
+		if werr != nil || ferr != nil {
+			return werr, ferr
 		}
 	}
-	st := archive.FolderStatus{UIDNext: fp.uidNext, Messages: fp.messages, Complete: len(r.failed[name]) == 0}
+	r.mu.Lock()
+	complete := len(r.failed[name]) == 0
+	r.mu.Unlock()
+	st := archive.FolderStatus{UIDNext: fp.uidNext, Messages: fp.messages, Complete: complete}
 	if err := r.a.SetFolderStatus(ctx, fp.folder, st); err != nil {
-		return err
+		return err, nil
 	}
+	r.mu.Lock()
 	r.done[name] = true
 	r.moved()
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: name})
-	return nil
+	r.mu.Unlock()
+	return nil, nil
+}
+
+// noticeLocked tells of something worth a line; r.mu is held.
+func (r *runner) noticeLocked(text string, err error) {
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Info, Text: text, Err: err})
 }
 
 // Summary assembly: folder summaries with archive counts, in listing order.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,7 +29,7 @@ func (s *session) contender(env []string, logFile, name string, args ...string) 
 
 // wire runs the bare fetch as a child; out receives the hashes.
 func (s *session) wire(meta bool, out string) measured {
-	args := []string{"child-wire", "-addr", s.d.TLSAddr(), "-ca", s.d.CAFile, "-user", s.user, "-passfile", s.passFile}
+	args := []string{"child-wire", "-addr", net.JoinHostPort(s.d.Host, strconv.Itoa(s.port)), "-ca", s.d.CAFile, "-user", s.user, "-passfile", s.passFile}
 	if meta {
 		args = append(args, "-meta")
 	}
@@ -63,17 +64,20 @@ func (s *session) runWireContender() error {
 
 var newCount = regexp.MustCompile(`(\d+) new message`)
 
-func (s *session) mailarkArgs(dir string) []string {
-	return []string{"backup", "--host", "127.0.0.1", "--port", strconv.Itoa(s.d.TLSPort), "--security", "tls",
+// mailarkArgs is the backup command; conns > 0 adds --connections.
+func (s *session) mailarkArgs(dir string, conns int) []string {
+	args := []string{"backup", "--host", "127.0.0.1", "--port", strconv.Itoa(s.port), "--security", "tls",
 		"--ca-file", s.d.CAFile, "--user", s.user, "--archive", dir}
+	if conns > 0 {
+		args = append(args, "--connections", strconv.Itoa(conns))
+	}
+	return args
 }
 
-func (s *session) runMailark(rerun bool) error {
-	return s.runMailarkBin(s.cfg.mailark, "mailark backup (mbox + SQLite, durable)", rerun)
-}
-
-// runMailarkBin backs up with the mailark binary bin, shown as name.
-func (s *session) runMailarkBin(bin, name string, rerun bool) error {
+// runMailarkBin backs up with the mailark binary bin, shown as name, with
+// conns connections (0: the binary's default, for a baseline that may not
+// know the flag).
+func (s *session) runMailarkBin(bin, name string, rerun bool, conns int) error {
 	dir := filepath.Join(s.work, "mailark-archive")
 	env := []string{"MAILARK_PASSWORD=" + s.pass}
 	if err := os.RemoveAll(dir); err != nil {
@@ -81,7 +85,7 @@ func (s *session) runMailarkBin(bin, name string, rerun bool) error {
 	}
 	s.prepare()
 	stopDisk := diskPeak(dir, s.refBytes)
-	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir)...)
+	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir, conns)...)
 	disk := stopDisk()
 	if m.err != nil {
 		return fmt.Errorf("%s: %w", bin, m.err)
@@ -104,7 +108,7 @@ func (s *session) runMailarkBin(bin, name string, rerun bool) error {
 		} else {
 			s.startLoad = loadAvg()
 		}
-		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), bin, s.mailarkArgs(dir)...)
+		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), bin, s.mailarkArgs(dir, conns)...)
 		if m.err != nil {
 			return fmt.Errorf("mailark rerun: %w", m.err)
 		}
@@ -126,7 +130,7 @@ func (s *session) runInProcess() error {
 		return err
 	}
 	s.prepare()
-	m := s.contender(nil, filepath.Join(s.work, "inproc.log"), s.self, "child-backup", "-port", strconv.Itoa(s.d.TLSPort),
+	m := s.contender(nil, filepath.Join(s.work, "inproc.log"), s.self, "child-backup", "-port", strconv.Itoa(s.port),
 		"-ca", s.d.CAFile, "-user", s.user, "-passfile", s.passFile, "-archive", dir,
 		"-cpuprofile", s.cfg.cpuProfile, "-memprofile", s.cfg.cpuProfile+".heap",
 		"-trace", s.cfg.cpuProfile+".trace")
@@ -175,7 +179,7 @@ func (s *session) runMbsync(name string, fsync bool) error {
 		return err
 	}
 	rc := filepath.Join(s.work, name+".rc")
-	if err := os.WriteFile(rc, []byte(mbsyncConfig(dir, fsync, s.d.TLSPort, s.d.CAFile, s.user, s.pass)), 0o600); err != nil {
+	if err := os.WriteFile(rc, []byte(mbsyncConfig(dir, fsync, s.port, s.d.CAFile, s.user, s.pass)), 0o600); err != nil {
 		return err
 	}
 	s.prepare()

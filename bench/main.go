@@ -1,7 +1,7 @@
 // Command bench measures Mailark's backup side by side with the wire limit
 // and with mbsync, in one run, on one private Dovecot over TLS on loopback.
 //
-//	go run ./bench [-n 20000] [-rounds 1] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-dump FILE] [-cpuprofile F]
+//	go run ./bench [-n 20000] [-rounds 1] [-profiles loopback,rtt10,rtt40,rtt100,limit2] [-connections 1,4] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-dump FILE] [-cpuprofile F]
 //	make bench N=20000 BENCHFLAGS="-rounds 2"
 //
 // It starts a private Dovecot (internal/testimap's launcher) with one user,
@@ -28,6 +28,14 @@
 //   - with -cpuprofile F: also "mailark-inproc", backup.Run inside the bench
 //     binary with a CPU profile written to F (a heap profile to F.heap and
 //     an execution trace, which shows where the stages wait, to F.trace).
+//
+// With -profiles it measures on each link profile in turn, each with its
+// own table (shape.go): loopback (no proxy), rtt10, rtt40 (4 MB/s per
+// connection), rtt100 (2 MB/s per connection, 8 MB/s in all), limit2 (a
+// server that allows 2 connections, on the rtt40 link); contenders connect
+// through a shaping proxy that also measures how long the link stood idle,
+// and ideal rows give k connections at the caps. -connections 1,4 runs
+// mailark with each --connections.
 //
 // With -dump FILE it only writes the corpus to FILE: BenchmarkPipeline in
 // backup feeds it through the backup's stages after the network (hashing,
@@ -84,8 +92,18 @@ func main() {
 	flag.StringVar(&cfg.baseline, "baseline", "", "also run this mailark binary (one built from another commit; a comma list for several), interleaved, to compare a change in one run")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "also run backup.Run in-process and write its CPU profile here")
 	flag.StringVar(&cfg.workDir, "dir", "", "work folder (default: a new one in $TMPDIR)")
+	flag.StringVar(&cfg.profiles, "profiles", "loopback", "comma list of links to measure on, each with its own table: "+strings.Join(profileOrder, ", "))
+	connList := flag.String("connections", "1,4", "comma list: run mailark with each of these --connections")
 	dump := flag.String("dump", "", "only write the corpus to this file, for BenchmarkPipeline in backup (no server, no contenders)")
 	flag.Parse()
+	for _, f := range strings.Split(*connList, ",") {
+		var k int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &k); err != nil || k < 1 {
+			fmt.Fprintf(os.Stderr, "bench: -connections: %q is not a number of connections\n", f)
+			os.Exit(2)
+		}
+		cfg.conns = append(cfg.conns, k)
+	}
 	if *dump != "" {
 		if err := dumpCorpus(*dump, cfg.n, cfg.seed); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)

@@ -23,6 +23,8 @@ type config struct {
 	baseline   string
 	cpuProfile string
 	workDir    string
+	profiles   string // comma list of link profiles (shape.go)
+	conns      []int  // mailark runs with each of these --connections
 }
 
 var allContenders = []string{"mailark", "rerun", "mbsync", "mbsync-nofsync"}
@@ -45,17 +47,25 @@ type session struct {
 	// startLoad and endLoad are the load average when the current
 	// contender started and ended.
 	startLoad, endLoad string
+	// The link the contenders use now: port is Dovecot's TLS port or the
+	// shaping proxy's.
+	prof   profile
+	shaper *shaper
+	port   int
 }
 
 // result is one contender's run; the table shows the fastest of each.
 type result struct {
-	name  string
-	load  string // 1-minute load average when it started and ended: "3.1→4.2"
-	m     measured
-	msgs  int   // messages moved, for the rates (0: no rates)
-	bytes int64 // bytes moved
-	exact string
-	notes []string
+	name    string
+	load    string // 1-minute load average when it started and ended: "3.1→4.2"
+	m       measured
+	msgs    int   // messages moved, for the rates (0: no rates)
+	bytes   int64 // bytes moved
+	exact   string
+	notes   []string
+	idle    time.Duration // the link stood idle (through the shaping proxy)
+	conns   int           // connections opened (through the shaping proxy)
+	refused int           // connections the proxy refused for the profile's limit
 }
 
 func run(cfg config) error {
@@ -115,6 +125,7 @@ func run(cfg config) error {
 		return fmt.Errorf("start dovecot: %w", err)
 	}
 	defer s.d.Close()
+	s.port = s.d.TLSPort
 	s.passFile = filepath.Join(s.work, "password")
 	if err := os.WriteFile(s.passFile, []byte(s.pass), 0o600); err != nil {
 		return err
@@ -143,6 +154,41 @@ func run(cfg config) error {
 	}
 	fmt.Printf("load average before the runs: %s\n\n", load)
 
+	profs, err := parseProfiles(cfg.profiles)
+	if err != nil {
+		return err
+	}
+	for _, p := range profs {
+		if err := s.runProfile(p, only); err != nil {
+			return err
+		}
+		s.printTable(load)
+		s.results = nil
+	}
+	if cfg.keep {
+		fmt.Printf("\nkept: %s (Dovecot in dovecot/, its log dovecot/dovecot.log; stop it by ending this program)\n", s.work)
+	}
+	return nil
+}
+
+// runProfile runs every contender on one link profile.
+func (s *session) runProfile(p profile, only map[string]bool) error {
+	s.prof, s.port = p, s.d.TLSPort
+	if p.shaped() {
+		sh, err := startShaper(s.d.TLSAddr(), p)
+		if err != nil {
+			return err
+		}
+		defer sh.Close()
+		s.shaper, s.port = sh, sh.Port
+		defer func() { s.shaper = nil }()
+	}
+	if err := s.d.SetConnectionLimit(p.connLimit); err != nil {
+		return fmt.Errorf("dovecot connection limit: %w", err)
+	}
+	defer s.d.SetConnectionLimit(0)
+	fmt.Printf("link: %s\n", p.name)
+	cfg := s.cfg
 	for round := 1; round <= cfg.rounds; round++ {
 		if cfg.rounds > 1 {
 			fmt.Printf("round %d of %d\n", round, cfg.rounds)
@@ -151,15 +197,18 @@ func run(cfg config) error {
 			return err
 		}
 		if only["mailark"] {
-			if err := s.runMailark(only["rerun"]); err != nil {
-				return err
+			for i, k := range cfg.conns {
+				rerun := only["rerun"] && i == 0
+				if err := s.runMailarkBin(cfg.mailark, fmt.Sprintf("mailark backup, %d connection(s) (mbox + SQLite, durable)", k), rerun, k); err != nil {
+					return err
+				}
 			}
 		}
 		for _, bin := range strings.Split(cfg.baseline, ",") {
 			if bin == "" {
 				continue
 			}
-			if err := s.runMailarkBin(bin, "mailark baseline ("+filepath.Base(bin)+")", false); err != nil {
+			if err := s.runMailarkBin(bin, "mailark baseline ("+filepath.Base(bin)+")", false, 0); err != nil {
 				return err
 			}
 		}
@@ -180,10 +229,6 @@ func run(cfg config) error {
 			}
 		}
 	}
-	s.printTable(load)
-	if cfg.keep {
-		fmt.Printf("\nkept: %s (Dovecot in dovecot/, its log dovecot/dovecot.log; stop it by ending this program)\n", s.work)
-	}
 	return nil
 }
 
@@ -193,11 +238,17 @@ func (s *session) prepare() {
 		dropCaches()
 	}
 	s.startLoad = loadAvg()
+	if s.shaper != nil {
+		s.shaper.takeIdle()
+	}
 }
 
 // add records a result and prints it at once (a long run shows progress).
 func (s *session) add(r result) {
 	r.load = firstField(s.startLoad) + "→" + firstField(s.endLoad)
+	if s.shaper != nil {
+		r.idle, r.conns, r.refused = s.shaper.takeIdle()
+	}
 	s.results = append(s.results, r)
 	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), loadAvg())
 }

@@ -74,10 +74,10 @@ func (s *session) printTable(loadBefore string) {
 	if s.cfg.rounds > 1 {
 		rounds = fmt.Sprintf("; fastest of %d interleaved rounds", s.cfg.rounds)
 	}
-	fmt.Printf("\nN = %d messages, %.0f MB as sent, over TLS on loopback, one connection each%s\n\n",
-		s.corpus.n, mb(s.refBytes), rounds)
+	fmt.Printf("\nN = %d messages, %.0f MB as sent, over TLS; link: %s%s\n\n",
+		s.corpus.n, mb(s.refBytes), s.prof.name, rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "contender\t wall s\t msgs/s\t MB/s\t peak RSS MiB\t CPU s\t server CPU s\t machine busy\t byte-exact\t vs wire\t load\t")
+	fmt.Fprintln(tw, "contender\t wall s\t msgs/s\t MB/s\t peak RSS MiB\t CPU s\t server CPU s\t machine busy\t byte-exact\t vs wire\t conns\t link idle s\t load\t")
 	for _, w := range rows {
 		r := w.best
 		rate, mbs, ratio := "-", "-", "-"
@@ -89,8 +89,22 @@ func (s *session) printTable(loadBefore string) {
 				ratio = fmt.Sprintf("%.0f%%", 100*perSec/wireRate)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t %.2f\t %s\t %s\t %.1f\t %.1f\t %.1f\t %.0f%%\t %s\t %s\t %s\t\n", r.name, r.m.wall.Seconds(), rate, mbs,
-			float64(w.rssKiB)/1024, r.m.cpu.Seconds(), r.m.serverCPU.Seconds(), 100*r.m.machine.busyShare(), w.exact, ratio, r.load)
+		conns, idle := "-", "-"
+		if s.shaper != nil || r.conns > 0 {
+			conns, idle = fmt.Sprint(r.conns), fmt.Sprintf("%.1f", r.idle.Seconds())
+			if r.refused > 0 {
+				conns += fmt.Sprintf(" (+%d refused)", r.refused)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t %.2f\t %s\t %s\t %.1f\t %.1f\t %.1f\t %.0f%%\t %s\t %s\t %s\t %s\t %s\t\n", r.name, r.m.wall.Seconds(), rate, mbs,
+			float64(w.rssKiB)/1024, r.m.cpu.Seconds(), r.m.serverCPU.Seconds(), 100*r.m.machine.busyShare(), w.exact, ratio, conns, idle, r.load)
+	}
+	for _, k := range s.idealConns() {
+		if d := s.prof.ideal(s.refBytes, k); d > 0 {
+			perSec := float64(len(s.refs)) / d.Seconds()
+			fmt.Fprintf(tw, "ideal, %d connection(s) at the caps\t %.2f\t %.0f\t %.1f\t -\t -\t -\t -\t -\t %.0f%%\t %d\t 0\t -\t\n", k, d.Seconds(), perSec,
+				mb(s.refBytes)/d.Seconds(), 100*perSec/max(wireRate, 1e-9), k)
+		}
 	}
 	tw.Flush()
 	fmt.Println()
@@ -105,6 +119,12 @@ func (s *session) printTable(loadBefore string) {
 		float64(s.rssFloor)/1024)
 	fmt.Println("- MB = 10^6 bytes as sent by the server; CPU = the contender's user+system time; server CPU = Dovecot's meanwhile (imap and the imap-login TLS proxy)")
 	fmt.Printf("- machine busy: share of all %d CPUs' time that the whole machine (every process and the kernel, /proc/stat) was busy during the run; the rest was idle or waiting for the disk\n", nproc())
+	if s.prof.shaped() {
+		fmt.Println("- through the shaping proxy (bench/shape.go): RTT as a pipe delay of RTT/2 each way, token-bucket caps per connection and in all; conns = connections the contender opened (and those the proxy refused for the limit); link idle = time the server's side of each connection stood idle (waits over 5 ms that ended with data), summed over connections")
+	}
+	if s.prof.connLimit > 0 {
+		fmt.Printf("- Dovecot allowed %d connections per user and address (mail_max_userip_connections): a login beyond is answered NO [LIMIT]\n", s.prof.connLimit)
+	}
 	fmt.Println("- byte-exact: equal to what the server sent (the wire run's SHA-256; worst of all rounds); wire is checked against the seeded messages")
 	for _, w := range rows {
 		if len(w.walls) > 1 {
@@ -114,4 +134,19 @@ func (s *session) printTable(loadBefore string) {
 			fmt.Printf("- %s: %s\n", w.best.name, n)
 		}
 	}
+}
+
+// idealConns is the connection counts the ideal rows are shown for: one
+// and each of mailark's, within the server's limit.
+func (s *session) idealConns() []int {
+	ks := []int{1}
+	for _, k := range s.cfg.conns {
+		if s.prof.connLimit > 0 {
+			k = min(k, s.prof.connLimit)
+		}
+		if !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }

@@ -30,6 +30,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	protocol := fs.String("protocol", "imap", "imap or pop3 (pop3: port 995 for tls, 110 for starttls and plain; one folder, INBOX)")
 	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
 	same := fs.Bool("same-account-as-before", false, "the archive's account, reached by another name (127.0.0.1 and localhost, an alias of the host, the login written differently): go on and record the new names")
+	conns := fs.Int("connections", 4, "connections that fetch at once (fewer when the server refuses more; at most 10, 15 for Gmail)")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -37,6 +38,10 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	}
 	if *archiveDir == "" {
 		fmt.Fprintln(env.Stderr, "mailark backup: --archive DIR is required (the folder to keep the copy in)")
+		return ExitUsage
+	}
+	if *conns < 1 {
+		fmt.Fprintln(env.Stderr, "mailark backup: --connections must be 1 or more")
 		return ExitUsage
 	}
 	switch strings.ToLower(*protocol) {
@@ -56,7 +61,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall,
-		SameAccountAsBefore: *same}
+		SameAccountAsBefore: *same, Connections: *conns}
 	if !*noSpaceCheck {
 		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code

@@ -46,6 +46,7 @@ type limitConn struct {
 	head      [24]byte     // the start of the current line, to know its kind
 	headLen   int
 	violation error
+	bye       atomic.Value // string: the server's last BYE line, for ByeText
 }
 
 func newLimitConn(c net.Conn) *limitConn { return &limitConn{Conn: c, tail: make([]byte, 0, 128)} }
@@ -103,6 +104,9 @@ func (c *limitConn) scan(b []byte) error {
 		c.lineLen += int64(i + 1)
 		if err := c.checkLine(); err != nil {
 			return err
+		}
+		if isBye(c.head[:c.headLen]) {
+			c.bye.Store(byeText(c.head[:c.headLen], c.tail, c.lineLen))
 		}
 		if size, body, ok := literalAtEnd(c.tail); ok {
 			limit := int64(MaxSmallLiteral)

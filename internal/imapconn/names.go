@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,4 +253,20 @@ func EncodeModifiedUTF7(s string) string {
 	}
 	flush()
 	return b.String()
+}
+
+// AdoptNames gives c the aliases another connection to the same account
+// made for the names its LIST answer held, so that c can name those
+// folders without listing them itself.
+func (c *Conn) AdoptNames(from *Conn) {
+	if c == from {
+		return
+	}
+	src, dst := &from.list.names, &c.list.names
+	src.mu.Lock()
+	byRaw, byAlias := maps.Clone(src.byRaw), maps.Clone(src.byAlias)
+	src.mu.Unlock()
+	dst.mu.Lock()
+	dst.byRaw, dst.byAlias = byRaw, byAlias
+	dst.mu.Unlock()
 }

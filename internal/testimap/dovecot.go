@@ -883,3 +883,35 @@ func (d *Dovecot) keywords(dir string, msgs []SeedMessage) (map[string]int, erro
 	}
 	return index, os.Rename(tmp, path)
 }
+
+// LimitConnections restarts Dovecot allowing each user n IMAP connections
+// at once from one address (mail_max_userip_connections; Dovecot's
+// default is 10): a login beyond them is answered NO [LIMIT].
+func (d *Dovecot) LimitConnections(t testing.TB, n int) {
+	t.Helper()
+	if err := d.SetConnectionLimit(n); err != nil {
+		t.Fatalf("Dovecot restart: %v\n%s", err, d.logTail())
+	}
+}
+
+// connLimitMark starts the lines SetConnectionLimit adds to the config.
+const connLimitMark = "\n# connection limit (SetConnectionLimit)\n"
+
+// SetConnectionLimit is LimitConnections for programs that are not tests
+// (the bench); n = 0 goes back to Dovecot's default.
+func (d *Dovecot) SetConnectionLimit(n int) error {
+	path := filepath.Join(d.Dir, "dovecot.conf")
+	conf, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	base, _, _ := strings.Cut(string(conf), connLimitMark)
+	if n > 0 {
+		base += fmt.Sprintf("%sprotocol imap {\n  mail_max_userip_connections = %d\n}\n", connLimitMark, n)
+	}
+	if err := os.WriteFile(path, []byte(base), 0o644); err != nil {
+		return err
+	}
+	d.stop()
+	return d.start()
+}

@@ -31,6 +31,8 @@ type Fault struct {
 	// server line (outside literals) after this many bytes from server to
 	// client. Plain text only.
 	ByeDownAfter int64
+	// ByeText replaces the proxy's own BYE line (ending in CRLF).
+	ByeText string
 	// TrickleDownAfter, with TrickleEvery, passes server bytes normally up
 	// to this many, then one byte every TrickleEvery: a server that
 	// dribbles and never quite stops.
@@ -57,7 +59,25 @@ type Proxy struct {
 	mu      sync.Mutex
 	open    []net.Conn
 	closed  chan struct{}
+
+	// A server's limit on connections open at once (LimitOpen).
+	maxOpen   int
+	limitText string
+	openNow   atomic.Int64
+	// maxPending: see MaxPending.
+	maxPending atomic.Int64
+	turned     atomic.Int64
 }
+
+// LimitOpen makes the proxy a server that allows n connections open at
+// once: a connection beyond them gets greeting (for instance "* BYE Too
+// many connections") and is closed. Call it before the first connection.
+func (p *Proxy) LimitOpen(n int, greeting string) {
+	p.maxOpen, p.limitText = n, greeting
+}
+
+// TurnedAway is how many connections LimitOpen turned away.
+func (p *Proxy) TurnedAway() int { return int(p.turned.Load()) }
 
 // StartProxy listens on 127.0.0.1:0 and forwards to target. plan gives the
 // fault for the n-th connection (0-based); nil passes everything.
@@ -120,6 +140,12 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
+		if p.maxOpen > 0 && p.openNow.Load() >= int64(p.maxOpen) {
+			p.turned.Add(1)
+			_, _ = client.Write([]byte(p.limitText))
+			client.Close()
+			continue
+		}
 		n := int(p.conns.Add(1) - 1)
 		f := p.plan(n)
 		server, err := net.Dial("tcp", p.target)
@@ -129,9 +155,11 @@ func (p *Proxy) serve() {
 		}
 		p.track(client)
 		p.track(server)
+		p.openNow.Add(1)
 		var once sync.Once
 		kill := func(cut bool) {
 			once.Do(func() {
+				p.openNow.Add(-1)
 				if cut {
 					p.cuts.Add(1)
 				}
@@ -146,8 +174,9 @@ func (p *Proxy) serve() {
 		}
 		if f.imapAware() {
 			toClient := &lockedWriter{w: client}
-			go p.pipeDownLines(server, toClient, f.ByeDownAfter, kill)
-			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused)
+			pending := new(atomic.Int64)
+			go p.pipeDownLines(server, toClient, f.ByeDownAfter, f.ByeText, kill, pending)
+			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused, pending)
 			continue
 		}
 		down := client

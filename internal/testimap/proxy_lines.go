@@ -54,22 +54,38 @@ func literalAt(line []byte) int64 {
 	return n
 }
 
+// MaxPending is the most tagged commands one client had sent and not yet
+// seen answered, on any connection through the IMAP-aware pipes: more than
+// one means the client pipelines.
+func (p *Proxy) MaxPending() int { return int(p.maxPending.Load()) }
+
 // pipeDownLines forwards server lines and literals to the client; with
 // byeAfter > 0, at the first line end after that many bytes it sends BYE
 // and hangs up.
-func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter int64, kill func(bool)) {
+func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter int64, byeText string, kill func(bool), pending *atomic.Int64) {
+	if byeText == "" {
+		byeText = bye
+	}
 	r := bufio.NewReaderSize(server, 32<<10)
 	var done int64
+	atStart := true // the next bytes start a response
 	for {
 		line, err := r.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			err = nil // a long line: forwarded in parts
 		}
 		if len(line) > 0 {
+			tagged := atStart && line[0] != '*' && line[0] != '+'
 			if _, werr := client.Write(line); werr != nil {
 				kill(false)
 				return
 			}
+			if tagged {
+				// Counted once the client can have it: a command sent
+				// before is one the client sent without waiting.
+				pending.Add(-1)
+			}
+			atStart = line[len(line)-1] == '\n' && literalAt(line) < 0
 			done += int64(len(line))
 			p.down.Add(int64(len(line)))
 			if n := literalAt(line); n >= 0 && line[len(line)-1] == '\n' {
@@ -83,7 +99,7 @@ func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter in
 				continue // the line goes on after the literal
 			}
 			if byeAfter > 0 && done >= byeAfter && line[len(line)-1] == '\n' {
-				client.Write([]byte(bye))
+				client.Write([]byte(byeText))
 				kill(true)
 				return
 			}
@@ -97,7 +113,7 @@ func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter in
 
 // pipeUpLines forwards client commands to the server; the refuse-th tagged
 // command that carries no literal is answered NO by the proxy instead.
-func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWriter, refuse int, kill func(bool), refused *atomic.Int64) {
+func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWriter, refuse int, kill func(bool), refused, pending *atomic.Int64) {
 	r := bufio.NewReaderSize(client, 32<<10)
 	commands := 0
 	continuation := false // the line goes on after a literal
@@ -134,6 +150,11 @@ func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWr
 					return
 				}
 				continue
+			}
+			if isCommand {
+				n := pending.Add(1)
+				for m := p.maxPending.Load(); n > m && !p.maxPending.CompareAndSwap(m, n); m = p.maxPending.Load() {
+				}
 			}
 			if _, werr := server.Write(line); werr != nil {
 				kill(false)

@@ -1,0 +1,551 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
+)
+
+// A session fetches over several connections and writes on one goroutine.
+//
+// The plan's folders are cut into units, runs of UIDs one UID FETCH asks
+// for. Connections take units in plan order, so that folders are fetched
+// side by side and a large folder's units spread over every connection;
+// each connection keeps its next UID FETCH of the same folder in flight
+// while it reads the current one's answer. What a connection receives waits
+// in its folder's queue. The writer (this session's goroutine, the only
+// one that writes the archive) takes the folders in plan order, one at a
+// time, each in batches that commit all or nothing and its mbox file
+// appended to in the order the writer takes messages. The in-flight byte
+// budget is shared: the folder the writer is on may always take what is
+// free, and connections ahead in later folders leave room for it.
+//
+// Any connection's error ends the session (what the writer has whole is
+// committed, the rest is fetched again by the next session's plan), except
+// that an extra connection the server refuses only means fewer
+// connections: the run goes on with those it has, and asks for no more.
+
+// unit is a run of UIDs of one folder that one UID FETCH asks for.
+type unit struct {
+	fw    *folderWork
+	uids  []imap.UID
+	taken bool         // under fan.mu
+	conn  atomic.Int32 // the connection that took it (1-based), for the budget
+	q     *queue       // its messages, for the writer
+}
+
+func (u *unit) emit(it *item) { u.q.push(it) }
+
+// sameConn tells whether u and o were taken by the same connection.
+func (u *unit) sameConn(o *unit) bool {
+	c := u.conn.Load()
+	return c != 0 && c == o.conn.Load()
+}
+
+// folderWork is one folder's share of a session.
+type folderWork struct {
+	fp       *folderPlan
+	list     []*unit       // in plan order, fixed once ready
+	claimed  bool          // its first unit is taken (under fan.mu)
+	mainOnly bool          // planned again by the planning connection: its units are that connection's (under fan.mu)
+	ready    chan struct{} // closed once a connection examined the folder and found the planned generation
+	once     sync.Once
+}
+
+func (fw *folderWork) markReady() { fw.once.Do(func() { close(fw.ready) }) }
+
+// fan is one session's set of connections.
+type fan struct {
+	r      *runner
+	ctx    context.Context
+	cancel context.CancelFunc
+	budget *budget
+
+	maxMsgs  int // the most UIDs and bytes of a unit (unitSize)
+	maxBytes int64
+
+	mu      sync.Mutex
+	units   []*unit
+	next    int
+	works   []*folderWork
+	err     error // the first error that ended the session
+	open    int   // connections logged in and fetching
+	dialing int   // extra connections being opened
+	done    bool  // every folder is written: later errors do not matter
+}
+
+// errGenerationMoved: a connection found another UIDVALIDITY than the plan
+// for a folder it cannot plan again by itself; the next session plans it.
+var errGenerationMoved = errors.New("the folder's UIDVALIDITY changed during the backup")
+
+// errConnLimit marks a session ended by a server limiting connections; the
+// run goes on with fewer.
+var errConnLimit = errors.New("the server limits connections")
+
+// errWriterStopped stops the fetching when the archive failed.
+var errWriterStopped = errors.New("the archive stopped")
+
+// unitsPerConn is how many units a session aims for per connection, so
+// that the connections finish close together.
+const unitsPerConn = 4
+
+// unitSize is the most UIDs and bytes of a unit: FetchChunk and
+// FetchChunkBytes, smaller when the session's messages would otherwise make
+// fewer than unitsPerConn units per connection (down to 10 messages, or
+// 256 KiB).
+func (r *runner) unitSize(plans []*folderPlan) (msgs int, bytes int64) {
+	var n int
+	var total int64
+	for _, fp := range plans {
+		n += len(fp.missing)
+		total += fp.bytes
+	}
+	parts := max(r.conns*unitsPerConn, 1)
+	msgs = min(r.opts.FetchChunk, max(10, n/parts))
+	bytes = min(r.opts.FetchChunkBytes, max(256<<10, total/int64(parts)))
+	return msgs, bytes
+}
+
+// split cuts a folder's missing UIDs into units of at most maxMsgs UIDs
+// and, by the server's sizes, about maxBytes.
+func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
+	var out []*unit
+	var cur []imap.UID
+	var bytes int64
+	for _, uid := range fw.fp.missing {
+		cur = append(cur, uid)
+		bytes += fw.fp.sizes[uid]
+		if len(cur) >= maxMsgs || bytes >= maxBytes {
+			out = append(out, r.newUnit(fw, cur))
+			cur, bytes = nil, 0
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, r.newUnit(fw, cur))
+	}
+	return out
+}
+
+func (r *runner) newUnit(fw *folderWork, uids []imap.UID) *unit {
+	return &unit{fw: fw, uids: uids, q: newQueue(r.budget)}
+}
+
+// fetchAll fetches and writes every planned folder over up to r.conns
+// connections, c (logged in, used for planning) being the first.
+func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
+	fn.budget.reserve = r.opts.SpoolBytes
+	r.budget = fn.budget
+	fn.maxMsgs, fn.maxBytes = r.unitSize(plans)
+	for _, fp := range plans {
+		fw := &folderWork{fp: fp, ready: make(chan struct{})}
+		us := r.split(fw, fn.maxMsgs, fn.maxBytes)
+		fw.list = us
+		if len(us) == 0 {
+			fw.markReady()
+		}
+		fn.units = append(fn.units, us...)
+		fn.works = append(fn.works, fw)
+	}
+	defer fn.discard()
+
+	// The planning connection takes the first unit before any other
+	// connection exists: it alone may plan a folder again in place.
+	var wg sync.WaitGroup
+	first := fn.claim(nil, true, 1)
+	fn.open = 1
+	stopMain := context.AfterFunc(sctx, c.Abort)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer fn.closed()
+		fn.work(c, true, 1, first)
+	}()
+	extras := max(min(r.conns, len(fn.units))-1, 0)
+	fn.mu.Lock()
+	fn.dialing = extras
+	fn.mu.Unlock()
+	for i := range extras {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn.extra(c, int32(i+2))
+		}()
+	}
+
+	complete, werr := fn.write(ctx)
+	fn.mu.Lock()
+	fn.done = complete
+	fn.mu.Unlock()
+	if complete {
+		stopMain() // the session ends well: the planning connection logs out
+	}
+	cancel()
+	fn.budget.stop()
+	wg.Wait()
+	if werr != nil {
+		return werr // an archive error (disk full) outranks the closed connections it caused
+	}
+	if complete {
+		return nil
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.err == nil {
+		return mailerr.New(mailerr.ConnLost, "fetch", c.Host, errors.New("the session ended early"))
+	}
+	return fn.err
+}
+
+// write is the writer: every folder in plan order, once a connection has
+// confirmed its generation.
+// It returns whether every folder was written, and the archive's error.
+func (fn *fan) write(ctx context.Context) (bool, error) {
+	for _, fw := range fn.works {
+		select {
+		case <-fw.ready:
+		case <-fn.ctx.Done():
+			return false, nil // the error that ended the session is fn.err
+		}
+		werr, ferr := fn.r.writeFolder(ctx, fn, fw)
+		if werr != nil {
+			return false, werr
+		}
+		if ferr != nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// claim takes the first unit not taken, or nil when none is left; with fw,
+// only when that unit is of folder fw (the next UID FETCH to pipeline).
+// Units of a folder the planning connection planned again are its alone
+// (main). A folder's other units wait until the connection that took its
+// first one examined it: that may plan it again.
+func (fn *fan) claim(fw *folderWork, main bool, conn int32) *unit {
+	for {
+		fn.mu.Lock()
+		if fn.err != nil {
+			fn.mu.Unlock()
+			return nil
+		}
+		for fn.next < len(fn.units) && fn.units[fn.next].taken {
+			fn.next++
+		}
+		var pick *unit
+		for _, u := range fn.units[fn.next:] {
+			if !u.taken && (main || !u.fw.mainOnly) {
+				pick = u
+				break
+			}
+		}
+		if pick == nil || fw != nil && pick.fw != fw {
+			fn.mu.Unlock()
+			return nil
+		}
+		if !pick.fw.claimed || pick.fw.isReady() {
+			pick.taken, pick.fw.claimed = true, true
+			pick.conn.Store(conn)
+			fn.mu.Unlock()
+			return pick
+		}
+		fn.mu.Unlock()
+		select {
+		case <-pick.fw.ready:
+		case <-fn.ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (fw *folderWork) isReady() bool {
+	select {
+	case <-fw.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// resplit replaces the units of u's folder, u (just taken) and the others
+// (not taken: the folder is not ready), by the folder's new plan, and
+// keeps them for the planning connection.
+func (fn *fan) resplit(u *unit) {
+	fw := u.fw
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	us := fn.r.split(fw, fn.maxMsgs, fn.maxBytes)
+	u.uids = nil
+	if len(us) > 0 {
+		u.uids = us[0].uids
+		us = us[1:]
+	}
+	var units []*unit
+	for _, o := range fn.units {
+		if o.fw != fw {
+			units = append(units, o)
+		} else if o == u {
+			units = append(append(units, u), us...)
+		}
+	}
+	fn.units, fn.next = units, 0
+	fw.list = append([]*unit{u}, us...)
+	fw.mainOnly = true
+}
+
+// unitDone: every UID of u ended as a message or a failure.
+func (fn *fan) unitDone(u *unit) { u.q.close(nil) }
+
+// fail ends the session with err (the first one stays).
+func (fn *fan) fail(err error) {
+	fn.mu.Lock()
+	if fn.err == nil && !fn.done {
+		fn.err = err
+	}
+	fn.mu.Unlock()
+	fn.cancel()
+	fn.budget.stop()
+	fn.mu.Lock()
+	units := fn.units
+	fn.mu.Unlock()
+	for _, u := range units {
+		u.q.close(err)
+	}
+}
+
+// discard lets go of what no writer will take.
+func (fn *fan) discard() {
+	for _, u := range fn.units {
+		u.q.close(errWriterStopped)
+		u.q.discard()
+	}
+}
+
+// extra opens one more connection and fetches on it. A server that will
+// not have it lowers the run's connections to those open: never an error.
+func (fn *fan) extra(planner *imapconn.Conn, conn int32) {
+	c, err := imapconn.Dial(fn.ctx, fn.r.connConfig())
+	fn.mu.Lock()
+	fn.dialing--
+	if err == nil {
+		fn.open++
+	}
+	fn.mu.Unlock()
+	if err != nil {
+		if fn.ctx.Err() == nil {
+			fn.lower(err, false)
+		}
+		return
+	}
+	defer c.Close()
+	defer fn.closed()
+	c.AdoptNames(planner)
+	stop := context.AfterFunc(fn.ctx, c.Abort)
+	defer stop()
+	fn.work(c, false, conn, nil)
+}
+
+// closed notes that a connection stopped fetching.
+func (fn *fan) closed() {
+	fn.mu.Lock()
+	fn.open--
+	fn.mu.Unlock()
+}
+
+// lower sets the run's connections to those open now and those still
+// being opened (each that fails lowers again), after the server refused
+// or cut one.
+// A connection cut for the limit (self) is still counted open: it does
+// not count.
+func (fn *fan) lower(err error, self bool) bool {
+	fn.mu.Lock()
+	n := fn.open + fn.dialing
+	if self {
+		n--
+	}
+	n = max(n, 1)
+	r := fn.r
+	r.mu.Lock()
+	lowered := n < r.conns
+	if lowered {
+		r.conns = n
+		r.noticeLocked(fmt.Sprintf("the server refused another connection (%v): going on with %d", err, n), err)
+	}
+	r.mu.Unlock()
+	fn.mu.Unlock()
+	return lowered
+}
+
+// work fetches units on c until there are none left or the session ends.
+func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
+	r := fn.r
+	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn}
+	var selected *folderWork
+	for {
+		if u == nil {
+			if u = fn.claim(nil, main, conn); u == nil {
+				return
+			}
+		}
+		fw := u.fw
+		if fw != selected {
+			if err := fn.examine(c, main, u); err != nil {
+				fn.failed(c, err)
+				return
+			}
+			selected = fw
+		}
+		if len(u.uids) == 0 {
+			fn.unitDone(u) // planned again: nothing left
+		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw, main, conn) }, fn.unitDone); err != nil {
+			fn.failed(c, err)
+			return
+		}
+		u = nil
+	}
+}
+
+// failed ends the session for a connection's error, named as that
+// connection sees it; when the server cut it for a limit while others were
+// open, the run goes on with fewer.
+func (fn *fan) failed(c *imapconn.Conn, err error) {
+	if errors.Is(err, errBudgetStopped) || fn.ctx.Err() != nil {
+		fn.fail(err)
+		return
+	}
+	if !errors.Is(err, errGenerationMoved) && (mailerr.As(err) == nil || errors.Is(err, errTooLarge)) {
+		err = c.Classify(fn.ctx, "fetch", err)
+	}
+	fn.mu.Lock()
+	others := fn.open > 1
+	fn.mu.Unlock()
+	if others && c.ConnLimited(err) && fn.lower(err, true) {
+		err = fmt.Errorf("%w: %w", errConnLimit, err)
+	}
+	fn.fail(err)
+}
+
+// examine selects u's folder on c and checks that the server still has
+// the generation that was planned. When UIDVALIDITY changed, the plan's
+// UIDs name other messages: the planning connection plans the folder
+// again, as a new generation, on this selection, so that no message of one
+// generation is stored as the other's (the folder's other units wait for
+// this); another connection ends the session, and the next one plans
+// afresh.
+func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
+	fw := u.fw
+	fp := fw.fp
+	sel, err := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("examine %s: %w", fp.server.Name, err)
+	}
+	if sel.UIDValidity == fp.folder.UIDValidity {
+		fw.markReady()
+		return nil
+	}
+	if !main || fw.isReady() {
+		return fmt.Errorf("%s: %w", fp.server.Name, errGenerationMoved)
+	}
+	if err := fn.r.replan(fn.ctx, c, fp); err != nil {
+		return err
+	}
+	fn.resplit(u)
+	fw.markReady()
+	return nil
+}
+
+// drain sends the messages of fw's units to out, unit after unit in plan
+// order (so a folder's mbox file is in ascending UID order, as with one
+// connection), and returns the error its queue was closed with.
+func (fn *fan) drain(fw *folderWork, out chan<- *item) error {
+	for _, u := range fw.list {
+		fn.budget.setCurrent(u)
+		if err := u.q.drain(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queue holds a unit's messages between the connections and the writer.
+// It is bounded by the budget the messages hold.
+type queue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []*item
+	closed bool
+	err    error
+	budget *budget
+}
+
+func newQueue(b *budget) *queue {
+	q := &queue{budget: b}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// push adds it; after close it is let go at once.
+func (q *queue) push(it *item) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		it.release(q.budget)
+		return
+	}
+	q.items = append(q.items, it)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// close ends the queue; the first close's error is kept.
+func (q *queue) close(err error) {
+	q.mu.Lock()
+	if !q.closed {
+		q.closed, q.err = true, err
+	}
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// drain sends every item to out until the queue is closed and empty, and
+// returns the error it was closed with.
+func (q *queue) drain(out chan<- *item) error {
+	for {
+		q.mu.Lock()
+		for len(q.items) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if len(q.items) == 0 {
+			err := q.err
+			q.mu.Unlock()
+			return err
+		}
+		it := q.items[0]
+		q.items[0] = nil
+		q.items = q.items[1:]
+		q.mu.Unlock()
+		out <- it
+	}
+}
+
+// discard lets go of every item left.
+func (q *queue) discard() {
+	q.mu.Lock()
+	items := q.items
+	q.items = nil
+	q.mu.Unlock()
+	for _, it := range items {
+		it.release(q.budget)
+	}
+}
