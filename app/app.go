@@ -41,6 +41,9 @@ type Options struct {
 	Demo *DemoAccount
 	// DemoNew prefills the new account of step 6 (mailark demo).
 	DemoNew *DemoAccount
+	// StoresHome is where the gate looks for the mail apps' stores; ""
+	// is the person's home folder (mailark demo writes its own).
+	StoresHome string
 	// Script makes the app walk through every screen by itself, saving a
 	// screenshot of each into ScreenshotDir, then quit (script.go, built
 	// only with -tags screenshots; without it Run refuses).

@@ -34,6 +34,15 @@ func RunDemo(ctx context.Context, opts Options) error {
 	opts.DemoNew = &DemoAccount{Email: newAcct.User, Password: newAcct.Password, Host: srv.Host, Port: port,
 		Security: imapconn.Plain}
 	opts.ArchiveRoot = dir
+	// The customer's older mail, fetched by POP into Thunderbird years ago,
+	// is on "this computer" only: the gate finds it there and the window
+	// offers to copy it.
+	home := filepath.Join(dir, "home")
+	store, err := acct.MailAppHome(home)
+	if err != nil {
+		return err
+	}
+	opts.StoresHome = home
 	if opts.SettingsDir == "" {
 		opts.SettingsDir = filepath.Join(dir, "settings")
 	}
@@ -41,5 +50,6 @@ func RunDemo(ctx context.Context, opts Options) error {
 		acct.User, acct.MessageCount(), len(acct.Folders), port)
 	fmt.Printf("The demo's new account, empty, to move the mail into: %s on the same server.\n", newAcct.User)
 	fmt.Printf("The demo archive goes to %s\n", opts.Demo.ArchiveDir)
+	fmt.Printf("The demo customer's older mail is in Thunderbird on \"this computer\": %s\n", store)
 	return Run(ctx, opts)
 }

@@ -73,6 +73,9 @@ type Gate interface {
 type GateInput struct {
 	Conn       imapconn.Config
 	ArchiveDir string
+	// StoresHome is the home folder the gate looks under for the mail
+	// apps' stores; "" is the person's own (the demo has one of its own).
+	StoresHome string
 }
 
 // GateVerdict is the checklist and the gate's answer. Open is what the

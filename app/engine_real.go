@@ -100,7 +100,7 @@ func (migrateGate) Verify(ctx context.Context, in GateInput, sink progress.Sink)
 }
 
 func (migrateGate) Check(ctx context.Context, in GateInput) (GateVerdict, error) {
-	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir})
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Stores: gate.StoreSearch{Home: in.StoresHome}})
 	return gateVerdict(v), err
 }
 
@@ -159,7 +159,8 @@ func (migrateGate) Repair(ctx context.Context, archiveDir string) (int, error) {
 // ImportStores imports the stores the gate lists for the account (its
 // offline verdict names them), each as mailark import would.
 func (migrateGate) ImportStores(ctx context.Context, in GateInput, sink progress.Sink) (int64, error) {
-	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Offline: true})
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Offline: true,
+		Stores: gate.StoreSearch{Home: in.StoresHome}})
 	if err != nil {
 		return 0, err
 	}
@@ -200,13 +201,13 @@ func (migrateGate) ImportStores(ctx context.Context, in GateInput, sink progress
 }
 
 func (migrateGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {
-	_, err := gate.Remove(ctx, gate.RemoveOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir,
+	_, err := gate.Remove(ctx, gate.RemoveOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Stores: gate.StoreSearch{Home: in.StoresHome},
 		Forget: func(ctx context.Context, _ gate.Account) error { return forget(ctx) }})
 	return err
 }
 
 func (migrateGate) Report(ctx context.Context, in GateInput, path, lang string) error {
-	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn, Stores: gate.StoreSearch{Home: in.StoresHome}})
 	if err != nil {
 		return err
 	}

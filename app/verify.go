@@ -57,7 +57,7 @@ func (s *verifyScreen) busy() bool { return s.checking }
 func (s *verifyScreen) enter()     { s.check() }
 
 func (s *verifyScreen) input() GateInput {
-	return GateInput{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir}
+	return GateInput{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, StoresHome: s.u.opts.StoresHome}
 }
 
 // check verifies the archive against the server, then asks the gate.
