@@ -36,19 +36,6 @@ func dropCaches() bool {
 	return os.WriteFile("/proc/sys/vm/drop_caches", []byte("3\n"), 0o200) == nil
 }
 
-// loadAvg is the first three fields of /proc/loadavg.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 func nproc() int { return runtime.NumCPU() }
 
 // machineTime is CPU time of the whole machine, every CPU summed, from

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mailark/mailark/bench/internal/proc"
 )
 
 // The contenders. Each runs as its own process (contender), into a fresh
@@ -22,7 +24,7 @@ func (s *session) contender(env []string, logFile, name string, args ...string) 
 	machine := readMachineTime()
 	m := runChild(s.self, env, logFile, name, args...)
 	m.machine = readMachineTime().sub(machine)
-	s.endLoad = loadAvg()
+	s.endLoad = proc.LoadAvg()
 	m.serverCPU = settledServerCPU(s.d.Dir) - before
 	return m
 }
@@ -106,7 +108,7 @@ func (s *session) runMailarkBin(bin, name string, rerun bool, conns int) error {
 		if cache == "cold" {
 			s.prepare()
 		} else {
-			s.startLoad = loadAvg()
+			s.startLoad = proc.LoadAvg()
 		}
 		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), bin, s.mailarkArgs(dir, conns)...)
 		if m.err != nil {

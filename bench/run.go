@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -108,7 +109,7 @@ func run(cfg config) error {
 	}
 	fmt.Printf("work folder %s\n", s.work)
 	printMachine()
-	load := loadAvg()
+	load := proc.LoadAvg()
 
 	if only["mailark"] && cfg.mailark == "" {
 		cfg.mailark = filepath.Join(s.work, "mailark")
@@ -237,7 +238,7 @@ func (s *session) prepare() {
 	if s.cold {
 		dropCaches()
 	}
-	s.startLoad = loadAvg()
+	s.startLoad = proc.LoadAvg()
 	if s.shaper != nil {
 		s.shaper.takeIdle()
 	}
@@ -250,7 +251,7 @@ func (s *session) add(r result) {
 		r.idle, r.conns, r.refused = s.shaper.takeIdle()
 	}
 	s.results = append(s.results, r)
-	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), loadAvg())
+	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), proc.LoadAvg())
 }
 
 func printMachine() {

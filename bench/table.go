@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/mailark/mailark/bench/internal/proc"
 )
 
 // row is one contender over all rounds: its fastest run, the highest peak
@@ -114,7 +116,7 @@ func (s *session) printTable(loadBefore string) {
 	}
 	fmt.Println("- " + cache)
 	fmt.Printf("- load: 1-minute load average when that run started → ended (%d CPUs); before seeding %s, at the end %s\n",
-		nproc(), loadBefore, loadAvg())
+		nproc(), loadBefore, proc.LoadAvg())
 	fmt.Printf("- peak RSS is the contender's ru_maxrss (highest of all rounds); it cannot read below %.1f MiB (what /bin/true shows: Linux counts the memory it was forked from)\n",
 		float64(s.rssFloor)/1024)
 	fmt.Println("- MB = 10^6 bytes as sent by the server; CPU = the contender's user+system time; server CPU = Dovecot's meanwhile (imap and the imap-login TLS proxy)")

@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/mailstore/storetest"
@@ -122,13 +123,13 @@ func run(n int, corpus string, keep bool) error {
 	var rows []row
 
 	// ingest: the engine alone.
-	resetPeakRSS()
+	proc.ResetPeakRSS()
 	start := time.Now()
 	added, size, err := ingestFlat(ctx, filepath.Join(tmp, "archive-ingest"), flat)
 	if err != nil {
 		return err
 	}
-	rows = append(rows, row{"ingest (engine, no store reader)", added, size, time.Since(start), peakRSS()})
+	rows = append(rows, row{"ingest (engine, no store reader)", added, size, time.Since(start), proc.PeakRSS()})
 
 	stores, err := mailstore.FindAll(home, "linux", "thunderbird")
 	if err != nil || len(stores) != 1 {
@@ -137,7 +138,7 @@ func run(n int, corpus string, keep bool) error {
 	dir := filepath.Join(tmp, "archive-import")
 	for _, name := range []string{"import (Thunderbird profile)", "rerun (nothing new)"} {
 		debug.FreeOSMemory()
-		resetPeakRSS()
+		proc.ResetPeakRSS()
 		start := time.Now()
 		a, err := archive.Open(ctx, dir, archive.Options{})
 		if err != nil {
@@ -153,7 +154,7 @@ func run(n int, corpus string, keep bool) error {
 		if !sum.Whole() {
 			return fmt.Errorf("%s: not whole: %+v", name, sum.Folders)
 		}
-		rows = append(rows, row{name, sum.Added + sum.Skipped, sum.Bytes, time.Since(start), peakRSS()})
+		rows = append(rows, row{name, sum.Added + sum.Skipped, sum.Bytes, time.Since(start), proc.PeakRSS()})
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\t messages\t MB written\t seconds\t msgs/s\t MB/s (store)\t peak RSS MiB\t")
@@ -293,21 +294,4 @@ func (f *fakeT) Fatal(args ...any) {
 	if f.err == nil {
 		f.err = fmt.Errorf("%v", fmt.Sprint(args...))
 	}
-}
-
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS is VmHWM in KiB, 0 where /proc has none.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return v
-		}
-	}
-	return 0
 }

@@ -39,12 +39,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
@@ -117,17 +117,17 @@ func run(n int, seed uint64, keep bool) error {
 		return fmt.Errorf("untimed first fetch: %w", err)
 	}
 	fmt.Printf("Dovecot indexed them in %.1f s (an untimed bare fetch)\n", time.Since(t).Seconds())
-	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), loadAvg())
+	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), proc.LoadAvg())
 
 	dir := filepath.Join(work, "archive")
 	var rows []row
 	step := func(name string, f func() (string, error)) error {
 		runtime.GC()
 		debug.FreeOSMemory()
-		resetPeakRSS()
+		proc.ResetPeakRSS()
 		t := time.Now()
 		out, err := f()
-		r := row{step: name, took: time.Since(t), rssKiB: peakRSS(), outcome: out}
+		r := row{step: name, took: time.Since(t), rssKiB: proc.PeakRSS(), outcome: out}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -286,29 +286,4 @@ func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
 		line += len(w) + 1
 	}
 	b.WriteString("\r\n")
-}
-
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS is VmHWM in KiB, 0 where /proc has none.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Join(strings.Fields(string(data))[:3], " ")
 }

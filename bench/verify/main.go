@@ -29,7 +29,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -98,7 +98,7 @@ func run(n int, seed uint64, keep bool) error {
 		return err
 	}
 	fmt.Printf("Dovecot indexed them in %.1f s (untimed)\n", time.Since(t).Seconds())
-	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), loadAvg())
+	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), proc.LoadAvg())
 
 	ctx := context.Background()
 	conn := imapconn.Config{Host: d.Host, Port: d.TLSPort, Security: imapconn.TLS, CAFile: d.CAFile,
@@ -108,10 +108,10 @@ func run(n int, seed uint64, keep bool) error {
 	step := func(name string, f func() (string, error)) error {
 		runtime.GC()
 		debug.FreeOSMemory()
-		resetPeakRSS()
+		proc.ResetPeakRSS()
 		t := time.Now()
 		out, err := f()
-		r := row{step: name, took: time.Since(t), rssKiB: peakRSS(), outcome: out}
+		r := row{step: name, took: time.Since(t), rssKiB: proc.PeakRSS(), outcome: out}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -307,29 +307,4 @@ func index(d *testimap.Dovecot) error {
 		}
 	}
 	return nil
-}
-
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS is VmHWM in KiB, 0 where /proc has none.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Join(strings.Fields(string(data))[:3], " ")
 }

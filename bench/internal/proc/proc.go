@@ -1,0 +1,40 @@
+// Package proc reads what the benchmarks report of the machine and of
+// their own process from /proc (Linux): peak memory and load.
+package proc
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ResetPeakRSS starts the peak-memory count (VmHWM) over from now.
+func ResetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// PeakRSS is this process's VmHWM in KiB, 0 where /proc has none.
+func PeakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// LoadAvg is the first three fields of /proc/loadavg, "?" without them.
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
