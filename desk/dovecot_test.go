@@ -48,7 +48,7 @@ func TestDovecotDeskAccounts(t *testing.T) {
 		fmt.Fprintf(&secrets, "%s=%s\n", u.Name, u.Password)
 	}
 	dir := filepath.Join(t.TempDir(), "desk")
-	d, err := desk.Init(context.Background(), dir, desk.Config{DefaultConnections: 4, RetryBaseSeconds: 1, LeaseSeconds: 6})
+	d, err := desk.Init(context.Background(), dir, desk.Config{DefaultConnections: 4, RetryBaseSeconds: 1, LeaseSeconds: 30})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -190,7 +191,10 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 		stepIndex(st.Account, args.Round, st.Step) > stepIndex(st.Account, args.Round, args.Step)) {
 		return nil // a second copy of a step already done (a rescued job whose worker had finished it)
 	}
-	holder := w.opts.ID + "#" + strconv.FormatInt(jobID, 10)
+	// The holder names this execution, not only the job: a job run again
+	// (rescued while its first run was merely slow) never shares the
+	// first run's claim, so the first run's next heartbeat stops it.
+	holder := w.opts.ID + "." + strconv.FormatInt(executions.Add(1), 10) + "#" + strconv.FormatInt(jobID, 10)
 	ttl := time.Duration(d.Config.LeaseSeconds) * time.Second
 	got, err := d.claimAccount(ctx, args.Customer, holder, ttl)
 	if err != nil {
@@ -228,6 +232,9 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 		nowMillis(), outcome, args.Customer, args.Round, args.Step, holder, started)
 	return w.finish(ctx, st.Account, args, serr, attempt, maxAttempts)
 }
+
+// executions numbers the step executions of this process (see holder in run).
+var executions atomic.Int64
 
 // heartbeat renews the account's claim; a claim lost (the worker was
 // thought dead) stops the step.

@@ -182,7 +182,7 @@ func checkNoOverlap(t *testing.T, d *desk.Desk, killed string) {
 			}
 			if strings.Contains(rs[i].Outcome, "stopped answering") {
 				rescued++
-				if !strings.HasPrefix(rs[i].Worker, killed+"#") {
+				if !strings.HasPrefix(rs[i].Worker, killed+".") {
 					t.Errorf("%s: step %s of %s, alive, was given to another worker", c, rs[i].Step, rs[i].Worker)
 				}
 			}
