@@ -90,7 +90,7 @@ func POP3Source(c pop3.Config) archive.Source {
 	if c.Port == 0 {
 		c.Port = pop3.DefaultPort(c.Security)
 	}
-	s := archive.Source{Kind: archive.SourcePOP3, Location: archive.POP3Location(c.User, c.Host, c.Port),
+	s := archive.Source{Kind: archive.SourcePOP3, Location: archive.POP3Location(c.User, c.Host),
 		Label: "POP3 " + c.User + "@" + c.Host, Server: c.Host, Protocol: "pop3"}
 	if strings.Contains(c.User, "@") {
 		s.Account = c.User

@@ -440,3 +440,24 @@ func TestPOP3RandomCuts(t *testing.T) {
 		sameMessages(t, popArchive(t, opts.ArchiveDir), want)
 	}
 }
+
+// The same maildrop reached on another port (995 with TLS one day, 110
+// with STLS the next) is one mailbox: the second run fetches nothing and
+// the archive holds one POP3 source.
+func TestPOP3SameMailboxOnAnotherPort(t *testing.T) {
+	msgs := popCorpus()
+	dir := tempArchive(t)
+	first := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+	if sum, err := backup.RunPOP3(context.Background(), popOptions(first, dir)); err != nil || sum.New != int64(len(msgs)) {
+		t.Fatalf("first run: %d new, %v", sum.New, err)
+	}
+	second := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+	if second.Port == first.Port {
+		t.Fatal("the two servers share a port")
+	}
+	sum, err := backup.RunPOP3(context.Background(), popOptions(second, dir))
+	if err != nil || sum.New != 0 {
+		t.Fatalf("the same mailbox on port %d: %d new, %v; want nothing new", second.Port, sum.New, err)
+	}
+	sameMessages(t, popArchive(t, dir), wantByUIDL(second, msgs))
+}

@@ -55,7 +55,7 @@ func VerifyPOP3(ctx context.Context, opts VerifyPOP3Options) (Result, error) {
 		return res, err
 	}
 	defer a.Close()
-	f, err := pop3Folder(ctx, a, archive.POP3Location(cfg.User, cfg.Host, cfg.Port))
+	f, err := pop3Folder(ctx, a, archive.POP3Location(cfg.User, cfg.Host))
 	if err != nil {
 		return res, err
 	}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 )
 
@@ -64,7 +62,7 @@ const (
 type Source struct {
 	ID       int64
 	Kind     string // one of the Source* kinds
-	Location string // pop3: "user@host:port"; a store: the absolute path of its root
+	Location string // pop3: "user@host"; a store: the absolute path of its root
 	Label    string // unique in the archive; the first part of its folders' names
 	Account  string // the address the mail belongs to, when known
 	Server   string // the server that account used, when known
@@ -75,9 +73,12 @@ type Source struct {
 	LastImportAt string
 }
 
-// POP3Location is the Location of a POP3 source: "user@host:port".
-func POP3Location(user, host string, port int) string {
-	return user + "@" + net.JoinHostPort(host, strconv.Itoa(port))
+// POP3Location is the Location of a POP3 source: "user@host", the host
+// in lower case. The port is not part of it: the same maildrop reached
+// over 995 (TLS) one day and 110 (STLS) the next is one mailbox, and its
+// UIDLs say what is archived already.
+func POP3Location(user, host string) string {
+	return user + "@" + strings.ToLower(strings.TrimSuffix(host, "."))
 }
 
 const sourceCols = `id, kind, location, label, account, server, protocol, added_at, COALESCE(last_import_at, '')`
