@@ -122,7 +122,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, err
 		}
-		if err := a.closeInterrupted(ctx); err != nil {
+		// Closing the runs a killed process left "running" is bookkeeping:
+		// on a disk that is still full it waits for the next Open, and the
+		// archive opens (recovery above freed what an unfinished batch held).
+		if err := a.closeInterrupted(ctx); err != nil && mailerr.KindOf(err) != mailerr.DiskFull {
 			a.Close()
 			return nil, err
 		}
