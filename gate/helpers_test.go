@@ -18,6 +18,7 @@ import (
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
@@ -138,12 +139,7 @@ func ready(t testing.TB) *env {
 
 func (e *env) archive() *archive.Archive {
 	e.t.Helper()
-	a, err := archive.Open(context.Background(), e.dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { a.Close() })
-	return a
+	return archivetest.Open(e.t, e.dir)
 }
 
 // storedMessage returns the archive's row of folder/uid.
