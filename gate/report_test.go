@@ -18,27 +18,8 @@ import (
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive/archivetest"
+	"github.com/mailark/mailark/internal/golden"
 )
-
-// golden compares got with testdata/NAME.golden. On a mismatch it writes got
-// to testdata/failed/NAME (git-ignored) and says where: if it is right, copy
-// it over the golden file.
-func golden(t testing.TB, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	want, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(got, want) {
-		return
-	}
-	failed := filepath.Join("testdata", "failed", name)
-	if err := os.MkdirAll(filepath.Dir(failed), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(failed, got, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Errorf("%s differs from %s (%v); the output is in %s", name, path, err, failed)
-}
 
 func (e *env) report(live bool) *gate.Report {
 	e.t.Helper()
@@ -117,9 +98,9 @@ func TestReportSafeToRemove(t *testing.T) {
 	}
 	checkFiles(t, e, r)
 	normalize(e, r)
-	golden(t, "report-safe.json", render(t, r, gate.English, false))
-	golden(t, "report-safe.en.html", render(t, r, gate.English, true))
-	golden(t, "report-safe.ja.html", render(t, r, gate.Japanese, true))
+	golden.Check(t, "report-safe.json", render(t, r, gate.English, false))
+	golden.Check(t, "report-safe.en.html", render(t, r, gate.English, true))
+	golden.Check(t, "report-safe.ja.html", render(t, r, gate.Japanese, true))
 }
 
 func TestReportNotYetSafe(t *testing.T) {
@@ -143,9 +124,9 @@ func TestReportNotYetSafe(t *testing.T) {
 	}
 	checkFiles(t, e, r)
 	normalize(e, r)
-	golden(t, "report-notsafe.json", render(t, r, gate.English, false))
-	golden(t, "report-notsafe.en.html", render(t, r, gate.English, true))
-	golden(t, "report-notsafe.ja.html", render(t, r, gate.Japanese, true))
+	golden.Check(t, "report-notsafe.json", render(t, r, gate.English, false))
+	golden.Check(t, "report-notsafe.en.html", render(t, r, gate.English, true))
+	golden.Check(t, "report-notsafe.ja.html", render(t, r, gate.Japanese, true))
 }
 
 // TestReportJSONFieldNames pins the field names support tools read.
