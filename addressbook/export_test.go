@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,37 +17,9 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/golden"
 	"github.com/mailark/mailark/internal/mailerr"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden with the actual output")
-
-// assertGolden compares got with testdata/NAME.golden. On a mismatch it
-// writes got to testdata/failed/NAME and says so: if it is right, copy it
-// over the golden file (or run the test with -update).
-func assertGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(got, want) {
-		return
-	}
-	failed := filepath.Join("testdata", "failed", name)
-	if err := os.MkdirAll(filepath.Dir(failed), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(failed, got, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	abs, _ := filepath.Abs(failed)
-	t.Errorf("output differs from %s (read error: %v); actual output written to %s", path, err, abs)
-}
 
 func export(t *testing.T, f addressbook.Format, book *addressbook.Book, opts addressbook.ExportOptions) []byte {
 	t.Helper()
@@ -76,7 +47,7 @@ func TestExportGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := export(t, tt.format, fixtureBook(), tt.opts)
-			assertGolden(t, tt.name, got)
+			golden.Check(t, tt.name, got)
 			if again := export(t, tt.format, fixtureBook(), tt.opts); !bytes.Equal(got, again) {
 				t.Errorf("Export(%s) is not deterministic", tt.format)
 			}
@@ -278,7 +249,7 @@ func TestWriteTable(t *testing.T) {
 			if err := addressbook.WriteTable(&buf, fixtureBook(), tt.filter); err != nil {
 				t.Fatal(err)
 			}
-			assertGolden(t, tt.name, buf.Bytes())
+			golden.Check(t, tt.name, buf.Bytes())
 		})
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailark/mailark/backup"
-	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -49,10 +49,7 @@ func TestUIDValidityChangeBetweenPlanAndFetch(t *testing.T) {
 		t.Fatalf("Run() = %v, failures %+v", err, sum.Failures)
 	}
 	planned := srv.UIDValidity("INBOX")
-	a, err := archive.Open(ctx, o.ArchiveDir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, o.ArchiveDir)
 	defer a.Close()
 	stats, err := a.Stats(ctx)
 	if err != nil {

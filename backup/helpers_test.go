@@ -16,6 +16,7 @@ import (
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mbox"
 	"github.com/mailark/mailark/internal/secret"
@@ -62,10 +63,7 @@ func checkArchive(t testing.TB, dir string, state map[string]map[uint32]serverMe
 func compareArchive(t testing.TB, dir string, state map[string]map[uint32]serverMessage) (checked, lost, dups int) {
 	t.Helper()
 	ctx := context.Background()
-	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatalf("open archive: %v", err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	for name, msgs := range state {
 		f, err := a.Folder(ctx, name)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/mailstore/storetest"
 	"github.com/mailark/mailark/internal/progress"
@@ -96,10 +97,7 @@ func importAll(t testing.TB, ctx context.Context, dir, home string, opts backup.
 func restored(t testing.TB, dir string) (map[string][][]byte, map[string][]string) {
 	t.Helper()
 	ctx := context.Background()
-	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	out := filepath.Join(t.TempDir(), "restored")
 	if _, err := archive.Restore(ctx, a, out); err != nil {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -21,10 +20,10 @@ var kills = flag.Int("kills", testimap.Soak(20), "how many times TestKilledBacku
 // backup and prints one line per progress event, until it is killed.
 func TestKillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	env := testimap.ChildKillEnv()
 	opts := backup.Options{
-		Conn:          config("127.0.0.1", port, os.Getenv("MAILARK_KILL_USER"), os.Getenv("MAILARK_PASSWORD")),
-		ArchiveDir:    os.Getenv("MAILARK_KILL_ARCHIVE"),
+		Conn:          config("127.0.0.1", env.Port, env.User, env.Password),
+		ArchiveDir:    env.Archive,
 		BatchMessages: 7, BatchInterval: 50 * time.Millisecond,
 		Progress: func(e progress.Event) { fmt.Printf("event %d\n", e.Done) },
 	}
@@ -53,8 +52,8 @@ func TestKilledBackupResumes(t *testing.T) {
 		// Kill after the 1st, 2nd, … 5th progress event in turn: early in
 		// a run and later, in every folder.
 		killAt := killed%5 + 1
-		c := testimap.KillChild(t, "TestKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_USER=" + srv.User, "MAILARK_PASSWORD=" + srv.Password, "MAILARK_KILL_ARCHIVE=" + dir}, killAt)
+		env := testimap.KillEnv{Port: proxy.Port, User: srv.User, Password: srv.Password, Archive: dir}
+		c := testimap.KillChild(t, "TestKillChild", env.Environ(), killAt)
 		if c.Hung {
 			t.Fatalf("run %d hung", started)
 		}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
-	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -142,10 +142,7 @@ func TestBadFolderNamesDoNotStopTheBackup(t *testing.T) {
 			t.Errorf("folder error %q holds a raw control character", fe.Name+": "+fe.Reason)
 		}
 	}
-	a, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	want := map[string]string{"INBOX": "INBOX", "Good": "Good"}
 	for k, v := range wantNames {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -49,10 +50,7 @@ func TestPythonReadsTheArchive(t *testing.T) {
 	if _, err := backup.Run(ctx, options(srv, dir)); err != nil {
 		t.Fatal(err)
 	}
-	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	folders, _ := a.Folders(ctx)
 	total := 0

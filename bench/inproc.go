@@ -7,11 +7,11 @@ import (
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
-	"runtime/trace"
 	"strings"
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 )
@@ -36,28 +36,16 @@ func runBackup(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := proc.CPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
-	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+	defer stopProfile()
+	stopTrace, err := proc.Trace(*traceFile)
+	if err != nil {
+		return err
 	}
+	defer stopTrace()
 	stopSampling := sampleMemory()
 	sum, err := backup.Run(context.Background(), backup.Options{
 		Conn: imapconn.Config{Host: "127.0.0.1", Port: *port, Security: imapconn.TLS, CAFile: *caFile,
@@ -97,7 +85,7 @@ func sampleMemory() (stop func()) {
 		defer t.Stop()
 		for {
 			metrics.Read(samples)
-			rss := residentBytes()
+			rss := uint64(proc.RSS()) << 10
 			goTotal, live := samples[0].Value.Uint64(), samples[1].Value.Uint64()
 			peakRSS, peakGo, peakLive = max(peakRSS, rss), max(peakGo, goTotal), max(peakLive, live)
 			if rss > goTotal {
@@ -122,19 +110,3 @@ func sampleMemory() (stop func()) {
 }
 
 func mib(n uint64) float64 { return float64(n) / (1 << 20) }
-
-// residentBytes reads VmRSS from /proc/self/status (0 where there is none).
-func residentBytes() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb uint64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
-			return kb << 10
-		}
-	}
-	return 0
-}

@@ -63,24 +63,7 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "child-") {
-		var err error
-		switch os.Args[1] {
-		case "child-wire":
-			err = runWire(os.Args[2:])
-		case launch.Mode:
-			err = launch.Exec(os.Args[2:])
-		case "child-backup":
-			err = runBackup(os.Args[2:])
-		default:
-			err = fmt.Errorf("unknown child mode %s", os.Args[1])
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		return
-	}
+	launch.Children("bench", map[string]func([]string) error{"child-wire": runWire, "child-backup": runBackup})
 	var cfg config
 	flag.IntVar(&cfg.n, "n", 20000, "messages in the corpus")
 	flag.IntVar(&cfg.rounds, "rounds", 1, "run every contender this many times, interleaved; the table shows each one's fastest")

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mailark/mailark/bench/internal/proc"
 )
 
 // Dovecot's CPU time, to show what the server spent for each contender (on
@@ -16,9 +17,6 @@ import (
 // reaped by the master, so their time lands in the master's cutime and
 // cstime.
 
-// clockTick is USER_HZ, 100 on Linux.
-const clockTick = 10 * time.Millisecond
-
 // serverCPU is the CPU time used so far by the Dovecot whose base_dir is
 // dir, counting its exited children.
 func serverCPU(dir string) time.Duration {
@@ -26,33 +24,17 @@ func serverCPU(dir string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	pgid := strings.TrimSpace(string(b))
-	entries, _ := os.ReadDir("/proc")
-	var ticks int64
-	for _, e := range entries {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		// After "pid (comm)": state ppid pgrp session tty tpgid flags
-		// minflt cminflt majflt cmajflt utime stime cutime cstime ...
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 15 || f[2] != pgid {
-			continue
-		}
-		for _, v := range f[11:15] {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			ticks += n
+	pgid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	var cpu time.Duration
+	for _, p := range proc.Processes() {
+		if p.PGRP == pgid {
+			cpu += p.CPU + p.ChildCPU
 		}
 	}
-	return time.Duration(ticks) * clockTick
+	return cpu
 }
 
 // settledServerCPU waits until the connection's processes are reaped (the

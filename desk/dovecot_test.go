@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailark/mailark/desk"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -85,10 +86,7 @@ func TestDovecotDeskAccounts(t *testing.T) {
 func archivedHashes(t *testing.T, dir string) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
-	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	stats, err := a.Stats(ctx)
 	if err != nil {

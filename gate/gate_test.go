@@ -287,7 +287,7 @@ func TestGateServerUnreachable(t *testing.T) {
 func TestGateStatusWithoutListStatus(t *testing.T) {
 	e := newEnv(t)
 	var statuses atomic.Int64
-	e.conn.Port = serveWith(t, e.srv, func(o *imapserver.Options) {
+	e.conn.Port = e.srv.ServeWith(t, func(o *imapserver.Options) {
 		o.Caps = imap.CapSet{imap.CapIMAP4rev1: {}}
 		newSession := o.NewSession
 		o.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {

@@ -3,7 +3,6 @@ package gate_test
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,12 +11,12 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
@@ -138,12 +137,7 @@ func ready(t testing.TB) *env {
 
 func (e *env) archive() *archive.Archive {
 	e.t.Helper()
-	a, err := archive.Open(context.Background(), e.dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { a.Close() })
-	return a
+	return archivetest.Open(e.t, e.dir)
 }
 
 // storedMessage returns the archive's row of folder/uid.
@@ -228,22 +222,6 @@ func hasProblem(t testing.TB, res gate.Result, kind gate.Kind, folder string, ui
 	}
 	shown := res.Problems[:min(len(res.Problems), 10)]
 	t.Fatalf("Verify() found %d problems, none is %s in %s uid %d; the first: %v", len(res.Problems), kind, folder, uid, shown)
-}
-
-// serveWith serves srv's account again on a new port with changed options
-// (fewer capabilities, failing sessions) and returns the port.
-func serveWith(t testing.TB, srv *testimap.Server, change func(*imapserver.Options)) int {
-	t.Helper()
-	opts := srv.Mem.Options()
-	change(opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := imapserver.New(opts)
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // serverCounts returns MESSAGES of every folder.

@@ -55,7 +55,7 @@ func serveTwin(t *testing.T, e *env, change func(a *demo.Account)) *atomic.Bool 
 		t.Fatal(err)
 	}
 	on := &atomic.Bool{}
-	e.conn.Port = serveWith(t, e.srv, func(o *imapserver.Options) {
+	e.conn.Port = e.srv.ServeWith(t, func(o *imapserver.Options) {
 		newSession := o.NewSession
 		o.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			s, g, err := newSession(c)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -22,11 +20,10 @@ var removeKills = flag.Int("remove-kills", testimap.Soak(5), "how many times Tes
 // until it is killed.
 func TestRemoveKillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
-	user := os.Getenv("MAILARK_KILL_USER")
-	opts := gate.RemoveOptions{Conn: config("127.0.0.1", port, user, os.Getenv("MAILARK_PASSWORD")),
-		ArchiveDir: os.Getenv("MAILARK_KILL_ARCHIVE"), DeleteFromServer: true,
-		Confirm:  func(string, int64) (string, error) { return user, nil },
+	env := testimap.ChildKillEnv()
+	opts := gate.RemoveOptions{Conn: config("127.0.0.1", env.Port, env.User, env.Password),
+		ArchiveDir: env.Archive, DeleteFromServer: true,
+		Confirm:  func(string, int64) (string, error) { return env.User, nil },
 		Progress: func(progress.Event) { fmt.Println("event") }}
 	fmt.Println("started")
 	_, err := gate.Remove(context.Background(), opts)
@@ -49,8 +46,8 @@ func TestKilledRemovalIsSafe(t *testing.T) {
 		e := ready(t)
 		archived, before := archivedSHA(t, e), serverSHA(t, e)
 		proxy := testimap.StartProxy(t, e.srv.Addr, func(int) testimap.Fault { return testimap.Fault{Delay: time.Millisecond} })
-		c := testimap.KillChild(t, "TestRemoveKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_USER=" + e.srv.User, "MAILARK_PASSWORD=" + e.srv.Password, "MAILARK_KILL_ARCHIVE=" + e.dir}, killAt)
+		env := testimap.KillEnv{Port: proxy.Port, User: e.srv.User, Password: e.srv.Password, Archive: e.dir}
+		c := testimap.KillChild(t, "TestRemoveKillChild", env.Environ(), killAt)
 		if c.Hung {
 			t.Fatalf("removal %d hung", i)
 		}

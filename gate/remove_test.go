@@ -91,7 +91,7 @@ func (s *recordingSession) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSe
 // recordDeletions serves e's account through a recordingSession.
 func recordDeletions(t testing.TB, e *env) *commandLog {
 	log := &commandLog{}
-	e.conn.Port = serveWith(t, e.srv, func(o *imapserver.Options) {
+	e.conn.Port = e.srv.ServeWith(t, func(o *imapserver.Options) {
 		newSession := o.NewSession
 		o.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			s, g, err := newSession(c)
@@ -302,7 +302,7 @@ func TestRemoveClosedGateAfterNewMailDeletesNothing(t *testing.T) {
 // without deleting still works.
 func TestRemoveRefusesWithoutUIDPlus(t *testing.T) {
 	e := newEnv(t)
-	e.conn.Port = serveWith(t, e.srv, func(o *imapserver.Options) { o.Caps = imap.CapSet{imap.CapIMAP4rev1: {}} })
+	e.conn.Port = e.srv.ServeWith(t, func(o *imapserver.Options) { o.Caps = imap.CapSet{imap.CapIMAP4rev1: {}} })
 	e.backup()
 	e.export()
 	e.verify(false)

@@ -18,27 +18,8 @@ import (
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive/archivetest"
+	"github.com/mailark/mailark/internal/golden"
 )
-
-// golden compares got with testdata/NAME.golden. On a mismatch it writes got
-// to testdata/failed/NAME (git-ignored) and says where: if it is right, copy
-// it over the golden file.
-func golden(t testing.TB, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	want, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(got, want) {
-		return
-	}
-	failed := filepath.Join("testdata", "failed", name)
-	if err := os.MkdirAll(filepath.Dir(failed), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(failed, got, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Errorf("%s differs from %s (%v); the output is in %s", name, path, err, failed)
-}
 
 func (e *env) report(live bool) *gate.Report {
 	e.t.Helper()
@@ -87,6 +68,17 @@ func normalize(e *env, r *gate.Report) {
 	r.Files[0].Bytes, r.Files[0].SHA256 = 4096, strings.Repeat("0", 64)
 }
 
+// checkReport checks r's file hashes, then compares its JSON and its
+// English and Japanese pages, normalized, with testdata/NAME.*.golden.
+func checkReport(t testing.TB, e *env, r *gate.Report, name string) {
+	t.Helper()
+	checkFiles(t, e, r)
+	normalize(e, r)
+	golden.Check(t, name+".json", render(t, r, gate.English, false))
+	golden.Check(t, name+".en.html", render(t, r, gate.English, true))
+	golden.Check(t, name+".ja.html", render(t, r, gate.Japanese, true))
+}
+
 func render(t testing.TB, r *gate.Report, lang gate.Lang, html bool) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -115,11 +107,7 @@ func TestReportSafeToRemove(t *testing.T) {
 		t.Errorf("report has %d folders, %d files, contacts %v, backup %v, verification %v",
 			len(r.Folders), len(r.Files), r.Contacts, r.LastBackup, r.LastVerification)
 	}
-	checkFiles(t, e, r)
-	normalize(e, r)
-	golden(t, "report-safe.json", render(t, r, gate.English, false))
-	golden(t, "report-safe.en.html", render(t, r, gate.English, true))
-	golden(t, "report-safe.ja.html", render(t, r, gate.Japanese, true))
+	checkReport(t, e, r, "report-safe")
 }
 
 func TestReportNotYetSafe(t *testing.T) {
@@ -141,11 +129,7 @@ func TestReportNotYetSafe(t *testing.T) {
 	if projects == nil || projects.InArchive || !projects.OnServer || projects.ServerMessages == nil || *projects.ServerMessages != 1 {
 		t.Errorf("Projects row %+v: want on the server (1 message), not archived", projects)
 	}
-	checkFiles(t, e, r)
-	normalize(e, r)
-	golden(t, "report-notsafe.json", render(t, r, gate.English, false))
-	golden(t, "report-notsafe.en.html", render(t, r, gate.English, true))
-	golden(t, "report-notsafe.ja.html", render(t, r, gate.Japanese, true))
+	checkReport(t, e, r, "report-notsafe")
 }
 
 // TestReportJSONFieldNames pins the field names support tools read.

@@ -245,10 +245,7 @@ func fetchAccount(t testing.TB, conn imapconn.Config) map[string]accountFolder {
 func copyExpected(t testing.TB, dir string, want map[string]string) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
-	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	fs, err := a.Folders(ctx)
 	if err != nil {

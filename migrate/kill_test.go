@@ -29,12 +29,12 @@ var (
 // killed.
 func TestMigrateKillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	env := testimap.ChildKillEnv()
 	conns, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_CONNS"))
 	batch, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_BATCH"))
-	conn := imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.TLS, CAFile: os.Getenv("MAILARK_KILL_CA"),
-		User: os.Getenv("MAILARK_KILL_USER"), Password: secret.New(os.Getenv("MAILARK_PASSWORD")), DialTimeout: 10 * time.Second}
-	opts := copyOpts(os.Getenv("MAILARK_KILL_ARCHIVE"), conn)
+	conn := imapconn.Config{Host: "127.0.0.1", Port: env.Port, Security: imapconn.TLS, CAFile: os.Getenv("MAILARK_KILL_CA"),
+		User: env.User, Password: secret.New(env.Password), DialTimeout: 10 * time.Second}
+	opts := copyOpts(env.Archive, conn)
 	opts.Connections, opts.RecordBatch = conns, batch
 	opts.Progress = func(e progress.Event) { fmt.Printf("event %d\n", e.Done) }
 	fmt.Println("started")
@@ -76,9 +76,9 @@ func TestKilledMigrationResumes(t *testing.T) {
 		// Kill after this many progress events (about one per message
 		// settled); 0: as soon as the process says it started.
 		killAt := rng.IntN(100)
-		c := testimap.KillChild(t, "TestMigrateKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_USER=" + users[user], "MAILARK_PASSWORD=" + copyPass, "MAILARK_KILL_ARCHIVE=" + dir,
-			"MAILARK_KILL_CA=" + d.CAFile, "MAILARK_KILL_CONNS=" + strconv.Itoa(conns), "MAILARK_KILL_BATCH=" + strconv.Itoa(batch)}, killAt)
+		env := testimap.KillEnv{Port: proxy.Port, User: users[user], Password: copyPass, Archive: dir}
+		c := testimap.KillChild(t, "TestMigrateKillChild", append(env.Environ(),
+			"MAILARK_KILL_CA="+d.CAFile, "MAILARK_KILL_CONNS="+strconv.Itoa(conns), "MAILARK_KILL_BATCH="+strconv.Itoa(batch)), killAt)
 		if c.Hung {
 			t.Fatalf("run %d (%d connections, batch %d) hung", started, conns, batch)
 		}

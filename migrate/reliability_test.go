@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
@@ -102,10 +103,7 @@ func relEntry(sha string, flags []string, date time.Time) string {
 func relExpected(t testing.TB, dir string) map[string]map[string]int {
 	t.Helper()
 	ctx := context.Background()
-	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	fs, err := a.Folders(ctx)
 	if err != nil {

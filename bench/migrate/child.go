@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 
 	"github.com/mailark/mailark/bench/internal/launch"
+	"github.com/mailark/mailark/bench/internal/proc"
 )
 
 // measured is what one contender's process cost.
@@ -49,17 +49,11 @@ func runMigrate(args []string) error {
 	conns, _ := strconv.Atoi(args[5])
 	conn := imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.TLS, CAFile: args[2], User: args[3],
 		Password: secret.New(os.Getenv("BENCH_PASS"))}
-	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := proc.CPUProfile(os.Getenv("BENCH_CPUPROFILE"))
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	sum, err := migrate.Copy(context.Background(), migrate.CopyOptions{ArchiveDir: args[0], Conn: conn, InFlight: inFlight, Connections: conns,
 		FromIncompleteBackup: true}) // the bench measures the copy; its archive is not verified
 	fmt.Printf("copied %d, found %d, already %d, refused %d, left %d, retries %d, connections %d\n",

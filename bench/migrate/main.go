@@ -32,28 +32,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/mailark/mailark/bench/internal/launch"
 )
 
 func main() {
-	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "child-") {
-		var err error
-		switch os.Args[1] {
-		case launch.Mode:
-			err = launch.Exec(os.Args[2:])
-		case "child-migrate":
-			err = runMigrate(os.Args[2:])
-		default:
-			err = fmt.Errorf("unknown mode %s", os.Args[1])
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench/migrate:", err)
-			os.Exit(1)
-		}
-		return
-	}
+	launch.Children("bench/migrate", map[string]func([]string) error{"child-migrate": runMigrate})
 	var cfg config
 	flag.IntVar(&cfg.n, "n", 20000, "messages in the corpus")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "seed of the corpus generator")

@@ -28,7 +28,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -134,16 +133,12 @@ func run(n int, seed uint64, keep bool) error {
 			name = "verify --deep"
 		}
 		if err := step(name, func() (string, error) {
-			if cpuProfile != "" && !deep {
-				f, err := os.Create(cpuProfile)
+			if !deep {
+				stopProfile, err := proc.CPUProfile(cpuProfile)
 				if err != nil {
 					return "", err
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return "", err
-				}
-				defer pprof.StopCPUProfile()
+				defer stopProfile()
 			}
 			res, err := gate.Verify(ctx, gate.VerifyOptions{Conn: conn, ArchiveDir: dir, Deep: deep})
 			return fmt.Sprintf("%d verified, %d problems", res.Verified, len(res.Problems)), err

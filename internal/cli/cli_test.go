@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -187,10 +187,7 @@ func TestContactsCommands(t *testing.T) {
 		t.Errorf("export mode %v, want 0600", st.Mode().Perm())
 	}
 	// The export is recorded where the removal gate reads it.
-	a, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := archivetest.Open(t, dir)
 	defer a.Close()
 	if rec, ok, err := a.LastExport(context.Background()); !ok || err != nil || rec.Format != "vcard3" || rec.Path != out {
 		t.Errorf("LastExport() = %+v, %v, %v, want the vcard3 export to %s", rec, ok, err, out)

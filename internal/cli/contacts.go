@@ -37,12 +37,15 @@ Run 'mailark contacts list -h' or 'mailark contacts export -h' for the flags.`)
 	return runContactsExport(ctx, env, args[1:])
 }
 
-// bookFlags say which of the mail apps' own address books join the mail's.
+// bookFlags say whose addresses are the user's own and which of the mail
+// apps' own address books join the mail's.
 type bookFlags struct {
-	home  *string
-	goos  *string
-	paths multiFlag
-	none  *bool
+	self    multiFlag
+	notSelf multiFlag
+	home    *string
+	goos    *string
+	paths   multiFlag
+	none    *bool
 }
 
 func addBookFlags(fs *flag.FlagSet) *bookFlags {
@@ -52,14 +55,16 @@ func addBookFlags(fs *flag.FlagSet) *bookFlags {
 		none: fs.Bool("no-address-books", false, "leave out the address books of the mail apps on this computer (Apple Contacts, Thunderbird, Windows Contacts, Becky!)"),
 	}
 	fs.Var(&b.paths, "address-book", "also read this address book (.abcddb, abook.sqlite, .contact, .vcf, .csv, .bab; repeatable)")
+	fs.Var(&b.self, "self", "another address of yours, to leave out (repeatable)")
+	fs.Var(&b.notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	return b
 }
 
 // extract builds the address book of the archive, with the contacts of
 // the address books bf names; a book that cannot be read is said on w
 // and the rest goes on.
-func extract(ctx context.Context, env *Env, a *archive.Archive, self, notSelf []string, bf *bookFlags) (*addressbook.Book, error) {
-	opts := addressbook.Options{Self: self, NotSelf: notSelf}
+func extract(ctx context.Context, env *Env, a *archive.Archive, bf *bookFlags) (*addressbook.Book, error) {
+	opts := addressbook.Options{Self: bf.self, NotSelf: bf.notSelf}
 	if !*bf.none || len(bf.paths) > 0 {
 		home := *bf.home
 		if home == "" {
@@ -84,10 +89,6 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 	automated := fs.Bool("include-automated", false, "also list automated senders (newsletters, no-reply, bounces)")
 	writtenTo := fs.Bool("written-to", false, "only people you have sent mail to")
 	limit := fs.Int("limit", 0, "show at most this many (0: all)")
-	var self multiFlag
-	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
-	var notSelf multiFlag
-	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	books := addBookFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -97,7 +98,7 @@ func runContactsList(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	defer a.Close()
-	book, err := extract(ctx, env, a, self, notSelf, books)
+	book, err := extract(ctx, env, a, books)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
@@ -144,10 +145,6 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 	automated := fs.Bool("include-automated", false, "also export automated senders (newsletters, no-reply, bounces)")
 	encoding := fs.String("encoding", "utf-8-bom", "CSV text encoding: utf-8-bom (Excel, Outlook), utf-8, or shift_jis (older Japanese Outlook)")
 	replace := fs.Bool("replace-unencodable", false, "with shift_jis: replace characters it cannot hold instead of stopping")
-	var self multiFlag
-	fs.Var(&self, "self", "another address of yours, to leave out (repeatable)")
-	var notSelf multiFlag
-	fs.Var(&notSelf, "not-self", "this address is not yours, though Mailark took it for one of yours: list it as a contact (repeatable)")
 	books := addBookFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -211,7 +208,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, mailerr.New(mailerr.BadInput, "contacts", *dir,
 			fmt.Errorf("%s holds no backup yet: run mailark backup first", *dir)), false)
 	}
-	book, err := extract(ctx, env, a, self, notSelf, books)
+	book, err := extract(ctx, env, a, books)
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}

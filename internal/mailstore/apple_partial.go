@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"iter"
 	"mime"
 	"mime/quotedprintable"
 	"net/mail"
@@ -237,12 +238,7 @@ func (l headerFieldList) get(name string) string {
 // headerFields splits msg[start:end] into fields.
 func headerFields(msg []byte, start, end int) headerFieldList {
 	var out headerFieldList
-	for i := start; i < end; {
-		j := bytes.IndexByte(msg[i:end], '\n')
-		next := end
-		if j >= 0 {
-			next = i + j + 1
-		}
+	for i, next := range lines(msg, start, end) {
 		line := msg[i:next]
 		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
 			f := &out[len(out)-1]
@@ -255,9 +251,25 @@ func headerFields(msg []byte, start, end int) headerFieldList {
 				start: i, end: next,
 			})
 		}
-		i = next
 	}
 	return out
+}
+
+// lines yields the start and end (past its "\n", or end) of each line of
+// msg[start:end].
+func lines(msg []byte, start, end int) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for i := start; i < end; {
+			next := end
+			if j := bytes.IndexByte(msg[i:end], '\n'); j >= 0 {
+				next = i + j + 1
+			}
+			if !yield(i, next) {
+				return
+			}
+			i = next
+		}
+	}
 }
 
 // multipartChildren returns the [start, end) of each body part of a
@@ -267,12 +279,7 @@ func multipartChildren(msg []byte, start, end int, boundary string) [][2]int {
 	delim := []byte("--" + boundary)
 	var out [][2]int
 	partStart := -1
-	for i := start; i < end; {
-		j := bytes.IndexByte(msg[i:end], '\n')
-		next := end
-		if j >= 0 {
-			next = i + j + 1
-		}
+	for i, next := range lines(msg, start, end) {
 		line := msg[i:next]
 		if bytes.HasPrefix(line, delim) {
 			rest := bytes.TrimRight(line[len(delim):], " \t\r\n")
@@ -294,7 +301,6 @@ func multipartChildren(msg []byte, start, end int, boundary string) [][2]int {
 				partStart = next
 			}
 		}
-		i = next
 	}
 	if partStart >= 0 && partStart < end {
 		out = append(out, [2]int{partStart, end}) // no closing delimiter

@@ -29,9 +29,7 @@ func (dbxFormat) Kind() string { return archive.SourceOutlookExpress }
 func (dbxFormat) App() string  { return "Outlook Express" }
 
 func (f dbxFormat) Find(home, goos string) ([]*Store, error) {
-	if goos != "windows" {
-		home = filepath.Join(home, ".wine", "drive_c", "users", filepath.Base(home))
-	}
+	home = windowsHome(home, goos)
 	var out []*Store
 	for _, base := range []string{
 		filepath.Join(home, "Local Settings", "Application Data", "Identities"),

@@ -57,6 +57,16 @@ func FindAll(home, goos string, kind string) ([]*Store, error) {
 	return out, errors.Join(errs...)
 }
 
+// windowsHome is the Windows user folder (C:\Users\<name>) where Windows
+// mail apps keep their files: home itself on Windows, elsewhere the same
+// user's folder inside Wine's drive_c.
+func windowsHome(home, goos string) string {
+	if goos == "windows" {
+		return home
+	}
+	return filepath.Join(home, ".wine", "drive_c", "users", filepath.Base(home))
+}
+
 // ProbePath returns the stores at path: those of the format of that kind,
 // or (kind "") of the first format that recognises it, apps before plain
 // mbox, Maildir and .eml.

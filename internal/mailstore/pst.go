@@ -64,9 +64,7 @@ func (f pstFormat) Find(home, goos string) ([]*Store, error) {
 			}
 		}
 	default:
-		if goos != "windows" {
-			home = filepath.Join(home, ".wine", "drive_c", "users", filepath.Base(home))
-		}
+		home = windowsHome(home, goos)
 		seen := map[string]bool{}
 		for _, dir := range pstPlaces(home) {
 			ents, _ := os.ReadDir(dir)

@@ -34,9 +34,7 @@ func (wlmFormat) Kind() string { return archive.SourceWindowsLiveMail }
 func (wlmFormat) App() string  { return "Windows Live Mail" }
 
 func wlmRoots(home, goos string) []string {
-	if goos != "windows" {
-		home = filepath.Join(home, ".wine", "drive_c", "users", filepath.Base(home))
-	}
+	home = windowsHome(home, goos)
 	return []string{
 		filepath.Join(home, "AppData", "Local", "Microsoft", "Windows Live Mail"),
 		filepath.Join(home, "Local Settings", "Application Data", "Microsoft", "Windows Live Mail"),

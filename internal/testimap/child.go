@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,6 +22,27 @@ func SkipUnlessChild(t testing.TB) {
 	if os.Getenv(envChild) != t.Name() {
 		t.Skip("only run as the child process of a kill test")
 	}
+}
+
+// KillEnv is what a kill test passes its child process: the port of the
+// server (on 127.0.0.1), the account and the archive folder.
+type KillEnv struct {
+	Port           int
+	User, Password string
+	Archive        string
+}
+
+// Environ is e as environment lines for KillChild.
+func (e KillEnv) Environ() []string {
+	return []string{"MAILARK_KILL_PORT=" + strconv.Itoa(e.Port), "MAILARK_KILL_USER=" + e.User,
+		"MAILARK_PASSWORD=" + e.Password, "MAILARK_KILL_ARCHIVE=" + e.Archive}
+}
+
+// ChildKillEnv is, in the child process, the KillEnv its parent passed.
+func ChildKillEnv() KillEnv {
+	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	return KillEnv{Port: port, User: os.Getenv("MAILARK_KILL_USER"), Password: os.Getenv("MAILARK_PASSWORD"),
+		Archive: os.Getenv("MAILARK_KILL_ARCHIVE")}
 }
 
 // Child is how a child process ended.

@@ -61,15 +61,25 @@ func (s *FailingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, op
 // like s), until the test ends. It returns the port.
 func (s *Server) ServeWrapped(t testing.TB, wrap func(imapserver.SessionIMAP4rev2) imapserver.Session) int {
 	t.Helper()
-	opts := s.Mem.Options()
-	newSession := opts.NewSession
-	opts.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-		sess, g, err := newSession(c)
-		if err != nil {
-			return sess, g, err
+	return s.ServeWith(t, func(opts *imapserver.Options) {
+		newSession := opts.NewSession
+		opts.NewSession = func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			sess, g, err := newSession(c)
+			if err != nil {
+				return sess, g, err
+			}
+			return wrap(sess.(imapserver.SessionIMAP4rev2)), g, nil
 		}
-		return wrap(sess.(imapserver.SessionIMAP4rev2)), g, nil
-	}
+	})
+}
+
+// ServeWith serves s's account on another 127.0.0.1 port with its server
+// options changed by change (fewer capabilities, other sessions), until the
+// test ends. It returns the port.
+func (s *Server) ServeWith(t testing.TB, change func(*imapserver.Options)) int {
+	t.Helper()
+	opts := s.Mem.Options()
+	change(opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,28 @@ import (
 // Mode is the first argument that makes a benchmark binary call Exec.
 const Mode = "child-exec"
 
+// Children runs the child mode that os.Args[1] names ("child-…": Mode or
+// one of modes) and exits; it returns at once in a process that is no
+// child. name starts the line of an error.
+func Children(name string, modes map[string]func(args []string) error) {
+	if len(os.Args) < 2 || !strings.HasPrefix(os.Args[1], "child-") {
+		return
+	}
+	run := modes[os.Args[1]]
+	if os.Args[1] == Mode {
+		run = Exec
+	}
+	err := fmt.Errorf("unknown child mode %s", os.Args[1])
+	if run != nil {
+		err = run(os.Args[2:])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
 // Result is what one process cost.
 type Result struct {
 	Wall      time.Duration
