@@ -150,8 +150,8 @@ func Import(ctx context.Context, a *archive.Archive, s *mailstore.Store, opts Im
 					continue
 				}
 			}
-			var stop error // the archive's error: the import stops
-			ev.Folder, ev.FolderDone = f.Name, 0
+			var stop error                        // the archive's error: the import stops
+			ev.Folder, ev.FolderDone = af.Name, 0 // the archive's name: a store's "Sent" is not the server's
 			th.Notice(ev, progress.NoticeData{Kind: progress.FolderStarted, Text: af.Name})
 			ferr := r.Messages(ctx, f, func(m *mailstore.Message) error {
 				flags := m.Flags

@@ -102,46 +102,6 @@ func (s StoreState) Years() string {
 	return s.Oldest[:4] + "–" + s.Newest[:4]
 }
 
-// hostBase strips the service label of a mail host: pop.example.net and
-// imap.example.net are one provider.
-func hostBase(h string) string {
-	h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
-	for _, p := range []string{"pop3.", "pop.", "imap4.", "imap.", "mail.", "mx.", "in.", "mailbox."} {
-		if rest, ok := strings.CutPrefix(h, p); ok && strings.Contains(rest, ".") {
-			return rest
-		}
-	}
-	return h
-}
-
-// storeMatches reports whether s's account is acct: the same address or
-// login (with a server of the same provider), or a server of the same
-// provider with no login known.
-func storeMatches(s *mailstore.Store, acct Account) bool {
-	if acct.User == "" {
-		return false
-	}
-	user := strings.ToLower(acct.User)
-	for _, v := range []string{s.Account.Address, s.Account.User} {
-		if v == "" {
-			continue
-		}
-		v = strings.ToLower(v)
-		if v == user {
-			return true
-		}
-		// A login without its domain ("taro") on the same provider.
-		if local, _, ok := strings.Cut(user, "@"); ok && v == local && s.Account.Server != "" &&
-			hostBase(s.Account.Server) == hostBase(acct.Host) {
-			return true
-		}
-		if !strings.Contains(user, "@") && v == user {
-			return true
-		}
-	}
-	return false
-}
-
 // storeFolderCheck is one store folder compared with the archive.
 type storeFolderCheck struct {
 	name     string
@@ -362,7 +322,7 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 	seen := map[string]bool{}
 	for _, s := range found {
 		src := sourceFor(srcs, s)
-		if seen[s.Kind+"\x00"+s.Path] || (src == nil && !storeMatches(s, acct)) {
+		if seen[s.Kind+"\x00"+s.Path] || (src == nil && !s.BelongsTo(acct.User, acct.Host)) {
 			continue
 		}
 		seen[s.Kind+"\x00"+s.Path] = true
