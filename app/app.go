@@ -124,6 +124,7 @@ type ui struct {
 
 	account  *accountScreen
 	survey   *surveyScreen
+	mailApps *mailAppsScreen
 	backup   *backupScreen
 	contacts *contactsScreen
 	verify   *verifyScreen
@@ -182,6 +183,7 @@ func (a account) id() string { return settings.AccountID(a.Email) }
 const (
 	stepAccount = iota
 	stepSurvey
+	stepStores
 	stepBackup
 	stepContacts
 	stepVerify
@@ -238,12 +240,13 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 	u.win.Resize(fyne.NewSize(1120, 780))
 	u.account = newAccountScreen(u)
 	u.survey = newSurveyScreen(u)
+	u.mailApps = newMailAppsScreen(u)
 	u.backup = newBackupScreen(u)
 	u.contacts = newContactsScreen(u)
 	u.verify = newVerifyScreen(u)
 	u.migrate = newMigrateScreen(u)
 	u.done = newDoneScreen(u)
-	u.screens = []screen{u.account, u.survey, u.backup, u.contacts, u.verify, u.migrate, u.done}
+	u.screens = []screen{u.account, u.survey, u.mailApps, u.backup, u.contacts, u.verify, u.migrate, u.done}
 	u.win.SetCloseIntercept(u.onClose)
 
 	if opts.Demo != nil {
@@ -434,6 +437,7 @@ const closeGrace = 1500 * time.Millisecond
 func (u *ui) stopAll() {
 	u.backup.stop()
 	u.survey.stop()
+	u.mailApps.stop()
 	u.verify.stop()
 	u.migrate.stop()
 	u.migrate.ann.stop()

@@ -32,6 +32,19 @@ type Surveyor interface {
 	Survey(ctx context.Context, opts backup.Options) (backup.SurveyResult, error)
 }
 
+// MailApps finds the account's mail-app stores on this computer
+// (backup.FindStores); the backup copies them (backup.Options.Stores).
+type MailApps interface {
+	FindStores(ctx context.Context, in StoresInput) ([]backup.FoundStore, error)
+}
+
+// StoresInput is the account whose stores are looked for, and where.
+type StoresInput struct {
+	Conn  imapconn.Config
+	Home  string   // "" is the person's home folder (the demo has one of its own)
+	Paths []string // added by the person: a copy of an old disk, an app's folder
+}
+
 // Backuper runs a backup (backup.Run).
 type Backuper interface {
 	Backup(ctx context.Context, opts backup.Options) (backup.Summary, error)
@@ -180,6 +193,7 @@ type Engine struct {
 	Discover Discoverer
 	Conn     Connector
 	Survey   Surveyor
+	Stores   MailApps
 	Backup   Backuper
 	Contacts ContactBook
 	Gate     Gate
@@ -197,6 +211,9 @@ func (e Engine) withDefaults() Engine {
 	}
 	if e.Survey == nil {
 		e.Survey = r.Survey
+	}
+	if e.Stores == nil {
+		e.Stores = r.Stores
 	}
 	if e.Backup == nil {
 		e.Backup = r.Backup

@@ -25,6 +25,7 @@ func RealEngine() Engine {
 		Discover: realDiscover{},
 		Conn:     realConn{},
 		Survey:   realSurvey{},
+		Stores:   realStores{},
 		Backup:   realBackup{},
 		Contacts: realContacts{},
 		Gate:     migrateGate{},
@@ -53,6 +54,12 @@ type realSurvey struct{}
 
 func (realSurvey) Survey(ctx context.Context, opts backup.Options) (backup.SurveyResult, error) {
 	return backup.Survey(ctx, opts)
+}
+
+type realStores struct{}
+
+func (realStores) FindStores(ctx context.Context, in StoresInput) ([]backup.FoundStore, error) {
+	return backup.FindStores(ctx, backup.StoresOptions{Home: in.Home, Paths: in.Paths, User: in.Conn.User, Host: in.Conn.Host})
 }
 
 type realBackup struct{}

@@ -65,6 +65,9 @@ func FindStores(ctx context.Context, opts StoresOptions) ([]FoundStore, error) {
 	}
 	for _, p := range opts.Paths {
 		found, err := mailstore.ProbePath(p, "")
+		if err == nil && len(found) == 0 {
+			found = copiedHome(p, opts.User, opts.Host)
+		}
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("%s: %w", p, err))
@@ -96,6 +99,26 @@ func FindStores(ctx context.Context, opts StoresOptions) ([]FoundStore, error) {
 		out = append(out, fs)
 	}
 	return out, errors.Join(errs...)
+}
+
+// copiedHome looks at dir as the home folder of a copied disk, from any
+// system: the account's stores there, or every store when none names the
+// account (the person chose this disk).
+func copiedHome(dir, user, host string) []*mailstore.Store {
+	var all, mine []*mailstore.Store
+	for _, goos := range []string{"darwin", "windows", "linux"} {
+		found, _ := mailstore.FindAll(dir, goos, "")
+		for _, s := range found {
+			all = append(all, s)
+			if s.BelongsTo(user, host) {
+				mine = append(mine, s)
+			}
+		}
+	}
+	if len(mine) > 0 {
+		return mine
+	}
+	return all
 }
 
 // importStores imports each store after the server's backup, with the

@@ -90,30 +90,10 @@ func parseWithPaths(fs *flag.FlagSet, args []string) (int, bool) {
 // accountLine is how a store's account is shown: "taro@example.net
 // (pop.example.net, POP)".
 func accountLine(a mailstore.Account) string {
-	who := a.Address
-	if who == "" {
-		who = a.Name
+	if who := a.Line(); who != "" {
+		return who
 	}
-	var detail []string
-	if a.Server != "" {
-		detail = append(detail, a.Server)
-	}
-	switch a.Protocol {
-	case "pop3":
-		detail = append(detail, "POP")
-	case "imap":
-		detail = append(detail, "IMAP")
-	}
-	if len(detail) > 0 {
-		if who != "" {
-			who += " "
-		}
-		who += "(" + strings.Join(detail, ", ") + ")"
-	}
-	if who == "" {
-		who = "local folders"
-	}
-	return who
+	return "local folders"
 }
 
 func yearRange(sv *mailstore.Survey) string {

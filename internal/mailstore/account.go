@@ -38,3 +38,26 @@ func (s *Store) BelongsTo(user, host string) bool {
 	}
 	return false
 }
+
+// Line is how the account reads in a list: "taro@example.net
+// (pop.example.net, POP)"; "" for an app's local folders.
+func (a Account) Line() string {
+	who := a.Address
+	if who == "" {
+		who = a.Name
+	}
+	var detail []string
+	if a.Server != "" {
+		detail = append(detail, a.Server)
+	}
+	switch a.Protocol {
+	case "pop3":
+		detail = append(detail, "POP")
+	case "imap":
+		detail = append(detail, "IMAP")
+	}
+	if len(detail) > 0 {
+		who = strings.TrimSpace(who + " (" + strings.Join(detail, ", ") + ")")
+	}
+	return who
+}
