@@ -79,14 +79,15 @@ func (f *fakeBackup) Backup(ctx context.Context, opts backup.Options) (backup.Su
 
 type fakeContacts struct {
 	book     *addressbook.Book
+	problems []string
 	err      error
 	exported *addressbook.Book
 	path     string
 	format   addressbook.Format
 }
 
-func (f *fakeContacts) Load(ctx context.Context, dir string) (*addressbook.Book, error) {
-	return f.book, f.err
+func (f *fakeContacts) Load(ctx context.Context, dir string) (*addressbook.Book, []string, error) {
+	return f.book, f.problems, f.err
 }
 
 func (f *fakeContacts) Export(ctx context.Context, dir, path string, fm addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error) {

@@ -52,7 +52,10 @@ type Backuper interface {
 
 // ContactBook extracts and exports the address book (addressbook).
 type ContactBook interface {
-	Load(ctx context.Context, archiveDir string) (*addressbook.Book, error)
+	// Load extracts the address book from the archive, with the mail
+	// apps' own address books merged in; problems names each of those
+	// that could not be read (one line each): the rest is still there.
+	Load(ctx context.Context, archiveDir string) (book *addressbook.Book, problems []string, err error)
 	// Export writes book to path and records the export in the archive
 	// (the removal gate asks for it).
 	Export(ctx context.Context, archiveDir, path string, f addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error)

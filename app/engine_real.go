@@ -70,20 +70,22 @@ func (realBackup) Backup(ctx context.Context, opts backup.Options) (backup.Summa
 
 type realContacts struct{}
 
-func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, error) {
+func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, []string, error) {
 	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer a.Close()
 	// The mail apps' own address books on this computer join the mail's
 	// (Apple Contacts, Thunderbird, Windows Contacts, Becky!); one that
 	// cannot be read leaves the others and the mail.
 	var opts addressbook.Options
+	var problems []string
 	if home, err := os.UserHomeDir(); err == nil {
-		opts.Saved, _ = addressbook.FindSaved(ctx, home, runtime.GOOS, nil)
+		opts.Saved, problems = addressbook.FindSaved(ctx, home, runtime.GOOS, nil)
 	}
-	return addressbook.FromArchive(ctx, a, opts)
+	book, err := addressbook.FromArchive(ctx, a, opts)
+	return book, problems, err
 }
 
 // Export writes the contacts the person selected (book holds only those, so

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -91,4 +94,47 @@ func TestWhereIsYourMailListsOutlook(t *testing.T) {
 func outlookStore() *mailstore.Store {
 	return &mailstore.Store{Kind: "outlook", App: "Outlook", Path: "/home/hanako/Documents/Outlook Files/hanako@example.jp.pst",
 		Account: mailstore.Account{Address: "hanako@example.jp"}, Bytes: 1 << 30, NotRead: "Outlook's own data file is not read yet"}
+}
+
+// The contacts screen says which mail app's address book could not be
+// read (addressbook.FindSaved's problems), on the real engine.
+func TestContactsSayWhichAddressBookIsUnreadable(t *testing.T) {
+	_, _, _, dir := demoServers(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	book := filepath.Join(home, thunderbirdProfiles(), "abcd1234.default-release", "abook.sqlite")
+	if err := os.MkdirAll(filepath.Dir(book), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(book, []byte("not a database, a truncated copy"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, problems, err := realContacts{}.Load(context.Background(), dir)
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], book) {
+		t.Fatalf("Load: problems %q, %v; want the broken abook.sqlite named", problems, err)
+	}
+	f := newFakes()
+	f.contacts.problems = problems
+	u := newTestUI(t, f)
+	toContacts(t, u)
+	want := tr("contacts.saved-unreadable", map[string]any{"Count": "1", "Detail": problems[0]})
+	if got := u.contacts.status.label.Text; got != want {
+		t.Errorf("status line = %q, want %q", got, want)
+	}
+	u.switchLanguage("ja")
+	if got := u.contacts.status.label.Text; !strings.Contains(got, "アドレス帳") || !strings.Contains(got, book) {
+		t.Errorf("status line in Japanese = %q", got)
+	}
+}
+
+// thunderbirdProfiles is where Thunderbird keeps its profiles under the
+// home folder on this system.
+func thunderbirdProfiles() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "Library/Thunderbird/Profiles"
+	case "windows":
+		return "AppData/Roaming/Thunderbird/Profiles"
+	}
+	return ".thunderbird"
 }

@@ -6,7 +6,8 @@
 # the screenshot driver is not in the shipped binary), starts a private Xvfb, and runs
 # `mailark demo` twice (LANG=en_US.UTF-8, then ja_JP.UTF-8) with
 # MAILARK_GUI_SCRIPT=1: the app walks through its own screens (account,
-# wrong password, connected, before you start, backup stopped, backup done,
+# wrong password, connected, before you start, where is your mail?
+# (the demo's Thunderbird), backup stopped, backup done,
 # contacts, contacts saved, safe to remove?, archive search 会議, done, then
 # step 6 into the demo's empty second account: new account, folders, copy
 # stopped, copy done, the drafted message, drafts saved, done again),
