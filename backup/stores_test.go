@@ -3,12 +3,15 @@ package backup_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/mailstore/storetest"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
@@ -107,5 +110,35 @@ func TestRunImportsTheStoresWithTheServer(t *testing.T) {
 	sum, err = backup.Run(ctx, opts)
 	if err != nil || sum.New != 0 || sum.Stores[0].Added != 0 {
 		t.Errorf("second run: %d new from the server, %d from the store, %v", sum.New, sum.Stores[0].Added, err)
+	}
+}
+
+// An Apple Mail message whose property list is not valid is archived, and
+// the import's summary says its flags were lost (never a silent skip).
+func TestImportWarnsOfAnInvalidEmlxPlist(t *testing.T) {
+	root := t.TempDir()
+	msgs := filepath.Join(root, "INBOX.mbox", "Messages")
+	if err := os.MkdirAll(msgs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	good := []byte("Subject: flags lost\r\n\r\nok\r\n")
+	emlx := append([]byte(fmt.Sprintf("%d\n", len(good))), append(good, "<?xml junk <plist><dict><key>flags"...)...)
+	if err := os.WriteFile(filepath.Join(msgs, "4.emlx"), emlx, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stores, err := mailstore.ProbePath(root, "apple-mail")
+	if err != nil || len(stores) != 1 {
+		t.Fatal(stores, err)
+	}
+	ctx := context.Background()
+	a, err := archive.Open(ctx, tempArchive(t), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	sum, err := backup.Import(ctx, a, stores[0], backup.ImportOptions{})
+	if err != nil || sum.Added != 1 || len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "INBOX.mbox/Messages/4.emlx") ||
+		!strings.Contains(sum.Warnings[0], "flags") {
+		t.Fatalf("Import: %d added, warnings %q, %v", sum.Added, sum.Warnings, err)
 	}
 }

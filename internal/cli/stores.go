@@ -255,6 +255,9 @@ func printImport(w io.Writer, s *backup.ImportSummary) {
 	for _, p := range s.Partials {
 		fmt.Fprintf(w, "INCOMPLETE IN THE APP (archived as it is): %s\n", safe(p))
 	}
+	for _, p := range s.Warnings {
+		fmt.Fprintf(w, "FLAGS NOT READ (message archived): %s\n", safe(p))
+	}
 	fmt.Fprintf(w, "%d new message(s), %s; %d already in the archive", s.Added, progress.Bytes(s.Bytes), s.Skipped)
 	if s.Failed > 0 {
 		fmt.Fprintf(w, "; %d could not be read", s.Failed)
