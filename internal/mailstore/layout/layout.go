@@ -246,4 +246,3 @@ func write(t TB, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
-
