@@ -156,7 +156,7 @@ type Summary struct {
 	RunID      int64
 	ArchiveDir string
 	Folders    []FolderSummary
-	New        int64 // messages archived by this run
+	New        int64 // messages archived by this run (from the server and from Stores)
 	NewBytes   int64
 	Total      int64 // messages in the archive's current folders after the run
 	// Failures lists every message still not archived because the server

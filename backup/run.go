@@ -83,6 +83,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if len(opts.Stores) > 0 && ctx.Err() == nil {
 		stores, serr := importStores(ctx, a, opts.Stores, opts.Progress)
 		sum.Stores = stores
+		for _, st := range stores {
+			sum.New += st.Added
+			sum.NewBytes += st.Bytes
+		}
 		if total, terr := a.CurrentMessageCount(context.WithoutCancel(ctx)); terr == nil {
 			sum.Total = total
 		}

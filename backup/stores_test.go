@@ -98,8 +98,8 @@ func TestRunImportsTheStoresWithTheServer(t *testing.T) {
 		t.Fatalf("Run: %+v, %v", sum, err)
 	}
 	n := int64(len(want["Thunderbird pop.example.net/Inbox"]) + len(want["Thunderbird pop.example.net/Archives/2019"]))
-	if got := sum.Stores[0].Added; got != n || sum.New == 0 || events == 0 {
-		t.Errorf("imported %d of the store's %d messages (server: %d new; %d import events)", got, n, sum.New, events)
+	if got := sum.Stores[0].Added; got != n || sum.New-got <= 0 || events == 0 {
+		t.Errorf("imported %d of the store's %d messages (%d new in all; %d import events)", got, n, sum.New, events)
 	}
 	msgs, _ := restored(t, dir)
 	for name, w := range want {
