@@ -38,6 +38,9 @@ type StoreSearch struct {
 	// Stores, when set, are the stores to consider, and nothing is
 	// searched (for a caller that has searched already).
 	Stores []*mailstore.Store
+	// readAll: read every store whole, never the last verification's
+	// result (removal).
+	readAll bool
 }
 
 func (s StoreSearch) find() ([]*mailstore.Store, []error) {
@@ -329,8 +332,10 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 		if s.Account.Protocol == "pop3" {
 			pop = true
 		}
-		st, _, err := compareStore(ctx, a, src, s)
-		if err != nil {
+		var st StoreState
+		if saved := verifiedStoreState(ctx, a, src, last, s); saved != nil && !search.readAll {
+			st = *saved // as the last verification read it, unchanged since
+		} else if st, _, err = compareStore(ctx, a, src, s); err != nil {
 			return c, nil, err
 		}
 		if src != nil && last != nil && src.LastImportAt != "" && src.LastImportAt <= last.FinishedAt {

@@ -149,7 +149,8 @@ func SurveyStore(ctx context.Context, s *Store) (*Survey, error) {
 // changed: Fingerprint returns a string that changes when they do (size,
 // modification time, the files a directory lists), "" when it cannot
 // tell. An import uses it to pass over a folder unchanged since its last
-// whole import; verify and the removal gate always read everything.
+// whole import, and the gate's check to take the last verification's
+// reading of a store unchanged since; verify and removal read everything.
 type Fingerprinter interface {
 	Fingerprint(f Folder) string
 }
