@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -43,13 +41,7 @@ type FoundStore struct {
 // Outlook's .pst/.ost are listed with NotRead set. A place that cannot be
 // searched is in the error; the stores found elsewhere are still returned.
 func FindStores(ctx context.Context, opts StoresOptions) ([]FoundStore, error) {
-	home, goos := opts.Home, opts.GOOS
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	if goos == "" {
-		goos = runtime.GOOS
-	}
+	home, goos := mailstore.Place(opts.Home, opts.GOOS)
 	var errs []error
 	var stores []*mailstore.Store
 	if home != "" {

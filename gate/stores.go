@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -47,13 +45,7 @@ func (s StoreSearch) find() ([]*mailstore.Store, []error) {
 	if s.Stores != nil {
 		return s.Stores, nil
 	}
-	home, goos := s.Home, s.GOOS
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	if goos == "" {
-		goos = runtime.GOOS
-	}
+	home, goos := mailstore.Place(s.Home, s.GOOS)
 	var errs []error
 	var out []*mailstore.Store
 	if home != "" {

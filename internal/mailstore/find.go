@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -37,6 +38,18 @@ func ordered() []Format {
 		}
 	}
 	return append(apps, gen...)
+}
+
+// Place fills in the defaults of where to look: the user's home folder
+// and this computer's system.
+func Place(home, goos string) (string, string) {
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	return home, goos
 }
 
 // FindAll runs every format's Find under home for the OS goos. A format's
