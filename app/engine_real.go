@@ -178,14 +178,12 @@ func (migrateGate) ImportStores(ctx context.Context, in GateInput, sink progress
 		if st.NotRead != "" {
 			continue // Outlook's own files: nothing Mailark can copy
 		}
-		found, err := mailstore.ProbePath(st.Path, st.Kind)
+		s, err := mailstore.At(st.Path, st.Kind)
 		if err != nil {
 			return 0, err
 		}
-		for _, s := range found {
-			if s.Path == st.Path {
-				todo = append(todo, s)
-			}
+		if s != nil {
+			todo = append(todo, s)
 		}
 	}
 	if len(todo) == 0 {

@@ -296,11 +296,8 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 		if src.Kind == archive.SourcePOP3 || sourceFound(found, src) {
 			continue
 		}
-		more, _ := mailstore.ProbePath(src.Location, src.Kind)
-		for _, s := range more {
-			if s.Path == src.Location {
-				found = append(found, s)
-			}
+		if s, _ := mailstore.At(src.Location, src.Kind); s != nil {
+			found = append(found, s)
 		}
 	}
 	verifiedFolders := map[int64]bool{}

@@ -22,13 +22,7 @@ func (v *verifier) checkStores(ctx context.Context) error {
 		if src.Kind == archive.SourcePOP3 {
 			continue
 		}
-		var store *mailstore.Store
-		found, _ := mailstore.ProbePath(src.Location, src.Kind)
-		for _, s := range found {
-			if s.Path == src.Location {
-				store = s
-			}
-		}
+		store, _ := mailstore.At(src.Location, src.Kind)
 		afs, err := v.a.SourceFolders(ctx, src.ID)
 		if err != nil {
 			return err

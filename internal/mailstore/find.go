@@ -99,6 +99,18 @@ func ProbePath(path, kind string) ([]*Store, error) {
 	return nil, nil
 }
 
+// At returns the store of that kind whose root is exactly path (a store
+// found before, or recorded by an import), nil when it is not there now.
+func At(path, kind string) (*Store, error) {
+	found, err := ProbePath(path, kind)
+	for _, s := range found {
+		if s.Path == path {
+			return s, err
+		}
+	}
+	return nil, err
+}
+
 // Survey is what one look at every message of a store found, without
 // reading the messages' bodies.
 type Survey struct {
