@@ -39,7 +39,7 @@ type Options struct {
 	Language string
 	// Demo prefills the account screen (mailark demo).
 	Demo *DemoAccount
-	// DemoNew prefills the new account of step 6 (mailark demo).
+	// DemoNew prefills the new account of step 7 (mailark demo).
 	DemoNew *DemoAccount
 	// StoresHome is where the gate looks for the mail apps' stores; ""
 	// is the person's home folder (mailark demo writes its own).
@@ -113,7 +113,7 @@ type ui struct {
 	storeErr error
 
 	acct account
-	// newAcct is the account the mail moves to (step 6).
+	// newAcct is the account the mail moves to (step 7).
 	newAcct account
 	// session keeps passwords that could not go to a keyring, for this
 	// run of the app only.
@@ -264,7 +264,7 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 }
 
 // firstBackedUp picks the account step 1 opens with: the first with an
-// archive (a new account saved in step 6 has none), else the first.
+// archive (a new account saved in step 7 has none), else the first.
 func firstBackedUp(accts []settings.Account) (settings.Account, bool) {
 	for _, a := range accts {
 		if a.ArchiveDir != "" {

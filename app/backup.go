@@ -16,7 +16,7 @@ import (
 	"github.com/mailark/mailark/internal/settings"
 )
 
-// Step 3: the backup. Overall and per-folder progress, rate and time left
+// Step 4: the backup. Overall and per-folder progress, rate and time left
 // come from the engine's progress events through an eventPump into
 // bindings. Cancel stops cleanly (everything committed stays; running again
 // continues). Messages the server would not deliver are listed with
@@ -30,7 +30,7 @@ type backupScreen struct {
 	err               error
 	cancelled         bool
 
-	*progressPanel       // shared with the copy of step 6
+	*progressPanel       // shared with the copy of step 7
 	failedNow      int64 // messages failed during this run (notices)
 
 	folders    []folderRow

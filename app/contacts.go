@@ -17,7 +17,7 @@ import (
 	"github.com/mailark/mailark/addressbook"
 )
 
-// Step 4: the address book from the archive as a searchable, sortable
+// Step 5: the address book from the archive as a searchable, sortable
 // table; select all, none, or the automated senders too; one button saves
 // the selected contacts as vCard or CSV through a save dialog, and the
 // export is recorded in the archive (the removal gate asks for it).

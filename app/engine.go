@@ -113,7 +113,7 @@ type GateCondition struct {
 	Action string
 }
 
-// What fixes a red gate condition; each has its button on step 5.
+// What fixes a red gate condition; each has its button on step 6.
 const (
 	ActionVerify   = "verify"   // check the archive against the server again
 	ActionBackup   = "backup"   // back up again (new or missing mail, failed messages)
