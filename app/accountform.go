@@ -21,7 +21,7 @@ import (
 
 // accountForm is one account's email address, password and server
 // settings, with the lookup of the server and the connection test. Step 1
-// uses it for the old account and step 6 for the new one, so both behave
+// uses it for the old account and step 7 for the new one, so both behave
 // the same and save the password the same way (saveAccount).
 type accountForm struct {
 	u    *ui
@@ -29,7 +29,7 @@ type accountForm struct {
 	step int      // the step that shows the form
 
 	// exclude, when it returns an address, leaves that account out of the
-	// saved accounts offered (step 6 does not offer the old account).
+	// saved accounts offered (step 7 does not offer the old account).
 	exclude func() string
 	// changed is called when the person changes the account (not when
 	// code fills the form).

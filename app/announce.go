@@ -14,7 +14,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-// The last part of step 6: the "my address has changed" message that the
+// The last part of step 7: the "my address has changed" message that the
 // engine drafts for the people in the address book, shown for review. The
 // person picks the language and may change the subject and the text; "Save
 // as drafts" puts it into the new account's Drafts folder, as hidden copies
@@ -86,9 +86,9 @@ func (a *announcePart) reset() {
 	a.status.set(statusNone, msg{})
 }
 
-// recipients are the people selected in step 4, automated senders left out
+// recipients are the people selected in step 5, automated senders left out
 // (a no-reply address reads no news); ok is false when that leaves no one.
-// Without step 4's list, nil asks the engine for everyone in the address
+// Without step 5's list, nil asks the engine for everyone in the address
 // book.
 func (a *announcePart) recipients() (emails []string, ok bool) {
 	c := a.u.contacts

@@ -39,7 +39,7 @@ type Options struct {
 	Language string
 	// Demo prefills the account screen (mailark demo).
 	Demo *DemoAccount
-	// DemoNew prefills the new account of step 6 (mailark demo).
+	// DemoNew prefills the new account of step 7 (mailark demo).
 	DemoNew *DemoAccount
 	// StoresHome is where the gate looks for the mail apps' stores; ""
 	// is the person's home folder (mailark demo writes its own).
@@ -113,7 +113,7 @@ type ui struct {
 	storeErr error
 
 	acct account
-	// newAcct is the account the mail moves to (step 6).
+	// newAcct is the account the mail moves to (step 7).
 	newAcct account
 	// session keeps passwords that could not go to a keyring, for this
 	// run of the app only.
@@ -124,6 +124,7 @@ type ui struct {
 
 	account  *accountScreen
 	survey   *surveyScreen
+	mailApps *mailAppsScreen
 	backup   *backupScreen
 	contacts *contactsScreen
 	verify   *verifyScreen
@@ -182,6 +183,7 @@ func (a account) id() string { return settings.AccountID(a.Email) }
 const (
 	stepAccount = iota
 	stepSurvey
+	stepStores
 	stepBackup
 	stepContacts
 	stepVerify
@@ -238,12 +240,13 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 	u.win.Resize(fyne.NewSize(1120, 780))
 	u.account = newAccountScreen(u)
 	u.survey = newSurveyScreen(u)
+	u.mailApps = newMailAppsScreen(u)
 	u.backup = newBackupScreen(u)
 	u.contacts = newContactsScreen(u)
 	u.verify = newVerifyScreen(u)
 	u.migrate = newMigrateScreen(u)
 	u.done = newDoneScreen(u)
-	u.screens = []screen{u.account, u.survey, u.backup, u.contacts, u.verify, u.migrate, u.done}
+	u.screens = []screen{u.account, u.survey, u.mailApps, u.backup, u.contacts, u.verify, u.migrate, u.done}
 	u.win.SetCloseIntercept(u.onClose)
 
 	if opts.Demo != nil {
@@ -261,7 +264,7 @@ func newUI(ctx context.Context, a fyne.App, opts Options) (*ui, error) {
 }
 
 // firstBackedUp picks the account step 1 opens with: the first with an
-// archive (a new account saved in step 6 has none), else the first.
+// archive (a new account saved in step 7 has none), else the first.
 func firstBackedUp(accts []settings.Account) (settings.Account, bool) {
 	for _, a := range accts {
 		if a.ArchiveDir != "" {
@@ -434,6 +437,7 @@ const closeGrace = 1500 * time.Millisecond
 func (u *ui) stopAll() {
 	u.backup.stop()
 	u.survey.stop()
+	u.mailApps.stop()
 	u.verify.stop()
 	u.migrate.stop()
 	u.migrate.ann.stop()

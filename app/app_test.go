@@ -79,14 +79,15 @@ func (f *fakeBackup) Backup(ctx context.Context, opts backup.Options) (backup.Su
 
 type fakeContacts struct {
 	book     *addressbook.Book
+	problems []string
 	err      error
 	exported *addressbook.Book
 	path     string
 	format   addressbook.Format
 }
 
-func (f *fakeContacts) Load(ctx context.Context, dir string) (*addressbook.Book, error) {
-	return f.book, f.err
+func (f *fakeContacts) Load(ctx context.Context, dir string) (*addressbook.Book, []string, error) {
+	return f.book, f.problems, f.err
 }
 
 func (f *fakeContacts) Export(ctx context.Context, dir, path string, fm addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error) {
@@ -154,6 +155,7 @@ func (fakeArchive) OpenArchive(ctx context.Context, dir string) (ArchiveReader, 
 }
 
 type fakes struct {
+	stores   *fakeStores
 	discover *fakeDiscover
 	conn     *fakeConn
 	survey   *fakeSurvey
@@ -170,6 +172,7 @@ func newFakes() *fakes {
 		survey: &fakeSurvey{res: backup.SurveyResult{Folders: []backup.FolderSurvey{
 			{Name: "INBOX", Role: "inbox", Messages: 2, Bytes: 2000}, {Name: "取引先", Messages: 1, Bytes: 1000}},
 			Messages: 3, Bytes: 3000, ToFetch: 3, ToFetchBytes: 3000, Rate: 1e6, FreeBytes: 1 << 40}},
+		stores:   &fakeStores{},
 		backup:   &fakeBackup{},
 		contacts: &fakeContacts{book: testBook()},
 		gate:     &fakeGate{},
@@ -178,7 +181,7 @@ func newFakes() *fakes {
 }
 
 func (f *fakes) engine() Engine {
-	return Engine{Discover: f.discover, Conn: f.conn, Survey: f.survey, Backup: f.backup,
+	return Engine{Discover: f.discover, Conn: f.conn, Survey: f.survey, Stores: f.stores, Backup: f.backup,
 		Contacts: f.contacts, Gate: f.gate, Migrate: f.migrate, Archive: fakeArchive{}}
 }
 
@@ -195,10 +198,19 @@ func testBook() *addressbook.Book {
 // temporary folder and a memory keyring.
 func newTestUI(t *testing.T, f *fakes) *ui {
 	t.Helper()
+	return newTestUIWith(t, f.engine(), nil)
+}
+
+// newTestUIWith opens the window on eng; mod, when set, changes the options.
+func newTestUIWith(t *testing.T, eng Engine, mod func(*Options)) *ui {
+	t.Helper()
 	a := test.NewTempApp(t)
 	keyring.MockInit()
-	u, err := newUI(context.Background(), a, Options{Engine: f.engine(), SettingsDir: t.TempDir(),
-		ArchiveRoot: t.TempDir(), Language: "en", testQueue: &uiQueue{}})
+	opts := Options{Engine: eng, SettingsDir: t.TempDir(), ArchiveRoot: t.TempDir(), Language: "en", testQueue: &uiQueue{}}
+	if mod != nil {
+		mod(&opts)
+	}
+	u, err := newUI(context.Background(), a, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/mailark/mailark/internal/settings"
 )
 
-// Step 3: the backup. Overall and per-folder progress, rate and time left
+// Step 4: the backup. Overall and per-folder progress, rate and time left
 // come from the engine's progress events through an eventPump into
 // bindings. Cancel stops cleanly (everything committed stays; running again
 // continues). Messages the server would not deliver are listed with
@@ -30,7 +30,7 @@ type backupScreen struct {
 	err               error
 	cancelled         bool
 
-	*progressPanel       // shared with the copy of step 6
+	*progressPanel       // shared with the copy of step 7
 	failedNow      int64 // messages failed during this run (notices)
 
 	folders    []folderRow
@@ -103,7 +103,8 @@ func (s *backupScreen) start() {
 
 	ctx, cancel := context.WithCancel(s.u.root)
 	s.cancel = cancel
-	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Progress: s.pump.sink}
+	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Progress: s.pump.sink,
+		Stores: s.u.mailApps.stores()}
 	host := opts.Conn.Host
 	s.u.goBackground(func() {
 		sum, err := s.u.eng.Backup.Backup(ctx, opts)
@@ -233,6 +234,9 @@ func (s *backupScreen) finish(sum backup.Summary, err error, host string) {
 	case err != nil:
 		status = archive.RunError
 		s.result.set(statusBad, errMsg(err, host))
+	case !sum.OK() && len(sum.Failures) == 0 && len(sum.FolderErrors) == 0:
+		status = archive.RunFailures // the server's mail is all here; a store's is not (listed below)
+		s.result.set(statusBad, say("backup.done-stores-incomplete", "Total", formatCount(sum.Total)))
 	case !sum.OK():
 		status = archive.RunFailures
 		s.result.set(statusBad, say("backup.done-failures", "Failed", formatCount(int64(len(sum.Failures))),
@@ -319,6 +323,11 @@ func (s *backupScreen) content() fyne.CanvasObject {
 		box.Add(container.NewGridWrap(fyne.NewSize(980, tableHeight(len(s.failures))), s.failTable))
 		box.Add(s.failPick)
 	}
+	if s.sum != nil {
+		for _, st := range s.sum.Stores {
+			s.storeLine(box, st)
+		}
+	}
 	if s.sum != nil && len(s.sum.FolderErrors) > 0 {
 		for _, fe := range s.sum.FolderErrors {
 			box.Add(statusLabel(statusBad, say("backup.folder-error", "Folder", fe.Name, "Reason", fe.Reason)))
@@ -369,5 +378,22 @@ func (s *backupScreen) actions() []fyne.CanvasObject {
 		s.mainBtn.SetIcon(theme.NavigateNextIcon())
 		s.mainBtn.OnTapped = func() { s.u.goTo(stepContacts) }
 		return []fyne.CanvasObject{s.mainBtn}
+	}
+}
+
+// storeLine says what the backup copied from one mail app's store.
+func (s *backupScreen) storeLine(box *fyne.Container, st *backup.ImportSummary) {
+	app, acct := st.Store.App, storeAccount(st.Store.Account)
+	if st.Whole() {
+		box.Add(statusLabel(statusOK, say("backup.store-done", "App", app, "Account", acct,
+			"New", formatCount(st.Added), "Skipped", formatCount(st.Skipped))))
+		return
+	}
+	box.Add(statusLabel(statusBad, say("backup.store-incomplete", "App", app, "Account", acct,
+		"New", formatCount(st.Added), "Failed", formatCount(st.Failed))))
+	for _, f := range st.Folders {
+		if f.Err != nil {
+			box.Add(statusLabel(statusBad, say("backup.folder-error", "Folder", f.Archived, "Reason", f.Err.Error())))
+		}
 	}
 }

@@ -23,6 +23,14 @@ func toBackup(t *testing.T, u *ui) {
 	}
 }
 
+// startBackup goes on from the survey to "Where is your mail?" and starts
+// the backup there, as a person does.
+func startBackup(u *ui) {
+	test.Tap(u.survey.startBtn)
+	u.waitBackground()
+	test.Tap(u.mailApps.startBtn)
+}
+
 func TestBackupProgressAndCancel(t *testing.T) {
 	f := newFakes()
 	sent, cancelled, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
@@ -42,7 +50,7 @@ func TestBackupProgressAndCancel(t *testing.T) {
 	}
 	u := newTestUI(t, f)
 	toBackup(t, u)
-	test.Tap(u.survey.startBtn)
+	startBackup(u)
 	<-sent
 	u.drain() // the progress the fake sent
 	if u.step != stepBackup || !u.backup.running {
@@ -113,7 +121,7 @@ func TestFailedMessagesListedWithRetry(t *testing.T) {
 	}
 	u := newTestUI(t, f)
 	toBackup(t, u)
-	test.Tap(u.survey.startBtn)
+	startBackup(u)
 	u.waitBackground()
 	if len(u.backup.failures) != 2 {
 		t.Fatalf("failures listed = %d, want 2", len(u.backup.failures))

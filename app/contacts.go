@@ -17,7 +17,7 @@ import (
 	"github.com/mailark/mailark/addressbook"
 )
 
-// Step 4: the address book from the archive as a searchable, sortable
+// Step 5: the address book from the archive as a searchable, sortable
 // table; select all, none, or the automated senders too; one button saves
 // the selected contacts as vCard or CSV through a save dialog, and the
 // export is recorded in the archive (the removal gate asks for it).
@@ -111,7 +111,7 @@ func (s *contactsScreen) load() {
 	s.status.set(statusWorking, say("contacts.loading"))
 	dir := s.u.acct.ArchiveDir
 	s.u.goBackground(func() {
-		book, err := s.u.eng.Contacts.Load(s.u.root, dir)
+		book, problems, err := s.u.eng.Contacts.Load(s.u.root, dir)
 		s.u.do(func() {
 			s.loading = false
 			if err != nil {
@@ -123,6 +123,12 @@ func (s *contactsScreen) load() {
 					s.selected[c.Key] = !c.Automated
 				}
 				s.status.set(statusNone, msg{})
+				if len(problems) > 0 {
+					// The mail's contacts and the other books are shown;
+					// the person learns which book is missing from them.
+					s.status.set(statusBad, say("contacts.saved-unreadable", "Count", formatCount(int64(len(problems))),
+						"Detail", strings.Join(problems, "\n")))
+				}
 				s.refilter()
 			}
 			if s.u.step == stepContacts && !s.u.closing {

@@ -13,7 +13,7 @@ import (
 func toContacts(t *testing.T, u *ui) {
 	t.Helper()
 	toBackup(t, u)
-	test.Tap(u.survey.startBtn)
+	startBackup(u)
 	u.waitBackground()
 	test.Tap(u.backup.mainBtn) // Next: your contacts
 	u.waitBackground()

@@ -13,7 +13,7 @@ import (
 // RunDemo opens the window on the demo account: the generated "old
 // provider" on go-imap's in-memory server inside this process (demo.Start,
 // as the terminal demo starts it), beside an empty "new
-// provider" account on the same server for step 6. Both account forms are
+// provider" account on the same server for step 7. Both account forms are
 // filled in; the archive and the settings go to a new temporary folder, so
 // the demo never touches the person's real accounts or keyring.
 func RunDemo(ctx context.Context, opts Options) error {

@@ -14,7 +14,7 @@ import (
 )
 
 // The closing screen: what is safe and where it is, what is still open,
-// the way to the archive, and the way to step 6, moving the mail to the new
+// the way to the archive, and the way to step 7, moving the mail to the new
 // account (open once a backup exists).
 type doneScreen struct {
 	u *ui

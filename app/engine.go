@@ -32,6 +32,19 @@ type Surveyor interface {
 	Survey(ctx context.Context, opts backup.Options) (backup.SurveyResult, error)
 }
 
+// MailApps finds the account's mail-app stores on this computer
+// (backup.FindStores); the backup copies them (backup.Options.Stores).
+type MailApps interface {
+	FindStores(ctx context.Context, in StoresInput) ([]backup.FoundStore, error)
+}
+
+// StoresInput is the account whose stores are looked for, and where.
+type StoresInput struct {
+	Conn  imapconn.Config
+	Home  string   // "" is the person's home folder (the demo has one of its own)
+	Paths []string // added by the person: a copy of an old disk, an app's folder
+}
+
 // Backuper runs a backup (backup.Run).
 type Backuper interface {
 	Backup(ctx context.Context, opts backup.Options) (backup.Summary, error)
@@ -39,7 +52,10 @@ type Backuper interface {
 
 // ContactBook extracts and exports the address book (addressbook).
 type ContactBook interface {
-	Load(ctx context.Context, archiveDir string) (*addressbook.Book, error)
+	// Load extracts the address book from the archive, with the mail
+	// apps' own address books merged in; problems names each of those
+	// that could not be read (one line each): the rest is still there.
+	Load(ctx context.Context, archiveDir string) (book *addressbook.Book, problems []string, err error)
 	// Export writes book to path and records the export in the archive
 	// (the removal gate asks for it).
 	Export(ctx context.Context, archiveDir, path string, f addressbook.Format, book *addressbook.Book) (addressbook.ExportRecord, error)
@@ -97,7 +113,7 @@ type GateCondition struct {
 	Action string
 }
 
-// What fixes a red gate condition; each has its button on step 5.
+// What fixes a red gate condition; each has its button on step 6.
 const (
 	ActionVerify   = "verify"   // check the archive against the server again
 	ActionBackup   = "backup"   // back up again (new or missing mail, failed messages)
@@ -180,6 +196,7 @@ type Engine struct {
 	Discover Discoverer
 	Conn     Connector
 	Survey   Surveyor
+	Stores   MailApps
 	Backup   Backuper
 	Contacts ContactBook
 	Gate     Gate
@@ -197,6 +214,9 @@ func (e Engine) withDefaults() Engine {
 	}
 	if e.Survey == nil {
 		e.Survey = r.Survey
+	}
+	if e.Stores == nil {
+		e.Stores = r.Stores
 	}
 	if e.Backup == nil {
 		e.Backup = r.Backup

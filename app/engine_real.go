@@ -25,6 +25,7 @@ func RealEngine() Engine {
 		Discover: realDiscover{},
 		Conn:     realConn{},
 		Survey:   realSurvey{},
+		Stores:   realStores{},
 		Backup:   realBackup{},
 		Contacts: realContacts{},
 		Gate:     migrateGate{},
@@ -55,6 +56,12 @@ func (realSurvey) Survey(ctx context.Context, opts backup.Options) (backup.Surve
 	return backup.Survey(ctx, opts)
 }
 
+type realStores struct{}
+
+func (realStores) FindStores(ctx context.Context, in StoresInput) ([]backup.FoundStore, error) {
+	return backup.FindStores(ctx, backup.StoresOptions{Home: in.Home, Paths: in.Paths, User: in.Conn.User, Host: in.Conn.Host})
+}
+
 type realBackup struct{}
 
 func (realBackup) Backup(ctx context.Context, opts backup.Options) (backup.Summary, error) {
@@ -63,20 +70,22 @@ func (realBackup) Backup(ctx context.Context, opts backup.Options) (backup.Summa
 
 type realContacts struct{}
 
-func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, error) {
+func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, []string, error) {
 	a, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer a.Close()
 	// The mail apps' own address books on this computer join the mail's
 	// (Apple Contacts, Thunderbird, Windows Contacts, Becky!); one that
 	// cannot be read leaves the others and the mail.
 	var opts addressbook.Options
+	var problems []string
 	if home, err := os.UserHomeDir(); err == nil {
-		opts.Saved, _ = addressbook.FindSaved(ctx, home, runtime.GOOS, nil)
+		opts.Saved, problems = addressbook.FindSaved(ctx, home, runtime.GOOS, nil)
 	}
-	return addressbook.FromArchive(ctx, a, opts)
+	book, err := addressbook.FromArchive(ctx, a, opts)
+	return book, problems, err
 }
 
 // Export writes the contacts the person selected (book holds only those, so
@@ -169,14 +178,12 @@ func (migrateGate) ImportStores(ctx context.Context, in GateInput, sink progress
 		if st.NotRead != "" {
 			continue // Outlook's own files: nothing Mailark can copy
 		}
-		found, err := mailstore.ProbePath(st.Path, st.Kind)
+		s, err := mailstore.At(st.Path, st.Kind)
 		if err != nil {
 			return 0, err
 		}
-		for _, s := range found {
-			if s.Path == st.Path {
-				todo = append(todo, s)
-			}
+		if s != nil {
+			todo = append(todo, s)
 		}
 	}
 	if len(todo) == 0 {

@@ -45,7 +45,7 @@ func TestStepBarTicksOnlyWhatIsDone(t *testing.T) {
 	u.backup.err = context.Canceled
 	got := ticked(u)
 	name := func(i int) string { return tr(stepKeys[i], map[string]any{"N": i + 1}) }
-	for i, want := range []bool{true, true, false, false, false} {
+	for i, want := range []bool{true, true, true, false, false, false} {
 		if got[name(i)] != want {
 			t.Errorf("after a stopped backup, step %q ticked = %v, want %v (%v)", name(i), got[name(i)], want, got)
 		}

@@ -240,7 +240,7 @@ func TestLanguageSwitchChangesEveryString(t *testing.T) {
 	u := newTestUI(t, f)
 	toContacts(t, u)
 
-	for _, step := range []int{stepAccount, stepSurvey, stepBackup, stepContacts, stepVerify, stepMigrate, stepDone} {
+	for _, step := range []int{stepAccount, stepSurvey, stepStores, stepBackup, stepContacts, stepVerify, stepMigrate, stepDone} {
 		u.switchLanguage("en")
 		u.step = step
 		u.render()

@@ -14,7 +14,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-// Step 6, "Move to the new account", in three parts on one screen. A line
+// Step 7, "Move to the new account", in three parts on one screen. A line
 // at the top names the part shown and the ones to come:
 //
 //  1. the new account, typed as in step 1 (the same form, and the password
@@ -43,7 +43,7 @@ type migrateScreen struct {
 	sum                          *migrate.CopySummary
 	err                          error
 	refusedNow                   int64
-	*progressPanel               // shared with the backup of step 3
+	*progressPanel               // shared with the backup of step 4
 	folderStates                 map[string]folderState
 	table                        *widget.Table
 
@@ -88,7 +88,7 @@ func newMigrateScreen(u *ui) *migrateScreen {
 	return s
 }
 
-// openMigrate goes to step 6 from wherever the person is.
+// openMigrate goes to step 7 from wherever the person is.
 func (u *ui) openMigrate() {
 	if u.step == stepMigrate || u.anyBusy() || !u.archiveExists() {
 		return

@@ -14,7 +14,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-// The second part of step 6: the folder plan, the copy with its progress,
+// The second part of step 7: the folder plan, the copy with its progress,
 // and how it ended (migrate.go has the screen).
 
 // start runs the copy: the first, a continued one, or a retry.

@@ -201,7 +201,7 @@ func cells(s *migrateScreen) [][]string {
 func TestMigrateReachableOnceABackupExists(t *testing.T) {
 	f := newFakes()
 	u := newMigrateUI(t, f)
-	stepLabel := tr("step.migrate", map[string]any{"N": 6})
+	stepLabel := tr("step.migrate", map[string]any{"N": stepMigrate + 1})
 	os.Remove(filepath.Join(u.acct.ArchiveDir, "archive.sqlite"))
 	u.goTo(stepDone)
 	if b := findButton(u.win.Canvas(), tr("done.migrate")); b == nil || !b.Disabled() {

@@ -175,7 +175,7 @@ func (s *surveyScreen) actions() []fyne.CanvasObject {
 		retry := primary(tr("button.try-again"), theme.ViewRefreshIcon(), s.run)
 		return []fyne.CanvasObject{retry}
 	}
-	s.startBtn.SetText(tr("button.start-backup"))
+	s.startBtn.SetText(tr("button.next-stores"))
 	if s.running || !s.enoughSpace() {
 		s.startBtn.Disable()
 	} else {
@@ -188,8 +188,7 @@ func (s *surveyScreen) start() {
 	if s.running || !s.enoughSpace() {
 		return
 	}
-	s.u.goTo(stepBackup)
-	s.u.backup.start()
+	s.u.goTo(stepStores) // where the mail is: the backup starts there
 }
 
 // chooseFolder lets the person put the archive somewhere else: into the

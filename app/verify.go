@@ -17,7 +17,7 @@ import (
 	"github.com/mailark/mailark/internal/settings"
 )
 
-// Step 5, "Safe to remove?": Mailark compares the archive with the live
+// Step 6, "Safe to remove?": Mailark compares the archive with the live
 // server (gate.Verify), then shows the removal gate as a checklist: a
 // green or red mark per condition and, for each red one, the reason.
 // "Remove account" stays disabled until every condition is green; "Save

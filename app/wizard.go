@@ -15,7 +15,7 @@ import (
 
 // stepKeys name the steps in the step bar, in the order of the step
 // constants (stepAccount … stepMigrate).
-var stepKeys = []string{"step.account", "step.survey", "step.backup", "step.contacts", "step.verify", "step.migrate"}
+var stepKeys = []string{"step.account", "step.survey", "step.stores", "step.backup", "step.contacts", "step.verify", "step.migrate"}
 
 // frame is the window around a screen: the step bar (where the person is
 // and what comes next), the screen's title and one-line explanation, the
@@ -120,7 +120,7 @@ func (u *ui) stepComplete(i int) bool {
 		return false
 	}
 	switch i {
-	case stepAccount, stepSurvey:
+	case stepAccount, stepSurvey, stepStores:
 		return i < u.step
 	case stepBackup:
 		b := u.backup

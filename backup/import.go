@@ -47,6 +47,9 @@ type ImportSummary struct {
 	Bytes                           int64
 	// Partials names each message archived incomplete: "folder: origin: what is missing".
 	Partials []string
+	// Warnings names each message archived whole whose store lost
+	// something else of it (flags, date): "folder: origin: what".
+	Warnings []string
 }
 
 // Whole reports whether every message of every folder is in the archive.
@@ -150,8 +153,8 @@ func Import(ctx context.Context, a *archive.Archive, s *mailstore.Store, opts Im
 					continue
 				}
 			}
-			var stop error // the archive's error: the import stops
-			ev.Folder, ev.FolderDone = f.Name, 0
+			var stop error                        // the archive's error: the import stops
+			ev.Folder, ev.FolderDone = af.Name, 0 // the archive's name: a store's "Sent" is not the server's
 			th.Notice(ev, progress.NoticeData{Kind: progress.FolderStarted, Text: af.Name})
 			ferr := r.Messages(ctx, f, func(m *mailstore.Message) error {
 				flags := m.Flags
@@ -187,6 +190,11 @@ func Import(ctx context.Context, a *archive.Archive, s *mailstore.Store, opts Im
 				}
 				if added {
 					res.Added++
+					if m.Warning != "" {
+						w := f.Name + ": " + m.Origin + ": " + m.Warning
+						sum.Warnings = append(sum.Warnings, w)
+						th.Notice(ev, progress.NoticeData{Kind: progress.Info, Text: w})
+					}
 					if m.Partial != "" {
 						res.Partial++
 						sum.Partials = append(sum.Partials, f.Name+": "+m.Origin+": "+m.Partial)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/retry"
 )
@@ -77,6 +78,11 @@ type Options struct {
 	// records the new names. Without it, an archive holding messages of
 	// another account is refused (archive.ErrOtherAccount).
 	SameAccountAsBefore bool
+
+	// Stores are the account's mail-app stores on this computer
+	// (FindStores): after the server, Run imports each into the same
+	// archive (Import), with the same progress. Summary.Stores says how.
+	Stores []*mailstore.Store
 }
 
 func (o *Options) applyDefaults() {
@@ -150,7 +156,7 @@ type Summary struct {
 	RunID      int64
 	ArchiveDir string
 	Folders    []FolderSummary
-	New        int64 // messages archived by this run
+	New        int64 // messages archived by this run (from the server and from Stores)
 	NewBytes   int64
 	Total      int64 // messages in the archive's current folders after the run
 	// Failures lists every message still not archived because the server
@@ -163,6 +169,8 @@ type Summary struct {
 	// Notes are what a person should know about how this run matched
 	// messages (a POP3 server without UIDL, for example), one sentence each.
 	Notes []string `json:",omitempty"`
+	// Stores is what the import of each of Options.Stores did.
+	Stores []*ImportSummary `json:",omitempty"`
 }
 
 // FolderError is a folder the server would not let us read.
@@ -172,7 +180,14 @@ type FolderError struct {
 }
 
 // OK reports whether every message was saved.
-func (s Summary) OK() bool { return len(s.Failures) == 0 && len(s.FolderErrors) == 0 }
+func (s Summary) OK() bool {
+	for _, st := range s.Stores {
+		if !st.Whole() {
+			return false
+		}
+	}
+	return len(s.Failures) == 0 && len(s.FolderErrors) == 0
+}
 
 // DefaultHostConnections is the per-host cap on connections: Gmail allows
 // 15 IMAP connections per account; Dovecot's default is 10 per user and

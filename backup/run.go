@@ -78,6 +78,23 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if ferr := a.FinishRun(runID, res); ferr != nil && err == nil {
 		err = ferr
 	}
+	// The mail that lives only in the app is imported even when the
+	// server could not be read: a POP account's server holds little.
+	if len(opts.Stores) > 0 && ctx.Err() == nil {
+		stores, serr := importStores(ctx, a, opts.Stores, opts.Progress)
+		sum.Stores = stores
+		for _, st := range stores {
+			sum.New += st.Added
+			sum.NewBytes += st.Bytes
+		}
+		if total, terr := a.CurrentMessageCount(context.WithoutCancel(ctx)); terr == nil {
+			sum.Total = total
+		}
+		if serr != nil && ctx.Err() != nil {
+			serr = fmt.Errorf("backup stopped: %w", ctx.Err())
+		}
+		err = errors.Join(err, serr)
+	}
 	return sum, err
 }
 

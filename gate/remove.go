@@ -113,7 +113,9 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 	defer c.Close()
 	live := func() ([]folderStatus, error) { return liveStatus(ctx, c, opts.Conn.Host) }
 
-	res.Verdict, err = evaluate(ctx, a, opts.Now, live, opts.Stores)
+	search := opts.Stores
+	search.readAll = true // the moment of removal reads every store again
+	res.Verdict, err = evaluate(ctx, a, opts.Now, live, search)
 	if serr := saveVerdict(ctx, a, res.Verdict); serr != nil && err == nil {
 		err = serr
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -376,21 +377,7 @@ var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(templa
 // language per page: the customer reads one, and the JSON is for the rest.
 // storeAccount shows a store's account: "taro@example.net (pop.example.net, POP)".
 func storeAccount(st StoreState) string {
-	var detail []string
-	if st.Server != "" {
-		detail = append(detail, st.Server)
-	}
-	switch st.Protocol {
-	case "pop3":
-		detail = append(detail, "POP")
-	case "imap":
-		detail = append(detail, "IMAP")
-	}
-	out := st.Address
-	if len(detail) > 0 {
-		out = strings.TrimSpace(out + " (" + strings.Join(detail, ", ") + ")")
-	}
-	return out
+	return mailstore.Account{Address: st.Address, Server: st.Server, Protocol: st.Protocol}.Line()
 }
 
 // WriteText writes the report's verdict, its plain sentence about a mail

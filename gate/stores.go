@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -38,19 +36,16 @@ type StoreSearch struct {
 	// Stores, when set, are the stores to consider, and nothing is
 	// searched (for a caller that has searched already).
 	Stores []*mailstore.Store
+	// readAll: read every store whole, never the last verification's
+	// result (removal).
+	readAll bool
 }
 
 func (s StoreSearch) find() ([]*mailstore.Store, []error) {
 	if s.Stores != nil {
 		return s.Stores, nil
 	}
-	home, goos := s.Home, s.GOOS
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	if goos == "" {
-		goos = runtime.GOOS
-	}
+	home, goos := mailstore.Place(s.Home, s.GOOS)
 	var errs []error
 	var out []*mailstore.Store
 	if home != "" {
@@ -100,46 +95,6 @@ func (s StoreState) Years() string {
 		return s.Oldest[:4]
 	}
 	return s.Oldest[:4] + "–" + s.Newest[:4]
-}
-
-// hostBase strips the service label of a mail host: pop.example.net and
-// imap.example.net are one provider.
-func hostBase(h string) string {
-	h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
-	for _, p := range []string{"pop3.", "pop.", "imap4.", "imap.", "mail.", "mx.", "in.", "mailbox."} {
-		if rest, ok := strings.CutPrefix(h, p); ok && strings.Contains(rest, ".") {
-			return rest
-		}
-	}
-	return h
-}
-
-// storeMatches reports whether s's account is acct: the same address or
-// login (with a server of the same provider), or a server of the same
-// provider with no login known.
-func storeMatches(s *mailstore.Store, acct Account) bool {
-	if acct.User == "" {
-		return false
-	}
-	user := strings.ToLower(acct.User)
-	for _, v := range []string{s.Account.Address, s.Account.User} {
-		if v == "" {
-			continue
-		}
-		v = strings.ToLower(v)
-		if v == user {
-			return true
-		}
-		// A login without its domain ("taro") on the same provider.
-		if local, _, ok := strings.Cut(user, "@"); ok && v == local && s.Account.Server != "" &&
-			hostBase(s.Account.Server) == hostBase(acct.Host) {
-			return true
-		}
-		if !strings.Contains(user, "@") && v == user {
-			return true
-		}
-	}
-	return false
 }
 
 // storeFolderCheck is one store folder compared with the archive.
@@ -341,11 +296,8 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 		if src.Kind == archive.SourcePOP3 || sourceFound(found, src) {
 			continue
 		}
-		more, _ := mailstore.ProbePath(src.Location, src.Kind)
-		for _, s := range more {
-			if s.Path == src.Location {
-				found = append(found, s)
-			}
+		if s, _ := mailstore.At(src.Location, src.Kind); s != nil {
+			found = append(found, s)
 		}
 	}
 	verifiedFolders := map[int64]bool{}
@@ -362,15 +314,17 @@ func condStores(ctx context.Context, a *archive.Archive, last *archive.Verificat
 	seen := map[string]bool{}
 	for _, s := range found {
 		src := sourceFor(srcs, s)
-		if seen[s.Kind+"\x00"+s.Path] || (src == nil && !storeMatches(s, acct)) {
+		if seen[s.Kind+"\x00"+s.Path] || (src == nil && !s.BelongsTo(acct.User, acct.Host)) {
 			continue
 		}
 		seen[s.Kind+"\x00"+s.Path] = true
 		if s.Account.Protocol == "pop3" {
 			pop = true
 		}
-		st, _, err := compareStore(ctx, a, src, s)
-		if err != nil {
+		var st StoreState
+		if saved := verifiedStoreState(ctx, a, src, last, s); saved != nil && !search.readAll {
+			st = *saved // as the last verification read it, unchanged since
+		} else if st, _, err = compareStore(ctx, a, src, s); err != nil {
 			return c, nil, err
 		}
 		if src != nil && last != nil && src.LastImportAt != "" && src.LastImportAt <= last.FinishedAt {

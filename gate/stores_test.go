@@ -212,3 +212,50 @@ func TestGateIMAPStoreCountsWhenOlderThanTheServer(t *testing.T) {
 		}
 	}
 }
+
+// The check just after a verification takes the verification's reading of
+// a store unchanged since (size, modification time), rather than read it
+// whole a second time; a changed one is read again (above).
+func TestGateCheckTakesVerifiesReadingOfAnUnchangedStore(t *testing.T) {
+	e := ready(t)
+	_, raws := storetest.Corpus()
+	home := t.TempDir()
+	var inbox [][]byte
+	for _, r := range raws[:6] {
+		inbox = append(inbox, storetest.WithMozStatus(r, 1, ""))
+	}
+	profile := storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{
+		{Protocol: "pop3", Server: "pop.example.net", User: e.conn.User, Address: "taro@example.net",
+			Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: inbox}}}})
+	search := gate.StoreSearch{Home: home, GOOS: "linux"}
+	e.importStores(home, "pop.example.net")
+	if res := e.verify(false); !res.OK() {
+		t.Fatal(res.Problems)
+	}
+	// Overwrite the store's bytes keeping its size and time: a check that
+	// read the store again would find its messages missing.
+	inboxPath := filepath.Join(profile, "Mail", "pop.example.net", "Inbox")
+	fi, err := os.Stat(inboxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(inboxPath)
+	garbled := []byte(strings.ReplaceAll(string(data), "Subject:", "Subjekt:"))
+	if len(garbled) != len(data) || string(garbled) == string(data) {
+		t.Fatal("could not garble the store in place")
+	}
+	if err := os.WriteFile(inboxPath, garbled, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(inboxPath, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	v := e.checkStores(search)
+	if !v.Open || len(v.Stores) != 1 || v.Stores[0].Messages != int64(len(inbox)) || !v.Stores[0].Verified {
+		t.Fatalf("check after verify read the unchanged store again: open %v, %+v, %v", v.Open, v.Stores, v.Reasons())
+	}
+	// A verification reads it whole, and so finds it changed.
+	if res := e.verify(false); res.OK() {
+		t.Error("verify took an earlier reading of the store")
+	}
+}

@@ -221,6 +221,9 @@ func Verify(ctx context.Context, opts VerifyOptions) (Result, error) {
 	res.FinishedAt = opts.Now()
 	id, err := v.save(ctx)
 	res.VerificationID = id
+	if err == nil {
+		err = saveStoreStates(context.WithoutCancel(ctx), a, id, v.stores)
+	}
 	return res, err
 }
 
@@ -233,8 +236,9 @@ type verifier struct {
 
 	backupRunID    int64
 	contentVersion int64
-	gens           map[int64]*genState // archive folder generations by id
-	genOrder       []int64             // as archive.Stats lists them
+	gens           map[int64]*genState   // archive folder generations by id
+	genOrder       []int64               // as archive.Stats lists them
+	stores         map[int64]storeRecord // what was found of each store, for the gate's check (storecache.go)
 
 	// Progress counts checks (a message is checked two or three times:
 	// mbox, SQLite, and with Deep the server) but shows messages: Done is

@@ -22,13 +22,7 @@ func (v *verifier) checkStores(ctx context.Context) error {
 		if src.Kind == archive.SourcePOP3 {
 			continue
 		}
-		var store *mailstore.Store
-		found, _ := mailstore.ProbePath(src.Location, src.Kind)
-		for _, s := range found {
-			if s.Path == src.Location {
-				store = s
-			}
-		}
+		store, _ := mailstore.At(src.Location, src.Kind)
 		afs, err := v.a.SourceFolders(ctx, src.ID)
 		if err != nil {
 			return err
@@ -44,9 +38,16 @@ func (v *verifier) checkStores(ctx context.Context) error {
 			continue
 		}
 		v.setFolder(src.Label, 0, 1)
+		fp := storeFingerprint(ctx, store)
 		st, checks, err := compareStore(ctx, v.a, src, store)
 		if err != nil {
 			return err
+		}
+		if fp != "" && st.Error == "" && storeFingerprint(ctx, store) == fp {
+			if v.stores == nil {
+				v.stores = map[int64]storeRecord{}
+			}
+			v.stores[src.ID] = storeRecord{Fingerprint: fp, State: st}
 		}
 		if st.Error != "" && len(checks) == 0 {
 			v.problem(Discrepancy{Kind: StoreUnreadable, Folder: src.Label, Got: st.Error,

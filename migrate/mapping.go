@@ -95,6 +95,29 @@ func planMapping(src []archive.FolderStats, d destInfo, overrides []MappingOverr
 			subst[name], why[name] = dest, "special use "+mappedRoles[f.Role]
 		}
 	}
+	// A mail app's folder of a special use (its Sent, imported from the
+	// app's store) goes where the server's folder of that use goes, as
+	// its Inbox goes to INBOX: not into a folder named after the store.
+	serverRole := map[string]*archive.Folder{}
+	for _, f := range known {
+		if f.SourceID == 0 && mappedRoles[f.Role] != "" {
+			if have := serverRole[f.Role]; have == nil || f.Name < have.Name {
+				serverRole[f.Role] = f
+			}
+		}
+	}
+	for name, f := range known {
+		if _, ok := subst[name]; ok || f.SourceID == 0 || mappedRoles[f.Role] == "" {
+			continue
+		}
+		if sf := serverRole[f.Role]; sf != nil {
+			dest, w := mapName(sf, d, subst, why, strip)
+			subst[name], why[name] = dest, "the account's "+f.Role+" folder ("+w+")"
+		} else {
+			dest := strings.ToUpper(f.Role[:1]) + f.Role[1:] // "Sent", as the apps name it
+			subst[name], why[name] = dest, "the account's "+f.Role+" folder"
+		}
+	}
 	var out []MappingEntry
 	for _, s := range src {
 		f := s.Folder

@@ -18,7 +18,10 @@
 //     Find as `mailark import --from thunderbird` finds it;
 //   - rerun: the same import again, nothing new (folders whose files are
 //     as they were at the last whole import are passed over; see
-//     mailstore.Fingerprinter).
+//     mailstore.Fingerprinter);
+//   - the same two for an Apple Mail V10 account holding the same messages
+//     as .emlx files (layout.AppleMail), found as `--from apple-mail` finds
+//     it. Apple Mail's reader has no fingerprint: its rerun reads all.
 //
 // Peak RSS is the process's VmHWM, reset before each step. Caches are warm.
 // The machine is shared and noisy: compare within one run. After the timing
@@ -48,6 +51,7 @@ import (
 	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailstore"
+	"github.com/mailark/mailark/internal/mailstore/layout"
 	"github.com/mailark/mailark/internal/mailstore/storetest"
 	"github.com/mailark/mailark/internal/testmail"
 )
@@ -92,15 +96,16 @@ func run(n int, corpus string, keep bool) error {
 	// The store: three folders.
 	home := filepath.Join(tmp, "home")
 	var inbox, sent, old [][]byte
+	var aInbox, aSent, aOld [][]byte // Apple Mail holds the messages as they are
 	for i, m := range msgs {
-		m = storetest.WithMozStatus(m, 1, "")
+		tb := storetest.WithMozStatus(m, 1, "")
 		switch i % 10 {
 		case 0, 1:
-			sent = append(sent, m)
+			sent, aSent = append(sent, tb), append(aSent, m)
 		case 2:
-			old = append(old, m)
+			old, aOld = append(old, tb), append(aOld, m)
 		default:
-			inbox = append(inbox, m)
+			inbox, aInbox = append(inbox, tb), append(aInbox, m)
 		}
 	}
 	t := &fakeT{}
@@ -111,6 +116,11 @@ func run(n int, corpus string, keep bool) error {
 		return t.err
 	}
 	inbox, sent, old = nil, nil, nil
+	if _, err := layout.AppleMail(home, []layout.AppleFolder{{Name: "INBOX", Msgs: aInbox}, {Name: "Sent Messages", Msgs: aSent},
+		{Name: "Archives/2019", Msgs: aOld}}); err != nil {
+		return err
+	}
+	aInbox, aSent, aOld = nil, nil, nil
 	// The engine's input: the same messages, one after the other in a file.
 	flat := filepath.Join(tmp, "flat.bin")
 	if err := writeFlat(flat, msgs); err != nil {
@@ -131,43 +141,53 @@ func run(n int, corpus string, keep bool) error {
 	}
 	rows = append(rows, row{"ingest (engine, no store reader)", added, size, time.Since(start), proc.PeakRSS()})
 
-	stores, err := mailstore.FindAll(home, "linux", "thunderbird")
-	if err != nil || len(stores) != 1 {
-		return fmt.Errorf("found %d stores: %v", len(stores), err)
+	for _, app := range []struct{ kind, goos, name string }{{"thunderbird", "linux", "Thunderbird profile"}, {"apple-mail", "darwin", "Apple Mail V10"}} {
+		r, err := importTwice(ctx, filepath.Join(tmp, "archive-"+app.kind), home, app.goos, app.kind, app.name)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
 	}
-	dir := filepath.Join(tmp, "archive-import")
-	for _, name := range []string{"import (Thunderbird profile)", "rerun (nothing new)"} {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\t messages\t MB written\t seconds\t msgs/s\t MB/s (store)\t peak RSS MiB\t % of engine rate\t")
+	for _, r := range rows {
+		secs := r.wall.Seconds()
+		fmt.Fprintf(tw, "%s\t %d\t %.0f\t %.2f\t %.0f\t %.1f\t %.0f\t %.0f%%\t\n", r.name, r.msgs, float64(r.bytes)/1e6, secs,
+			float64(r.msgs)/secs, float64(total)/1e6/secs, float64(r.rssKiB)/1024, 100*rows[0].wall.Seconds()/secs)
+	}
+	tw.Flush()
+	return nil
+}
+
+// importTwice imports the one store of kind under home, then again with
+// nothing new, and returns both rows.
+func importTwice(ctx context.Context, dir, home, goos, kind, name string) ([]row, error) {
+	stores, err := mailstore.FindAll(home, goos, kind)
+	if err != nil || len(stores) != 1 {
+		return nil, fmt.Errorf("%s: found %d stores: %v", kind, len(stores), err)
+	}
+	var rows []row
+	for _, name := range []string{"import (" + name + ")", "rerun (" + name + ", nothing new)"} {
 		debug.FreeOSMemory()
 		proc.ResetPeakRSS()
 		start := time.Now()
 		a, err := archive.Open(ctx, dir, archive.Options{})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sum, err := backup.Import(ctx, a, stores[0], backup.ImportOptions{})
 		if cerr := a.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !sum.Whole() {
-			return fmt.Errorf("%s: not whole: %+v", name, sum.Folders)
+			return nil, fmt.Errorf("%s: not whole: %+v", name, sum.Folders)
 		}
 		rows = append(rows, row{name, sum.Added + sum.Skipped, sum.Bytes, time.Since(start), proc.PeakRSS()})
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\t messages\t MB written\t seconds\t msgs/s\t MB/s (store)\t peak RSS MiB\t")
-	for _, r := range rows {
-		secs := r.wall.Seconds()
-		fmt.Fprintf(tw, "%s\t %d\t %.0f\t %.2f\t %.0f\t %.1f\t %.0f\t\n", r.name, r.msgs, float64(r.bytes)/1e6, secs,
-			float64(r.msgs)/secs, float64(total)/1e6/secs, float64(r.rssKiB)/1024)
-	}
-	tw.Flush()
-	if ing, imp := rows[0], rows[1]; ing.wall > 0 {
-		fmt.Printf("import rate / engine rate: %.0f%%\n", 100*ing.wall.Seconds()/imp.wall.Seconds())
-	}
-	return nil
+	return rows, nil
 }
 
 // messages returns the corpus: from a dump file, or built here.

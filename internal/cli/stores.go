@@ -90,30 +90,10 @@ func parseWithPaths(fs *flag.FlagSet, args []string) (int, bool) {
 // accountLine is how a store's account is shown: "taro@example.net
 // (pop.example.net, POP)".
 func accountLine(a mailstore.Account) string {
-	who := a.Address
-	if who == "" {
-		who = a.Name
+	if who := a.Line(); who != "" {
+		return who
 	}
-	var detail []string
-	if a.Server != "" {
-		detail = append(detail, a.Server)
-	}
-	switch a.Protocol {
-	case "pop3":
-		detail = append(detail, "POP")
-	case "imap":
-		detail = append(detail, "IMAP")
-	}
-	if len(detail) > 0 {
-		if who != "" {
-			who += " "
-		}
-		who += "(" + strings.Join(detail, ", ") + ")"
-	}
-	if who == "" {
-		who = "local folders"
-	}
-	return who
+	return "local folders"
 }
 
 func yearRange(sv *mailstore.Survey) string {
@@ -274,6 +254,9 @@ func printImport(w io.Writer, s *backup.ImportSummary) {
 	}
 	for _, p := range s.Partials {
 		fmt.Fprintf(w, "INCOMPLETE IN THE APP (archived as it is): %s\n", safe(p))
+	}
+	for _, p := range s.Warnings {
+		fmt.Fprintf(w, "FLAGS NOT READ (message archived): %s\n", safe(p))
 	}
 	fmt.Fprintf(w, "%d new message(s), %s; %d already in the archive", s.Added, progress.Bytes(s.Bytes), s.Skipped)
 	if s.Failed > 0 {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/mailark/mailark/internal/mailstore/storetest"
+	"github.com/mailark/mailark/internal/mailstore/layout"
 )
 
 // MailAppHome writes, under home, the mail-app store the demo customer's
@@ -27,16 +27,16 @@ func (a *Account) MailAppHome(home string) (string, error) {
 			for _, h := range []string{"Message-ID: <", "Message-Id: <", "Message-id: <"} {
 				old = bytes.Replace(old, []byte(h), []byte(h+"pop-"), 1)
 			}
-			raw := storetest.WithMozStatus(old, status, "")
+			raw := layout.WithMozStatus(old, status, "")
 			if f.SpecialUse != `\Sent` && len(inbox) < 300 {
 				inbox = append(inbox, raw)
 			}
 		}
 	}
 	t := &writeErr{}
-	profile := storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{{Protocol: "pop3",
+	profile := layout.Thunderbird(t, home, "linux", []layout.TBAccount{{Protocol: "pop3",
 		Server: "pop.old-isp.example", User: a.User, Address: a.User,
-		Folders: []storetest.TBFolder{{Name: "Inbox", Msgs: inbox}}}})
+		Folders: []layout.TBFolder{{Name: "Inbox", Msgs: inbox}}}})
 	return profile + "/Mail/pop.old-isp.example", t.err
 }
 

@@ -188,3 +188,19 @@ func TestScreenshotDriverOnlyWithTag(t *testing.T) {
 		t.Errorf("-tags screenshots does not build the screenshot driver: %s", tagged)
 	}
 }
+
+// The shipped binary links no test helper: the demo writes its
+// Thunderbird store with internal/mailstore/layout, not storetest.
+func TestShippedBinaryLinksNoTestHelpers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", strings.TrimSuffix(module, "/")).Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		switch {
+		case dep == "testing", strings.HasPrefix(dep, module+"internal/testimap"), strings.HasPrefix(dep, module+"internal/testmail"),
+			strings.HasPrefix(dep, module+"internal/mailstore/storetest"):
+			t.Errorf("the shipped binary links %s", dep)
+		}
+	}
+}

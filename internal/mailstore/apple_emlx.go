@@ -78,6 +78,7 @@ func badEmlx(rel, why string) error {
 type emlxInfo struct {
 	flags    []string
 	received time.Time
+	warning  string // what could not be read of the plist
 }
 
 // Apple Mail's flag bits (of the plist's "flags").
@@ -160,6 +161,8 @@ func plistFloat(v any) (float64, bool) {
 }
 
 // emlxFile reads the layout and plist of the .emlx file at path.
+// A plist that cannot be read costs the message its flags and date, never
+// its bytes: emlxInfo.warning says so.
 func emlxFile(path, rel string) (emlxLayout, emlxInfo, os.FileInfo, error) {
 	f, fi, err := openStoreFile(path, rel)
 	if err != nil {
@@ -171,12 +174,18 @@ func emlxFile(path, rel string) (emlxLayout, emlxInfo, os.FileInfo, error) {
 		return lay, emlxInfo{}, fi, err
 	}
 	var info emlxInfo
-	if lay.plistLen > 0 && lay.plistLen <= emlxPlistMax {
+	switch {
+	case lay.plistLen > emlxPlistMax:
+		info.warning = fmt.Sprintf("its property list (%d bytes) is larger than Apple Mail writes: its flags (read, answered, flagged) and date were not read", lay.plistLen)
+	case lay.plistLen > 0:
 		b := make([]byte, lay.plistLen)
 		if _, err := f.ReadAt(b, lay.msgOff+lay.msgLen); err != nil {
 			return lay, info, fi, mailerr.FromFS("read", rel, err)
 		}
-		info, _ = parseEmlxPlist(b) // flags are lost, never the message
+		var perr error
+		if info, perr = parseEmlxPlist(b); perr != nil {
+			info.warning = perr.Error() + ": its flags (read, answered, flagged) and date were not read"
+		}
 	}
 	return lay, info, fi, nil
 }

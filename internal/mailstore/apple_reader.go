@@ -255,7 +255,7 @@ func (r *appleReader) emlxMessage(e emlxEntry) *Message {
 	if err != nil {
 		return fail(err)
 	}
-	m.Flags, m.Date = info.flags, info.received
+	m.Flags, m.Date, m.Warning = info.flags, info.received, info.warning
 	if !e.partial {
 		m.Open = func() (io.ReadCloser, error) { return openEmlx(e.path, rel, fi) }
 		return m

@@ -317,6 +317,10 @@ func TestAppleMailBroken(t *testing.T) {
 	if got[5].m.Partial == "" {
 		t.Errorf("message 6 (an attachment never stored) not marked partial")
 	}
+	// An invalid plist costs the flags, and says so.
+	if w := got[3].m.Warning; !strings.Contains(w, "property list is not valid") || !strings.Contains(w, "flags") || got[0].m.Warning != "" {
+		t.Errorf("warnings: message 4 %q, message 1 %q", w, got[0].m.Warning)
+	}
 }
 
 // TestAppleMailChanged: a message added while the folder is read stops

@@ -133,12 +133,15 @@ func beckyAccount(dir string) Account {
 	if a.Name == "" {
 		a.Name = filepath.Base(dir)
 	}
-	pop, imap := ini.get("Account", "POP3Server"), ini.get("Account", "IMAP4Server")
-	switch proto := strings.ToLower(ini.get("Account", "Protocol")); {
-	case imap != "" && (pop == "" || proto == "1" || strings.Contains(proto, "imap")):
-		a.Server, a.Protocol = imap, "imap"
-	case pop != "":
-		a.Server, a.Protocol = pop, "pop3"
+	// Becky! keeps the incoming server in MailServer and says IMAP with
+	// Protocol=1, anything else being POP3 (as Thunderbird's own Becky!
+	// import reads it: mailnews/import/becky/src/nsBeckySettings.cpp).
+	a.Server = ini.get("Account", "MailServer")
+	if a.Server != "" {
+		a.Protocol = "pop3"
+		if strings.TrimSpace(ini.get("Account", "Protocol")) == "1" {
+			a.Protocol = "imap"
+		}
 	}
 	return a
 }

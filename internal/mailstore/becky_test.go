@@ -62,7 +62,7 @@ func TestBecky(t *testing.T) {
 	home := filepath.Join(tmp, "Users", "hanako")
 	mb := filepath.Join(tmp, "Becky!", "hanako", "4f3a1c2b.mb")
 	writeFile(t, filepath.Join(mb, "Mailbox.ini"), append(append([]byte("[Account]\r\nName="), sjis(t, "旧プロバイダ")...),
-		"\r\nMailAddress=hanako@example.jp\r\nUserID=hanako\r\nPOP3Server=pop.example.ne.jp\r\n"...))
+		"\r\nMailAddress=hanako@example.jp\r\nUserID=hanako\r\nMailServer=pop.example.ne.jp\r\nProtocol=0\r\nPOP3Port=110\r\nSMTPServer=smtp.example.ne.jp\r\n"...))
 	// The mailbox's Folder.lst, in Shift_JIS, orders the folders; 取引先 is a
 	// folder name as Windows keeps it (UTF-16, so UTF-8 here).
 	writeFile(t, filepath.Join(mb, "Folder.lst"), append(append([]byte("!!!!Inbox\r\n!!!!Outbox\r\n"), sjis(t, "取引先")...), "\r\n!Trash\r\n"...))
@@ -183,5 +183,18 @@ func TestBeckyBroken(t *testing.T) {
 	}
 	if string(got[1].body) != "Subject: 2\r\n\r\ncut" || !strings.Contains(got[1].m.Partial, "cut short") {
 		t.Errorf("cut message: %q, Partial %q", got[1].body, got[1].m.Partial)
+	}
+}
+
+// Becky!'s Mailbox.ini names the incoming server MailServer, and IMAP by
+// Protocol=1 (as Thunderbird's Becky! import reads it, nsBeckySettings.cpp).
+func TestBeckyAccountIMAP(t *testing.T) {
+	mb := filepath.Join(t.TempDir(), "5a6b7c8d.mb")
+	writeFile(t, filepath.Join(mb, "Mailbox.ini"), []byte("[Account]\r\nName=work\r\nMailAddress=taro@example.jp\r\n"+
+		"UserID=taro\r\nMailServer=imap.example.jp\r\nProtocol=1\r\nIMAP4Port=993\r\nSSLIMAP=1\r\nSMTPServer=smtp.example.jp\r\n"))
+	got := beckyAccount(mb)
+	want := Account{Name: "work", Address: "taro@example.jp", User: "taro", Server: "imap.example.jp", Protocol: "imap"}
+	if got != want {
+		t.Errorf("account = %+v, want %+v", got, want)
 	}
 }

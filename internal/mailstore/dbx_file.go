@@ -270,7 +270,10 @@ func (d *dbxFile) chain(addr uint32, fn func(off int64, n int) error) (int64, er
 }
 
 // dbxFlags turns a message's flags (index 0x01) into IMAP flags: 0x80
-// read, 0x80000 replied, 0x100000 forwarded.
+// read, 0x80000 replied, 0x20 marked (flagged), 0x100000 forwarded — the
+// bits Thunderbird's own Outlook Express import reads
+// (mailnews/import/oexpress/nsOE5File.cpp: READ, ISANSWERED, MARKED,
+// ISFORWARDED).
 func dbxFlags(v uint32) []string {
 	var out []string
 	if v&0x80 != 0 {
@@ -278,6 +281,9 @@ func dbxFlags(v uint32) []string {
 	}
 	if v&0x80000 != 0 {
 		out = append(out, `\Answered`)
+	}
+	if v&0x20 != 0 {
+		out = append(out, `\Flagged`)
 	}
 	if v&0x100000 != 0 {
 		out = append(out, `$Forwarded`)

@@ -152,7 +152,7 @@ func TestOutlookExpress(t *testing.T) {
 	var dates []time.Time
 	for i, fx := range corpus() {
 		msgs = append(msgs, fx.Raw)
-		flags = append(flags, []uint32{0x80, 0, 0x80 | 0x80000}[i%3])
+		flags = append(flags, []uint32{0x80, 0, 0x80 | 0x80000, 0x80 | 0x20 | 0x100000}[i%4])
 		dates = append(dates, time.Date(2003, 5, 6, 7, 8, 9, 0, time.UTC).Add(time.Duration(i)*time.Minute))
 	}
 	big := bytes.Repeat([]byte("0123456789abcdef"), 500) // many blocks
@@ -214,6 +214,11 @@ func TestOutlookExpress(t *testing.T) {
 	}
 	if !slices.Equal(got[2].m.Flags, []string{`\Seen`, `\Answered`}) || got[1].m.Flags != nil {
 		t.Errorf("flags %q, %q", got[2].m.Flags, got[1].m.Flags)
+	}
+	// Marked (0x20) is Outlook Express's flag, as Thunderbird's import
+	// reads it (nsOE5File.cpp).
+	if !slices.Equal(got[3].m.Flags, []string{`\Seen`, `\Flagged`, `$Forwarded`}) {
+		t.Errorf("a marked, forwarded message's flags %q", got[3].m.Flags)
 	}
 	checkUnchanged(t, home, before)
 }

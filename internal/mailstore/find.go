@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -37,6 +38,18 @@ func ordered() []Format {
 		}
 	}
 	return append(apps, gen...)
+}
+
+// Place fills in the defaults of where to look: the user's home folder
+// and this computer's system.
+func Place(home, goos string) (string, string) {
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	return home, goos
 }
 
 // FindAll runs every format's Find under home for the OS goos. A format's
@@ -94,6 +107,18 @@ func ProbePath(path, kind string) ([]*Store, error) {
 		}
 	}
 	return nil, nil
+}
+
+// At returns the store of that kind whose root is exactly path (a store
+// found before, or recorded by an import), nil when it is not there now.
+func At(path, kind string) (*Store, error) {
+	found, err := ProbePath(path, kind)
+	for _, s := range found {
+		if s.Path == path {
+			return s, err
+		}
+	}
+	return nil, err
 }
 
 // Survey is what one look at every message of a store found, without
@@ -159,7 +184,8 @@ func SurveyStore(ctx context.Context, s *Store) (*Survey, error) {
 // changed: Fingerprint returns a string that changes when they do (size,
 // modification time, the files a directory lists), "" when it cannot
 // tell. An import uses it to pass over a folder unchanged since its last
-// whole import; verify and the removal gate always read everything.
+// whole import, and the gate's check to take the last verification's
+// reading of a store unchanged since; verify and removal read everything.
 type Fingerprinter interface {
 	Fingerprint(f Folder) string
 }

@@ -70,6 +70,10 @@ type Message struct {
 	// Mail .partial.emlx whose attachment file is gone): what is missing.
 	// The bytes that are there are still delivered.
 	Partial string
+	// Warning says what the store lost of the message beyond its bytes (an
+	// Apple Mail .emlx whose property list is not valid: its flags and
+	// date), for the import's summary; the bytes are still delivered.
+	Warning string
 	// Open returns the exact bytes of the message (after the format's own
 	// unquoting or unstuffing). It may be called once. An error is this
 	// message's alone: the import records it and goes on.
