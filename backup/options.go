@@ -48,6 +48,15 @@ type Options struct {
 	// DefaultHostConnections.
 	HostConnections map[string]int
 
+	// Compress says whether to use COMPRESS=DEFLATE when the server offers
+	// it: CompressAuto (the zero value) measures the link and compresses
+	// only when it is slow (compress.go).
+	Compress Compress
+	// LinkRate replaces auto mode's measurement: given what the
+	// connections read so far (summed), the rate per connection in bytes
+	// a second and whether it is enough to decide. Tests pin it.
+	LinkRate func(imapconn.LinkStats) (float64, bool)
+
 	// Retries is how many reconnects in a row without progress are tried
 	// before the run gives up (default 8).
 	Retries int
@@ -163,6 +172,8 @@ type Summary struct {
 	// Notes are what a person should know about how this run matched
 	// messages (a POP3 server without UIDL, for example), one sentence each.
 	Notes []string `json:",omitempty"`
+	// Compression is what the run did about COMPRESS=DEFLATE, and why.
+	Compression CompressionSummary
 }
 
 // FolderError is a folder the server would not let us read.
