@@ -115,13 +115,20 @@ func fetchAll(t *testing.T, c *imapconn.Conn) [][]byte {
 	return out
 }
 
-// deflated is b compressed as one flushed raw deflate stream.
-func deflated(b []byte) []byte {
-	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
-	w.Write(b)
-	w.Flush()
-	return buf.Bytes()
+// bomb sends prefix and then 64 MiB of zero bytes, deflated to about
+// 64 KiB.
+func bomb(prefix string) func(w io.Writer) {
+	return func(w io.Writer) {
+		zw, _ := flate.NewWriter(w, flate.BestCompression)
+		zw.Write([]byte(prefix))
+		zeros := make([]byte, 1<<20)
+		for range 64 {
+			if _, err := zw.Write(zeros); err != nil {
+				return
+			}
+		}
+		zw.Flush()
+	}
 }
 
 // TestCompressHostile: whatever a server sends after agreeing to COMPRESS,
@@ -135,29 +142,8 @@ func TestCompressHostile(t *testing.T) {
 	}{
 		{"garbage", func(w io.Writer) { w.Write(bytes.Repeat([]byte("this is not deflate\xff\xfe\r\n"), 100)) },
 			"compressed data (COMPRESS=DEFLATE) is corrupt"},
-		{"bomb: one endless line", func(w io.Writer) {
-			// 64 MiB of one line in about 64 KiB.
-			zw, _ := flate.NewWriter(w, flate.BestCompression)
-			zw.Write([]byte("* OK "))
-			zeros := make([]byte, 1<<20)
-			for range 64 {
-				if _, err := zw.Write(zeros); err != nil {
-					return
-				}
-			}
-			zw.Flush()
-		}, "longer than"},
-		{"bomb: a huge literal in a LIST", func(w io.Writer) {
-			zw, _ := flate.NewWriter(w, flate.BestCompression)
-			zw.Write([]byte("* LIST () \"/\" {1073741824}\r\n"))
-			zeros := make([]byte, 1<<20)
-			for range 64 {
-				if _, err := zw.Write(zeros); err != nil {
-					return
-				}
-			}
-			zw.Flush()
-		}, "literal"},
+		{"bomb: one endless line", bomb("* OK "), "longer than"},
+		{"bomb: a huge literal in a LIST", bomb("* LIST () \"/\" {1073741824}\r\n"), "literal"},
 		{"empty blocks forever", func(w io.Writer) {
 			// A sync flush marker is an empty stored block: bytes move on
 			// the wire and nothing comes of them.
@@ -229,5 +215,40 @@ func TestCompressRefused(t *testing.T) {
 	list, err := c.List("", "*", nil).Collect()
 	if err != nil || len(list) != 1 || list[0].Mailbox != "INBOX" {
 		t.Fatalf("LIST after a refused COMPRESS = %v, %v", list, err)
+	}
+}
+
+// TestCompressTrickleCountsDecompressed: on a compressed connection the
+// trickle rule counts what decompresses, not the wire: a server that keeps
+// the wire busy with empty blocks, slowly enough never to reach the bound
+// on input without output, is cut as a stall.
+func TestCompressTrickleCountsDecompressed(t *testing.T) {
+	port := testimap.ScriptedCaps(t, "COMPRESS=DEFLATE", func(tag, cmd, args string, w *bufio.Writer) {
+		if cmd != "COMPRESS" {
+			w.WriteString(tag + " BAD unexpected\r\n")
+			return
+		}
+		w.WriteString(tag + " OK DEFLATE active\r\n")
+		w.Flush()
+		marker := bytes.Repeat([]byte{0, 0, 0, 0xff, 0xff}, 400) // 2 KB a time: over TrickleBytes on the wire
+		for range 500 {
+			if _, err := w.Write(marker); err != nil || w.Flush() != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	ctx := context.Background()
+	c, err := imapconn.Dial(ctx, imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain,
+		User: "u", Password: secret.New("p"), Compress: true, IdleTimeout: 5 * time.Second, TrickleWindow: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.List("", "*", nil).Collect()
+	err = c.Classify(ctx, "list folders", err)
+	var te *imapconn.TrickleError
+	if !errors.As(err, &te) || mailerr.KindOf(err) != mailerr.Timeout {
+		t.Fatalf("a wire busy with empty blocks: err = %v, want a trickle (Timeout)", err)
 	}
 }
