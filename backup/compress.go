@@ -64,10 +64,13 @@ func ParseCompress(s string) (Compress, error) {
 }
 
 const (
+	// serverDeflateRate is how fast Dovecot deflates, per connection
+	// (measured in issue 17).
+	serverDeflateRate = 20e6
 	// compressBelow: auto mode compresses when a connection delivers less
-	// than this many bytes a second: half of Dovecot's deflate speed, so
-	// that a busier or slower server still keeps up with the link.
-	compressBelow = 10e6
+	// than this many bytes a second: half of serverDeflateRate, so that a
+	// busier or slower server still keeps up with the link.
+	compressBelow = serverDeflateRate / 2
 	// measureBytes of mail read by the connections, summed, before auto
 	// mode decides.
 	measureBytes = 4 << 20
@@ -168,11 +171,11 @@ func (p *compression) observe(d imapconn.LinkStats) string {
 	p.on = rate < compressBelow
 	p.sum.RateBytes, p.sum.MeasuredBytes = rate, p.measured.Bytes
 	if p.on {
-		p.sum.Reason = fmt.Sprintf("compression on: the link delivered %s per connection over the first %s, below the %s a server compresses at",
+		p.sum.Reason = fmt.Sprintf("compression on: the link delivered %s per connection over the first %s, below %s, so the server compresses faster than the link carries",
 			rateWords(rate), progress.Bytes(p.measured.Bytes), rateWords(compressBelow))
 	} else {
-		p.sum.Reason = fmt.Sprintf("compression off: the link delivered %s per connection over the first %s, not below the %s a server compresses at, so compressing could only slow it",
-			rateWords(rate), progress.Bytes(p.measured.Bytes), rateWords(compressBelow))
+		p.sum.Reason = fmt.Sprintf("compression off: the link delivered %s per connection over the first %s, not below %s, so the server's compressing (about %s) could become the limit",
+			rateWords(rate), progress.Bytes(p.measured.Bytes), rateWords(compressBelow), rateWords(serverDeflateRate))
 	}
 	return p.sum.Reason
 }
