@@ -60,7 +60,7 @@ func ParseCompress(s string) (Compress, error) {
 		return CompressOff, nil
 	}
 	return 0, mailerr.New(mailerr.BadInput, "parse compress", s,
-		fmt.Errorf("unknown --compress %q: use auto, on or off", s))
+		fmt.Errorf("unknown compression setting %q: use auto, on or off", s))
 }
 
 const (

@@ -68,6 +68,10 @@ const compressTag = "MZC"
 // window), which takes at most about 64 KiB of input.
 const maxInflateIdle = 1 << 20
 
+// ErrCompressBroken: what the server sent after agreeing to COMPRESS
+// DEFLATE is not a deflate stream Mailark can use.
+var ErrCompressBroken = errors.New("the server's compressed data (COMPRESS=DEFLATE) cannot be read")
+
 // ErrCompressRefused: the server offers COMPRESS=DEFLATE but answered our
 // COMPRESS DEFLATE with NO or BAD. The connection goes on uncompressed.
 var ErrCompressRefused = errors.New("the server refused COMPRESS DEFLATE")
@@ -223,12 +227,12 @@ func (c *deflateConn) inflate(p []byte) (int, error) {
 	switch {
 	case errors.As(err, &corrupt):
 		v := c.setViolation(mailerr.New(mailerr.ServerError, "read response", "",
-			fmt.Errorf("the server's compressed data (COMPRESS=DEFLATE) is corrupt at byte %d; run again without compression (--compress off)", int64(corrupt))))
+			fmt.Errorf("%w: it is corrupt at byte %d; run again without compression", ErrCompressBroken, int64(corrupt))))
 		c.Conn.Close()
 		return n, v
 	case errors.Is(err, errInflateIdle):
 		v := c.setViolation(mailerr.New(mailerr.ServerError, "read response", "",
-			fmt.Errorf("the server sent more than %d bytes of compressed data (COMPRESS=DEFLATE) that decompress to nothing; run again without compression (--compress off)", maxInflateIdle)))
+			fmt.Errorf("%w: more than %d bytes of it decompress to nothing; run again without compression", ErrCompressBroken, maxInflateIdle)))
 		c.Conn.Close()
 		return n, v
 	}

@@ -141,7 +141,7 @@ func TestCompressHostile(t *testing.T) {
 		want  string
 	}{
 		{"garbage", func(w io.Writer) { w.Write(bytes.Repeat([]byte("this is not deflate\xff\xfe\r\n"), 100)) },
-			"compressed data (COMPRESS=DEFLATE) is corrupt"},
+			"compressed data (COMPRESS=DEFLATE) cannot be read: it is corrupt"},
 		{"bomb: one endless line", bomb("* OK "), "longer than"},
 		{"bomb: a huge literal in a LIST", bomb("* LIST () \"/\" {1073741824}\r\n"), "literal"},
 		{"empty blocks forever", func(w io.Writer) {
