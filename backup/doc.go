@@ -18,6 +18,11 @@
 // A server that refuses a connection, or cuts one for its limit, leaves
 // the run with fewer: never an error.
 //
+// When the server offers COMPRESS=DEFLATE, Options.Compress decides
+// (compress.go): by default the run measures what its connections deliver
+// and compresses only on a link slow enough to gain from it. The bytes
+// stored are the server's either way.
+//
 // Running again is how a stopped run resumes: the plan is recomputed from the
 // archive, so a crash, a kill or a dropped connection loses at most one
 // uncommitted batch, which the next attempt fetches again. A dropped

@@ -350,6 +350,9 @@ func (fn *fan) extra(planner *imapconn.Conn, conn int32) {
 	}
 	defer c.Close()
 	defer fn.closed()
+	if c.Compressed() {
+		fn.r.compress.used()
+	}
 	c.AdoptNames(planner)
 	stop := context.AfterFunc(fn.ctx, c.Abort)
 	defer stop()
@@ -390,13 +393,18 @@ func (fn *fan) lower(err error, self bool) bool {
 // work fetches units on c until there are none left or the session ends.
 func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 	r := fn.r
-	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn}
+	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn,
+		link: newLinkWatch(c), run: r}
 	var selected *folderWork
 	for {
 		if u == nil {
 			if u = fn.claim(nil, main, conn); u == nil {
 				return
 			}
+		}
+		if err := fe.pause(fn.ctx); err != nil {
+			fn.failed(c, err)
+			return
 		}
 		fw := u.fw
 		if fw != selected {

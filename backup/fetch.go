@@ -175,6 +175,23 @@ type fetcher struct {
 	conn   int32 // which connection of the session (units note it)
 	// received, when set, is told of every read of mail bytes.
 	received func(n int64)
+	// link, when set, is the connection's side of the compression
+	// decision (compress.go): run observes it after each UID FETCH and
+	// turns compression on when nothing is in flight.
+	link *linkWatch
+	run  *runner
+}
+
+// switching: compression is to be turned on at the next pause.
+func (f *fetcher) switching() bool { return f.link != nil && f.run.switching(f.link) }
+
+// pause is called when no command is in flight: the moment to turn
+// compression on.
+func (f *fetcher) pause(ctx context.Context) error {
+	if !f.switching() {
+		return nil
+	}
+	return f.run.compressNow(ctx, f.link)
 }
 
 var fetchOptions = &imap.FetchOptions{
@@ -234,14 +251,18 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 	var again []unfinished
 	for pend != nil {
 		var next *inflight
-		if len(again) == 0 {
+		if len(again) == 0 && !f.switching() {
 			// Asking again UID by UID waits for the commands before it:
-			// only pipeline when nothing is to be asked again.
+			// only pipeline when nothing is to be asked again. Nor when
+			// compression is to be turned on: that waits for a pause.
 			if nu := claim(); nu != nil {
 				next = f.start(nu, nu.uids)
 			}
 		}
 		sent, err := pend.wait()
+		if f.link != nil {
+			f.run.observe(f.link)
+		}
 		var imapErr *imap.Error
 		if err != nil && !errors.As(err, &imapErr) {
 			if next != nil {
@@ -261,6 +282,15 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 			again = append(again, unfinished{cmd: pend, missing: missing, err: err})
 		}
 		pend = next
+		if pend == nil && len(again) == 0 && f.switching() {
+			if err := f.pause(ctx); err != nil {
+				return err
+			}
+			if nu := claim(); nu != nil {
+				pend = f.start(nu, nu.uids)
+			}
+			continue
+		}
 		if pend != nil || len(again) == 0 {
 			continue
 		}

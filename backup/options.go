@@ -49,6 +49,15 @@ type Options struct {
 	// DefaultHostConnections.
 	HostConnections map[string]int
 
+	// Compress says whether to use COMPRESS=DEFLATE when the server offers
+	// it: CompressAuto (the zero value) measures the link and compresses
+	// only when it is slow (compress.go).
+	Compress Compress
+	// LinkRate replaces auto mode's measurement: given what the
+	// connections read so far (summed), the rate per connection in bytes
+	// a second and whether it is enough to decide. Tests pin it.
+	LinkRate func(imapconn.LinkStats) (float64, bool)
+
 	// Retries is how many reconnects in a row without progress are tried
 	// before the run gives up (default 8).
 	Retries int
@@ -171,6 +180,8 @@ type Summary struct {
 	Notes []string `json:",omitempty"`
 	// Stores is what the import of each of Options.Stores did.
 	Stores []*ImportSummary `json:",omitempty"`
+	// Compression is what the run did about COMPRESS=DEFLATE, and why.
+	Compression CompressionSummary
 }
 
 // FolderError is a folder the server would not let us read.

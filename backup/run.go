@@ -46,9 +46,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	r := &runner{a: a, opts: &opts, runID: runID, sum: &sum,
 		throttle: progress.NewThrottle(opts.Progress, opts.Now),
 		done:     map[string]bool{}, failed: map[string]map[uint32]bool{},
-		folders: map[string]*FolderSummary{}, conns: opts.connections()}
+		folders: map[string]*FolderSummary{}, conns: opts.connections(), compress: newCompression(&opts)}
 	err = r.loop(ctx)
 	sum.Elapsed = opts.Now().Sub(start)
+	sum.Compression = r.compress.summary()
 	r.finalStatus()
 	if serr := r.fillSummary(context.WithoutCancel(ctx)); serr != nil && err == nil {
 		err = serr
@@ -146,6 +147,8 @@ type runner struct {
 	// conns is how many connections a session opens; lowered for the rest
 	// of the run when the server refuses one (fan.go).
 	conns int
+	// compress is the run's COMPRESS=DEFLATE decision (compress.go).
+	compress *compression
 
 	failedCount int
 	connected   bool // a session has logged in once: later dial errors are transient
@@ -247,6 +250,10 @@ func (r *runner) session(ctx context.Context) error {
 	}
 	defer c.Close()
 	r.connected = true
+	r.compress.offered(c.Caps.Compress)
+	if c.Compressed() {
+		r.compress.used()
+	}
 	classify := func(op string, err error) error {
 		if err == nil || mailerr.As(err) != nil && !errors.Is(err, errTooLarge) {
 			return err

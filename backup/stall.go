@@ -62,6 +62,7 @@ func (r *runner) connConfig() imapconn.Config {
 	if cfg.TrickleWindow <= 0 || cfg.TrickleWindow > half {
 		cfg.TrickleWindow = half
 	}
+	cfg.Compress = r.opts.Compress == CompressOn || r.compress.wanted()
 	return cfg
 }
 

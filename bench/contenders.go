@@ -66,20 +66,27 @@ func (s *session) runWireContender() error {
 
 var newCount = regexp.MustCompile(`(\d+) new message`)
 
-// mailarkArgs is the backup command; conns > 0 adds --connections.
-func (s *session) mailarkArgs(dir string, conns int) []string {
+// mailarkArgs is the backup command; conns > 0 adds --connections, and
+// compress (auto, on, off) --compress.
+func (s *session) mailarkArgs(dir string, conns int, compress string) []string {
 	args := []string{"backup", "--host", "127.0.0.1", "--port", strconv.Itoa(s.port), "--security", "tls",
 		"--ca-file", s.d.CAFile, "--user", s.user, "--archive", dir}
 	if conns > 0 {
 		args = append(args, "--connections", strconv.Itoa(conns))
 	}
+	if compress != "" {
+		args = append(args, "--compress", compress)
+	}
 	return args
 }
+
+// compressDecision is what mailark's summary line says about COMPRESS.
+var compressDecision = regexp.MustCompile(`compression (on|off)[^;\n]*`)
 
 // runMailarkBin backs up with the mailark binary bin, shown as name, with
 // conns connections (0: the binary's default, for a baseline that may not
 // know the flag).
-func (s *session) runMailarkBin(bin, name string, rerun bool, conns int) error {
+func (s *session) runMailarkBin(bin, name string, rerun bool, conns int, compress string) error {
 	dir := filepath.Join(s.work, "mailark-archive")
 	env := []string{"MAILARK_PASSWORD=" + s.pass}
 	if err := os.RemoveAll(dir); err != nil {
@@ -87,12 +94,15 @@ func (s *session) runMailarkBin(bin, name string, rerun bool, conns int) error {
 	}
 	s.prepare()
 	stopDisk := diskPeak(dir, s.refBytes)
-	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir, conns)...)
+	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir, conns, compress)...)
 	disk := stopDisk()
 	if m.err != nil {
 		return fmt.Errorf("%s: %w", bin, m.err)
 	}
 	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes, notes: []string{disk}}
+	if d := compressDecision.FindString(m.stdout); d != "" && s.serverCompress {
+		r.notes = append(r.notes, d)
+	}
 	if err := s.checkMailark(dir, &r); err != nil {
 		return err
 	}
@@ -110,7 +120,7 @@ func (s *session) runMailarkBin(bin, name string, rerun bool, conns int) error {
 		} else {
 			s.startLoad = proc.LoadAvg()
 		}
-		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), bin, s.mailarkArgs(dir, conns)...)
+		m := s.contender(env, filepath.Join(s.work, "mailark-rerun.log"), bin, s.mailarkArgs(dir, conns, compress)...)
 		if m.err != nil {
 			return fmt.Errorf("mailark rerun: %w", m.err)
 		}

@@ -1,7 +1,7 @@
 // Command bench measures Mailark's backup side by side with the wire limit
 // and with mbsync, in one run, on one private Dovecot over TLS on loopback.
 //
-//	go run ./bench [-n 20000] [-rounds 1] [-profiles loopback,rtt10,rtt40,rtt100,limit2] [-connections 1,4] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-dump FILE] [-cpuprofile F]
+//	go run ./bench [-n 20000] [-rounds 1] [-profiles loopback,rtt10,rtt40,rtt100,limit2] [-connections 1,4] [-compress off,on] [-only mailark,rerun,mbsync,mbsync-nofsync] [-keep] [-baseline BIN[,BIN…]] [-dump FILE] [-cpuprofile F]
 //	make bench N=20000 BENCHFLAGS="-rounds 2"
 //
 // It starts a private Dovecot (internal/testimap's launcher) with one user,
@@ -35,7 +35,11 @@
 // server that allows 2 connections, on the rtt40 link); contenders connect
 // through a shaping proxy that also measures how long the link stood idle,
 // and ideal rows give k connections at the caps. -connections 1,4 runs
-// mailark with each --connections.
+// mailark with each --connections. -compress off,on measures each link
+// twice, Dovecot without and with COMPRESS=DEFLATE (imap_zlib): with it,
+// mbsync compresses (it does when offered) and mailark runs with
+// --compress off, auto (its default) and on; the notes say what auto
+// decided.
 //
 // With -dump FILE it only writes the corpus to FILE: BenchmarkPipeline in
 // backup feeds it through the backup's stages after the network (hashing,
@@ -77,6 +81,7 @@ func main() {
 	flag.StringVar(&cfg.workDir, "dir", "", "work folder (default: a new one in $TMPDIR)")
 	flag.StringVar(&cfg.profiles, "profiles", "loopback", "comma list of links to measure on, each with its own table: "+strings.Join(profileOrder, ", "))
 	connList := flag.String("connections", "1,4", "comma list: run mailark with each of these --connections")
+	compressList := flag.String("compress", "off", "comma list of off,on: Dovecot without and with COMPRESS=DEFLATE (imap_zlib), a table each; with it, mailark runs with --compress off, auto and on")
 	dump := flag.String("dump", "", "only write the corpus to this file, for BenchmarkPipeline in backup (no server, no contenders)")
 	flag.Parse()
 	for _, f := range strings.Split(*connList, ",") {
@@ -86,6 +91,17 @@ func main() {
 			os.Exit(2)
 		}
 		cfg.conns = append(cfg.conns, k)
+	}
+	for _, f := range strings.Split(*compressList, ",") {
+		switch strings.TrimSpace(f) {
+		case "off":
+			cfg.compress = append(cfg.compress, false)
+		case "on":
+			cfg.compress = append(cfg.compress, true)
+		default:
+			fmt.Fprintf(os.Stderr, "bench: -compress: %q is neither off nor on\n", f)
+			os.Exit(2)
+		}
 	}
 	if *dump != "" {
 		if err := dumpCorpus(*dump, cfg.n, cfg.seed); err != nil {

@@ -26,6 +26,7 @@ type config struct {
 	workDir    string
 	profiles   string // comma list of link profiles (shape.go)
 	conns      []int  // mailark runs with each of these --connections
+	compress   []bool // Dovecot offers COMPRESS=DEFLATE (imap_zlib) or not: a table each
 }
 
 var allContenders = []string{"mailark", "rerun", "mbsync", "mbsync-nofsync"}
@@ -53,6 +54,8 @@ type session struct {
 	prof   profile
 	shaper *shaper
 	port   int
+	// serverCompress: Dovecot offers COMPRESS=DEFLATE in this table.
+	serverCompress bool
 }
 
 // result is one contender's run; the table shows the fastest of each.
@@ -160,11 +163,13 @@ func run(cfg config) error {
 		return err
 	}
 	for _, p := range profs {
-		if err := s.runProfile(p, only); err != nil {
-			return err
+		for _, cz := range cfg.compress {
+			if err := s.runProfile(p, cz, only); err != nil {
+				return err
+			}
+			s.printTable(load)
+			s.results = nil
 		}
-		s.printTable(load)
-		s.results = nil
 	}
 	if cfg.keep {
 		fmt.Printf("\nkept: %s (Dovecot in dovecot/, its log dovecot/dovecot.log; stop it by ending this program)\n", s.work)
@@ -172,9 +177,16 @@ func run(cfg config) error {
 	return nil
 }
 
-// runProfile runs every contender on one link profile.
-func (s *session) runProfile(p profile, only map[string]bool) error {
-	s.prof, s.port = p, s.d.TLSPort
+// runProfile runs every contender on one link profile, with Dovecot
+// offering COMPRESS=DEFLATE or not (cz). Mailark then runs with
+// --compress off, auto (its default) and on; mbsync uses COMPRESS when
+// offered.
+func (s *session) runProfile(p profile, cz bool, only map[string]bool) error {
+	s.prof, s.port, s.serverCompress = p, s.d.TLSPort, cz
+	if err := s.d.SetCompress(cz); err != nil {
+		return fmt.Errorf("dovecot COMPRESS: %w", err)
+	}
+	defer s.d.SetCompress(false)
 	if p.shaped() {
 		sh, err := startShaper(s.d.TLSAddr(), p)
 		if err != nil {
@@ -188,7 +200,7 @@ func (s *session) runProfile(p profile, only map[string]bool) error {
 		return fmt.Errorf("dovecot connection limit: %w", err)
 	}
 	defer s.d.SetConnectionLimit(0)
-	fmt.Printf("link: %s\n", p.name)
+	fmt.Printf("link: %s%s\n", p.name, s.compressWords())
 	cfg := s.cfg
 	for round := 1; round <= cfg.rounds; round++ {
 		if cfg.rounds > 1 {
@@ -198,10 +210,20 @@ func (s *session) runProfile(p profile, only map[string]bool) error {
 			return err
 		}
 		if only["mailark"] {
+			modes := []string{""}
+			if cz {
+				modes = []string{"off", "auto", "on"}
+			}
 			for i, k := range cfg.conns {
-				rerun := only["rerun"] && i == 0
-				if err := s.runMailarkBin(cfg.mailark, fmt.Sprintf("mailark backup, %d connection(s) (mbox + SQLite, durable)", k), rerun, k); err != nil {
-					return err
+				for j, mode := range modes {
+					rerun := only["rerun"] && i == 0 && j == 0
+					name := fmt.Sprintf("mailark backup, %d connection(s) (mbox + SQLite, durable)", k)
+					if mode != "" {
+						name = fmt.Sprintf("mailark, %d connection(s), --compress %s", k, mode)
+					}
+					if err := s.runMailarkBin(cfg.mailark, name, rerun, k, mode); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -209,7 +231,7 @@ func (s *session) runProfile(p profile, only map[string]bool) error {
 			if bin == "" {
 				continue
 			}
-			if err := s.runMailarkBin(bin, "mailark baseline ("+filepath.Base(bin)+")", false, 0); err != nil {
+			if err := s.runMailarkBin(bin, "mailark baseline ("+filepath.Base(bin)+")", false, 0, ""); err != nil {
 				return err
 			}
 		}
@@ -277,3 +299,14 @@ func printCorpus(c *corpus, took time.Duration) {
 }
 
 func mb(n int64) float64 { return float64(n) / 1e6 }
+
+// compressWords names the server's COMPRESS setting in a table's title.
+func (s *session) compressWords() string {
+	if s.serverCompress {
+		return "; the server offers COMPRESS=DEFLATE"
+	}
+	if len(s.cfg.compress) > 1 {
+		return "; no COMPRESS"
+	}
+	return ""
+}

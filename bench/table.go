@@ -77,7 +77,7 @@ func (s *session) printTable(loadBefore string) {
 		rounds = fmt.Sprintf("; fastest of %d interleaved rounds", s.cfg.rounds)
 	}
 	fmt.Printf("\nN = %d messages, %.0f MB as sent, over TLS; link: %s%s\n\n",
-		s.corpus.n, mb(s.refBytes), s.prof.name, rounds)
+		s.corpus.n, mb(s.refBytes), s.prof.name+s.compressWords(), rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "contender\t wall s\t msgs/s\t MB/s\t peak RSS MiB\t CPU s\t server CPU s\t machine busy\t byte-exact\t vs wire\t conns\t link idle s\t load\t")
 	for _, w := range rows {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,6 +112,15 @@ func TestUnencodableAdvice(t *testing.T) {
 		&addressbook.UnencodableError{Contact: "zoe@example.fr", Char: 'ë', Encoding: addressbook.ShiftJIS})
 	if s := UserMessage(err); !strings.Contains(s, "--replace-unencodable") || !strings.Contains(s, "zoe@example.fr") {
 		t.Errorf("UserMessage() = %q, want the contact and --replace-unencodable", s)
+	}
+}
+
+// A compressed stream that cannot be read names the way out: --compress off.
+func TestCompressBrokenAdvice(t *testing.T) {
+	err := mailerr.New(mailerr.ServerError, "read response", "imap.example.com",
+		fmt.Errorf("%w: it is corrupt at byte 3", imapconn.ErrCompressBroken))
+	if s := UserMessage(err); !strings.Contains(s, "--compress off") || strings.Contains(s, "\n") {
+		t.Errorf("UserMessage() = %q, want one line naming --compress off", s)
 	}
 }
 

@@ -31,6 +31,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
 	same := fs.Bool("same-account-as-before", false, "the archive's account, reached by another name (127.0.0.1 and localhost, an alias of the host, the login written differently): go on and record the new names")
 	conns := fs.Int("connections", 4, "connections that fetch at once (fewer when the server refuses more; at most 10, 15 for Gmail)")
+	compress := fs.String("compress", "auto", "COMPRESS=DEFLATE when the server offers it: auto (only on a link slow enough to gain), on or off")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
 	if code, ok := parse(fs, args); !ok {
@@ -42,6 +43,11 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	}
 	if *conns < 1 {
 		fmt.Fprintln(env.Stderr, "mailark backup: --connections must be 1 or more")
+		return ExitUsage
+	}
+	compressMode, err := backup.ParseCompress(*compress)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "mailark backup: --compress %q: use auto, on or off\n", *compress)
 		return ExitUsage
 	}
 	switch strings.ToLower(*protocol) {
@@ -61,7 +67,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall,
-		SameAccountAsBefore: *same, Connections: *conns}
+		SameAccountAsBefore: *same, Connections: *conns, Compress: compressMode}
 	if !*noSpaceCheck {
 		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code
@@ -128,6 +134,9 @@ func printSummary(w io.Writer, s backup.Summary) {
 		s.New, progress.Bytes(s.NewBytes), s.Elapsed.Round(1e7), s.Total, safe(s.ArchiveDir))
 	if s.Retries > 0 {
 		fmt.Fprintf(w, " (%d reconnect(s))", s.Retries)
+	}
+	if s.Compression.Reason != "" {
+		fmt.Fprintf(w, "; %s", s.Compression.Reason)
 	}
 	fmt.Fprintln(w)
 }

@@ -54,6 +54,9 @@ func TestBackupCommand(t *testing.T) {
 	if !strings.Contains(out, "615 new message(s)") || !strings.Contains(out, "取引先") {
 		t.Errorf("summary does not name the folders and counts:\n%s", out)
 	}
+	if !strings.Contains(out, "; compression off: the server does not offer COMPRESS=DEFLATE\n") {
+		t.Errorf("the summary line does not say what became of compression:\n%s", out)
+	}
 	if strings.Contains(out+r.stderr.String(), srv.Password) {
 		t.Errorf("the password appears in the output")
 	}
@@ -85,6 +88,7 @@ func TestBackupCommandErrors(t *testing.T) {
 			[]string{"backup", "--host", "imap.example.com", "--security", "plain", "--user", "u", "--archive", t.TempDir()}, cli.ExitError, "unencrypted"},
 		{"no archive", context.Background(), map[string]string{}, []string{"backup", "--host", "h", "--user", "u"}, cli.ExitUsage, "--archive DIR is required"},
 		{"bad flag", context.Background(), map[string]string{}, []string{"backup", "--password", "secret"}, cli.ExitUsage, "flag provided but not defined: -password"},
+		{"bad compress", context.Background(), map[string]string{}, backupArgs(srv, t.TempDir(), "--compress", "maybe"), cli.ExitUsage, `--compress "maybe": use auto, on or off`},
 		{"unknown command", context.Background(), map[string]string{}, []string{"bakup"}, cli.ExitUsage, `unknown command "bakup"`},
 		{"cancelled", cancelled, map[string]string{"MAILARK_PASSWORD": srv.Password}, backupArgs(srv, t.TempDir()), cli.ExitCancelled, "Stopped."},
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -63,6 +64,9 @@ func problem(err error) string {
 	case mailerr.ConnLost:
 		return fmt.Sprintf("The connection to %s was lost and could not be restored. Everything saved so far is kept; run the same command again to continue.", s)
 	case mailerr.ServerError:
+		if errors.Is(err, imapconn.ErrCompressBroken) {
+			return fmt.Sprintf("%s sent compressed data (COMPRESS=DEFLATE) that cannot be read. Everything saved so far is kept; run the same command again with --compress off.", s)
+		}
 		return fmt.Sprintf("The server %s refused: %v. Try again later or ask the provider.", s, e.Err)
 	case mailerr.DiskFull:
 		return fmt.Sprintf("The disk holding %s is full. Free some space (or choose another --archive folder) and run the same command again: nothing saved so far is lost.", s)

@@ -76,6 +76,9 @@ type Config struct {
 	// we send).
 	TrickleWindow time.Duration
 	TrickleBytes  int64
+	// Compress turns on COMPRESS=DEFLATE (RFC 4978) right after login when
+	// the server offers it (Conn.Compress turns it on later).
+	Compress bool
 	// Debug, for tests only, receives the protocol with LOGIN and
 	// AUTHENTICATE arguments redacted.
 	Debug io.Writer

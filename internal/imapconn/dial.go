@@ -23,6 +23,8 @@ import (
 type Caps struct {
 	IMAP4rev2, UIDPlus, MultiAppend, SpecialUse, Move, ListStatus,
 	ESearch, LiteralPlus, Quota, Condstore bool
+	// Compress: COMPRESS=DEFLATE (RFC 4978), listed after login.
+	Compress bool
 }
 
 // Conn is an authenticated IMAP connection.
@@ -31,12 +33,13 @@ type Conn struct {
 	Caps Caps
 	Host string
 
-	raw   net.Conn    // the TCP connection under TLS and the client
-	limit *limitConn  // what the client reads, checked against the limits
-	idle  *idleConn   // under TLS: cuts a silent or trickling server
-	list  *listConn   // folder names go-imap could not carry, by alias
-	stop  func() bool // undoes the context.AfterFunc that closes on cancel
-	once  sync.Once
+	raw     net.Conn     // the TCP connection under TLS and the client
+	limit   *limitConn   // what the client reads, checked against the limits
+	idle    *idleConn    // under TLS: cuts a silent or trickling server
+	deflate *deflateConn // over TLS: COMPRESS=DEFLATE once turned on
+	list    *listConn    // folder names go-imap could not carry, by alias
+	stop    func() bool  // undoes the context.AfterFunc that closes on cancel
+	once    sync.Once
 }
 
 // Classify is imapconn.Classify for an error of this connection: when the
@@ -48,6 +51,11 @@ func (c *Conn) Classify(ctx context.Context, op string, err error) error {
 	}
 	if c.limit.violation != nil && ctx.Err() == nil {
 		return c.limit.violationFor(c.Host)
+	}
+	if v := c.deflate.violated(); v != nil && ctx.Err() == nil && mailerr.As(v) != nil {
+		e := *mailerr.As(v)
+		e.Subject = c.Host
+		return &e
 	}
 	if st := c.idle.trickled(); st != nil && ctx.Err() == nil {
 		return mailerr.New(mailerr.Timeout, op, c.Host, st)
@@ -152,7 +160,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			return nil, err
 		}
 	}
-	limit := newLimitConn(conn)
+	deflate := newDeflateConn(conn, idle)
+	limit := newLimitConn(deflate)
 	list := newListConn(limit)
 	client := imapclient.New(list, opts)
 	err = client.WaitGreeting()
@@ -184,7 +193,13 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
-	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, idle: idle, list: list}
+	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, idle: idle, list: list, deflate: deflate}
+	if cfg.Compress && c.Caps.Compress {
+		if err := c.Compress(dctx); err != nil && !errors.Is(err, ErrCompressRefused) {
+			client.Close()
+			return nil, err
+		}
+	}
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
 	return c, nil
 }
@@ -215,6 +230,7 @@ func readCaps(cs imap.CapSet) Caps {
 		LiteralPlus: cs.Has(imap.CapLiteralPlus) || cs.Has(imap.CapLiteralMinus),
 		Quota:       cs.Has(imap.CapQuota),
 		Condstore:   cs.Has(imap.CapCondStore),
+		Compress:    cs.Has(imap.Cap("COMPRESS=DEFLATE")),
 	}
 }
 

@@ -31,7 +31,12 @@ type idleConn struct {
 	waited    time.Duration // read-waiting time in the current window
 	got       int64         // bytes in the current window
 	lastWrite time.Time
-	writing   int // writes in progress
+	writing   int  // writes in progress
+	above     bool // the trickle rule counts a layer above (decompressed bytes): see countAbove
+
+	// What reads took from the network, for Conn.Link.
+	wireBytes int64
+	waitedAll time.Duration
 }
 
 func newIdleConn(c net.Conn, cfg Config) *idleConn {
@@ -90,7 +95,10 @@ func (c *idleConn) sending(now time.Time) bool {
 
 func (c *idleConn) Read(p []byte) (int, error) {
 	if c.idle <= 0 && c.trickleWindow <= 0 {
-		return c.Conn.Read(p)
+		start := time.Now()
+		n, err := c.Conn.Read(p)
+		c.note(start, n)
+		return n, err
 	}
 	c.mu.Lock()
 	err := c.timedOut
@@ -115,13 +123,62 @@ func (c *idleConn) Read(p []byte) (int, error) {
 		c.cut(err)
 		return n, err
 	}
-	if c.trickleWindow > 0 {
+	c.note(start, n)
+	c.mu.Lock()
+	above := c.above
+	c.mu.Unlock()
+	if c.trickleWindow > 0 && !above {
 		if terr := c.count(start, int64(n)); terr != nil {
 			// Hand over what was read; the next read reports the trickle.
 			c.cut(terr)
 		}
 	}
 	return n, err
+}
+
+// note adds one read to the link's totals.
+func (c *idleConn) note(start time.Time, n int) {
+	d := time.Since(start)
+	c.mu.Lock()
+	c.wireBytes += int64(n)
+	c.waitedAll += d
+	c.mu.Unlock()
+}
+
+// stats is what reads took from the network so far: bytes, and time spent
+// waiting in reads.
+func (c *idleConn) stats() (int64, time.Duration) {
+	if c == nil {
+		return 0, 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wireBytes, c.waitedAll
+}
+
+// countAbove hands the trickle rule to the layer above, which then calls
+// counted with the bytes it makes of the wire's (deflateConn: a stream that
+// moves on the wire but decompresses to nothing is not progress).
+func (c *idleConn) countAbove() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.above = true
+	c.mu.Unlock()
+}
+
+// counted is count for the layer above (countAbove): n bytes came after
+// waiting since start. A trickle cuts the connection and is returned.
+func (c *idleConn) counted(start time.Time, n int64) error {
+	if c == nil || c.trickleWindow <= 0 {
+		return nil
+	}
+	if terr := c.count(start, n); terr != nil {
+		c.cut(terr)
+		return terr
+	}
+	return nil
 }
 
 // count adds one read to the current window and returns a *TrickleError

@@ -915,3 +915,43 @@ func (d *Dovecot) SetConnectionLimit(n int) error {
 	d.stop()
 	return d.start()
 }
+
+// The plugin lines of dovecotConf that SetCompress extends.
+const (
+	pluginsLine     = "mail_plugins = $mail_plugins quota\n"
+	imapPluginsLine = "  mail_plugins = $mail_plugins imap_quota\n"
+)
+
+// OfferCompress restarts Dovecot with its zlib plugins (zlib and imap_zlib):
+// after login, CAPABILITY lists COMPRESS=DEFLATE (RFC 4978).
+func (d *Dovecot) OfferCompress(t testing.TB) {
+	t.Helper()
+	if err := d.SetCompress(true); err != nil {
+		t.Fatalf("Dovecot restart: %v\n%s", err, d.logTail())
+	}
+}
+
+// SetCompress is OfferCompress for programs that are not tests (the
+// bench); false goes back to no COMPRESS.
+func (d *Dovecot) SetCompress(on bool) error {
+	path := filepath.Join(d.Dir, "dovecot.conf")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	conf := string(b)
+	zlib, imapZlib := strings.TrimSuffix(pluginsLine, "\n")+" zlib\n", strings.TrimSuffix(imapPluginsLine, "\n")+" imap_zlib\n"
+	if on {
+		conf = strings.Replace(strings.Replace(conf, pluginsLine, zlib, 1), imapPluginsLine, imapZlib, 1)
+	} else {
+		conf = strings.Replace(strings.Replace(conf, zlib, pluginsLine, 1), imapZlib, imapPluginsLine, 1)
+	}
+	if on != strings.Contains(conf, "imap_zlib") {
+		return errors.New("the config's mail_plugins lines are not as dovecotConf writes them")
+	}
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return err
+	}
+	d.stop()
+	return d.start()
+}

@@ -101,11 +101,21 @@ func pipeLines(src, dst net.Conn, edit func([]byte) []byte) {
 // It returns the port.
 func Scripted(t testing.TB, reply func(tag, command, args string, w *bufio.Writer)) int {
 	t.Helper()
-	return serveLoopback(t, func(c net.Conn) { serveScripted(c, reply) })
+	return ScriptedCaps(t, "", reply)
 }
 
-func serveScripted(c net.Conn, reply func(tag, command, args string, w *bufio.Writer)) {
+// ScriptedCaps is Scripted with more capabilities after login (for
+// instance "COMPRESS=DEFLATE"; reply then answers COMPRESS).
+func ScriptedCaps(t testing.TB, caps string, reply func(tag, command, args string, w *bufio.Writer)) int {
+	t.Helper()
+	return serveLoopback(t, func(c net.Conn) { serveScripted(c, caps, reply) })
+}
+
+func serveScripted(c net.Conn, caps string, reply func(tag, command, args string, w *bufio.Writer)) {
 	defer c.Close()
+	if caps != "" {
+		caps = " " + caps
+	}
 	w := bufio.NewWriterSize(c, 64<<10)
 	r := bufio.NewReader(c)
 	w.WriteString("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] scripted\r\n")
@@ -125,7 +135,7 @@ func serveScripted(c net.Conn, reply func(tag, command, args string, w *bufio.Wr
 		}
 		switch cmd {
 		case "LOGIN":
-			w.WriteString(tag + " OK [CAPABILITY IMAP4rev1] logged in\r\n")
+			w.WriteString(tag + " OK [CAPABILITY IMAP4rev1" + caps + "] logged in\r\n")
 		case "AUTHENTICATE":
 			if strings.HasSuffix(strings.ToUpper(args), "PLAIN") {
 				w.WriteString("+ \r\n")
@@ -134,9 +144,9 @@ func serveScripted(c net.Conn, reply func(tag, command, args string, w *bufio.Wr
 					return
 				}
 			}
-			w.WriteString(tag + " OK [CAPABILITY IMAP4rev1] logged in\r\n")
+			w.WriteString(tag + " OK [CAPABILITY IMAP4rev1" + caps + "] logged in\r\n")
 		case "CAPABILITY":
-			w.WriteString("* CAPABILITY IMAP4rev1\r\n" + tag + " OK done\r\n")
+			w.WriteString("* CAPABILITY IMAP4rev1" + caps + "\r\n" + tag + " OK done\r\n")
 		case "NOOP":
 			w.WriteString(tag + " OK done\r\n")
 		case "LOGOUT":
