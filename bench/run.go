@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/shape"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -24,7 +25,7 @@ type config struct {
 	baseline   string
 	cpuProfile string
 	workDir    string
-	profiles   string // comma list of link profiles (shape.go)
+	profiles   string // comma list of link profiles (bench/internal/shape)
 	conns      []int  // mailark runs with each of these --connections
 }
 
@@ -50,8 +51,8 @@ type session struct {
 	startLoad, endLoad string
 	// The link the contenders use now: port is Dovecot's TLS port or the
 	// shaping proxy's.
-	prof   profile
-	shaper *shaper
+	prof   shape.Profile
+	shaper *shape.Shaper
 	port   int
 }
 
@@ -155,7 +156,7 @@ func run(cfg config) error {
 	}
 	fmt.Printf("load average before the runs: %s\n\n", load)
 
-	profs, err := parseProfiles(cfg.profiles)
+	profs, err := shape.Parse(cfg.profiles)
 	if err != nil {
 		return err
 	}
@@ -173,10 +174,10 @@ func run(cfg config) error {
 }
 
 // runProfile runs every contender on one link profile.
-func (s *session) runProfile(p profile, only map[string]bool) error {
+func (s *session) runProfile(p shape.Profile, only map[string]bool) error {
 	s.prof, s.port = p, s.d.TLSPort
-	if p.shaped() {
-		sh, err := startShaper(s.d.TLSAddr(), p)
+	if p.Shaped() {
+		sh, err := shape.Start(s.d.TLSAddr(), p)
 		if err != nil {
 			return err
 		}
@@ -184,11 +185,11 @@ func (s *session) runProfile(p profile, only map[string]bool) error {
 		s.shaper, s.port = sh, sh.Port
 		defer func() { s.shaper = nil }()
 	}
-	if err := s.d.SetConnectionLimit(p.connLimit); err != nil {
+	if err := s.d.SetConnectionLimit(p.ConnLimit); err != nil {
 		return fmt.Errorf("dovecot connection limit: %w", err)
 	}
 	defer s.d.SetConnectionLimit(0)
-	fmt.Printf("link: %s\n", p.name)
+	fmt.Printf("link: %s\n", p.Name)
 	cfg := s.cfg
 	for round := 1; round <= cfg.rounds; round++ {
 		if cfg.rounds > 1 {
@@ -240,7 +241,7 @@ func (s *session) prepare() {
 	}
 	s.startLoad = proc.LoadAvg()
 	if s.shaper != nil {
-		s.shaper.takeIdle()
+		s.shaper.TakeIdle()
 	}
 }
 
@@ -248,7 +249,7 @@ func (s *session) prepare() {
 func (s *session) add(r result) {
 	r.load = firstField(s.startLoad) + "→" + firstField(s.endLoad)
 	if s.shaper != nil {
-		r.idle, r.conns, r.refused = s.shaper.takeIdle()
+		r.idle, r.conns, r.refused = s.shaper.TakeIdle()
 	}
 	s.results = append(s.results, r)
 	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), proc.LoadAvg())
