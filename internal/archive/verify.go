@@ -191,6 +191,9 @@ func (a *Archive) SaveVerification(ctx context.Context, v Verification, folders 
 			return 0, classifyDB("write archive", a.dir, err)
 		}
 	}
+	if err := checkFence(ctx); err != nil {
+		return 0, err
+	}
 	return id, classifyDB("write archive", a.dir, tx.Commit())
 }
 
