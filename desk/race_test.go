@@ -93,16 +93,7 @@ func TestTwoLiveWorkersOneAccount(t *testing.T) {
 	if got, want := archived(t, d, "race"), int64(acct.MessageCount()); got != want {
 		t.Errorf("archived %d message(s), want %d", got, want)
 	}
-	ar, err := archive.Open(context.Background(), d.ArchiveDir("race"), archive.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := ar.Runs(context.Background())
-	ar.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkRuns(t, "race", runs)
+	runs := checkRuns(t, d, "race")
 	// A's backup run is the archive's first: it began while A held the
 	// claim, and every message came after B took the account.
 	for _, r := range runs {
@@ -135,14 +126,25 @@ func waitStep(ctx context.Context, t *testing.T, d *desk.Desk, match func(desk.S
 	return desk.StepRecord{}
 }
 
-// checkRuns fails when two of an archive's runs overlap: each began after
-// the one before ended (the runs table's times are whole seconds).
-func checkRuns(t *testing.T, customer string, runs []archive.Run) {
+// checkRuns fails when two runs of the customer's archive overlap: each
+// began after the one before ended (the runs table's times are whole
+// seconds). It returns the runs.
+func checkRuns(t *testing.T, d *desk.Desk, customer string) []archive.Run {
 	t.Helper()
+	a, err := archive.Open(context.Background(), d.ArchiveDir(customer), archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := a.Runs(context.Background())
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 1; i < len(runs); i++ {
 		prev, r := runs[i-1], runs[i]
 		if prev.FinishedAt == "" || r.StartedAt < prev.FinishedAt {
 			t.Errorf("%s: run %d (%s %s, %s) and run %d (%s from %s) overlap", customer, prev.ID, prev.Kind, prev.Status, prev.FinishedAt, r.ID, r.Kind, r.StartedAt)
 		}
 	}
+	return runs
 }

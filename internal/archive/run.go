@@ -177,19 +177,27 @@ func (a *Archive) Now() time.Time { return a.now() }
 
 // Runs lists the archive's runs, oldest first.
 func (a *Archive) Runs(ctx context.Context) ([]Run, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT id, kind, started_at, COALESCE(finished_at, ''), status, messages, bytes,
-		failed, error FROM runs ORDER BY id`)
+	rows, err := a.db.QueryContext(ctx, `SELECT `+runCols+` FROM runs ORDER BY id`)
 	if err != nil {
 		return nil, classifyDB("read archive", a.dir, err)
 	}
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {
-		var r Run
-		if err := rows.Scan(&r.ID, &r.Kind, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Messages, &r.Bytes, &r.Failed, &r.Error); err != nil {
+		r, err := scanRun(rows)
+		if err != nil {
 			return nil, classifyDB("read archive", a.dir, err)
 		}
 		out = append(out, r)
 	}
 	return out, classifyDB("read archive", a.dir, rows.Err())
+}
+
+// runCols are the columns scanRun reads.
+const runCols = `id, kind, started_at, COALESCE(finished_at, ''), status, messages, bytes, failed, error`
+
+func scanRun(row interface{ Scan(...any) error }) (Run, error) {
+	var r Run
+	err := row.Scan(&r.ID, &r.Kind, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Messages, &r.Bytes, &r.Failed, &r.Error)
+	return r, err
 }
