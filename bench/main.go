@@ -30,7 +30,7 @@
 //     an execution trace, which shows where the stages wait, to F.trace).
 //
 // With -profiles it measures on each link profile in turn, each with its
-// own table (shape.go): loopback (no proxy), rtt10, rtt40 (4 MB/s per
+// own table (bench/internal/shape): loopback (no proxy), rtt10, rtt40 (4 MB/s per
 // connection), rtt100 (2 MB/s per connection, 8 MB/s in all), limit2 (a
 // server that allows 2 connections, on the rtt40 link); contenders connect
 // through a shaping proxy that also measures how long the link stood idle,
@@ -64,6 +64,7 @@ import (
 	"strings"
 
 	"github.com/mailark/mailark/bench/internal/launch"
+	"github.com/mailark/mailark/bench/internal/shape"
 )
 
 func main() {
@@ -79,7 +80,7 @@ func main() {
 	flag.StringVar(&cfg.baseline, "baseline", "", "also run this mailark binary (one built from another commit; a comma list for several), interleaved, to compare a change in one run")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "also run backup.Run in-process and write its CPU profile here")
 	flag.StringVar(&cfg.workDir, "dir", "", "work folder (default: a new one in $TMPDIR)")
-	flag.StringVar(&cfg.profiles, "profiles", "loopback", "comma list of links to measure on, each with its own table: "+strings.Join(profileOrder, ", "))
+	flag.StringVar(&cfg.profiles, "profiles", "loopback", "comma list of links to measure on, each with its own table: "+strings.Join(shape.Order, ", "))
 	connList := flag.String("connections", "1,4", "comma list: run mailark with each of these --connections")
 	compressList := flag.String("compress", "off", "comma list of off,on: Dovecot without and with COMPRESS=DEFLATE (imap_zlib), a table each; with it, mailark runs with --compress off, auto and on")
 	dump := flag.String("dump", "", "only write the corpus to this file, for BenchmarkPipeline in backup (no server, no contenders)")

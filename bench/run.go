@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/shape"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -24,7 +25,7 @@ type config struct {
 	baseline   string
 	cpuProfile string
 	workDir    string
-	profiles   string // comma list of link profiles (shape.go)
+	profiles   string // comma list of link profiles (bench/internal/shape)
 	conns      []int  // mailark runs with each of these --connections
 	compress   []bool // Dovecot offers COMPRESS=DEFLATE (imap_zlib) or not: a table each
 }
@@ -51,8 +52,8 @@ type session struct {
 	startLoad, endLoad string
 	// The link the contenders use now: port is Dovecot's TLS port or the
 	// shaping proxy's.
-	prof   profile
-	shaper *shaper
+	prof   shape.Profile
+	shaper *shape.Shaper
 	port   int
 	// serverCompress: Dovecot offers COMPRESS=DEFLATE in this table.
 	serverCompress bool
@@ -158,7 +159,7 @@ func run(cfg config) error {
 	}
 	fmt.Printf("load average before the runs: %s\n\n", load)
 
-	profs, err := parseProfiles(cfg.profiles)
+	profs, err := shape.Parse(cfg.profiles)
 	if err != nil {
 		return err
 	}
@@ -181,14 +182,14 @@ func run(cfg config) error {
 // offering COMPRESS=DEFLATE or not (cz). Mailark then runs with
 // --compress off, auto (its default) and on; mbsync uses COMPRESS when
 // offered.
-func (s *session) runProfile(p profile, cz bool, only map[string]bool) error {
+func (s *session) runProfile(p shape.Profile, cz bool, only map[string]bool) error {
 	s.prof, s.port, s.serverCompress = p, s.d.TLSPort, cz
 	if err := s.d.SetCompress(cz); err != nil {
 		return fmt.Errorf("dovecot COMPRESS: %w", err)
 	}
 	defer s.d.SetCompress(false)
-	if p.shaped() {
-		sh, err := startShaper(s.d.TLSAddr(), p)
+	if p.Shaped() {
+		sh, err := shape.Start(s.d.TLSAddr(), p)
 		if err != nil {
 			return err
 		}
@@ -196,11 +197,11 @@ func (s *session) runProfile(p profile, cz bool, only map[string]bool) error {
 		s.shaper, s.port = sh, sh.Port
 		defer func() { s.shaper = nil }()
 	}
-	if err := s.d.SetConnectionLimit(p.connLimit); err != nil {
+	if err := s.d.SetConnectionLimit(p.ConnLimit); err != nil {
 		return fmt.Errorf("dovecot connection limit: %w", err)
 	}
 	defer s.d.SetConnectionLimit(0)
-	fmt.Printf("link: %s%s\n", p.name, s.compressWords())
+	fmt.Printf("link: %s%s\n", p.Name, s.compressWords())
 	cfg := s.cfg
 	for round := 1; round <= cfg.rounds; round++ {
 		if cfg.rounds > 1 {
@@ -262,7 +263,7 @@ func (s *session) prepare() {
 	}
 	s.startLoad = proc.LoadAvg()
 	if s.shaper != nil {
-		s.shaper.takeIdle()
+		s.shaper.TakeIdle()
 	}
 }
 
@@ -270,7 +271,7 @@ func (s *session) prepare() {
 func (s *session) add(r result) {
 	r.load = firstField(s.startLoad) + "→" + firstField(s.endLoad)
 	if s.shaper != nil {
-		r.idle, r.conns, r.refused = s.shaper.takeIdle()
+		r.idle, r.conns, r.refused = s.shaper.TakeIdle()
 	}
 	s.results = append(s.results, r)
 	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), proc.LoadAvg())

@@ -77,7 +77,7 @@ func (s *session) printTable(loadBefore string) {
 		rounds = fmt.Sprintf("; fastest of %d interleaved rounds", s.cfg.rounds)
 	}
 	fmt.Printf("\nN = %d messages, %.0f MB as sent, over TLS; link: %s%s\n\n",
-		s.corpus.n, mb(s.refBytes), s.prof.name+s.compressWords(), rounds)
+		s.corpus.n, mb(s.refBytes), s.prof.Name+s.compressWords(), rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "contender\t wall s\t msgs/s\t MB/s\t peak RSS MiB\t CPU s\t server CPU s\t machine busy\t byte-exact\t vs wire\t conns\t link idle s\t load\t")
 	for _, w := range rows {
@@ -102,7 +102,7 @@ func (s *session) printTable(loadBefore string) {
 			float64(w.rssKiB)/1024, r.m.cpu.Seconds(), r.m.serverCPU.Seconds(), 100*r.m.machine.busyShare(), w.exact, ratio, conns, idle, r.load)
 	}
 	for _, k := range s.idealConns() {
-		if d := s.prof.ideal(s.refBytes, k); d > 0 {
+		if d := s.prof.Ideal(s.refBytes, k); d > 0 {
 			perSec := float64(len(s.refs)) / d.Seconds()
 			fmt.Fprintf(tw, "ideal, %d connection(s) at the caps\t %.2f\t %.0f\t %.1f\t -\t -\t -\t -\t -\t %.0f%%\t %d\t 0\t -\t\n", k, d.Seconds(), perSec,
 				mb(s.refBytes)/d.Seconds(), 100*perSec/max(wireRate, 1e-9), k)
@@ -121,11 +121,11 @@ func (s *session) printTable(loadBefore string) {
 		float64(s.rssFloor)/1024)
 	fmt.Println("- MB = 10^6 bytes as sent by the server; CPU = the contender's user+system time; server CPU = Dovecot's meanwhile (imap and the imap-login TLS proxy)")
 	fmt.Printf("- machine busy: share of all %d CPUs' time that the whole machine (every process and the kernel, /proc/stat) was busy during the run; the rest was idle or waiting for the disk\n", nproc())
-	if s.prof.shaped() {
-		fmt.Println("- through the shaping proxy (bench/shape.go): RTT as a pipe delay of RTT/2 each way, token-bucket caps per connection and in all; conns = connections the contender opened (and those the proxy refused for the limit); link idle = time the server's side of each connection stood idle (waits over 5 ms that ended with data), summed over connections")
+	if s.prof.Shaped() {
+		fmt.Println("- through the shaping proxy (bench/internal/shape): RTT as a pipe delay of RTT/2 each way, token-bucket caps per connection and in all; conns = connections the contender opened (and those the proxy refused for the limit); link idle = time the server's side of each connection stood idle (waits over 5 ms that ended with data), summed over connections")
 	}
-	if s.prof.connLimit > 0 {
-		fmt.Printf("- Dovecot allowed %d connections per user and address (mail_max_userip_connections): a login beyond is answered NO [LIMIT]\n", s.prof.connLimit)
+	if s.prof.ConnLimit > 0 {
+		fmt.Printf("- Dovecot allowed %d connections per user and address (mail_max_userip_connections): a login beyond is answered NO [LIMIT]\n", s.prof.ConnLimit)
 	}
 	fmt.Println("- byte-exact: equal to what the server sent (the wire run's SHA-256; worst of all rounds); wire is checked against the seeded messages")
 	for _, w := range rows {
@@ -143,8 +143,8 @@ func (s *session) printTable(loadBefore string) {
 func (s *session) idealConns() []int {
 	ks := []int{1}
 	for _, k := range s.cfg.conns {
-		if s.prof.connLimit > 0 {
-			k = min(k, s.prof.connLimit)
+		if s.prof.ConnLimit > 0 {
+			k = min(k, s.prof.ConnLimit)
 		}
 		if !slices.Contains(ks, k) {
 			ks = append(ks, k)

@@ -33,11 +33,15 @@ func TestDeskCommandLine(t *testing.T) {
 	if code, out, errOut := runCLI(t, "desk", "init", dir); code != 0 || !strings.Contains(out, "Desk ready") {
 		t.Fatalf("desk init = %d %q %q", code, out, errOut)
 	}
+	code, _, errOut := runCLI(t, "desk", "init", filepath.Join(t.TempDir(), "pgdesk"), "--queue", "postgres://desk:hunter2@db.example/mailark")
+	if code != 1 || !strings.Contains(errOut, ".pgpass") || strings.Contains(errOut, "hunter2") {
+		t.Errorf("desk init with a password in the queue URL = %d %q, want a refusal naming .pgpass", code, errOut)
+	}
 	tmp := t.TempDir()
 	csv := fmt.Sprintf("customer,old_host,old_port,old_security,old_user,secret\nhanako,%[1]s,%[2]d,plain,%[3]s,h\njiro,%[1]s,%[2]d,plain,jiro@old-isp.example,j\n",
 		srv.Host, srv.Port, demo.OldProviderUser)
 	bad := writeFile(t, filepath.Join(tmp, "bad.csv"), csv+"hanako,x.example,993,tls,h2@x.example,h\n", 0o600)
-	code, _, errOut := runCLI(t, "desk", "add", "--desk", dir, bad)
+	code, _, errOut = runCLI(t, "desk", "add", "--desk", dir, bad)
 	if code != 1 || !strings.Contains(errOut, `line 4: customer "hanako" is already on line 2`) || !strings.Contains(errOut, "nothing was queued") {
 		t.Fatalf("desk add (bad CSV) = %d %q", code, errOut)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,10 @@ func Init(ctx context.Context, dir string, cfg Config) (*Desk, error) {
 	cfg.applyDefaults()
 	if cfg.Queue != "sqlite" && !cfg.IsPostgres() {
 		return nil, mailerr.New(mailerr.BadInput, "init desk", dir,
-			fmt.Errorf("queue %q: give a postgres:// URL, or nothing for a SQLite queue in the desk folder", cfg.Queue))
+			fmt.Errorf("queue %q: give a postgres:// URL, or nothing for a SQLite queue in the desk folder", redactURL(cfg.Queue)))
+	}
+	if cfg.IsPostgres() && urlHasPassword(cfg.Queue) {
+		return nil, mailerr.New(mailerr.BadInput, "init desk", redactURL(cfg.Queue), errPasswordInURL)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "customers"), 0o700); err != nil {
 		return nil, mailerr.New(mailerr.Permission, "create desk", dir, err)
@@ -157,6 +161,12 @@ func Open(ctx context.Context, dir string) (*Desk, error) {
 	}
 	d := &Desk{Dir: dir, Config: cfg}
 	if cfg.IsPostgres() {
+		if urlHasPassword(cfg.Queue) {
+			return nil, mailerr.New(mailerr.BadInput, "open queue", filepath.Join(dir, ConfigFile),
+				fmt.Errorf("%w; then take the password out of the queue URL in %s", errPasswordInURL, filepath.Join(dir, ConfigFile)))
+		}
+		// pgx reads the password, when the server asks for one, from
+		// PGPASSFILE or ~/.pgpass (or PGPASSWORD), never from desk.json.
 		d.dialect = postgres
 		pc, err := pgxpool.ParseConfig(cfg.Queue)
 		if err != nil {
@@ -209,8 +219,38 @@ func (d *Desk) ArchiveDir(customer string) string {
 	return filepath.Join(d.CustomerDir(customer), "archive")
 }
 
+// errPasswordInURL: desk.json, shared by the desk's PCs, would hold the
+// queue's password in clear.
+var errPasswordInURL = errors.New("the queue URL holds a password, which the desk folder would keep in clear: " +
+	"give the URL without it and put the password in ~/.pgpass on each PC of the desk " +
+	"(a line HOST:PORT:DATABASE:USER:PASSWORD, chmod 600) or in the file that PGPASSFILE names")
+
+// urlHasPassword reports whether a PostgreSQL URL carries a password, in
+// its user part or as a password parameter.
+func urlHasPassword(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Not a URL net/url reads: look for user:password@ by hand.
+		return redactURL(raw) != raw
+	}
+	if _, ok := u.User.Password(); ok {
+		return true
+	}
+	return u.Query().Has("password")
+}
+
 // redactURL leaves the password out of a database URL, for messages.
 func redactURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		if q := p.Query(); q.Has("password") {
+			q.Set("password", "***")
+			p.RawQuery = q.Encode()
+		}
+		if _, ok := p.User.Password(); ok {
+			p.User = url.UserPassword(p.User.Username(), "***")
+		}
+		return strings.Replace(p.String(), "%2A%2A%2A", "***", -1)
+	}
 	if at := strings.LastIndex(u, "@"); at > 0 {
 		if scheme := strings.Index(u, "://"); scheme > 0 && scheme < at {
 			userinfo := u[scheme+3 : at]

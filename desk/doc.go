@@ -14,13 +14,16 @@
 // (StepArgs) unique per customer, round and step. A step only drives the
 // engine packages (backup, gate, addressbook, migrate) through their
 // public APIs; every step can run again from the archive's own state, so
-// a worker killed mid-step loses nothing: River gives the job to another
-// worker (after Config.RescueAfterSeconds) and the engine resumes.
+// a worker killed mid-step loses nothing: once its claim lapses, River's
+// client queues a copy of its job (the next Try) and cancels the dead one
+// (rescue.go), and the next worker's engine resumes.
 //
 // Besides River's tables the queue holds the desk's own: desk_accounts
 // (what the board shows), desk_leases (an account is claimed by one step
 // of one worker at a time, renewed while it runs, so that a step rescued
-// while its first worker still runs waits instead of running twice — the
+// while its first worker still runs waits instead of running twice, and
+// every archive write a step commits first renews the claim
+// (archive.WithFence), so a run that lost it writes nothing more — the
 // archive's lock is not the only guard), desk_slots (at most N
 // connections per server host across every worker) and desk_steps (which
 // worker ran which step when).

@@ -32,3 +32,7 @@ func (d *Desk) ClaimAccount(ctx context.Context, customer, holder string, ttl ti
 func (d *Desk) ClaimHost(ctx context.Context, host, holder string, ttl time.Duration) (bool, error) {
 	return d.claimHost(ctx, host, holder, ttl)
 }
+
+// StallLink makes worker id's link to the queue stall (see stalledLinks);
+// the worker goes on with its steps.
+func StallLink(id string) { stalledLinks.Store(id, true) }

@@ -2,6 +2,8 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -19,11 +21,13 @@ import (
 // customer's account in one round (0 the first pass, 1, 2… each rerun
 // --delta). It holds no account detail and never a password: the worker
 // reads the account from the desk and the password from its own secrets
-// file. River keeps at most one such job per customer, round and step.
+// file. River keeps at most one such job per customer, round, step and
+// try: Try counts the jobs that replaced one whose worker died (rescue.go).
 type StepArgs struct {
 	Customer string `json:"customer" river:"unique"`
 	Round    int    `json:"round" river:"unique"`
 	Step     string `json:"step" river:"unique"`
+	Try      int    `json:"try,omitempty" river:"unique"`
 }
 
 // Kind is the River job kind.
@@ -42,8 +46,22 @@ type queue interface {
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	// busy reports whether any job is waiting, scheduled, retrying or
-	// running.
+	// running (a running job already replaced does not count).
 	busy(ctx context.Context) (bool, error)
+	// running lists the step jobs River has given to a worker and not yet
+	// seen end, less those already replaced.
+	running(ctx context.Context) ([]runningJob, error)
+	// replace hands a running job whose worker died to the other workers:
+	// a copy of it (the next Try) is queued and the dead one is cancelled,
+	// both through River's client. It reports false when the job was not
+	// running any more or was replaced already.
+	replace(ctx context.Context, jobID int64) (bool, error)
+}
+
+// runningJob is a running step job and the worker River gave it to.
+type runningJob struct {
+	id     int64
+	worker string
 }
 
 type riverQueue[TTx any] struct {
@@ -62,12 +80,88 @@ func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Sto
 
 func (q *riverQueue[TTx]) busy(ctx context.Context) (bool, error) {
 	res, err := q.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateAvailable, rivertype.JobStatePending,
-		rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled).First(1))
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled).First(1))
 	if err != nil {
 		return false, err
 	}
-	return len(res.Jobs) > 0, nil
+	if len(res.Jobs) > 0 {
+		return true, nil
+	}
+	run, err := q.running(ctx)
+	return len(run) > 0, err
 }
+
+func (q *riverQueue[TTx]) running(ctx context.Context) ([]runningJob, error) {
+	var out []runningJob
+	params := river.NewJobListParams().States(rivertype.JobStateRunning).Kinds(StepArgs{}.Kind()).First(1000)
+	for {
+		res, err := q.client.JobList(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range res.Jobs {
+			if cancelAttempted(j) {
+				continue // replaced; River's rescuer ends it in time
+			}
+			r := runningJob{id: j.ID}
+			if n := len(j.AttemptedBy); n > 0 {
+				r.worker = j.AttemptedBy[n-1]
+			}
+			out = append(out, r)
+		}
+		if len(res.Jobs) < 1000 {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
+// cancelAttempted: River was asked to cancel the job (metadata
+// cancel_attempted_at, which River's own rescuer honours).
+func cancelAttempted(j *rivertype.JobRow) bool {
+	var m struct {
+		At string `json:"cancel_attempted_at"`
+	}
+	_ = json.Unmarshal(j.Metadata, &m)
+	return m.At != ""
+}
+
+func (q *riverQueue[TTx]) replace(ctx context.Context, jobID int64) (bool, error) {
+	j, err := q.client.JobGet(ctx, jobID)
+	if errors.Is(err, river.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if j.State != rivertype.JobStateRunning || j.Kind != (StepArgs{}).Kind() || cancelAttempted(j) {
+		return false, nil
+	}
+	var args StepArgs
+	if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+		return false, err
+	}
+	// The copy first: a worker stopped between the two leaves a dead job
+	// that River's rescuer retries later (and that finds its step done),
+	// never an account with no job at all.
+	args.Try++
+	if args.Try < j.MaxAttempts {
+		if err := q.insert(ctx, args, j.MaxAttempts); err != nil {
+			return false, err
+		}
+	}
+	if _, err := q.client.JobCancel(ctx, jobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return false, err
+	}
+	if args.Try >= j.MaxAttempts {
+		return true, errWorkersDied
+	}
+	return true, nil
+}
+
+// errWorkersDied: every worker that took the step died in it (killed, out
+// of memory): the account needs a person, not another worker to kill.
+var errWorkersDied = errors.New("every worker that ran this step stopped answering in it; look at the workers' logs before running it again")
 
 func newRiverQueue[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config) (queue, error) {
 	c, err := river.NewClient(driver, cfg)

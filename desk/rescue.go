@@ -2,7 +2,7 @@ package desk
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -12,27 +12,28 @@ import (
 // powered off, cut from the network) to the other workers at once. A
 // running step renews its account's claim every LeaseSeconds/3; a step
 // that began more than LeaseSeconds ago, never finished and whose claim
-// has expired belongs to a dead worker. Its River job is made available
-// again (River's own rescuer would do the same, but only after
-// RescueAfterSeconds and on its 30-second round), and the next worker
-// resumes the step from the archive's state.
-func (d *Desk) rescueDead(ctx context.Context) (int, error) {
+// has expired belongs to a dead worker. River's client replaces its job
+// (queue.replace: a copy queued, the dead one cancelled), and the next
+// worker resumes the step from the archive's state. River's own rescuer
+// would retry the job too, but only after RescueAfterSeconds and on its
+// 30-second round, and it cannot tell a dead worker from a long backup.
+func (d *Desk) rescueDead(ctx context.Context, q queue) (int, error) {
 	now := nowMillis()
 	ttl := int64(d.Config.LeaseSeconds) * 1000
-	rows, err := d.db.QueryContext(ctx, d.q(`SELECT s.worker, s.started_at FROM desk_steps s
+	rows, err := d.db.QueryContext(ctx, d.q(`SELECT s.customer, s.worker, s.started_at FROM desk_steps s
 		WHERE s.finished_at = 0 AND s.started_at < ?
 		  AND NOT EXISTS (SELECT 1 FROM desk_leases l WHERE l.holder = s.worker AND l.expires_at >= ?)`), now-ttl, now)
 	if err != nil {
 		return 0, d.dbErr("read queue", err)
 	}
 	type dead struct {
-		holder  string
-		started int64
+		customer, holder string
+		started          int64
 	}
 	var list []dead
 	for rows.Next() {
 		var x dead
-		if err := rows.Scan(&x.holder, &x.started); err != nil {
+		if err := rows.Scan(&x.customer, &x.holder, &x.started); err != nil {
 			rows.Close()
 			return 0, d.dbErr("read queue", err)
 		}
@@ -46,44 +47,31 @@ func (d *Desk) rescueDead(ctx context.Context) (int, error) {
 		if i < 0 || err != nil {
 			continue
 		}
-		if err := d.makeAvailable(ctx, id); err != nil {
-			return n, err
+		outcome := "the worker stopped answering; the step was given to another worker"
+		if _, err := q.replace(ctx, id); errors.Is(err, errWorkersDied) {
+			outcome = errWorkersDied.Error()
+			_ = d.update(ctx, x.customer, map[string]any{"state": StateAttention, "worker": "", "error_kind": "worker-died",
+				"error_text": errWorkersDied.Error(), "finished_at": nowMillis()})
+		} else if err != nil {
+			return n, d.dbErr("rescue step", err)
 		}
 		n++
 		if _, err := d.exec(ctx, `UPDATE desk_steps SET finished_at = ?, outcome = ? WHERE worker = ? AND started_at = ? AND finished_at = 0`,
-			nowMillis(), "the worker stopped answering; the step was given to another worker", x.holder, x.started); err != nil {
+			nowMillis(), outcome, x.holder, x.started); err != nil {
 			return n, err
 		}
 	}
 	return n, nil
 }
 
-// rescueOrphans makes available again the running jobs whose worker
-// process is gone (its heartbeat in desk_workers lapsed): a worker killed
-// after River gave it a job but before the step claimed its account.
-func (d *Desk) rescueOrphans(ctx context.Context) (int, error) {
-	rows, err := d.db.QueryContext(ctx, d.q(`SELECT id, CAST(attempted_by AS TEXT) FROM river_job WHERE state = 'running' AND kind = ?`), StepArgs{}.Kind())
+// rescueOrphans replaces the running jobs whose worker process is gone
+// (its heartbeat in desk_workers lapsed): a worker killed after River gave
+// it a job but before the step claimed its account.
+func (d *Desk) rescueOrphans(ctx context.Context, q queue) (int, error) {
+	jobs, err := q.running(ctx)
 	if err != nil {
 		return 0, d.dbErr("read queue", err)
 	}
-	type job struct {
-		id     int64
-		worker string
-	}
-	var jobs []job
-	for rows.Next() {
-		var j job
-		var by sql.NullString
-		if err := rows.Scan(&j.id, &by); err != nil {
-			rows.Close()
-			return 0, d.dbErr("read queue", err)
-		}
-		// PostgreSQL: {a,b}; SQLite: ["a","b"]. The last is the worker now.
-		list := strings.Split(strings.Trim(by.String, "{}[]"), ",")
-		j.worker = strings.Trim(list[len(list)-1], `" `)
-		jobs = append(jobs, j)
-	}
-	rows.Close()
 	n := 0
 	for _, j := range jobs {
 		if j.worker == "" {
@@ -96,22 +84,12 @@ func (d *Desk) rescueOrphans(ctx context.Context) (int, error) {
 		if alive > 0 {
 			continue
 		}
-		if err := d.makeAvailable(ctx, j.id); err != nil {
-			return n, err
+		if _, err := q.replace(ctx, j.id); err != nil && !errors.Is(err, errWorkersDied) {
+			return n, d.dbErr("rescue step", err)
 		}
 		n++
 	}
 	return n, nil
-}
-
-func (d *Desk) makeAvailable(ctx context.Context, id int64) error {
-	nowExpr := "datetime('now', 'subsec')"
-	if d.dialect == postgres {
-		nowExpr = "now()"
-	}
-	_, err := d.exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+nowExpr+` WHERE id = ? AND state = 'running' AND kind = ?`,
-		id, StepArgs{}.Kind())
-	return err
 }
 
 // heartbeat says this worker process is alive, for twice the lease.
@@ -123,13 +101,15 @@ func (d *Desk) heartbeat(ctx context.Context, id string) error {
 
 // rescueLoop keeps this worker's heartbeat and runs the rescues every
 // LeaseSeconds/2 until ctx ends.
-func (d *Desk) rescueLoop(ctx context.Context, id string) {
+func (d *Desk) rescueLoop(ctx context.Context, id string, q queue) {
 	t := time.NewTicker(time.Duration(d.Config.LeaseSeconds) * time.Second / 2)
 	defer t.Stop()
 	for {
-		_ = d.heartbeat(ctx, id)
-		_, _ = d.rescueDead(ctx)
-		_, _ = d.rescueOrphans(ctx)
+		if !stalled(id) {
+			_ = d.heartbeat(ctx, id)
+			_, _ = d.rescueDead(ctx, q)
+			_, _ = d.rescueOrphans(ctx, q)
+		}
 		select {
 		case <-ctx.Done():
 			return

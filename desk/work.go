@@ -13,6 +13,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
@@ -83,7 +84,7 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 		return WorkResult{}, d.dbErr("start queue", err)
 	}
 	rctx, stopRescue := context.WithCancel(ctx)
-	go d.rescueLoop(rctx, opts.ID)
+	go d.rescueLoop(rctx, opts.ID, q)
 	if opts.UntilIdle {
 		err = waitIdle(ctx, q)
 	} else {
@@ -205,8 +206,27 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 	}
 	defer d.releaseAccount(args.Customer, holder)
 	defer d.releaseHosts(holder)
+	if stalled(w.opts.ID) {
+		ctx = context.WithoutCancel(ctx)
+	}
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The fence: every write the step commits to the archive first renews
+	// the claim, and is refused once another worker holds it. The
+	// heartbeat alone would leave the first run of a job rescued while it
+	// was merely slow free to write until its next renewal; the archive's
+	// lock alone is not the queue's guard.
+	fctx := archive.WithFence(sctx, func(ctx context.Context) error {
+		held, err := d.renew(ctx, args.Customer, holder, ttl)
+		if err != nil {
+			return err
+		}
+		if !held {
+			cancel(errTakenOver)
+			return errTakenOver
+		}
+		return nil
+	})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); w.heartbeat(sctx, cancel, args.Customer, holder, ttl) }()
@@ -220,21 +240,41 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 	}
 	_ = d.update(ctx, args.Customer, map[string]any{"state": StateWorking, "step": args.Step, "worker": w.opts.ID,
 		"attempt": attempt, "done_msgs": 0, "done_bytes": 0, "rate": 0.0, "eta_seconds": 0})
-	serr := w.step(sctx, holder, st.Account, args)
-	if c := context.Cause(sctx); serr != nil && c != nil && !errors.Is(c, context.Canceled) {
+	serr := w.step(fctx, holder, st.Account, args)
+	c := context.Cause(sctx)
+	if serr != nil && c != nil && !errors.Is(c, context.Canceled) {
 		serr = c
 	}
 	outcome := "ok"
 	if serr != nil {
 		outcome = serr.Error()
 	}
+	if errors.Is(c, errTakenOver) {
+		outcome = errTakenOver.Error()
+	}
 	_, _ = d.exec(context.WithoutCancel(ctx), `UPDATE desk_steps SET finished_at = ?, outcome = ? WHERE customer = ? AND round = ? AND step = ? AND worker = ? AND started_at = ?`,
 		nowMillis(), outcome, args.Customer, args.Round, args.Step, holder, started)
+	if errors.Is(c, errTakenOver) {
+		// The account is another worker's now, and so are its board line
+		// and its next step.
+		return river.JobCancel(errTakenOver)
+	}
 	return w.finish(ctx, st.Account, args, serr, attempt, maxAttempts)
 }
 
 // executions numbers the step executions of this process (see holder in run).
 var executions atomic.Int64
+
+// errTakenOver: this run's claim on the account lapsed and another worker
+// took it (this worker was thought dead); the run writes nothing more.
+var errTakenOver = errors.New("another worker took over this account")
+
+// stalledLinks holds the worker IDs whose link to the queue stalls (tests
+// only): their claims are not renewed, they rescue nothing, and River's
+// word that a job was cancelled does not reach their steps.
+var stalledLinks sync.Map
+
+func stalled(id string) bool { _, ok := stalledLinks.Load(id); return ok }
 
 // heartbeat renews the account's claim; a claim lost (the worker was
 // thought dead) stops the step.
@@ -247,9 +287,12 @@ func (w *worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			return
 		case <-t.C:
 		}
+		if stalled(w.opts.ID) {
+			continue
+		}
 		held, err := w.d.renew(ctx, customer, holder, ttl)
 		if err == nil && !held {
-			cancel(errors.New("another worker took over this account"))
+			cancel(errTakenOver)
 			return
 		}
 	}

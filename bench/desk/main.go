@@ -1,11 +1,12 @@
 // Command desk measures support-desk mode: N accounts of M messages each
-// (the demo's generated mail) on an in-process IMAP server, optionally
-// behind a slow link (-delay per forwarded chunk), worked through a SQLite
-// desk queue by worker processes. It prints one table: accounts per hour
-// with 1, 2 and 4 workers in one process, and with 2 worker processes
-// (standing for 2 PCs), and the peak RSS of each worker process.
+// (the demo's generated mail) on an in-process IMAP server, through the
+// shaping proxy of bench/internal/shape (-profile, default rtt40: RTT 40 ms,
+// 4 MB/s per connection), worked through a SQLite desk queue by worker
+// processes. It prints one table: accounts per hour with 1, 2 and 4 workers
+// in one process, and with 2 worker processes (standing for 2 PCs), and the
+// peak RSS of each worker process (its own VmHWM).
 //
-//	go run ./bench/desk -accounts 100 -messages 200
+//	go run ./bench/desk -accounts 100 -messages 200 [-profile rtt40] [-configs 1x1,1x2,1x4,2x2]
 package main
 
 import (
@@ -22,9 +23,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/shape"
 	"github.com/mailark/mailark/desk"
 	"github.com/mailark/mailark/internal/demo"
 )
@@ -32,14 +34,15 @@ import (
 func main() {
 	accounts := flag.Int("accounts", 20, "accounts")
 	messages := flag.Int("messages", 200, "messages per account")
-	delay := flag.Duration("delay", 0, "delay per forwarded chunk (a slow link); 0: loopback")
+	profile := flag.String("profile", "rtt40", "the link: "+strings.Join(shape.Order, ", "))
+	configs := flag.String("configs", "1x1,1x2,1x4,2x2", "PROCESSESxWORKERS to measure, comma list")
 	child := flag.String("child", "", "internal: work this desk as a worker process")
 	workers := flag.Int("workers", 1, "internal: workers of a worker process")
 	flag.Parse()
 	if *child != "" {
 		os.Exit(runChild(*child, *workers))
 	}
-	if err := run(*accounts, *messages, *delay); err != nil {
+	if err := run(*accounts, *messages, *profile, *configs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/desk:", err)
 		os.Exit(1)
 	}
@@ -76,13 +79,40 @@ func runChild(dir string, workers int) int {
 		}
 		fmt.Fprintf(os.Stderr, "heap in use %d MB, sys %d MB, goroutines %d, now %s\n", ms.HeapInuse>>20, ms.Sys>>20, runtime.NumGoroutine(), rss)
 	}
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("rss %d done %d\n", ru.Maxrss*1024, res.Done)
+	// VmHWM, this process's own peak since exec: rusage's maxrss would
+	// also count the bench's own memory (the server holding every
+	// account's mail), shared with the child until exec.
+	fmt.Printf("rss %d done %d\n", proc.PeakRSS()*1024, res.Done)
 	return 0
 }
 
-func run(accounts, messages int, delay time.Duration) error {
+type config struct{ procs, workers int }
+
+func parseConfigs(s string) ([]config, error) {
+	var out []config
+	for _, f := range strings.Split(s, ",") {
+		var c config
+		if _, err := fmt.Sscanf(strings.TrimSpace(f), "%dx%d", &c.procs, &c.workers); err != nil || c.procs < 1 || c.workers < 1 {
+			return nil, fmt.Errorf("-configs: %q is not PROCESSESxWORKERS", f)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func run(accounts, messages int, profileName, configList string) error {
+	profs, err := shape.Parse(profileName)
+	if err != nil {
+		return err
+	}
+	if len(profs) != 1 {
+		return fmt.Errorf("-profile: give one profile")
+	}
+	prof := profs[0]
+	cfgs, err := parseConfigs(configList)
+	if err != nil {
+		return err
+	}
 	pool := demo.OldProvider().Folders[0].Messages
 	for _, f := range demo.OldProvider().Folders[1:] {
 		pool = append(pool, f.Messages...)
@@ -118,37 +148,50 @@ func run(accounts, messages int, delay time.Duration) error {
 	defer cancel()
 	go first.Serve(ctx, ln)
 	addr := ln.Addr().String()
-	if delay > 0 {
-		if addr, err = slowProxy(ctx, addr, delay); err != nil {
+	if prof.Shaped() {
+		sh, err := shape.Start(addr, prof)
+		if err != nil {
 			return err
 		}
+		defer sh.Close()
+		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(sh.Port))
 	}
 	host, port, _ := net.SplitHostPort(addr)
-	fmt.Printf("%d accounts × %d messages, link: %s, %d CPUs\n\n", accounts, messages, linkWords(delay), numCPU())
-	fmt.Printf("%-28s %10s %14s %16s\n", "workers", "seconds", "accounts/hour", "peak RSS/process")
-	for _, cfg := range []struct {
-		name           string
-		procs, workers int
-	}{{"1 process × 1 worker", 1, 1}, {"1 process × 2 workers", 1, 2}, {"1 process × 4 workers", 1, 4}, {"2 processes × 2 workers", 2, 2}} {
+	var bytes int64
+	for _, a := range accts {
+		for _, m := range a.Folders[0].Messages {
+			bytes += int64(len(m.Raw))
+		}
+	}
+	fmt.Printf("%d accounts × %d messages (%.1f MB in all), link: %s, %d CPUs, load %s\n\n",
+		accounts, messages, float64(bytes)/1e6, prof.Name, numCPU(), proc.LoadAvg())
+	fmt.Printf("%-28s %10s %14s %22s\n", "workers", "seconds", "accounts/hour", "peak RSS per process")
+	for _, cfg := range cfgs {
+		name := fmt.Sprintf("%d process(es) × %d worker(s)", cfg.procs, cfg.workers)
 		secs, rss, err := runConfig(accts, host, port, cfg.procs, cfg.workers)
 		if err != nil {
-			return fmt.Errorf("%s: %w", cfg.name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Printf("%-28s %10.1f %14.0f %13.0f MB\n", cfg.name, secs, float64(accounts)/secs*3600, float64(rss)/(1<<20))
+		var list []string
+		for _, r := range rss {
+			list = append(list, fmt.Sprintf("%.0f", float64(r)/(1<<20)))
+		}
+		fmt.Printf("%-28s %10.1f %14.0f %19s MB\n", name, secs, float64(accounts)/secs*3600, strings.Join(list, ", "))
 	}
+	fmt.Println("\n- peak RSS: each worker process's own VmHWM (the bench's server, holding every account's mail, is not counted)")
 	return nil
 }
 
-func runConfig(accts []*demo.Account, host, port string, procs, workers int) (float64, int64, error) {
+func runConfig(accts []*demo.Account, host, port string, procs, workers int) (float64, []int64, error) {
 	tmp, err := os.MkdirTemp("", "mailark-bench-desk-")
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "desk")
 	d, err := desk.Init(context.Background(), dir, desk.Config{DefaultConnections: 8, RetryBaseSeconds: 1})
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	var csv, secrets strings.Builder
 	csv.WriteString("customer,old_host,old_port,old_security,old_user,secret\n")
@@ -162,22 +205,22 @@ func runConfig(accts []*demo.Account, host, port string, procs, workers int) (fl
 	}
 	d.Close()
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "secrets"), []byte(secrets.String()), 0o600); err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var peak int64
+	var peak []int64
 	var firstErr error
 	for range procs {
 		cmd := exec.Command(os.Args[0], "-child", dir, "-workers", strconv.Itoa(workers))
 		out, _ := cmd.StdoutPipe()
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
-			return 0, 0, err
+			return 0, nil, err
 		}
 		wg.Add(1)
 		go func() {
@@ -188,7 +231,7 @@ func runConfig(accts []*demo.Account, host, port string, procs, workers int) (fl
 				var done int
 				if _, err := fmt.Sscanf(sc.Text(), "rss %d done %d", &rss, &done); err == nil {
 					mu.Lock()
-					peak = max(peak, rss)
+					peak = append(peak, rss)
 					mu.Unlock()
 				}
 			}
@@ -201,76 +244,23 @@ func runConfig(accts []*demo.Account, host, port string, procs, workers int) (fl
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return 0, 0, firstErr
+		return 0, nil, firstErr
 	}
 	d, err = desk.Open(context.Background(), dir)
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	defer d.Close()
 	st, err := d.Accounts(context.Background())
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	for _, s := range st {
 		if s.State != desk.StateDone {
-			return 0, 0, fmt.Errorf("%s ended %s at %s: %s", s.Customer, s.State, s.Step, s.ErrorText)
+			return 0, nil, fmt.Errorf("%s ended %s at %s: %s", s.Customer, s.State, s.Step, s.ErrorText)
 		}
 	}
 	return time.Since(start).Seconds(), peak, nil
-}
-
-// slowProxy forwards to target with delay after each chunk read.
-func slowProxy(ctx context.Context, target string, delay time.Duration) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	go func() { <-ctx.Done(); ln.Close() }()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				s, err := net.Dial("tcp", target)
-				if err != nil {
-					c.Close()
-					return
-				}
-				pipe := func(dst, src net.Conn, slow bool) {
-					buf := make([]byte, 32<<10)
-					for {
-						n, err := src.Read(buf)
-						if n > 0 {
-							if slow {
-								time.Sleep(delay)
-							}
-							if _, werr := dst.Write(buf[:n]); werr != nil {
-								break
-							}
-						}
-						if err != nil {
-							break
-						}
-					}
-					dst.Close()
-					src.Close()
-				}
-				go pipe(s, c, false)
-				pipe(c, s, true)
-			}()
-		}
-	}()
-	return ln.Addr().String(), nil
-}
-
-func linkWords(d time.Duration) string {
-	if d == 0 {
-		return "loopback"
-	}
-	return fmt.Sprintf("%s per 32 KB chunk", d)
 }
 
 type discardLogger struct{}

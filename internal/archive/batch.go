@@ -236,6 +236,10 @@ func (b *Batch) Commit(ctx context.Context) error {
 		b.Abort()
 		return classifyDB("write archive", b.a.dir, err)
 	}
+	if err := checkFence(ctx); err != nil {
+		b.Abort()
+		return err
+	}
 	for _, s := range b.stmts {
 		if s != nil {
 			s.Close()

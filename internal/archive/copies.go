@@ -148,6 +148,9 @@ func (l *CopyLog) save(ctx context.Context, recs []CopyRecord, fails []CopyFailu
 			return err
 		}
 	}
+	if err := checkFence(ctx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

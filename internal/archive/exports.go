@@ -36,6 +36,9 @@ func (a *Archive) RecordExport(ctx context.Context, rec ExportRecord, publish fu
 			return err
 		}
 	}
+	if err := checkFence(ctx); err != nil {
+		return err
+	}
 	return classifyDB("record export", a.dir, tx.Commit())
 }
 

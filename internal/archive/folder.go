@@ -167,6 +167,9 @@ func (a *Archive) EnsureFolder(ctx context.Context, info FolderInfo) (*Folder, e
 		}
 		id, _ = res.LastInsertId()
 	}
+	if err := checkFence(ctx); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, classifyDB("write archive", a.dir, err)
 	}

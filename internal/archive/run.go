@@ -29,6 +29,9 @@ type RunResult struct {
 
 // BeginRun records the start of a run and returns its id.
 func (a *Archive) BeginRun(ctx context.Context, kind string) (int64, error) {
+	if err := checkFence(ctx); err != nil {
+		return 0, err
+	}
 	res, err := a.db.ExecContext(ctx, `INSERT INTO runs(kind, started_at, status) VALUES(?, ?, ?)`, kind, a.stamp(), RunRunning)
 	if err != nil {
 		return 0, classifyDB("write archive", a.dir, err)
@@ -171,3 +174,30 @@ func (a *Archive) ArchivedUIDs(ctx context.Context, folderID int64) ([]uint32, e
 
 // Now is the archive's clock.
 func (a *Archive) Now() time.Time { return a.now() }
+
+// Runs lists the archive's runs, oldest first.
+func (a *Archive) Runs(ctx context.Context) ([]Run, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT `+runCols+` FROM runs ORDER BY id`)
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, classifyDB("read archive", a.dir, err)
+		}
+		out = append(out, r)
+	}
+	return out, classifyDB("read archive", a.dir, rows.Err())
+}
+
+// runCols are the columns scanRun reads.
+const runCols = `id, kind, started_at, COALESCE(finished_at, ''), status, messages, bytes, failed, error`
+
+func scanRun(row interface{ Scan(...any) error }) (Run, error) {
+	var r Run
+	err := row.Scan(&r.ID, &r.Kind, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Messages, &r.Bytes, &r.Failed, &r.Error)
+	return r, err
+}

@@ -191,6 +191,9 @@ func (a *Archive) SaveVerification(ctx context.Context, v Verification, folders 
 			return 0, classifyDB("write archive", a.dir, err)
 		}
 	}
+	if err := checkFence(ctx); err != nil {
+		return 0, err
+	}
 	return id, classifyDB("write archive", a.dir, tx.Commit())
 }
 
@@ -300,10 +303,7 @@ type Run struct {
 
 // LastRun returns the latest run of kind ("backup"), nil if none.
 func (a *Archive) LastRun(ctx context.Context, kind string) (*Run, error) {
-	var r Run
-	err := a.db.QueryRowContext(ctx, `SELECT id, kind, started_at, COALESCE(finished_at, ''), status, messages, bytes,
-		failed, error FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).Scan(&r.ID, &r.Kind, &r.StartedAt,
-		&r.FinishedAt, &r.Status, &r.Messages, &r.Bytes, &r.Failed, &r.Error)
+	r, err := scanRun(a.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -78,7 +78,7 @@ func openDesk(ctx context.Context, env *Env, dir string) (*desk.Desk, int, bool)
 
 func runDeskInit(ctx context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "desk init", "DIR [--queue postgres://USER@HOST/DB] [--lang en|ja] [--connections N]")
-	queue := fs.String("queue", "", "PostgreSQL URL of the queue shared by the desk's PCs (default: a SQLite queue inside DIR, for one PC)")
+	queue := fs.String("queue", "", "PostgreSQL URL of the queue shared by the desk's PCs, without a password: each PC keeps it in ~/.pgpass or PGPASSFILE (default: a SQLite queue inside DIR, for one PC)")
 	lang := fs.String("lang", string(gate.LangFromEnv(env.Getenv)), "language of the reports and the board: en or ja")
 	conns := fs.Int("connections", 2, "at most this many connections to one mail server across all workers")
 	pos, code, ok := parseArgs(fs, args, 1)

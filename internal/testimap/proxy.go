@@ -38,6 +38,9 @@ type Fault struct {
 	// dribbles and never quite stops.
 	TrickleDownAfter int64
 	TrickleEvery     time.Duration
+	// Hold keeps every server byte (the greeting too) until the channel
+	// is closed: a server that answers late, for as long as a test says.
+	Hold <-chan struct{}
 }
 
 // Proxy forwards loopback connections to a target and injects faults, per
@@ -183,6 +186,9 @@ func (p *Proxy) serve() {
 		if f.TrickleDownAfter > 0 && f.TrickleEvery > 0 {
 			down = &trickleConn{Conn: client, after: f.TrickleDownAfter, every: f.TrickleEvery, closed: p.closed}
 		}
+		if f.Hold != nil {
+			down = &holdConn{Conn: down, hold: f.Hold, closed: p.closed}
+		}
 		go p.pipe(server, down, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
 		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill, &p.up)
 	}
@@ -234,6 +240,21 @@ func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.D
 			return
 		}
 	}
+}
+
+// holdConn writes nothing until hold is closed.
+type holdConn struct {
+	net.Conn
+	hold, closed <-chan struct{}
+}
+
+func (c *holdConn) Write(p []byte) (int, error) {
+	select {
+	case <-c.hold:
+	case <-c.closed:
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(p)
 }
 
 // trickleConn writes normally up to after bytes, then one byte every every.

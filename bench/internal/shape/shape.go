@@ -1,4 +1,6 @@
-package main
+// Package shape is the benchmarks' shaping proxy: a link with a round-trip
+// time, bandwidth caps and a server's connection limit, on loopback.
+package shape
 
 import (
 	"fmt"
@@ -31,49 +33,52 @@ import (
 // per command; one that pipelines leaves almost none.
 
 // profile is one link to measure on.
-type profile struct {
-	name       string
-	rtt        time.Duration
-	perConnBps float64 // 0: no cap
-	totalBps   float64 // 0: no cap
-	connLimit  int     // the server's connections per user (0: Dovecot's default, 10)
+type Profile struct {
+	Name       string
+	RTT        time.Duration
+	PerConnBps float64 // 0: no cap
+	TotalBps   float64 // 0: no cap
+	ConnLimit  int     // the server's connections per user (0: Dovecot's default, 10)
 }
 
-var profiles = map[string]profile{
-	"loopback": {name: "loopback (no proxy)"},
-	"rtt40":    {name: "RTT 40 ms, 4 MB/s per connection, no total cap", rtt: 40 * time.Millisecond, perConnBps: 4e6},
-	"rtt100":   {name: "RTT 100 ms, 2 MB/s per connection, 8 MB/s in all", rtt: 100 * time.Millisecond, perConnBps: 2e6, totalBps: 8e6},
-	"rtt10":    {name: "RTT 10 ms, no cap", rtt: 10 * time.Millisecond},
-	"limit2":   {name: "server allows 2 connections; RTT 40 ms, 4 MB/s per connection", rtt: 40 * time.Millisecond, perConnBps: 4e6, connLimit: 2},
+// Profiles are the links the benchmarks measure on, by name.
+var Profiles = map[string]Profile{
+	"loopback": {Name: "loopback (no proxy)"},
+	"rtt40":    {Name: "RTT 40 ms, 4 MB/s per connection, no total cap", RTT: 40 * time.Millisecond, PerConnBps: 4e6},
+	"rtt100":   {Name: "RTT 100 ms, 2 MB/s per connection, 8 MB/s in all", RTT: 100 * time.Millisecond, PerConnBps: 2e6, TotalBps: 8e6},
+	"rtt10":    {Name: "RTT 10 ms, no cap", RTT: 10 * time.Millisecond},
+	"limit2":   {Name: "server allows 2 connections; RTT 40 ms, 4 MB/s per connection", RTT: 40 * time.Millisecond, PerConnBps: 4e6, ConnLimit: 2},
 }
 
-var profileOrder = []string{"loopback", "rtt10", "rtt40", "rtt100", "limit2"}
+// Order lists the profiles' names from the fastest link to the slowest.
+var Order = []string{"loopback", "rtt10", "rtt40", "rtt100", "limit2"}
 
-func parseProfiles(s string) ([]profile, error) {
-	var out []profile
+// Parse reads a comma list of profile names.
+func Parse(s string) ([]Profile, error) {
+	var out []Profile
 	for _, name := range strings.Split(s, ",") {
 		name = strings.TrimSpace(name)
 		if name == "" {
 			continue
 		}
-		p, ok := profiles[name]
+		p, ok := Profiles[name]
 		if !ok {
-			return nil, fmt.Errorf("-profiles: unknown profile %q (have %s)", name, strings.Join(profileOrder, ", "))
+			return nil, fmt.Errorf("-profiles: unknown profile %q (have %s)", name, strings.Join(Order, ", "))
 		}
 		out = append(out, p)
 	}
 	return out, nil
 }
 
-// shaped tells whether the profile needs the proxy.
-func (p profile) shaped() bool { return p.rtt > 0 || p.perConnBps > 0 || p.totalBps > 0 }
+// Shaped tells whether the profile needs the proxy.
+func (p Profile) Shaped() bool { return p.RTT > 0 || p.PerConnBps > 0 || p.TotalBps > 0 }
 
-// ideal is the wall time of moving bytes over k connections at the caps,
+// Ideal is the wall time of moving bytes over k connections at the caps,
 // with no round trip idle: 0 when nothing caps the link.
-func (p profile) ideal(bytes int64, k int) time.Duration {
-	bps := p.perConnBps * float64(k)
-	if p.totalBps > 0 && (bps == 0 || bps > p.totalBps) {
-		bps = p.totalBps
+func (p Profile) Ideal(bytes int64, k int) time.Duration {
+	bps := p.PerConnBps * float64(k)
+	if p.TotalBps > 0 && (bps == 0 || bps > p.TotalBps) {
+		bps = p.TotalBps
 	}
 	if bps == 0 {
 		return 0
@@ -103,8 +108,9 @@ func (b *bucket) reserve(n int) time.Time {
 	return b.next
 }
 
-type shaper struct {
-	p      profile
+// Shaper is a running shaping proxy.
+type Shaper struct {
+	p      Profile
 	target string
 	ln     net.Listener
 	Port   int
@@ -118,20 +124,23 @@ type shaper struct {
 	open    []net.Conn
 }
 
-func startShaper(target string, p profile) (*shaper, error) {
+// Start listens on 127.0.0.1 (Port) and forwards each connection to
+// target through the profile's link.
+func Start(target string, p Profile) (*Shaper, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &shaper{p: p, target: target, ln: ln, Port: ln.Addr().(*net.TCPAddr).Port}
-	if p.totalBps > 0 {
-		s.total = &bucket{bps: p.totalBps}
+	s := &Shaper{p: p, target: target, ln: ln, Port: ln.Addr().(*net.TCPAddr).Port}
+	if p.TotalBps > 0 {
+		s.total = &bucket{bps: p.TotalBps}
 	}
 	go s.serve()
 	return s, nil
 }
 
-func (s *shaper) Close() {
+// Close stops the proxy and its connections.
+func (s *Shaper) Close() {
 	s.ln.Close()
 	s.mu.Lock()
 	for _, c := range s.open {
@@ -140,19 +149,19 @@ func (s *shaper) Close() {
 	s.mu.Unlock()
 }
 
-// takeIdle returns the idle time measured since the last call, and the
+// TakeIdle returns the idle time measured since the last call, and the
 // connections opened.
-func (s *shaper) takeIdle() (time.Duration, int, int) {
+func (s *Shaper) TakeIdle() (time.Duration, int, int) {
 	return time.Duration(s.idle.Swap(0)), int(s.conns.Swap(0)), int(s.refused.Swap(0))
 }
 
-func (s *shaper) serve() {
+func (s *Shaper) serve() {
 	for {
 		client, err := s.ln.Accept()
 		if err != nil {
 			return
 		}
-		if s.p.connLimit > 0 && s.openNow.Load() >= int64(s.p.connLimit) {
+		if s.p.ConnLimit > 0 && s.openNow.Load() >= int64(s.p.ConnLimit) {
 			s.refused.Add(1)
 			client.Close()
 			continue
@@ -188,9 +197,9 @@ type chunk struct {
 
 // pipe copies src to dst through the connection's bucket, the total one
 // (for the server's bytes) and the delay line.
-func (s *shaper) pipe(src, dst net.Conn, closeBoth func(), down bool) {
-	delay := s.p.rtt / 2
-	own := &bucket{bps: s.p.perConnBps}
+func (s *Shaper) pipe(src, dst net.Conn, closeBoth func(), down bool) {
+	delay := s.p.RTT / 2
+	own := &bucket{bps: s.p.PerConnBps}
 	line := make(chan chunk, 4096)
 	go func() {
 		defer closeBoth()
