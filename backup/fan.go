@@ -390,7 +390,8 @@ func (fn *fan) lower(err error, self bool) bool {
 // work fetches units on c until there are none left or the session ends.
 func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 	r := fn.r
-	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn}
+	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn,
+		throttled: func(err error) bool { return r.lim.AsThrottle(err) != nil }}
 	var selected *folderWork
 	for {
 		if u == nil {
@@ -422,6 +423,12 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 func (fn *fan) failed(c *imapconn.Conn, err error) {
 	if errors.Is(err, errBudgetStopped) || fn.ctx.Err() != nil {
 		fn.fail(err)
+		return
+	}
+	if te := fn.r.throttled(err, c.ByeText()); te != nil {
+		// The server asks to slow down: the session ends, and the run
+		// waits what it suggests (not a failure, not a connection limit).
+		fn.fail(te)
 		return
 	}
 	if !errors.Is(err, errGenerationMoved) && (mailerr.As(err) == nil || errors.Is(err, errTooLarge)) {

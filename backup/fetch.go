@@ -175,6 +175,9 @@ type fetcher struct {
 	conn   int32 // which connection of the session (units note it)
 	// received, when set, is told of every read of mail bytes.
 	received func(n int64)
+	// throttled tells a server's answer asking to slow down: it ends the
+	// connection's work rather than fail the messages it was about.
+	throttled func(error) bool
 }
 
 var fetchOptions = &imap.FetchOptions{
@@ -243,7 +246,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 		}
 		sent, err := pend.wait()
 		var imapErr *imap.Error
-		if err != nil && !errors.As(err, &imapErr) {
+		if err != nil && (!errors.As(err, &imapErr) || f.throttled != nil && f.throttled(err)) {
 			if next != nil {
 				next.wait() // the connection is cut: it ends at once
 			}
@@ -291,6 +294,8 @@ func (f *fetcher) askAgain(a unfinished) error {
 		case oneErr == nil && one[uid]:
 		case oneErr == nil:
 			emit(&item{uid: uid, failed: notSent})
+		case f.throttled != nil && f.throttled(oneErr):
+			return oneErr // asked to slow down: not the message's failure
 		case errors.As(oneErr, &imapErr):
 			emit(&item{uid: uid, failed: serverWords(imapErr)})
 		default:
