@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -33,6 +34,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	conns := fs.Int("connections", 4, "connections that fetch at once (fewer when the server refuses more; at most 10, 15 for Gmail)")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
+	lf := addLimitFlags(fs, env, "Gmail allows 2.5 GB a day")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -60,14 +62,19 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
+	tab, err := lf.table()
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
 	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall,
-		SameAccountAsBefore: *same, Connections: *conns}
+		SameAccountAsBefore: *same, Connections: *conns, Limits: tab, WaitForBudget: *lf.wait}
 	if !*noSpaceCheck {
 		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code
 		}
 	}
 	d := newDisplay(env, *quiet)
+	d.lang = string(gate.ParseLang(*lf.lang))
 	opts.Progress = d.sink
 	sum, err := backup.Run(ctx, opts)
 	d.done()
@@ -79,6 +86,9 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		// "0 message(s) in the archive" about an archive it never counted.
 	default:
 		printSummary(env.Stdout, sum)
+	}
+	if code, ok := lf.budgetStop(env, err); ok {
+		return code
 	}
 	return backupExit(env, sum, err, *verbose)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -21,6 +22,7 @@ type display struct {
 	lastLine time.Time
 	drawn    bool
 	now      func() time.Time
+	lang     string // of the ETA's words about a daily budget
 }
 
 // newDisplay writes to env's unwrapped standard error (the bar's own
@@ -44,7 +46,7 @@ func (d *display) sink(e progress.Event) {
 	if d.quiet || e.Total == 0 && e.TotalBytes == 0 && e.Done == 0 {
 		return // nothing planned yet (or a run that failed before): no "0/0" bar
 	}
-	line := statusLine(e)
+	line := statusLine(e, d.lang)
 	if d.tty {
 		fmt.Fprintf(d.w, "\r\033[K%s", line)
 		d.drawn = true
@@ -102,7 +104,7 @@ func (d *display) done() {
 	}
 }
 
-func statusLine(e progress.Event) string {
+func statusLine(e progress.Event, lang string) string {
 	pct := 0.0
 	switch {
 	case e.TotalBytes > 0:
@@ -119,7 +121,9 @@ func statusLine(e progress.Event) string {
 	if e.Rate > 0 {
 		s += fmt.Sprintf("  %s/s", progress.Bytes(int64(e.Rate)))
 	}
-	if e.ETA > 0 {
+	if w := limits.ETAWords(e.Budget, lang, e.ETA, e.TotalBytes-e.Bytes); w != "" {
+		s += "  " + w // "about 2 days: Gmail allows 2.5 GB a day"
+	} else if e.ETA > 0 {
 		s += "  " + e.ETA.String() + " left"
 	}
 	if e.Folder != "" {
