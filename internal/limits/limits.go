@@ -158,14 +158,11 @@ func (t *Table) For(host string) Limits {
 		case r.Match == "*":
 			star = r
 		case r.Match == host:
-			best = r
+			best = r // an exact rule outranks any pattern
 		case strings.HasPrefix(r.Match, "*.") && strings.HasSuffix(host, r.Match[1:]):
-			if best == nil || strings.HasPrefix(best.Match, "*.") && len(r.Match) > len(best.Match) {
+			if best == nil || best.Match != host && len(r.Match) > len(best.Match) {
 				best = r
 			}
-		}
-		if best != nil && best.Match == host {
-			break
 		}
 	}
 	l := Limits{Host: host}
