@@ -224,3 +224,22 @@ func TestDailyBudgetWaitResumes(t *testing.T) {
 	}
 	checkArchive(t, o.ArchiveDir, serverState(t, srv.Client(t)))
 }
+
+// Survey's time estimate counts the days the budget makes the backup take.
+func TestSurveyCountsTheBudget(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	o := options(srv, tempArchive(t))
+	o.Limits = tinyBudget(t)
+	clk := newClock()
+	o.Now = clk.Now
+	res, err := backup.Survey(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Budget == nil || res.Budget.ExtraDays(res.ToFetchBytes) < 2 || res.ETA < 24*time.Hour {
+		t.Fatalf("Survey() = budget %+v, ETA %v: want the days the 1 MB budget makes it take", res.Budget, res.ETA)
+	}
+	if w := limits.ETAWords(res.Budget, "en", res.ETA, res.ToFetchBytes); !strings.HasSuffix(w, "days: TestMail allows 1 MB a day") {
+		t.Errorf("ETAWords = %q", w)
+	}
+}
