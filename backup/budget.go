@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -106,16 +105,12 @@ func (r *runner) throttled(err error, bye string) *limits.ThrottleError {
 // when it named no time), bounded by ThrottleRetries waits in a row with
 // nothing saved between them.
 func (r *runner) throttleWait(ctx context.Context, te *limits.ThrottleError, inARow int) error {
-	if inARow > r.opts.ThrottleRetries {
-		return fmt.Errorf("the server kept asking to slow down, %d times in a row: %w", inARow-1, te.Err)
-	}
-	wait := te.Wait
-	if wait <= 0 {
-		wait = r.opts.Backoff(inARow)
+	wait, err := te.Next(inARow, r.opts.ThrottleRetries, r.opts.Backoff)
+	if err != nil {
+		return err
 	}
 	r.sum.Throttled++
-	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Retrying, Err: te,
-		Text: fmt.Sprintf("the server asks to slow down; waiting %v as it suggests, then going on (%v)", wait, te.Err)})
+	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Retrying, Err: te, Text: te.Notice(wait)})
 	if err := r.opts.Sleep(ctx, wait); err != nil {
 		return err
 	}

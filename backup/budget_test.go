@@ -41,41 +41,6 @@ func (s *throttlingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet,
 	return s.SessionIMAP4rev2.Fetch(w, numSet, options)
 }
 
-// sleeps records the waits a run asks for, and moves the clock by them.
-type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *clock) waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
-
 // A server asking to slow down ("Request is throttled. Suggested Backoff
 // Time: 1234 milliseconds") to a login and to fetches is waited for by the
 // time it suggests, on a new connection, and no message is failed for it.
@@ -90,7 +55,7 @@ func TestThrottledBacksOffBySuggestedTime(t *testing.T) {
 	o := options(srv, tempArchive(t))
 	o.Conn.Port = port
 	o.Connections = 2
-	clk := newClock()
+	clk := testimap.NewClock()
 	o.Now, o.Sleep = clk.Now, clk.Sleep
 	sum, err := backup.Run(context.Background(), o)
 	if err != nil {
@@ -99,7 +64,7 @@ func TestThrottledBacksOffBySuggestedTime(t *testing.T) {
 	if !sum.OK() || len(sum.Failures) > 0 {
 		t.Fatalf("failures %v: a throttled answer failed messages", sum.Failures)
 	}
-	waits := clk.waits()
+	waits := clk.Sleeps()
 	n := 0
 	for _, w := range waits {
 		if w == 1234*time.Millisecond {
@@ -131,7 +96,7 @@ func TestDailyBudgetStopsAndNextDayContinues(t *testing.T) {
 	srv := testimap.Start(t, nil)
 	o := options(srv, tempArchive(t))
 	o.Limits = tinyBudget(t)
-	clk := newClock()
+	clk := testimap.NewClock()
 	o.Now = clk.Now
 	ctx := context.Background()
 
@@ -164,7 +129,7 @@ func TestDailyBudgetStopsAndNextDayContinues(t *testing.T) {
 
 	days := 1
 	for ; days < 40; days++ {
-		clk.add(24 * time.Hour)
+		clk.Add(24 * time.Hour)
 		sum, err = backup.Run(ctx, o)
 		if err == nil {
 			break
@@ -186,7 +151,7 @@ func TestDailyBudgetWaitResumes(t *testing.T) {
 	o := options(srv, tempArchive(t))
 	o.Limits = tinyBudget(t)
 	o.WaitForBudget = true
-	clk := newClock()
+	clk := testimap.NewClock()
 	o.Now, o.Sleep = clk.Now, clk.Sleep
 	var mu sync.Mutex
 	var waiting int
@@ -214,13 +179,13 @@ func TestDailyBudgetWaitResumes(t *testing.T) {
 		t.Errorf("ETA words %q: want the days the budget makes it take", words)
 	}
 	renewals := 0
-	for _, w := range clk.waits() {
+	for _, w := range clk.Sleeps() {
 		if w >= time.Hour {
 			renewals++
 		}
 	}
 	if renewals < 1 {
-		t.Errorf("waits %v: no wait for the budget to renew", clk.waits())
+		t.Errorf("waits %v: no wait for the budget to renew", clk.Sleeps())
 	}
 	checkArchive(t, o.ArchiveDir, serverState(t, srv.Client(t)))
 }
@@ -230,7 +195,7 @@ func TestSurveyCountsTheBudget(t *testing.T) {
 	srv := testimap.Start(t, nil)
 	o := options(srv, tempArchive(t))
 	o.Limits = tinyBudget(t)
-	clk := newClock()
+	clk := testimap.NewClock()
 	o.Now = clk.Now
 	res, err := backup.Survey(context.Background(), o)
 	if err != nil {

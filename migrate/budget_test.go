@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,31 +103,6 @@ func memArchive(t *testing.T) string {
 	return dir
 }
 
-// clock is an injected clock whose Sleep moves it and records the wait.
-type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
-func (c *clock) add(d time.Duration) { c.Sleep(context.Background(), d) }
-
-func newClock() *clock { return &clock{now: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)} }
-
 // deepCheck fetches every message of the new account and compares its
 // bytes with the archive's.
 func deepCheck(t *testing.T, dir string, conn imapconn.Config) {
@@ -147,20 +121,20 @@ func TestCopyThrottledBacksOff(t *testing.T) {
 	dir := memArchive(t)
 	d := startMemDest(t)
 	d.throttle.Store(3)
-	clk := newClock()
+	clk := testimap.NewClock()
 	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Now: clk.Now, Sleep: clk.Sleep}
 	sum, err := migrate.Copy(context.Background(), opts)
 	if err != nil || !sum.OK() || len(sum.Refused) > 0 {
 		t.Fatalf("Copy() = %v, refused %v", err, sum.Refused)
 	}
 	suggested := 0
-	for _, w := range clk.sleeps {
+	for _, w := range clk.Sleeps() {
 		if w == 2500*time.Millisecond {
 			suggested++
 		}
 	}
 	if suggested < 1 || sum.Throttled < 1 {
-		t.Errorf("waits %v (throttled %d): want the suggested 2.5 s", clk.sleeps, sum.Throttled)
+		t.Errorf("waits %v (throttled %d): want the suggested 2.5 s", clk.Sleeps(), sum.Throttled)
 	}
 	if got := d.stored.Load(); got != sum.Messages || sum.Connections != 4 {
 		t.Errorf("stored %d APPENDs for %d messages over %d connections: want each once over 4", got, sum.Messages, sum.Connections)
@@ -183,7 +157,7 @@ func tinyUpload(t *testing.T) *limits.Table {
 func TestCopyUploadBudget(t *testing.T) {
 	dir := memArchive(t)
 	d := startMemDest(t)
-	clk := newClock()
+	clk := testimap.NewClock()
 	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Now: clk.Now, Sleep: clk.Sleep, Limits: tinyUpload(t)}
 	ctx := context.Background()
 	sum, err := migrate.Copy(ctx, opts)
@@ -203,7 +177,7 @@ func TestCopyUploadBudget(t *testing.T) {
 	}
 	days := 1
 	for ; days < 40; days++ {
-		clk.add(24 * time.Hour)
+		clk.Add(24 * time.Hour)
 		sum, err = migrate.Copy(ctx, opts)
 		if err == nil {
 			break
@@ -226,7 +200,7 @@ func TestCopyUploadBudget(t *testing.T) {
 func TestCopyUploadBudgetWaits(t *testing.T) {
 	dir := memArchive(t)
 	d := startMemDest(t)
-	clk := newClock()
+	clk := testimap.NewClock()
 	var budgeted atomic.Bool
 	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Now: clk.Now, Sleep: clk.Sleep,
 		Limits: tinyUpload(t), WaitForBudget: true, Progress: func(e progress.Event) {
@@ -239,13 +213,13 @@ func TestCopyUploadBudgetWaits(t *testing.T) {
 		t.Fatalf("Copy() = %v", err)
 	}
 	long := 0
-	for _, w := range clk.sleeps {
+	for _, w := range clk.Sleeps() {
 		if w >= time.Hour {
 			long++
 		}
 	}
 	if long < 1 || !budgeted.Load() {
-		t.Errorf("waits %v, budget in progress %v: want a wait for the renewal", clk.sleeps, budgeted.Load())
+		t.Errorf("waits %v, budget in progress %v: want a wait for the renewal", clk.Sleeps(), budgeted.Load())
 	}
 	if got := d.stored.Load(); got != sum.Messages {
 		t.Errorf("stored %d APPENDs for %d messages", got, sum.Messages)

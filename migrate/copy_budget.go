@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/mailark/mailark/internal/limits"
@@ -77,15 +76,11 @@ func (r *copyRun) budgetUsed(ctx context.Context) error {
 // throttleWait waits what a throttling server suggested (or the backoff),
 // bounded by ThrottleRetries waits in a row with nothing copied between.
 func (r *copyRun) throttleWait(ctx context.Context, te *limits.ThrottleError, inARow int) error {
-	if inARow > r.opts.ThrottleRetries {
-		return fmt.Errorf("the server kept asking to slow down, %d times in a row: %w", inARow-1, te.Err)
-	}
-	wait := te.Wait
-	if wait <= 0 {
-		wait = r.opts.Backoff(inARow)
+	wait, err := te.Next(inARow, r.opts.ThrottleRetries, r.opts.Backoff)
+	if err != nil {
+		return err
 	}
 	r.sum.Throttled++
-	r.thr.Notice(r.event(""), progress.NoticeData{Kind: progress.Retrying, Err: te,
-		Text: fmt.Sprintf("the server asks to slow down; waiting %v as it suggests, then going on (%v)", wait, te.Err)})
+	r.thr.Notice(r.event(""), progress.NoticeData{Kind: progress.Retrying, Err: te, Text: te.Notice(wait)})
 	return r.opts.Sleep(ctx, wait)
 }

@@ -261,3 +261,22 @@ func (l Limits) AsThrottle(err error, extra ...string) *ThrottleError {
 	}
 	return nil
 }
+
+// Next is the wait before going on after the inARow-th throttling answer
+// in a row (1-based): the server's suggestion, or backoff when it named
+// none. After more than most in a row it returns the error that stops the
+// run instead.
+func (e *ThrottleError) Next(inARow, most int, backoff func(int) time.Duration) (time.Duration, error) {
+	if inARow > most {
+		return 0, fmt.Errorf("the server kept asking to slow down, %d times in a row: %w", inARow-1, e.Err)
+	}
+	if e.Wait > 0 {
+		return e.Wait, nil
+	}
+	return backoff(inARow), nil
+}
+
+// Notice is the progress notice's text for a wait of d.
+func (e *ThrottleError) Notice(d time.Duration) string {
+	return fmt.Sprintf("the server asks to slow down; waiting %v, then going on (%v)", d, e.Err)
+}
