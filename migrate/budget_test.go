@@ -172,8 +172,10 @@ func TestCopyUploadBudget(t *testing.T) {
 	if sum.CopiedBytes > limits.MB {
 		t.Errorf("copied %d bytes on a 1 MB day", sum.CopiedBytes)
 	}
-	if again, err := migrate.Copy(ctx, opts); !errors.As(err, &ex) || again.Copied != 0 {
-		t.Fatalf("same day again: copied %d, %v", again.Copied, err)
+	// The same day: at most what the first run left of the budget (messages
+	// it had taken and not sent went back).
+	if again, err := migrate.Copy(ctx, opts); !errors.As(err, &ex) || sum.CopiedBytes+again.CopiedBytes > limits.MB {
+		t.Fatalf("same day again: copied %d bytes after %d, %v", again.CopiedBytes, sum.CopiedBytes, err)
 	}
 	days := 1
 	for ; days < 40; days++ {
