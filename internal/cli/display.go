@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,6 +81,12 @@ func (d *display) notice(e progress.Event) {
 			return
 		}
 		msg = "finished " + safe(n.Text)
+	case progress.Waiting:
+		msg = safe(n.Text)
+		var ex *limits.ExhaustedError
+		if errors.As(n.Err, &ex) {
+			msg = safe(ex.Waiting(d.lang, time.Local)) // in the user's language
+		}
 	default:
 		msg = safe(n.Text)
 	}
