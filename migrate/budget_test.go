@@ -66,15 +66,25 @@ func (r sizedReader) Size() int64 { return r.Reader.Size() }
 
 func startMemDest(t *testing.T) *memDest {
 	t.Helper()
+	d := &memDest{}
+	d.conn = serveMemDest(t, func(base imapserver.SessionIMAP4rev2) imapserver.Session {
+		return &countingSession{SessionIMAP4rev2: base, d: d}
+	})
+	return d
+}
+
+// serveMemDest serves an empty new account on go-imap's in-memory server,
+// each session made by wrap, and returns the connection to it.
+func serveMemDest(t *testing.T, wrap func(imapserver.SessionIMAP4rev2) imapserver.Session) imapconn.Config {
+	t.Helper()
 	m, err := demo.NewMemServer(&demo.Account{User: copyNewUser, Password: copyPass})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &memDest{}
 	opts := m.Options()
 	opts.Logger = log.New(io.Discard, "", 0)
 	opts.NewSession = func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-		return &countingSession{SessionIMAP4rev2: m.Mem.NewSession().(imapserver.SessionIMAP4rev2), d: d}, nil, nil
+		return wrap(m.Mem.NewSession().(imapserver.SessionIMAP4rev2)), nil, nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,9 +93,8 @@ func startMemDest(t *testing.T) *memDest {
 	srv := imapserver.New(opts)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	d.conn = imapconn.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: imapconn.Plain,
+	return imapconn.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: imapconn.Plain,
 		User: copyNewUser, Password: secret.New(copyPass), DialTimeout: 10 * time.Second}
-	return d
 }
 
 // memArchive backs the demo's old account up from the in-memory server
