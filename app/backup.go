@@ -103,8 +103,10 @@ func (s *backupScreen) start() {
 
 	ctx, cancel := context.WithCancel(s.u.root)
 	s.cancel = cancel
+	// A provider's daily budget used up: the window waits and goes on by
+	// itself when it renews (the progress says how long).
 	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Progress: s.pump.sink,
-		Stores: s.u.mailApps.stores()}
+		Limits: appLimits(), WaitForBudget: true, Stores: s.u.mailApps.stores()}
 	host := opts.Conn.Host
 	s.u.goBackground(func() {
 		sum, err := s.u.eng.Backup.Backup(ctx, opts)

@@ -233,7 +233,7 @@ func (realMigrator) Mapping(ctx context.Context, in MigrateInput) ([]migrate.Map
 
 func (realMigrator) Copy(ctx context.Context, in MigrateInput, sink progress.Sink) (migrate.CopySummary, error) {
 	return migrate.Copy(ctx, migrate.CopyOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn, Progress: sink,
-		FromIncompleteBackup: in.FromIncompleteBackup})
+		FromIncompleteBackup: in.FromIncompleteBackup, Limits: appLimits(), WaitForBudget: true})
 }
 
 func (realMigrator) Compose(ctx context.Context, in AnnounceInput) (migrate.AnnounceResult, error) {

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -92,6 +93,11 @@ func (p *progressPanel) setRate(finished bool, bytes int64, elapsed time.Duratio
 		left := ev.ETA
 		if left <= 0 && ev.Bytes < ev.TotalBytes {
 			left = time.Second // under a second at this rate
+		}
+		if w := limits.ETAWords(ev.Budget, current, left, ev.TotalBytes-ev.Bytes); w != "" {
+			// The provider's daily budget makes it take days: say so.
+			p.rateText.Set(formatRate(ev.Rate) + " — " + w)
+			return
 		}
 		p.rateText.Set(tr("backup.rate", map[string]any{"Rate": formatRate(ev.Rate), "Left": formatDuration(left)}))
 	}

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/limits"
 )
 
 // Step 2, "Before you start": what is on the server per folder, how much
@@ -56,7 +57,7 @@ func (s *surveyScreen) run() {
 	s.status.set(statusWorking, say("survey.working"))
 	ctx, cancel := context.WithCancel(s.u.root)
 	s.cancel = cancel
-	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir}
+	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Limits: appLimits()}
 	host := opts.Conn.Host
 	s.u.goBackground(func() {
 		res, err := s.u.eng.Survey.Survey(ctx, opts)
@@ -145,6 +146,9 @@ func (s *surveyScreen) content() fyne.CanvasObject {
 			box.Add(wrapLabel(tr("survey.eta", map[string]any{"Time": formatDuration(max(r.ETA, time.Second)), "Rate": formatRate(r.Rate)})))
 		} else {
 			box.Add(wrapLabel(tr("survey.eta-unknown")))
+		}
+		if w := limits.ETAWords(r.Budget, current, r.ETA, r.ToFetchBytes); w != "" {
+			box.Add(wrapLabel(w)) // "about 2 days: Gmail allows 2.5 GB a day"
 		}
 	}
 	where := wrapLabel(tr("survey.where", map[string]any{"Path": s.u.acct.ArchiveDir}))

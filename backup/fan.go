@@ -394,7 +394,7 @@ func (fn *fan) lower(err error, self bool) bool {
 func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 	r := fn.r
 	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn,
-		link: newLinkWatch(c), run: r}
+		link: newLinkWatch(c), run: r, throttled: func(err error) bool { return r.lim.AsThrottle(err) != nil }}
 	var selected *folderWork
 	for {
 		if u == nil {
@@ -430,6 +430,12 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 func (fn *fan) failed(c *imapconn.Conn, err error) {
 	if errors.Is(err, errBudgetStopped) || fn.ctx.Err() != nil {
 		fn.fail(err)
+		return
+	}
+	if te := fn.r.throttled(err, c.ByeText()); te != nil {
+		// The server asks to slow down: the session ends, and the run
+		// waits what it suggests (not a failure, not a connection limit).
+		fn.fail(te)
 		return
 	}
 	if !errors.Is(err, errGenerationMoved) && (mailerr.As(err) == nil || errors.Is(err, errTooLarge)) {

@@ -180,6 +180,9 @@ type fetcher struct {
 	// turns compression on when nothing is in flight.
 	link *linkWatch
 	run  *runner
+	// throttled tells a server's answer asking to slow down: it ends the
+	// connection's work rather than fail the messages it was about.
+	throttled func(error) bool
 }
 
 // switching: compression is to be turned on at the next pause.
@@ -264,7 +267,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 			f.run.observe(f.link)
 		}
 		var imapErr *imap.Error
-		if err != nil && !errors.As(err, &imapErr) {
+		if err != nil && (!errors.As(err, &imapErr) || f.throttled != nil && f.throttled(err)) {
 			if next != nil {
 				next.wait() // the connection is cut: it ends at once
 			}
@@ -321,6 +324,8 @@ func (f *fetcher) askAgain(a unfinished) error {
 		case oneErr == nil && one[uid]:
 		case oneErr == nil:
 			emit(&item{uid: uid, failed: notSent})
+		case f.throttled != nil && f.throttled(oneErr):
+			return oneErr // asked to slow down: not the message's failure
 		case errors.As(oneErr, &imapErr):
 			emit(&item{uid: uid, failed: serverWords(imapErr)})
 		default:

@@ -2,11 +2,11 @@ package backup
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/retry"
@@ -40,14 +40,23 @@ type Options struct {
 	FetchChunkBytes int64
 
 	// Connections is how many connections fetch at once (default 4),
-	// never more than the host's cap (HostConnections). When the server
-	// refuses one or cuts one for its limit, the run goes on with those it
-	// has and opens no more.
+	// never more than the host's cap (Limits). When the server refuses one
+	// or cuts one for its limit, the run goes on with those it has and
+	// opens no more.
 	Connections int
-	// HostConnections caps Connections per host name (lower case); hosts
-	// not listed are capped by DefaultHostConnections' "*" entry. Nil:
-	// DefaultHostConnections.
-	HostConnections map[string]int
+	// Limits is the providers' limits: the host's connection cap, daily
+	// download budget and throttling answers. Nil: limits.Default().
+	Limits *limits.Table
+	// Ledger keeps the daily budget's count, shared by separate runs.
+	// Nil: the archive's (a desk passes its queue's).
+	Ledger limits.Ledger
+	// WaitForBudget: when the host's daily download budget is used up,
+	// wait until it renews and go on, rather than stop with a
+	// *limits.ExhaustedError.
+	WaitForBudget bool
+	// ThrottleRetries bounds the waits in a row a throttling server asks
+	// for without anything saved between them (default 20).
+	ThrottleRetries int
 
 	// Compress says whether to use COMPRESS=DEFLATE when the server offers
 	// it: CompressAuto (the zero value) measures the link and compresses
@@ -128,8 +137,11 @@ func (o *Options) applyDefaults() {
 	if o.Connections <= 0 {
 		o.Connections = 4
 	}
-	if o.HostConnections == nil {
-		o.HostConnections = DefaultHostConnections
+	if o.Limits == nil {
+		o.Limits = limits.Default()
+	}
+	if o.ThrottleRetries <= 0 {
+		o.ThrottleRetries = 20
 	}
 	if o.Retries <= 0 {
 		o.Retries = 8
@@ -174,7 +186,14 @@ type Summary struct {
 	// FolderErrors lists folders that could not be read at all.
 	FolderErrors []FolderError
 	Retries      int
-	Elapsed      time.Duration
+	// Throttled counts the waits a server asked for ("slow down").
+	Throttled int `json:",omitempty"`
+	// Deferred and DeferredBytes are the messages the provider's daily
+	// download budget left for another day (the run then ends with a
+	// *limits.ExhaustedError; running again after it renews fetches them).
+	Deferred      int64 `json:",omitempty"`
+	DeferredBytes int64 `json:",omitempty"`
+	Elapsed       time.Duration
 	// Notes are what a person should know about how this run matched
 	// messages (a POP3 server without UIDL, for example), one sentence each.
 	Notes []string `json:",omitempty"`
@@ -200,23 +219,7 @@ func (s Summary) OK() bool {
 	return len(s.Failures) == 0 && len(s.FolderErrors) == 0
 }
 
-// DefaultHostConnections is the per-host cap on connections: Gmail allows
-// 15 IMAP connections per account; Dovecot's default is 10 per user and
-// address, and is the cap for every other host ("*").
-var DefaultHostConnections = map[string]int{
-	"imap.gmail.com": 15,
-	"*":              10,
-}
-
 // connections is how many connections a run starts with.
 func (o *Options) connections() int {
-	n := o.Connections
-	limit, ok := o.HostConnections[strings.ToLower(o.Conn.Host)]
-	if !ok {
-		limit, ok = o.HostConnections["*"]
-	}
-	if ok && limit > 0 {
-		n = min(n, limit)
-	}
-	return max(n, 1)
+	return o.Limits.For(o.Conn.Host).Connections(o.Connections)
 }

@@ -23,6 +23,7 @@ type folderPlan struct {
 	bytes    int64
 	newGen   bool
 	gone     []uint32 // failed earlier, no longer on the server
+	deferred int64    // messages left for another day by the daily budget (budget.go)
 }
 
 // drop removes uids from the plan (they failed in this run: the next

@@ -15,6 +15,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -46,8 +47,17 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	r := &runner{a: a, opts: &opts, runID: runID, sum: &sum,
 		throttle: progress.NewThrottle(opts.Progress, opts.Now),
 		done:     map[string]bool{}, failed: map[string]map[uint32]bool{},
-		folders: map[string]*FolderSummary{}, conns: opts.connections(), compress: newCompression(&opts)}
+		folders: map[string]*FolderSummary{}, conns: opts.connections(), lim: opts.Limits.For(opts.Conn.Host),
+		compress: newCompression(&opts)}
+	ledger := opts.Ledger
+	if ledger == nil {
+		ledger = a
+	}
+	r.meter = limits.NewMeter(ledger, r.lim, limits.Download, opts.Conn.User, opts.Now)
 	err = r.loop(ctx)
+	if merr := r.meter.Close(context.WithoutCancel(ctx)); merr != nil && err == nil {
+		err = merr
+	}
 	sum.Elapsed = opts.Now().Sub(start)
 	sum.Compression = r.compress.summary()
 	r.finalStatus()
@@ -67,7 +77,12 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	} else if err == nil {
 		err = terr
 	}
+	var ex *limits.ExhaustedError
 	switch {
+	case errors.As(err, &ex):
+		// Stopped cleanly for the provider's daily budget: not an error of
+		// the archive or the server, but not all of the mail either.
+		res.Status, res.Error = archive.RunError, ex.Error()
 	case err != nil && ctx.Err() != nil:
 		res.Status = archive.RunCancelled
 		err = fmt.Errorf("backup stopped: %w", ctx.Err())
@@ -150,6 +165,14 @@ type runner struct {
 	// compress is the run's COMPRESS=DEFLATE decision (compress.go).
 	compress *compression
 
+	lim   limits.Limits
+	meter *limits.Meter // the daily download budget; nil: none
+	// the session's share of the budget (budget.go)
+	budgetInfo     *progress.Budget
+	budgetFrom     int64
+	defN, defBytes int64
+	sessRecv       atomic.Int64 // bytes received in this session
+
 	failedCount int
 	connected   bool // a session has logged in once: later dial errors are transient
 	progressed  bool // something was committed since the last retry
@@ -166,8 +189,10 @@ type runner struct {
 }
 
 func (r *runner) event() progress.Event {
-	return progress.Event{Step: "backup", Folder: r.folder, FolderDone: r.folderDone, FolderTotal: r.folderTotal,
+	e := progress.Event{Step: "backup", Folder: r.folder, FolderDone: r.folderDone, FolderTotal: r.folderTotal,
 		Done: r.doneN, Total: r.total, Bytes: r.doneBytes, TotalBytes: r.totalBytes}
+	r.budgetEvent(&e)
+	return e
 }
 
 func (r *runner) finalStatus() { r.throttle.Status(r.event(), true) }
@@ -175,16 +200,36 @@ func (r *runner) finalStatus() { r.throttle.Status(r.event(), true) }
 // loop runs sessions until every folder is done, reconnecting with backoff
 // after a transient error.
 func (r *runner) loop(ctx context.Context) error {
-	attempt := 0
+	attempt, throttles := 0, 0
 	r.moved()
 	for {
 		r.progressed = false
 		err := r.session(ctx)
+		if r.progressed {
+			throttles = 0
+		}
+		if errors.Is(err, errBudgetUsed) {
+			if err := r.budgetUsed(ctx); err != nil {
+				return err
+			}
+			attempt = 0
+			continue
+		}
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil {
 			return err
+		}
+		var te *limits.ThrottleError
+		if errors.As(err, &te) {
+			// Not a failure: the server asked to slow down. Wait what it
+			// suggests and go on over a new connection.
+			throttles++
+			if err := r.throttleWait(ctx, te, throttles); err != nil {
+				return err
+			}
+			continue
 		}
 		if !r.transient(err) {
 			return err
@@ -243,12 +288,22 @@ func (r *runner) transient(err error) bool {
 }
 
 // session connects once and works through every folder not yet done.
-func (r *runner) session(ctx context.Context) error {
+func (r *runner) session(ctx context.Context) (err error) {
 	c, err := imapconn.Dial(ctx, r.connConfig())
 	if err != nil {
+		if te := r.throttled(err, ""); te != nil {
+			return te
+		}
 		return err
 	}
 	defer c.Close()
+	defer func() {
+		if err != nil && ctx.Err() == nil {
+			if te := r.throttled(err, c.ByeText()); te != nil {
+				err = te
+			}
+		}
+	}()
 	r.connected = true
 	r.compress.offered(c.Caps.Compress)
 	if c.Compressed() {
@@ -331,8 +386,21 @@ func (r *runner) session(ctx context.Context) error {
 		r.totalBytes += fp.bytes
 		plans = append(plans, fp)
 	}
+	n, bytes, taken, err := r.fitBudget(ctx, plans)
+	if err != nil {
+		return err
+	}
+	r.defN, r.defBytes = n, bytes
+	r.sessRecv.Store(0)
 	r.throttle.Status(r.event(), true)
-	return r.fetchAll(ctx, c, plans)
+	err = r.fetchAll(ctx, c, plans)
+	// What the budget gave this session and it did not receive (it was
+	// cut short) goes back, for the next session to take.
+	r.meter.Return(max(taken-r.sessRecv.Load(), 0))
+	if err == nil && n > 0 {
+		return errBudgetUsed
+	}
+	return err
 }
 
 func (r *runner) hasOpenFailures(ctx context.Context, f *archive.Folder) bool {
@@ -436,14 +504,16 @@ func (r *runner) writeFolder(ctx context.Context, fn *fan, fw *folderWork) (werr
 		}
 	}
 	r.mu.Lock()
-	complete := len(r.failed[name]) == 0
+	// A folder with messages left for another day is not complete: the
+	// next session plans them.
+	complete := len(r.failed[name]) == 0 && fp.deferred == 0
 	r.mu.Unlock()
 	st := archive.FolderStatus{UIDNext: fp.uidNext, Messages: fp.messages, Complete: complete}
 	if err := r.a.SetFolderStatus(ctx, fp.folder, st); err != nil {
 		return err, nil
 	}
 	r.mu.Lock()
-	r.done[name] = true
+	r.done[name] = fp.deferred == 0
 	r.moved()
 	r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.FolderDone, Text: name})
 	r.mu.Unlock()

@@ -78,6 +78,7 @@ func (r *runner) moved() {
 
 // received counts n bytes of mail; every progressBytes are progress.
 func (r *runner) received(n int64) {
+	r.sessRecv.Add(n)
 	if r.recv.Add(n) >= progressBytes {
 		r.recv.Store(0)
 		r.moved()

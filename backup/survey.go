@@ -15,6 +15,8 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/limits"
+	"github.com/mailark/mailark/internal/progress"
 )
 
 // FolderSurvey is one folder as the server and the archive see it.
@@ -34,9 +36,12 @@ type SurveyResult struct {
 	ToFetchBytes int64
 	// Rate is bytes per second measured on a short sample fetch, 0 when
 	// there was nothing to sample.
-	Rate      float64
+	Rate float64
+	// ETA counts the days the provider's daily download budget (Budget)
+	// makes the backup take; limits.ETAWords says so in words.
 	ETA       time.Duration
-	FreeBytes int64 // free space on the disk where the archive goes, -1 unknown
+	Budget    *progress.Budget // nil: the host has no daily budget
+	FreeBytes int64            // free space on the disk where the archive goes, -1 unknown
 }
 
 // sampleBytes bounds the sample fetch that measures the rate.
@@ -148,7 +153,31 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 			res.ETA = time.Duration(float64(res.ToFetchBytes) / res.Rate * float64(time.Second)).Round(time.Second)
 		}
 	}
+	res.Budget = surveyBudget(ctx, &opts, a)
+	if res.Budget != nil && (res.Rate > 0 || res.Budget.ExtraDays(res.ToFetchBytes) > 0) {
+		res.ETA = res.Budget.ETA(opts.Now(), res.Rate, res.ToFetchBytes)
+	}
 	return res, nil
+}
+
+// surveyBudget is the host's daily download budget as it stands today (the
+// archive's count, or opts.Ledger's), nil when the host has none.
+func surveyBudget(ctx context.Context, opts *Options, a *archive.Archive) *progress.Budget {
+	lim := opts.Limits.For(opts.Conn.Host)
+	if lim.DownloadPerDay <= 0 {
+		return nil
+	}
+	now := opts.Now()
+	var used int64
+	ledger := opts.Ledger
+	if ledger == nil && a != nil {
+		ledger = a
+	}
+	if ledger != nil {
+		used, _ = ledger.DailyUsed(ctx, limits.Key(limits.Download, opts.Conn.Host, opts.Conn.User), limits.Day(now))
+	}
+	return &progress.Budget{Provider: lim.Name(), PerDay: lim.DownloadPerDay, LeftToday: max(lim.DownloadPerDay-used, 0),
+		Renews: limits.Renews(now)}
 }
 
 // sampleRate fetches up to sampleBytes of messages, hashing them as a backup

@@ -95,6 +95,10 @@ func (w *worker) step(ctx context.Context, holder string, a Account, args StepAr
 	}
 	sink, stop := w.trackProgress(ctx, a.Customer)
 	defer stop()
+	tab, err := d.limits()
+	if err != nil {
+		return needsPerson{err}
+	}
 	switch args.Step {
 	case StepSurvey:
 		res, err := backup.Survey(ctx, backup.Options{Conn: old, ArchiveDir: archiveDir})
@@ -109,7 +113,7 @@ func (w *worker) step(ctx context.Context, holder string, a Account, args StepAr
 		}
 		return nil
 	case StepBackup:
-		sum, err := backup.Run(ctx, backup.Options{Conn: old, ArchiveDir: archiveDir, Progress: sink})
+		sum, err := backup.Run(ctx, backup.Options{Conn: old, ArchiveDir: archiveDir, Progress: sink, Limits: tab, Ledger: d})
 		if err != nil {
 			return classify(err)
 		}
@@ -135,7 +139,7 @@ func (w *worker) step(ctx context.Context, holder string, a Account, args StepAr
 		if err != nil {
 			return err
 		}
-		opts := migrate.CopyOptions{ArchiveDir: archiveDir, Conn: newConn, Connections: 1, Progress: sink}
+		opts := migrate.CopyOptions{ArchiveDir: archiveDir, Conn: newConn, Connections: 1, Progress: sink, Limits: tab, Ledger: d}
 		if args.Step == StepMigrate {
 			sum, err := migrate.Copy(ctx, opts)
 			if err != nil {

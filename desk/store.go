@@ -85,6 +85,11 @@ var deskTables = []string{
 		holder TEXT NOT NULL,
 		expires_at BIGINT NOT NULL,
 		PRIMARY KEY (host, slot))`,
+	`CREATE TABLE IF NOT EXISTS desk_budget (
+		key TEXT NOT NULL,
+		day TEXT NOT NULL,
+		bytes BIGINT NOT NULL,
+		PRIMARY KEY(key, day))`,
 	`CREATE TABLE IF NOT EXISTS desk_workers (
 		id TEXT PRIMARY KEY,
 		expires_at BIGINT NOT NULL)`,
@@ -115,6 +120,7 @@ const (
 	StateQueued    = "queued"
 	StateWorking   = "working"
 	StateRetrying  = "retrying"
+	StateWaiting   = "budget" // the provider's daily budget is used up: goes on when it renews
 	StateDone      = "done"
 	StateAttention = "attention" // needs a person
 )

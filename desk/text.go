@@ -17,7 +17,7 @@ var words = map[string]map[string]string{
 		"step.migrate": "copy to new account", "step.check": "check new account", "step.report": "report",
 
 		"state.queued": "waiting", "state.working": "working", "state.retrying": "will try again", "state.done": "done",
-		"state.attention": "needs a person",
+		"state.attention": "needs a person", "state.budget": "daily limit reached: goes on tomorrow",
 
 		"err.auth-failed":        "Wrong user name or password: check the secret with the customer.",
 		"err.host-not-found":     "The server's name is not found: check old_host.",
@@ -36,6 +36,7 @@ var words = map[string]map[string]string{
 		"err.gate-closed":        "Not yet safe to remove the old account.",
 		"err.quota":              "The new mailbox is full: ask the provider for more space.",
 		"err.unknown":            "An error stopped the step.",
+		"err.budget":             "The provider's daily limit is used up: the step goes on by itself when it renews.",
 	},
 	"ja": {
 		"title": "Mailark 窓口", "accounts": "件", "done": "完了", "working": "処理中", "queued": "待機中",
@@ -48,7 +49,7 @@ var words = map[string]map[string]string{
 		"step.migrate": "新アカウントへコピー", "step.check": "新アカウントの確認", "step.report": "報告書",
 
 		"state.queued": "待機中", "state.working": "処理中", "state.retrying": "再試行待ち", "state.done": "完了",
-		"state.attention": "要対応",
+		"state.attention": "要対応", "state.budget": "1日の上限に到達：明日再開",
 
 		"err.auth-failed":        "ユーザー名またはパスワードが違います。お客様にご確認ください。",
 		"err.host-not-found":     "サーバー名が見つかりません。old_host を確認してください。",
@@ -67,6 +68,7 @@ var words = map[string]map[string]string{
 		"err.gate-closed":        "旧アカウントを削除してよい状態ではありません。",
 		"err.quota":              "新しいメールボックスが満杯です。プロバイダーに容量をご相談ください。",
 		"err.unknown":            "エラーで工程が止まりました。",
+		"err.budget":             "プロバイダーの1日の上限に達しました。上限が戻ると自動で続きを行います。",
 	},
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
@@ -305,6 +306,14 @@ func (w *worker) finish(ctx context.Context, a Account, args StepArgs, err error
 	if errors.Is(err, errBusy) {
 		_ = d.update(ctx, args.Customer, map[string]any{"state": StateQueued, "worker": ""})
 		return river.JobSnooze(2 * time.Second)
+	}
+	var ex *limits.ExhaustedError
+	if errors.As(err, &ex) {
+		// The provider's daily budget is used up: not a failure; the step
+		// runs again, on any worker, once it renews.
+		_ = d.update(ctx, args.Customer, map[string]any{"state": StateWaiting, "worker": "",
+			"error_kind": "budget", "error_text": ex.Text(w.opts.Lang, time.Local)})
+		return river.JobSnooze(max(time.Until(ex.Renews), 0) + time.Minute)
 	}
 	var np needsPerson
 	switch {

@@ -9,6 +9,7 @@ import (
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/retry"
@@ -34,8 +35,23 @@ type CopyOptions struct {
 
 	// Connections is how many connections append at once. 0 chooses: one
 	// when the server answers within 5 ms (this machine, the LAN), else 4;
-	// fewer when the server refuses more (see copy_append.go).
+	// never more than the host's cap (Limits), and fewer when the server
+	// refuses more or cuts one for its limit (see copy_append.go).
 	Connections int
+	// Limits is the providers' limits: the new host's connection cap,
+	// daily upload budget (Gmail: 500 MB) and throttling answers. Nil:
+	// limits.Default().
+	Limits *limits.Table
+	// Ledger keeps the daily upload budget's count, shared by separate
+	// runs. Nil: the archive's (a desk passes its queue's).
+	Ledger limits.Ledger
+	// WaitForBudget: when the new host's daily upload budget is used up,
+	// wait until it renews and go on, rather than stop with a
+	// *limits.ExhaustedError.
+	WaitForBudget bool
+	// ThrottleRetries bounds the waits in a row a throttling server asks
+	// for with nothing copied between them (default 20).
+	ThrottleRetries int
 	// InFlight is how many APPENDs may await their answer on each
 	// connection (default 16).
 	InFlight int
@@ -72,6 +88,12 @@ func (o *CopyOptions) applyDefaults() {
 	}
 	if o.Retries <= 0 {
 		o.Retries = 8
+	}
+	if o.Limits == nil {
+		o.Limits = limits.Default()
+	}
+	if o.ThrottleRetries <= 0 {
+		o.ThrottleRetries = 20
 	}
 	if o.Backoff == nil {
 		o.Backoff = retry.Backoff
@@ -110,7 +132,9 @@ type CopySummary struct {
 	QuotaUsed, QuotaLimit int64
 	Connections           int // the most used at once
 	Retries               int
-	Elapsed               time.Duration
+	// Throttled counts the waits the server asked for ("slow down").
+	Throttled int `json:",omitempty"`
+	Elapsed   time.Duration
 }
 
 // OK reports whether every archived message is in the new account.
@@ -160,6 +184,9 @@ func Copy(ctx context.Context, opts CopyOptions) (CopySummary, error) {
 		return sum, err
 	}
 	err = r.run(ctx)
+	if merr := r.meter.Close(context.WithoutCancel(ctx)); merr != nil && err == nil {
+		err = merr
+	}
 	r.finish(ctx)
 	if sum.Quota != "" && ctx.Err() == nil {
 		// The refusal cost the connection (see wasRefused): ask on a new one.
@@ -175,7 +202,7 @@ func Copy(ctx context.Context, opts CopyOptions) (CopySummary, error) {
 // run connects, copies, and reconnects after a dropped connection as long
 // as the attempts make progress.
 func (r *copyRun) run(ctx context.Context) error {
-	fails := 0
+	fails, throttles := 0, 0
 	for {
 		before, refusedBefore := r.settled(), r.refusals()
 		err := r.attempt(ctx)
@@ -189,6 +216,37 @@ func (r *copyRun) run(ctx context.Context) error {
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("copy to %s: %w", r.opts.Conn.Host, ctx.Err())
+		}
+		if r.settled() > before {
+			throttles = 0
+		}
+		if errors.Is(err, errUploadBudget) {
+			if err := r.budgetUsed(ctx); err != nil {
+				return err
+			}
+			fails = 0
+			continue
+		}
+		if te := r.lim.AsThrottle(err); te != nil {
+			// Not a failure: the server asked to slow down.
+			throttles++
+			if err := r.throttleWait(ctx, te, throttles); err != nil {
+				return err
+			}
+			continue
+		}
+		if errors.Is(err, errConnLimit) {
+			// Again with one connection fewer, after the first backoff:
+			// the server may still be storing an APPEND whose answer the
+			// cut lost, and the next attempt must find it, not send it
+			// again.
+			r.sum.Retries++
+			r.thr.Notice(r.event(""), progress.NoticeData{Kind: progress.Info, Err: err,
+				Text: fmt.Sprintf("the server limits connections (%v): going on with %d", err, r.lanes)})
+			if err := r.opts.Sleep(ctx, r.opts.Backoff(1)); err != nil {
+				return fmt.Errorf("copy to %s: %w", r.opts.Conn.Host, err)
+			}
+			continue
 		}
 		if mailerr.KindOf(err).Class() != mailerr.Transient {
 			return err

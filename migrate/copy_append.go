@@ -84,6 +84,14 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 		}
 	}
 	st := &appendState{}
+	r.budgetStart(ctx)
+	var taken int64
+	copiedBefore := r.copiedBytes()
+	defer func() {
+		// What the budget gave and the server did not take (a cut
+		// connection, a stop) goes back for the next attempt.
+		r.meter.Return(max(taken-(r.copiedBytes()-copiedBefore), 0))
+	}()
 	r.appending.Store(true)
 	defer r.appending.Store(false)
 	work := make(chan pendingMsg, 2*len(conns))
@@ -121,6 +129,15 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 				return nil
 			}
 		}
+		ok, err := r.meter.Take(ctx, m.size)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			st.stop(errUploadBudget)
+			return errCopyStopped
+		}
+		taken += m.size
 		if m.size <= prefetchBytes {
 			// Read it now, while the connections wait for the server: it is
 			// then sent the moment the server asks for it.
@@ -263,8 +280,19 @@ func (r *copyRun) settle(ctx context.Context, c *imapconn.Conn, st *appendState,
 			destUIDValidity: v, destUID: uint32(data.UID), how: "appended"})
 		return
 	}
+	if te := r.lim.AsThrottle(err, c.ByeText()); te != nil {
+		// Asked to slow down: the message is not refused, the attempt
+		// ends and the run waits what the server suggests.
+		st.stop(te)
+		return
+	}
 	refused, quota := refusal(err)
 	switch {
+	case (imapconn.LimitWords(c.ByeText()) || !refused && imapconn.IsLimit(err)) && r.lower():
+		// (A NO [LIMIT] to one APPEND is about that message: refused.)
+		// Cut for the server's connection limit: again with fewer.
+		st.stop(fmt.Errorf("%w: %w", errConnLimit, imapconn.Classify(ctx, "append to "+e.Dest, c.Host, err)))
+		c.Abort()
 	case quota:
 		r.mu.Lock()
 		r.sum.Quota = serverWords(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -37,6 +38,13 @@ type copyRun struct {
 	refused  map[[2]int64]bool // folder id, UID: refused in this run
 	fewer    bool              // the server refused an extra connection
 
+	lim   limits.Limits
+	meter *limits.Meter // the daily upload budget; nil: none
+	// budgetInfo is the budget when the folder's appends began, and
+	// budgetFrom the bytes copied then (copy_budget.go).
+	budgetInfo *progress.Budget
+	budgetFrom int64
+
 	connCtx   context.Context // the connections' lifetime (see attempt)
 	lanes     int             // connections wanted
 	appending atomic.Bool     // APPENDs may be in flight
@@ -54,7 +62,13 @@ func newCopyRun(ctx context.Context, a *archive.Archive, opts *CopyOptions, sum 
 	if err != nil {
 		return nil, err
 	}
-	r := &copyRun{opts: opts, a: a, log: log, sum: sum, thr: progress.NewThrottle(opts.Progress, opts.Now), stats: stats}
+	r := &copyRun{opts: opts, a: a, log: log, sum: sum, thr: progress.NewThrottle(opts.Progress, opts.Now), stats: stats,
+		lim: opts.Limits.For(opts.Conn.Host)}
+	ledger := opts.Ledger
+	if ledger == nil {
+		ledger = a
+	}
+	r.meter = limits.NewMeter(ledger, r.lim, limits.Upload, opts.Conn.User, opts.Now)
 	for _, s := range stats {
 		if s.Folder.Current || opts.OldGenerations {
 			sum.Messages += s.Messages
@@ -219,6 +233,7 @@ func (r *copyRun) moreLanes(ctx context.Context, conns *[]*imapconn.Conn) {
 			rtt, err := roundTrip((*conns)[0])
 			r.lanes = lanesFor(rtt, err)
 		}
+		r.lanes = r.lim.Connections(r.lanes)
 	}
 	for len(*conns) < r.lanes && !r.fewer {
 		c, err := imapconn.Dial(r.connCtx, r.opts.Conn)
@@ -274,8 +289,14 @@ func (r *copyRun) refusals() int {
 func (r *copyRun) event(folder string) progress.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return progress.Event{Step: "copy", Folder: folder, Done: r.doneMsgs, Total: r.sum.Messages,
+	e := progress.Event{Step: "copy", Folder: folder, Done: r.doneMsgs, Total: r.sum.Messages,
 		Bytes: r.doneByte, TotalBytes: r.sum.Bytes}
+	if r.budgetInfo != nil {
+		b := *r.budgetInfo
+		b.LeftToday = max(b.LeftToday-(r.sum.CopiedBytes-r.budgetFrom), 0)
+		e.Budget = &b
+	}
+	return e
 }
 
 func (r *copyRun) status(folder string, force bool) { r.thr.Status(r.event(folder), force) }

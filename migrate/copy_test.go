@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +12,9 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
-	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/cli"
-	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
-	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
 )
@@ -283,33 +277,11 @@ func (s *copyRefusingSession) Append(mailbox string, r imap.LiteralReader, o *im
 }
 
 func TestCopyRefusedMessages(t *testing.T) {
-	old := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "archive")
-	oldConn := imapconn.Config{Host: old.Host, Port: old.Port, Security: imapconn.Plain, User: old.User,
-		Password: secret.New(old.Password), DialTimeout: 10 * time.Second}
-	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldConn, ArchiveDir: dir}); err != nil {
-		t.Fatal(err)
-	}
-	verifyArchive(t, oldConn, dir)
-	m, err := demo.NewMemServer(&demo.Account{User: "hanako@new-isp.example", Password: copyPass})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := memArchive(t)
 	const limit, refuse = 300 << 10, 60 << 10
-	opts := m.Options()
-	opts.Logger = log.New(io.Discard, "", 0)
-	opts.NewSession = func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-		return &copyRefusingSession{SessionIMAP4rev2: m.Mem.NewSession().(imapserver.SessionIMAP4rev2), limit: limit, refuse: refuse}, nil, nil
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := imapserver.New(opts)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	conn := imapconn.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: imapconn.Plain,
-		User: "hanako@new-isp.example", Password: secret.New(copyPass), DialTimeout: 10 * time.Second}
+	conn := serveMemDest(t, func(base imapserver.SessionIMAP4rev2) imapserver.Session {
+		return &copyRefusingSession{SessionIMAP4rev2: base, limit: limit, refuse: refuse}
+	})
 
 	for _, run := range []string{"first", "again"} {
 		t.Run(run, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -34,6 +35,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	compress := fs.String("compress", "auto", "COMPRESS=DEFLATE when the server offers it: auto (only on a link slow enough to gain), on or off")
 	var folders multiFlag
 	fs.Var(&folders, "folder", "back up only this folder (repeatable); default: every folder")
+	lf := addLimitFlags(fs, env, "Gmail allows 2.5 GB a day")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -66,14 +68,19 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
+	tab, err := lf.table()
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
 	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall,
-		SameAccountAsBefore: *same, Connections: *conns, Compress: compressMode}
+		SameAccountAsBefore: *same, Connections: *conns, Compress: compressMode, Limits: tab, WaitForBudget: *lf.wait}
 	if !*noSpaceCheck {
 		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
 			return code
 		}
 	}
 	d := newDisplay(env, *quiet)
+	d.lang = string(gate.ParseLang(*lf.lang))
 	opts.Progress = d.sink
 	sum, err := backup.Run(ctx, opts)
 	d.done()
@@ -85,6 +92,9 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		// "0 message(s) in the archive" about an archive it never counted.
 	default:
 		printSummary(env.Stdout, sum)
+	}
+	if code, ok := lf.budgetStop(env, err); ok {
+		return code
 	}
 	return backupExit(env, sum, err, *verbose)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -21,6 +23,7 @@ type display struct {
 	lastLine time.Time
 	drawn    bool
 	now      func() time.Time
+	lang     string // of the ETA's words about a daily budget
 }
 
 // newDisplay writes to env's unwrapped standard error (the bar's own
@@ -44,7 +47,7 @@ func (d *display) sink(e progress.Event) {
 	if d.quiet || e.Total == 0 && e.TotalBytes == 0 && e.Done == 0 {
 		return // nothing planned yet (or a run that failed before): no "0/0" bar
 	}
-	line := statusLine(e)
+	line := statusLine(e, d.lang)
 	if d.tty {
 		fmt.Fprintf(d.w, "\r\033[K%s", line)
 		d.drawn = true
@@ -78,6 +81,12 @@ func (d *display) notice(e progress.Event) {
 			return
 		}
 		msg = "finished " + safe(n.Text)
+	case progress.Waiting:
+		msg = safe(n.Text)
+		var ex *limits.ExhaustedError
+		if errors.As(n.Err, &ex) {
+			msg = safe(ex.Waiting(d.lang, time.Local)) // in the user's language
+		}
 	default:
 		msg = safe(n.Text)
 	}
@@ -102,7 +111,7 @@ func (d *display) done() {
 	}
 }
 
-func statusLine(e progress.Event) string {
+func statusLine(e progress.Event, lang string) string {
 	pct := 0.0
 	switch {
 	case e.TotalBytes > 0:
@@ -119,7 +128,9 @@ func statusLine(e progress.Event) string {
 	if e.Rate > 0 {
 		s += fmt.Sprintf("  %s/s", progress.Bytes(int64(e.Rate)))
 	}
-	if e.ETA > 0 {
+	if w := limits.ETAWords(e.Budget, lang, e.ETA, e.TotalBytes-e.Bytes); w != "" {
+		s += "  " + w // "about 2 days: Gmail allows 2.5 GB a day"
+	} else if e.ETA > 0 {
 		s += "  " + e.ETA.String() + " left"
 	}
 	if e.Folder != "" {

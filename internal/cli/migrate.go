@@ -37,6 +37,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	quiet := fs.Bool("quiet", false, "print only problems and the summary")
 	jsonOut := fs.Bool("json", false, "print the result as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
+	lf := addLimitFlags(fs, env, "Gmail takes 500 MB a day")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -59,7 +60,12 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	}
 	opts.Conn = cfg
+	if opts.Limits, err = lf.table(); err != nil {
+		return failFor(conn.prefix, env.Stderr, err, *verbose)
+	}
+	opts.WaitForBudget = *lf.wait
 	d := newDisplay(env, *quiet)
+	d.lang = string(gate.ParseLang(*lf.lang))
 	opts.Progress = d.sink
 	switch {
 	case *showMapping:
@@ -117,6 +123,9 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitError
 	case err != nil:
+		if code, ok := lf.budgetStop(env, err); ok {
+			return code
+		}
 		return failFor(conn.prefix, env.Stderr, err, *verbose)
 	case len(sum.Refused) > 0:
 		fmt.Fprintf(env.Stderr, "mailark: the new server refused %d message(s) (listed above, with its reasons); everything else is copied. "+

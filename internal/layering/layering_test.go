@@ -35,6 +35,9 @@ func TestImportRules(t *testing.T) {
 		{"internal/mailerr", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
 		{"internal/secret", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
 		{"internal/retry", []string{module, "github.com/", "golang.org/", "modernc.org/", "fyne.io/"}},
+		// The providers' limits: a table and a ledger interface, no store
+		// and no wire (the archive and the desk implement the ledger).
+		{"internal/limits", []string{module + "internal/archive", module + "internal/imapconn", module + "backup", module + "migrate", module + "desk", "github.com/emersion/", "modernc.org/", "fyne.io/"}},
 		{"assets", []string{"fyne.io/"}},
 		{"app", []string{module + "internal/cli"}},
 		{"internal/demo", []string{"fyne.io/", module + "app", module + "internal/cli", module + "internal/archive"}},

@@ -31,6 +31,8 @@ const (
 	FolderStarted NoticeKind = "folder-started"
 	FolderDone    NoticeKind = "folder-done"
 	Info          NoticeKind = "info"
+	// Waiting: the run waits for a provider's daily budget to renew.
+	Waiting NoticeKind = "waiting"
 )
 
 // NoticeData is the detail of a Notice event.
@@ -52,7 +54,10 @@ type Event struct {
 	Bytes, TotalBytes int64
 	Rate              float64       // bytes per second over the last 30 s
 	ETA               time.Duration // 0 when unknown
-	Notice            *NoticeData
+	// Budget, when set, is the provider's daily budget, which the ETA
+	// includes (see Budget.ETA).
+	Budget *Budget
+	Notice *NoticeData
 }
 
 // Sink receives events. It is called from engine goroutines and must return
@@ -103,6 +108,9 @@ func (t *Throttle) Status(e Event, force bool) {
 	e.Kind = Status
 	e.Rate = t.rate.PerSecond()
 	e.ETA = ETA(e.Rate, e.TotalBytes-e.Bytes)
+	if e.Budget != nil {
+		e.ETA = e.Budget.ETA(now, e.Rate, e.TotalBytes-e.Bytes)
+	}
 	t.mu.Unlock()
 	t.sink(e)
 }
@@ -132,4 +140,36 @@ func ETA(rate float64, remaining int64) time.Duration {
 		return 0
 	}
 	return time.Duration(float64(remaining) / rate * float64(time.Second)).Round(time.Second)
+}
+
+// Budget is a provider's daily byte budget seen from now, when it limits a
+// run: what it allows per day, what is left today, and when it renews.
+type Budget struct {
+	Provider  string // "Gmail"
+	Upload    bool   // an upload budget (the migration), else download
+	PerDay    int64
+	LeftToday int64
+	Renews    time.Time
+}
+
+// ExtraDays is how many days after today the budget makes remaining bytes
+// wait for.
+func (b *Budget) ExtraDays(remaining int64) int64 {
+	over := remaining - b.LeftToday
+	if over <= 0 || b.PerDay <= 0 {
+		return 0
+	}
+	return (over + b.PerDay - 1) / b.PerDay
+}
+
+// ETA is the time left for remaining bytes at rate bytes per second,
+// counting the days the budget makes the rest wait; 0 when unknown.
+func (b *Budget) ETA(now time.Time, rate float64, remaining int64) time.Duration {
+	days := b.ExtraDays(remaining)
+	if days == 0 {
+		return ETA(rate, remaining)
+	}
+	last := remaining - b.LeftToday - (days-1)*b.PerDay
+	d := b.Renews.Sub(now) + time.Duration(days-1)*24*time.Hour + ETA(rate, last)
+	return d.Round(time.Second)
 }
