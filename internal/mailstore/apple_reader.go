@@ -325,3 +325,44 @@ func (r *appleReader) bundleMessages(ctx context.Context, dir string, fn func(*M
 	}
 	return nil
 }
+
+// Fingerprint sums up every file of the mailbox folder (message files,
+// and the attachments a partial message's parts are put back from; not
+// its sub-mailboxes) by path, size and modification time; an exported
+// bundle by its mbox file. A flag changed in Mail rewrites the message's
+// .emlx, so it changes the fingerprint too. "" when anything cannot be
+// read: the folder is then read whole.
+func (r *appleReader) Fingerprint(f Folder) string {
+	dir := filepath.Join(r.root, filepath.FromSlash(f.Origin))
+	if folderNotLink(dir, f.Origin) != nil {
+		return ""
+	}
+	if isFile(filepath.Join(dir, "mbox")) && !appleHasMessages(dir) {
+		return fileFingerprint(filepath.Join(dir, "mbox"))
+	}
+	var fp fingerprint
+	broken := false
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			broken = true
+			return filepath.SkipAll
+		}
+		if d.IsDir() {
+			if p != dir && isMailboxName(d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			broken = true
+			return filepath.SkipAll
+		}
+		fp.add(p, fi)
+		return nil
+	})
+	if err != nil || broken {
+		return ""
+	}
+	return fmt.Sprintf("a:%d:%d:%x", fp.n, fp.bytes, fp.mix)
+}
