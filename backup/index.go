@@ -1,0 +1,133 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mailtext"
+)
+
+// Messages become safe before they become searchable. The writer commits
+// each message with only its header's columns and a mark that it is not in
+// the full-text index yet (archive.Entry.IndexLater); the indexer, a stage
+// of its own after the writer, reads durable messages back from the
+// archive, decodes their text (the same mailtext calls as describe) and
+// adds them to the index in transactions of their own, between the
+// writer's batches. It runs from the start of a run, so what an earlier run
+// left unindexed (it was stopped, or killed, after its messages were
+// durable) is indexed first, and it ends after the writer: Run returns once
+// every message is searchable, or says how many are not (Summary).
+//
+// Memory is bounded: one message's first mailtext.MaxScanBytes at a time,
+// and the texts of at most indexPageMessages messages or indexPageBytes.
+
+const (
+	indexPageMessages = 128
+	indexPageBytes    = 8 << 20
+)
+
+// indexer builds the full-text index of durable messages.
+type indexer struct {
+	a        *archive.Archive
+	kick     chan struct{} // a batch committed
+	finished chan struct{} // closed when the writer is done: index the rest and end
+	// report is told how far it got: done messages of done+left.
+	report func(done, left int64)
+
+	done int64  // messages this indexer added
+	last int64  // the id up to which the list was read in this pass
+	buf  []byte // one message's bytes, reused
+	page []archive.Indexed
+}
+
+func newIndexer(a *archive.Archive, report func(done, left int64)) *indexer {
+	return &indexer{a: a, kick: make(chan struct{}, 1), finished: make(chan struct{}), report: report}
+}
+
+// committed wakes the indexer: there is more to index.
+func (x *indexer) committed() {
+	select {
+	case x.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run indexes until finished is closed and nothing is left, ctx ends or
+// the archive fails.
+func (x *indexer) run(ctx context.Context) error {
+	for {
+		if err := x.pass(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-x.kick:
+		case <-x.finished:
+			// One more pass from the start catches every commit the
+			// last pass did not see.
+			x.last = 0
+			return x.pass(ctx)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// pass indexes every message listed as unindexed past x.last.
+func (x *indexer) pass(ctx context.Context) error {
+	for {
+		list, err := x.a.NextUnindexed(ctx, x.last, indexPageMessages)
+		if err != nil || len(list) == 0 {
+			return err
+		}
+		x.page = x.page[:0]
+		var textBytes int
+		for _, u := range list {
+			body, err := x.bodyText(ctx, u)
+			if err != nil {
+				return err
+			}
+			x.page = append(x.page, archive.Indexed{ID: u.ID,
+				Text: archive.IndexText{Subject: u.Subject, Addresses: u.Addresses(), Body: body}})
+			x.last = u.ID
+			if textBytes += len(body); textBytes >= indexPageBytes {
+				break
+			}
+		}
+		n, err := x.a.AddToIndex(ctx, x.page)
+		if err != nil {
+			return err
+		}
+		x.done += int64(n)
+		left, err := x.a.UnindexedCount(ctx)
+		if err != nil {
+			return err
+		}
+		x.report(x.done, left)
+	}
+}
+
+// bodyText is the message's text for the index, as describe makes it from
+// the bytes the fetch received: the archive's copy is the same bytes.
+func (x *indexer) bodyText(ctx context.Context, u archive.Unindexed) (string, error) {
+	n := min(u.Size, mailtext.MaxScanBytes)
+	if int64(cap(x.buf)) < n {
+		x.buf = make([]byte, n)
+	}
+	buf := x.buf[:n]
+	if _, err := io.ReadFull(x.a.OpenMessage(ctx, u.ID), buf); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = mailerr.New(mailerr.ArchiveBroken, "index message", fmt.Sprintf("message %d", u.ID),
+				errors.New("the stored message is shorter than its size"))
+		}
+		return "", err
+	}
+	text := mailtext.BodyText(buf)
+	if cap(x.buf) > 1<<20 {
+		x.buf = nil // a large one: let its buffer go
+	}
+	return text, nil
+}
