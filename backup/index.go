@@ -30,6 +30,9 @@ const (
 	indexPageBytes    = 8 << 20
 )
 
+// indexHold, set by a test, runs before each page is added to the index.
+var indexHold func()
+
 // indexer builds the full-text index of durable messages.
 type indexer struct {
 	a        *archive.Archive
@@ -96,6 +99,9 @@ func (x *indexer) pass(ctx context.Context) error {
 			if textBytes += len(body); textBytes >= indexPageBytes {
 				break
 			}
+		}
+		if indexHold != nil {
+			indexHold()
 		}
 		n, err := x.a.AddToIndex(ctx, x.page)
 		if err != nil {
