@@ -137,3 +137,36 @@ func (x *indexer) bodyText(ctx context.Context, u archive.Unindexed) (string, er
 	}
 	return text, nil
 }
+
+// IndexForSearch makes the messages of the archive in dir that are not in
+// the full-text index yet (a backup was stopped after they were durable)
+// searchable, before a search: it opens the archive for writing only when
+// some are waiting. It returns how many still are not searchable, with the
+// reason when some are: an archive another Mailark is writing
+// (mailerr.ArchiveLocked: that backup indexes them before it ends), one
+// that cannot be written, or ctx ended.
+func IndexForSearch(ctx context.Context, dir string) (left int64, err error) {
+	ro, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	left, err = ro.UnindexedCount(ctx)
+	ro.Close()
+	if err != nil || left == 0 {
+		return left, err
+	}
+	a, err := archive.Open(ctx, dir, archive.Options{Existing: true})
+	if err != nil {
+		return left, err
+	}
+	defer a.Close()
+	x := newIndexer(a, func(done, n int64) {})
+	close(x.finished)
+	err = x.run(ctx)
+	if n, cerr := a.UnindexedCount(context.WithoutCancel(ctx)); cerr == nil {
+		left = n
+	} else if err == nil {
+		err = cerr
+	}
+	return left, err
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -79,6 +80,9 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		// "0 message(s) in the archive" about an archive it never counted.
 	default:
 		printSummary(env.Stdout, sum)
+		if sum.Unindexed > 0 {
+			fmt.Fprintln(env.Stdout, indexWord(gate.LangFromEnv(env.Getenv), "left", sum.Unindexed))
+		}
 	}
 	return backupExit(env, sum, err, *verbose)
 }

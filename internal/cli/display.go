@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -21,6 +22,7 @@ type display struct {
 	lastLine time.Time
 	drawn    bool
 	now      func() time.Time
+	lang     gate.Lang
 }
 
 // newDisplay writes to env's unwrapped standard error (the bar's own
@@ -31,7 +33,8 @@ func newDisplay(env *Env, quiet bool) *display {
 	if w == nil {
 		w = env.Stderr
 	}
-	return &display{w: w, tty: env.IsTerminal(int(os.Stderr.Fd())), quiet: quiet, now: time.Now}
+	return &display{w: w, tty: env.IsTerminal(int(os.Stderr.Fd())), quiet: quiet, now: time.Now,
+		lang: gate.LangFromEnv(env.Getenv)}
 }
 
 func (d *display) sink(e progress.Event) {
@@ -45,6 +48,9 @@ func (d *display) sink(e progress.Event) {
 		return // nothing planned yet (or a run that failed before): no "0/0" bar
 	}
 	line := statusLine(e)
+	if e.Step == progress.StepIndex {
+		line = indexLine(d.lang, e)
+	}
 	if d.tty {
 		fmt.Fprintf(d.w, "\r\033[K%s", line)
 		d.drawn = true
