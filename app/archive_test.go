@@ -20,7 +20,11 @@ import (
 
 var isoMessage = string(testmail.WithAttachment())
 
-type fakeReader struct{ closed bool }
+type fakeReader struct {
+	closed       bool
+	unsearchable int64 // what Unsearchable says
+	busy         bool
+}
 
 func (r *fakeReader) Folders(context.Context) ([]ArchiveFolder, error) {
 	return []ArchiveFolder{{ID: 1, Name: "INBOX", Role: "inbox", Current: true, Messages: 1},
@@ -50,6 +54,8 @@ func (r *fakeReader) Search(ctx context.Context, q string, limit int) ([]*archiv
 func (r *fakeReader) Open(ctx context.Context, id int64) (io.Reader, error) {
 	return strings.NewReader(isoMessage), nil
 }
+
+func (r *fakeReader) Unsearchable() (int64, bool) { return r.unsearchable, r.busy }
 
 func (r *fakeReader) Failures(context.Context) ([]archive.Failure, error) { return nil, nil }
 func (r *fakeReader) Close() error                                        { r.closed = true; return nil }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/bench/internal/proc"
 )
@@ -87,12 +89,13 @@ func (s *session) runMailarkBin(bin, name string, rerun bool, conns int) error {
 	}
 	s.prepare()
 	stopDisk := diskPeak(dir, s.refBytes)
-	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir, conns)...)
+	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, append(s.mailarkArgs(dir, conns), "--json")...)
 	disk := stopDisk()
 	if m.err != nil {
 		return fmt.Errorf("%s: %w", bin, m.err)
 	}
 	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes, notes: []string{disk}}
+	r.durable, r.indexed = durableAndIndexed(m)
 	if err := s.checkMailark(dir, &r); err != nil {
 		return err
 	}
@@ -214,4 +217,19 @@ func (s *session) runMbsync(name string, fsync bool) error {
 		os.RemoveAll(dir)
 	}
 	return nil
+}
+
+// durableAndIndexed reads from a backup's --json summary when, in its wall
+// time, the last message was durable and the index done: the run's
+// Elapsed ends when every message is durable, IndexElapsed when the index
+// is (a binary that indexes inside its batches has no IndexElapsed: both
+// are its wall time).
+func durableAndIndexed(m measured) (durable, indexed time.Duration) {
+	var sum struct {
+		Elapsed, IndexElapsed time.Duration
+	}
+	if err := json.Unmarshal([]byte(m.stdout), &sum); err != nil || sum.IndexElapsed <= sum.Elapsed {
+		return m.wall, m.wall
+	}
+	return m.wall - (sum.IndexElapsed - sum.Elapsed), m.wall
 }
