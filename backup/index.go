@@ -23,11 +23,13 @@ import (
 // every message is searchable, or says how many are not (Summary).
 //
 // Memory is bounded: one message's first mailtext.MaxScanBytes at a time,
-// and the texts of at most indexPageMessages messages or indexPageBytes.
+// and the texts of at most indexPageMessages messages or indexPageBytes
+// (as large as the writer's batches: the full-text index costs less added
+// in large transactions than in many small ones).
 
 const (
-	indexPageMessages = 128
-	indexPageBytes    = 8 << 20
+	indexPageMessages = 500
+	indexPageBytes    = 16 << 20
 )
 
 // indexHold, set by a test, runs before each page is added to the index.
@@ -81,6 +83,10 @@ func (x *indexer) run(ctx context.Context) error {
 
 // pass indexes every message listed as unindexed past x.last.
 func (x *indexer) pass(ctx context.Context) error {
+	left, err := x.a.UnindexedCount(ctx) // counted once a pass: a count reads the whole list
+	if err != nil || left == 0 {
+		return err
+	}
 	for {
 		list, err := x.a.NextUnindexed(ctx, x.last, indexPageMessages)
 		if err != nil || len(list) == 0 {
@@ -108,10 +114,7 @@ func (x *indexer) pass(ctx context.Context) error {
 			return err
 		}
 		x.done += int64(n)
-		left, err := x.a.UnindexedCount(ctx)
-		if err != nil {
-			return err
-		}
+		left = max(left-int64(len(x.page)), 0)
 		x.report(x.done, left)
 	}
 }

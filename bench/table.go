@@ -161,7 +161,7 @@ func (s *session) idealConns() []int {
 func (s *session) printTarget(rows []*row) {
 	var mbsync *result
 	for _, w := range rows {
-		if w.best.name == "mbsync-nofsync" {
+		if w.best.name == "mbsync (FSync no)" {
 			mbsync = &w.best
 		}
 	}
