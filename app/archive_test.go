@@ -64,16 +64,22 @@ type fakeOpener struct{ r *fakeReader }
 
 func (o fakeOpener) OpenArchive(context.Context, string) (ArchiveReader, error) { return o.r, nil }
 
-func TestArchiveViewSearchAndRead(t *testing.T) {
+// openFakeArchive opens the Archive window on r.
+func openFakeArchive(t *testing.T, r *fakeReader) (*ui, *archiveView) {
+	t.Helper()
 	f := newFakes()
-	r := &fakeReader{}
 	eng := f.engine()
 	eng.Archive = fakeOpener{r}
 	u := newTestUI(t, f)
 	u.eng = eng
 	u.openArchiveView()
 	u.waitBackground()
-	v := u.viewer
+	return u, u.viewer
+}
+
+func TestArchiveViewSearchAndRead(t *testing.T) {
+	r := &fakeReader{}
+	u, v := openFakeArchive(t, r)
 	if len(v.folders) != 2 || len(v.msgs) != 1 {
 		t.Fatalf("folders %d, messages %d", len(v.folders), len(v.msgs))
 	}

@@ -28,15 +28,7 @@ func TestArchiveSearchSaysWhatIsNotSearchable(t *testing.T) {
 		busy bool
 		key  string
 	}{{false, "archive.not-searchable"}, {true, "archive.not-searchable-busy"}} {
-		f := newFakes()
-		r := &fakeReader{unsearchable: 3, busy: tc.busy}
-		eng := f.engine()
-		eng.Archive = fakeOpener{r}
-		u := newTestUI(t, f)
-		u.eng = eng
-		u.openArchiveView()
-		u.waitBackground()
-		v := u.viewer
+		u, v := openFakeArchive(t, &fakeReader{unsearchable: 3, busy: tc.busy})
 		v.runSearch("会議")
 		u.waitBackground()
 		if got, want := v.status.label.Text, tr(tc.key, map[string]any{"Count": "3"}); got != want || !v.status.box.Visible() {

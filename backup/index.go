@@ -29,7 +29,7 @@ import (
 
 const (
 	indexPageMessages = 500
-	indexPageBytes    = 16 << 20
+	indexPageBytes    = 8 << 20
 )
 
 // indexHold, set by a test, runs before each page is added to the index.
