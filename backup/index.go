@@ -2,12 +2,8 @@ package backup
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 
 	"github.com/mailark/mailark/internal/archive"
-	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mailtext"
 )
 
@@ -127,11 +123,7 @@ func (x *indexer) bodyText(ctx context.Context, u archive.Unindexed) (string, er
 		x.buf = make([]byte, n)
 	}
 	buf := x.buf[:n]
-	if _, err := io.ReadFull(x.a.OpenMessage(ctx, u.ID), buf); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			err = mailerr.New(mailerr.ArchiveBroken, "index message", fmt.Sprintf("message %d", u.ID),
-				errors.New("the stored message is shorter than its size"))
-		}
+	if err := x.a.ReadForIndex(ctx, u, buf); err != nil {
 		return "", err
 	}
 	text := mailtext.BodyText(buf)

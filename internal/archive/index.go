@@ -2,7 +2,13 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mbox"
 )
 
 // Messages become safe before they become searchable. A batch that defers
@@ -28,6 +34,11 @@ type Unindexed struct {
 	ID                    int64
 	Size                  int64
 	Subject, From, To, Cc string
+
+	// Where the mbox file has it (ReadForIndex).
+	folderID         int64
+	mboxPath         string
+	mboxOff, mboxLen int64
 }
 
 // Addresses is the index's people field, as the inline index has it.
@@ -47,8 +58,10 @@ func (a *Archive) UnindexedCount(ctx context.Context) (int64, error) {
 // NextUnindexed lists up to limit messages waiting for the index, in id
 // order, after id afterID.
 func (a *Archive) NextUnindexed(ctx context.Context, afterID int64, limit int) ([]Unindexed, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT m.id, m.size, m.subject, m.from_addr, m.to_addr, m.cc_addr
-		FROM unindexed u JOIN messages m ON m.id = u.message_id WHERE u.message_id > ? ORDER BY u.message_id LIMIT ?`,
+	rows, err := a.db.QueryContext(ctx, `SELECT m.id, m.size, m.subject, m.from_addr, m.to_addr, m.cc_addr,
+		f.id, f.mbox_path, m.mbox_offset, m.mbox_length
+		FROM unindexed u JOIN messages m ON m.id = u.message_id JOIN folders f ON f.id = m.folder_id
+		WHERE u.message_id > ? ORDER BY u.message_id LIMIT ?`,
 		afterID, limit)
 	if err != nil {
 		return nil, classifyDB("read archive", a.dir, err)
@@ -57,7 +70,8 @@ func (a *Archive) NextUnindexed(ctx context.Context, afterID int64, limit int) (
 	var out []Unindexed
 	for rows.Next() {
 		var u Unindexed
-		if err := rows.Scan(&u.ID, &u.Size, &u.Subject, &u.From, &u.To, &u.Cc); err != nil {
+		if err := rows.Scan(&u.ID, &u.Size, &u.Subject, &u.From, &u.To, &u.Cc,
+			&u.folderID, &u.mboxPath, &u.mboxOff, &u.mboxLen); err != nil {
 			return nil, classifyDB("read archive", a.dir, err)
 		}
 		out = append(out, u)
@@ -124,4 +138,45 @@ func (a *Archive) AddToIndex(ctx context.Context, msgs []Indexed) (int, error) {
 		a.ckpt.committed()
 	}
 	return n, nil
+}
+
+// ReadForIndex fills buf with the first len(buf) bytes of message u (at
+// most its size), the exact bytes. It reads them from the folder's mbox
+// file, which the backup just wrote (one read from the page cache, where
+// SQLite would read its chunks page by page), and from SQLite, the
+// archive's reference, when the mbox file does not give them whole.
+func (a *Archive) ReadForIndex(ctx context.Context, u Unindexed, buf []byte) error {
+	if int64(len(buf)) > u.Size {
+		buf = buf[:u.Size]
+	}
+	if a.readMboxEntry(u, buf) == nil {
+		return nil
+	}
+	_, err := io.ReadFull(a.OpenMessage(ctx, u.ID), buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("message %d", u.ID),
+			errors.New("the stored message is shorter than its size"))
+	}
+	return err
+}
+
+func (a *Archive) readMboxEntry(u Unindexed, buf []byte) error {
+	if a.damaged[u.folderID] != nil {
+		return errors.New("mbox file changed outside Mailark")
+	}
+	p, err := a.mboxFile(u.mboxPath, false)
+	if err != nil {
+		return err
+	}
+	f, err := openNoFollow(p, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	e, err := mbox.NewReader(io.NewSectionReader(f, u.mboxOff, u.mboxLen)).Next()
+	if err != nil {
+		return err
+	}
+	_, err = io.ReadFull(e.Body, buf)
+	return err
 }

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -72,5 +73,43 @@ func TestIndexLater(t *testing.T) {
 	var docs int64
 	if err := archive.DB(a).QueryRowContext(ctx, `SELECT count(*) FROM message_fts_docsize`).Scan(&docs); err != nil || docs != 3 {
 		t.Errorf("index entries = %d, %v; want 3: none twice", docs, err)
+	}
+}
+
+// ReadForIndex gives a message's exact bytes (mboxrd quoting undone) from
+// the mbox file, and from SQLite when the mbox file cannot give them.
+func TestReadForIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "a")
+	a := openArchive(t, dir)
+	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := a.BeginRun(ctx, "backup")
+	body := "Subject: s\r\n\r\nFrom here on\r\n>From quoted\r\nend\r\n"
+	e := entry(1, body)
+	e.IndexLater = true
+	addBatch(t, a, f, run, e)
+	list, err := a.NextUnindexed(ctx, 0, 1)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("NextUnindexed() = %v, %v", list, err)
+	}
+	read := func() string {
+		t.Helper()
+		buf := make([]byte, len(body)+10)
+		if err := a.ReadForIndex(ctx, list[0], buf); err != nil {
+			t.Fatalf("ReadForIndex() = %v", err)
+		}
+		return string(buf[:len(body)])
+	}
+	if got := read(); got != body {
+		t.Errorf("ReadForIndex() from the mbox file = %q, want %q", got, body)
+	}
+	if err := os.Truncate(a.Path(f.MboxPath), 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != body {
+		t.Errorf("ReadForIndex() with the mbox file emptied = %q, want %q (from SQLite)", got, body)
 	}
 }
