@@ -12,11 +12,14 @@ import (
 // the full-text index yet (archive.Entry.IndexLater); the indexer, a stage
 // of its own after the writer, reads durable messages back from the
 // archive, decodes their text (the same mailtext calls as describe) and
-// adds them to the index in transactions of their own, between the
-// writer's batches. It runs from the start of a run, so what an earlier run
+// adds them to the index in transactions of their own. In a backup it
+// starts once the writer is done (afterWriter), with what an earlier run
 // left unindexed (it was stopped, or killed, after its messages were
-// durable) is indexed first, and it ends after the writer: Run returns once
-// every message is searchable, or says how many are not (Summary).
+// durable) and then what this run saved: Run returns once every message is
+// searchable, or says how many are not (Summary). It can also run beside
+// the writer, between its batches (the transactions take turns, see
+// archive.AddToIndex); on the bench's 2 shared cores that delayed the
+// messages becoming durable, so the backup does not.
 //
 // Memory is bounded: one message's first mailtext.MaxScanBytes at a time,
 // and the texts of at most indexPageMessages messages or indexPageBytes
@@ -38,6 +41,10 @@ type indexer struct {
 	finished chan struct{} // closed when the writer is done: index the rest and end
 	// report is told how far it got: done messages of done+left.
 	report func(done, left int64)
+	// afterWriter: index only once the writer is done, so that on a
+	// machine with no core to spare the index never delays a message
+	// becoming durable.
+	afterWriter bool
 
 	done int64  // messages this indexer added
 	last int64  // the id up to which the list was read in this pass
@@ -58,8 +65,16 @@ func (x *indexer) committed() {
 }
 
 // run indexes until finished is closed and nothing is left, ctx ends or
-// the archive fails.
+// the archive fails. With afterWriter it starts only once finished is
+// closed.
 func (x *indexer) run(ctx context.Context) error {
+	if x.afterWriter {
+		select {
+		case <-x.finished:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for {
 		if err := x.pass(ctx); err != nil {
 			return err

@@ -50,6 +50,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	// The indexer runs beside the run (what an earlier run left first)
 	// and finishes after the writer: see index.go.
 	x := newIndexer(a, r.indexed)
+	x.afterWriter = true
 	r.index, r.indexThrottle = x, progress.NewThrottle(opts.Progress, opts.Now)
 	indexErr := make(chan error, 1)
 	go func() { indexErr <- x.run(ctx) }()
