@@ -9,6 +9,19 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 )
 
+// inboxRun is a new archive with an INBOX and a backup run.
+func inboxRun(t *testing.T) (*archive.Archive, *archive.Folder, int64) {
+	t.Helper()
+	ctx := context.Background()
+	a := openArchive(t, filepath.Join(t.TempDir(), "a"))
+	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := a.BeginRun(ctx, "backup")
+	return a, f, run
+}
+
 // TestIndexLater: messages committed with IndexLater are archived whole,
 // listed as unindexed and not found by search; AddToIndex makes them
 // searchable and takes them off the list; adding one again (a second
@@ -16,13 +29,7 @@ import (
 // nothing twice.
 func TestIndexLater(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "a")
-	a := openArchive(t, dir)
-	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, _ := a.BeginRun(ctx, "backup")
+	a, f, run := inboxRun(t)
 	inline := entry(1, "inline 会議 words\r\n")
 	later := []*archive.Entry{entry(2, "later 会議 two\r\n"), entry(3, "later 会議 three\r\n")}
 	for _, e := range later {
@@ -80,13 +87,7 @@ func TestIndexLater(t *testing.T) {
 // the mbox file, and from SQLite when the mbox file cannot give them.
 func TestReadForIndex(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "a")
-	a := openArchive(t, dir)
-	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, _ := a.BeginRun(ctx, "backup")
+	a, f, run := inboxRun(t)
 	body := "Subject: s\r\n\r\nFrom here on\r\n>From quoted\r\nend\r\n"
 	e := entry(1, body)
 	e.IndexLater = true
