@@ -194,16 +194,31 @@ func (v *archiveView) runSearch(q string) {
 	}
 	v.folder, v.query = -1, q
 	v.folderList.UnselectAll()
+	reader := v.reader
 	v.load(func(ctx context.Context) ([]*archive.MessageInfo, error) {
-		return v.reader.Search(ctx, q, messageLimit)
+		return reader.Search(ctx, q, messageLimit)
+	}, func() msg {
+		switch n, busy := reader.Unsearchable(); {
+		case n > 0 && busy:
+			return say("archive.not-searchable-busy", "Count", formatCount(n))
+		case n > 0:
+			return say("archive.not-searchable", "Count", formatCount(n))
+		}
+		return msg{}
 	})
 }
 
-func (v *archiveView) load(fetch func(context.Context) ([]*archive.MessageInfo, error)) {
+// load lists what fetch returns; note, when given, is said after it
+// (called on the same goroutine as fetch, after it).
+func (v *archiveView) load(fetch func(context.Context) ([]*archive.MessageInfo, error), note ...func() msg) {
 	v.status.set(statusWorking, say("archive.loading"))
 	folder, query := v.folder, v.query
 	v.u.goBackground(func() {
 		msgs, err := fetch(v.ctx)
+		var after msg
+		if err == nil && len(note) > 0 {
+			after = note[0]()
+		}
 		v.u.do(func() {
 			if v.folder != folder || v.query != query {
 				return // a newer choice replaced this one
@@ -220,6 +235,9 @@ func (v *archiveView) load(fetch func(context.Context) ([]*archive.MessageInfo, 
 				}
 			}
 			v.status.set(statusNone, msg{})
+			if !after.empty() {
+				v.status.set(statusWorking, after)
+			}
 			v.listTitle.SetText(v.listMsg.String())
 			v.msgList.UnselectAll()
 			v.msgList.Refresh()

@@ -20,7 +20,11 @@ import (
 
 var isoMessage = string(testmail.WithAttachment())
 
-type fakeReader struct{ closed bool }
+type fakeReader struct {
+	closed       bool
+	unsearchable int64 // what Unsearchable says
+	busy         bool
+}
 
 func (r *fakeReader) Folders(context.Context) ([]ArchiveFolder, error) {
 	return []ArchiveFolder{{ID: 1, Name: "INBOX", Role: "inbox", Current: true, Messages: 1},
@@ -51,6 +55,8 @@ func (r *fakeReader) Open(ctx context.Context, id int64) (io.Reader, error) {
 	return strings.NewReader(isoMessage), nil
 }
 
+func (r *fakeReader) Unsearchable() (int64, bool) { return r.unsearchable, r.busy }
+
 func (r *fakeReader) Failures(context.Context) ([]archive.Failure, error) { return nil, nil }
 func (r *fakeReader) Close() error                                        { r.closed = true; return nil }
 
@@ -58,16 +64,22 @@ type fakeOpener struct{ r *fakeReader }
 
 func (o fakeOpener) OpenArchive(context.Context, string) (ArchiveReader, error) { return o.r, nil }
 
-func TestArchiveViewSearchAndRead(t *testing.T) {
+// openFakeArchive opens the Archive window on r.
+func openFakeArchive(t *testing.T, r *fakeReader) (*ui, *archiveView) {
+	t.Helper()
 	f := newFakes()
-	r := &fakeReader{}
 	eng := f.engine()
 	eng.Archive = fakeOpener{r}
 	u := newTestUI(t, f)
 	u.eng = eng
 	u.openArchiveView()
 	u.waitBackground()
-	v := u.viewer
+	return u, u.viewer
+}
+
+func TestArchiveViewSearchAndRead(t *testing.T) {
+	r := &fakeReader{}
+	u, v := openFakeArchive(t, r)
 	if len(v.folders) != 2 || len(v.msgs) != 1 {
 		t.Fatalf("folders %d, messages %d", len(v.folders), len(v.msgs))
 	}

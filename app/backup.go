@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -152,6 +153,12 @@ func (s *backupScreen) addFolder(name, role string, total int64) int {
 // apply takes merged progress on the UI goroutine (see eventPump).
 func (s *backupScreen) apply(ev progress.Event, haveStatus bool, notices []progress.Event) {
 	for _, n := range notices {
+		if n.Step == progress.StepIndex {
+			// Every message is saved; the index for search is being built.
+			pct := 100 * n.Done / max(n.Total, 1)
+			s.notice.set(statusWorking, say("backup.indexing", "Percent", strconv.FormatInt(pct, 10)))
+			continue
+		}
 		if n.Notice == nil {
 			continue
 		}

@@ -172,7 +172,13 @@ type ArchiveReader interface {
 	Folders(ctx context.Context) ([]ArchiveFolder, error)
 	// Messages returns the newest limit messages of a folder, newest first.
 	Messages(ctx context.Context, folderID int64, limit int) ([]*archive.MessageInfo, error)
+	// Search first makes searchable what a stopped backup saved but did
+	// not index, when it can (backup.IndexForSearch).
 	Search(ctx context.Context, query string, limit int) ([]*archive.MessageInfo, error)
+	// Unsearchable is how many messages the last Search could not look at
+	// (not indexed yet), and whether because a backup is writing the
+	// archive (it indexes them before it ends).
+	Unsearchable() (n int64, busy bool)
 	// Open returns the exact bytes of a message.
 	Open(ctx context.Context, id int64) (io.Reader, error)
 	// Failures lists messages the server would not deliver, still open.

@@ -14,6 +14,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
@@ -271,10 +272,15 @@ func (realArchive) OpenArchive(ctx context.Context, dir string) (ArchiveReader, 
 	if err != nil {
 		return nil, err
 	}
-	return &archiveReader{a: a}, nil
+	return &archiveReader{a: a, dir: dir}, nil
 }
 
-type archiveReader struct{ a *archive.Archive }
+type archiveReader struct {
+	a    *archive.Archive
+	dir  string
+	left int64 // not searchable at the last Search
+	busy bool  // because a backup writes the archive
+}
 
 func (r *archiveReader) Folders(ctx context.Context) ([]ArchiveFolder, error) {
 	stats, err := r.a.Stats(ctx)
@@ -295,8 +301,18 @@ func (r *archiveReader) Messages(ctx context.Context, folderID int64, limit int)
 }
 
 func (r *archiveReader) Search(ctx context.Context, q string, limit int) ([]*archive.MessageInfo, error) {
+	r.left, r.busy = 0, false
+	if n, err := r.a.UnindexedCount(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		var ierr error
+		r.left, ierr = backup.IndexForSearch(ctx, r.dir)
+		r.busy = mailerr.KindOf(ierr) == mailerr.ArchiveLocked
+	}
 	return r.a.Search(ctx, q, limit)
 }
+
+func (r *archiveReader) Unsearchable() (int64, bool) { return r.left, r.busy }
 
 func (r *archiveReader) Open(ctx context.Context, id int64) (io.Reader, error) {
 	return r.a.OpenMessage(ctx, id), nil

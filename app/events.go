@@ -37,7 +37,9 @@ const maxQueuedNotices = 200
 // sink is the progress.Sink given to the engine. It returns at once.
 func (p *eventPump) sink(e progress.Event) {
 	p.mu.Lock()
-	if e.Kind == progress.Notice {
+	// The index stage's Status (a backup's last) travels with the notices:
+	// merged as the newest Status it would hide the backup's final one.
+	if e.Kind == progress.Notice || e.Step == progress.StepIndex {
 		if len(p.notices) < maxQueuedNotices {
 			p.notices = append(p.notices, e)
 		}

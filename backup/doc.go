@@ -5,9 +5,12 @@
 // compares the server's UIDVALIDITY and UIDs with what the archive holds; it
 // fetches only what is missing, with BODY.PEEK so that the server is only
 // read, never changed. Messages stream from the connection into a bounded
-// in-memory buffer (or a spool file for large ones), are hashed and parsed
-// for the index (by internal/mailtext, the decoder the address book and the
-// windows use too), and go to the archive in batches that commit all or nothing.
+// in-memory buffer (or a spool file for large ones), are hashed, their
+// header parsed (by internal/mailtext, the decoder the address book and the
+// windows use too), and go to the archive in batches that commit all or
+// nothing. Their text is decoded for the full-text index after they are
+// durable, by a stage of the same run after the writer (index.go): safe
+// first, searchable after.
 //
 // A session fetches over Options.Connections connections (default 4, at
 // most the host's cap), see fan.go: folders side by side and a large folder

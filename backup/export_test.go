@@ -3,3 +3,7 @@ package backup
 // Describe fills an archive entry's index fields from a message, as a
 // backup stores them: for the decoding test, which reads them from outside.
 var Describe = describe
+
+// HoldIndex makes the indexer call hold before each page it adds to the
+// index: for the test that kills a run between durable and indexed.
+func HoldIndex(hold func()) { indexHold = hold }

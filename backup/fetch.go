@@ -34,20 +34,21 @@ type item struct {
 	appendErr    error // the mbox file could not take it
 }
 
-// prepare parses the message for the archive's columns and index. It runs
-// on its own goroutine, between fetching and writing.
+// prepare parses the message's header for the archive's columns. It runs
+// on its own goroutine, between fetching and writing. The text for the
+// full-text index is decoded later, from the archive, once the message is
+// durable (index.go).
 func (it *item) prepare() {
 	if it.failed != "" {
 		return
 	}
 	e := &archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
-		Size: it.size, SHA256: it.sum, Body: it.body()}
+		Size: it.size, SHA256: it.sum, Body: it.body(), IndexLater: true}
 	if it.spool == nil {
-		describe(e, it.data)
+		describeHeader(e, it.data)
 	} else {
-		describeSpooled(e, it.spool, it.size)
+		describeSpooledHeader(e, it.spool, it.size)
 	}
-	e.PrepareIndex()
 	it.entry = e
 }
 

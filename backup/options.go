@@ -191,9 +191,17 @@ type Summary struct {
 	// Deferred and DeferredBytes are the messages the provider's daily
 	// download budget left for another day (the run then ends with a
 	// *limits.ExhaustedError; running again after it renews fetches them).
-	Deferred      int64 `json:",omitempty"`
-	DeferredBytes int64 `json:",omitempty"`
-	Elapsed       time.Duration
+	Deferred      int64         `json:",omitempty"`
+	DeferredBytes int64         `json:",omitempty"`
+	Elapsed       time.Duration // until every message was durable
+	// Indexed is how many messages this run added to the full-text index
+	// (an earlier run's left unindexed too); Unindexed how many are still
+	// not in it, so that search does not find them yet (the run was
+	// stopped; the next run indexes them). IndexElapsed is from the start
+	// until the index was done.
+	Indexed      int64
+	Unindexed    int64
+	IndexElapsed time.Duration
 	// Notes are what a person should know about how this run matched
 	// messages (a POP3 server without UIDL, for example), one sentence each.
 	Notes []string `json:",omitempty"`

@@ -53,10 +53,15 @@ func describe(e *archive.Entry, msg []byte) {
 // describeSpooled is describe for a message in a spool file: its header is
 // read into memory, its text parts stream (see mailtext.BodyTextStream).
 func describeSpooled(e *archive.Entry, f io.ReaderAt, size int64) {
+	describeSpooledHeader(e, f, size)
+	e.Text.Body = mailtext.BodyTextStream(io.NewSectionReader(f, 0, min(size, mailtext.MaxScanBytes)))
+}
+
+// describeSpooledHeader is describeHeader for a message in a spool file.
+func describeSpooledHeader(e *archive.Entry, f io.ReaderAt, size int64) {
 	head := make([]byte, min(size, mailtext.MaxHeaderBytes))
 	n, _ := f.ReadAt(head, 0)
 	describeHeader(e, head[:n])
-	e.Text.Body = mailtext.BodyTextStream(io.NewSectionReader(f, 0, min(size, mailtext.MaxScanBytes)))
 }
 
 // describeHeader fills every index field but the body text from the

@@ -54,6 +54,13 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		ledger = a
 	}
 	r.meter = limits.NewMeter(ledger, r.lim, limits.Download, opts.Conn.User, opts.Now)
+	// The indexer runs beside the run (what an earlier run left first)
+	// and finishes after the writer: see index.go.
+	x := newIndexer(a, r.indexed)
+	x.afterWriter = true
+	r.index, r.indexThrottle = x, progress.NewThrottle(opts.Progress, opts.Now)
+	indexErr := make(chan error, 1)
+	go func() { indexErr <- x.run(ctx) }()
 	err = r.loop(ctx)
 	if merr := r.meter.Close(context.WithoutCancel(ctx)); merr != nil && err == nil {
 		err = merr
@@ -61,6 +68,20 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	sum.Elapsed = opts.Now().Sub(start)
 	sum.Compression = r.compress.summary()
 	r.finalStatus()
+	r.indexTail()
+	close(x.finished)
+	ierr := <-indexErr
+	sum.Indexed = x.done
+	sum.IndexElapsed = opts.Now().Sub(start)
+	r.indexFinal()
+	if left, uerr := a.UnindexedCount(context.WithoutCancel(ctx)); uerr == nil {
+		sum.Unindexed = left
+	} else if ierr == nil {
+		ierr = uerr
+	}
+	if ierr != nil && err == nil && ctx.Err() == nil {
+		err = fmt.Errorf("index for search: %w", ierr)
+	}
 	if serr := r.fillSummary(context.WithoutCancel(ctx)); serr != nil && err == nil {
 		err = serr
 	}
@@ -180,6 +201,14 @@ type runner struct {
 	lastMoved   time.Time    // the last progress (stall.go)
 	recv        atomic.Int64 // bytes of mail received since then
 
+	// index builds the full-text index after the writer (index.go);
+	// indexing says its progress is shown (the writer is done), and
+	// indexDone and indexLeft are how far it got.
+	index                *indexer
+	indexThrottle        *progress.Throttle // its own: the index's events carry no bytes
+	indexing             bool
+	indexDone, indexLeft int64
+
 	// progress counters for the whole run
 	total, totalBytes int64
 	doneN, doneBytes  int64
@@ -196,6 +225,44 @@ func (r *runner) event() progress.Event {
 }
 
 func (r *runner) finalStatus() { r.throttle.Status(r.event(), true) }
+
+// indexEvent is the index's progress: Step "index", messages indexed in
+// this run of those it has to.
+func (r *runner) indexEvent() progress.Event {
+	return progress.Event{Step: progress.StepIndex, Done: r.indexDone, Total: r.indexDone + r.indexLeft}
+}
+
+// indexed takes the indexer's progress; it is shown once the writer is
+// done (before, the backup's own progress is).
+func (r *runner) indexed(done, left int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.indexDone, r.indexLeft = done, left
+	if r.indexing {
+		r.indexThrottle.Status(r.indexEvent(), false)
+	}
+}
+
+// indexTail starts showing the index's progress, when messages wait for it.
+func (r *runner) indexTail() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	left, err := r.a.UnindexedCount(context.Background())
+	if err != nil || left == 0 {
+		return
+	}
+	r.indexing, r.indexLeft = true, left
+	r.indexThrottle.Status(r.indexEvent(), true)
+}
+
+// indexFinal sends the index's last Status, when its progress was shown.
+func (r *runner) indexFinal() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.indexing {
+		r.indexThrottle.Status(r.indexEvent(), true)
+	}
+}
 
 // loop runs sessions until every folder is done, reconnecting with backoff
 // after a transient error.
@@ -478,6 +545,7 @@ func (r *runner) writeFolder(ctx context.Context, fn *fan, fw *folderWork) (werr
 				fs.New += int64(n)
 				fs.NewBytes += bytes
 				r.progressed = true
+				r.index.committed()
 			},
 			onFail: func(uid imap.UID, reason string) {
 				r.mu.Lock()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailark/mailark/bench/internal/proc"
 )
@@ -80,8 +82,24 @@ func (s *session) mailarkArgs(dir string, conns int, compress string) []string {
 	return args
 }
 
-// compressDecision is what mailark's summary line says about COMPRESS.
-var compressDecision = regexp.MustCompile(`compression (on|off)[^;\n]*`)
+// compressDecision is what mailark's summary (--json) says about
+// COMPRESS: "compression on|off: " and its reason.
+func compressDecision(m measured) string {
+	var sum struct {
+		Compression struct {
+			Used   bool
+			Reason string
+		}
+	}
+	if json.Unmarshal([]byte(m.stdout), &sum) != nil || sum.Compression.Reason == "" {
+		return ""
+	}
+	state := "off"
+	if sum.Compression.Used {
+		state = "on"
+	}
+	return "compression " + state + ": " + sum.Compression.Reason
+}
 
 // runMailarkBin backs up with the mailark binary bin, shown as name, with
 // conns connections (0: the binary's default, for a baseline that may not
@@ -94,15 +112,16 @@ func (s *session) runMailarkBin(bin, name string, rerun bool, conns int, compres
 	}
 	s.prepare()
 	stopDisk := diskPeak(dir, s.refBytes)
-	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, s.mailarkArgs(dir, conns, compress)...)
+	m := s.contender(env, filepath.Join(s.work, "mailark.log"), bin, append(s.mailarkArgs(dir, conns, compress), "--json")...)
 	disk := stopDisk()
 	if m.err != nil {
 		return fmt.Errorf("%s: %w", bin, m.err)
 	}
 	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes, notes: []string{disk}}
-	if d := compressDecision.FindString(m.stdout); d != "" && s.serverCompress {
+	if d := compressDecision(m); d != "" && s.serverCompress {
 		r.notes = append(r.notes, d)
 	}
+	r.durable, r.indexed = durableAndIndexed(m)
 	if err := s.checkMailark(dir, &r); err != nil {
 		return err
 	}
@@ -224,4 +243,19 @@ func (s *session) runMbsync(name string, fsync bool) error {
 		os.RemoveAll(dir)
 	}
 	return nil
+}
+
+// durableAndIndexed reads from a backup's --json summary when, in its wall
+// time, the last message was durable and the index done: the run's
+// Elapsed ends when every message is durable, IndexElapsed when the index
+// is (a binary that indexes inside its batches has no IndexElapsed: both
+// are its wall time).
+func durableAndIndexed(m measured) (durable, indexed time.Duration) {
+	var sum struct {
+		Elapsed, IndexElapsed time.Duration
+	}
+	if err := json.Unmarshal([]byte(m.stdout), &sum); err != nil || sum.IndexElapsed <= sum.Elapsed {
+		return m.wall, m.wall
+	}
+	return m.wall - (sum.IndexElapsed - sum.Elapsed), m.wall
 }

@@ -71,6 +71,10 @@ type result struct {
 	idle    time.Duration // the link stood idle (through the shaping proxy)
 	conns   int           // connections opened (through the shaping proxy)
 	refused int           // connections the proxy refused for the profile's limit
+	// For a mailark backup: the wall time until its last message was
+	// durable in both archives, and until its full-text index was done
+	// (from its --json summary; 0 when unknown).
+	durable, indexed time.Duration
 }
 
 func run(cfg config) error {

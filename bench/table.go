@@ -109,6 +109,7 @@ func (s *session) printTable(loadBefore string) {
 		}
 	}
 	tw.Flush()
+	s.printTarget(rows)
 	fmt.Println()
 	cache := "page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before each contender: every run reads the corpus from disk"
 	if !s.cold {
@@ -151,4 +152,34 @@ func (s *session) idealConns() []int {
 		}
 	}
 	return ks
+}
+
+// printTarget compares each mailark backup with mbsync FSync no, by the
+// loopback target (issue 17): wall time until the last message is durable
+// in both archives at least 0.9x mbsync's speed, client CPU at most 1.5x
+// mbsync's, and the full-text index done within 1.3x of that wall time.
+func (s *session) printTarget(rows []*row) {
+	var mbsync *result
+	for _, w := range rows {
+		if w.best.name == "mbsync (FSync no)" {
+			mbsync = &w.best
+		}
+	}
+	if mbsync == nil {
+		return
+	}
+	fmt.Println("\nloopback target, against mbsync FSync no (speed >= 0.9x, CPU <= 1.5x, index done <= 1.3x the durable wall time):")
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "contender\t durable s\t index done s\t CPU s\t speed vs mbsync\t CPU vs mbsync\t index / durable\t")
+	fmt.Fprintf(tw, "%s\t %.2f\t -\t %.1f\t 1.00x\t 1.00x\t -\t\n", mbsync.name, mbsync.m.wall.Seconds(), mbsync.m.cpu.Seconds())
+	for _, w := range rows {
+		r := w.best
+		if r.durable <= 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t %.2f\t %.2f\t %.1f\t %.2fx\t %.2fx\t %.2fx\t\n", r.name, r.durable.Seconds(), r.indexed.Seconds(),
+			r.m.cpu.Seconds(), mbsync.m.wall.Seconds()/r.durable.Seconds(), r.m.cpu.Seconds()/max(mbsync.m.cpu.Seconds(), 1e-9),
+			r.indexed.Seconds()/r.durable.Seconds())
+	}
+	tw.Flush()
 }

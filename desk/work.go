@@ -405,8 +405,8 @@ func (w *worker) trackProgress(ctx context.Context, customer string) (progress.S
 		}
 	}()
 	sink := func(ev progress.Event) {
-		if ev.Kind != progress.Status {
-			return
+		if ev.Kind != progress.Status || ev.Step == progress.StepIndex {
+			return // the board shows the mail saved, not the index built after
 		}
 		p.mu.Lock()
 		p.last, p.dirty = ev, true

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,6 +47,10 @@ type Archive struct {
 	// The writer folds the WAL into the database on a goroutine of its own
 	// (on the second connection), not inside a batch's commit (wal.go).
 	ckpt *checkpointer
+	// batches is held for reading by every open Batch and for writing by
+	// AddToIndex, so that the indexer's transaction goes between batches
+	// instead of both polling SQLite's lock (index.go).
+	batches sync.RWMutex
 
 	w writers // open writers per mbox file (mboxfile.go)
 	// damaged holds, per folder generation, why its mbox file may not be

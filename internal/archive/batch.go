@@ -36,6 +36,11 @@ type Entry struct {
 	// server (sources.go); SourceOrigin where in the source it was read.
 	SourceKey, SourceOrigin string
 
+	// IndexLater leaves the message out of the full-text index at commit:
+	// it is recorded as unindexed, and an indexer adds it after (index.go).
+	// Text is then not used.
+	IndexLater bool
+
 	indexed bool     // Text already holds the index form
 	mbox    mboxSpan // set when an Appender wrote the message
 }
@@ -64,7 +69,7 @@ type Batch struct {
 	w      *bufio.Writer
 	start  int64 // committed end of the mbox file when the batch began
 	off    int64 // where the next entry goes
-	stmts  [4]*sql.Stmt
+	stmts  [5]*sql.Stmt
 	ap     *Appender       // wrote the batch's messages to the file, when set
 	wrote  bool            // the batch wrote to the file itself
 	failed map[uint32]bool // UIDs with unresolved failures, resolved on success
@@ -72,6 +77,7 @@ type Batch struct {
 	n      int
 	bytes  int64
 	done   bool
+	held   bool // holds a.batches for reading
 }
 
 // Count and Bytes report what the batch holds so far.
@@ -88,8 +94,10 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 	if err != nil {
 		return nil, err
 	}
-	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize}
+	a.batches.RLock()
+	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize, held: true}
 	if b.tx, err = a.db.BeginTx(ctx, nil); err != nil {
+		b.release()
 		_ = a.closeMboxWrite(file)
 		return nil, classifyDB("write archive", a.dir, err)
 	}
@@ -110,6 +118,7 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 		`INSERT INTO message_chunks(message_id, seq, data) VALUES(?, ?, ?)`,
 		`INSERT INTO message_fts(rowid, subject, addresses, body) VALUES(?, ?, ?, ?)`,
 		`UPDATE failures SET resolved_at = ? WHERE folder_id = ? AND uid = ? AND resolved_at IS NULL`,
+		`INSERT INTO unindexed(message_id) VALUES(?)`,
 	} {
 		if b.stmts[i], err = b.tx.PrepareContext(ctx, q); err != nil {
 			b.Abort()
@@ -190,9 +199,15 @@ func (b *Batch) Add(ctx context.Context, e *Entry) error {
 		}
 		pos += k
 	}
-	e.PrepareIndex()
-	if _, err := b.stmts[2].ExecContext(ctx, id, e.Text.Subject, e.Text.Addresses, e.Text.Body); err != nil {
-		return classifyDB("write archive", b.a.dir, err)
+	if e.IndexLater {
+		if _, err := b.stmts[4].ExecContext(ctx, id); err != nil {
+			return classifyDB("write archive", b.a.dir, err)
+		}
+	} else {
+		e.PrepareIndex()
+		if _, err := b.stmts[2].ExecContext(ctx, id, e.Text.Subject, e.Text.Addresses, e.Text.Body); err != nil {
+			return classifyDB("write archive", b.a.dir, err)
+		}
 	}
 	if e.SourceKey != "" {
 		if err := b.addSourceKey(ctx, e); err != nil {
@@ -251,6 +266,7 @@ func (b *Batch) Commit(ctx context.Context) error {
 	}
 	durable(eventCommit, b.file.Name(), b.off)
 	b.done = true
+	b.release()
 	b.f.MboxSize = b.off
 	if b.a.ckpt != nil {
 		b.a.ckpt.committed()
@@ -273,6 +289,7 @@ func (b *Batch) Abort() {
 	if b.tx != nil {
 		_ = b.tx.Rollback()
 	}
+	b.release()
 	// If this fails (the disk went away), Open cuts the file back next time.
 	// Messages an Appender wrote are its to cut (Close), not the batch's:
 	// it may be ahead of this batch with messages of the next one.
@@ -280,6 +297,14 @@ func (b *Batch) Abort() {
 		_ = b.file.Truncate(b.start)
 	}
 	_ = b.a.closeMboxWrite(b.file)
+}
+
+// release lets an indexer in (index.go): the batch's transaction ended.
+func (b *Batch) release() {
+	if b.held {
+		b.held = false
+		b.a.batches.RUnlock()
+	}
 }
 
 func nonNil(b []byte) []byte {

@@ -6,7 +6,8 @@
 // messages rows that point into it. Messages arrive in batches. A Batch
 // appends entries to the mbox file past its committed end, and at Commit
 // fsyncs the file and then commits one SQLite transaction holding the rows,
-// the exact bytes (in 1 MiB chunks), the full-text index and the file's new
+// the exact bytes (in 1 MiB chunks), the full-text index (or, for a backup,
+// a mark that the message is not indexed yet: index.go) and the file's new
 // committed length (folders.mbox_size). Opening an archive truncates every
 // mbox file back to its committed length, so a crash at any moment leaves both
 // archives holding the same messages, none torn and none twice.

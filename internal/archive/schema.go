@@ -14,8 +14,9 @@ import (
 // change to stored content (see schemaV4); version 5 adds the copy log
 // (copies, copy_failures: see copies.go); version 6 adds sources other than
 // the account's IMAP server (sources, source_keys, folders.source_id,
-// failures.source_key: see sources.go).
-const SchemaVersion = 6
+// failures.source_key: see sources.go); version 7 the list of messages not
+// yet in the full-text index (unindexed: see index.go).
+const SchemaVersion = 7
 
 var schemaV1 = []string{
 	`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -228,7 +229,7 @@ func upgrade(ctx context.Context, db *sql.DB, now string) error {
 	if v == SchemaVersion {
 		return nil
 	}
-	steps := [][]string{schemaV1, schemaV2, schemaV3, schemaV4, schemaCopies, schemaSources} // steps[i] brings version i to i+1
+	steps := [][]string{schemaV1, schemaV2, schemaV3, schemaV4, schemaCopies, schemaSources, schemaIndexLater} // steps[i] brings version i to i+1
 	for _, stmts := range steps[v:] {
 		for _, stmt := range stmts {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {

@@ -238,6 +238,26 @@ func TestUpgradeReleaseArchive(t *testing.T) {
 			t.Errorf("schema version %d (%v), want %d", v, err, archive.SchemaVersion)
 		}
 		sameState(t, readTyped(t, a), want)
+		// Release 0.1.0 indexed every message in its batch: none waits
+		// for the index, and search finds what it indexed.
+		if n, err := a.UnindexedCount(ctx); err != nil || n != 0 {
+			t.Errorf("UnindexedCount() after the upgrade = %d, %v; want 0", n, err)
+		}
+		searched := 0
+		for _, st := range mustStats(t, a) {
+			msgs, err := a.NewestMessages(ctx, st.Folder.ID, 1)
+			if err != nil || len(msgs) == 0 || len(strings.Fields(msgs[0].Subject)) == 0 {
+				continue
+			}
+			q := strings.Fields(msgs[0].Subject)[0]
+			if n, err := a.SearchCount(ctx, q); err != nil || n == 0 {
+				t.Errorf("SearchCount(%q) after the upgrade = %d, %v; want its message", q, n, err)
+			}
+			searched++
+		}
+		if searched == 0 {
+			t.Error("no message with a subject to search for")
+		}
 		// The copy log works on: a message it knows is not pending again.
 		log, err := a.CopyLog(ctx, "127.0.0.1", releaseCopyTo)
 		if err != nil {

@@ -34,7 +34,7 @@ func makeV1(t *testing.T, dir string) {
 		`DROP TRIGGER content_version_kept`, `DROP TRIGGER content_version_not_replaced`,
 		`DROP TABLE discrepancies`, `DROP TABLE verification_folders`, `DROP TABLE verifications`, `DROP TABLE gate_checks`,
 		`DELETE FROM meta WHERE key = 'content_version'`,
-		`DROP TABLE source_keys`, `DROP TABLE sources`,
+		`DROP TABLE source_keys`, `DROP TABLE sources`, `DROP TABLE unindexed`,
 		`ALTER TABLE folders DROP COLUMN source_id`, `ALTER TABLE failures DROP COLUMN source_key`,
 		// Versions 1 and 2 kept the chunks in a WITHOUT ROWID table.
 		`CREATE TABLE chunks_v1(message_id INTEGER NOT NULL REFERENCES messages(id), seq INTEGER NOT NULL,

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mailtext"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -41,6 +44,15 @@ func runSearch(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	defer a.Close()
+	// Messages a stopped backup saved but did not index are indexed
+	// first; what cannot be (another Mailark writes the archive) is said.
+	var left int64
+	var leftErr error
+	if n, err := a.UnindexedCount(ctx); err != nil {
+		return fail(env.Stderr, err, false)
+	} else if n > 0 {
+		left, leftErr = backup.IndexForSearch(ctx, *dir)
+	}
 	hits, err := a.Search(ctx, query, *limit)
 	if err != nil {
 		return fail(env.Stderr, err, false)
@@ -62,6 +74,13 @@ func runSearch(ctx context.Context, env *Env, args []string) int {
 	}
 	if len(hits) > 0 {
 		fmt.Fprintf(env.Stdout, "Open one: mailark show --archive %s ID [--eml FILE]\n", quoteArg(*dir))
+	}
+	if left > 0 {
+		key := "left"
+		if mailerr.KindOf(leftErr) == mailerr.ArchiveLocked {
+			key = "left-busy"
+		}
+		fmt.Fprintln(env.Stdout, indexWord(gate.LangFromEnv(env.Getenv), key, left))
 	}
 	return ExitOK
 }

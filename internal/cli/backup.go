@@ -80,7 +80,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	d := newDisplay(env, *quiet)
-	d.lang = string(gate.ParseLang(*lf.lang))
+	d.lang = gate.ParseLang(*lf.lang)
 	opts.Progress = d.sink
 	sum, err := backup.Run(ctx, opts)
 	d.done()
@@ -92,6 +92,9 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		// "0 message(s) in the archive" about an archive it never counted.
 	default:
 		printSummary(env.Stdout, sum)
+		if sum.Unindexed > 0 {
+			fmt.Fprintln(env.Stdout, indexWord(gate.LangFromEnv(env.Getenv), "left", sum.Unindexed))
+		}
 	}
 	if code, ok := lf.budgetStop(env, err); ok {
 		return code

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -23,7 +24,7 @@ type display struct {
 	lastLine time.Time
 	drawn    bool
 	now      func() time.Time
-	lang     string // of the ETA's words about a daily budget
+	lang     gate.Lang
 }
 
 // newDisplay writes to env's unwrapped standard error (the bar's own
@@ -34,7 +35,8 @@ func newDisplay(env *Env, quiet bool) *display {
 	if w == nil {
 		w = env.Stderr
 	}
-	return &display{w: w, tty: env.IsTerminal(int(os.Stderr.Fd())), quiet: quiet, now: time.Now}
+	return &display{w: w, tty: env.IsTerminal(int(os.Stderr.Fd())), quiet: quiet, now: time.Now,
+		lang: gate.LangFromEnv(env.Getenv)}
 }
 
 func (d *display) sink(e progress.Event) {
@@ -47,7 +49,10 @@ func (d *display) sink(e progress.Event) {
 	if d.quiet || e.Total == 0 && e.TotalBytes == 0 && e.Done == 0 {
 		return // nothing planned yet (or a run that failed before): no "0/0" bar
 	}
-	line := statusLine(e, d.lang)
+	line := statusLine(e, string(d.lang))
+	if e.Step == progress.StepIndex {
+		line = indexLine(d.lang, e)
+	}
 	if d.tty {
 		fmt.Fprintf(d.w, "\r\033[K%s", line)
 		d.drawn = true
@@ -85,7 +90,7 @@ func (d *display) notice(e progress.Event) {
 		msg = safe(n.Text)
 		var ex *limits.ExhaustedError
 		if errors.As(n.Err, &ex) {
-			msg = safe(ex.Waiting(d.lang, time.Local)) // in the user's language
+			msg = safe(ex.Waiting(string(d.lang), time.Local)) // in the user's language
 		}
 	default:
 		msg = safe(n.Text)

@@ -65,7 +65,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 	}
 	opts.WaitForBudget = *lf.wait
 	d := newDisplay(env, *quiet)
-	d.lang = string(gate.ParseLang(*lf.lang))
+	d.lang = gate.ParseLang(*lf.lang)
 	opts.Progress = d.sink
 	switch {
 	case *showMapping:

@@ -46,7 +46,7 @@ type NoticeData struct {
 // Event is one progress report.
 type Event struct {
 	Kind              Kind
-	Step              string // "backup", "verify", "copy", "contacts"
+	Step              string // "backup", "verify", "copy", "contacts", StepIndex
 	Folder            string // decoded, for display
 	FolderDone        int64  // messages done in Folder
 	FolderTotal       int64  // messages to do in Folder this run
@@ -59,6 +59,11 @@ type Event struct {
 	Budget *Budget
 	Notice *NoticeData
 }
+
+// StepIndex is the Step of a backup's last stage, building the full-text
+// index of the messages it saved ("indexing for search"): Done of Total
+// messages, no bytes.
+const StepIndex = "index"
 
 // Sink receives events. It is called from engine goroutines and must return
 // quickly.

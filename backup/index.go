@@ -1,0 +1,182 @@
+package backup
+
+import (
+	"context"
+
+	"github.com/mailark/mailark/internal/archive"
+	"github.com/mailark/mailark/internal/mailtext"
+)
+
+// Messages become safe before they become searchable. The writer commits
+// each message with only its header's columns and a mark that it is not in
+// the full-text index yet (archive.Entry.IndexLater); the indexer, a stage
+// of its own after the writer, reads durable messages back from the
+// archive, decodes their text (the same mailtext calls as describe) and
+// adds them to the index in transactions of their own. In a backup it
+// starts once the writer is done (afterWriter), with what an earlier run
+// left unindexed (it was stopped, or killed, after its messages were
+// durable) and then what this run saved: Run returns once every message is
+// searchable, or says how many are not (Summary). It can also run beside
+// the writer, between its batches (the transactions take turns, see
+// archive.AddToIndex); on the bench's 2 shared cores that delayed the
+// messages becoming durable, so the backup does not.
+//
+// Memory is bounded: one message's first mailtext.MaxScanBytes at a time,
+// and the texts of at most indexPageMessages messages or indexPageBytes
+// (as large as the writer's batches: the full-text index costs less added
+// in large transactions than in many small ones).
+
+const (
+	indexPageMessages = 500
+	indexPageBytes    = 8 << 20
+)
+
+// indexHold, set by a test, runs before each page is added to the index.
+var indexHold func()
+
+// indexer builds the full-text index of durable messages.
+type indexer struct {
+	a        *archive.Archive
+	kick     chan struct{} // a batch committed
+	finished chan struct{} // closed when the writer is done: index the rest and end
+	// report is told how far it got: done messages of done+left.
+	report func(done, left int64)
+	// afterWriter: index only once the writer is done, so that on a
+	// machine with no core to spare the index never delays a message
+	// becoming durable.
+	afterWriter bool
+
+	done int64  // messages this indexer added
+	last int64  // the id up to which the list was read in this pass
+	buf  []byte // one message's bytes, reused
+	page []archive.Indexed
+}
+
+func newIndexer(a *archive.Archive, report func(done, left int64)) *indexer {
+	return &indexer{a: a, kick: make(chan struct{}, 1), finished: make(chan struct{}), report: report}
+}
+
+// committed wakes the indexer: there is more to index.
+func (x *indexer) committed() {
+	select {
+	case x.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run indexes until finished is closed and nothing is left, ctx ends or
+// the archive fails. With afterWriter it starts only once finished is
+// closed.
+func (x *indexer) run(ctx context.Context) error {
+	if x.afterWriter {
+		select {
+		case <-x.finished:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for {
+		if err := x.pass(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-x.kick:
+		case <-x.finished:
+			// One more pass from the start catches every commit the
+			// last pass did not see.
+			x.last = 0
+			return x.pass(ctx)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// pass indexes every message listed as unindexed past x.last.
+func (x *indexer) pass(ctx context.Context) error {
+	left, err := x.a.UnindexedCount(ctx) // counted once a pass: a count reads the whole list
+	if err != nil || left == 0 {
+		return err
+	}
+	for {
+		list, err := x.a.NextUnindexed(ctx, x.last, indexPageMessages)
+		if err != nil || len(list) == 0 {
+			return err
+		}
+		x.page = x.page[:0]
+		var textBytes int
+		for _, u := range list {
+			body, err := x.bodyText(ctx, u)
+			if err != nil {
+				return err
+			}
+			x.page = append(x.page, archive.Indexed{ID: u.ID,
+				Text: archive.IndexText{Subject: u.Subject, Addresses: u.Addresses(), Body: body}})
+			x.last = u.ID
+			if textBytes += len(body); textBytes >= indexPageBytes {
+				break
+			}
+		}
+		if indexHold != nil {
+			indexHold()
+		}
+		n, err := x.a.AddToIndex(ctx, x.page)
+		if err != nil {
+			return err
+		}
+		x.done += int64(n)
+		left = max(left-int64(len(x.page)), 0)
+		x.report(x.done, left)
+	}
+}
+
+// bodyText is the message's text for the index, as describe makes it from
+// the bytes the fetch received: the archive's copy is the same bytes.
+func (x *indexer) bodyText(ctx context.Context, u archive.Unindexed) (string, error) {
+	n := min(u.Size, mailtext.MaxScanBytes)
+	if int64(cap(x.buf)) < n {
+		x.buf = make([]byte, n)
+	}
+	buf := x.buf[:n]
+	if err := x.a.ReadForIndex(ctx, u, buf); err != nil {
+		return "", err
+	}
+	text := mailtext.BodyText(buf)
+	if cap(x.buf) > 1<<20 {
+		x.buf = nil // a large one: let its buffer go
+	}
+	return text, nil
+}
+
+// IndexForSearch makes the messages of the archive in dir that are not in
+// the full-text index yet (a backup was stopped after they were durable)
+// searchable, before a search: it opens the archive for writing only when
+// some are waiting. It returns how many still are not searchable, with the
+// reason when some are: an archive another Mailark is writing
+// (mailerr.ArchiveLocked: that backup indexes them before it ends), one
+// that cannot be written, or ctx ended.
+func IndexForSearch(ctx context.Context, dir string) (left int64, err error) {
+	ro, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	left, err = ro.UnindexedCount(ctx)
+	ro.Close()
+	if err != nil || left == 0 {
+		return left, err
+	}
+	a, err := archive.Open(ctx, dir, archive.Options{Existing: true})
+	if err != nil {
+		return left, err
+	}
+	defer a.Close()
+	x := newIndexer(a, func(done, n int64) {})
+	close(x.finished)
+	err = x.run(ctx)
+	if n, cerr := a.UnindexedCount(context.WithoutCancel(ctx)); cerr == nil {
+		left = n
+	} else if err == nil {
+		err = cerr
+	}
+	return left, err
+}

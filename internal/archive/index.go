@@ -1,0 +1,182 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mbox"
+)
+
+// Messages become safe before they become searchable. A batch that defers
+// the index (Entry.IndexLater) commits each message with a row in
+// unindexed instead of its full-text entry; an indexer (backup's, on a
+// goroutine of its own after the writer) reads those messages back,
+// decodes their text and calls AddToIndex, which in one transaction adds
+// each message's entry and deletes its unindexed row. A message is thus
+// either in unindexed or in message_fts, never both and never neither,
+// whatever moment a process is killed at; the next indexer takes what is
+// left.
+
+// schemaIndexLater (version 7) adds the list of messages not yet in the
+// full-text index. Every message of an older archive was indexed with it,
+// so the list starts empty.
+var schemaIndexLater = []string{
+	`CREATE TABLE unindexed(message_id INTEGER PRIMARY KEY REFERENCES messages(id))`,
+}
+
+// Unindexed is a message waiting for the full-text index, with what the
+// index takes from its row (the decoded header fields describe made).
+type Unindexed struct {
+	ID                    int64
+	Size                  int64
+	Subject, From, To, Cc string
+
+	// Where the mbox file has it (ReadForIndex).
+	folderID         int64
+	mboxPath         string
+	mboxOff, mboxLen int64
+}
+
+// Addresses is the index's people field, as the inline index has it.
+func (u Unindexed) Addresses() string { return u.From + " " + u.To + " " + u.Cc }
+
+// UnindexedCount is how many messages are archived but not yet in the
+// full-text index: Search does not find them yet.
+func (a *Archive) UnindexedCount(ctx context.Context) (int64, error) {
+	if a.version < 7 {
+		return 0, nil // opened read-only before the upgrade: all indexed
+	}
+	var n int64
+	err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM unindexed`).Scan(&n)
+	return n, classifyDB("read archive", a.dir, err)
+}
+
+// NextUnindexed lists up to limit messages waiting for the index, in id
+// order, after id afterID.
+func (a *Archive) NextUnindexed(ctx context.Context, afterID int64, limit int) ([]Unindexed, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT m.id, m.size, m.subject, m.from_addr, m.to_addr, m.cc_addr,
+		f.id, f.mbox_path, m.mbox_offset, m.mbox_length
+		FROM unindexed u JOIN messages m ON m.id = u.message_id JOIN folders f ON f.id = m.folder_id
+		WHERE u.message_id > ? ORDER BY u.message_id LIMIT ?`,
+		afterID, limit)
+	if err != nil {
+		return nil, classifyDB("read archive", a.dir, err)
+	}
+	defer rows.Close()
+	var out []Unindexed
+	for rows.Next() {
+		var u Unindexed
+		if err := rows.Scan(&u.ID, &u.Size, &u.Subject, &u.From, &u.To, &u.Cc,
+			&u.folderID, &u.mboxPath, &u.mboxOff, &u.mboxLen); err != nil {
+			return nil, classifyDB("read archive", a.dir, err)
+		}
+		out = append(out, u)
+	}
+	return out, classifyDB("read archive", a.dir, rows.Err())
+}
+
+// Indexed is a message's text for the full-text index (not yet in the
+// form IndexTerms makes: AddToIndex does that).
+type Indexed struct {
+	ID   int64
+	Text IndexText
+}
+
+// AddToIndex adds the messages to the full-text index and takes them off
+// the unindexed list, in one transaction. A message no longer on the list
+// (another indexer took it) is left alone: none is indexed twice. It
+// returns how many it added.
+func (a *Archive) AddToIndex(ctx context.Context, msgs []Indexed) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	for i := range msgs {
+		t := &msgs[i].Text
+		*t = IndexText{IndexTerms(t.Subject), IndexTerms(t.Addresses), IndexTerms(t.Body)}
+	}
+	// Between batches: a batch and the index never wait on SQLite's lock
+	// for each other inside one process (see Archive.batches).
+	a.batches.Lock()
+	defer a.batches.Unlock()
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, classifyDB("write archive", a.dir, err)
+	}
+	defer tx.Rollback()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM unindexed WHERE message_id = ?`)
+	if err != nil {
+		return 0, classifyDB("write archive", a.dir, err)
+	}
+	defer del.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO message_fts(rowid, subject, addresses, body) VALUES(?, ?, ?, ?)`)
+	if err != nil {
+		return 0, classifyDB("write archive", a.dir, err)
+	}
+	defer ins.Close()
+	n := 0
+	for _, m := range msgs {
+		res, err := del.ExecContext(ctx, m.ID)
+		if err != nil {
+			return 0, classifyDB("write archive", a.dir, err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			continue
+		}
+		if _, err := ins.ExecContext(ctx, m.ID, m.Text.Subject, m.Text.Addresses, m.Text.Body); err != nil {
+			return 0, classifyDB("write archive", a.dir, fmt.Errorf("index message %d: %w", m.ID, err))
+		}
+		n++
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, classifyDB("write archive", a.dir, err)
+	}
+	if a.ckpt != nil {
+		a.ckpt.committed()
+	}
+	return n, nil
+}
+
+// ReadForIndex fills buf with the first len(buf) bytes of message u (at
+// most its size), the exact bytes. It reads them from the folder's mbox
+// file, which the backup just wrote (one read from the page cache, where
+// SQLite would read its chunks page by page), and from SQLite, the
+// archive's reference, when the mbox file does not give them whole.
+func (a *Archive) ReadForIndex(ctx context.Context, u Unindexed, buf []byte) error {
+	if int64(len(buf)) > u.Size {
+		buf = buf[:u.Size]
+	}
+	if a.readMboxEntry(u, buf) == nil {
+		return nil
+	}
+	_, err := io.ReadFull(a.OpenMessage(ctx, u.ID), buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("message %d", u.ID),
+			errors.New("the stored message is shorter than its size"))
+	}
+	return err
+}
+
+func (a *Archive) readMboxEntry(u Unindexed, buf []byte) error {
+	if a.damaged[u.folderID] != nil {
+		return errors.New("mbox file changed outside Mailark")
+	}
+	p, err := a.mboxFile(u.mboxPath, false)
+	if err != nil {
+		return err
+	}
+	f, err := openNoFollow(p, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	e, err := mbox.NewReader(io.NewSectionReader(f, u.mboxOff, u.mboxLen)).Next()
+	if err != nil {
+		return err
+	}
+	_, err = io.ReadFull(e.Body, buf)
+	return err
+}

@@ -1,0 +1,116 @@
+package archive_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mailark/mailark/internal/archive"
+)
+
+// inboxRun is a new archive with an INBOX and a backup run.
+func inboxRun(t *testing.T) (*archive.Archive, *archive.Folder, int64) {
+	t.Helper()
+	ctx := context.Background()
+	a := openArchive(t, filepath.Join(t.TempDir(), "a"))
+	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := a.BeginRun(ctx, "backup")
+	return a, f, run
+}
+
+// TestIndexLater: messages committed with IndexLater are archived whole,
+// listed as unindexed and not found by search; AddToIndex makes them
+// searchable and takes them off the list; adding one again (a second
+// indexer, a run killed between its commit and its report) indexes
+// nothing twice.
+func TestIndexLater(t *testing.T) {
+	ctx := context.Background()
+	a, f, run := inboxRun(t)
+	inline := entry(1, "inline 会議 words\r\n")
+	later := []*archive.Entry{entry(2, "later 会議 two\r\n"), entry(3, "later 会議 three\r\n")}
+	for _, e := range later {
+		e.IndexLater = true
+		e.From = "hanako@example.jp"
+	}
+	addBatch(t, a, f, run, append([]*archive.Entry{inline}, later...)...)
+
+	count := func(q string) int64 {
+		t.Helper()
+		n, err := a.SearchCount(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n, err := a.UnindexedCount(ctx); err != nil || n != 2 {
+		t.Fatalf("UnindexedCount() = %d, %v; want 2", n, err)
+	}
+	if n := count("会議"); n != 1 {
+		t.Errorf("SearchCount(会議) before indexing = %d, want 1 (the inline one)", n)
+	}
+	list, err := a.NextUnindexed(ctx, 0, 10)
+	if err != nil || len(list) != 2 || list[0].Subject != "会議の件 2" || list[1].From != "hanako@example.jp" {
+		t.Fatalf("NextUnindexed() = %+v, %v; want messages 2 and 3 with their columns", list, err)
+	}
+	if more, _ := a.NextUnindexed(ctx, list[0].ID, 10); len(more) != 1 || more[0].ID != list[1].ID {
+		t.Errorf("NextUnindexed(after the first) = %+v, want the second alone", more)
+	}
+	texts := []archive.Indexed{
+		{ID: list[0].ID, Text: archive.IndexText{Subject: list[0].Subject, Addresses: list[0].Addresses(), Body: "later 会議 two"}},
+		{ID: list[1].ID, Text: archive.IndexText{Subject: list[1].Subject, Addresses: list[1].Addresses(), Body: "later 会議 three"}},
+	}
+	if n, err := a.AddToIndex(ctx, texts[:1]); err != nil || n != 1 {
+		t.Fatalf("AddToIndex(one) = %d, %v; want 1", n, err)
+	}
+	if n, err := a.AddToIndex(ctx, texts); err != nil || n != 1 {
+		t.Fatalf("AddToIndex(both, one already indexed) = %d, %v; want 1", n, err)
+	}
+	if n, err := a.UnindexedCount(ctx); err != nil || n != 0 {
+		t.Errorf("UnindexedCount() after indexing = %d, %v; want 0", n, err)
+	}
+	for q, want := range map[string]int64{"会議": 3, "later": 2, "two": 1, "hanako": 2} {
+		if n := count(q); n != want {
+			t.Errorf("SearchCount(%q) = %d, want %d", q, n, want)
+		}
+	}
+	var docs int64
+	if err := archive.DB(a).QueryRowContext(ctx, `SELECT count(*) FROM message_fts_docsize`).Scan(&docs); err != nil || docs != 3 {
+		t.Errorf("index entries = %d, %v; want 3: none twice", docs, err)
+	}
+}
+
+// ReadForIndex gives a message's exact bytes (mboxrd quoting undone) from
+// the mbox file, and from SQLite when the mbox file cannot give them.
+func TestReadForIndex(t *testing.T) {
+	ctx := context.Background()
+	a, f, run := inboxRun(t)
+	body := "Subject: s\r\n\r\nFrom here on\r\n>From quoted\r\nend\r\n"
+	e := entry(1, body)
+	e.IndexLater = true
+	addBatch(t, a, f, run, e)
+	list, err := a.NextUnindexed(ctx, 0, 1)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("NextUnindexed() = %v, %v", list, err)
+	}
+	read := func() string {
+		t.Helper()
+		buf := make([]byte, len(body)+10)
+		if err := a.ReadForIndex(ctx, list[0], buf); err != nil {
+			t.Fatalf("ReadForIndex() = %v", err)
+		}
+		return string(buf[:len(body)])
+	}
+	if got := read(); got != body {
+		t.Errorf("ReadForIndex() from the mbox file = %q, want %q", got, body)
+	}
+	if err := os.Truncate(a.Path(f.MboxPath), 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != body {
+		t.Errorf("ReadForIndex() with the mbox file emptied = %q, want %q (from SQLite)", got, body)
+	}
+}
