@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,14 +18,14 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-// TestDovecotDeskAccounts: 12 accounts of generated mail on the
-// private Dovecot, worked by one process with 4 workers on the SQLite
-// queue: every archive holds every message byte for byte, every gate is
-// open and every report written.
+// TestDovecotDeskAccounts: the scenario on the one-PC queue — 30
+// accounts of generated mail on the private Dovecot, worked by one
+// process with 4 workers on the SQLite queue: every archive holds every
+// message byte for byte, every gate is open, every report written, no
+// account worked by two workers at once (the desk's step records and each
+// archive's run records), and the board's JSON says so.
 func TestDovecotDeskAccounts(t *testing.T) {
-	// 12 accounts keep the suite fast on 2 shared CPUs; the steps per account
-	// are what matters here (the 30-account figure is the bench's).
-	const n = 12
+	const n = 30
 	var users []testimap.DovecotUser
 	for i := range n {
 		users = append(users, testimap.DovecotUser{Name: fmt.Sprintf("user%02d", i), Password: fmt.Sprintf("pw-%02d", i)})
@@ -78,7 +79,16 @@ func TestDovecotDeskAccounts(t *testing.T) {
 			}
 		}
 	}
+	for c := range want {
+		for _, f := range []string{desk.ReportJSON, desk.ReportHTML} {
+			if _, err := os.Stat(filepath.Join(d.CustomerDir(c), f)); err != nil {
+				t.Errorf("%s: %v", c, err)
+			}
+		}
+		checkRuns(t, d, c)
+	}
 	checkNoOverlapAll(t, d)
+	checkBoard(t, d, n, want)
 }
 
 // archivedHashes reads every archived message back from SQLite and hashes

@@ -182,7 +182,15 @@ func TestPostgresDeskThreeWorkers(t *testing.T) {
 		checkRuns(t, d, s.Customer)
 	}
 	checkNoOverlap(t, d, killed.id)
-	// The board's JSON, as the page and support tools read it.
+	checkBoard(t, d, n, want)
+}
+
+// checkBoard checks the board's JSON, as the page and support tools read
+// it: n accounts, all done with their gates open, each row with its
+// archived message count (want: customer → its messages' hashes) and a
+// report, nobody needing a person.
+func checkBoard(t *testing.T, d *desk.Desk, n int, want map[string]map[string]bool) {
+	t.Helper()
 	rec := httptest.NewRecorder()
 	d.BoardHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/board.json", nil))
 	var b struct {
