@@ -189,7 +189,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 }
 
 // RunKindPOP3 is the archive's run kind of a POP3 backup.
-const RunKindPOP3 = "backup-pop3"
+const RunKindPOP3 = archive.RunBackupPOP3
 
 type popRunner struct {
 	a        *archive.Archive

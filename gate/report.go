@@ -205,7 +205,7 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 }
 
 func (r *Report) gather(ctx context.Context, a *archive.Archive) error {
-	if run, err := a.LastRun(ctx, "backup"); err != nil {
+	if run, err := a.LastRun(ctx, archive.BackupRunKinds...); err != nil {
 		return err
 	} else if run != nil {
 		r.LastBackup = &ReportRun{StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, Status: run.Status, Messages: run.Messages}

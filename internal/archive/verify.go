@@ -298,12 +298,19 @@ type Run struct {
 	Error      string
 }
 
-// LastRun returns the latest run of kind ("backup"), nil if none.
-func (a *Archive) LastRun(ctx context.Context, kind string) (*Run, error) {
+// LastRun returns the latest run of one of kinds ("backup"), nil if none.
+func (a *Archive) LastRun(ctx context.Context, kinds ...string) (*Run, error) {
 	var r Run
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = k
+	}
 	err := a.db.QueryRowContext(ctx, `SELECT id, kind, started_at, COALESCE(finished_at, ''), status, messages, bytes,
-		failed, error FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).Scan(&r.ID, &r.Kind, &r.StartedAt,
-		&r.FinishedAt, &r.Status, &r.Messages, &r.Bytes, &r.Failed, &r.Error)
+		failed, error FROM runs WHERE kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) ORDER BY id DESC LIMIT 1`,
+		args...).Scan(&r.ID, &r.Kind, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Messages, &r.Bytes, &r.Failed, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
