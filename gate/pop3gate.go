@@ -56,23 +56,6 @@ func popFolderOf(ctx context.Context, a *archive.Archive, c pop3.Config) (*archi
 	return pop3Folder(ctx, a, archive.POP3Location(c.User, c.Host))
 }
 
-// popLive looks at the POP3 mailbox over an open session: its status under
-// the name of its archive folder.
-func popLive(ctx context.Context, c *pop3.Client, folderName string) ([]folderStatus, error) {
-	mb, err := c.Mailbox(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st := &popStatus{keys: map[string]bool{}}
-	for _, l := range mb.List {
-		st.bytes += l.SizeBytes
-	}
-	for _, k := range pop3.UsableUIDLs(mb.UIDs) {
-		st.keys[k] = true
-	}
-	return []folderStatus{{name: folderName, messages: uint32(mb.Count), pop: st}}, nil
-}
-
 // popSession dials the POP3 mailbox for one live look and closes it.
 func popSession(ctx context.Context, cfg pop3.Config, folderName string) ([]folderStatus, error) {
 	c, err := pop3.Dial(ctx, cfg)
@@ -80,7 +63,11 @@ func popSession(ctx context.Context, cfg pop3.Config, folderName string) ([]fold
 		return nil, err
 	}
 	defer c.Close()
-	return popLive(ctx, c, folderName)
+	mb, err := c.Mailbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return popStatuses(mb, folderName), nil
 }
 
 // popFolderIDs are the archive folders of POP3 sources.

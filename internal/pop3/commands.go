@@ -232,6 +232,6 @@ func (c *Client) Quit() error {
 		c.stop()
 	}
 	_, err := c.cmd("QUIT", "")
-	c.raw.Close()
+	c.broken(errors.New("pop3: the session ended with QUIT"))
 	return err
 }
