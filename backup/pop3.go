@@ -136,7 +136,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 	}
 	sum.RunID = runID
 	in := NewIngest(a, runID, IngestOptions{SpoolBytes: opts.SpoolBytes, MaxMessageBytes: opts.MaxMessageBytes,
-		BatchMessages: opts.BatchMessages})
+		BatchMessages: opts.BatchMessages, PreloadKeys: true})
 	if err := in.Folder(ctx, f); err != nil {
 		return sum, err
 	}
