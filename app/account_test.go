@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -198,5 +199,42 @@ func TestTypingHostKeepsFieldsInPlace(t *testing.T) {
 	}
 	if u.acct.Host != "imap.example.jp" {
 		t.Errorf("host = %q", u.acct.Host)
+	}
+}
+
+// Autodiscovery's protocol advice is shown in words: IMAP chosen over the
+// provider's POP3, and, for a POP3-only account, what that means and that
+// the window backs up over IMAP only (the command line does POP3). A
+// refused POP3 connection names POP3's ports.
+func TestProtocolAdviceInWords(t *testing.T) {
+	for _, tt := range []struct {
+		st     autoconfig.Settings
+		want   []string
+		absent string
+	}{
+		{autoconfig.Settings{Host: "imap.example.net", Port: 993, Source: autoconfig.SourceAutoconfig, Protocol: autoconfig.ProtocolIMAP,
+			Advice: autoconfig.AdviceIMAPPreferred}, []string{autoconfig.AdviceIMAPPreferred.Text("en")}, tr("hint.pop3-window")},
+		{autoconfig.Settings{Host: "pop.example.net", Port: 995, Source: autoconfig.SourceAutoconfig, Protocol: autoconfig.ProtocolPOP3,
+			Advice: autoconfig.AdvicePOP3Only}, []string{autoconfig.AdvicePOP3Only.Text("en"), tr("hint.pop3-window")}, ""},
+	} {
+		f := newFakes()
+		f.discover.settings, f.discover.err = tt.st, nil
+		u := newTestUI(t, f)
+		test.Type(u.account.email, "a@example.org")
+		u.account.lookup(nil)
+		u.waitBackground()
+		all := texts(u.win.Canvas())
+		for _, w := range tt.want {
+			if !contains(all, w) {
+				t.Errorf("%s: %q not shown: %q", tt.st.Host, w, all)
+			}
+		}
+		if tt.absent != "" && contains(all, tt.absent) {
+			t.Errorf("%s: %q shown", tt.st.Host, tt.absent)
+		}
+	}
+	refused := errMsg(&mailerr.Error{Kind: mailerr.ConnRefused, Subject: "pop.example.net", Protocol: "pop3"}, "pop.example.net")
+	if got := tr(refused.key, refused.data); !strings.Contains(got, "995") || strings.Contains(got, "993") {
+		t.Errorf("refused POP3 connection: %q", got)
 	}
 }

@@ -54,11 +54,16 @@ type accountForm struct {
 	// submit runs when Enter is pressed in the password field.
 	submit func()
 
-	filling   bool // fields are being set by code, not typed
-	manual    bool // the person changed the server settings by hand
-	running   bool
-	needs     []autoconfig.Need
-	helpURL   string
+	filling bool // fields are being set by code, not typed
+	manual  bool // the person changed the server settings by hand
+	running bool
+	needs   []autoconfig.Need
+	helpURL string
+	// advice says, in words, which of the provider's protocols Mailark
+	// uses and why (IMAP where the account has it); protocol is the one
+	// the settings found name.
+	advice    autoconfig.Advice
+	protocol  string
 	discover  context.CancelFunc
 	lookupGen int
 	timer     *time.Timer
@@ -266,6 +271,7 @@ func (s *accountForm) apply(st autoconfig.Settings) {
 	a.Host, a.Port, a.Security, a.User = st.Host, st.Port, st.Security, st.User
 	a.ServerSource, a.ProviderName = st.Source, st.Name
 	s.needs, s.helpURL = st.Needs, st.HelpURL
+	s.advice, s.protocol = st.Advice, st.Protocol
 	s.fillServerFields()
 	s.server.set(statusOK, s.serverMsg())
 	s.renderHints()
@@ -275,6 +281,7 @@ func (s *accountForm) clearServer() {
 	a := s.acct
 	a.Host, a.Port, a.Security, a.User, a.ServerSource, a.ProviderName = "", 0, imapconn.TLS, "", "", ""
 	s.needs, s.helpURL = nil, ""
+	s.advice, s.protocol = "", ""
 	s.fillServerFields()
 	s.server.set(statusNone, msg{})
 	s.renderHints()
@@ -362,6 +369,13 @@ func (s *accountForm) onServerEdited(string) {
 func (s *accountForm) renderHints() {
 	s.hints.RemoveAll()
 	name := s.acct.ProviderName
+	if text := s.advice.Text(current); text != "" {
+		s.hints.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, wrapLabel(text)))
+	}
+	if s.protocol == autoconfig.ProtocolPOP3 {
+		// The window speaks IMAP only: say so, and where POP3 is done.
+		s.hints.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, wrapLabel(tr("hint.pop3-window"))))
+	}
 	for _, n := range s.needs {
 		l := wrapLabel(tr("hint."+string(n), map[string]any{"Provider": name}))
 		s.hints.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, l))
