@@ -203,19 +203,18 @@ func TestTypingHostKeepsFieldsInPlace(t *testing.T) {
 }
 
 // Autodiscovery's protocol advice is shown in words: IMAP chosen over the
-// provider's POP3, and, for a POP3-only account, what that means and that
-// the window backs up over IMAP only (the command line does POP3). A
-// refused POP3 connection names POP3's ports.
+// provider's POP3, or what a POP3-only account means; POP3 settings choose
+// POP3 in the form. A refused POP3 connection names POP3's ports.
 func TestProtocolAdviceInWords(t *testing.T) {
 	for _, tt := range []struct {
-		st     autoconfig.Settings
-		want   []string
-		absent string
+		st   autoconfig.Settings
+		want string
+		pop3 bool
 	}{
 		{autoconfig.Settings{Host: "imap.example.net", Port: 993, Source: autoconfig.SourceAutoconfig, Protocol: autoconfig.ProtocolIMAP,
-			Advice: autoconfig.AdviceIMAPPreferred}, []string{autoconfig.AdviceIMAPPreferred.Text("en")}, tr("hint.pop3-window")},
+			Advice: autoconfig.AdviceIMAPPreferred}, autoconfig.AdviceIMAPPreferred.Text("en"), false},
 		{autoconfig.Settings{Host: "pop.example.net", Port: 995, Source: autoconfig.SourceAutoconfig, Protocol: autoconfig.ProtocolPOP3,
-			Advice: autoconfig.AdvicePOP3Only}, []string{autoconfig.AdvicePOP3Only.Text("en"), tr("hint.pop3-window")}, ""},
+			Advice: autoconfig.AdvicePOP3Only}, autoconfig.AdvicePOP3Only.Text("en"), true},
 	} {
 		f := newFakes()
 		f.discover.settings, f.discover.err = tt.st, nil
@@ -223,14 +222,11 @@ func TestProtocolAdviceInWords(t *testing.T) {
 		test.Type(u.account.email, "a@example.org")
 		u.account.lookup(nil)
 		u.waitBackground()
-		all := texts(u.win.Canvas())
-		for _, w := range tt.want {
-			if !contains(all, w) {
-				t.Errorf("%s: %q not shown: %q", tt.st.Host, w, all)
-			}
+		if all := texts(u.win.Canvas()); !contains(all, tt.want) {
+			t.Errorf("%s: %q not shown: %q", tt.st.Host, tt.want, all)
 		}
-		if tt.absent != "" && contains(all, tt.absent) {
-			t.Errorf("%s: %q shown", tt.st.Host, tt.absent)
+		if u.acct.isPOP3() != tt.pop3 || (u.account.protocol.SelectedIndex() == 1) != tt.pop3 {
+			t.Errorf("%s: POP3 chosen %v (select %d), want %v", tt.st.Host, u.acct.isPOP3(), u.account.protocol.SelectedIndex(), tt.pop3)
 		}
 	}
 	refused := errMsg(&mailerr.Error{Kind: mailerr.ConnRefused, Subject: "pop.example.net", Protocol: "pop3"}, "pop.example.net")
