@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -70,6 +71,13 @@ func TestVerifyPOP3Command(t *testing.T) {
 	code = r.main(context.Background(), append([]string{"verify", "--lang", "ja"}, conn...)...)
 	if out := r.stdout.String(); code != cli.ExitGateClosed || !strings.Contains(out, "2 通を検証しました") || !strings.Contains(out, "POP でメールを受信") {
 		t.Errorf("verify --protocol pop3 --lang ja: exit %d\n%s%s", code, out, r.stderr)
+	}
+	// The report asks the mailbox over POP3: live, and not safe.
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code = r.main(context.Background(), append([]string{"report", "--json", jsonPath}, conn...)...)
+	if data, err := os.ReadFile(jsonPath); code != cli.ExitGateClosed || err != nil || !strings.Contains(string(data), `"live": true`) {
+		t.Errorf("report --protocol pop3: exit %d, %v\n%s%s", code, err, data, r.stderr)
 	}
 	// remove over POP3 goes through the same gate: closed, nothing deleted.
 	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
