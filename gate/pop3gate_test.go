@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
@@ -87,16 +85,7 @@ func (e *popEnv) check() gate.Verdict {
 func (e *popEnv) export() {
 	e.t.Helper()
 	e.step()
-	ctx := context.Background()
-	a, err := archive.Open(ctx, e.dir, archive.Options{Now: e.clk.Now})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer a.Close()
-	if err := a.RecordExport(ctx, archive.ExportRecord{At: e.clk.Now(), Format: string(addressbook.FormatVCard4),
-		Path: "/home/taro/contacts.vcf", Contacts: 3, SHA256: strings.Repeat("0", 64)}, nil); err != nil {
-		e.t.Fatal(err)
-	}
+	recordExport(e.t, e.dir, e.clk)
 }
 
 // store writes the account's Thunderbird store (POP) holding msgs.

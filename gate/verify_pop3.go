@@ -2,10 +2,8 @@ package gate
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -241,13 +239,6 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 
 // retrHash fetches message num and returns the hex SHA-256 of its bytes.
 func retrHash(c *pop3.Client, num int) (string, error) {
-	r, err := c.Retr(num)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", err
-	}
-	return hexSum([32]byte(h.Sum(nil))), nil
+	sum, err := readHash(c.Retr(num))
+	return hexSum(sum), err
 }
