@@ -179,7 +179,7 @@ func deletePOP3(ctx context.Context, a *archive.Archive, cfg pop3.Config, f *arc
 	// Only now does the server delete.
 	if err := c.Quit(); err != nil {
 		return mailerr.New(mailerr.ServerError, "remove", cfg.Host,
-			fmt.Errorf("the server did not confirm the deletion (%w): some of the %d messages may be deleted; every one of them is in the archive. Run mailark verify --protocol pop3 to see", err, len(plan)))
+			fmt.Errorf("the server did not confirm the deletion (%w): some of the %d messages may be deleted; every one of them is in the archive; verify again to see what the server still holds", err, len(plan)))
 	}
 	slices.Sort(uids)
 	res.Deleted = append(res.Deleted, Deletion{Folder: f.Name, UIDValidity: f.UIDValidity, UIDs: formatUIDs(uids), Messages: int64(len(uids))})
