@@ -59,8 +59,16 @@ func (s *surveyScreen) run() {
 	s.cancel = cancel
 	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Limits: appLimits()}
 	host := opts.Conn.Host
+	pop := s.u.acct.isPOP3()
+	popOpts := backup.POP3Options{Conn: s.u.acct.pop3(), ArchiveDir: s.u.acct.ArchiveDir}
 	s.u.goBackground(func() {
-		res, err := s.u.eng.Survey.Survey(ctx, opts)
+		var res backup.SurveyResult
+		var err error
+		if pop {
+			res, err = s.u.eng.POP3.Survey(ctx, popOpts)
+		} else {
+			res, err = s.u.eng.Survey.Survey(ctx, opts)
+		}
 		cancel()
 		s.u.do(func() {
 			s.running = false
