@@ -36,7 +36,7 @@ func newMailAppsScreen(u *ui) *mailAppsScreen {
 	s := &mailAppsScreen{u: u, status: newStatusLine()}
 	s.table = headedTable(func() int { return len(s.found) },
 		[]string{"stores.col.app", "stores.col.account", "stores.col.folders", "stores.col.messages", "stores.col.size", "stores.col.dates"},
-		[]float32{130, 400, 80, 100, 90, 210}, true, s.updateCell)
+		[]float32{130, 380, 80, 100, 90, 230}, true, s.updateCell)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
 	s.addBtn = widget.NewButtonWithIcon("", theme.FolderOpenIcon(), s.choosePath)
 	return s
