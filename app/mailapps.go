@@ -82,6 +82,15 @@ func (s *mailAppsScreen) stop() {
 }
 
 // stores are what the backup copies along with the server.
+// messages is how many messages the stores hold, as found.
+func (s *mailAppsScreen) messages() int64 {
+	var n int64
+	for _, f := range s.found {
+		n += f.Messages
+	}
+	return n
+}
+
 func (s *mailAppsScreen) stores() []*mailstore.Store {
 	var out []*mailstore.Store
 	for _, f := range s.found {
