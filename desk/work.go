@@ -24,7 +24,9 @@ import (
 // WorkOptions for Work.
 type WorkOptions struct {
 	Secrets *Secrets
-	// Workers is how many steps this process runs at once (default 4).
+	// Workers is how many steps this process runs at once (default 4);
+	// with per-worker archives, that many from the shared queue and that
+	// many from the PC's own.
 	Workers int
 	// UntilIdle returns once the queue has nothing left to do; otherwise
 	// Work runs until ctx ends.

@@ -184,7 +184,7 @@ func runDeskWork(ctx context.Context, env *Env, args []string) int {
 	dir := fs.String("desk", "", "the desk folder")
 	secretsFile := fs.String("secrets", "", "private file (chmod 600) of lines NAME=password, or the same encrypted with age")
 	identity := fs.String("identity", env.Getenv("MAILARK_AGE_IDENTITY"), "age key file that decrypts an encrypted --secrets file (default $MAILARK_AGE_IDENTITY)")
-	workers := fs.Int("workers", 4, "steps this PC runs at once")
+	workers := fs.Int("workers", 4, "steps this PC runs at once (with per-worker archives: that many from the shared queue and that many from the PC's own)")
 	untilIdle := fs.Bool("until-idle", false, "exit once the queue has nothing left to do")
 	id := fs.String("id", "", "this worker's name on the board (default host-pid)")
 	verbose := fs.Bool("verbose", false, "log River's and the steps' details to standard error")
