@@ -117,6 +117,17 @@ func TestDeskCommandLinePerWorker(t *testing.T) {
 	if code, out, _ := runCLI(t, "desk", "report", "--desk", dir, "--pc", "pc-2", "hanako", "--lang", "ja"); code != 0 || !strings.Contains(out, "この PC ではなく PC pc-1") {
 		t.Errorf("desk report on pc-2 = %d %q, want where the archive is, in Japanese", code, out)
 	}
+	// pc-1 has stopped: the rerun's steps wait for it, on every other PC.
+	if code, out, _ := runCLI(t, "desk", "rerun", "--desk", dir, "--delta"); code != 0 || !strings.Contains(out, "Waits: hanako: Its archive is on PC pc-1, which has stopped") {
+		t.Errorf("desk rerun = %d %q, want hanako waiting for pc-1", code, out)
+	}
+	if code, out, _ := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle", "--pc", "pc-2", "--archive-root", filepath.Join(tmp, "l2")); code != 3 ||
+		!strings.Contains(out, "NEEDS A PERSON: hanako") || !strings.Contains(out, "start `mailark desk work` there again") {
+		t.Errorf("desk work on pc-2 = %d %q, want exit 3, hanako waiting for pc-1", code, out)
+	}
+	if code, out, errOut := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle", "--pc", "pc-1", "--archive-root", root); code != 0 {
+		t.Errorf("desk work on pc-1 again = %d %q %q", code, out, errOut)
+	}
 	shared := filepath.Join(tmp, "shared")
 	if code, _, _ := runCLI(t, "desk", "init", shared); code != 0 {
 		t.Fatal("desk init")

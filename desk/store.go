@@ -172,10 +172,13 @@ type Status struct {
 	PCStopped   bool   `json:"archive_pc_stopped,omitempty"`
 }
 
-// WaitsForPC reports whether the account has steps left that only its
+// WaitsForPC reports whether the account has steps queued that only its
 // archive's PC can run, and that PC has stopped: it needs a person to
-// start that PC's worker again.
-func (s Status) WaitsForPC() bool { return s.PCStopped && s.State != StateDone }
+// start that PC's worker again. (A finished round, done or needing a
+// person for its own reason, waits for nothing.)
+func (s Status) WaitsForPC() bool {
+	return s.PCStopped && s.State != StateDone && s.State != StateAttention
+}
 
 // NeedsPerson reports whether the account is on the "needs a person" list.
 func (s Status) NeedsPerson() bool { return s.State == StateAttention || s.WaitsForPC() }

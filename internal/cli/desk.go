@@ -373,6 +373,14 @@ func runDeskRerun(ctx context.Context, env *Env, args []string) int {
 	if busy > 0 {
 		fmt.Fprintf(env.Stdout, "; %d still being worked (rerun again once they are done)", busy)
 	}
-	fmt.Fprintf(env.Stdout, ".\nNext: mailark desk work --desk %s --secrets FILE\n", safe(*dir))
+	fmt.Fprintln(env.Stdout, ".")
+	if list, err := d.Accounts(ctx); err == nil {
+		for _, s := range list {
+			if s.WaitsForPC() {
+				fmt.Fprintf(env.Stdout, "Waits: %s: %s\n", safe(s.Customer), safe(s.ErrorWords("en")))
+			}
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Next: mailark desk work --desk %s --secrets FILE\n", safe(*dir))
 	return ExitOK
 }
