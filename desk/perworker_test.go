@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailark/mailark/desk"
 	"github.com/mailark/mailark/internal/demo"
@@ -211,4 +212,41 @@ func testPerWorker(t *testing.T, d *desk.Desk, srv *testimap.Server, s *desk.Sec
 func TestPostgresPerWorkerArchives(t *testing.T) {
 	d, srv, s := perWorkerDesk(t, startPostgres(t))
 	testPerWorker(t, d, srv, s)
+}
+
+// TestPerWorkerBoardInBrowser: the board's page, in English and Japanese,
+// names the PC and folder of a per-worker archive, and lists an account
+// whose PC has stopped under "needs a person", saying so.
+func TestPerWorkerBoardInBrowser(t *testing.T) {
+	b := startChromium(t)
+	d, srv, s := perWorkerDesk(t, "")
+	root := t.TempDir()
+	addCSV(t, d, perWorkerCSV(srv, "a1"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if res, err := d.Work(ctx, desk.WorkOptions{Secrets: s, Workers: 1, UntilIdle: true, ID: "wa", PC: "a", ArchiveRoot: root}); err != nil || res.Done != 1 {
+		t.Fatalf("Work() = %+v, %v", res, err)
+	}
+	if _, _, err := d.Rerun(ctx); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go d.ServeBoard(ctx, "127.0.0.1:0", func(a string) { addr <- a })
+	url := "http://" + <-addr + "/"
+	row := `document.querySelector('tr[data-customer="a1"] td.archive')`
+	reason := `document.querySelector('#needs-list li[data-customer="a1"] .reason')`
+	for lang, words := range map[string][2]string{
+		"en": {"on PC a, in " + filepath.Join(root, "a1"), "Its archive is on PC a, which has stopped: start `mailark desk work` there again."},
+		"ja": {"PC a の " + filepath.Join(root, "a1"), "その PC で `mailark desk work` をもう一度起動してください。"},
+	} {
+		b.navigate(url + "?lang=" + lang)
+		b.waitFor(ctx, "a1's archive on PC a ("+lang+")", row+` !== null && `+row+`.textContent === `+jsString(words[0]))
+		b.waitFor(ctx, "a1 waiting for PC a ("+lang+")", reason+` !== null && `+reason+`.textContent.includes(`+jsString(words[1])+`)`)
+		t.Logf("board (%s): %s", lang, b.screenshot("desk-board-per-worker-"+lang))
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
