@@ -132,7 +132,7 @@ func TestDeskCommandLinePerWorker(t *testing.T) {
 	if code, _, _ := runCLI(t, "desk", "init", shared); code != 0 {
 		t.Fatal("desk init")
 	}
-	if code, _, errOut := runCLI(t, "desk", "work", "--desk", shared, "--secrets", secrets, "--until-idle", "--archive-root", root); code != 1 || !strings.Contains(errOut, "leave out the archive root") {
+	if code, _, errOut := runCLI(t, "desk", "work", "--desk", shared, "--secrets", secrets, "--until-idle", "--archive-root", root); code != 2 || !strings.Contains(errOut, "leave out --archive-root") {
 		t.Errorf("desk work --archive-root on a shared desk = %d %q, want a refusal", code, errOut)
 	}
 }

@@ -92,7 +92,7 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 		}
 		if opts.ArchiveRoot == "" {
 			return WorkResult{}, mailerr.New(mailerr.BadInput, "work", d.Dir,
-				errors.New("this desk keeps each archive on the PC that backs it up: give this PC's archive folder (--archive-root LOCALDIR)"))
+				errors.New("this desk keeps each archive on the PC that backs it up: give this PC's folder for the archives (the archive root)"))
 		}
 		root, err := archiveRoot(opts.ArchiveRoot)
 		if err != nil {
@@ -102,7 +102,7 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 		queues = append(queues, queueOf(opts.PC))
 	} else if opts.ArchiveRoot != "" {
 		return WorkResult{}, mailerr.New(mailerr.BadInput, "work", d.Dir,
-			fmt.Errorf("this desk keeps every archive in %s: leave out the archive root (it is for desks made with --archives per-worker)",
+			fmt.Errorf("this desk keeps every archive in %s: a PC's own archive folder is only for desks whose archives are per-worker",
 				filepath.Join(d.Dir, "customers")))
 	} else {
 		opts.PC = ""

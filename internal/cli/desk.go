@@ -214,6 +214,11 @@ func runDeskWork(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark desk work: this desk keeps each archive on the PC that backs it up: give this PC's folder for them, --archive-root LOCALDIR")
 		return ExitUsage
 	}
+	if !d.Config.PerWorker() && *root != "" {
+		fmt.Fprintf(env.Stderr, "mailark desk work: this desk keeps every archive in %s: leave out --archive-root (it is for desks made with desk init --archives per-worker)\n",
+			safe(filepath.Join(*dir, "customers")))
+		return ExitUsage
+	}
 	res, err := d.Work(ctx, desk.WorkOptions{Secrets: secrets, Workers: *workers, UntilIdle: *untilIdle, ID: *id, Logger: logger,
 		PC: *pc, ArchiveRoot: *root})
 	if paths, serr := d.WriteSummary(context.WithoutCancel(ctx), d.Config.Lang); serr == nil && *untilIdle {
