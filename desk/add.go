@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/riverqueue/river"
+
 	"github.com/mailark/mailark/internal/mailerr"
 )
 
@@ -56,7 +58,7 @@ func (d *Desk) Add(ctx context.Context, accts []Account) (int, error) {
 	if len(bad) > 0 {
 		return 0, mailerr.New(mailerr.BadInput, "add accounts", d.Dir, &CSVError{Path: "the CSV", Rows: bad})
 	}
-	q, err := d.newQueue(d.queueConfig(nil, 0, "", slog.New(slog.DiscardHandler)))
+	q, err := d.newQueue(d.queueConfig(nil, 0, "", nil, slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return 0, err
 	}
@@ -67,7 +69,8 @@ func (d *Desk) Add(ctx context.Context, accts []Account) (int, error) {
 			a.Customer, string(b), StateQueued, first, nowMillis()); err != nil {
 			return 0, err
 		}
-		if err := q.insert(ctx, StepArgs{Customer: a.Customer, Round: 0, Step: first}, d.Config.MaxAttempts); err != nil {
+		// The first step goes to the shared queue, for any PC.
+		if err := q.insert(ctx, StepArgs{Customer: a.Customer, Round: 0, Step: first}, river.QueueDefault, d.Config.MaxAttempts); err != nil {
 			return 0, d.dbErr("queue", err)
 		}
 	}
@@ -78,12 +81,14 @@ func (d *Desk) Add(ctx context.Context, accts []Account) (int, error) {
 // (done, or needing a person): after the switch-over, mail that arrived at
 // the old account since is backed up, verified, exported, copied and
 // reported again. Accounts still being worked are left alone and counted.
+// On a desk with per-worker archives each round runs on the PC that holds
+// the account's archive.
 func (d *Desk) Rerun(ctx context.Context) (queued, busy int, err error) {
 	list, err := d.Accounts(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	q, err := d.newQueue(d.queueConfig(nil, 0, "", slog.New(slog.DiscardHandler)))
+	q, err := d.newQueue(d.queueConfig(nil, 0, "", nil, slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -99,7 +104,11 @@ func (d *Desk) Rerun(ctx context.Context) (queued, busy int, err error) {
 			"error_kind": "", "error_text": "", "gate": "", "gate_reasons": "", "finished_at": 0}); err != nil {
 			return queued, busy, err
 		}
-		if err := q.insert(ctx, StepArgs{Customer: s.Customer, Round: round, Step: first}, d.Config.MaxAttempts); err != nil {
+		queue, err := d.stepQueue(ctx, s.Customer)
+		if err != nil {
+			return queued, busy, err
+		}
+		if err := q.insert(ctx, StepArgs{Customer: s.Customer, Round: round, Step: first}, queue, d.Config.MaxAttempts); err != nil {
 			return queued, busy, d.dbErr("queue", err)
 		}
 		queued++

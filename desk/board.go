@@ -52,13 +52,13 @@ func (d *Desk) BoardData(ctx context.Context, lang string) (Board, error) {
 	b := Board{Lang: lang, Labels: words[lang], Accounts: boardRows(list, lang), Attention: []boardRow{}}
 	b.Totals.Accounts = len(list)
 	for _, r := range b.Accounts {
-		switch r.State {
-		case StateDone:
+		switch {
+		case r.State == StateDone:
 			b.Totals.Done++
-		case StateAttention:
+		case r.NeedsPerson:
 			b.Totals.Attention++
 			b.Attention = append(b.Attention, r)
-		case StateWorking:
+		case r.State == StateWorking:
 			b.Totals.Working++
 		default:
 			b.Totals.Queued++

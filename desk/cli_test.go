@@ -77,3 +77,62 @@ func TestDeskCommandLine(t *testing.T) {
 		t.Errorf("desk work on a folder that is no desk = %d %q", code, errOut)
 	}
 }
+
+// TestDeskCommandLinePerWorker: desk init --archives per-worker, desk work
+// --pc --archive-root (required there, refused on a shared desk), and desk
+// report saying where the archive is, reading it only on its own PC.
+func TestDeskCommandLinePerWorker(t *testing.T) {
+	srv := testimap.Start(t, smallAccount(demo.OldProviderUser, demo.OldProviderPassword, 1))
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "desk")
+	if code, out, errOut := runCLI(t, "desk", "init", dir, "--archives", "per-worker"); code != 0 || !strings.Contains(out, "on each worker PC") {
+		t.Fatalf("desk init --archives per-worker = %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "desk", "init", dir); code != 1 || !strings.Contains(errOut, "archives are per-worker") {
+		t.Errorf("desk init of the same desk with shared archives = %d %q, want a refusal", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "desk", "init", filepath.Join(tmp, "x"), "--archives", "sideways"); code != 1 || !strings.Contains(errOut, "per-worker") {
+		t.Errorf("desk init --archives sideways = %d %q", code, errOut)
+	}
+	csv := writeFile(t, filepath.Join(tmp, "a.csv"), fmt.Sprintf("customer,old_host,old_port,old_security,old_user,secret\nhanako,%s,%d,plain,%s,h\n",
+		srv.Host, srv.Port, demo.OldProviderUser), 0o600)
+	secrets := writeFile(t, filepath.Join(tmp, "s"), "h="+demo.OldProviderPassword+"\n", 0o600)
+	if code, out, errOut := runCLI(t, "desk", "add", "--desk", dir, csv); code != 0 {
+		t.Fatalf("desk add = %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle"); code != 2 || !strings.Contains(errOut, "--archive-root LOCALDIR") {
+		t.Errorf("desk work without --archive-root = %d %q, want a usage error naming it", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle", "--pc", "PC 1", "--archive-root", tmp); code != 1 || !strings.Contains(errOut, "lower-case") {
+		t.Errorf("desk work --pc 'PC 1' = %d %q, want a refusal", code, errOut)
+	}
+	root := filepath.Join(tmp, "local")
+	if code, out, errOut := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle", "--pc", "pc-1", "--archive-root", root); code != 0 {
+		t.Fatalf("desk work --pc pc-1 = %d %q %q", code, out, errOut)
+	}
+	where := "on PC pc-1, in " + filepath.Join(root, "hanako")
+	if code, out, _ := runCLI(t, "desk", "report", "--desk", dir, "--pc", "pc-1", "hanako"); code != 0 || !strings.Contains(out, where) || !strings.Contains(out, "report.html") {
+		t.Errorf("desk report on pc-1 = %d %q, want the archive %s and the report", code, out, where)
+	}
+	if code, out, _ := runCLI(t, "desk", "report", "--desk", dir, "--pc", "pc-2", "hanako", "--lang", "ja"); code != 0 || !strings.Contains(out, "この PC ではなく PC pc-1") {
+		t.Errorf("desk report on pc-2 = %d %q, want where the archive is, in Japanese", code, out)
+	}
+	// pc-1 has stopped: the rerun's steps wait for it, on every other PC.
+	if code, out, _ := runCLI(t, "desk", "rerun", "--desk", dir, "--delta"); code != 0 || !strings.Contains(out, "Waits: hanako: Its archive is on PC pc-1, which has stopped") {
+		t.Errorf("desk rerun = %d %q, want hanako waiting for pc-1", code, out)
+	}
+	if code, out, _ := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle", "--pc", "pc-2", "--archive-root", filepath.Join(tmp, "l2")); code != 3 ||
+		!strings.Contains(out, "NEEDS A PERSON: hanako") || !strings.Contains(out, "start `mailark desk work` there again") {
+		t.Errorf("desk work on pc-2 = %d %q, want exit 3, hanako waiting for pc-1", code, out)
+	}
+	if code, out, errOut := runCLI(t, "desk", "work", "--desk", dir, "--secrets", secrets, "--until-idle", "--pc", "pc-1", "--archive-root", root); code != 0 {
+		t.Errorf("desk work on pc-1 again = %d %q %q", code, out, errOut)
+	}
+	shared := filepath.Join(tmp, "shared")
+	if code, _, _ := runCLI(t, "desk", "init", shared); code != 0 {
+		t.Fatal("desk init")
+	}
+	if code, _, errOut := runCLI(t, "desk", "work", "--desk", shared, "--secrets", secrets, "--until-idle", "--archive-root", root); code != 2 || !strings.Contains(errOut, "leave out --archive-root") {
+		t.Errorf("desk work --archive-root on a shared desk = %d %q, want a refusal", code, errOut)
+	}
+}

@@ -46,7 +46,21 @@ type Config struct {
 	// LeaseSeconds: how long an account stays claimed by a worker that
 	// stopped renewing its claim (a killed worker).
 	LeaseSeconds int `json:"lease_seconds"`
+	// Archives is where the customers' archives live: "shared" (each in
+	// DIR/customers/<customer>/archive) or "per-worker" (each on the PC
+	// of the worker that first backed it up, under that worker's
+	// --archive-root; the board records which PC and where).
+	Archives string `json:"archives"`
 }
+
+// Where the archives live (Config.Archives).
+const (
+	ArchivesShared    = "shared"
+	ArchivesPerWorker = "per-worker"
+)
+
+// PerWorker reports whether the archives live on the workers' PCs.
+func (c Config) PerWorker() bool { return c.Archives == ArchivesPerWorker }
 
 func (c *Config) applyDefaults() {
 	if c.Queue == "" {
@@ -69,6 +83,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.LeaseSeconds <= 0 {
 		c.LeaseSeconds = 60
+	}
+	if c.Archives == "" {
+		c.Archives = ArchivesShared
 	}
 }
 
@@ -104,6 +121,10 @@ func Init(ctx context.Context, dir string, cfg Config) (*Desk, error) {
 		return nil, mailerr.New(mailerr.BadInput, "init desk", dir,
 			fmt.Errorf("queue %q: give a postgres:// URL, or nothing for a SQLite queue in the desk folder", redactURL(cfg.Queue)))
 	}
+	if cfg.Archives != ArchivesShared && cfg.Archives != ArchivesPerWorker {
+		return nil, mailerr.New(mailerr.BadInput, "init desk", dir,
+			fmt.Errorf("archives %q: give shared (every archive in the desk folder) or per-worker (each on the PC that backs it up)", cfg.Archives))
+	}
 	if cfg.IsPostgres() && urlHasPassword(cfg.Queue) {
 		return nil, mailerr.New(mailerr.BadInput, "init desk", redactURL(cfg.Queue), errPasswordInURL)
 	}
@@ -115,6 +136,10 @@ func Init(ctx context.Context, dir string, cfg Config) (*Desk, error) {
 		if old.Queue != cfg.Queue {
 			return nil, mailerr.New(mailerr.BadInput, "init desk", dir,
 				fmt.Errorf("%s is already a desk with another queue", dir))
+		}
+		if old.Archives != cfg.Archives {
+			return nil, mailerr.New(mailerr.BadInput, "init desk", dir,
+				fmt.Errorf("%s is already a desk whose archives are %s; its archives stay where they are", dir, old.Archives))
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -214,7 +239,8 @@ func (d *Desk) CustomerDir(customer string) string {
 	return filepath.Join(d.Dir, "customers", customer)
 }
 
-// ArchiveDir is the customer's archive.
+// ArchiveDir is the customer's archive in the desk folder (a desk with
+// shared archives); with per-worker archives, ArchiveOf says where.
 func (d *Desk) ArchiveDir(customer string) string {
 	return filepath.Join(d.CustomerDir(customer), "archive")
 }

@@ -28,6 +28,16 @@
 // connections per server host across every worker) and desk_steps (which
 // worker ran which step when).
 //
+// Archives live in the desk folder (Config.Archives "shared", the
+// default) or on the workers' PCs ("per-worker", archives.go): there an
+// account's first backup pins it to its PC (desk_archives, with the
+// archive's path), every later step goes to that PC's own River queue
+// (pc-<name>), which only that PC's workers work (besides the shared
+// queue of first steps), a stray step is sent on there, and a PC whose
+// workers have all stopped (desk_pcs heartbeats) leaves its accounts
+// waiting, on the "needs a person" list with the reason in words.
+// Reports, contacts and the summary stay in the desk folder.
+//
 // Passwords never enter the queue: the CSV names a secret, and each worker
 // reads the secrets from its own private file (plain NAME=password lines,
 // or age-encrypted) into memory.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -22,19 +23,23 @@ import (
 // --delta). It holds no account detail and never a password: the worker
 // reads the account from the desk and the password from its own secrets
 // file. River keeps at most one such job per customer, round, step and
-// try: Try counts the jobs that replaced one whose worker died (rescue.go).
+// try: Try counts the jobs that replaced one whose worker died (rescue.go),
+// Hop the times the step was sent on to the PC that holds the account's
+// archive (archives.go).
 type StepArgs struct {
 	Customer string `json:"customer" river:"unique"`
 	Round    int    `json:"round" river:"unique"`
 	Step     string `json:"step" river:"unique"`
 	Try      int    `json:"try,omitempty" river:"unique"`
+	Hop      int    `json:"hop,omitempty" river:"unique"`
 }
 
 // Kind is the River job kind.
 func (StepArgs) Kind() string { return "mailark_desk_step" }
 
 // InsertOpts makes the job unique per customer, round and step, in every
-// state (a finished step is not queued again for the same round).
+// state (a finished step is not queued again for the same round), in
+// whichever queue (a per-worker desk has one per PC).
 func (StepArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
@@ -42,12 +47,14 @@ func (StepArgs) InsertOpts() river.InsertOpts {
 // queue is River's client on either driver: the job code above it is the
 // same for PostgreSQL and SQLite.
 type queue interface {
-	insert(ctx context.Context, args StepArgs, maxAttempts int) error
+	// insert queues args in the named River queue.
+	insert(ctx context.Context, args StepArgs, queue string, maxAttempts int) error
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
-	// busy reports whether any job is waiting, scheduled, retrying or
-	// running (a running job already replaced does not count).
-	busy(ctx context.Context) (bool, error)
+	// busy reports whether any job of the named queues is waiting,
+	// scheduled, retrying or running (a running job already replaced does
+	// not count).
+	busy(ctx context.Context, queues []string) (bool, error)
 	// running lists the step jobs River has given to a worker and not yet
 	// seen end, less those already replaced.
 	running(ctx context.Context) ([]runningJob, error)
@@ -62,14 +69,16 @@ type queue interface {
 type runningJob struct {
 	id     int64
 	worker string
+	queue  string
 }
 
 type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
 }
 
-func (q *riverQueue[TTx]) insert(ctx context.Context, args StepArgs, maxAttempts int) error {
+func (q *riverQueue[TTx]) insert(ctx context.Context, args StepArgs, queue string, maxAttempts int) error {
 	opts := args.InsertOpts()
+	opts.Queue = queue
 	opts.MaxAttempts = maxAttempts
 	_, err := q.client.Insert(ctx, args, &opts)
 	return err
@@ -78,9 +87,9 @@ func (q *riverQueue[TTx]) insert(ctx context.Context, args StepArgs, maxAttempts
 func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
 func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Stop(ctx) }
 
-func (q *riverQueue[TTx]) busy(ctx context.Context) (bool, error) {
+func (q *riverQueue[TTx]) busy(ctx context.Context, queues []string) (bool, error) {
 	res, err := q.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateAvailable, rivertype.JobStatePending,
-		rivertype.JobStateRetryable, rivertype.JobStateScheduled).First(1))
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled).Queues(queues...).First(1))
 	if err != nil {
 		return false, err
 	}
@@ -88,7 +97,12 @@ func (q *riverQueue[TTx]) busy(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	run, err := q.running(ctx)
-	return len(run) > 0, err
+	for _, j := range run {
+		if slices.Contains(queues, j.queue) {
+			return true, err
+		}
+	}
+	return false, err
 }
 
 func (q *riverQueue[TTx]) running(ctx context.Context) ([]runningJob, error) {
@@ -103,7 +117,7 @@ func (q *riverQueue[TTx]) running(ctx context.Context) ([]runningJob, error) {
 			if cancelAttempted(j) {
 				continue // replaced; River's rescuer ends it in time
 			}
-			r := runningJob{id: j.ID}
+			r := runningJob{id: j.ID, queue: j.Queue}
 			if n := len(j.AttemptedBy); n > 0 {
 				r.worker = j.AttemptedBy[n-1]
 			}
@@ -143,10 +157,11 @@ func (q *riverQueue[TTx]) replace(ctx context.Context, jobID int64) (bool, error
 	}
 	// The copy first: a worker stopped between the two leaves a dead job
 	// that River's rescuer retries later (and that finds its step done),
-	// never an account with no job at all.
+	// never an account with no job at all. The copy stays in the job's
+	// queue: a step of a PC's account stays that PC's.
 	args.Try++
 	if args.Try < j.MaxAttempts {
-		if err := q.insert(ctx, args, j.MaxAttempts); err != nil {
+		if err := q.insert(ctx, args, j.Queue, j.MaxAttempts); err != nil {
 			return false, err
 		}
 	}
@@ -172,8 +187,9 @@ func newRiverQueue[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config) (
 }
 
 // queueConfig is River's configuration for this desk. workers nil makes
-// an insert-only client (desk add, rerun).
-func (d *Desk) queueConfig(workers *river.Workers, n int, id string, logger *slog.Logger) *river.Config {
+// an insert-only client (desk add, rerun). queues are the queues the
+// client works, n steps at once from each.
+func (d *Desk) queueConfig(workers *river.Workers, n int, id string, queues []string, logger *slog.Logger) *river.Config {
 	cfg := &river.Config{
 		Logger:                      logger,
 		MaxAttempts:                 d.Config.MaxAttempts,
@@ -189,7 +205,10 @@ func (d *Desk) queueConfig(workers *river.Workers, n int, id string, logger *slo
 	}
 	if workers != nil {
 		cfg.Workers = workers
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+		cfg.Queues = map[string]river.QueueConfig{}
+		for _, name := range queues {
+			cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
+		}
 	}
 	return cfg
 }

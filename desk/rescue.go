@@ -99,14 +99,18 @@ func (d *Desk) heartbeat(ctx context.Context, id string) error {
 	return err
 }
 
-// rescueLoop keeps this worker's heartbeat and runs the rescues every
-// LeaseSeconds/2 until ctx ends.
-func (d *Desk) rescueLoop(ctx context.Context, id string, q queue) {
+// rescueLoop keeps this worker's heartbeat (and its PC's, on a desk with
+// per-worker archives) and runs the rescues every LeaseSeconds/2 until ctx
+// ends.
+func (d *Desk) rescueLoop(ctx context.Context, id, pc, root string, q queue) {
 	t := time.NewTicker(time.Duration(d.Config.LeaseSeconds) * time.Second / 2)
 	defer t.Stop()
 	for {
 		if !stalled(id) {
 			_ = d.heartbeat(ctx, id)
+			if pc != "" {
+				_ = d.pcHeartbeat(ctx, id, pc, root)
+			}
 			_, _ = d.rescueDead(ctx, q)
 			_, _ = d.rescueOrphans(ctx, q)
 		}

@@ -71,14 +71,15 @@ func classify(err error) error {
 	return err
 }
 
-// step runs one step of the account through the engine's public API.
-func (w *worker) step(ctx context.Context, holder string, a Account, args StepArgs) error {
+// step runs one step of the account through the engine's public API, on
+// the archive in archiveDir; reports and contacts go to the customer's
+// folder in the desk folder.
+func (w *worker) step(ctx context.Context, holder string, a Account, args StepArgs, archiveDir string) error {
 	d := w.d
 	dir := d.CustomerDir(a.Customer)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return needsPerson{mailerr.New(mailerr.Permission, "create folder", dir, err)}
 	}
-	archiveDir := d.ArchiveDir(a.Customer)
 	old, err := w.conn(a, a.Old, a.Secret)
 	if err != nil {
 		return err

@@ -101,6 +101,18 @@ var deskTables = []string{
 		started_at BIGINT NOT NULL,
 		finished_at BIGINT NOT NULL DEFAULT 0,
 		outcome TEXT NOT NULL DEFAULT '')`,
+	// Per-worker archives: the PC holding each account's archive, and the
+	// worker processes of each PC that are alive.
+	`CREATE TABLE IF NOT EXISTS desk_archives (
+		customer TEXT PRIMARY KEY,
+		pc TEXT NOT NULL,
+		path TEXT NOT NULL,
+		pinned_at BIGINT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS desk_pcs (
+		worker TEXT PRIMARY KEY,
+		pc TEXT NOT NULL,
+		archive_root TEXT NOT NULL,
+		expires_at BIGINT NOT NULL)`,
 }
 
 func (d *Desk) migrate(ctx context.Context) error {
@@ -151,7 +163,25 @@ type Status struct {
 	Messages    int64    `json:"archived_messages"`
 	UpdatedAt   int64    `json:"updated_at_ms"`
 	FinishedAt  int64    `json:"finished_at_ms,omitempty"`
+	// ArchivePC and ArchivePath: on a desk with per-worker archives, the
+	// PC that holds the account's archive and the folder there ("" until
+	// the backup starts). PCStopped: every worker process of that PC has
+	// stopped, so the account's steps wait for it.
+	ArchivePC   string `json:"archive_pc,omitempty"`
+	ArchivePath string `json:"archive_path,omitempty"`
+	PCStopped   bool   `json:"archive_pc_stopped,omitempty"`
 }
+
+// WaitsForPC reports whether the account has steps queued that only its
+// archive's PC can run, and that PC has stopped: it needs a person to
+// start that PC's worker again. (A finished round, done or needing a
+// person for its own reason, waits for nothing.)
+func (s Status) WaitsForPC() bool {
+	return s.PCStopped && s.State != StateDone && s.State != StateAttention
+}
+
+// NeedsPerson reports whether the account is on the "needs a person" list.
+func (s Status) NeedsPerson() bool { return s.State == StateAttention || s.WaitsForPC() }
 
 // Progress is the account's progress in the current step, 0..1.
 func (s Status) Progress() float64 {
@@ -182,14 +212,17 @@ func (d *Desk) AccountStatus(ctx context.Context, customer string) (Status, bool
 }
 
 func (d *Desk) accounts(ctx context.Context, customer string) ([]Status, error) {
-	q := `SELECT customer, account, round, state, step, done_msgs, total_msgs, done_bytes, total_bytes, rate, eta_seconds,
-		worker, attempt, error_kind, error_text, gate, gate_reasons, messages, updated_at, finished_at FROM desk_accounts`
-	var args []any
+	q := `SELECT a.customer, a.account, a.round, a.state, a.step, a.done_msgs, a.total_msgs, a.done_bytes, a.total_bytes, a.rate, a.eta_seconds,
+		a.worker, a.attempt, a.error_kind, a.error_text, a.gate, a.gate_reasons, a.messages, a.updated_at, a.finished_at,
+		COALESCE(x.pc, ''), COALESCE(x.path, ''),
+		CASE WHEN x.pc IS NULL OR EXISTS (SELECT 1 FROM desk_pcs p WHERE p.pc = x.pc AND p.expires_at >= ?) THEN 0 ELSE 1 END
+		FROM desk_accounts a LEFT JOIN desk_archives x ON x.customer = a.customer`
+	args := []any{nowMillis()}
 	if customer != "" {
-		q += ` WHERE customer = ?`
+		q += ` WHERE a.customer = ?`
 		args = append(args, customer)
 	}
-	rows, err := d.db.QueryContext(ctx, d.q(q+` ORDER BY customer`), args...)
+	rows, err := d.db.QueryContext(ctx, d.q(q+` ORDER BY a.customer`), args...)
 	if err != nil {
 		return nil, d.dbErr("read queue", err)
 	}
@@ -198,10 +231,13 @@ func (d *Desk) accounts(ctx context.Context, customer string) ([]Status, error) 
 	for rows.Next() {
 		var s Status
 		var acct, reasons string
+		var stopped int
 		if err := rows.Scan(&s.Customer, &acct, &s.Round, &s.State, &s.Step, &s.DoneMsgs, &s.TotalMsgs, &s.DoneBytes, &s.TotalBytes,
-			&s.Rate, &s.ETASeconds, &s.Worker, &s.Attempt, &s.ErrorKind, &s.ErrorText, &s.Gate, &reasons, &s.Messages, &s.UpdatedAt, &s.FinishedAt); err != nil {
+			&s.Rate, &s.ETASeconds, &s.Worker, &s.Attempt, &s.ErrorKind, &s.ErrorText, &s.Gate, &reasons, &s.Messages, &s.UpdatedAt, &s.FinishedAt,
+			&s.ArchivePC, &s.ArchivePath, &stopped); err != nil {
 			return nil, d.dbErr("read queue", err)
 		}
+		s.PCStopped = stopped == 1
 		_ = json.Unmarshal([]byte(acct), &s.Account)
 		if reasons != "" {
 			_ = json.Unmarshal([]byte(reasons), &s.GateReasons)

@@ -32,7 +32,7 @@ func (d *Desk) WriteSummary(ctx context.Context, lang string) ([]string, error) 
 	c.WriteString("\ufeff")
 	w := csv.NewWriter(&c)
 	_ = w.Write([]string{"customer", "old_user", "old_host", "new_user", "deadline", "state", "step", "round", "archived_messages",
-		"gate", "gate_reasons", "error_kind", "error", "report"})
+		"gate", "gate_reasons", "error_kind", "error", "report", "archive_pc", "archive_path"})
 	for _, s := range list {
 		var reasons []string
 		for _, r := range s.GateReasons {
@@ -44,7 +44,7 @@ func (d *Desk) WriteSummary(ctx context.Context, lang string) ([]string, error) 
 		}
 		_ = w.Write([]string{csvSafe(s.Customer), csvSafe(s.OldUser), csvSafe(s.OldHost), csvSafe(s.NewUser), s.Deadline, s.State, s.Step,
 			strconv.Itoa(s.Round), strconv.FormatInt(s.Messages, 10), s.Gate, csvSafe(strings.Join(reasons, "; ")), s.ErrorKind,
-			csvSafe(s.ErrorText), report})
+			csvSafe(s.ErrorText), report, csvSafe(s.ArchivePC), csvSafe(s.ArchivePath)})
 	}
 	w.Flush()
 	var h bytes.Buffer
@@ -99,13 +99,18 @@ type boardRow struct {
 	RateWords  string   `json:"rate_words,omitempty"`
 	ETAWords   string   `json:"eta_words,omitempty"`
 	Report     string   `json:"report,omitempty"` // link, when the report exists
+	// ArchiveWords: where the archive is, on a desk with per-worker archives.
+	ArchiveWords string `json:"archive_words,omitempty"`
+	// NeedsPerson: the account is on the "needs a person" list.
+	NeedsPerson bool `json:"needs_person"`
 }
 
 func boardRows(list []Status, lang string) []boardRow {
 	rows := make([]boardRow, 0, len(list))
 	for _, s := range list {
 		r := boardRow{Status: s, StepWords: word(lang, "step."+s.Step), StateWords: word(lang, "state."+s.State),
-			ErrorWords: s.ErrorWords(lang), Percent: float64(int(s.Progress()*1000)) / 10}
+			ErrorWords: s.ErrorWords(lang), Percent: float64(int(s.Progress()*1000)) / 10,
+			ArchiveWords: s.ArchiveWords(lang), NeedsPerson: s.NeedsPerson()}
 		for _, x := range s.GateReasons {
 			r.Reasons = append(r.Reasons, x.pick(lang))
 		}
@@ -140,7 +145,7 @@ var summaryPage = template.Must(template.New("summary").Parse(`<!doctype html>
 <table><tr><th>{{index .L "customer"}}</th><th>{{index .L "account"}}</th><th>{{index .L "step"}}</th><th>{{index .L "gate"}}</th><th>{{index .L "error"}}</th><th>{{index .L "report"}}</th></tr>
 {{range .Rows}}<tr><td>{{.Customer}}</td><td>{{.OldUser}} ({{.OldHost}})</td><td>{{.StateWords}}: {{.StepWords}}</td>
 <td>{{if eq .Gate "open"}}{{index $.L "open"}}{{else if eq .Gate "closed"}}{{index $.L "closed"}}{{range .Reasons}}<br>{{.}}{{end}}{{end}}</td>
-<td>{{.ErrorWords}}{{if .ErrorText}}<br><small>{{.ErrorText}}</small>{{end}}</td>
+<td>{{.ErrorWords}}{{if .ErrorText}}<br><small>{{.ErrorText}}</small>{{end}}{{if .ArchiveWords}}<br><small>{{index $.L "archive"}}: {{.ArchiveWords}}</small>{{end}}</td>
 <td>{{if .Report}}<a href="{{.Report}}">{{index $.L "report"}}</a>{{end}}</td></tr>
 {{end}}</table></body></html>
 `))

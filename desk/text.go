@@ -1,6 +1,9 @@
 package desk
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // words are the board's and the summary's words in English and Japanese,
 // by key: the page's labels, the steps, the states and, for "needs a
@@ -12,6 +15,9 @@ var words = map[string]map[string]string{
 		"rate": "Rate", "eta": "Time left", "gate": "Safe to remove?", "error": "Last error", "report": "Report",
 		"worker": "Worker", "deadline": "Deadline", "needs": "Accounts that need a person", "none": "None.",
 		"updated": "Updated", "open": "yes", "closed": "not yet", "round": "rerun",
+		"archive": "Archive", "archive.at": "on PC %s, in %s",
+		"pc-stopped":       "Its archive is on PC %s, which has stopped: start `mailark desk work` there again.",
+		"report.elsewhere": "Its archive is on PC %s (%s), not this one: the verdict is the last report's. Run mailark desk report on that PC (--pc %s) to read it from the archive.",
 
 		"step.survey": "survey", "step.backup": "backup", "step.verify": "verify", "step.contacts": "contacts",
 		"step.migrate": "copy to new account", "step.check": "check new account", "step.report": "report",
@@ -44,6 +50,9 @@ var words = map[string]map[string]string{
 		"rate": "速度", "eta": "残り時間", "gate": "削除してよいか", "error": "直近のエラー", "report": "報告書",
 		"worker": "作業PC", "deadline": "期限", "needs": "担当者の対応が必要なアカウント", "none": "ありません。",
 		"updated": "更新", "open": "はい", "closed": "まだ", "round": "再実行",
+		"archive": "アーカイブの場所", "archive.at": "PC %s の %s",
+		"pc-stopped":       "アーカイブは PC %s にありますが、その PC は止まっています。その PC で `mailark desk work` をもう一度起動してください。",
+		"report.elsewhere": "アーカイブはこの PC ではなく PC %s（%s）にあります。判定は最後に書かれた報告書のものです。アーカイブから読むには、その PC で mailark desk report を実行してください（--pc %s）。",
 
 		"step.survey": "調査", "step.backup": "バックアップ", "step.verify": "検証", "step.contacts": "連絡先",
 		"step.migrate": "新アカウントへコピー", "step.check": "新アカウントの確認", "step.report": "報告書",
@@ -84,12 +93,32 @@ func word(lang, key string) string {
 }
 
 // ErrorWords says an account's last error in lang: what happened, then
-// the engine's own detail.
+// the engine's own detail; and, when the PC holding its archive has
+// stopped with steps left, that the account waits for that PC.
 func (s Status) ErrorWords(lang string) string {
-	if s.ErrorKind == "" && s.ErrorText == "" {
+	var out []string
+	if s.ErrorKind != "" || s.ErrorText != "" {
+		out = append(out, word(lang, "err."+s.ErrorKind))
+	}
+	if s.WaitsForPC() {
+		out = append(out, fmt.Sprintf(word(lang, "pc-stopped"), s.ArchivePC))
+	}
+	return strings.Join(out, " ")
+}
+
+// ElsewhereWords says, in lang, that the account's archive is on another
+// PC than the one asking (desk report on a desk with per-worker archives).
+func (s Status) ElsewhereWords(lang string) string {
+	return fmt.Sprintf(word(lang, "report.elsewhere"), s.ArchivePC, s.ArchivePath, s.ArchivePC)
+}
+
+// ArchiveWords says where the account's archive is, on a desk with
+// per-worker archives ("" on a shared desk, or before the backup).
+func (s Status) ArchiveWords(lang string) string {
+	if s.ArchivePC == "" {
 		return ""
 	}
-	return word(lang, "err."+s.ErrorKind)
+	return fmt.Sprintf(word(lang, "archive.at"), s.ArchivePC, s.ArchivePath)
 }
 
 // StatusLine is one account's state in one line of lang, for the command
@@ -101,6 +130,9 @@ func StatusLine(s Status, lang string) string {
 		if p := s.Progress(); p > 0 {
 			line += fmt.Sprintf(" %.0f%%", p*100)
 		}
+	}
+	if w := s.ArchiveWords(lang); w != "" {
+		line += " — " + word(lang, "archive") + ": " + w
 	}
 	if w := s.ErrorWords(lang); w != "" {
 		line += " — " + w

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -23,7 +24,9 @@ import (
 // WorkOptions for Work.
 type WorkOptions struct {
 	Secrets *Secrets
-	// Workers is how many steps this process runs at once (default 4).
+	// Workers is how many steps this process runs at once (default 4);
+	// with per-worker archives, that many from the shared queue and that
+	// many from the PC's own.
 	Workers int
 	// UntilIdle returns once the queue has nothing left to do; otherwise
 	// Work runs until ctx ends.
@@ -34,14 +37,26 @@ type WorkOptions struct {
 	Logger *slog.Logger
 	// Lang of the reports (default the desk's).
 	Lang string
+	// PC names this computer on a desk with per-worker archives (default
+	// DefaultPC, from the host name): the accounts whose archives it
+	// holds are worked only here, from its own queue. Give the same name
+	// every time the PC's worker starts again.
+	PC string
+	// ArchiveRoot is the folder of this PC that holds the archives it
+	// backs up, one folder per customer (required on a desk with
+	// per-worker archives, refused on one with shared archives).
+	ArchiveRoot string
 }
 
 // WorkResult is what the desk looks like when Work returns.
 type WorkResult struct {
 	Accounts   int
 	Done       int
-	Attention  []Status // accounts that need a person
+	Attention  []Status // accounts that need a person (their PC stopped, too)
 	Unfinished int      // neither done nor needing a person (Work stopped early)
+	// Elsewhere counts the unfinished accounts whose archives are on
+	// another PC whose worker is running: that PC works them.
+	Elsewhere int
 }
 
 // Work runs steps from the desk's queue until ctx ends or, with
@@ -67,13 +82,38 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 	if opts.Secrets == nil {
 		opts.Secrets = &Secrets{}
 	}
+	queues := []string{river.QueueDefault}
+	if d.Config.PerWorker() {
+		if opts.PC == "" {
+			opts.PC = DefaultPC()
+		}
+		if err := CheckPC(opts.PC); err != nil {
+			return WorkResult{}, err
+		}
+		if opts.ArchiveRoot == "" {
+			return WorkResult{}, mailerr.New(mailerr.BadInput, "work", d.Dir,
+				errors.New("this desk keeps each archive on the PC that backs it up: give this PC's folder for the archives (the archive root)"))
+		}
+		root, err := archiveRoot(opts.ArchiveRoot)
+		if err != nil {
+			return WorkResult{}, err
+		}
+		opts.ArchiveRoot = root
+		queues = append(queues, queueOf(opts.PC))
+	} else if opts.ArchiveRoot != "" {
+		return WorkResult{}, mailerr.New(mailerr.BadInput, "work", d.Dir,
+			fmt.Errorf("this desk keeps every archive in %s: a PC's own archive folder is only for desks whose archives are per-worker",
+				filepath.Join(d.Dir, "customers")))
+	} else {
+		opts.PC = ""
+	}
 	if err := d.migrate(ctx); err != nil {
 		return WorkResult{}, err
 	}
 	w := &worker{d: d, opts: opts}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &stepWorker{w: w})
-	q, err := d.newQueue(d.queueConfig(workers, opts.Workers, opts.ID, opts.Logger))
+	q, err := d.newQueue(d.queueConfig(workers, opts.Workers, opts.ID, queues, opts.Logger))
 	if err != nil {
 		return WorkResult{}, err
 	}
@@ -81,13 +121,21 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 	if err := d.heartbeat(ctx, opts.ID); err != nil {
 		return WorkResult{}, err
 	}
+	if opts.PC != "" {
+		if err := d.pcHeartbeat(ctx, opts.ID, opts.PC, opts.ArchiveRoot); err != nil {
+			return WorkResult{}, err
+		}
+		// A PC whose last worker stops says so at once: its accounts wait
+		// for it, and the board tells why.
+		defer d.pcStopped(opts.ID)
+	}
 	if err := q.start(ctx); err != nil {
 		return WorkResult{}, d.dbErr("start queue", err)
 	}
 	rctx, stopRescue := context.WithCancel(ctx)
-	go d.rescueLoop(rctx, opts.ID, q)
+	go d.rescueLoop(rctx, opts.ID, opts.PC, opts.ArchiveRoot, q)
 	if opts.UntilIdle {
-		err = waitIdle(ctx, q)
+		err = waitIdle(ctx, q, queues)
 	} else {
 		<-ctx.Done()
 	}
@@ -97,7 +145,7 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 	if serr := q.stop(stopCtx); serr != nil && err == nil && ctx.Err() == nil {
 		err = d.dbErr("stop queue", serr)
 	}
-	res, rerr := d.result(context.WithoutCancel(ctx))
+	res, rerr := d.result(context.WithoutCancel(ctx), opts.PC)
 	if err == nil {
 		err = rerr
 	}
@@ -107,8 +155,8 @@ func (d *Desk) Work(ctx context.Context, opts WorkOptions) (WorkResult, error) {
 	return res, err
 }
 
-// waitIdle returns when the queue has had nothing to do twice in a row.
-func waitIdle(ctx context.Context, q queue) error {
+// waitIdle returns when the queues have had nothing to do twice in a row.
+func waitIdle(ctx context.Context, q queue, queues []string) error {
 	t := time.NewTicker(300 * time.Millisecond)
 	defer t.Stop()
 	idle := 0
@@ -118,7 +166,7 @@ func waitIdle(ctx context.Context, q queue) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-		busy, err := q.busy(ctx)
+		busy, err := q.busy(ctx, queues)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -135,18 +183,21 @@ func waitIdle(ctx context.Context, q queue) error {
 	}
 }
 
-func (d *Desk) result(ctx context.Context) (WorkResult, error) {
+// result is the desk as pc (the worker's PC, "" on a shared desk) sees it.
+func (d *Desk) result(ctx context.Context, pc string) (WorkResult, error) {
 	list, err := d.Accounts(ctx)
 	if err != nil {
 		return WorkResult{}, err
 	}
 	r := WorkResult{Accounts: len(list)}
 	for _, s := range list {
-		switch s.State {
-		case StateDone:
+		switch {
+		case s.State == StateDone:
 			r.Done++
-		case StateAttention:
+		case s.NeedsPerson():
 			r.Attention = append(r.Attention, s)
+		case s.ArchivePC != "" && s.ArchivePC != pc:
+			r.Elsewhere++
 		default:
 			r.Unfinished++
 		}
@@ -207,6 +258,14 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 	}
 	defer d.releaseAccount(args.Customer, holder)
 	defer d.releaseHosts(holder)
+	archiveDir := d.ArchiveDir(args.Customer)
+	if d.Config.PerWorker() {
+		dir, routed, err := w.place(ctx, args, maxAttempts)
+		if err != nil || routed {
+			return err
+		}
+		archiveDir = dir
+	}
 	if stalled(w.opts.ID) {
 		ctx = context.WithoutCancel(ctx)
 	}
@@ -241,7 +300,7 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 	}
 	_ = d.update(ctx, args.Customer, map[string]any{"state": StateWorking, "step": args.Step, "worker": w.opts.ID,
 		"attempt": attempt, "done_msgs": 0, "done_bytes": 0, "rate": 0.0, "eta_seconds": 0})
-	serr := w.step(fctx, holder, st.Account, args)
+	serr := w.step(fctx, holder, st.Account, args, archiveDir)
 	c := context.Cause(sctx)
 	if serr != nil && c != nil && !errors.Is(c, context.Canceled) {
 		serr = c
@@ -261,6 +320,40 @@ func (w *worker) run(ctx context.Context, jobID int64, args StepArgs, attempt, m
 		return river.JobCancel(errTakenOver)
 	}
 	return w.finish(ctx, st.Account, args, serr, attempt, maxAttempts)
+}
+
+// place finds the account's archive on a desk with per-worker archives:
+// its folder on this PC, pinning the account to this PC when this step is
+// the first to write the archive (a survey only reads: it pins nothing).
+// A step of an account pinned to another PC does not run here: it is
+// sent on to that PC's queue (routed).
+func (w *worker) place(ctx context.Context, args StepArgs, maxAttempts int) (dir string, routed bool, err error) {
+	d := w.d
+	p, err := d.pinOf(ctx, args.Customer)
+	if err != nil {
+		return "", false, err
+	}
+	if p.PC == "" {
+		local := filepath.Join(w.opts.ArchiveRoot, args.Customer)
+		if args.Step == StepSurvey {
+			return local, false, nil
+		}
+		if p, err = d.pin(ctx, args.Customer, Pin{PC: w.opts.PC, Path: local}); err != nil {
+			return "", false, err
+		}
+	}
+	if p.PC == w.opts.PC {
+		return p.Path, false, nil
+	}
+	// The archive is on another PC (this job was queued before the
+	// account was pinned: a retry of its first backup). A copy goes to
+	// that PC's queue; this one ends without touching anything.
+	args.Hop++
+	if err := w.q.insert(ctx, args, queueOf(p.PC), maxAttempts); err != nil {
+		return "", false, d.dbErr("queue", err)
+	}
+	_ = d.update(ctx, args.Customer, map[string]any{"state": StateQueued, "worker": ""})
+	return "", true, nil
 }
 
 // executions numbers the step executions of this process (see holder in run).
@@ -329,7 +422,11 @@ func (w *worker) finish(ctx context.Context, a Account, args StepArgs, err error
 					"error_kind": "", "error_text": ""}); uerr != nil {
 					return uerr
 				}
-				return w.q.insert(ctx, StepArgs{Customer: args.Customer, Round: args.Round, Step: next}, d.Config.MaxAttempts)
+				queue, qerr := d.stepQueue(ctx, args.Customer)
+				if qerr != nil {
+					return qerr
+				}
+				return w.q.insert(ctx, StepArgs{Customer: args.Customer, Round: args.Round, Step: next}, queue, d.Config.MaxAttempts)
 			}
 		}
 		return nil // the report step set the final state

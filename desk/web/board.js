@@ -37,7 +37,7 @@
     var tbody = document.querySelector("#accounts tbody");
     tbody.replaceChildren();
     b.accounts.forEach(function (a) {
-      var tr = el("tr", null, a.state);
+      var tr = el("tr", null, a.state + (a.needs_person ? " needs-person" : ""));
       tr.dataset.customer = a.customer;
       tr.appendChild(el("td", a.customer));
       var acct = el("td", a.old_user);
@@ -67,6 +67,7 @@
       tr.appendChild(r);
       tr.appendChild(el("td", a.deadline || ""));
       tr.appendChild(el("td", a.worker || ""));
+      tr.appendChild(el("td", a.archive_words || "", a.archive_pc_stopped ? "archive stopped" : "archive"));
       tbody.appendChild(tr);
     });
     document.getElementById("updated").textContent = L.updated + ": " + new Date().toLocaleTimeString(lang);

@@ -23,9 +23,10 @@ func runDesk(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 || sub[args[0]] == nil {
 		fmt.Fprintln(env.Stderr, `Usage: mailark desk init|add|work|board|report|rerun [flags]
 
-  mailark desk init DIR [--queue postgres://…]       a desk folder (SQLite queue inside it without --queue)
+  mailark desk init DIR [--queue postgres://…] [--archives shared|per-worker]
+                                                     a desk folder (SQLite queue inside it without --queue)
   mailark desk add    --desk DIR accounts.csv        validate the CSV and queue every account
-  mailark desk work   --desk DIR --secrets FILE [--workers 4] [--until-idle]
+  mailark desk work   --desk DIR --secrets FILE [--workers 4] [--until-idle] [--pc NAME --archive-root LOCALDIR]
   mailark desk board  --desk DIR --listen 127.0.0.1:8080
   mailark desk report --desk DIR [CUSTOMER]          a customer's removal report; without: the desk summary
   mailark desk rerun  --desk DIR --delta             after the switch-over: mail that arrived since`)
@@ -77,10 +78,11 @@ func openDesk(ctx context.Context, env *Env, dir string) (*desk.Desk, int, bool)
 }
 
 func runDeskInit(ctx context.Context, env *Env, args []string) int {
-	fs := newFlags(env, "desk init", "DIR [--queue postgres://USER@HOST/DB] [--lang en|ja] [--connections N]")
+	fs := newFlags(env, "desk init", "DIR [--queue postgres://USER@HOST/DB] [--archives shared|per-worker] [--lang en|ja] [--connections N]")
 	queue := fs.String("queue", "", "PostgreSQL URL of the queue shared by the desk's PCs, without a password: each PC keeps it in ~/.pgpass or PGPASSFILE (default: a SQLite queue inside DIR, for one PC)")
 	lang := fs.String("lang", string(gate.LangFromEnv(env.Getenv)), "language of the reports and the board: en or ja")
 	conns := fs.Int("connections", 2, "at most this many connections to one mail server across all workers")
+	archives := fs.String("archives", desk.ArchivesShared, "where the archives live: shared (DIR/customers/CUSTOMER/archive) or per-worker (on the PC that backs each account up, under its desk work --archive-root; the board says which PC)")
 	pos, code, ok := parseArgs(fs, args, 1)
 	if !ok {
 		return code
@@ -93,7 +95,7 @@ func runDeskInit(ctx context.Context, env *Env, args []string) int {
 	if q == "" {
 		q = "sqlite"
 	}
-	d, err := desk.Init(ctx, pos[0], desk.Config{Queue: q, Lang: string(gate.ParseLang(*lang)), DefaultConnections: *conns})
+	d, err := desk.Init(ctx, pos[0], desk.Config{Queue: q, Lang: string(gate.ParseLang(*lang)), DefaultConnections: *conns, Archives: *archives})
 	if err != nil {
 		return fail(env.Stderr, err, false)
 	}
@@ -102,7 +104,11 @@ func runDeskInit(ctx context.Context, env *Env, args []string) int {
 	if d.Config.IsPostgres() {
 		where = "PostgreSQL"
 	}
-	fmt.Fprintf(env.Stdout, "Desk ready in %s; queue: %s.\nNext: mailark desk add --desk %s accounts.csv\n", safe(pos[0]), safe(where), safe(pos[0]))
+	fmt.Fprintf(env.Stdout, "Desk ready in %s; queue: %s.\n", safe(pos[0]), safe(where))
+	if d.Config.PerWorker() {
+		fmt.Fprintln(env.Stdout, "Archives: on each worker PC (desk work --archive-root LOCALDIR); reports and contacts in the desk folder.")
+	}
+	fmt.Fprintf(env.Stdout, "Next: mailark desk add --desk %s accounts.csv\n", safe(pos[0]))
 	return ExitOK
 }
 
@@ -170,15 +176,20 @@ func runDeskAdd(ctx context.Context, env *Env, args []string) int {
 }
 
 func runDeskWork(ctx context.Context, env *Env, args []string) int {
-	fs := newFlags(env, "desk work", "--desk DIR --secrets FILE [--identity KEYFILE] [--workers 4] [--until-idle]\n\n"+
-		"Exit status with --until-idle: 0 every account is done; 3 some accounts need a person (listed); 1 error.")
+	fs := newFlags(env, "desk work", "--desk DIR --secrets FILE [--identity KEYFILE] [--workers 4] [--until-idle] [--pc NAME --archive-root LOCALDIR]\n\n"+
+		"On a desk with per-worker archives, this PC keeps the archives it backs up under --archive-root, and works\n"+
+		"every later step of those accounts itself: start it again with the same --pc after a stop.\n"+
+		"Exit status with --until-idle: 0 every account is done (or worked by another running PC); 3 some accounts\n"+
+		"need a person (listed); 1 error.")
 	dir := fs.String("desk", "", "the desk folder")
 	secretsFile := fs.String("secrets", "", "private file (chmod 600) of lines NAME=password, or the same encrypted with age")
 	identity := fs.String("identity", env.Getenv("MAILARK_AGE_IDENTITY"), "age key file that decrypts an encrypted --secrets file (default $MAILARK_AGE_IDENTITY)")
-	workers := fs.Int("workers", 4, "steps this PC runs at once")
+	workers := fs.Int("workers", 4, "steps this PC runs at once (with per-worker archives: that many from the shared queue and that many from the PC's own)")
 	untilIdle := fs.Bool("until-idle", false, "exit once the queue has nothing left to do")
 	id := fs.String("id", "", "this worker's name on the board (default host-pid)")
 	verbose := fs.Bool("verbose", false, "log River's and the steps' details to standard error")
+	pc := fs.String("pc", "", "this PC's name on a desk with per-worker archives (default: the host name, in lower case)")
+	root := fs.String("archive-root", "", "on a desk with per-worker archives: this PC's folder for the archives it backs up (required there)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -199,11 +210,24 @@ func runDeskWork(ctx context.Context, env *Env, args []string) int {
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	res, err := d.Work(ctx, desk.WorkOptions{Secrets: secrets, Workers: *workers, UntilIdle: *untilIdle, ID: *id, Logger: logger})
+	if d.Config.PerWorker() && *root == "" {
+		fmt.Fprintln(env.Stderr, "mailark desk work: this desk keeps each archive on the PC that backs it up: give this PC's folder for them, --archive-root LOCALDIR")
+		return ExitUsage
+	}
+	if !d.Config.PerWorker() && *root != "" {
+		fmt.Fprintf(env.Stderr, "mailark desk work: this desk keeps every archive in %s: leave out --archive-root (it is for desks made with desk init --archives per-worker)\n",
+			safe(filepath.Join(*dir, "customers")))
+		return ExitUsage
+	}
+	res, err := d.Work(ctx, desk.WorkOptions{Secrets: secrets, Workers: *workers, UntilIdle: *untilIdle, ID: *id, Logger: logger,
+		PC: *pc, ArchiveRoot: *root})
 	if paths, serr := d.WriteSummary(context.WithoutCancel(ctx), d.Config.Lang); serr == nil && *untilIdle {
 		fmt.Fprintf(env.Stdout, "Desk summary: %s\n", safe(strings.Join(paths, ", ")))
 	}
 	fmt.Fprintf(env.Stdout, "%d account(s): %d done, %d need a person, %d not finished.\n", res.Accounts, res.Done, len(res.Attention), res.Unfinished)
+	if res.Elsewhere > 0 {
+		fmt.Fprintf(env.Stdout, "%d account(s) are being worked by the other PCs that hold their archives.\n", res.Elsewhere)
+	}
 	for _, s := range res.Attention {
 		why := s.ErrorWords("en")
 		for _, r := range s.GateReasons {
@@ -257,6 +281,7 @@ func runDeskReport(ctx context.Context, env *Env, args []string) int {
 		"Exit status: 0 the report says it is safe to remove the old account; 4 not yet (or no report yet); 1 error.")
 	dir := fs.String("desk", "", "the desk folder")
 	lang := addLangFlag(fs, env)
+	pc := fs.String("pc", "", "this PC's name, as given to desk work, on a desk with per-worker archives (default: the host name)")
 	pos, code, ok := parseArgs(fs, args, 1)
 	if !ok {
 		return code
@@ -291,7 +316,26 @@ func runDeskReport(ctx context.Context, env *Env, args []string) int {
 		return ExitGateClosed
 	}
 	fmt.Fprintf(env.Stdout, "Report: %s\n        %s\n", safe(html), safe(filepath.Join(d.CustomerDir(s.Customer), desk.ReportJSON)))
-	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: d.ArchiveDir(s.Customer)})
+	archiveDir := d.ArchiveDir(s.Customer)
+	if d.Config.PerWorker() {
+		// The archive is on the PC that backed the account up; another
+		// PC's folder of the same name is not it.
+		here := *pc
+		if here == "" {
+			here = desk.DefaultPC()
+		}
+		if s.ArchivePC != "" && s.ArchivePC != here {
+			fmt.Fprintln(env.Stdout, safe(s.ElsewhereWords(l)))
+			if s.Gate == "open" && s.State == desk.StateDone {
+				return ExitOK
+			}
+			return ExitGateClosed
+		}
+		if s.ArchivePC == here {
+			archiveDir = s.ArchivePath
+		}
+	}
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: archiveDir})
 	if err != nil {
 		// A worker may hold the archive right now: the files above are the
 		// last report written.
@@ -334,6 +378,14 @@ func runDeskRerun(ctx context.Context, env *Env, args []string) int {
 	if busy > 0 {
 		fmt.Fprintf(env.Stdout, "; %d still being worked (rerun again once they are done)", busy)
 	}
-	fmt.Fprintf(env.Stdout, ".\nNext: mailark desk work --desk %s --secrets FILE\n", safe(*dir))
+	fmt.Fprintln(env.Stdout, ".")
+	if list, err := d.Accounts(ctx); err == nil {
+		for _, s := range list {
+			if s.WaitsForPC() {
+				fmt.Fprintf(env.Stdout, "Waits: %s: %s\n", safe(s.Customer), safe(s.ErrorWords("en")))
+			}
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Next: mailark desk work --desk %s --secrets FILE\n", safe(*dir))
 	return ExitOK
 }
