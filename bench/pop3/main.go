@@ -37,14 +37,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/steps"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
@@ -66,13 +64,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/pop3:", err)
 		os.Exit(1)
 	}
-}
-
-type row struct {
-	step    string
-	took    time.Duration
-	rssKiB  int64
-	outcome string
 }
 
 func run(n int, seed uint64, keep bool) error {
@@ -120,51 +111,27 @@ func run(n int, seed uint64, keep bool) error {
 	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), proc.LoadAvg())
 
 	dir := filepath.Join(work, "archive")
-	var rows []row
-	step := func(name string, f func() (string, error)) error {
-		runtime.GC()
-		debug.FreeOSMemory()
-		proc.ResetPeakRSS()
-		t := time.Now()
-		out, err := f()
-		r := row{step: name, took: time.Since(t), rssKiB: proc.PeakRSS(), outcome: out}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		rows = append(rows, r)
-		fmt.Printf("%-14s %6.1f s  %s\n", name, r.took.Seconds(), out)
-		return nil
-	}
-	steps := []struct {
+	var table steps.Table
+	list := []struct {
 		name string
 		f    func() (string, error)
 	}{
 		{"bare fetch", func() (string, error) {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return "", err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return "", err
-				}
-				defer pprof.StopCPUProfile()
+			stopProfile, err := proc.CPUProfile(cpuProfile)
+			if err != nil {
+				return "", err
 			}
+			defer stopProfile()
 			got, err := bareFetch(ctx, cfg)
 			return fmt.Sprintf("%d fetched, nothing stored", got), err
 		}},
 		{"backup", func() (string, error) {
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile + ".backup")
+				stopProfile, err := proc.CPUProfile(cpuProfile + ".backup")
 				if err != nil {
 					return "", err
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return "", err
-				}
-				defer pprof.StopCPUProfile()
+				defer stopProfile()
 			}
 			sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: dir})
 			return fmt.Sprintf("%d archived, %d failed", sum.New, len(sum.Failures)), err
@@ -182,21 +149,13 @@ func run(n int, seed uint64, keep bool) error {
 			return fmt.Sprintf("%d verified byte for byte, %d problems", res.Verified, len(res.Problems)), err
 		}},
 	}
-	for _, s := range steps {
-		if err := step(s.name, s.f); err != nil {
+	for _, s := range list {
+		if err := table.Run(s.name, s.f); err != nil {
 			return err
 		}
 	}
 	fmt.Printf("\nN = %d, %.0f MB, Dovecot POP3 over TLS on loopback, warm caches\n\n", n, float64(wireBytes)/1e6)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\t wall s\t × bare\t msgs/s\t MB/s\t peak RSS MB\t result\t")
-	bare := rows[0].took.Seconds()
-	for _, r := range rows {
-		s := r.took.Seconds()
-		fmt.Fprintf(tw, "%s\t %.1f\t %.2f\t %.0f\t %.0f\t %.0f\t %s\t\n", r.step, s, s/bare,
-			float64(n)/s, float64(wireBytes)/1e6/s, float64(r.rssKiB)/1024, r.outcome)
-	}
-	tw.Flush()
+	table.Print(os.Stdout, "bare", n, wireBytes)
 	if keep {
 		fmt.Printf("\nkept: %s\n", work)
 	}

@@ -27,9 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -38,6 +36,7 @@ import (
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/steps"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -59,13 +58,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/verify:", err)
 		os.Exit(1)
 	}
-}
-
-type row struct {
-	step    string
-	took    time.Duration
-	rssKiB  int64
-	outcome string
 }
 
 func run(n int, seed uint64, keep bool) error {
@@ -103,22 +95,8 @@ func run(n int, seed uint64, keep bool) error {
 	conn := imapconn.Config{Host: d.Host, Port: d.TLSPort, Security: imapconn.TLS, CAFile: d.CAFile,
 		User: user, Password: secret.New(pass)}
 	dir := filepath.Join(work, "archive")
-	var rows []row
-	step := func(name string, f func() (string, error)) error {
-		runtime.GC()
-		debug.FreeOSMemory()
-		proc.ResetPeakRSS()
-		t := time.Now()
-		out, err := f()
-		r := row{step: name, took: time.Since(t), rssKiB: proc.PeakRSS(), outcome: out}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		rows = append(rows, r)
-		fmt.Printf("%-16s %6.1f s  %s\n", name, r.took.Seconds(), out)
-		return nil
-	}
-	if err := step("backup", func() (string, error) {
+	var table steps.Table
+	if err := table.Run("backup", func() (string, error) {
 		sum, err := backup.Run(ctx, backup.Options{Conn: conn, ArchiveDir: dir})
 		return fmt.Sprintf("%d archived, %d failed", sum.Total, len(sum.Failures)), err
 	}); err != nil {
@@ -132,7 +110,7 @@ func run(n int, seed uint64, keep bool) error {
 		if deep {
 			name = "verify --deep"
 		}
-		if err := step(name, func() (string, error) {
+		if err := table.Run(name, func() (string, error) {
 			if !deep {
 				stopProfile, err := proc.CPUProfile(cpuProfile)
 				if err != nil {
@@ -146,13 +124,13 @@ func run(n int, seed uint64, keep bool) error {
 			return err
 		}
 	}
-	if err := step("gate check", func() (string, error) {
+	if err := table.Run("gate check", func() (string, error) {
 		v, err := gate.Check(ctx, gate.GateOptions{Conn: conn, ArchiveDir: dir})
 		return fmt.Sprintf("open: %v", v.Open), err
 	}); err != nil {
 		return err
 	}
-	if err := step("report", func() (string, error) {
+	if err := table.Run("report", func() (string, error) {
 		r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: dir})
 		if err != nil {
 			return "", err
@@ -167,15 +145,7 @@ func run(n int, seed uint64, keep bool) error {
 	}
 
 	fmt.Printf("\nN = %d, %.0f MB on the wire, Dovecot over TLS on loopback, warm caches\n\n", messages, float64(wireBytes)/1e6)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\t wall s\t × backup\t msgs/s\t MB/s\t peak RSS MB\t result\t")
-	backupTook := rows[0].took
-	for _, r := range rows {
-		s := r.took.Seconds()
-		fmt.Fprintf(tw, "%s\t %.1f\t %.2f\t %.0f\t %.0f\t %.0f\t %s\t\n", r.step, s, s/backupTook.Seconds(),
-			float64(messages)/s, float64(wireBytes)/1e6/s, float64(r.rssKiB)/1024, r.outcome)
-	}
-	tw.Flush()
+	table.Print(os.Stdout, "backup", messages, wireBytes)
 	if keep {
 		fmt.Printf("\nkept: %s\n", work)
 	}
