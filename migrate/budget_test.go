@@ -86,14 +86,7 @@ func serveMemDest(t *testing.T, wrap func(imapserver.SessionIMAP4rev2) imapserve
 	opts.NewSession = func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 		return wrap(m.Mem.NewSession().(imapserver.SessionIMAP4rev2)), nil, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := imapserver.New(opts)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return imapconn.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: imapconn.Plain,
+	return imapconn.Config{Host: "127.0.0.1", Port: testimap.ServeOptions(t, opts), Security: imapconn.Plain,
 		User: copyNewUser, Password: secret.New(copyPass), DialTimeout: 10 * time.Second}
 }
 
