@@ -8,7 +8,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
-	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/limits"
@@ -95,13 +93,7 @@ func serveMemDest(t *testing.T, wrap func(imapserver.SessionIMAP4rev2) imapserve
 // and verifies it, as Copy requires.
 func memArchive(t *testing.T) string {
 	t.Helper()
-	old := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "archive")
-	oldConn := imapconn.Config{Host: old.Host, Port: old.Port, Security: imapconn.Plain, User: old.User,
-		Password: secret.New(old.Password), DialTimeout: 10 * time.Second}
-	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldConn, ArchiveDir: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir, oldConn := backedUpDemo(t)
 	verifyArchive(t, oldConn, dir)
 	return dir
 }

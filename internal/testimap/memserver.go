@@ -12,7 +12,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailtext"
+	"github.com/mailark/mailark/internal/secret"
 )
 
 // Server is go-imap's in-memory IMAP server holding one account, on
@@ -82,6 +84,13 @@ func (l *testLogger) stop() {
 	l.mu.Lock()
 	l.stopped = true
 	l.mu.Unlock()
+}
+
+// Conn is the engine's connection to the account: plain on loopback, with
+// a 10 s dial timeout.
+func (s *Server) Conn() imapconn.Config {
+	return imapconn.Config{Host: s.Host, Port: s.Port, Security: imapconn.Plain, User: s.User,
+		Password: secret.New(s.Password), DialTimeout: 10 * time.Second}
 }
 
 // Client returns a client logged in as the account's user, closed when the
