@@ -127,9 +127,7 @@ func (s *backupScreen) stop() {
 	}
 	s.stopping = true
 	s.cancel()
-	if s.u.step == stepBackup && !s.u.closing {
-		s.u.render()
-	}
+	s.u.rerender(stepBackup)
 }
 
 func (s *backupScreen) resetFolders() {
@@ -267,9 +265,7 @@ func (s *backupScreen) finish(sum backup.Summary, err error, host string) {
 	s.folderList.Refresh()
 	s.u.recordBackup(settings.BackupRecord{At: time.Now(), Status: status, Messages: sum.Total,
 		New: sum.New, Bytes: sum.NewBytes, Failed: len(sum.Failures)})
-	if s.u.step == stepBackup && !s.u.closing {
-		s.u.render()
-	}
+	s.u.rerender(stepBackup)
 }
 
 func (s *backupScreen) updateFolderRow(id widget.ListItemID, o fyne.CanvasObject) {

@@ -68,9 +68,7 @@ func (s *mailAppsScreen) run() {
 			} else {
 				s.status.set(statusNone, msg{})
 			}
-			if s.u.step == stepStores && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepStores)
 		})
 	})
 }

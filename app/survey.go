@@ -70,9 +70,7 @@ func (s *surveyScreen) run() {
 				s.res = &res
 				s.status.set(statusNone, msg{})
 			}
-			if s.u.step == stepSurvey && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepSurvey)
 		})
 	})
 }
