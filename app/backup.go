@@ -349,14 +349,7 @@ func (s *backupScreen) content() fyne.CanvasObject {
 func (s *backupScreen) actions() []fyne.CanvasObject {
 	switch {
 	case s.running:
-		s.cancelBtn.SetText(tr("button.cancel"))
-		if s.stopping {
-			s.cancelBtn.SetText(tr("backup.stopping-button"))
-			s.cancelBtn.Disable()
-		} else {
-			s.cancelBtn.Enable()
-		}
-		return []fyne.CanvasObject{s.cancelBtn}
+		return []fyne.CanvasObject{cancelButton(s.cancelBtn, s.stopping)}
 	case s.sum == nil && s.err == nil:
 		s.mainBtn.SetText(tr("button.start-backup"))
 		s.mainBtn.SetIcon(theme.MediaPlayIcon())
