@@ -23,12 +23,11 @@ import (
 // written.
 type surveyScreen struct {
 	u *ui
+	task
 
-	running bool
-	cancel  context.CancelFunc
-	res     *backup.SurveyResult
-	status  *statusLine
-	table   *widget.Table
+	res    *backup.SurveyResult
+	status *statusLine
+	table  *widget.Table
 
 	startBtn *widget.Button
 }
@@ -52,18 +51,13 @@ func (s *surveyScreen) run() {
 	if s.running {
 		return
 	}
-	s.running = true
 	s.res = nil
 	s.status.set(statusWorking, say("survey.working"))
-	ctx, cancel := context.WithCancel(s.u.root)
-	s.cancel = cancel
 	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Limits: appLimits()}
 	host := opts.Conn.Host
-	s.u.goBackground(func() {
+	s.background(s.u, func(ctx context.Context) func() {
 		res, err := s.u.eng.Survey.Survey(ctx, opts)
-		cancel()
-		s.u.do(func() {
-			s.running = false
+		return func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, host))
 			} else {
@@ -71,14 +65,8 @@ func (s *surveyScreen) run() {
 				s.status.set(statusNone, msg{})
 			}
 			s.u.rerender(stepSurvey)
-		})
+		}
 	})
-}
-
-func (s *surveyScreen) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
 }
 
 func (s *surveyScreen) rowCount() int {
