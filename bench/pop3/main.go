@@ -25,22 +25,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/corpus"
 	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/bench/internal/steps"
 	"github.com/mailark/mailark/gate"
@@ -89,7 +86,7 @@ func run(n int, seed uint64, keep bool) error {
 	var wireBytes int64
 	var batch []testimap.SeedMessage
 	for i := range n {
-		raw := generate(seed, i, n)
+		raw := corpus.Message(rand.New(rand.NewPCG(seed, uint64(i))), user, seed, i, n)
 		wireBytes += int64(len(raw))
 		batch = append(batch, testimap.SeedMessage{Raw: raw})
 		if len(batch) == 500 || i == n-1 {
@@ -191,58 +188,4 @@ func bareFetch(ctx context.Context, cfg pop3.Config) (int, error) {
 		}
 	}
 	return count, nil
-}
-
-var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
-	schedule report update review budget contract delivery estimate order confirm question answer`)
-
-// generate makes message i: CRLF lines, sizes like a real mailbox (the
-// generator of bench/verify, INBOX only).
-func generate(seed uint64, i, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, uint64(i)))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: Person %d <p%d@example.jp>\r\nTo: %s\r\nSubject: Message %d\r\nMessage-ID: <%d.%d@bench.mailark>\r\n"+
-		"Date: Mon, 2 Mar 2020 10:00:00 +0900\r\nMIME-Version: 1.0\r\n", i%97, i%97, user, i, i, seed)
-	text := int(math.Exp(math.Log(2048) + r.Float64()*(math.Log(30*1024)-math.Log(2048))))
-	attach := 0
-	switch {
-	case i == n/2:
-		attach = 25 << 20
-	case r.Float64() < 0.03:
-		attach = 512<<10 + r.IntN(4608<<10)
-	}
-	if attach == 0 {
-		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
-		writeText(&b, r, text)
-		return b.Bytes()
-	}
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	writeText(&b, r, text/4)
-	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
-		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
-	data := make([]byte, attach*3/4)
-	for j := range data {
-		data[j] = byte(r.Uint32())
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--b--\r\n")
-	return b.Bytes()
-}
-
-func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
-	line := 0
-	for start := b.Len(); b.Len()-start < size; {
-		w := words[r.IntN(len(words))]
-		if line+len(w) > 72 {
-			b.WriteString("\r\n")
-			line = 0
-		}
-		b.WriteString(w + " ")
-		line += len(w) + 1
-	}
-	b.WriteString("\r\n")
 }

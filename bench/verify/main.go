@@ -17,12 +17,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"flag"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -35,6 +32,7 @@ import (
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/corpus"
 	"github.com/mailark/mailark/bench/internal/proc"
 	"github.com/mailark/mailark/bench/internal/steps"
 	"github.com/mailark/mailark/gate"
@@ -190,10 +188,8 @@ func seedCorpus(d *testimap.Dovecot, n int, seed uint64) (int, int64, error) {
 	return n, wire, flush()
 }
 
-var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
-	schedule report update review budget contract delivery estimate order confirm question answer`)
-
-// generate makes message i: CRLF lines, sizes like a real mailbox.
+// generate makes message i and picks its folder (10% Sent, 7%
+// Archive/2019, 3% 取引先, the rest INBOX).
 func generate(seed uint64, i, n int) (folder string, raw []byte) {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	switch x := r.Float64(); {
@@ -206,51 +202,7 @@ func generate(seed uint64, i, n int) (folder string, raw []byte) {
 	default:
 		folder = "INBOX"
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: Person %d <p%d@example.jp>\r\nTo: %s\r\nSubject: Message %d\r\nMessage-ID: <%d.%d@bench.mailark>\r\n"+
-		"Date: Mon, 2 Mar 2020 10:00:00 +0900\r\nMIME-Version: 1.0\r\n", i%97, i%97, user, i, i, seed)
-	text := int(math.Exp(math.Log(2048) + r.Float64()*(math.Log(30*1024)-math.Log(2048))))
-	attach := 0
-	switch {
-	case i == n/2:
-		attach = 25 << 20
-	case r.Float64() < 0.03:
-		attach = 512<<10 + r.IntN(4608<<10)
-	}
-	if attach == 0 {
-		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
-		writeText(&b, r, text)
-		return folder, b.Bytes()
-	}
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	writeText(&b, r, text/4)
-	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
-		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
-	data := make([]byte, attach*3/4)
-	for j := range data {
-		data[j] = byte(r.Uint32())
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--b--\r\n")
-	return folder, b.Bytes()
-}
-
-func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
-	line := 0
-	for start := b.Len(); b.Len()-start < size; {
-		w := words[r.IntN(len(words))]
-		if line+len(w) > 72 {
-			b.WriteString("\r\n")
-			line = 0
-		}
-		b.WriteString(w + " ")
-		line += len(w) + 1
-	}
-	b.WriteString("\r\n")
+	return folder, corpus.Message(r, user, seed, i, n)
 }
 
 // index lets Dovecot index the corpus: an untimed FETCH of UID and size.
