@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -198,5 +199,38 @@ func TestTypingHostKeepsFieldsInPlace(t *testing.T) {
 	}
 	if u.acct.Host != "imap.example.jp" {
 		t.Errorf("host = %q", u.acct.Host)
+	}
+}
+
+// Autodiscovery's protocol advice is shown in words: IMAP chosen over the
+// provider's POP3, or what a POP3-only account means; POP3 settings choose
+// POP3 in the form. A refused POP3 connection names POP3's ports.
+func TestProtocolAdviceInWords(t *testing.T) {
+	for _, tt := range []struct {
+		st   autoconfig.Settings
+		want string
+		pop3 bool
+	}{
+		{autoconfig.Settings{Host: "imap.example.net", Port: 993, Source: autoconfig.SourceAutoconfig, Protocol: autoconfig.ProtocolIMAP,
+			Advice: autoconfig.AdviceIMAPPreferred}, autoconfig.AdviceIMAPPreferred.Text("en"), false},
+		{autoconfig.Settings{Host: "pop.example.net", Port: 995, Source: autoconfig.SourceAutoconfig, Protocol: autoconfig.ProtocolPOP3,
+			Advice: autoconfig.AdvicePOP3Only}, autoconfig.AdvicePOP3Only.Text("en"), true},
+	} {
+		f := newFakes()
+		f.discover.settings, f.discover.err = tt.st, nil
+		u := newTestUI(t, f)
+		test.Type(u.account.email, "a@example.org")
+		u.account.lookup(nil)
+		u.waitBackground()
+		if all := texts(u.win.Canvas()); !contains(all, tt.want) {
+			t.Errorf("%s: %q not shown: %q", tt.st.Host, tt.want, all)
+		}
+		if u.acct.isPOP3() != tt.pop3 || (u.account.protocol.SelectedIndex() == 1) != tt.pop3 {
+			t.Errorf("%s: POP3 chosen %v (select %d), want %v", tt.st.Host, u.acct.isPOP3(), u.account.protocol.SelectedIndex(), tt.pop3)
+		}
+	}
+	refused := errMsg(&mailerr.Error{Kind: mailerr.ConnRefused, Subject: "pop.example.net", Protocol: "pop3"}, "pop.example.net")
+	if got := tr(refused.key, refused.data); !strings.Contains(got, "995") || strings.Contains(got, "993") {
+		t.Errorf("refused POP3 connection: %q", got)
 	}
 }

@@ -42,6 +42,7 @@ type accountForm struct {
 	host     *widget.Entry
 	port     *widget.Entry
 	security *widget.Select
+	protocol *widget.Select // IMAP or POP3
 	user     *widget.Entry
 	caFile   *widget.Entry
 	advanced *widget.Accordion
@@ -54,11 +55,14 @@ type accountForm struct {
 	// submit runs when Enter is pressed in the password field.
 	submit func()
 
-	filling   bool // fields are being set by code, not typed
-	manual    bool // the person changed the server settings by hand
-	running   bool
-	needs     []autoconfig.Need
-	helpURL   string
+	filling bool // fields are being set by code, not typed
+	manual  bool // the person changed the server settings by hand
+	running bool
+	needs   []autoconfig.Need
+	helpURL string
+	// advice says, in words, which of the provider's protocols Mailark
+	// uses and why (IMAP where the account has it).
+	advice    autoconfig.Advice
 	discover  context.CancelFunc
 	lookupGen int
 	timer     *time.Timer
@@ -90,6 +94,7 @@ func newAccountForm(u *ui, acct *account, step int) *accountForm {
 	s.port = widget.NewEntry()
 	s.port.OnChanged = s.onServerEdited
 	s.security = widget.NewSelect(nil, func(string) { s.onServerEdited("") })
+	s.protocol = widget.NewSelect(nil, func(string) { s.onProtocol() })
 	s.user = widget.NewEntry()
 	s.user.OnChanged = func(v string) {
 		if !s.filling {
@@ -130,6 +135,8 @@ func (s *accountForm) body() *fyne.Container {
 	sec := s.securityIndex()
 	s.security.SetOptions([]string{tr("security.tls"), tr("security.starttls"), tr("security.plain")})
 	s.security.SetSelectedIndex(sec)
+	s.protocol.SetOptions([]string{tr("protocol.imap"), tr("protocol.pop3")})
+	s.protocol.SetSelectedIndex(s.protocolIndex())
 	s.filling = false
 	s.server.refresh()
 	s.result.refresh()
@@ -137,6 +144,7 @@ func (s *accountForm) body() *fyne.Container {
 
 	chooseCA := widget.NewButtonWithIcon(tr("button.choose"), theme.FileIcon(), s.chooseCAFile)
 	form := widget.NewForm(
+		widget.NewFormItem(tr("account.protocol"), s.protocol),
 		widget.NewFormItem(tr("account.host"), s.host),
 		widget.NewFormItem(tr("account.port"), s.port),
 		widget.NewFormItem(tr("account.security"), s.security),
@@ -266,6 +274,7 @@ func (s *accountForm) apply(st autoconfig.Settings) {
 	a.Host, a.Port, a.Security, a.User = st.Host, st.Port, st.Security, st.User
 	a.ServerSource, a.ProviderName = st.Source, st.Name
 	s.needs, s.helpURL = st.Needs, st.HelpURL
+	s.advice, a.Protocol = st.Advice, st.Protocol
 	s.fillServerFields()
 	s.server.set(statusOK, s.serverMsg())
 	s.renderHints()
@@ -275,6 +284,7 @@ func (s *accountForm) clearServer() {
 	a := s.acct
 	a.Host, a.Port, a.Security, a.User, a.ServerSource, a.ProviderName = "", 0, imapconn.TLS, "", "", ""
 	s.needs, s.helpURL = nil, ""
+	s.advice, a.Protocol = "", ""
 	s.fillServerFields()
 	s.server.set(statusNone, msg{})
 	s.renderHints()
@@ -316,8 +326,30 @@ func (s *accountForm) fillServerFields() {
 		s.port.SetText("")
 	}
 	s.security.SetSelectedIndex(s.securityIndex())
+	s.protocol.SetSelectedIndex(s.protocolIndex())
 	s.user.SetText(a.User)
 	s.caFile.SetText(a.CAFile)
+}
+
+func (s *accountForm) protocolIndex() int {
+	if s.acct.isPOP3() {
+		return 1
+	}
+	return 0
+}
+
+// onProtocol: the person chose IMAP or POP3.
+func (s *accountForm) onProtocol() {
+	if s.filling {
+		return
+	}
+	s.acct.Protocol = autoconfig.ProtocolIMAP
+	if s.protocol.SelectedIndex() == 1 {
+		s.acct.Protocol = autoconfig.ProtocolPOP3
+	}
+	s.changed()
+	s.renderHints()
+	s.rerender()
 }
 
 // onServerEdited: the person typed into the advanced fold; stop
@@ -362,6 +394,13 @@ func (s *accountForm) onServerEdited(string) {
 func (s *accountForm) renderHints() {
 	s.hints.RemoveAll()
 	name := s.acct.ProviderName
+	if text := s.advice.Text(current); text != "" {
+		s.hints.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, wrapLabel(text)))
+	}
+	if s.acct.isPOP3() && s.advice != autoconfig.AdvicePOP3Only {
+		// POP3 chosen by hand: say what it sees.
+		s.hints.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, wrapLabel(tr("hint.pop3-chosen"))))
+	}
 	for _, n := range s.needs {
 		l := wrapLabel(tr("hint."+string(n), map[string]any{"Provider": name}))
 		s.hints.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, l))
@@ -421,10 +460,16 @@ func (s *accountForm) test(then func()) {
 
 func (s *accountForm) connect(then func()) {
 	cfg := s.acct.conn()
+	pop, popCfg := s.acct.isPOP3(), s.acct.pop3()
 	s.result.set(statusWorking, say("account.connecting", "Host", cfg.Host))
 	ctx, cancel := context.WithTimeout(s.u.root, 90*time.Second)
 	s.u.goBackground(func() {
-		err := s.u.eng.Conn.TestConnection(ctx, cfg)
+		var err error
+		if pop {
+			err = s.u.eng.POP3.TestConnection(ctx, popCfg)
+		} else {
+			err = s.u.eng.Conn.TestConnection(ctx, cfg)
+		}
 		cancel()
 		s.u.do(func() {
 			if err != nil {
@@ -468,7 +513,7 @@ func (s *accountForm) onSaved(email string) {
 func (s *accountForm) loadProfile(p settings.Account) {
 	sec, _ := imapconn.ParseSecurity(p.Security)
 	*s.acct = account{Email: p.Email, Host: p.Host, Port: p.Port, Security: sec, CAFile: p.CAFile,
-		User: p.User, ArchiveDir: p.ArchiveDir, Remember: p.RememberPassword, ServerSource: "saved"}
+		User: p.User, ArchiveDir: p.ArchiveDir, Remember: p.RememberPassword, ServerSource: "saved", Protocol: p.Protocol}
 	if st, ok := autoconfig.Lookup(p.Email); ok && st.Host == p.Host {
 		s.acct.ProviderName = st.Name
 		s.needs, s.helpURL = st.Needs, st.HelpURL

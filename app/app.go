@@ -18,7 +18,9 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/mailark/mailark/assets"
+	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/settings"
 )
@@ -163,6 +165,27 @@ type account struct {
 	// "manual" when typed, "saved" from a profile, "demo").
 	ServerSource string
 	ProviderName string
+	// Protocol is autoconfig.ProtocolPOP3 for an account read over POP3
+	// (the inbox only); "" or ProtocolIMAP: IMAP.
+	Protocol string
+}
+
+// isPOP3 reports whether the account is read over POP3.
+func (a account) isPOP3() bool { return a.Protocol == autoconfig.ProtocolPOP3 }
+
+// pop3 is the account's connection as a POP3 one.
+func (a account) pop3() pop3.Config {
+	c := a.conn()
+	return pop3.Config{Host: c.Host, Port: c.Port, Security: c.Security, CAFile: c.CAFile, User: c.User, Password: c.Password}
+}
+
+// gatePOP3 is the POP3 mailbox the gate asks, nil for an IMAP account.
+func (a account) gatePOP3() *pop3.Config {
+	if !a.isPOP3() {
+		return nil
+	}
+	c := a.pop3()
+	return &c
 }
 
 func (a account) conn() imapconn.Config {

@@ -107,10 +107,19 @@ func (s *backupScreen) start() {
 	// A provider's daily budget used up: the window waits and goes on by
 	// itself when it renews (the progress says how long).
 	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Progress: s.pump.sink,
-		Limits: appLimits(), WaitForBudget: true, Stores: s.u.mailApps.stores()}
+		Limits: appLimits(), WaitForBudget: true, Stores: s.u.mailApps.stores(),
+		StoreMessages: s.u.mailApps.messages()}
 	host := opts.Conn.Host
+	pop := s.u.acct.isPOP3()
+	popOpts := backup.POP3Options{Conn: s.u.acct.pop3(), ArchiveDir: s.u.acct.ArchiveDir, Progress: s.pump.sink}
 	s.u.goBackground(func() {
-		sum, err := s.u.eng.Backup.Backup(ctx, opts)
+		var sum backup.Summary
+		var err error
+		if pop {
+			sum, err = s.u.eng.POP3.Backup(ctx, popOpts) // the inbox, by UIDL
+		} else {
+			sum, err = s.u.eng.Backup.Backup(ctx, opts)
+		}
 		cancel()
 		s.u.do(func() { s.finish(sum, err, host) })
 	})

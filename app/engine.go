@@ -9,6 +9,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
@@ -50,6 +51,15 @@ type Backuper interface {
 	Backup(ctx context.Context, opts backup.Options) (backup.Summary, error)
 }
 
+// POP3er is the engine for an account the person reads over POP3: the
+// connection test, "Before you start", and the backup (backup.RunPOP3).
+// The gate takes the POP3 mailbox in GateInput.POP3.
+type POP3er interface {
+	TestConnection(ctx context.Context, cfg pop3.Config) error
+	Survey(ctx context.Context, opts backup.POP3Options) (backup.SurveyResult, error)
+	Backup(ctx context.Context, opts backup.POP3Options) (backup.Summary, error)
+}
+
 // ContactBook extracts and exports the address book (addressbook).
 type ContactBook interface {
 	// Load extracts the address book from the archive, with the mail
@@ -87,7 +97,10 @@ type Gate interface {
 
 // GateInput is what the gate looks at.
 type GateInput struct {
-	Conn       imapconn.Config
+	Conn imapconn.Config
+	// POP3, when set, is the account's POP3 mailbox: verification, the
+	// gate, removal and the report ask it over POP3 instead of Conn.
+	POP3       *pop3.Config
 	ArchiveDir string
 	// StoresHome is the home folder the gate looks under for the mail
 	// apps' stores; "" is the person's own (the demo has one of its own).
@@ -204,6 +217,7 @@ type Engine struct {
 	Survey   Surveyor
 	Stores   MailApps
 	Backup   Backuper
+	POP3     POP3er
 	Contacts ContactBook
 	Gate     Gate
 	Migrate  Migrator
@@ -226,6 +240,9 @@ func (e Engine) withDefaults() Engine {
 	}
 	if e.Backup == nil {
 		e.Backup = r.Backup
+	}
+	if e.POP3 == nil {
+		e.POP3 = r.POP3
 	}
 	if e.Contacts == nil {
 		e.Contacts = r.Contacts

@@ -16,6 +16,7 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mailstore"
+	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/migrate"
 )
@@ -28,6 +29,7 @@ func RealEngine() Engine {
 		Survey:   realSurvey{},
 		Stores:   realStores{},
 		Backup:   realBackup{},
+		POP3:     realPOP3{},
 		Contacts: realContacts{},
 		Gate:     migrateGate{},
 		Migrate:  realMigrator{},
@@ -69,6 +71,24 @@ func (realBackup) Backup(ctx context.Context, opts backup.Options) (backup.Summa
 	return backup.Run(ctx, opts)
 }
 
+type realPOP3 struct{}
+
+func (realPOP3) TestConnection(ctx context.Context, cfg pop3.Config) error {
+	c, err := pop3.Dial(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+func (realPOP3) Survey(ctx context.Context, opts backup.POP3Options) (backup.SurveyResult, error) {
+	return backup.SurveyPOP3(ctx, opts)
+}
+
+func (realPOP3) Backup(ctx context.Context, opts backup.POP3Options) (backup.Summary, error) {
+	return backup.RunPOP3(ctx, opts)
+}
+
 type realContacts struct{}
 
 func (realContacts) Load(ctx context.Context, dir string) (*addressbook.Book, []string, error) {
@@ -105,12 +125,16 @@ func (realContacts) Export(ctx context.Context, dir, path string, f addressbook.
 type migrateGate struct{}
 
 func (migrateGate) Verify(ctx context.Context, in GateInput, sink progress.Sink) error {
+	if in.POP3 != nil {
+		_, err := gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: *in.POP3, ArchiveDir: in.ArchiveDir, Progress: sink})
+		return err
+	}
 	_, err := gate.Verify(ctx, gate.VerifyOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Progress: sink})
 	return err
 }
 
 func (migrateGate) Check(ctx context.Context, in GateInput) (GateVerdict, error) {
-	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Stores: gate.StoreSearch{Home: in.StoresHome}})
+	v, err := gate.Check(ctx, gate.GateOptions{Conn: in.Conn, POP3: in.POP3, ArchiveDir: in.ArchiveDir, Stores: gate.StoreSearch{Home: in.StoresHome}})
 	return gateVerdict(v), err
 }
 
@@ -209,13 +233,13 @@ func (migrateGate) ImportStores(ctx context.Context, in GateInput, sink progress
 }
 
 func (migrateGate) Remove(ctx context.Context, in GateInput, forget func(context.Context) error) error {
-	_, err := gate.Remove(ctx, gate.RemoveOptions{Conn: in.Conn, ArchiveDir: in.ArchiveDir, Stores: gate.StoreSearch{Home: in.StoresHome},
+	_, err := gate.Remove(ctx, gate.RemoveOptions{Conn: in.Conn, POP3: in.POP3, ArchiveDir: in.ArchiveDir, Stores: gate.StoreSearch{Home: in.StoresHome},
 		Forget: func(ctx context.Context, _ gate.Account) error { return forget(ctx) }})
 	return err
 }
 
 func (migrateGate) Report(ctx context.Context, in GateInput, path, lang string) error {
-	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn, Stores: gate.StoreSearch{Home: in.StoresHome}})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: in.ArchiveDir, Conn: in.Conn, POP3: in.POP3, Stores: gate.StoreSearch{Home: in.StoresHome}})
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,10 @@ var kindKeys = map[mailerr.Kind]string{
 	mailerr.Unknown:         "err.unknown",
 }
 
+// pop3Keys are the texts that differ for a POP3 connection: they name its
+// ports.
+var pop3Keys = map[string]bool{"err.connection-refused-pop3": true, "err.not-tls-pop3": true, "err.no-starttls-pop3": true}
+
 // errMsg turns an error into the one line a person reads. host is the
 // server the person is connecting to: it decides whether a refused
 // password means "this provider needs an app password". The full error
@@ -86,6 +90,9 @@ func errMsg(err error, host string) msg {
 	if !ok {
 		key = "err.unknown"
 		detail = err.Error()
+	}
+	if k := key + "-pop3"; e.Protocol == "pop3" && pop3Keys[k] {
+		key = k // POP3's ports, 995 and 110
 	}
 	return say(key, "Host", subject, "Detail", detail)
 }

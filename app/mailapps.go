@@ -35,7 +35,7 @@ func newMailAppsScreen(u *ui) *mailAppsScreen {
 	s := &mailAppsScreen{u: u, status: newStatusLine()}
 	s.table = headedTable(func() int { return len(s.found) },
 		[]string{"stores.col.app", "stores.col.account", "stores.col.folders", "stores.col.messages", "stores.col.size", "stores.col.dates"},
-		[]float32{130, 400, 80, 100, 90, 210}, true, s.updateCell)
+		[]float32{130, 380, 80, 100, 90, 230}, true, s.updateCell)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
 	s.addBtn = widget.NewButtonWithIcon("", theme.FolderOpenIcon(), s.choosePath)
 	return s
@@ -68,6 +68,15 @@ func (s *mailAppsScreen) run() {
 }
 
 // stores are what the backup copies along with the server.
+// messages is how many messages the stores hold, as found.
+func (s *mailAppsScreen) messages() int64 {
+	var n int64
+	for _, f := range s.found {
+		n += f.Messages
+	}
+	return n
+}
+
 func (s *mailAppsScreen) stores() []*mailstore.Store {
 	var out []*mailstore.Store
 	for _, f := range s.found {

@@ -107,7 +107,7 @@ func (u *ui) saveAccount(a account) {
 		}
 		_, err := store.Put(settings.Account{ID: id, Email: a.Email, Host: a.Host, Port: a.Port,
 			Security: a.Security.String(), CAFile: a.CAFile, User: a.User, ArchiveDir: dir,
-			RememberPassword: a.Remember, LastBackup: prev.LastBackup})
+			RememberPassword: a.Remember, LastBackup: prev.LastBackup, Protocol: a.Protocol})
 		if err != nil {
 			notice = say("notice.settings-unsaved", "Detail", err.Error())
 		}

@@ -55,8 +55,16 @@ func (s *surveyScreen) run() {
 	s.status.set(statusWorking, say("survey.working"))
 	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Limits: appLimits()}
 	host := opts.Conn.Host
+	pop := s.u.acct.isPOP3()
+	popOpts := backup.POP3Options{Conn: s.u.acct.pop3(), ArchiveDir: s.u.acct.ArchiveDir}
 	s.background(s.u, func(ctx context.Context) func() {
-		res, err := s.u.eng.Survey.Survey(ctx, opts)
+		var res backup.SurveyResult
+		var err error
+		if pop {
+			res, err = s.u.eng.POP3.Survey(ctx, popOpts)
+		} else {
+			res, err = s.u.eng.Survey.Survey(ctx, opts)
+		}
 		return func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, host))

@@ -57,7 +57,7 @@ func (s *verifyScreen) busy() bool { return s.checking }
 func (s *verifyScreen) enter()     { s.check() }
 
 func (s *verifyScreen) input() GateInput {
-	return GateInput{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, StoresHome: s.u.opts.StoresHome}
+	return GateInput{Conn: s.u.acct.conn(), POP3: s.u.acct.gatePOP3(), ArchiveDir: s.u.acct.ArchiveDir, StoresHome: s.u.opts.StoresHome}
 }
 
 // check verifies the archive against the server, then asks the gate.

@@ -170,9 +170,18 @@ func TestDovecotFourConnections(t *testing.T) {
 		t.Fatalf("Run() against a 2-connection Dovecot = %v, failures %v", err, sum.Failures)
 	}
 	// Dovecot counts the connections of a user after login, a little
-	// late: a third that logs in at the same moment may pass.
-	if !strings.Contains(info.all(), "going on with 2") && !strings.Contains(info.all(), "going on with 3") {
-		t.Errorf("notices %q do not say the run goes on with fewer connections", info.all())
+	// late: a third that logs in at the same moment may pass, and on a
+	// busy machine all four may (nothing to lower then: its log shows no
+	// refusal). Whenever it refused one, the run says it goes on with
+	// fewer. (The lowering itself is pinned without a race by
+	// TestServerAllowsTwoConnections.)
+	refused := strings.Contains(d.Log(), "Maximum number of connections")
+	fewer := strings.Contains(info.all(), "going on with 2") || strings.Contains(info.all(), "going on with 3")
+	if refused && !fewer {
+		t.Errorf("Dovecot refused a connection, but the notices %q do not say the run goes on with fewer", info.all())
+	}
+	if !refused && !fewer {
+		t.Logf("Dovecot let all four connections in at once: nothing to lower this time")
 	}
 	checkArchive(t, opts.ArchiveDir, state)
 }

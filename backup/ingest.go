@@ -39,6 +39,7 @@ type Ingest struct {
 	nextUID uint32
 	seen    map[string]int  // content keys met in this pass of the folder
 	pending map[string]bool // keys added to the open batch
+	known   map[string]bool // with PreloadKeys: the folder's committed keys
 	count   int
 	bytes   int64
 
@@ -53,6 +54,12 @@ type IngestOptions struct {
 	MaxMessageBytes int64 // default 2 GiB
 	BatchMessages   int   // default 500
 	BatchBytes      int64 // default 64 MiB
+	// PreloadKeys reads the folder's keys once, when Folder is called,
+	// and answers Has (and Add's check for a message archived already)
+	// from that set instead of one look-up in the archive per message:
+	// for a source whose every message is asked about on every run (a
+	// POP3 mailbox's UIDLs). Memory holds the keys only.
+	PreloadKeys bool
 }
 
 // IngestMessage is one message a source offers.
@@ -99,7 +106,17 @@ func (in *Ingest) Folder(ctx context.Context, f *archive.Folder) error {
 	if err != nil {
 		return err
 	}
-	in.f, in.nextUID, in.seen = f, n, map[string]int{}
+	in.f, in.nextUID, in.seen, in.known = f, n, map[string]int{}, nil
+	if in.opts.PreloadKeys {
+		in.known = map[string]bool{}
+		if err := in.a.EachSourceKey(ctx, f.ID, func(k *archive.SourceKey) error {
+			in.known[k.Key] = true
+			return nil
+		}); err != nil {
+			in.known = nil
+			return err
+		}
+	}
 	return nil
 }
 
@@ -115,6 +132,9 @@ func (in *Ingest) Has(ctx context.Context, key string) (bool, error) {
 func (in *Ingest) has(ctx context.Context, key string) (bool, error) {
 	if in.pending[key] {
 		return true, nil
+	}
+	if in.known != nil {
+		return in.known[key], nil
 	}
 	k, err := in.a.LookupSourceKey(ctx, in.f.ID, key)
 	return k != nil, err
@@ -232,9 +252,17 @@ func (in *Ingest) Commit(ctx context.Context) error {
 	if in.batch == nil {
 		return nil
 	}
-	b := in.batch
+	b, added := in.batch, in.pending
 	in.batch, in.count, in.bytes, in.pending = nil, 0, 0, map[string]bool{}
-	return b.Commit(ctx)
+	if err := b.Commit(ctx); err != nil {
+		return err
+	}
+	if in.known != nil {
+		for k := range added {
+			in.known[k] = true
+		}
+	}
+	return nil
 }
 
 // Abort drops what was added since the last commit (the next run adds it).

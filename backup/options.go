@@ -101,6 +101,9 @@ type Options struct {
 	// (FindStores): after the server, Run imports each into the same
 	// archive (Import), with the same progress. Summary.Stores says how.
 	Stores []*mailstore.Store
+	// StoreMessages is how many messages Stores hold, as FindStores
+	// counted them (0: not counted): the progress's total includes them.
+	StoreMessages int64
 }
 
 func (o *Options) applyDefaults() {

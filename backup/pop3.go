@@ -136,7 +136,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 	}
 	sum.RunID = runID
 	in := NewIngest(a, runID, IngestOptions{SpoolBytes: opts.SpoolBytes, MaxMessageBytes: opts.MaxMessageBytes,
-		BatchMessages: opts.BatchMessages})
+		BatchMessages: opts.BatchMessages, PreloadKeys: true})
 	if err := in.Folder(ctx, f); err != nil {
 		return sum, err
 	}
@@ -189,7 +189,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 }
 
 // RunKindPOP3 is the archive's run kind of a POP3 backup.
-const RunKindPOP3 = "backup-pop3"
+const RunKindPOP3 = archive.RunBackupPOP3
 
 type popRunner struct {
 	a        *archive.Archive

@@ -461,3 +461,23 @@ func TestPOP3SameMailboxOnAnotherPort(t *testing.T) {
 	}
 	sameMessages(t, popArchive(t, dir), wantByUIDL(second, msgs))
 }
+
+// SurveyPOP3 counts the mailbox and what a backup would fetch, without
+// fetching any message.
+func TestSurveyPOP3(t *testing.T) {
+	msgs := popCorpus()
+	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
+	opts := popOptions(s, tempArchive(t))
+	res, err := backup.SurveyPOP3(context.Background(), opts)
+	if err != nil || res.Messages != int64(len(msgs)) || res.ToFetch != int64(len(msgs)) || len(res.Folders) != 1 || s.Retrs() != 0 {
+		t.Fatalf("SurveyPOP3() before a backup = %+v, %v, %d RETR", res, err, s.Retrs())
+	}
+	if _, err := backup.RunPOP3(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	retrs := s.Retrs()
+	res, err = backup.SurveyPOP3(context.Background(), opts)
+	if err != nil || res.ToFetch != 0 || res.Folders[0].Archived != int64(len(msgs)) || s.Retrs() != retrs {
+		t.Fatalf("SurveyPOP3() after a backup = %+v, %v", res, err)
+	}
+}

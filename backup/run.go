@@ -44,6 +44,11 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		return sum, err
 	}
 	sum.RunID = runID
+	var whole *wholeProgress
+	if len(opts.Stores) > 0 {
+		whole = newWholeProgress(opts.Progress, &opts)
+		opts.Progress = whole.server
+	}
 	r := &runner{a: a, opts: &opts, runID: runID, sum: &sum,
 		throttle: progress.NewThrottle(opts.Progress, opts.Now),
 		done:     map[string]bool{}, failed: map[string]map[uint32]bool{},
@@ -118,7 +123,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	// The mail that lives only in the app is imported even when the
 	// server could not be read: a POP account's server holds little.
 	if len(opts.Stores) > 0 && ctx.Err() == nil {
-		stores, serr := importStores(ctx, a, opts.Stores, opts.Progress)
+		stores, serr := importStores(ctx, a, opts.Stores, whole)
 		sum.Stores = stores
 		for _, st := range stores {
 			sum.New += st.Added

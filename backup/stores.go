@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -116,17 +117,75 @@ func copiedHome(dir, user, host string) []*mailstore.Store {
 // importStores imports each store after the server's backup, with the
 // same progress: a store Mailark cannot read (Outlook's) is left to the
 // gate, which lists it and stays closed.
-func importStores(ctx context.Context, a *archive.Archive, stores []*mailstore.Store, sink progress.Sink) ([]*ImportSummary, error) {
+func importStores(ctx context.Context, a *archive.Archive, stores []*mailstore.Store, w *wholeProgress) ([]*ImportSummary, error) {
 	var out []*ImportSummary
 	for _, s := range stores {
 		if s.NotRead != "" {
 			continue
 		}
-		sum, err := Import(ctx, a, s, ImportOptions{Progress: sink})
+		sum, err := Import(ctx, a, s, ImportOptions{Progress: w.stores()})
 		out = append(out, sum)
 		if err != nil {
 			return out, err
 		}
 	}
 	return out, nil
+}
+
+// wholeProgress makes a backup with stores one progress: the stores'
+// import counts on from where the server's backup ended, towards the
+// server's total plus what the stores hold (StoreMessages as FindStores
+// counted them, the stores' sizes as found), so the window's "Saved N of
+// M" is the whole backup's and not the last store's alone.
+type wholeProgress struct {
+	sink     progress.Sink
+	estMsgs  int64
+	estBytes int64
+
+	mu   sync.Mutex
+	base progress.Event // the server's last status
+	sent progress.Event // the stores' last figures, added to base
+}
+
+func newWholeProgress(sink progress.Sink, opts *Options) *wholeProgress {
+	w := &wholeProgress{sink: sink, estMsgs: opts.StoreMessages}
+	if w.sink == nil {
+		w.sink = progress.Discard
+	}
+	for _, s := range opts.Stores {
+		if s.NotRead == "" {
+			w.estBytes += s.Bytes
+		}
+	}
+	return w
+}
+
+// server passes the server's backup's events on, keeping its last figures.
+func (w *wholeProgress) server(e progress.Event) {
+	if e.Step == "backup" {
+		w.mu.Lock()
+		w.base = e
+		w.mu.Unlock()
+	}
+	w.sink(e)
+}
+
+// stores passes a store import's event on, counted from the server's. Each
+// store's import counts from 0, so a store's figures add to those of the
+// stores before it.
+func (w *wholeProgress) stores() progress.Sink {
+	w.mu.Lock()
+	before := w.sent
+	w.mu.Unlock()
+	return func(e progress.Event) {
+		w.mu.Lock()
+		b := w.base
+		done, bytes := before.Done+e.Done, before.Bytes+e.Bytes
+		w.sent.Done, w.sent.Bytes = done, bytes
+		w.mu.Unlock()
+		e.Done, e.Bytes = b.Done+done, b.Bytes+bytes
+		e.Total = max(b.Total+w.estMsgs, e.Done)
+		e.TotalBytes = max(b.TotalBytes+w.estBytes, e.Bytes)
+		w.sink(e)
+	}
 }

@@ -81,21 +81,35 @@ func TestRunImportsTheStoresWithTheServer(t *testing.T) {
 	dir := tempArchive(t)
 	opts := options(srv, dir)
 	opts.Stores = append(opts.Stores, found[0].Store)
+	opts.StoreMessages = found[0].Messages
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := backup.Run(cctx, opts); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled run: %v", err)
 	}
+	// One progress for the whole backup: the store's import counts on
+	// from the server's figures, towards both totals, never backwards.
 	events := 0
+	var last progress.Event
+	var backwards []string
 	opts.Progress = func(ev progress.Event) {
 		if ev.Step == "import" && ev.Folder == "Thunderbird pop.example.net/Inbox" {
 			events++
+		}
+		if ev.Kind == progress.Status && ev.Step != progress.StepIndex {
+			if ev.Done < last.Done || ev.Bytes < last.Bytes || ev.Total < ev.Done {
+				backwards = append(backwards, fmt.Sprintf("%s %d/%d after %s %d/%d", ev.Step, ev.Done, ev.Total, last.Step, last.Done, last.Total))
+			}
+			last = ev
 		}
 	}
 	sum, err := backup.Run(ctx, opts)
 	if err != nil || !sum.OK() || len(sum.Stores) != 1 {
 		t.Fatalf("Run: %+v, %v", sum, err)
+	}
+	if len(backwards) > 0 || last.Step != "import" || last.Done != sum.New || last.Total != sum.New {
+		t.Errorf("progress: last %s %d of %d, want import %d of %d; went backwards: %q", last.Step, last.Done, last.Total, sum.New, sum.New, backwards)
 	}
 	n := int64(len(want["Thunderbird pop.example.net/Inbox"]) + len(want["Thunderbird pop.example.net/Archives/2019"]))
 	if got := sum.Stores[0].Added; got != n || sum.New-got <= 0 || events == 0 {

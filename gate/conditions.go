@@ -187,10 +187,30 @@ func condServerUnchanged(ctx context.Context, a *archive.Archive, last *archive.
 			byName[vf.Name] = vf
 		}
 	}
+	popIDs, err := popFolderIDs(ctx, a)
+	if err != nil {
+		return c, err
+	}
 	var found []Discrepancy
+	askedIMAP, askedPOP := false, false
 	for _, s := range statuses {
 		seen[s.name] = true
 		vf, ok := byName[s.name]
+		if s.pop != nil {
+			askedPOP = true
+			if !ok {
+				found = append(found, Discrepancy{Kind: ServerNotChecked, Folder: s.name, Blocking: true,
+					Detail: fmt.Sprintf("%s: the last verification did not check this POP3 mailbox: run mailark verify --protocol pop3", s.name)})
+				continue
+			}
+			ds, err := popChanged(ctx, a, s, vf)
+			if err != nil {
+				return c, err
+			}
+			found = append(found, ds...)
+			continue
+		}
+		askedIMAP = true
 		switch {
 		case !ok:
 			found = append(found, Discrepancy{Kind: ServerFolderAdded, Folder: s.name, Got: strconv.FormatUint(uint64(s.messages), 10), Blocking: true,
@@ -210,6 +230,12 @@ func condServerUnchanged(ctx context.Context, a *archive.Archive, last *archive.
 		}
 	}
 	for _, vf := range vfs {
+		if vf.OnServer && !seen[vf.Name] && (popIDs[vf.FolderID] && !askedPOP || !popIDs[vf.FolderID] && !askedIMAP) {
+			// Verified over the other protocol: this look did not ask.
+			found = append(found, Discrepancy{Kind: ServerNotChecked, Folder: vf.Name, Blocking: true,
+				Detail: fmt.Sprintf("%s: verified from a server this check did not ask (POP3 and IMAP are checked apart): check it with the protocol it was verified with", vf.Name)})
+			continue
+		}
 		if vf.OnServer && !seen[vf.Name] {
 			found = append(found, Discrepancy{Kind: ServerFolderGone, Folder: vf.Name, Want: strconv.FormatUint(uint64(vf.ServerMessages), 10), Blocking: true,
 				Detail: fmt.Sprintf("%s: no longer on the server (deleted or renamed)", vf.Name)})

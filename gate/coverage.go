@@ -67,7 +67,7 @@ func ArchiveCoverage(ctx context.Context, dir string) (Coverage, error) {
 // CoverageOf says how much of the old account the open archive a holds.
 func CoverageOf(ctx context.Context, a *archive.Archive) (Coverage, error) {
 	var cv Coverage
-	lastRun, err := a.LastRun(ctx, "backup")
+	lastRun, err := a.LastRun(ctx, archive.BackupRunKinds...)
 	if err != nil {
 		return cv, err
 	}

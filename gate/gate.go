@@ -10,6 +10,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/pop3"
 )
 
 // The removal gate's conditions, in the order a verdict lists them.
@@ -71,9 +72,13 @@ func (v Verdict) Condition(id string) (Condition, bool) {
 
 const maxDetails = 20
 
-// GateOptions for Check. ArchiveDir is required, and Conn unless Offline.
+// GateOptions for Check. ArchiveDir is required, and Conn (or POP3) unless
+// Offline.
 type GateOptions struct {
-	Conn       imapconn.Config
+	Conn imapconn.Config
+	// POP3, when set, is the account's POP3 mailbox: the server is asked
+	// over POP3 instead of Conn (the archive must hold a backup of it).
+	POP3       *pop3.Config
 	ArchiveDir string
 	// Offline evaluates without a connection (for a report): the server
 	// condition comes from the last live check since the last verification.
@@ -97,6 +102,18 @@ func Check(ctx context.Context, opts GateOptions) (Verdict, error) {
 	defer a.Close()
 	if opts.Offline {
 		return evaluate(ctx, a, opts.Now, nil, opts.Stores)
+	}
+	if opts.POP3 != nil {
+		cfg := *opts.POP3
+		f, err := popFolderOf(ctx, a, cfg)
+		if err != nil {
+			return Verdict{}, err
+		}
+		v, err := evaluate(ctx, a, opts.Now, func() ([]folderStatus, error) { return popSession(ctx, cfg, f.Name) }, opts.Stores)
+		if serr := saveVerdict(ctx, a, v); serr != nil && err == nil {
+			err = serr
+		}
+		return v, err
 	}
 	if _, err := accountFor(ctx, a, opts.Conn); err != nil {
 		return Verdict{}, err
@@ -137,6 +154,7 @@ func saveVerdict(ctx context.Context, a *archive.Archive, v Verdict) error {
 type folderStatus struct {
 	name                           string
 	uidValidity, uidNext, messages uint32
+	pop                            *popStatus // a POP3 mailbox's listing (name: its archive folder)
 }
 
 // liveStatus asks the server, cheaply, for every selectable folder's
@@ -184,7 +202,7 @@ func evaluate(ctx context.Context, a *archive.Archive, now func() time.Time, liv
 			return v, err
 		}
 	}
-	lastRun, err := a.LastRun(ctx, "backup")
+	lastRun, err := a.LastRun(ctx, archive.BackupRunKinds...)
 	if err != nil {
 		return v, err
 	}

@@ -83,16 +83,23 @@ func (e *env) backup() backup.Summary {
 func (e *env) export() {
 	e.t.Helper()
 	e.step()
+	recordExport(e.t, e.dir, e.clk)
+}
+
+// recordExport records, at clk's time, an export of the address book of
+// the archive in dir.
+func recordExport(t testing.TB, dir string, clk *clock) {
+	t.Helper()
 	ctx := context.Background()
-	a, err := archive.Open(ctx, e.dir, archive.Options{Now: e.clk.Now})
+	a, err := archive.Open(ctx, dir, archive.Options{Now: clk.Now})
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer a.Close()
-	rec := archive.ExportRecord{At: e.clk.Now(), Format: string(addressbook.FormatVCard4), Path: "/home/hanako/contacts.vcf",
+	rec := archive.ExportRecord{At: clk.Now(), Format: string(addressbook.FormatVCard4), Path: "/home/hanako/contacts.vcf",
 		Contacts: 37, SHA256: "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"}
 	if err := a.RecordExport(ctx, rec, nil); err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -39,9 +40,12 @@ var (
 // rangesPerCommand bounds the UID ranges in one UID STORE or UID EXPUNGE.
 var rangesPerCommand = 500
 
-// RemoveOptions for Remove. Conn and ArchiveDir are required.
+// RemoveOptions for Remove. Conn (or POP3) and ArchiveDir are required.
 type RemoveOptions struct {
-	Conn       imapconn.Config
+	Conn imapconn.Config
+	// POP3, when set, is the account's POP3 mailbox: the gate is checked
+	// over POP3 and DeleteFromServer deletes from it (see removePOP3).
+	POP3       *pop3.Config
 	ArchiveDir string
 	// DeleteFromServer also deletes the verified messages from the server.
 	DeleteFromServer bool
@@ -97,6 +101,9 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 	if opts.Progress == nil {
 		opts.Progress = progress.Discard
 	}
+	if opts.POP3 != nil {
+		return removePOP3(ctx, opts)
+	}
 	var res RemoveResult
 	a, err := openArchive(ctx, "remove", opts.ArchiveDir, opts.Now)
 	if err != nil {
@@ -131,9 +138,14 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 			return res, err
 		}
 	}
+	return res, forgetAndRecord(ctx, a, &opts, &res)
+}
+
+// forgetAndRecord ends a removal: Forget, and the archive's record of it.
+func forgetAndRecord(ctx context.Context, a *archive.Archive, opts *RemoveOptions, res *RemoveResult) error {
 	if opts.Forget != nil {
 		if err := opts.Forget(ctx, res.Account); err != nil {
-			return res, err
+			return err
 		}
 		res.Forgotten = true
 	}
@@ -143,7 +155,7 @@ func Remove(ctx context.Context, opts RemoveOptions) (RemoveResult, error) {
 		meta["server_deleted_at"] = stamp(res.RemovedAt)
 		meta["server_deleted_messages"] = strconv.FormatInt(res.Messages, 10)
 	}
-	return res, a.SetMeta(context.WithoutCancel(ctx), meta)
+	return a.SetMeta(context.WithoutCancel(ctx), meta)
 }
 
 // deleteVerified deletes the last verification's verified UIDs, folder by

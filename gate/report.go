@@ -23,6 +23,7 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/mailstore"
+	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/progress"
 )
 
@@ -126,8 +127,11 @@ const maxReportProblems = 100
 type ReportOptions struct {
 	ArchiveDir string
 	Conn       imapconn.Config
-	Now        func() time.Time
-	Stores     StoreSearch // where to look for the account's mail-app stores
+	// POP3, when set, is the account's POP3 mailbox: the gate is checked
+	// live over POP3 instead of Conn.
+	POP3   *pop3.Config
+	Now    func() time.Time
+	Stores StoreSearch // where to look for the account's mail-app stores
 }
 
 // BuildReport gathers the report from the archive (and the server when
@@ -151,7 +155,20 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 	if r.Account, err = accountOf(ctx, a); err != nil {
 		return nil, err
 	}
-	if opts.Conn.Host != "" {
+	if opts.POP3 != nil {
+		cfg := *opts.POP3
+		f, err := popFolderOf(ctx, a, cfg)
+		if err != nil {
+			return nil, err
+		}
+		r.Verdict, err = evaluate(ctx, a, opts.Now, func() ([]folderStatus, error) { return popSession(ctx, cfg, f.Name) }, opts.Stores)
+		if err == nil {
+			err = saveVerdict(ctx, a, r.Verdict)
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else if opts.Conn.Host != "" {
 		if err := checkAccount(a, r.Account, opts.Conn); err != nil {
 			return nil, err
 		}
@@ -206,7 +223,7 @@ func BuildReport(ctx context.Context, opts ReportOptions) (*Report, error) {
 }
 
 func (r *Report) gather(ctx context.Context, a *archive.Archive) error {
-	if run, err := a.LastRun(ctx, "backup"); err != nil {
+	if run, err := a.LastRun(ctx, archive.BackupRunKinds...); err != nil {
 		return err
 	} else if run != nil {
 		r.LastBackup = &ReportRun{StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, Status: run.Status, Messages: run.Messages}

@@ -55,6 +55,7 @@ const (
 	MessageMissing       Kind = "message-missing"       // a UID on the server that the archive lacks
 	SizeDiffers          Kind = "size-differs"          // RFC822.SIZE differs from the stored length
 	MessageNotOnServer   Kind = "message-not-on-server" // archived, expunged on the server since (note)
+	ServerNotChecked     Kind = "server-not-checked"    // archived from a server this verification did not ask
 	ServerContentDiffers Kind = "server-content-differs"
 	MboxFileMissing      Kind = "mbox-file-missing"
 	MboxTruncated        Kind = "mbox-truncated"       // the file is shorter than the archive committed
@@ -156,6 +157,14 @@ func accountOf(ctx context.Context, a *archive.Archive) (Account, error) {
 	}
 	acct.User, acct.Host, acct.Security = get("account_user"), get("account_host"), get("account_security")
 	acct.Port, _ = strconv.Atoi(get("account_port"))
+	if err == nil && acct.User == "" {
+		// No IMAP backup: the account of a POP3 backup, if any.
+		if pa, ok, perr := popAccount(ctx, a); perr != nil {
+			err = perr
+		} else if ok {
+			acct = pa
+		}
+	}
 	return acct, err
 }
 
@@ -250,6 +259,8 @@ type verifier struct {
 	done, doneBytes          atomic.Int64 // checks done
 	folderDone, folderTotals atomic.Int64 // checks in the folder
 	folderPasses             atomic.Int64 // checks per message in the folder
+
+	pop *popTarget // a POP3 mailbox instead of the account's IMAP server
 }
 
 // genState is what the archive's own check found of one folder generation.
@@ -303,7 +314,7 @@ func (v *verifier) note(d Discrepancy) {
 // run checks the archive against itself first (no connection held open
 // meanwhile), then against the server.
 func (v *verifier) run(ctx context.Context) error {
-	if r, err := v.a.LastRun(ctx, "backup"); err != nil {
+	if r, err := v.a.LastRun(ctx, archive.BackupRunKinds...); err != nil {
 		return err
 	} else if r != nil {
 		v.backupRunID = r.ID
@@ -324,7 +335,7 @@ func (v *verifier) run(ctx context.Context) error {
 		v.genOrder = append(v.genOrder, s.Folder.ID)
 		v.total += passes * s.Messages
 		v.totalBytes += passes * s.Bytes
-		if v.opts.Deep && s.Folder.Current {
+		if v.opts.Deep && s.Folder.Current && (v.pop == nil || s.Folder.ID == v.pop.f.ID) {
 			v.total += s.Messages
 			v.totalBytes += s.Bytes
 		}
@@ -338,7 +349,11 @@ func (v *verifier) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := v.checkServer(ctx); err != nil {
+	check := v.checkServer
+	if v.pop != nil {
+		check = v.checkPOP3Server
+	}
+	if err := check(ctx); err != nil {
 		return err
 	}
 	if err := v.checkStores(ctx); err != nil {

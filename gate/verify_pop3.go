@@ -2,10 +2,9 @@ package gate
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -26,31 +25,33 @@ type VerifyPOP3Options struct {
 }
 
 // VerifyPOP3 compares the archive's copy of a POP3 mailbox (the source
-// backup.RunPOP3 writes) with the live server and with itself: the source
-// folder's mbox file and SQLite agree; every message the server lists is
-// archived under its UIDL with the size LIST gives (and, with Deep, the
-// same bytes); a message without a usable UIDL is fetched and found by its
-// content. Archived messages the server no longer lists are notes: a POP3
-// server that deletes or expires mail leaves the archive as the only copy.
-// It only reads the server (no DELE).
+// backup.RunPOP3 writes) with the live server and with itself, as Verify
+// does for an IMAP account, and stores the result in the archive: it is
+// the verification the gate reads for a POP3 account. The archive's own
+// files are read again (every folder generation, mbox and SQLite), every
+// message the server lists must be archived under its UIDL with the size
+// LIST gives (and, with Deep, the same bytes; a message without a usable
+// UIDL is fetched and found by its content), and every mail-app store
+// imported into the archive is read again (checkStores). Archived messages
+// the server no longer lists are notes: a POP3 server that deletes or
+// expires mail leaves the archive as the only copy. An archive that also
+// holds a backup of an IMAP server has a problem here (server-not-checked):
+// the gate goes by the last verification, and this one did not ask that
+// server. It only reads the server (no DELE).
 //
-// The result is returned, not stored: whether a POP3 account may be removed
-// also depends on where its older mail is (a mail app's store), which the
-// gate decides.
+// Whether the account may be removed also depends on where its older mail
+// is: a POP3 account's gate stays closed until a mail app's store of it is
+// imported and verified (see CondStores).
 func VerifyPOP3(ctx context.Context, opts VerifyPOP3Options) (Result, error) {
-	if opts.Progress == nil {
-		opts.Progress = progress.Discard
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	vo := VerifyOptions{Deep: opts.Deep, Progress: opts.Progress, Now: opts.Now}
+	vo.applyDefaults()
 	cfg := opts.Conn
 	if cfg.Port == 0 {
 		cfg.Port = pop3.DefaultPort(cfg.Security)
 	}
-	res := Result{Deep: opts.Deep, StartedAt: opts.Now(),
+	res := Result{Deep: opts.Deep, StartedAt: vo.Now(),
 		Account: Account{User: cfg.User, Host: cfg.Host, Port: cfg.Port, Security: cfg.Security.String()}}
-	a, err := openArchive(ctx, "verify", opts.ArchiveDir, opts.Now)
+	a, err := openArchive(ctx, "verify", opts.ArchiveDir, vo.Now)
 	if err != nil {
 		return res, err
 	}
@@ -59,35 +60,67 @@ func VerifyPOP3(ctx context.Context, opts VerifyPOP3Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	v := &verifier{a: a, opts: &VerifyOptions{Deep: opts.Deep}, res: &res, throttle: progress.NewThrottle(opts.Progress, opts.Now)}
-	g := &genState{f: f, bad: map[uint32]bool{}}
-	archived := map[string]*archive.SourceKey{}
-	if err := a.EachSourceKey(ctx, f.ID, func(k *archive.SourceKey) error {
-		archived[k.Key] = k
-		g.messages++
-		g.bytes += k.Size
-		return nil
-	}); err != nil {
-		return res, err
-	}
-	v.total, v.totalBytes = 2*g.messages, 2*g.bytes
-	res.Messages, res.Bytes = g.messages, g.bytes
-	if err := v.checkLocal(ctx, g); err != nil {
-		return res, err
-	}
-	fr := FolderResult{Name: f.Name, Role: f.Role, InArchive: true, Current: true, UIDValidity: f.UIDValidity,
-		Archived: g.messages, ArchivedBytes: g.bytes, MboxPath: f.MboxPath, folderID: f.ID}
-	if err := v.checkPOP3(ctx, cfg, g, archived, &fr); err != nil {
+	v := &verifier{a: a, opts: &vo, res: &res, throttle: progress.NewThrottle(vo.Progress, vo.Now),
+		pop: &popTarget{cfg: cfg, f: f}}
+	if err := v.run(ctx); err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("verify stopped: %w", ctx.Err())
 		}
 		return res, err
 	}
-	res.Folders = []FolderResult{fr}
-	res.Verified = fr.Verified
-	res.FinishedAt = opts.Now()
-	v.throttle.Status(v.event(), true)
-	return res, nil
+	res.FinishedAt = vo.Now()
+	id, err := v.save(ctx)
+	res.VerificationID = id
+	return res, err
+}
+
+// popTarget is the POP3 mailbox a verification compares with.
+type popTarget struct {
+	cfg pop3.Config
+	f   *archive.Folder
+}
+
+// checkPOP3Server is checkServer for a POP3 mailbox: the mailbox's folder
+// against the server, then the rest of the archive's folders as archived
+// only (stores are checked by checkStores).
+func (v *verifier) checkPOP3Server(ctx context.Context) error {
+	f := v.pop.f
+	g := v.gens[f.ID]
+	if g == nil {
+		g = &genState{f: f, bad: map[uint32]bool{}}
+	}
+	archived := map[string]*archive.SourceKey{}
+	if err := v.a.EachSourceKey(ctx, f.ID, func(k *archive.SourceKey) error {
+		archived[k.Key] = k
+		return nil
+	}); err != nil {
+		return err
+	}
+	fr := archivedOnly(g)
+	fr.Role = "inbox"
+	fr.Current = true
+	if v.opts.Deep {
+		v.setFolder(f.Name, g.messages, 1)
+	}
+	if err := v.checkPOP3(ctx, v.pop.cfg, g, archived, &fr); err != nil {
+		return err
+	}
+	v.res.Folders = append(v.res.Folders, fr)
+	v.res.Verified += fr.Verified
+	notChecked := false
+	for _, id := range v.genOrder {
+		g := v.gens[id]
+		if id == f.ID || g.f.SourceID != 0 {
+			continue
+		}
+		v.res.Folders = append(v.res.Folders, archivedOnly(g))
+		if g.f.Current && !notChecked {
+			notChecked = true
+			v.problem(Discrepancy{Kind: ServerNotChecked, Folder: g.f.Name,
+				Detail: fmt.Sprintf("%s: this archive also holds a backup of an IMAP server, which a POP3 verification does not ask: run mailark verify without --protocol pop3 as well", g.f.Name)})
+		}
+	}
+	return nil
 }
 
 // ErrNoPOP3Backup: the archive holds no backup of that POP3 mailbox.
@@ -119,6 +152,11 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 		return err
 	}
 	defer c.Close()
+	var verified []uint32
+	defer func() {
+		slices.Sort(verified)
+		fr.verifiedUIDs = formatUIDs(slices.Compact(verified))
+	}()
 	mb, err := c.Mailbox(ctx)
 	if err != nil {
 		return err
@@ -158,6 +196,7 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 			if err != nil {
 				return c.Classify(ctx, "retr", err)
 			}
+			v.tick(1, l.SizeBytes)
 			if sum != k.SHA256 {
 				v.problem(Discrepancy{Kind: ServerContentDiffers, Folder: name, UID: k.UID, Want: k.SHA256, Got: sum,
 					Detail: fmt.Sprintf("%s uid %d (UIDL %s): the server's bytes differ from the archived ones", name, k.UID, key)})
@@ -165,6 +204,7 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 			}
 		}
 		fr.Verified++
+		verified = append(verified, k.UID)
 	}
 	// Without a usable UIDL a message can only be found by its bytes.
 	for _, l := range byContent {
@@ -182,7 +222,11 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 			continue
 		}
 		onServer[k.Key] = true
+		if g.bad[k.UID] {
+			continue
+		}
 		fr.Verified++
+		verified = append(verified, k.UID)
 	}
 	for key, k := range archived {
 		if !onServer[key] && len(byContent) == 0 {
@@ -195,13 +239,6 @@ func (v *verifier) checkPOP3(ctx context.Context, cfg pop3.Config, g *genState, 
 
 // retrHash fetches message num and returns the hex SHA-256 of its bytes.
 func retrHash(c *pop3.Client, num int) (string, error) {
-	r, err := c.Retr(num)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", err
-	}
-	return hexSum([32]byte(h.Sum(nil))), nil
+	sum, err := readHash(c.Retr(num))
+	return hexSum(sum), err
 }

@@ -18,6 +18,17 @@ const (
 	RunInterrupted = "interrupted"
 )
 
+// Run kinds of the backups: of the account's IMAP server, and of a POP3
+// mailbox. BackupRunKinds are both, for LastRun: the gate and the report
+// ask for the last backup of either.
+const (
+	RunBackup     = "backup"
+	RunBackupPOP3 = "backup-pop3"
+)
+
+// BackupRunKinds are the run kinds of backups.
+var BackupRunKinds = []string{RunBackup, RunBackupPOP3}
+
 // RunResult is how a run ended.
 type RunResult struct {
 	Status   string

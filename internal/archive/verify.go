@@ -301,9 +301,17 @@ type Run struct {
 	Error      string
 }
 
-// LastRun returns the latest run of kind ("backup"), nil if none.
-func (a *Archive) LastRun(ctx context.Context, kind string) (*Run, error) {
-	r, err := scanRun(a.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind))
+// LastRun returns the latest run of one of kinds ("backup"), nil if none.
+func (a *Archive) LastRun(ctx context.Context, kinds ...string) (*Run, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = k
+	}
+	r, err := scanRun(a.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE kind IN (?`+
+		strings.Repeat(", ?", len(kinds)-1)+`) ORDER BY id DESC LIMIT 1`, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

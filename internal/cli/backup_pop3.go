@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
 )
 
@@ -28,11 +29,19 @@ func runBackupPOP3(ctx context.Context, env *Env, conn *connFlags, authName, arc
 // pop3Config is the POP3 form of the connection flags: the same host, port,
 // security, certificate and password rules as IMAP, and how to log in.
 func (conn *connFlags) pop3Config(env *Env, authName string) (pop3.Config, error) {
-	auth, err := pop3.ParseAuth(authName)
-	if err != nil {
+	if _, err := pop3.ParseAuth(authName); err != nil {
 		return pop3.Config{}, err
 	}
 	ic, err := conn.config(env)
+	if err != nil {
+		return pop3.Config{}, err
+	}
+	return pop3Of(ic, authName)
+}
+
+// pop3Of is the POP3 form of connection settings already read.
+func pop3Of(ic imapconn.Config, authName string) (pop3.Config, error) {
+	auth, err := pop3.ParseAuth(authName)
 	if err != nil {
 		return pop3.Config{}, err
 	}

@@ -2,7 +2,10 @@ package cli_test
 
 import (
 	"context"
+	"net"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,9 +61,44 @@ func TestVerifyPOP3Command(t *testing.T) {
 	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
 	code := r.main(context.Background(), append([]string{"verify", "--deep"}, conn...)...)
 	out := r.stdout.String()
-	// Never "safe": the server's copy says nothing of mail a mail app holds.
-	if code != cli.ExitGateClosed || !strings.Contains(out, "Every message on the POP3 server (2) is in the archive") ||
-		!strings.Contains(out, "does not yet make the account safe") {
+	// Not safe: the address book is not exported, and no mail app's
+	// store of this POP account is on this computer.
+	if code != cli.ExitGateClosed || !strings.Contains(out, "2 message(s) verified") || !strings.Contains(out, "Not yet safe") ||
+		!strings.Contains(out, "gets its mail by POP") || !strings.Contains(out, "no mail app's store of this POP account") {
 		t.Errorf("verify --protocol pop3: exit %d, want %d\n%s%s", code, cli.ExitGateClosed, out, r.stderr)
+	}
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	code = r.main(context.Background(), append([]string{"verify", "--lang", "ja"}, conn...)...)
+	if out := r.stdout.String(); code != cli.ExitGateClosed || !strings.Contains(out, "2 通を検証しました") || !strings.Contains(out, "POP でメールを受信") {
+		t.Errorf("verify --protocol pop3 --lang ja: exit %d\n%s%s", code, out, r.stderr)
+	}
+	// The report asks the mailbox over POP3: live, and not safe.
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code = r.main(context.Background(), append([]string{"report", "--json", jsonPath}, conn...)...)
+	if data, err := os.ReadFile(jsonPath); code != cli.ExitGateClosed || err != nil || !strings.Contains(string(data), `"live": true`) {
+		t.Errorf("report --protocol pop3: exit %d, %v\n%s%s", code, err, data, r.stderr)
+	}
+	// remove over POP3 goes through the same gate: closed, nothing deleted.
+	r = newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	code = r.main(context.Background(), append([]string{"remove", "--delete-from-server", "--confirm", "taro"}, conn...)...)
+	if code != cli.ExitGateClosed || slices.Contains(s.Commands(), "DELE") || len(s.Remaining()) != 2 {
+		t.Errorf("remove --protocol pop3 with the gate closed: exit %d, commands %v\n%s", code, s.Commands(), r.stderr)
+	}
+}
+
+// A refused POP3 connection names POP3's ports.
+func TestPOP3RefusedNamesItsPorts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	r := newRun(map[string]string{"MAILARK_PASSWORD": "pw"})
+	code := r.main(context.Background(), "backup", "--protocol", "pop3", "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--security", "plain", "--user", "taro", "--archive", t.TempDir())
+	if msg := r.stderr.String(); code == cli.ExitOK || !strings.Contains(msg, "refused the connection") || !strings.Contains(msg, "995") || strings.Contains(msg, "993") {
+		t.Errorf("exit %d, %q: want the refusal with POP3's ports", code, msg)
 	}
 }

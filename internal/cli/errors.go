@@ -32,13 +32,17 @@ func problem(err error) string {
 		return fmt.Sprintf("Something went wrong: %v", err)
 	}
 	s := e.Subject
+	tlsPort, startPort, startFlag := "993", "143", "starttls"
+	if e.Protocol == "pop3" {
+		tlsPort, startPort, startFlag = "995", "110", "starttls (STLS)"
+	}
 	switch e.Kind {
 	case mailerr.AuthFailed:
 		return fmt.Sprintf("Wrong user name or password for %s. Check the password and try again (some providers need an app password).", s)
 	case mailerr.HostNotFound:
 		return fmt.Sprintf("The server %s was not found. Check the host name for typing mistakes and that this computer is online.", s)
 	case mailerr.ConnRefused:
-		return fmt.Sprintf("%s refused the connection. Check the port and security setting (tls uses 993, starttls 143).", s)
+		return fmt.Sprintf("%s refused the connection. Check the port and security setting (tls uses %s, %s %s).", s, tlsPort, startFlag, startPort)
 	case mailerr.Timeout:
 		var stall *backup.StallError
 		if errors.As(err, &stall) {
@@ -52,7 +56,7 @@ func problem(err error) string {
 	case mailerr.CertExpired:
 		return fmt.Sprintf("The certificate of %s has expired or is not yet valid. Check this computer's clock, or ask the provider.", s)
 	case mailerr.NotTLS:
-		return fmt.Sprintf("%s did not answer with TLS on this port. Try --security starttls with port 143, or check the port.", s)
+		return fmt.Sprintf("%s did not answer with TLS on this port. Try --security starttls with port %s, or check the port.", s, startPort)
 	case mailerr.NotIMAP:
 		return fmt.Sprintf("%s did not answer as a mail (IMAP) server on this port. Check the host name, port and security setting.", s)
 	case mailerr.NotPOP3:
@@ -60,7 +64,7 @@ func problem(err error) string {
 	case mailerr.InsecureRefused:
 		return fmt.Sprintf("Refusing to send the password to %s unencrypted. Use --security tls or starttls; only if you must, add --allow-insecure.", s)
 	case mailerr.NoStartTLS:
-		return fmt.Sprintf("%s does not offer STARTTLS. Use --security tls (port 993).", s)
+		return fmt.Sprintf("%s does not offer STARTTLS. Use --security tls (port %s).", s, tlsPort)
 	case mailerr.ConnLost:
 		return fmt.Sprintf("The connection to %s was lost and could not be restored. Everything saved so far is kept; run the same command again to continue.", s)
 	case mailerr.ServerError:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/settings"
 )
 
@@ -29,6 +30,8 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	settingsDir := fs.String("settings-dir", "", "Mailark's settings folder (default: the one the app uses)")
 	verbose := fs.Bool("verbose", false, "print error details")
 	lang := addLangFlag(fs, env)
+	protocol := fs.String("protocol", "imap", "imap or pop3 (the mailbox the archive's POP3 backup is of)")
+	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -36,14 +39,26 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark remove: --archive DIR is required")
 		return ExitUsage
 	}
+	if *protocol != "imap" && *protocol != "pop3" && *protocol != "pop" {
+		fmt.Fprintf(env.Stderr, "mailark remove: unknown --protocol %q: use imap or pop3\n", *protocol)
+		return ExitUsage
+	}
 	cfg, err := conn.config(env)
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}
+	var popCfg *pop3.Config
+	if *protocol != "imap" {
+		pc, err := pop3Of(cfg, *auth)
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		popCfg = &pc
+	}
 	l := gate.ParseLang(*lang)
 	var warnings []string
 	forgot := false
-	opts := gate.RemoveOptions{Conn: cfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep, Stores: sf.search(env),
+	opts := gate.RemoveOptions{Conn: cfg, POP3: popCfg, ArchiveDir: *archiveDir, DeleteFromServer: *del, Deep: *deep, Stores: sf.search(env),
 		Forget: func(_ context.Context, acct gate.Account) error {
 			w, found, err := forgetSettings(*settingsDir, acct)
 			warnings = append(warnings, w...)

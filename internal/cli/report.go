@@ -6,6 +6,7 @@ import (
 
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/pop3"
 )
 
 // runReport writes the removal report. With the connection flags the gate
@@ -25,6 +26,8 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 	jsonPath := fs.String("json", "", "write the report for support tools here")
 	verbose := fs.Bool("verbose", false, "print error details")
 	lang := addLangFlag(fs, env)
+	protocol := fs.String("protocol", "imap", "imap or pop3: how the server is asked, with the connection flags")
+	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -32,14 +35,26 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark report: --archive DIR and at least one of --html FILE and --json FILE are required")
 		return ExitUsage
 	}
+	if *protocol != "imap" && *protocol != "pop3" && *protocol != "pop" {
+		fmt.Fprintf(env.Stderr, "mailark report: unknown --protocol %q: use imap or pop3\n", *protocol)
+		return ExitUsage
+	}
 	var cfg imapconn.Config
+	var popCfg *pop3.Config
 	if conn.host != "" {
 		var err error
 		if cfg, err = conn.config(env); err != nil {
 			return fail(env.Stderr, err, *verbose)
 		}
+		if *protocol != "imap" {
+			pc, err := pop3Of(cfg, *auth)
+			if err != nil {
+				return fail(env.Stderr, err, *verbose)
+			}
+			popCfg = &pc
+		}
 	}
-	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg, Stores: sf.search(env)})
+	r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: *archiveDir, Conn: cfg, POP3: popCfg, Stores: sf.search(env)})
 	if err != nil {
 		return fail(env.Stderr, err, *verbose)
 	}

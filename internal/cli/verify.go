@@ -58,26 +58,39 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark verify: --archive DIR is required")
 		return ExitUsage
 	}
+	l := gate.ParseLang(*lang)
+	var res gate.Result
+	var v gate.Verdict
+	var err error
 	switch *protocol {
 	case "imap":
+		cfg, cerr := conn.config(env)
+		if cerr != nil {
+			return fail(env.Stderr, cerr, *verbose)
+		}
+		d := newDisplay(env, *quiet)
+		res, err = gate.Verify(ctx, gate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
+		d.done()
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		v, err = gate.Check(ctx, gate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir, Stores: sf.search(env)})
 	case "pop3", "pop":
-		return runVerifyPOP3(ctx, env, conn, *auth, *archiveDir, *deep, *quiet, *jsonOut, *verbose, gate.ParseLang(*lang))
+		cfg, cerr := conn.pop3Config(env, *auth)
+		if cerr != nil {
+			return fail(env.Stderr, cerr, *verbose)
+		}
+		d := newDisplay(env, *quiet)
+		res, err = gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
+		d.done()
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		v, err = gate.Check(ctx, gate.GateOptions{POP3: &cfg, ArchiveDir: *archiveDir, Stores: sf.search(env)})
 	default:
 		fmt.Fprintf(env.Stderr, "mailark verify: unknown --protocol %q: use imap or pop3\n", *protocol)
 		return ExitUsage
 	}
-	cfg, err := conn.config(env)
-	if err != nil {
-		return fail(env.Stderr, err, *verbose)
-	}
-	d := newDisplay(env, *quiet)
-	res, err := gate.Verify(ctx, gate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
-	d.done()
-	if err != nil {
-		return fail(env.Stderr, err, *verbose)
-	}
-	v, err := gate.Check(ctx, gate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir, Stores: sf.search(env)})
-	l := gate.ParseLang(*lang)
 	switch {
 	case *jsonOut:
 		printJSON(env.Stdout, struct {
@@ -88,6 +101,9 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		printVerdict(env.Stdout, v, l)
 	default:
 		printVerification(env.Stdout, res, l)
+		if !res.OK() && *protocol != "imap" {
+			fmt.Fprintln(env.Stdout, l.Label("cli.pop3.again"))
+		}
 		fmt.Fprintln(env.Stdout)
 		printVerdict(env.Stdout, v, l)
 	}

@@ -117,6 +117,9 @@ type Error struct {
 	Op      string // what was being done: "dial", "login", "fetch", "write mbox"
 	Subject string // what it was done to: a host, a folder, a path
 	Err     error  // the cause, with the server's own words where there are any
+	// Protocol is "pop3" for an error of a POP3 connection ("" for IMAP
+	// and the rest): the advice names that protocol's ports.
+	Protocol string
 }
 
 func (e *Error) Error() string {

@@ -74,6 +74,14 @@ var timestampRE = regexp.MustCompile(`<[^<>\s]+@[^<>\s]+>`)
 // Dial connects, reads the greeting, protects the connection as cfg says and
 // logs in. The connection is closed when ctx is done.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	c, err := dial(ctx, cfg)
+	if me := mailerr.As(err); me != nil {
+		me.Protocol = "pop3" // the advice names POP3's ports
+	}
+	return c, err
+}
+
+func dial(ctx context.Context, cfg Config) (*Client, error) {
 	cfg.applyDefaults()
 	host := cfg.Host
 	if cfg.Security == imapconn.Plain && !cfg.AllowInsecure && !imapconn.IsLoopback(host) {

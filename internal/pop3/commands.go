@@ -115,6 +115,12 @@ func (c *Client) Retr(num int) (io.Reader, error) {
 	if _, err := c.cmd("RETR", strconv.Itoa(num)); err != nil {
 		return nil, err
 	}
+	return c.body(), nil
+}
+
+// body is the multi-line answer that follows, as a reader the session
+// waits on.
+func (c *Client) body() io.Reader {
 	r := &dotReader{br: c.br, max: c.cfg.MaxMessageBytes}
 	r.done = func(err error) {
 		c.busy = nil
@@ -123,7 +129,7 @@ func (c *Client) Retr(num int) (io.Reader, error) {
 		}
 	}
 	c.busy = r
-	return r, nil
+	return r
 }
 
 // Dele marks message num for deletion; the server deletes it when the
@@ -198,4 +204,34 @@ func (c *Client) Mailbox(ctx context.Context) (*Mailbox, error) {
 		return nil, classify("uidl", err)
 	}
 	return &m, nil
+}
+
+// Top asks for the header of message num and no line of its body (TOP num
+// 0) and returns it as Retr does: the header's exact bytes and the empty
+// line that ends it. The reader must be read to io.EOF before any other
+// command. A server without TOP answers -ERR (an *Error).
+func (c *Client) Top(num int) (io.Reader, error) {
+	if _, err := c.cmd("TOP", strconv.Itoa(num)+" 0"); err != nil {
+		return nil, err
+	}
+	return c.body(), nil
+}
+
+// Rset unmarks every message Dele marked in this session (RSET).
+func (c *Client) Rset() error {
+	_, err := c.cmd("RSET", "")
+	return err
+}
+
+// Quit ends the session with QUIT and returns the server's answer: the
+// server deletes the messages Dele marked only now, and a -ERR (an *Error)
+// says it could not delete them all (RFC 1939 section 6). The connection is
+// closed in any case.
+func (c *Client) Quit() error {
+	if c.stop != nil {
+		c.stop()
+	}
+	_, err := c.cmd("QUIT", "")
+	c.broken(errors.New("pop3: the session ended with QUIT"))
+	return err
 }

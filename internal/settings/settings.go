@@ -52,6 +52,9 @@ type Account struct {
 	User             string `json:"user"`
 	ArchiveDir       string `json:"archive_dir"`
 	RememberPassword bool   `json:"remember_password"`
+	// Protocol is "pop3" for an account read over POP3; "" (or "imap"):
+	// IMAP.
+	Protocol string `json:"protocol,omitempty"`
 	// LastBackup is how the most recent backup ended, nil before the first.
 	LastBackup *BackupRecord `json:"last_backup,omitempty"`
 }

@@ -32,7 +32,8 @@ type POP3Server struct {
 	retrs atomic.Int64
 	mu    sync.Mutex
 	open  []net.Conn
-	cmds  []string // every command received, arguments of PASS, APOP and AUTH hidden
+	cmds  []string     // every command received, arguments of PASS, APOP and AUTH hidden
+	gone  map[int]bool // messages (0-based) deleted by a session that ended with QUIT
 }
 
 // POP3Options script a POP3Server. Only User and Password are required.
@@ -82,6 +83,21 @@ func StartPOP3(t testing.TB, opts POP3Options) *POP3Server {
 func (s *POP3Server) Conns() int { return int(s.conns.Load()) }
 func (s *POP3Server) Retrs() int { return int(s.retrs.Load()) }
 
+// Remaining lists the messages (0-based) still in the maildrop: DELE
+// marks a message, and only a QUIT deletes what its session marked (RSET
+// unmarks; a session cut off deletes nothing), as RFC 1939 says.
+func (s *POP3Server) Remaining() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int
+	for i := range s.opts.Messages {
+		if !s.gone[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Commands lists the command names received, in order (DELE would show).
 func (s *POP3Server) Commands() []string {
 	s.mu.Lock()
@@ -129,6 +145,10 @@ func (s *POP3Server) session(n int, c net.Conn) {
 	fmt.Fprintf(w, "+OK %s\r\n", s.opts.Greeting)
 	w.Flush()
 	authed, user := false, ""
+	// The maildrop as this session sees it: message n is the original
+	// message idx[n-1] (0-based), fixed at login.
+	var idx []int
+	marked := map[int]bool{}
 	msgs := s.opts.Messages
 	for {
 		line, err := br.ReadString('\n')
@@ -146,15 +166,34 @@ func (s *POP3Server) session(n int, c net.Conn) {
 			continue
 		}
 		num := func() (int, bool) {
-			i, err := strconv.Atoi(args)
-			if err != nil || i < 1 || i > len(msgs) {
+			first, _, _ := strings.Cut(args, " ")
+			i, err := strconv.Atoi(first)
+			if err != nil || i < 1 || i > len(idx) || marked[i] {
 				fmt.Fprintf(w, "-ERR no such message\r\n")
 				return 0, false
 			}
 			return i, true
 		}
+		login := func() {
+			authed = true
+			s.mu.Lock()
+			for i := range msgs {
+				if !s.gone[i] {
+					idx = append(idx, i)
+				}
+			}
+			s.mu.Unlock()
+		}
 		switch {
 		case cmd == "QUIT":
+			s.mu.Lock()
+			for n := range marked {
+				if s.gone == nil {
+					s.gone = map[int]bool{}
+				}
+				s.gone[idx[n-1]] = true
+			}
+			s.mu.Unlock()
 			fmt.Fprintf(w, "+OK bye\r\n")
 			return
 		case cmd == "CAPA":
@@ -172,7 +211,7 @@ func (s *POP3Server) session(n int, c net.Conn) {
 			fmt.Fprintf(w, "+OK\r\n")
 		case cmd == "PASS" && !authed:
 			if user == s.opts.User && args == s.opts.Password {
-				authed = true
+				login()
 				fmt.Fprintf(w, "+OK logged in\r\n")
 			} else {
 				fmt.Fprintf(w, "-ERR [AUTH] authentication failed\r\n")
@@ -182,7 +221,7 @@ func (s *POP3Server) session(n int, c net.Conn) {
 			stamp := s.opts.Greeting[strings.IndexByte(s.opts.Greeting, '<'):]
 			sum := md5.Sum([]byte(stamp + s.opts.Password))
 			if u == s.opts.User && digest == hex.EncodeToString(sum[:]) {
-				authed = true
+				login()
 				fmt.Fprintf(w, "+OK logged in\r\n")
 			} else {
 				fmt.Fprintf(w, "-ERR [AUTH] authentication failed\r\n")
@@ -191,7 +230,7 @@ func (s *POP3Server) session(n int, c net.Conn) {
 			mech, resp, _ := strings.Cut(args, " ")
 			raw, _ := base64.StdEncoding.DecodeString(resp)
 			if strings.EqualFold(mech, "PLAIN") && string(raw) == "\x00"+s.opts.User+"\x00"+s.opts.Password {
-				authed = true
+				login()
 				fmt.Fprintf(w, "+OK logged in\r\n")
 			} else {
 				fmt.Fprintf(w, "-ERR [AUTH] authentication failed\r\n")
@@ -199,15 +238,20 @@ func (s *POP3Server) session(n int, c net.Conn) {
 		case !authed:
 			fmt.Fprintf(w, "-ERR log in first\r\n")
 		case cmd == "STAT":
-			var total int64
-			for i := range msgs {
-				total += s.size(i)
+			var total, count int64
+			for n, i := range idx {
+				if !marked[n+1] {
+					total += s.size(i)
+					count++
+				}
 			}
-			fmt.Fprintf(w, "+OK %d %d\r\n", len(msgs), total)
+			fmt.Fprintf(w, "+OK %d %d\r\n", count, total)
 		case cmd == "LIST" && args == "":
 			fmt.Fprintf(w, "+OK\r\n")
-			for i := range msgs {
-				fmt.Fprintf(w, "%d %d\r\n", i+1, s.size(i))
+			for n, i := range idx {
+				if !marked[n+1] {
+					fmt.Fprintf(w, "%d %d\r\n", n+1, s.size(i))
+				}
 			}
 			fmt.Fprintf(w, ".\r\n")
 		case cmd == "UIDL" && args == "":
@@ -216,28 +260,45 @@ func (s *POP3Server) session(n int, c net.Conn) {
 				break
 			}
 			fmt.Fprintf(w, "+OK\r\n")
-			for i := range msgs {
-				if id := s.UIDL(i); id != "" {
-					fmt.Fprintf(w, "%d %s\r\n", i+1, id)
+			for n, i := range idx {
+				if id := s.UIDL(i); id != "" && !marked[n+1] {
+					fmt.Fprintf(w, "%d %s\r\n", n+1, id)
 				}
 			}
 			fmt.Fprintf(w, ".\r\n")
-		case cmd == "RETR":
-			i, ok := num()
+		case cmd == "RETR" || cmd == "TOP":
+			n, ok := num()
 			if !ok {
 				break
 			}
-			s.retrs.Add(1)
-			if s.opts.Deleted[i] {
-				fmt.Fprintf(w, "-ERR message %d was deleted\r\n", i)
+			i := idx[n-1]
+			if cmd == "RETR" {
+				s.retrs.Add(1)
+			}
+			if s.opts.Deleted[i+1] {
+				fmt.Fprintf(w, "-ERR message %d was deleted\r\n", n)
 				break
 			}
-			fmt.Fprintf(w, "+OK %d octets\r\n", len(msgs[i-1]))
-			w.Write(Stuff(msgs[i-1]))
+			msg := msgs[i]
+			if cmd == "TOP" {
+				if _, lines, _ := strings.Cut(args, " "); lines != "0" {
+					fmt.Fprintf(w, "-ERR only TOP n 0 here\r\n")
+					break
+				}
+				if h := bytes.Index(msg, []byte("\r\n\r\n")); h >= 0 {
+					msg = msg[:h+4]
+				}
+			}
+			fmt.Fprintf(w, "+OK %d octets\r\n", len(msg))
+			w.Write(Stuff(msg))
 		case cmd == "DELE":
-			if _, ok := num(); ok {
+			if n, ok := num(); ok {
+				marked[n] = true
 				fmt.Fprintf(w, "+OK marked\r\n")
 			}
+		case cmd == "RSET":
+			marked = map[int]bool{}
+			fmt.Fprintf(w, "+OK\r\n")
 		case cmd == "NOOP":
 			fmt.Fprintf(w, "+OK\r\n")
 		default:
