@@ -320,6 +320,15 @@ func (u *ui) render() {
 	}
 }
 
+// rerender renders the window again if it still shows step and is not
+// closing: what a screen's background work calls when it ends, since the
+// user may have moved to another step meanwhile.
+func (u *ui) rerender(step int) {
+	if u.step == step && !u.closing {
+		u.render()
+	}
+}
+
 // switchLanguage changes the language of every screen.
 func (u *ui) switchLanguage(code string) {
 	if code == current {

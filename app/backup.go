@@ -136,9 +136,7 @@ func (s *backupScreen) stop() {
 	}
 	s.stopping = true
 	s.cancel()
-	if s.u.step == stepBackup && !s.u.closing {
-		s.u.render()
-	}
+	s.u.rerender(stepBackup)
 }
 
 func (s *backupScreen) resetFolders() {
@@ -276,9 +274,7 @@ func (s *backupScreen) finish(sum backup.Summary, err error, host string) {
 	s.folderList.Refresh()
 	s.u.recordBackup(settings.BackupRecord{At: time.Now(), Status: status, Messages: sum.Total,
 		New: sum.New, Bytes: sum.NewBytes, Failed: len(sum.Failures)})
-	if s.u.step == stepBackup && !s.u.closing {
-		s.u.render()
-	}
+	s.u.rerender(stepBackup)
 }
 
 func (s *backupScreen) updateFolderRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -362,14 +358,7 @@ func (s *backupScreen) content() fyne.CanvasObject {
 func (s *backupScreen) actions() []fyne.CanvasObject {
 	switch {
 	case s.running:
-		s.cancelBtn.SetText(tr("button.cancel"))
-		if s.stopping {
-			s.cancelBtn.SetText(tr("backup.stopping-button"))
-			s.cancelBtn.Disable()
-		} else {
-			s.cancelBtn.Enable()
-		}
-		return []fyne.CanvasObject{s.cancelBtn}
+		return []fyne.CanvasObject{cancelButton(s.cancelBtn, s.stopping)}
 	case s.sum == nil && s.err == nil:
 		s.mainBtn.SetText(tr("button.start-backup"))
 		s.mainBtn.SetIcon(theme.MediaPlayIcon())

@@ -131,9 +131,7 @@ func (s *contactsScreen) load() {
 				}
 				s.refilter()
 			}
-			if s.u.step == stepContacts && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepContacts)
 		})
 	})
 }
@@ -458,9 +456,7 @@ func (s *contactsScreen) exportTo(path string) {
 				s.exported = &rec
 				s.status.set(statusOK, say("contacts.saved", "Count", formatCount(int64(rec.Contacts)), "Path", rec.Path))
 			}
-			if s.u.step == stepContacts && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepContacts)
 		})
 	})
 }

@@ -21,13 +21,12 @@ import (
 // Outlook's files are listed as not read yet.
 type mailAppsScreen struct {
 	u *ui
+	task
 
-	running bool
-	cancel  context.CancelFunc
-	found   []backup.FoundStore
-	paths   []string // stores the person added
-	status  *statusLine
-	table   *widget.Table
+	found  []backup.FoundStore
+	paths  []string // stores the person added
+	status *statusLine
+	table  *widget.Table
 
 	startBtn, addBtn *widget.Button
 }
@@ -52,33 +51,20 @@ func (s *mailAppsScreen) run() {
 	if s.running {
 		return
 	}
-	s.running = true
 	s.status.set(statusWorking, say("stores.working"))
-	ctx, cancel := context.WithCancel(s.u.root)
-	s.cancel = cancel
 	in := StoresInput{Conn: s.u.acct.conn(), Home: s.u.opts.StoresHome, Paths: append([]string(nil), s.paths...)}
-	s.u.goBackground(func() {
+	s.background(s.u, func(ctx context.Context) func() {
 		found, err := s.u.eng.Stores.FindStores(ctx, in)
-		cancel()
-		s.u.do(func() {
-			s.running = false
+		return func() {
 			s.found = found
 			if err != nil && ctx.Err() == nil {
 				s.status.set(statusBad, say("stores.search-error", "Detail", err.Error()))
 			} else {
 				s.status.set(statusNone, msg{})
 			}
-			if s.u.step == stepStores && !s.u.closing {
-				s.u.render()
-			}
-		})
+			s.u.rerender(stepStores)
+		}
 	})
-}
-
-func (s *mailAppsScreen) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
 }
 
 // stores are what the backup copies along with the server.

@@ -145,9 +145,7 @@ func (s *migrateScreen) show(p migratePart) {
 }
 
 func (s *migrateScreen) rerender() {
-	if s.u.step == stepMigrate && !s.u.closing {
-		s.u.render()
-	}
+	s.u.rerender(stepMigrate)
 }
 
 // moved reports whether every archived message is in the new account.

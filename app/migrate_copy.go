@@ -310,14 +310,7 @@ func (s *migrateScreen) copyActions() []fyne.CanvasObject {
 	setImportance(s.startBtn, widget.HighImportance)
 	switch {
 	case s.running:
-		s.cancelBtn.SetText(tr("button.cancel"))
-		if s.stopping {
-			s.cancelBtn.SetText(tr("backup.stopping-button"))
-			s.cancelBtn.Disable()
-		} else {
-			s.cancelBtn.Enable()
-		}
-		return []fyne.CanvasObject{s.cancelBtn}
+		return []fyne.CanvasObject{cancelButton(s.cancelBtn, s.stopping)}
 	case s.sum == nil:
 		s.startBtn.SetText(tr("button.start-copy"))
 		s.startBtn.SetIcon(theme.MediaPlayIcon())

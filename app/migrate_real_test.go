@@ -17,7 +17,7 @@ import (
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
-	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 // demoServers serves the demo's old and new accounts on one in-memory
@@ -25,25 +25,8 @@ import (
 // temporary archive.
 func demoServers(t *testing.T) (old *demo.Account, oldCfg, newCfg imapconn.Config, dir string) {
 	t.Helper()
-	old, nw := demo.OldProvider(), demo.NewProvider()
-	m, err := demo.NewMemServer(old)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.AddAccount(nw); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	port := ln.Addr().(*net.TCPAddr).Port
-	oldCfg = imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: old.User, Password: secret.New(old.Password)}
-	newCfg = imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: nw.User, Password: secret.New(nw.Password)}
+	srv, newCfg := testimap.StartDemo(t)
+	old, oldCfg = demo.OldProvider(), srv.Conn()
 	dir = t.TempDir()
 	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldCfg, ArchiveDir: dir}); err != nil {
 		t.Fatalf("backup.Run() = %v", err)

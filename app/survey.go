@@ -23,12 +23,11 @@ import (
 // written.
 type surveyScreen struct {
 	u *ui
+	task
 
-	running bool
-	cancel  context.CancelFunc
-	res     *backup.SurveyResult
-	status  *statusLine
-	table   *widget.Table
+	res    *backup.SurveyResult
+	status *statusLine
+	table  *widget.Table
 
 	startBtn *widget.Button
 }
@@ -52,16 +51,13 @@ func (s *surveyScreen) run() {
 	if s.running {
 		return
 	}
-	s.running = true
 	s.res = nil
 	s.status.set(statusWorking, say("survey.working"))
-	ctx, cancel := context.WithCancel(s.u.root)
-	s.cancel = cancel
 	opts := backup.Options{Conn: s.u.acct.conn(), ArchiveDir: s.u.acct.ArchiveDir, Limits: appLimits()}
 	host := opts.Conn.Host
 	pop := s.u.acct.isPOP3()
 	popOpts := backup.POP3Options{Conn: s.u.acct.pop3(), ArchiveDir: s.u.acct.ArchiveDir}
-	s.u.goBackground(func() {
+	s.background(s.u, func(ctx context.Context) func() {
 		var res backup.SurveyResult
 		var err error
 		if pop {
@@ -69,26 +65,16 @@ func (s *surveyScreen) run() {
 		} else {
 			res, err = s.u.eng.Survey.Survey(ctx, opts)
 		}
-		cancel()
-		s.u.do(func() {
-			s.running = false
+		return func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, host))
 			} else {
 				s.res = &res
 				s.status.set(statusNone, msg{})
 			}
-			if s.u.step == stepSurvey && !s.u.closing {
-				s.u.render()
-			}
-		})
+			s.u.rerender(stepSurvey)
+		}
 	})
-}
-
-func (s *surveyScreen) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
 }
 
 func (s *surveyScreen) rowCount() int {

@@ -94,9 +94,7 @@ func (s *verifyScreen) check() {
 			default:
 				s.status.set(statusNone, msg{})
 			}
-			if s.u.step == stepVerify && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepVerify)
 		})
 	})
 }
@@ -189,9 +187,7 @@ func (s *verifyScreen) importStores() {
 			s.checking = false
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, ""))
-				if s.u.step == stepVerify && !s.u.closing {
-					s.u.render()
-				}
+				s.u.rerender(stepVerify)
 				return
 			}
 			s.check() // the new copies are verified, then the gate asked again
@@ -221,9 +217,7 @@ func (s *verifyScreen) repair() {
 				s.check() // a repaired archive is verified again
 				return
 			}
-			if s.u.step == stepVerify && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepVerify)
 		})
 	})
 }
@@ -291,9 +285,7 @@ func (s *verifyScreen) saveReport(path string) {
 			} else {
 				s.status.set(statusOK, say("verify.report-saved", "Path", path))
 			}
-			if s.u.step == stepVerify && !s.u.closing {
-				s.u.render()
-			}
+			s.u.rerender(stepVerify)
 		})
 	})
 }

@@ -201,6 +201,19 @@ func primary(label string, icon fyne.Resource, tapped func()) *widget.Button {
 	return b
 }
 
+// cancelButton sets b up as the Cancel of a job that runs, greyed out as
+// "Stopping…" once the user has asked it to stop.
+func cancelButton(b *widget.Button, stopping bool) *widget.Button {
+	if stopping {
+		b.SetText(tr("backup.stopping-button"))
+		b.Disable()
+	} else {
+		b.SetText(tr("button.cancel"))
+		b.Enable()
+	}
+	return b
+}
+
 // headedTable is a table of labels under a bold header row whose titles are
 // the translations of headerKeys, one per column, in the given widths.
 // Cells end in "…" when truncate is set, else they show all their text.

@@ -178,13 +178,7 @@ func TestDailyBudgetWaitResumes(t *testing.T) {
 	if !strings.Contains(words, "days: TestMail allows 1 MB a day") {
 		t.Errorf("ETA words %q: want the days the budget makes it take", words)
 	}
-	renewals := 0
-	for _, w := range clk.Sleeps() {
-		if w >= time.Hour {
-			renewals++
-		}
-	}
-	if renewals < 1 {
+	if !clk.SleptAtLeast(time.Hour) {
 		t.Errorf("waits %v: no wait for the budget to renew", clk.Sleeps())
 	}
 	checkArchive(t, o.ArchiveDir, serverState(t, srv.Client(t)))

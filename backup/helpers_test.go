@@ -29,7 +29,7 @@ func config(host string, port int, user, pass string) imapconn.Config {
 }
 
 func options(srv *testimap.Server, dir string) backup.Options {
-	return backup.Options{Conn: config(srv.Host, srv.Port, srv.User, srv.Password), ArchiveDir: dir,
+	return backup.Options{Conn: srv.Conn(), ArchiveDir: dir,
 		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
 )
@@ -27,14 +26,21 @@ const announceNew = "hanako@new-isp.example"
 // announceArchive backs the demo account up into a new archive.
 func announceArchive(t *testing.T) string {
 	t.Helper()
-	srv := testimap.Start(t, nil)
+	dir, _ := backedUpDemo(t)
+	return dir
+}
+
+// backedUpDemo backs the demo account, served from go-imap's in-memory
+// server, up into a new archive. It returns the archive and the connection
+// to the account.
+func backedUpDemo(t *testing.T) (string, imapconn.Config) {
+	t.Helper()
+	conn := testimap.Start(t, nil).Conn()
 	dir := filepath.Join(t.TempDir(), "archive")
-	conn := imapconn.Config{Host: srv.Host, Port: srv.Port, Security: imapconn.Plain, User: srv.User,
-		Password: secret.New(srv.Password), DialTimeout: 10 * time.Second}
 	if _, err := backup.Run(context.Background(), backup.Options{Conn: conn, ArchiveDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	return dir, conn
 }
 
 // parsedDraft is a draft as a mail reader sees it.

@@ -8,7 +8,7 @@ import (
 	"io"
 	"log"
 	"net"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,7 +18,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
-	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/limits"
@@ -86,14 +85,7 @@ func serveMemDest(t *testing.T, wrap func(imapserver.SessionIMAP4rev2) imapserve
 	opts.NewSession = func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 		return wrap(m.Mem.NewSession().(imapserver.SessionIMAP4rev2)), nil, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := imapserver.New(opts)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return imapconn.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: imapconn.Plain,
+	return imapconn.Config{Host: "127.0.0.1", Port: testimap.ServeOptions(t, opts), Security: imapconn.Plain,
 		User: copyNewUser, Password: secret.New(copyPass), DialTimeout: 10 * time.Second}
 }
 
@@ -101,13 +93,7 @@ func serveMemDest(t *testing.T, wrap func(imapserver.SessionIMAP4rev2) imapserve
 // and verifies it, as Copy requires.
 func memArchive(t *testing.T) string {
 	t.Helper()
-	old := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "archive")
-	oldConn := imapconn.Config{Host: old.Host, Port: old.Port, Security: imapconn.Plain, User: old.User,
-		Password: secret.New(old.Password), DialTimeout: 10 * time.Second}
-	if _, err := backup.Run(context.Background(), backup.Options{Conn: oldConn, ArchiveDir: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir, oldConn := backedUpDemo(t)
 	verifyArchive(t, oldConn, dir)
 	return dir
 }
@@ -136,13 +122,7 @@ func TestCopyThrottledBacksOff(t *testing.T) {
 	if err != nil || !sum.OK() || len(sum.Refused) > 0 {
 		t.Fatalf("Copy() = %v, refused %v", err, sum.Refused)
 	}
-	suggested := 0
-	for _, w := range clk.Sleeps() {
-		if w == 2500*time.Millisecond {
-			suggested++
-		}
-	}
-	if suggested < 1 || sum.Throttled < 1 {
+	if !slices.Contains(clk.Sleeps(), 2500*time.Millisecond) || sum.Throttled < 1 {
 		t.Errorf("waits %v (throttled %d): want the suggested 2.5 s", clk.Sleeps(), sum.Throttled)
 	}
 	if got := d.stored.Load(); got != sum.Messages || sum.Connections != 4 {
@@ -223,13 +203,7 @@ func TestCopyUploadBudgetWaits(t *testing.T) {
 	if err != nil || !sum.OK() {
 		t.Fatalf("Copy() = %v", err)
 	}
-	long := 0
-	for _, w := range clk.Sleeps() {
-		if w >= time.Hour {
-			long++
-		}
-	}
-	if long < 1 || !budgeted.Load() {
+	if !clk.SleptAtLeast(time.Hour) || !budgeted.Load() {
 		t.Errorf("waits %v, budget in progress %v: want a wait for the renewal", clk.Sleeps(), budgeted.Load())
 	}
 	if got := d.stored.Load(); got != sum.Messages {

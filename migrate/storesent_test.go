@@ -2,15 +2,12 @@ package migrate_test
 
 import (
 	"context"
-	"net"
 	"testing"
 
 	"github.com/mailark/mailark/backup"
-	"github.com/mailark/mailark/internal/demo"
-	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/mailstore/storetest"
-	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
 )
 
@@ -18,22 +15,8 @@ import (
 // Sent (as its Inbox goes to INBOX), not into a folder named after the
 // store; the copy puts it there and the check finds it there.
 func TestStoreSentGoesToSent(t *testing.T) {
-	old, nw := demo.OldProvider(), demo.NewProvider()
-	m, err := demo.NewMemServer(old)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.AddAccount(nw); err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	port := ln.Addr().(*net.TCPAddr).Port
-	oldCfg := imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: old.User, Password: secret.New(old.Password)}
-	newCfg := imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: nw.User, Password: secret.New(nw.Password)}
+	old, newCfg := testimap.StartDemo(t)
+	oldCfg := old.Conn()
 	home := t.TempDir()
 	_, raws := storetest.Corpus()
 	storetest.Thunderbird(t, home, "linux", []storetest.TBAccount{{Protocol: "pop3", Server: "pop.old-isp.example", User: old.User, Address: old.User,

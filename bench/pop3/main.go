@@ -25,26 +25,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/corpus"
 	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/steps"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
@@ -66,13 +61,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/pop3:", err)
 		os.Exit(1)
 	}
-}
-
-type row struct {
-	step    string
-	took    time.Duration
-	rssKiB  int64
-	outcome string
 }
 
 func run(n int, seed uint64, keep bool) error {
@@ -98,7 +86,7 @@ func run(n int, seed uint64, keep bool) error {
 	var wireBytes int64
 	var batch []testimap.SeedMessage
 	for i := range n {
-		raw := generate(seed, i, n)
+		raw := corpus.Message(rand.New(rand.NewPCG(seed, uint64(i))), user, seed, i, n)
 		wireBytes += int64(len(raw))
 		batch = append(batch, testimap.SeedMessage{Raw: raw})
 		if len(batch) == 500 || i == n-1 {
@@ -120,51 +108,27 @@ func run(n int, seed uint64, keep bool) error {
 	fmt.Printf("%s, %d cores, load average %s\n\n", runtime.Version(), runtime.NumCPU(), proc.LoadAvg())
 
 	dir := filepath.Join(work, "archive")
-	var rows []row
-	step := func(name string, f func() (string, error)) error {
-		runtime.GC()
-		debug.FreeOSMemory()
-		proc.ResetPeakRSS()
-		t := time.Now()
-		out, err := f()
-		r := row{step: name, took: time.Since(t), rssKiB: proc.PeakRSS(), outcome: out}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		rows = append(rows, r)
-		fmt.Printf("%-14s %6.1f s  %s\n", name, r.took.Seconds(), out)
-		return nil
-	}
-	steps := []struct {
+	var table steps.Table
+	list := []struct {
 		name string
 		f    func() (string, error)
 	}{
 		{"bare fetch", func() (string, error) {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return "", err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return "", err
-				}
-				defer pprof.StopCPUProfile()
+			stopProfile, err := proc.CPUProfile(cpuProfile)
+			if err != nil {
+				return "", err
 			}
+			defer stopProfile()
 			got, err := bareFetch(ctx, cfg)
 			return fmt.Sprintf("%d fetched, nothing stored", got), err
 		}},
 		{"backup", func() (string, error) {
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile + ".backup")
+				stopProfile, err := proc.CPUProfile(cpuProfile + ".backup")
 				if err != nil {
 					return "", err
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return "", err
-				}
-				defer pprof.StopCPUProfile()
+				defer stopProfile()
 			}
 			sum, err := backup.RunPOP3(ctx, backup.POP3Options{Conn: cfg, ArchiveDir: dir})
 			return fmt.Sprintf("%d archived, %d failed", sum.New, len(sum.Failures)), err
@@ -182,21 +146,13 @@ func run(n int, seed uint64, keep bool) error {
 			return fmt.Sprintf("%d verified byte for byte, %d problems", res.Verified, len(res.Problems)), err
 		}},
 	}
-	for _, s := range steps {
-		if err := step(s.name, s.f); err != nil {
+	for _, s := range list {
+		if err := table.Run(s.name, s.f); err != nil {
 			return err
 		}
 	}
 	fmt.Printf("\nN = %d, %.0f MB, Dovecot POP3 over TLS on loopback, warm caches\n\n", n, float64(wireBytes)/1e6)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\t wall s\t × bare\t msgs/s\t MB/s\t peak RSS MB\t result\t")
-	bare := rows[0].took.Seconds()
-	for _, r := range rows {
-		s := r.took.Seconds()
-		fmt.Fprintf(tw, "%s\t %.1f\t %.2f\t %.0f\t %.0f\t %.0f\t %s\t\n", r.step, s, s/bare,
-			float64(n)/s, float64(wireBytes)/1e6/s, float64(r.rssKiB)/1024, r.outcome)
-	}
-	tw.Flush()
+	table.Print(os.Stdout, "bare", n, wireBytes)
 	if keep {
 		fmt.Printf("\nkept: %s\n", work)
 	}
@@ -232,58 +188,4 @@ func bareFetch(ctx context.Context, cfg pop3.Config) (int, error) {
 		}
 	}
 	return count, nil
-}
-
-var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
-	schedule report update review budget contract delivery estimate order confirm question answer`)
-
-// generate makes message i: CRLF lines, sizes like a real mailbox (the
-// generator of bench/verify, INBOX only).
-func generate(seed uint64, i, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, uint64(i)))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: Person %d <p%d@example.jp>\r\nTo: %s\r\nSubject: Message %d\r\nMessage-ID: <%d.%d@bench.mailark>\r\n"+
-		"Date: Mon, 2 Mar 2020 10:00:00 +0900\r\nMIME-Version: 1.0\r\n", i%97, i%97, user, i, i, seed)
-	text := int(math.Exp(math.Log(2048) + r.Float64()*(math.Log(30*1024)-math.Log(2048))))
-	attach := 0
-	switch {
-	case i == n/2:
-		attach = 25 << 20
-	case r.Float64() < 0.03:
-		attach = 512<<10 + r.IntN(4608<<10)
-	}
-	if attach == 0 {
-		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
-		writeText(&b, r, text)
-		return b.Bytes()
-	}
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	writeText(&b, r, text/4)
-	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
-		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
-	data := make([]byte, attach*3/4)
-	for j := range data {
-		data[j] = byte(r.Uint32())
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--b--\r\n")
-	return b.Bytes()
-}
-
-func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
-	line := 0
-	for start := b.Len(); b.Len()-start < size; {
-		w := words[r.IntN(len(words))]
-		if line+len(w) > 72 {
-			b.WriteString("\r\n")
-			line = 0
-		}
-		b.WriteString(w + " ")
-		line += len(w) + 1
-	}
-	b.WriteString("\r\n")
 }

@@ -17,19 +17,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"flag"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -37,7 +32,9 @@ import (
 
 	"github.com/mailark/mailark/addressbook"
 	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/bench/internal/corpus"
 	"github.com/mailark/mailark/bench/internal/proc"
+	"github.com/mailark/mailark/bench/internal/steps"
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
@@ -59,13 +56,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/verify:", err)
 		os.Exit(1)
 	}
-}
-
-type row struct {
-	step    string
-	took    time.Duration
-	rssKiB  int64
-	outcome string
 }
 
 func run(n int, seed uint64, keep bool) error {
@@ -103,22 +93,8 @@ func run(n int, seed uint64, keep bool) error {
 	conn := imapconn.Config{Host: d.Host, Port: d.TLSPort, Security: imapconn.TLS, CAFile: d.CAFile,
 		User: user, Password: secret.New(pass)}
 	dir := filepath.Join(work, "archive")
-	var rows []row
-	step := func(name string, f func() (string, error)) error {
-		runtime.GC()
-		debug.FreeOSMemory()
-		proc.ResetPeakRSS()
-		t := time.Now()
-		out, err := f()
-		r := row{step: name, took: time.Since(t), rssKiB: proc.PeakRSS(), outcome: out}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		rows = append(rows, r)
-		fmt.Printf("%-16s %6.1f s  %s\n", name, r.took.Seconds(), out)
-		return nil
-	}
-	if err := step("backup", func() (string, error) {
+	var table steps.Table
+	if err := table.Run("backup", func() (string, error) {
 		sum, err := backup.Run(ctx, backup.Options{Conn: conn, ArchiveDir: dir})
 		return fmt.Sprintf("%d archived, %d failed", sum.Total, len(sum.Failures)), err
 	}); err != nil {
@@ -132,7 +108,7 @@ func run(n int, seed uint64, keep bool) error {
 		if deep {
 			name = "verify --deep"
 		}
-		if err := step(name, func() (string, error) {
+		if err := table.Run(name, func() (string, error) {
 			if !deep {
 				stopProfile, err := proc.CPUProfile(cpuProfile)
 				if err != nil {
@@ -146,13 +122,13 @@ func run(n int, seed uint64, keep bool) error {
 			return err
 		}
 	}
-	if err := step("gate check", func() (string, error) {
+	if err := table.Run("gate check", func() (string, error) {
 		v, err := gate.Check(ctx, gate.GateOptions{Conn: conn, ArchiveDir: dir})
 		return fmt.Sprintf("open: %v", v.Open), err
 	}); err != nil {
 		return err
 	}
-	if err := step("report", func() (string, error) {
+	if err := table.Run("report", func() (string, error) {
 		r, err := gate.BuildReport(ctx, gate.ReportOptions{ArchiveDir: dir})
 		if err != nil {
 			return "", err
@@ -167,15 +143,7 @@ func run(n int, seed uint64, keep bool) error {
 	}
 
 	fmt.Printf("\nN = %d, %.0f MB on the wire, Dovecot over TLS on loopback, warm caches\n\n", messages, float64(wireBytes)/1e6)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\t wall s\t × backup\t msgs/s\t MB/s\t peak RSS MB\t result\t")
-	backupTook := rows[0].took
-	for _, r := range rows {
-		s := r.took.Seconds()
-		fmt.Fprintf(tw, "%s\t %.1f\t %.2f\t %.0f\t %.0f\t %.0f\t %s\t\n", r.step, s, s/backupTook.Seconds(),
-			float64(messages)/s, float64(wireBytes)/1e6/s, float64(r.rssKiB)/1024, r.outcome)
-	}
-	tw.Flush()
+	table.Print(os.Stdout, "backup", messages, wireBytes)
 	if keep {
 		fmt.Printf("\nkept: %s\n", work)
 	}
@@ -220,10 +188,8 @@ func seedCorpus(d *testimap.Dovecot, n int, seed uint64) (int, int64, error) {
 	return n, wire, flush()
 }
 
-var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
-	schedule report update review budget contract delivery estimate order confirm question answer`)
-
-// generate makes message i: CRLF lines, sizes like a real mailbox.
+// generate makes message i and picks its folder (10% Sent, 7%
+// Archive/2019, 3% 取引先, the rest INBOX).
 func generate(seed uint64, i, n int) (folder string, raw []byte) {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	switch x := r.Float64(); {
@@ -236,51 +202,7 @@ func generate(seed uint64, i, n int) (folder string, raw []byte) {
 	default:
 		folder = "INBOX"
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: Person %d <p%d@example.jp>\r\nTo: %s\r\nSubject: Message %d\r\nMessage-ID: <%d.%d@bench.mailark>\r\n"+
-		"Date: Mon, 2 Mar 2020 10:00:00 +0900\r\nMIME-Version: 1.0\r\n", i%97, i%97, user, i, i, seed)
-	text := int(math.Exp(math.Log(2048) + r.Float64()*(math.Log(30*1024)-math.Log(2048))))
-	attach := 0
-	switch {
-	case i == n/2:
-		attach = 25 << 20
-	case r.Float64() < 0.03:
-		attach = 512<<10 + r.IntN(4608<<10)
-	}
-	if attach == 0 {
-		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
-		writeText(&b, r, text)
-		return folder, b.Bytes()
-	}
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	writeText(&b, r, text/4)
-	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
-		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
-	data := make([]byte, attach*3/4)
-	for j := range data {
-		data[j] = byte(r.Uint32())
-	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--b--\r\n")
-	return folder, b.Bytes()
-}
-
-func writeText(b *bytes.Buffer, r *rand.Rand, size int) {
-	line := 0
-	for start := b.Len(); b.Len()-start < size; {
-		w := words[r.IntN(len(words))]
-		if line+len(w) > 72 {
-			b.WriteString("\r\n")
-			line = 0
-		}
-		b.WriteString(w + " ")
-		line += len(w) + 1
-	}
-	b.WriteString("\r\n")
+	return folder, corpus.Message(r, user, seed, i, n)
 }
 
 // index lets Dovecot index the corpus: an untimed FETCH of UID and size.

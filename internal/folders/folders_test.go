@@ -3,13 +3,11 @@ package folders_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -40,8 +38,7 @@ func TestRoleOf(t *testing.T) {
 
 func TestList(t *testing.T) {
 	srv := testimap.Start(t, nil)
-	c, err := imapconn.Dial(context.Background(), imapconn.Config{Host: srv.Host, Port: srv.Port, Security: imapconn.Plain,
-		User: srv.User, Password: secret.New(srv.Password), DialTimeout: 10 * time.Second})
+	c, err := imapconn.Dial(context.Background(), srv.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,6 +140,8 @@ func (r *dbxReader) Folders(ctx context.Context) ([]Folder, error) {
 	return out, ctx.Err()
 }
 
+// dbxRole is the role of an Outlook Express folder from its name, in
+// English or Japanese.
 func dbxRole(base string) string {
 	switch strings.ToLower(base) {
 	case "inbox", "受信トレイ":

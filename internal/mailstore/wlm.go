@@ -207,23 +207,17 @@ func (r *wlmReader) Folders(ctx context.Context) ([]Folder, error) {
 	return out, ctx.Err()
 }
 
+// wlmRole is the role of a Windows Live Mail folder: a top folder named as
+// Outlook Express named its folders, or its junk folder.
 func wlmRole(name string, top bool) string {
 	if !top {
 		return ""
 	}
 	switch strings.ToLower(name) {
-	case "inbox", "受信トレイ":
-		return "inbox"
-	case "sent items", "送信済みアイテム":
-		return "sent"
-	case "drafts", "下書き":
-		return "drafts"
-	case "deleted items", "削除済みアイテム":
-		return "trash"
 	case "junk e-mail", "迷惑メール":
 		return "junk"
 	}
-	return ""
+	return dbxRole(name)
 }
 
 // wlmDate is the Date header's time of the .eml at path (the app keeps

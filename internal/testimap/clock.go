@@ -2,6 +2,7 @@ package testimap
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -45,4 +46,10 @@ func (c *Clock) Sleeps() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]time.Duration(nil), c.sleeps...)
+}
+
+// SleptAtLeast says whether one of the waits asked for so far was d or
+// longer (a wait for a daily budget to renew is hours long).
+func (c *Clock) SleptAtLeast(d time.Duration) bool {
+	return slices.ContainsFunc(c.Sleeps(), func(w time.Duration) bool { return w >= d })
 }

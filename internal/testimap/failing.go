@@ -80,6 +80,13 @@ func (s *Server) ServeWith(t testing.TB, change func(*imapserver.Options)) int {
 	t.Helper()
 	opts := s.Mem.Options()
 	change(opts)
+	return ServeOptions(t, opts)
+}
+
+// ServeOptions serves an IMAP server made of opts on a new 127.0.0.1 port
+// until the test ends. It returns the port.
+func ServeOptions(t testing.TB, opts *imapserver.Options) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

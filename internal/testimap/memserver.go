@@ -12,7 +12,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailtext"
+	"github.com/mailark/mailark/internal/secret"
 )
 
 // Server is go-imap's in-memory IMAP server holding one account, on
@@ -42,6 +44,33 @@ func Start(t testing.TB, acct *demo.Account) *Server {
 	if err != nil {
 		t.Fatalf("testimap.Start: %v", err)
 	}
+	return serve(t, m, acct)
+}
+
+// StartDemo serves the demo's old account and its empty new account
+// (demo.NewProvider) on one server, as `mailark demo` does, until the test
+// ends. The Server is the old account's; newConn is the connection to the
+// new one.
+func StartDemo(t testing.TB) (s *Server, newConn imapconn.Config) {
+	t.Helper()
+	old, nw := demo.OldProvider(), demo.NewProvider()
+	m, err := demo.NewMemServer(old)
+	if err != nil {
+		t.Fatalf("testimap.StartDemo: %v", err)
+	}
+	if err := m.AddAccount(nw); err != nil {
+		t.Fatalf("testimap.StartDemo: %v", err)
+	}
+	s = serve(t, m, old)
+	newConn = s.Conn()
+	newConn.User, newConn.Password = nw.User, secret.New(nw.Password)
+	return s, newConn
+}
+
+// serve serves m, whose first account is acct, on 127.0.0.1:0 until the
+// test ends.
+func serve(t testing.TB, m *demo.MemServer, acct *demo.Account) *Server {
+	t.Helper()
 	log := &testLogger{t: t}
 	m.Logger = log
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -82,6 +111,13 @@ func (l *testLogger) stop() {
 	l.mu.Lock()
 	l.stopped = true
 	l.mu.Unlock()
+}
+
+// Conn is the engine's connection to the account: plain on loopback, with
+// a 10 s dial timeout.
+func (s *Server) Conn() imapconn.Config {
+	return imapconn.Config{Host: s.Host, Port: s.Port, Security: imapconn.Plain, User: s.User,
+		Password: secret.New(s.Password), DialTimeout: 10 * time.Second}
 }
 
 // Client returns a client logged in as the account's user, closed when the

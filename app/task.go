@@ -1,0 +1,36 @@
+package app
+
+import "context"
+
+// task is a screen's background job: at most one runs at a time, on its
+// own context under the window's, and stop cancels it. Embedded in a
+// screen, it gives the screen its running state and its stop.
+type task struct {
+	running bool
+	cancel  context.CancelFunc
+}
+
+// background marks the task running and runs work on a new context in the
+// background; the function work returns runs on the UI goroutine once work
+// is over (its context cancelled, running false again). Call it from the
+// UI goroutine.
+func (k *task) background(u *ui, work func(ctx context.Context) (then func())) {
+	k.running = true
+	ctx, cancel := context.WithCancel(u.root)
+	k.cancel = cancel
+	u.goBackground(func() {
+		then := work(ctx)
+		cancel()
+		u.do(func() {
+			k.running = false
+			then()
+		})
+	})
+}
+
+// stop asks the running work to stop.
+func (k *task) stop() {
+	if k.cancel != nil {
+		k.cancel()
+	}
+}
