@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,10 +17,13 @@ import (
 	"github.com/mailark/mailark/internal/progress"
 )
 
-type fakeStores struct{ found []backup.FoundStore }
+type fakeStores struct {
+	found []backup.FoundStore
+	err   error
+}
 
 func (f *fakeStores) FindStores(ctx context.Context, in StoresInput) ([]backup.FoundStore, error) {
-	return f.found, nil
+	return f.found, f.err
 }
 
 // "Where is your mail?" on the real engine: the demo customer's older mail
@@ -88,6 +92,21 @@ func TestWhereIsYourMailListsOutlook(t *testing.T) {
 	u.switchLanguage("ja")
 	if got := strings.Join(texts(u.win.Canvas()), "|"); !strings.Contains(got, "Outlook 自身のデータはコピーされません") {
 		t.Errorf("not in Japanese: %q", got)
+	}
+}
+
+// A place that could not be searched is said, with what was found
+// elsewhere still listed (never a silent skip).
+func TestWhereIsYourMailSaysWhatCouldNotBeSearched(t *testing.T) {
+	f := newFakes()
+	f.stores.found = []backup.FoundStore{{Store: outlookStore()}}
+	f.stores.err = errors.New("/media/olddisk/Users/hanako/AppData: permission denied")
+	u := newTestUI(t, f)
+	u.goTo(stepStores)
+	u.waitBackground()
+	want := tr("stores.search-error", map[string]any{"Detail": f.stores.err.Error()})
+	if got := texts(u.win.Canvas()); !contains(got, want) || len(u.mailApps.found) != 1 {
+		t.Errorf("want %q and the store found elsewhere; screen %q, found %d", want, got, len(u.mailApps.found))
 	}
 }
 

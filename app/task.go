@@ -12,18 +12,19 @@ type task struct {
 
 // background marks the task running and runs work on a new context in the
 // background; the function work returns runs on the UI goroutine once work
-// is over (its context cancelled, running false again). Call it from the
-// UI goroutine.
+// is over (running false again; ctx.Err() there says whether the work
+// was stopped, and the context is released after it). Call it from the UI
+// goroutine.
 func (k *task) background(u *ui, work func(ctx context.Context) (then func())) {
 	k.running = true
 	ctx, cancel := context.WithCancel(u.root)
 	k.cancel = cancel
 	u.goBackground(func() {
 		then := work(ctx)
-		cancel()
 		u.do(func() {
 			k.running = false
-			then()
+			then() // ctx still tells whether the work was stopped
+			cancel()
 		})
 	})
 }
