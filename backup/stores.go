@@ -129,6 +129,7 @@ func importStores(ctx context.Context, a *archive.Archive, stores []*mailstore.S
 			return out, err
 		}
 	}
+	w.done()
 	return out, nil
 }
 
@@ -145,6 +146,7 @@ type wholeProgress struct {
 	mu   sync.Mutex
 	base progress.Event // the server's last status
 	sent progress.Event // the stores' last figures, added to base
+	last progress.Event // the last status passed on
 }
 
 func newWholeProgress(sink progress.Sink, opts *Options) *wholeProgress {
@@ -186,6 +188,25 @@ func (w *wholeProgress) stores() progress.Sink {
 		e.Done, e.Bytes = b.Done+done, b.Bytes+bytes
 		e.Total = max(b.Total+w.estMsgs, e.Done)
 		e.TotalBytes = max(b.TotalBytes+w.estBytes, e.Bytes)
+		if e.Kind == progress.Status {
+			w.mu.Lock()
+			w.last = e
+			w.mu.Unlock()
+		}
 		w.sink(e)
 	}
+}
+
+// done says every store was read whole: what was estimated (a store's
+// size on disk holds more than its messages) gives way to what was
+// saved, so the bar ends at 100%.
+func (w *wholeProgress) done() {
+	w.mu.Lock()
+	e := w.last
+	w.mu.Unlock()
+	if e.Step == "" {
+		return
+	}
+	e.Total, e.TotalBytes, e.ETA = e.Done, e.Bytes, 0
+	w.sink(e)
 }

@@ -108,8 +108,9 @@ func TestRunImportsTheStoresWithTheServer(t *testing.T) {
 	if err != nil || !sum.OK() || len(sum.Stores) != 1 {
 		t.Fatalf("Run: %+v, %v", sum, err)
 	}
-	if len(backwards) > 0 || last.Step != "import" || last.Done != sum.New || last.Total != sum.New {
-		t.Errorf("progress: last %s %d of %d, want import %d of %d; went backwards: %q", last.Step, last.Done, last.Total, sum.New, sum.New, backwards)
+	if len(backwards) > 0 || last.Step != "import" || last.Done != sum.New || last.Total != sum.New || last.Bytes != last.TotalBytes {
+		t.Errorf("progress: last %s %d of %d (%d of %d bytes), want import %d of %d, all bytes; went backwards: %q",
+			last.Step, last.Done, last.Total, last.Bytes, last.TotalBytes, sum.New, sum.New, backwards)
 	}
 	n := int64(len(want["Thunderbird pop.example.net/Inbox"]) + len(want["Thunderbird pop.example.net/Archives/2019"]))
 	if got := sum.Stores[0].Added; got != n || sum.New-got <= 0 || events == 0 {
