@@ -237,22 +237,7 @@ func (r *popRunner) loop(ctx context.Context) error {
 		if !r.transient(err) {
 			return err
 		}
-		if r.progressed {
-			attempt = 0
-		}
-		attempt++
-		r.sum.Retries++
-		limit := r.opts.Retries
-		if !r.connected {
-			limit = min(limit, firstConnectRetries)
-		}
-		if attempt > limit {
-			return fmt.Errorf("gave up after %d attempts: %w", attempt-1, err)
-		}
-		wait := r.opts.Backoff(attempt)
-		r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Retrying,
-			Text: fmt.Sprintf("connection lost (%v); reconnecting in %v (attempt %d of %d)", err, wait, attempt, r.opts.Retries), Err: err})
-		if err := r.opts.Sleep(ctx, wait); err != nil {
+		if err := reconnect(ctx, retryPolicy{r.opts.Retries, r.opts.Backoff, r.opts.Sleep}, r.sum, r.throttle, r.event(), &attempt, r.progressed, r.connected, err); err != nil {
 			return err
 		}
 	}

@@ -314,24 +314,7 @@ func (r *runner) loop(ctx context.Context) error {
 			// with fewer (each time one fewer, down to one).
 			continue
 		}
-		if r.progressed {
-			attempt = 0
-		}
-		attempt++
-		r.sum.Retries++
-		limit := r.opts.Retries
-		if !r.connected {
-			// Never got in: a couple of quick tries, then say what is wrong
-			// rather than make a person with a wrong port wait.
-			limit = min(limit, firstConnectRetries)
-		}
-		if attempt > limit {
-			return fmt.Errorf("gave up after %d attempts: %w", attempt-1, err)
-		}
-		wait := r.opts.Backoff(attempt)
-		r.throttle.Notice(r.event(), progress.NoticeData{Kind: progress.Retrying,
-			Text: fmt.Sprintf("connection lost (%v); reconnecting in %v (attempt %d of %d)", err, wait, attempt, r.opts.Retries), Err: err})
-		if err := r.opts.Sleep(ctx, wait); err != nil {
+		if err := reconnect(ctx, retryPolicy{r.opts.Retries, r.opts.Backoff, r.opts.Sleep}, r.sum, r.throttle, r.event(), &attempt, r.progressed, r.connected, err); err != nil {
 			return err
 		}
 	}
@@ -339,6 +322,39 @@ func (r *runner) loop(ctx context.Context) error {
 
 // firstConnectRetries bounds the retries before any session has logged in.
 const firstConnectRetries = 2
+
+// reconnect is the step after a transient error, the same for the IMAP
+// and the POP3 loop: count the attempt (from 0 again when the session
+// saved something), give up past opts.Retries — past
+// firstConnectRetries when no session ever got in, so that a person with
+// a wrong port is told at once — or say so and wait the backoff. A nil
+// result means: run the next session.
+func reconnect(ctx context.Context, p retryPolicy, sum *Summary, th *progress.Throttle, ev progress.Event,
+	attempt *int, progressed, connected bool, err error) error {
+	if progressed {
+		*attempt = 0
+	}
+	*attempt++
+	sum.Retries++
+	limit := p.retries
+	if !connected {
+		limit = min(limit, firstConnectRetries)
+	}
+	if *attempt > limit {
+		return fmt.Errorf("gave up after %d attempts: %w", *attempt-1, err)
+	}
+	wait := p.backoff(*attempt)
+	th.Notice(ev, progress.NoticeData{Kind: progress.Retrying,
+		Text: fmt.Sprintf("connection lost (%v); reconnecting in %v (attempt %d of %d)", err, wait, *attempt, p.retries), Err: err})
+	return p.sleep(ctx, wait)
+}
+
+// retryPolicy is the options' reconnect settings (Retries, Backoff, Sleep).
+type retryPolicy struct {
+	retries int
+	backoff func(attempt int) time.Duration
+	sleep   func(ctx context.Context, d time.Duration) error
+}
 
 func (r *runner) transient(err error) bool {
 	if errors.Is(err, errTooLarge) || errors.Is(err, errConnLimit) || errors.Is(err, errGenerationMoved) {
