@@ -190,7 +190,7 @@ func cells(s *migrateScreen) [][]string {
 		var row []string
 		for c := 0; c < 4; c++ {
 			l := widget.NewLabel("")
-			s.updateCell(widget.TableCellID{Row: r, Col: c}, l)
+			s.table.UpdateCell(widget.TableCellID{Row: r, Col: c}, l)
 			row = append(row, l.Text)
 		}
 		out = append(out, row)

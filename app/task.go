@@ -1,6 +1,9 @@
 package app
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // task is a screen's background job: at most one runs at a time, on its
 // own context under the window's, and stop cancels it. Embedded in a
@@ -16,8 +19,19 @@ type task struct {
 // was stopped, and the context is released after it). Call it from the UI
 // goroutine.
 func (k *task) background(u *ui, work func(ctx context.Context) (then func())) {
-	k.running = true
 	ctx, cancel := context.WithCancel(u.root)
+	k.start(u, ctx, cancel, work)
+}
+
+// backgroundWithin is background for work that is given at most d (a
+// server that does not answer): ctx ends then.
+func (k *task) backgroundWithin(u *ui, d time.Duration, work func(ctx context.Context) (then func())) {
+	ctx, cancel := context.WithTimeout(u.root, d)
+	k.start(u, ctx, cancel, work)
+}
+
+func (k *task) start(u *ui, ctx context.Context, cancel context.CancelFunc, work func(ctx context.Context) (then func())) {
+	k.running = true
 	k.cancel = cancel
 	u.goBackground(func() {
 		then := work(ctx)

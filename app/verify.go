@@ -3,13 +3,11 @@ package app
 import (
 	"context"
 	"errors"
-	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -227,13 +225,7 @@ func (s *verifyScreen) actions() []fyne.CanvasObject {
 	s.checkBtn.SetText(tr("button.check-again"))
 	s.finishBtn.SetText(tr("button.finish-for-now"))
 	s.reportBtn.SetText(tr("button.save-report"))
-	if s.checking {
-		s.checkBtn.Disable()
-		s.reportBtn.Disable()
-	} else {
-		s.checkBtn.Enable()
-		s.reportBtn.Enable()
-	}
+	setEnabled(!s.checking, s.checkBtn, s.reportBtn)
 	if s.open() && !s.checking {
 		s.removeBtn.Enable()
 		setImportance(s.removeBtn, widget.HighImportance)
@@ -248,25 +240,11 @@ func (s *verifyScreen) actions() []fyne.CanvasObject {
 
 // chooseReport asks where to save the report.
 func (s *verifyScreen) chooseReport() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		s.saveReport(path)
-	}, s.u.win)
 	local, _, _ := splitEmail(s.u.acct.Email)
 	if local == "" {
 		local = "mailark"
 	}
-	d.SetFileName(local + "-report.html")
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.Show()
+	askSavePath(s.u.win, local+"-report.html", s.saveReport)
 }
 
 // saveReport writes the report (HTML, and JSON beside it) in the current
