@@ -40,8 +40,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark backup: --archive DIR is required (the folder to keep the copy in)")
-		return ExitUsage
+		return required(fs, "--archive DIR", "the folder to keep the copy in")
 	}
 	if *conns < 1 {
 		fmt.Fprintln(env.Stderr, "mailark backup: --connections must be 1 or more")

@@ -36,8 +36,7 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark remove: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
 	if *protocol != "imap" && *protocol != "pop3" && *protocol != "pop" {
 		fmt.Fprintf(env.Stderr, "mailark remove: unknown --protocol %q: use imap or pop3\n", *protocol)

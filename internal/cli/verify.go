@@ -55,8 +55,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark verify: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
 	l := gate.ParseLang(*lang)
 	var res gate.Result
