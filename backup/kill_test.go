@@ -3,14 +3,12 @@ package backup_test
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -25,11 +23,9 @@ func TestKillChild(t *testing.T) {
 		Conn:          config("127.0.0.1", env.Port, env.User, env.Password),
 		ArchiveDir:    env.Archive,
 		BatchMessages: 7, BatchInterval: 50 * time.Millisecond,
-		Progress: func(e progress.Event) { fmt.Printf("event %d\n", e.Done) },
+		Progress: testimap.PrintEvent,
 	}
-	fmt.Println("started")
-	_, err := backup.Run(context.Background(), opts)
-	fmt.Println("finished", err)
+	testimap.RunChildCall(opts, backup.Run)
 }
 
 // TestKilledBackupResumes kills the backup process with SIGKILL at several
@@ -37,9 +33,7 @@ func TestKillChild(t *testing.T) {
 // and SQLite agree, and at the end that a resumed run leaves every message
 // of the server in the archive exactly once.
 func TestKilledBackupResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	srv := testimap.Start(t, nil)
 	// A slow link, so that a run takes a few seconds and kills land
 	// mid-folder, mid-batch and mid-commit.

@@ -16,7 +16,6 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/internal/testmail"
@@ -201,34 +200,30 @@ func popConsistent(t *testing.T, dir string) {
 // TestPOP3KillChild is the child process of TestDovecotPOP3KilledResumes.
 func TestPOP3KillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	env := testimap.ChildKillEnv()
 	opts := backup.POP3Options{
-		Conn: pop3.Config{Host: "127.0.0.1", Port: port, Security: imapconn.TLS, CAFile: os.Getenv("MAILARK_KILL_CA"),
-			User: popUser, Password: secret.New(os.Getenv("MAILARK_PASSWORD")), DialTimeout: 10 * time.Second},
-		ArchiveDir:    os.Getenv("MAILARK_KILL_ARCHIVE"),
+		Conn: pop3.Config{Host: "127.0.0.1", Port: env.Port, Security: imapconn.TLS, CAFile: env.CAFile,
+			User: env.User, Password: secret.New(env.Password), DialTimeout: 10 * time.Second},
+		ArchiveDir:    env.Archive,
 		BatchMessages: 3,
-		Progress:      func(e progress.Event) { fmt.Printf("event %d\n", e.Done) },
+		Progress:      testimap.PrintEvent,
 	}
-	fmt.Println("started")
-	_, err := backup.RunPOP3(context.Background(), opts)
-	fmt.Println("finished", err)
+	testimap.RunChildCall(opts, backup.RunPOP3)
 }
 
 // TestDovecotPOP3KilledResumes kills the POP3 backup process at several
 // points; after each kill the archive must open consistent, and a resumed
 // run must leave every message exactly once, byte for byte.
 func TestDovecotPOP3KilledResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	d := startPOP3Dovecot(t)
 	proxy := testimap.StartProxy(t, fmt.Sprintf("%s:%d", d.Host, d.POP3TLSPort),
 		func(int) testimap.Fault { return testimap.Fault{Delay: 2 * time.Millisecond} })
 	dir := tempArchive(t)
 	killed := 0
 	for killAt := 1; killAt <= 40 && killed < 6; killAt += 7 {
-		c := testimap.KillChild(t, "TestPOP3KillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_CA=" + d.CAFile, "MAILARK_PASSWORD=" + popPass, "MAILARK_KILL_ARCHIVE=" + dir}, killAt)
+		env := testimap.KillEnv{Port: proxy.Port, User: popUser, Password: popPass, Archive: dir, CAFile: d.CAFile}
+		c := testimap.KillChild(t, "TestPOP3KillChild", env.Environ(), killAt)
 		if c.Hung {
 			t.Fatalf("run hung")
 		}

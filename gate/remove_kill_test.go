@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/mailark/mailark/gate"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -24,10 +22,8 @@ func TestRemoveKillChild(t *testing.T) {
 	opts := gate.RemoveOptions{Conn: config("127.0.0.1", env.Port, env.User, env.Password),
 		ArchiveDir: env.Archive, DeleteFromServer: true,
 		Confirm:  func(string, int64) (string, error) { return env.User, nil },
-		Progress: func(progress.Event) { fmt.Println("event") }}
-	fmt.Println("started")
-	_, err := gate.Remove(context.Background(), opts)
-	fmt.Println("finished", err)
+		Progress: testimap.PrintEvent}
+	testimap.RunChildCall(opts, gate.Remove)
 }
 
 // TestKilledRemovalIsSafe kills remove --delete-from-server with SIGKILL at
@@ -37,9 +33,7 @@ func TestRemoveKillChild(t *testing.T) {
 // server is in the archive; then the user verifies again where the gate
 // asks and removes again until the server is empty, with the same check.
 func TestKilledRemovalIsSafe(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	killed := 0
 	for i := 0; killed < *removeKills && i < 3**removeKills; i++ {
 		killAt := i % 12 // events of a removal: a few per folder
