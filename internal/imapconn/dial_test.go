@@ -66,6 +66,24 @@ func listen(t *testing.T) net.Listener {
 
 func port(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
 
+// acceptEach listens on 127.0.0.1 and, until the test ends, hands each
+// connection to handle on a goroutine of its own.
+func acceptEach(t *testing.T, handle func(c net.Conn)) net.Listener {
+	t.Helper()
+	ln := listen(t)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
 // selfSigned makes a certificate for 127.0.0.1 and localhost and writes its
 // PEM to a file.
 func selfSigned(t *testing.T, notAfter time.Time) (tls.Certificate, string) {
@@ -123,18 +141,10 @@ func TestDialErrors(t *testing.T) {
 	closed.Close()
 
 	// A server that is not IMAP: it greets like SSH.
-	ssh := listen(t)
-	go func() {
-		for {
-			c, err := ssh.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
-			time.AfterFunc(2*time.Second, func() { c.Close() })
-		}
-	}()
-	t.Cleanup(func() { ssh.Close() })
+	ssh := acceptEach(t, func(c net.Conn) {
+		c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+		time.AfterFunc(2*time.Second, func() { c.Close() })
+	})
 
 	tests := []struct {
 		name string
@@ -179,18 +189,12 @@ func TestDialErrors(t *testing.T) {
 }
 
 func TestDialCancelled(t *testing.T) {
-	// A server that accepts and never greets.
-	ln := listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
+	// A server that accepts and never greets: it reads until the client
+	// hangs up.
+	ln := acceptEach(t, func(c net.Conn) {
+		defer c.Close()
+		io.Copy(io.Discard, c)
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {

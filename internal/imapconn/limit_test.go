@@ -18,29 +18,18 @@ import (
 // the client sends, until the test ends.
 func scripted(t *testing.T, greeting string, reply func(line string, w net.Conn)) int {
 	t.Helper()
-	ln := listen(t)
-	go func() {
+	return port(acceptEach(t, func(c net.Conn) {
+		defer c.Close()
+		c.Write([]byte(greeting))
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.Write([]byte(greeting))
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					reply(strings.TrimRight(line, "\r\n"), c)
-				}
-			}()
+			reply(strings.TrimRight(line, "\r\n"), c)
 		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return port(ln)
+	}))
 }
 
 func tag(line string) string { return strings.SplitN(line, " ", 2)[0] }
@@ -94,17 +83,10 @@ func TestHostileServers(t *testing.T) {
 			p := 0
 			if greeting == "" {
 				// The endless greeting: the server talks first, forever.
-				ln := listen(t)
-				go func() {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
+				p = port(acceptEach(t, func(c net.Conn) {
 					defer c.Close()
 					endless(c)
-				}()
-				t.Cleanup(func() { ln.Close() })
-				p = port(ln)
+				}))
 			} else {
 				p = scripted(t, greeting, tt.reply)
 			}
