@@ -102,12 +102,7 @@ func TestRepairRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv := testimap.Start(t, nil)
-			dir := filepath.Join(t.TempDir(), "a")
-			r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-			if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
-				t.Fatalf("backup: %d %s", code, r.stderr)
-			}
+			srv, dir, r := backedUp(t, nil)
 			if ps := verifyProblems(t, srv, dir); len(ps) != 0 {
 				t.Fatalf("verify after backup: %q", ps)
 			}
@@ -154,12 +149,7 @@ func TestRepairRoundTrip(t *testing.T) {
 // from the intact mbox file; verify is green again.
 func TestRepairSQLiteFromMbox(t *testing.T) {
 	ctx := context.Background()
-	srv := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "a")
-	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
-		t.Fatalf("backup: %d %s", code, r.stderr)
-	}
+	srv, dir, r := backedUp(t, nil)
 	db := archivetest.Tamper(t, dir)
 	if _, err := db.Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB)
 		WHERE message_id = (SELECT min(id) FROM messages)`); err != nil {
