@@ -28,6 +28,7 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 const (
@@ -65,24 +66,6 @@ func listen(t *testing.T) net.Listener {
 }
 
 func port(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
-
-// acceptEach listens on 127.0.0.1 and, until the test ends, hands each
-// connection to handle on a goroutine of its own.
-func acceptEach(t *testing.T, handle func(c net.Conn)) net.Listener {
-	t.Helper()
-	ln := listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go handle(c)
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return ln
-}
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost and writes its
 // PEM to a file.
@@ -141,7 +124,7 @@ func TestDialErrors(t *testing.T) {
 	closed.Close()
 
 	// A server that is not IMAP: it greets like SSH.
-	ssh := acceptEach(t, func(c net.Conn) {
+	sshPort := testimap.ServeLoopback(t, func(c net.Conn) {
 		c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
 		time.AfterFunc(2*time.Second, func() { c.Close() })
 	})
@@ -166,7 +149,7 @@ func TestDialErrors(t *testing.T) {
 		{"starttls works", imapconn.Config{Host: "127.0.0.1", Port: port(startLn), Security: imapconn.StartTLS, CAFile: caFile}, mailerr.Unknown},
 		{"starttls refuses self-signed", imapconn.Config{Host: "127.0.0.1", Port: port(startLn), Security: imapconn.StartTLS}, mailerr.CertUntrusted},
 		{"starttls not offered", imapconn.Config{Host: "127.0.0.1", Port: port(plain), Security: imapconn.StartTLS}, mailerr.NoStartTLS},
-		{"not an imap server", imapconn.Config{Host: "127.0.0.1", Port: port(ssh), Security: imapconn.Plain}, mailerr.NotIMAP},
+		{"not an imap server", imapconn.Config{Host: "127.0.0.1", Port: sshPort, Security: imapconn.Plain}, mailerr.NotIMAP},
 		{"plain to another machine refused", imapconn.Config{Host: "192.0.2.1", Port: 143, Security: imapconn.Plain}, mailerr.InsecureRefused},
 	}
 	for _, tt := range tests {
@@ -191,14 +174,14 @@ func TestDialErrors(t *testing.T) {
 func TestDialCancelled(t *testing.T) {
 	// A server that accepts and never greets: it reads until the client
 	// hangs up.
-	ln := acceptEach(t, func(c net.Conn) {
+	silent := testimap.ServeLoopback(t, func(c net.Conn) {
 		defer c.Close()
 		io.Copy(io.Discard, c)
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		_, err := imapconn.Dial(ctx, imapconn.Config{Host: "127.0.0.1", Port: port(ln), Security: imapconn.Plain,
+		_, err := imapconn.Dial(ctx, imapconn.Config{Host: "127.0.0.1", Port: silent, Security: imapconn.Plain,
 			User: testUser, Password: secret.New(testPass)})
 		done <- err
 	}()

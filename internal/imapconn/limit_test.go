@@ -12,13 +12,14 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 // scripted runs a fake server: greeting, then reply(line, w) for every line
 // the client sends, until the test ends.
 func scripted(t *testing.T, greeting string, reply func(line string, w net.Conn)) int {
 	t.Helper()
-	return port(acceptEach(t, func(c net.Conn) {
+	return testimap.ServeLoopback(t, func(c net.Conn) {
 		defer c.Close()
 		c.Write([]byte(greeting))
 		r := bufio.NewReader(c)
@@ -29,7 +30,7 @@ func scripted(t *testing.T, greeting string, reply func(line string, w net.Conn)
 			}
 			reply(strings.TrimRight(line, "\r\n"), c)
 		}
-	}))
+	})
 }
 
 func tag(line string) string { return strings.SplitN(line, " ", 2)[0] }
@@ -83,10 +84,10 @@ func TestHostileServers(t *testing.T) {
 			p := 0
 			if greeting == "" {
 				// The endless greeting: the server talks first, forever.
-				p = port(acceptEach(t, func(c net.Conn) {
+				p = testimap.ServeLoopback(t, func(c net.Conn) {
 					defer c.Close()
 					endless(c)
-				}))
+				})
 			} else {
 				p = scripted(t, greeting, tt.reply)
 			}
