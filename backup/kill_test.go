@@ -72,18 +72,29 @@ func TestKilledBackupResumes(t *testing.T) {
 	checkArchive(t, dir, state)
 }
 
+// openAfterKill opens the archive in dir for writing, which recovers from
+// a crash; nil when the kill came before the archive was made.
+func openAfterKill(t *testing.T, dir string) *archive.Archive {
+	t.Helper()
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return nil
+	}
+	a, err := archive.Open(context.Background(), dir, archive.Options{})
+	if err != nil {
+		t.Fatalf("archive after kill: %v", err)
+	}
+	return a
+}
+
 // checkConsistent opens the archive for writing (which recovers from a
 // crash) and checks that every mbox file holds exactly the messages SQLite
 // lists for it.
 func checkConsistent(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return // killed before the archive was made
-	}
-	a, err := archive.Open(ctx, dir, archive.Options{})
-	if err != nil {
-		t.Fatalf("archive after kill: %v", err)
+	a := openAfterKill(t, dir)
+	if a == nil {
+		return
 	}
 	a.Close()
 	state := map[string]map[uint32]serverMessage{}

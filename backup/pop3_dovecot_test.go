@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
 	"github.com/mailark/mailark/internal/secret"
@@ -175,12 +174,9 @@ func TestDovecotPOP3CutsResume(t *testing.T) {
 func popConsistent(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return // killed before the archive was made
-	}
-	a, err := archive.Open(ctx, dir, archive.Options{})
-	if err != nil {
-		t.Fatalf("archive after kill: %v", err)
+	a := openAfterKill(t, dir)
+	if a == nil {
+		return
 	}
 	srcs, err := a.Sources(ctx)
 	folders := 0
