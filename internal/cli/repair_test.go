@@ -59,12 +59,7 @@ func muttQuit(t *testing.T, p string) {
 // pythonMarkRead marks every message read with Python's mailbox module,
 // which writes the whole file again on flush.
 func pythonMarkRead(t *testing.T, p string) {
-	py := os.Getenv("MAILARK_PYTHON")
-	if py == "" {
-		py = "python3"
-	}
-	path, err := exec.LookPath(py)
-	testimap.SkipUnless(t, "python", err == nil, "python3 not found")
+	path := testimap.Python(t)
 	const prog = `
 import mailbox, sys
 box = mailbox.mbox(sys.argv[1], create=False)

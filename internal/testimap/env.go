@@ -43,6 +43,20 @@ func RequireDovecot(t testing.TB) {
 		"dovecot is not installed (make deps installs dovecot-imapd)")
 }
 
+// Python is the path of the Python interpreter MAILARK_PYTHON names
+// (default python3); without one it skips t, or fails it with "python" in
+// MAILARK_TEST_NO_SKIP.
+func Python(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("MAILARK_PYTHON")
+	if p == "" {
+		p = "python3"
+	}
+	path, err := exec.LookPath(p)
+	SkipUnless(t, "python", err == nil, "python3 not found")
+	return path
+}
+
 func noSkip(what string) bool {
 	for _, w := range strings.Split(os.Getenv(EnvNoSkip), ",") {
 		w = strings.TrimSpace(w)
