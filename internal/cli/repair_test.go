@@ -41,10 +41,8 @@ func verifyProblems(t *testing.T, srv *testimap.Server, dir string) []string {
 // and quits: mutt marks the messages old and rewrites the file (root
 // ignores the file's 0400; a user's mutt would open it read-only).
 func muttQuit(t *testing.T, p string) {
-	mutt, err := exec.LookPath("mutt")
-	testimap.SkipUnless(t, "mutt", err == nil, "mutt is not installed")
-	script, err := exec.LookPath("script")
-	testimap.SkipUnless(t, "mutt", err == nil, "script (util-linux) is needed to give mutt a terminal")
+	mutt := testimap.Tool(t, "mutt", "mutt", "mutt is not installed")
+	script := testimap.Tool(t, "mutt", "script", "script (util-linux) is needed to give mutt a terminal")
 	home := t.TempDir()
 	os.Mkdir(filepath.Join(home, "Mail"), 0o700)
 	// The 'q' waits in the terminal's input until mutt reads it.

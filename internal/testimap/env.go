@@ -52,8 +52,23 @@ func Python(t testing.TB) string {
 	if p == "" {
 		p = "python3"
 	}
-	path, err := exec.LookPath(p)
-	SkipUnless(t, "python", err == nil, "python3 not found")
+	return Tool(t, "python", p, "python3 not found")
+}
+
+// Chromium is the path of Debian's chromium, for the tests that print or
+// drive a page with it; without it, it skips t (see SkipUnless).
+func Chromium(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "chromium", "chromium", "chromium is not installed (make deps installs Debian's chromium)")
+}
+
+// Tool is the path of the program name; without it, it skips t, or fails it
+// when MAILARK_TEST_NO_SKIP names what (see SkipUnless), saying why, and
+// returns "".
+func Tool(t testing.TB, what, name, why string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	SkipUnless(t, what, err == nil, why)
 	return path
 }
 
