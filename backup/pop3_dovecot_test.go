@@ -150,13 +150,8 @@ func TestDovecotPOP3Backup(t *testing.T) {
 
 func TestDovecotPOP3CutsResume(t *testing.T) {
 	d := startPOP3Dovecot(t)
-	cuts := []int64{2_000, 50_000, 400_000, 3_000_000}
-	proxy := testimap.StartProxy(t, fmt.Sprintf("%s:%d", d.Host, d.POP3TLSPort), func(n int) testimap.Fault {
-		if n < len(cuts) {
-			return testimap.Fault{CutDownAfter: cuts[n], Reset: n%2 == 1}
-		}
-		return testimap.Fault{}
-	})
+	cuts := []testimap.Fault{{CutDownAfter: 2_000}, {CutDownAfter: 50_000, Reset: true}, {CutDownAfter: 400_000}, {CutDownAfter: 3_000_000, Reset: true}}
+	proxy := testimap.StartProxy(t, fmt.Sprintf("%s:%d", d.Host, d.POP3TLSPort), testimap.PerConn(cuts...))
 	opts := dovecotPOP3Options(d, proxy.Port, imapconn.TLS, tempArchive(t))
 	opts.BatchMessages = 5
 	sum, err := backup.RunPOP3(context.Background(), opts)
