@@ -2,7 +2,6 @@ package backup_test
 
 import (
 	"context"
-	"flag"
 	"os"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var kills = flag.Int("kills", testimap.Soak(20), "how many times TestKilledBackupResumes kills the backup process (default 20 times $MAILARK_SOAK)")
+var kills = testimap.SoakFlag("kills", 20, "how many times TestKilledBackupResumes kills the backup process")
 
 // TestKillChild is the child process of TestKilledBackupResumes: it runs a
 // backup and prints one line per progress event, until it is killed.

@@ -3,7 +3,6 @@ package gate_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"testing"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var removeKills = flag.Int("remove-kills", testimap.Soak(5), "how many times TestKilledRemovalIsSafe kills a removal (default 5 times $MAILARK_SOAK)")
+var removeKills = testimap.SoakFlag("remove-kills", 5, "how many times TestKilledRemovalIsSafe kills a removal")
 
 // TestRemoveKillChild is the child process of TestKilledRemovalIsSafe: it
 // runs remove --delete-from-server and prints one line per progress event,

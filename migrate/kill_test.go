@@ -19,7 +19,7 @@ import (
 )
 
 var (
-	migrateKills = flag.Int("migrate-kills", testimap.Soak(20), "how many times TestKilledMigrationResumes kills the migration process (default 20 times $MAILARK_SOAK)")
+	migrateKills = testimap.SoakFlag("migrate-kills", 20, "how many times TestKilledMigrationResumes kills the migration process")
 	migrateSeed  = flag.Uint64("migrate-seed", 0, "seed of TestKilledMigrationResumes's kill points (0: a new one, logged)")
 )
 

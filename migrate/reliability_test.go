@@ -3,7 +3,6 @@ package migrate_test
 import (
 	"context"
 	"crypto/sha256"
-	"flag"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -19,7 +18,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-var migrateCuts = flag.Int("migrate-cuts", testimap.Soak(30), "how many cut points TestMigrateCutAnywhere tries (default 30 times $MAILARK_SOAK)")
+var migrateCuts = testimap.SoakFlag("migrate-cuts", 30, "how many cut points TestMigrateCutAnywhere tries")
 
 // tally counts, over the whole test binary, what the reliability tests did.
 var tally testimap.Tally
