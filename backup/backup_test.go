@@ -128,13 +128,8 @@ func TestDroppedConnectionsAreRetried(t *testing.T) {
 	srv := testimap.Start(t, nil)
 	// The first three connections are cut at different points of the
 	// transfer; later ones work.
-	cuts := []int64{40_000, 900_000, 3_500_000}
-	proxy := testimap.StartProxy(t, srv.Addr, func(n int) testimap.Fault {
-		if n < len(cuts) {
-			return testimap.Fault{CutDownAfter: cuts[n], Reset: n == 1}
-		}
-		return testimap.Fault{}
-	})
+	proxy := testimap.StartProxy(t, srv.Addr, testimap.PerConn(
+		testimap.Fault{CutDownAfter: 40_000}, testimap.Fault{CutDownAfter: 900_000, Reset: true}, testimap.Fault{CutDownAfter: 3_500_000}))
 	opts := options(srv, tempArchive(t))
 	opts.Conn.Port = proxy.Port
 	opts.BatchMessages = 50

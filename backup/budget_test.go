@@ -88,16 +88,24 @@ func tinyBudget(t testing.TB) *limits.Table {
 	return tab
 }
 
-// A run that uses up the day's budget stops cleanly with the message and
-// what is left; another run the same day fetches nothing more; runs on the
-// following days go on until everything is in the archive, with no message
-// lost or stored twice.
-func TestDailyBudgetStopsAndNextDayContinues(t *testing.T) {
+// budgeted starts the test server and gives options to back it up under
+// tinyBudget, on a test clock.
+func budgeted(t testing.TB) (*testimap.Server, backup.Options, *testimap.Clock) {
+	t.Helper()
 	srv := testimap.Start(t, nil)
 	o := options(srv, tempArchive(t))
 	o.Limits = tinyBudget(t)
 	clk := testimap.NewClock()
 	o.Now = clk.Now
+	return srv, o, clk
+}
+
+// A run that uses up the day's budget stops cleanly with the message and
+// what is left; another run the same day fetches nothing more; runs on the
+// following days go on until everything is in the archive, with no message
+// lost or stored twice.
+func TestDailyBudgetStopsAndNextDayContinues(t *testing.T) {
+	srv, o, clk := budgeted(t)
 	ctx := context.Background()
 
 	sum, err := backup.Run(ctx, o)
@@ -147,12 +155,9 @@ func TestDailyBudgetStopsAndNextDayContinues(t *testing.T) {
 // With WaitForBudget a run waits for the budget to renew and goes on by
 // itself; its progress says how long the budget makes it take.
 func TestDailyBudgetWaitResumes(t *testing.T) {
-	srv := testimap.Start(t, nil)
-	o := options(srv, tempArchive(t))
-	o.Limits = tinyBudget(t)
+	srv, o, clk := budgeted(t)
 	o.WaitForBudget = true
-	clk := testimap.NewClock()
-	o.Now, o.Sleep = clk.Now, clk.Sleep
+	o.Sleep = clk.Sleep
 	var mu sync.Mutex
 	var waiting int
 	var words string
@@ -186,11 +191,7 @@ func TestDailyBudgetWaitResumes(t *testing.T) {
 
 // Survey's time estimate counts the days the budget makes the backup take.
 func TestSurveyCountsTheBudget(t *testing.T) {
-	srv := testimap.Start(t, nil)
-	o := options(srv, tempArchive(t))
-	o.Limits = tinyBudget(t)
-	clk := testimap.NewClock()
-	o.Now = clk.Now
+	_, o, _ := budgeted(t)
 	res, err := backup.Survey(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func TestDiskFull(t *testing.T) {
 }
 
 var (
-	fills    = flag.Int("fills", testimap.Soak(2), "how many random disk sizes TestDiskFullAnywhere fills (default 2 times $MAILARK_SOAK)")
+	fills    = testimap.SoakFlag("fills", 2, "how many random disk sizes TestDiskFullAnywhere fills")
 	fillSeed = flag.Uint64("fill-seed", 0, "seed of TestDiskFullAnywhere's disk sizes (0: a new one, logged)")
 )
 

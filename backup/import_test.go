@@ -250,13 +250,8 @@ func TestImportThunderbird(t *testing.T) {
 func TestImportKillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
 	ctx := context.Background()
-	stores, _ := mailstore.FindAll(os.Getenv("MAILARK_KILL_HOME"), runtime.GOOS, "thunderbird")
-	a, err := archive.Open(ctx, os.Getenv("MAILARK_KILL_ARCHIVE"), archive.Options{})
-	if err != nil {
-		fmt.Println("finished", err)
-		return
-	}
-	fmt.Println("started")
+	env := testimap.ChildKillEnv()
+	stores, _ := mailstore.FindAll(env.Home, runtime.GOOS, "thunderbird")
 	n := 0
 	opts := backup.ImportOptions{Ingest: backup.IngestOptions{BatchMessages: 7},
 		Progress: func(e progress.Event) {
@@ -265,28 +260,32 @@ func TestImportKillChild(t *testing.T) {
 				fmt.Printf("event %d\n", n)
 			}
 		}}
-	for _, s := range stores {
-		if _, err := backup.Import(ctx, a, s, opts); err != nil {
-			fmt.Println("finished", err)
-			return
+	testimap.RunChild(func() error {
+		a, err := archive.Open(ctx, env.Archive, archive.Options{})
+		if err != nil {
+			return err
 		}
-	}
-	fmt.Println("finished", a.Close())
+		for _, s := range stores {
+			if _, err := backup.Import(ctx, a, s, opts); err != nil {
+				return err
+			}
+		}
+		return a.Close()
+	})
 }
 
 // An import killed at any point (SIGKILL) leaves an archive that opens and
 // agrees with itself, and the next import completes it: every message once.
 func TestKilledImportResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	home := t.TempDir()
 	want := tbProfile(t, home, 6)
 	dir := tempArchive(t)
 	killed, started := 0, 0
 	for killed < *kills && started < 4**kills {
 		started++
-		c := testimap.KillChild(t, "TestImportKillChild", []string{"MAILARK_KILL_HOME=" + home, "MAILARK_KILL_ARCHIVE=" + dir}, killed%5+1)
+		env := testimap.KillEnv{Home: home, Archive: dir}
+		c := testimap.KillChild(t, "TestImportKillChild", env.Environ(), killed%5+1)
 		if c.Hung {
 			t.Fatalf("run %d hung", started)
 		}

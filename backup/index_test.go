@@ -3,8 +3,6 @@ package backup_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,11 +41,11 @@ func indexAccount() *demo.Account {
 // once every message is durable and the index's progress starts.
 func TestIndexKillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	env := testimap.ChildKillEnv()
 	backup.HoldIndex(func() { select {} })
 	opts := backup.Options{
-		Conn:          config("127.0.0.1", port, os.Getenv("MAILARK_KILL_USER"), os.Getenv("MAILARK_PASSWORD")),
-		ArchiveDir:    os.Getenv("MAILARK_KILL_ARCHIVE"),
+		Conn:          config("127.0.0.1", env.Port, env.User, env.Password),
+		ArchiveDir:    env.Archive,
 		BatchMessages: 7,
 		Progress: func(e progress.Event) {
 			if e.Step == progress.StepIndex {
@@ -55,9 +53,7 @@ func TestIndexKillChild(t *testing.T) {
 			}
 		},
 	}
-	fmt.Println("started")
-	_, err := backup.Run(context.Background(), opts)
-	fmt.Println("finished", err)
+	testimap.RunChildCall(opts, backup.Run)
 }
 
 // TestKilledBeforeIndexedCatchesUp kills a backup after its messages are
@@ -65,16 +61,14 @@ func TestIndexKillChild(t *testing.T) {
 // says how many are not searchable yet; the next run indexes each of them
 // once, and search finds every one.
 func TestKilledBeforeIndexedCatchesUp(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	ctx := context.Background()
 	acct := indexAccount()
 	n := len(acct.Folders[0].Messages)
 	srv := testimap.Start(t, acct)
 	dir := tempArchive(t)
-	c := testimap.KillChild(t, "TestIndexKillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(srv.Port),
-		"MAILARK_KILL_USER=" + srv.User, "MAILARK_PASSWORD=" + srv.Password, "MAILARK_KILL_ARCHIVE=" + dir}, 1)
+	env := testimap.KillEnv{Port: srv.Port, User: srv.User, Password: srv.Password, Archive: dir}
+	c := testimap.KillChild(t, "TestIndexKillChild", env.Environ(), 1)
 	if c.Finished != "" || c.Hung {
 		t.Fatalf("the child was not killed while indexing: %+v", c)
 	}

@@ -2,19 +2,16 @@ package backup_test
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var kills = flag.Int("kills", testimap.Soak(20), "how many times TestKilledBackupResumes kills the backup process (default 20 times $MAILARK_SOAK)")
+var kills = testimap.SoakFlag("kills", 20, "how many times TestKilledBackupResumes kills the backup process")
 
 // TestKillChild is the child process of TestKilledBackupResumes: it runs a
 // backup and prints one line per progress event, until it is killed.
@@ -25,11 +22,9 @@ func TestKillChild(t *testing.T) {
 		Conn:          config("127.0.0.1", env.Port, env.User, env.Password),
 		ArchiveDir:    env.Archive,
 		BatchMessages: 7, BatchInterval: 50 * time.Millisecond,
-		Progress: func(e progress.Event) { fmt.Printf("event %d\n", e.Done) },
+		Progress: testimap.PrintEvent,
 	}
-	fmt.Println("started")
-	_, err := backup.Run(context.Background(), opts)
-	fmt.Println("finished", err)
+	testimap.RunChildCall(opts, backup.Run)
 }
 
 // TestKilledBackupResumes kills the backup process with SIGKILL at several
@@ -37,9 +32,7 @@ func TestKillChild(t *testing.T) {
 // and SQLite agree, and at the end that a resumed run leaves every message
 // of the server in the archive exactly once.
 func TestKilledBackupResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	srv := testimap.Start(t, nil)
 	// A slow link, so that a run takes a few seconds and kills land
 	// mid-folder, mid-batch and mid-commit.
@@ -78,18 +71,29 @@ func TestKilledBackupResumes(t *testing.T) {
 	checkArchive(t, dir, state)
 }
 
+// openAfterKill opens the archive in dir for writing, which recovers from
+// a crash; nil when the kill came before the archive was made.
+func openAfterKill(t *testing.T, dir string) *archive.Archive {
+	t.Helper()
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return nil
+	}
+	a, err := archive.Open(context.Background(), dir, archive.Options{})
+	if err != nil {
+		t.Fatalf("archive after kill: %v", err)
+	}
+	return a
+}
+
 // checkConsistent opens the archive for writing (which recovers from a
 // crash) and checks that every mbox file holds exactly the messages SQLite
 // lists for it.
 func checkConsistent(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return // killed before the archive was made
-	}
-	a, err := archive.Open(ctx, dir, archive.Options{})
-	if err != nil {
-		t.Fatalf("archive after kill: %v", err)
+	a := openAfterKill(t, dir)
+	if a == nil {
+		return
 	}
 	a.Close()
 	state := map[string]map[uint32]serverMessage{}

@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"github.com/mailark/mailark/backup"
-	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/pop3"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/internal/testmail"
@@ -152,13 +150,8 @@ func TestDovecotPOP3Backup(t *testing.T) {
 
 func TestDovecotPOP3CutsResume(t *testing.T) {
 	d := startPOP3Dovecot(t)
-	cuts := []int64{2_000, 50_000, 400_000, 3_000_000}
-	proxy := testimap.StartProxy(t, fmt.Sprintf("%s:%d", d.Host, d.POP3TLSPort), func(n int) testimap.Fault {
-		if n < len(cuts) {
-			return testimap.Fault{CutDownAfter: cuts[n], Reset: n%2 == 1}
-		}
-		return testimap.Fault{}
-	})
+	cuts := []testimap.Fault{{CutDownAfter: 2_000}, {CutDownAfter: 50_000, Reset: true}, {CutDownAfter: 400_000}, {CutDownAfter: 3_000_000, Reset: true}}
+	proxy := testimap.StartProxy(t, fmt.Sprintf("%s:%d", d.Host, d.POP3TLSPort), testimap.PerConn(cuts...))
 	opts := dovecotPOP3Options(d, proxy.Port, imapconn.TLS, tempArchive(t))
 	opts.BatchMessages = 5
 	sum, err := backup.RunPOP3(context.Background(), opts)
@@ -176,12 +169,9 @@ func TestDovecotPOP3CutsResume(t *testing.T) {
 func popConsistent(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return // killed before the archive was made
-	}
-	a, err := archive.Open(ctx, dir, archive.Options{})
-	if err != nil {
-		t.Fatalf("archive after kill: %v", err)
+	a := openAfterKill(t, dir)
+	if a == nil {
+		return
 	}
 	srcs, err := a.Sources(ctx)
 	folders := 0
@@ -201,34 +191,30 @@ func popConsistent(t *testing.T, dir string) {
 // TestPOP3KillChild is the child process of TestDovecotPOP3KilledResumes.
 func TestPOP3KillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	env := testimap.ChildKillEnv()
 	opts := backup.POP3Options{
-		Conn: pop3.Config{Host: "127.0.0.1", Port: port, Security: imapconn.TLS, CAFile: os.Getenv("MAILARK_KILL_CA"),
-			User: popUser, Password: secret.New(os.Getenv("MAILARK_PASSWORD")), DialTimeout: 10 * time.Second},
-		ArchiveDir:    os.Getenv("MAILARK_KILL_ARCHIVE"),
+		Conn: pop3.Config{Host: "127.0.0.1", Port: env.Port, Security: imapconn.TLS, CAFile: env.CAFile,
+			User: env.User, Password: secret.New(env.Password), DialTimeout: 10 * time.Second},
+		ArchiveDir:    env.Archive,
 		BatchMessages: 3,
-		Progress:      func(e progress.Event) { fmt.Printf("event %d\n", e.Done) },
+		Progress:      testimap.PrintEvent,
 	}
-	fmt.Println("started")
-	_, err := backup.RunPOP3(context.Background(), opts)
-	fmt.Println("finished", err)
+	testimap.RunChildCall(opts, backup.RunPOP3)
 }
 
 // TestDovecotPOP3KilledResumes kills the POP3 backup process at several
 // points; after each kill the archive must open consistent, and a resumed
 // run must leave every message exactly once, byte for byte.
 func TestDovecotPOP3KilledResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	d := startPOP3Dovecot(t)
 	proxy := testimap.StartProxy(t, fmt.Sprintf("%s:%d", d.Host, d.POP3TLSPort),
 		func(int) testimap.Fault { return testimap.Fault{Delay: 2 * time.Millisecond} })
 	dir := tempArchive(t)
 	killed := 0
 	for killAt := 1; killAt <= 40 && killed < 6; killAt += 7 {
-		c := testimap.KillChild(t, "TestPOP3KillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(proxy.Port),
-			"MAILARK_KILL_CA=" + d.CAFile, "MAILARK_PASSWORD=" + popPass, "MAILARK_KILL_ARCHIVE=" + dir}, killAt)
+		env := testimap.KillEnv{Port: proxy.Port, User: popUser, Password: popPass, Archive: dir, CAFile: d.CAFile}
+		c := testimap.KillChild(t, "TestPOP3KillChild", env.Environ(), killAt)
 		if c.Hung {
 			t.Fatalf("run hung")
 		}

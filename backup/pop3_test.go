@@ -308,13 +308,8 @@ func TestPOP3DroppedConnectionsAreRetried(t *testing.T) {
 	msgs := popCorpus()
 	msgs = append(msgs, testmail.Large(2<<20))
 	s := testimap.StartPOP3(t, testimap.POP3Options{User: "taro", Password: "pw", Messages: msgs})
-	cuts := []int64{300, 20_000, 60_000, 1_000_000}
-	proxy := testimap.StartProxy(t, s.Addr, func(n int) testimap.Fault {
-		if n < len(cuts) {
-			return testimap.Fault{CutDownAfter: cuts[n], Reset: n == 1}
-		}
-		return testimap.Fault{}
-	})
+	cuts := []testimap.Fault{{CutDownAfter: 300}, {CutDownAfter: 20_000, Reset: true}, {CutDownAfter: 60_000}, {CutDownAfter: 1_000_000}}
+	proxy := testimap.StartProxy(t, s.Addr, testimap.PerConn(cuts...))
 	opts := popOptions(s, tempArchive(t))
 	opts.Conn.Port = proxy.Port
 	sum, err := backup.RunPOP3(context.Background(), opts)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"regexp"
 	"testing"
@@ -25,17 +24,6 @@ box = mailbox.mbox(sys.argv[1], create=False)
 print(json.dumps([base64.b64encode(box.get_bytes(k)).decode() for k in sorted(box.keys())]))
 `
 
-func python(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("MAILARK_PYTHON")
-	if p == "" {
-		p = "python3"
-	}
-	path, err := exec.LookPath(p)
-	testimap.SkipUnless(t, "python", err == nil, "python3 not found")
-	return path
-}
-
 var quotedFrom = regexp.MustCompile(`(?m)^>(>*From )`)
 
 // TestPythonReadsTheArchive backs up the demo account and reads every mbox
@@ -43,7 +31,7 @@ var quotedFrom = regexp.MustCompile(`(?m)^>(>*From )`)
 // must be the archived bytes once the mboxrd quoting (which Python leaves
 // alone) is undone.
 func TestPythonReadsTheArchive(t *testing.T) {
-	py := python(t)
+	py := testimap.Python(t)
 	srv := testimap.Start(t, nil)
 	dir := tempArchive(t)
 	ctx := context.Background()

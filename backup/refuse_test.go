@@ -2,7 +2,6 @@ package backup_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"testing"
 
@@ -10,7 +9,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var refusals = flag.Int("refusals", testimap.Soak(12), "how many refused commands and BYEs TestServerRefusesAnywhere tries (default 12 times $MAILARK_SOAK)")
+var refusals = testimap.SoakFlag("refusals", 12, "how many refused commands and BYEs TestServerRefusesAnywhere tries")
 
 // TestServerRefusesAnywhere backs up the demo account through a proxy that,
 // in the server's place, answers NO to a different command each time (from

@@ -2,7 +2,6 @@ package backup_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math"
 	"testing"
@@ -14,7 +13,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var cuts = flag.Int("cuts", testimap.Soak(50), "how many cut points TestCutAnywhere tries (default 50 times $MAILARK_SOAK)")
+var cuts = testimap.SoakFlag("cuts", 50, "how many cut points TestCutAnywhere tries")
 
 // tally counts, over the whole test binary, what the reliability tests did.
 var tally testimap.Tally

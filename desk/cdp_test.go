@@ -30,9 +30,8 @@ type browser struct {
 
 func startChromium(t testing.TB) *browser {
 	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	testimap.SkipUnless(t, "chromium", err == nil, "chromium is not installed (make deps installs Debian's chromium)")
-	if err != nil {
+	bin := testimap.Chromium(t)
+	if bin == "" {
 		return nil
 	}
 	profile, err := os.MkdirTemp("", "mailark-chromium-")

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/mailark/mailark/desk"
-	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -58,20 +57,10 @@ func TestDeskMemoryChild(t *testing.T) {
 // process, holds the mail; the child's own peak is read from /proc.
 func TestWorkerMemoryBounded(t *testing.T) {
 	const accounts, messages = 40, 30
-	var pool []demo.Message
-	for _, f := range demo.OldProvider().Folders {
-		pool = append(pool, f.Messages...)
-	}
 	var srv *testimap.Server
 	var csv, secrets strings.Builder
 	csv.WriteString("customer,old_host,old_port,old_security,old_user,secret\n")
-	for i := range accounts {
-		a := &demo.Account{User: fmt.Sprintf("m%02d@old-isp.example", i), Password: fmt.Sprintf("pw%02d", i)}
-		f := demo.Folder{Name: "INBOX"}
-		for j := range messages {
-			f.Messages = append(f.Messages, pool[(i*7+j)%len(pool)])
-		}
-		a.Folders = []demo.Folder{f}
+	for i, a := range testimap.ManyAccounts(accounts, messages, "m%02d@old-isp.example", "pw%02d") {
 		if srv == nil {
 			srv = testimap.Start(t, a)
 		} else if err := srv.Mem.AddAccount(a); err != nil {

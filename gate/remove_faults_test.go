@@ -3,7 +3,6 @@ package gate_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"testing"
@@ -14,7 +13,7 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var removeFaults = flag.Int("remove-faults", testimap.Soak(6), "how many faults TestRemoveUnderFaults injects into removals (default 6 times $MAILARK_SOAK)")
+var removeFaults = testimap.SoakFlag("remove-faults", 6, "how many faults TestRemoveUnderFaults injects into removals")
 
 // TestRemoveUnderFaults runs remove --delete-from-server, each time on a
 // fresh account with an open gate, through a proxy that breaks the first

@@ -3,17 +3,14 @@ package gate_test
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/mailark/mailark/gate"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-var removeKills = flag.Int("remove-kills", testimap.Soak(5), "how many times TestKilledRemovalIsSafe kills a removal (default 5 times $MAILARK_SOAK)")
+var removeKills = testimap.SoakFlag("remove-kills", 5, "how many times TestKilledRemovalIsSafe kills a removal")
 
 // TestRemoveKillChild is the child process of TestKilledRemovalIsSafe: it
 // runs remove --delete-from-server and prints one line per progress event,
@@ -24,10 +21,8 @@ func TestRemoveKillChild(t *testing.T) {
 	opts := gate.RemoveOptions{Conn: config("127.0.0.1", env.Port, env.User, env.Password),
 		ArchiveDir: env.Archive, DeleteFromServer: true,
 		Confirm:  func(string, int64) (string, error) { return env.User, nil },
-		Progress: func(progress.Event) { fmt.Println("event") }}
-	fmt.Println("started")
-	_, err := gate.Remove(context.Background(), opts)
-	fmt.Println("finished", err)
+		Progress: testimap.PrintEvent}
+	testimap.RunChildCall(opts, gate.Remove)
 }
 
 // TestKilledRemovalIsSafe kills remove --delete-from-server with SIGKILL at
@@ -37,9 +32,7 @@ func TestRemoveKillChild(t *testing.T) {
 // server is in the archive; then the user verifies again where the gate
 // asks and removes again until the server is empty, with the same check.
 func TestKilledRemovalIsSafe(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	killed := 0
 	for i := 0; killed < *removeKills && i < 3**removeKills; i++ {
 		killAt := i % 12 // events of a removal: a few per folder

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -151,40 +148,35 @@ func TestRemovePOP3RefusesAChangedMessage(t *testing.T) {
 // event and stopping for good at event MAILARK_KILL_AT, to be killed there.
 func TestRemovePOP3KillChild(t *testing.T) {
 	testimap.SkipUnlessChild(t)
-	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
-	killAt, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_AT"))
-	cfg := pop3.Config{Host: "127.0.0.1", Port: port, Security: imapconn.TLS, CAFile: os.Getenv("MAILARK_KILL_CA"),
-		User: popGateUser, Password: secret.New(os.Getenv("MAILARK_PASSWORD")), DialTimeout: 10 * time.Second}
+	env := testimap.ChildKillEnv()
+	cfg := pop3.Config{Host: "127.0.0.1", Port: env.Port, Security: imapconn.TLS, CAFile: env.CAFile,
+		User: popGateUser, Password: secret.New(env.Password), DialTimeout: 10 * time.Second}
 	events := 0
-	opts := gate.RemoveOptions{POP3: &cfg, ArchiveDir: os.Getenv("MAILARK_KILL_ARCHIVE"), DeleteFromServer: true,
-		Stores:  gate.StoreSearch{Home: os.Getenv("MAILARK_KILL_HOME"), GOOS: "linux"},
+	opts := gate.RemoveOptions{POP3: &cfg, ArchiveDir: env.Archive, DeleteFromServer: true,
+		Stores:  gate.StoreSearch{Home: env.Home, GOOS: "linux"},
 		Confirm: func(string, int64) (string, error) { return popGateUser, nil },
-		Progress: func(progress.Event) {
+		Progress: func(e progress.Event) {
 			events++
-			fmt.Println("event")
-			if events == killAt {
+			testimap.PrintEvent(e)
+			if events == env.At {
 				select {} // killed here, after this DELE, before QUIT
 			}
 		}}
-	fmt.Println("started")
-	_, err := gate.Remove(context.Background(), opts)
-	fmt.Println("finished", err)
+	testimap.RunChildCall(opts, gate.Remove)
 }
 
 // A removal killed after any of its DELEs deletes nothing: POP3 deletes
 // only at QUIT, and the kill ends the session without one. Run again, it
 // deletes every verified message.
 func TestKilledPOP3RemovalLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	_, raws := storetest.Corpus()
 	e := newPOPEnv(t, seedOf(raws[:4], func(i int) int { return i }))
 	e.green()
 	for killAt := 1; killAt <= 4; killAt++ {
-		c := testimap.KillChild(t, "TestRemovePOP3KillChild", []string{"MAILARK_KILL_PORT=" + strconv.Itoa(e.cfg.Port),
-			"MAILARK_KILL_AT=" + strconv.Itoa(killAt), "MAILARK_KILL_CA=" + e.cfg.CAFile, "MAILARK_PASSWORD=" + popGatePass,
-			"MAILARK_KILL_ARCHIVE=" + e.dir, "MAILARK_KILL_HOME=" + e.home}, killAt)
+		env := testimap.KillEnv{Port: e.cfg.Port, User: popGateUser, Password: popGatePass, Archive: e.dir,
+			CAFile: e.cfg.CAFile, Home: e.home, At: killAt}
+		c := testimap.KillChild(t, "TestRemovePOP3KillChild", env.Environ(), killAt)
 		if c.Hung || c.Finished != "" {
 			t.Fatalf("kill at DELE %d: hung %v, finished %q", killAt, c.Hung, c.Finished)
 		}

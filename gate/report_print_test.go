@@ -16,8 +16,7 @@ import (
 // and not yet safe (the demo account's nine folders): Chromium prints each
 // golden report to PDF and the PDF's page tree says how many pages.
 func TestReportPrintsOnOnePage(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	testimap.SkipUnless(t, "chromium", err == nil, "chromium is not installed (make deps installs Debian's chromium)")
+	bin := testimap.Chromium(t)
 	profile := t.TempDir()
 	pages := regexp.MustCompile(`/Type\s*/Pages\b[^>]*?/Count (\d+)|/Count (\d+)[^>]*?/Type\s*/Pages\b`)
 	for _, name := range []string{"report-safe.en.html", "report-safe.ja.html", "report-notsafe.en.html", "report-notsafe.ja.html"} {

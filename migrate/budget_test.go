@@ -101,6 +101,16 @@ func memArchive(t *testing.T) string {
 
 // deepCheck fetches every message of the new account and compares its
 // bytes with the archive's.
+// copiedOnce checks that the copy sum reports sent every message to d
+// once (one APPEND each) and that d holds all of dir byte for byte.
+func (d *memDest) copiedOnce(t *testing.T, dir string, sum migrate.CopySummary) {
+	t.Helper()
+	if got := d.stored.Load(); got != sum.Messages {
+		t.Errorf("stored %d APPENDs for %d messages (%d found after a lost answer): a message was sent twice or not at all", got, sum.Messages, sum.Found)
+	}
+	deepCheck(t, dir, d.conn)
+}
+
 func deepCheck(t *testing.T, dir string, conn imapconn.Config) {
 	t.Helper()
 	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: conn, Deep: true}
@@ -181,10 +191,7 @@ func TestCopyUploadBudget(t *testing.T) {
 	if err != nil || !sum.OK() || days < 2 {
 		t.Fatalf("after %d days: %v", days+1, err)
 	}
-	if got := d.stored.Load(); got != sum.Messages {
-		t.Errorf("stored %d APPENDs for %d messages: a message was sent twice or not at all", got, sum.Messages)
-	}
-	deepCheck(t, dir, d.conn)
+	d.copiedOnce(t, dir, sum)
 }
 
 // With WaitForBudget the copy waits for the budget to renew and finishes
@@ -207,10 +214,7 @@ func TestCopyUploadBudgetWaits(t *testing.T) {
 	if !clk.SleptAtLeast(time.Hour) || !budgeted.Load() {
 		t.Errorf("waits %v, budget in progress %v: want a wait for the renewal", clk.Sleeps(), budgeted.Load())
 	}
-	if got := d.stored.Load(); got != sum.Messages {
-		t.Errorf("stored %d APPENDs for %d messages", got, sum.Messages)
-	}
-	deepCheck(t, dir, d.conn)
+	d.copiedOnce(t, dir, sum)
 }
 
 // Four connections through a link that is cut (mid-literal, and while the
@@ -251,10 +255,7 @@ func TestCopyFourConnectionsCutsAndLimit(t *testing.T) {
 	if proxy.Cuts() < 1 {
 		t.Errorf("no cut happened")
 	}
-	if got := d.stored.Load(); got != sum.Messages {
-		t.Errorf("stored %d APPENDs for %d messages (%d found after a lost answer): a duplicate", got, sum.Messages, sum.Found)
-	}
-	deepCheck(t, dir, d.conn)
+	d.copiedOnce(t, dir, sum)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -150,7 +150,9 @@ func copyOpts(dir string, conn imapconn.Config) migrate.CopyOptions {
 			}}}, 0)
 }
 
-// copyEntry is one message as compared: its bytes' hash, flags and date.
+// copyEntry is one message as compared: the SHA-256 of its bytes (or the
+// start of it), its flags (without \Recent and \Deleted, lower case,
+// sorted) and its internal date.
 func copyEntry(sha string, flags []string, date time.Time) string {
 	var fs []string
 	for _, f := range flags {
@@ -159,7 +161,7 @@ func copyEntry(sha string, flags []string, date time.Time) string {
 		}
 	}
 	slices.Sort(fs)
-	return fmt.Sprintf("%s %s %d", sha[:16], strings.Join(fs, ","), date.Unix())
+	return fmt.Sprintf("%s %s %d", sha, strings.Join(fs, ","), date.Unix())
 }
 
 // copyServerState is every message of every selectable folder of an
@@ -170,7 +172,7 @@ func copyServerState(t testing.TB, conn imapconn.Config) map[string][]string {
 	for name, f := range fetchAccount(t, conn) {
 		out[name] = []string{}
 		for _, m := range f.messages {
-			out[name] = append(out[name], copyEntry(m.sha256, m.flags, m.internalDate))
+			out[name] = append(out[name], copyEntry(m.sha256[:16], m.flags, m.internalDate))
 		}
 		slices.Sort(out[name])
 	}
@@ -191,19 +193,26 @@ type accountMessage struct {
 	internalDate time.Time
 }
 
-// fetchAccount reads every message of every selectable folder of an
-// account, changing nothing (EXAMINE, BODY.PEEK).
-func fetchAccount(t testing.TB, conn imapconn.Config) map[string]accountFolder {
+// dialList logs in to conn and lists its folders; the caller closes c.
+func dialList(t testing.TB, conn imapconn.Config) (c *imapconn.Conn, list []*imap.ListData) {
 	t.Helper()
 	c, err := imapconn.Dial(context.Background(), conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	list, err := c.List("", "*", nil).Collect()
-	if err != nil {
+	if list, err = c.List("", "*", nil).Collect(); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
+	return c, list
+}
+
+// fetchAccount reads every message of every selectable folder of an
+// account, changing nothing (EXAMINE, BODY.PEEK).
+func fetchAccount(t testing.TB, conn imapconn.Config) map[string]accountFolder {
+	t.Helper()
+	c, list := dialList(t, conn)
+	defer c.Close()
 	out := map[string]accountFolder{}
 	for _, l := range list {
 		if slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) || slices.Contains(l.Attrs, imap.MailboxAttrNonExistent) {
@@ -241,9 +250,10 @@ func fetchAccount(t testing.TB, conn imapconn.Config) map[string]accountFolder {
 	return out
 }
 
-// copyExpected is what the new account must hold: every message of every
-// current archive folder, in the folder want names.
-func copyExpected(t testing.TB, dir string, want map[string]string) map[string][]string {
+// archivedEntries is every message of every current archive folder as a
+// copyEntry (of the first shaChars of its hash), by the folder of the new
+// account dest names for it; a folder with no message has an empty list.
+func archivedEntries(t testing.TB, dir string, dest func(folder string) string, shaChars int) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
 	a := archivetest.Open(t, dir)
@@ -257,22 +267,33 @@ func copyExpected(t testing.TB, dir string, want map[string]string) map[string][
 		if !f.Current {
 			continue
 		}
-		dest, ok := want[f.Name]
-		if !ok {
-			t.Fatalf("test does not say where %q goes", f.Name)
-		}
-		if out[dest] == nil {
-			out[dest] = []string{}
+		d := dest(f.Name)
+		if out[d] == nil {
+			out[d] = []string{}
 		}
 		err := a.EachMessage(ctx, f.ID, func(m *archive.MessageInfo) error {
 			date, err := time.Parse(time.RFC3339, m.InternalDate)
-			out[dest] = append(out[dest], copyEntry(m.SHA256, m.Flags, date))
+			out[d] = append(out[d], copyEntry(m.SHA256[:shaChars], m.Flags, date))
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	return out
+}
+
+// copyExpected is what the new account must hold: every message of every
+// current archive folder, in the folder want names.
+func copyExpected(t testing.TB, dir string, want map[string]string) map[string][]string {
+	t.Helper()
+	out := archivedEntries(t, dir, func(folder string) string {
+		dest, ok := want[folder]
+		if !ok {
+			t.Fatalf("test does not say where %q goes", folder)
+		}
+		return dest
+	}, 16)
 	for k := range out {
 		slices.Sort(out[k])
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailark/mailark/internal/archive/archivetest"
-	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
 )
@@ -25,15 +24,8 @@ func TestCopyLeavesOutDeletedFlag(t *testing.T) {
 	if err != nil || !sum.OK() {
 		t.Fatalf("Copy() = %v, %+v", err, sum)
 	}
-	c, err := imapconn.Dial(context.Background(), conn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, list := dialList(t, conn)
 	defer c.Close()
-	list, err := c.List("", "*", nil).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
 	total := 0
 	for _, l := range list {
 		if _, err := c.Select(l.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {

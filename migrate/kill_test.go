@@ -13,14 +13,13 @@ import (
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
-	"github.com/mailark/mailark/internal/progress"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
 )
 
 var (
-	migrateKills = flag.Int("migrate-kills", testimap.Soak(20), "how many times TestKilledMigrationResumes kills the migration process (default 20 times $MAILARK_SOAK)")
+	migrateKills = testimap.SoakFlag("migrate-kills", 20, "how many times TestKilledMigrationResumes kills the migration process")
 	migrateSeed  = flag.Uint64("migrate-seed", 0, "seed of TestKilledMigrationResumes's kill points (0: a new one, logged)")
 )
 
@@ -32,11 +31,11 @@ func TestMigrateKillChild(t *testing.T) {
 	env := testimap.ChildKillEnv()
 	conns, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_CONNS"))
 	batch, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_BATCH"))
-	conn := imapconn.Config{Host: "127.0.0.1", Port: env.Port, Security: imapconn.TLS, CAFile: os.Getenv("MAILARK_KILL_CA"),
+	conn := imapconn.Config{Host: "127.0.0.1", Port: env.Port, Security: imapconn.TLS, CAFile: env.CAFile,
 		User: env.User, Password: secret.New(env.Password), DialTimeout: 10 * time.Second}
 	opts := copyOpts(env.Archive, conn)
 	opts.Connections, opts.RecordBatch = conns, batch
-	opts.Progress = func(e progress.Event) { fmt.Printf("event %d\n", e.Done) }
+	opts.Progress = testimap.PrintEvent
 	fmt.Println("started")
 	sum, err := migrate.Copy(context.Background(), opts)
 	fmt.Printf("finished %v ok=%v already=%d copied=%d found=%d of %d\n", err, sum.OK(), sum.Already, sum.Copied, sum.Found, sum.Messages)
@@ -52,9 +51,7 @@ func TestMigrateKillChild(t *testing.T) {
 // its flags and date. A run that completes before its kill is checked the
 // same way, and the next run starts on a fresh account.
 func TestKilledMigrationResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
+	testimap.SkipIfShort(t)
 	kills := *migrateKills
 	d, dir, users := relDovecot(t, kills+2)
 	want := relExpected(t, dir)
@@ -76,9 +73,9 @@ func TestKilledMigrationResumes(t *testing.T) {
 		// Kill after this many progress events (about one per message
 		// settled); 0: as soon as the process says it started.
 		killAt := rng.IntN(100)
-		env := testimap.KillEnv{Port: proxy.Port, User: users[user], Password: copyPass, Archive: dir}
+		env := testimap.KillEnv{Port: proxy.Port, User: users[user], Password: copyPass, Archive: dir, CAFile: d.CAFile}
 		c := testimap.KillChild(t, "TestMigrateKillChild", append(env.Environ(),
-			"MAILARK_KILL_CA="+d.CAFile, "MAILARK_KILL_CONNS="+strconv.Itoa(conns), "MAILARK_KILL_BATCH="+strconv.Itoa(batch)), killAt)
+			"MAILARK_KILL_CONNS="+strconv.Itoa(conns), "MAILARK_KILL_BATCH="+strconv.Itoa(batch)), killAt)
 		if c.Hung {
 			t.Fatalf("run %d (%d connections, batch %d) hung", started, conns, batch)
 		}

@@ -2,7 +2,6 @@ package migrate_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-var migrateRefusals = flag.Int("migrate-refusals", testimap.Soak(8), "how many refused commands and BYEs TestMigrateRefusedAnywhere tries (default 8 times $MAILARK_SOAK)")
+var migrateRefusals = testimap.SoakFlag("migrate-refusals", 8, "how many refused commands and BYEs TestMigrateRefusedAnywhere tries")
 
 // TestMigrateRefusedAnywhere migrates the archive into a real Dovecot
 // through a proxy that, in the server's place, answers NO to a different

@@ -2,18 +2,15 @@ package migrate_test
 
 import (
 	"context"
-	"flag"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailark/mailark/backup"
-	"github.com/mailark/mailark/internal/archive"
-	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/secret"
@@ -21,7 +18,7 @@ import (
 	"github.com/mailark/mailark/migrate"
 )
 
-var migrateCuts = flag.Int("migrate-cuts", testimap.Soak(30), "how many cut points TestMigrateCutAnywhere tries (default 30 times $MAILARK_SOAK)")
+var migrateCuts = testimap.SoakFlag("migrate-cuts", 30, "how many cut points TestMigrateCutAnywhere tries")
 
 // tally counts, over the whole test binary, what the reliability tests did.
 var tally testimap.Tally
@@ -85,46 +82,15 @@ func relDest(folder string) string {
 	return folder
 }
 
-// relEntry is one message as compared: the SHA-256 of its bytes, its flags
-// (without \Recent, lower case, sorted) and its internal date.
-func relEntry(sha string, flags []string, date time.Time) string {
-	var fs []string
-	for _, f := range flags {
-		if !strings.EqualFold(f, `\Recent`) && !strings.EqualFold(f, `\Deleted`) { // neither is copied
-			fs = append(fs, strings.ToLower(f))
-		}
-	}
-	slices.Sort(fs)
-	return fmt.Sprintf("%s %s %d", sha, strings.Join(fs, ","), date.Unix())
-}
-
 // relExpected is what the new account must hold: folder → entry → how many
 // times.
 func relExpected(t testing.TB, dir string) map[string]map[string]int {
 	t.Helper()
-	ctx := context.Background()
-	a := archivetest.Open(t, dir)
-	defer a.Close()
-	fs, err := a.Folders(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]map[string]int{}
-	for _, f := range fs {
-		if !f.Current {
-			continue
-		}
-		dest := relDest(f.Name)
-		if out[dest] == nil {
-			out[dest] = map[string]int{}
-		}
-		err := a.EachMessage(ctx, f.ID, func(m *archive.MessageInfo) error {
-			date, err := time.Parse(time.RFC3339, m.InternalDate)
-			out[dest][relEntry(m.SHA256, m.Flags, date)]++
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
+	for dest, entries := range archivedEntries(t, dir, relDest, sha256.Size*2) {
+		out[dest] = map[string]int{}
+		for _, e := range entries {
+			out[dest][e]++
 		}
 	}
 	return out
@@ -144,7 +110,7 @@ func relFetch(t testing.TB, conn imapconn.Config) map[string]relFolder {
 	for name, f := range fetchAccount(t, conn) {
 		rf := relFolder{uidValidity: f.uidValidity, byUID: map[uint32]string{}}
 		for _, m := range f.messages {
-			rf.byUID[m.uid] = relEntry(m.sha256, m.flags, m.internalDate)
+			rf.byUID[m.uid] = copyEntry(m.sha256, m.flags, m.internalDate)
 		}
 		out[name] = rf
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/mailark/mailark/bench/internal/shape"
 	"github.com/mailark/mailark/desk"
 	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 func main() {
@@ -113,20 +114,9 @@ func run(accounts, messages int, profileName, configList string) error {
 	if err != nil {
 		return err
 	}
-	pool := demo.OldProvider().Folders[0].Messages
-	for _, f := range demo.OldProvider().Folders[1:] {
-		pool = append(pool, f.Messages...)
-	}
 	var first *demo.MemServer
-	var accts []*demo.Account
-	for i := range accounts {
-		a := &demo.Account{User: fmt.Sprintf("user%03d@old-isp.example", i), Password: fmt.Sprintf("pw%03d", i)}
-		f := demo.Folder{Name: "INBOX"}
-		for j := range messages {
-			f.Messages = append(f.Messages, pool[(i*7+j)%len(pool)])
-		}
-		a.Folders = []demo.Folder{f}
-		accts = append(accts, a)
+	accts := testimap.ManyAccounts(accounts, messages, "user%03d@old-isp.example", "pw%03d")
+	for _, a := range accts {
 		if first == nil {
 			m, err := demo.NewMemServer(a)
 			if err != nil {

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/mailark/mailark/bench/internal/corpus"
 )
 
 // The corpus: message i of n is made by its own seeded generator, so the
@@ -78,16 +79,8 @@ func generate(seed uint64, big float64, i, n int) corpusMessage {
 	if attach > 0 {
 		fmt.Fprintf(&b, "--%s\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"+
 			"Content-Disposition: attachment; filename=\"file%d.bin\"\r\n\r\n", boundary, i)
-		raw := make([]byte, attach)
-		for j := range raw {
-			raw[j] = byte(r.Uint32())
-		}
-		enc := base64.StdEncoding.EncodeToString(raw)
-		for len(enc) > 76 {
-			b.WriteString(enc[:76] + "\r\n")
-			enc = enc[76:]
-		}
-		b.WriteString(enc + "\r\n--" + boundary + "--\r\n")
+		corpus.RandomBase64(&b, r, attach)
+		b.WriteString("--" + boundary + "--\r\n")
 	}
 	m.raw = []byte(b.String())
 	return m

@@ -27,7 +27,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -47,38 +46,17 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-const user, pass = "hanako@old-isp.example", "bench-password"
-
-var cpuProfile string
-
 func main() {
-	n := flag.Int("n", 20000, "messages to seed")
-	seed := flag.Uint64("seed", 1, "corpus seed")
-	keep := flag.Bool("keep", false, "keep the work folder (Dovecot's mail and the archive)")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write CPU profiles of the timed bare fetch to this file, of the backup to this file + .backup")
-	flag.Parse()
-	if err := run(*n, *seed, *keep); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/pop3:", err)
-		os.Exit(1)
-	}
+	corpus.Main("bench/pop3", "write CPU profiles of the timed bare fetch to this file, of the backup to this file + .backup", run)
 }
 
-func run(n int, seed uint64, keep bool) error {
-	work, err := os.MkdirTemp("", "mailark-bench-pop3-")
+func run(f corpus.Flags) error {
+	n, seed, cpuProfile := f.N, f.Seed, f.CPUProfile
+	d, work, stop, err := corpus.Dovecot("mailark-bench-pop3-", f.Keep)
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(work, 0o755); err != nil { // Dovecot's mail user must reach it
-		return err
-	}
-	if !keep {
-		defer os.RemoveAll(work)
-	}
-	d, err := testimap.LaunchDovecot(filepath.Join(work, "dovecot"), testimap.DovecotUser{Name: user, Password: pass})
-	if err != nil {
-		return fmt.Errorf("start dovecot: %w", err)
-	}
-	defer d.Close()
+	defer stop()
 	if d.POP3TLSPort == 0 {
 		return fmt.Errorf("dovecot's POP3 server is not installed (make deps installs dovecot-pop3d)")
 	}
@@ -86,11 +64,11 @@ func run(n int, seed uint64, keep bool) error {
 	var wireBytes int64
 	var batch []testimap.SeedMessage
 	for i := range n {
-		raw := corpus.Message(rand.New(rand.NewPCG(seed, uint64(i))), user, seed, i, n)
+		raw := corpus.Message(rand.New(rand.NewPCG(seed, uint64(i))), corpus.User, seed, i, n)
 		wireBytes += int64(len(raw))
 		batch = append(batch, testimap.SeedMessage{Raw: raw})
 		if len(batch) == 500 || i == n-1 {
-			if err := d.SeedFolder(user, "INBOX", batch); err != nil {
+			if err := d.SeedFolder(corpus.User, "INBOX", batch); err != nil {
 				return err
 			}
 			batch = batch[:0]
@@ -98,8 +76,8 @@ func run(n int, seed uint64, keep bool) error {
 	}
 	fmt.Printf("seeded %d messages, %.0f MB, in %.1f s\n", n, float64(wireBytes)/1e6, time.Since(t).Seconds())
 	ctx := context.Background()
-	cfg := pop3.Config{Host: d.Host, Port: d.POP3TLSPort, Security: imapconn.TLS, CAFile: d.CAFile, User: user,
-		Password: secret.New(pass)}
+	cfg := pop3.Config{Host: d.Host, Port: d.POP3TLSPort, Security: imapconn.TLS, CAFile: d.CAFile, User: corpus.User,
+		Password: secret.New(corpus.Password)}
 	t = time.Now()
 	if _, err := bareFetch(ctx, cfg); err != nil {
 		return fmt.Errorf("untimed first fetch: %w", err)
@@ -153,7 +131,7 @@ func run(n int, seed uint64, keep bool) error {
 	}
 	fmt.Printf("\nN = %d, %.0f MB, Dovecot POP3 over TLS on loopback, warm caches\n\n", n, float64(wireBytes)/1e6)
 	table.Print(os.Stdout, "bare", n, wireBytes)
-	if keep {
+	if f.Keep {
 		fmt.Printf("\nkept: %s\n", work)
 	}
 	return nil

@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -42,39 +41,17 @@ import (
 	"github.com/mailark/mailark/internal/testimap"
 )
 
-const user, pass = "hanako@old-isp.example", "bench-password"
-
-var cpuProfile string
-
 func main() {
-	n := flag.Int("n", 20000, "messages to seed")
-	seed := flag.Uint64("seed", 1, "corpus seed")
-	keep := flag.Bool("keep", false, "keep the work folder (Dovecot's mail and the archive)")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the shallow verification to this file")
-	flag.Parse()
-	if err := run(*n, *seed, *keep); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/verify:", err)
-		os.Exit(1)
-	}
+	corpus.Main("bench/verify", "write a CPU profile of the shallow verification to this file", run)
 }
 
-func run(n int, seed uint64, keep bool) error {
-	work, err := os.MkdirTemp("", "mailark-bench-verify-")
+func run(f corpus.Flags) error {
+	n, seed, cpuProfile := f.N, f.Seed, f.CPUProfile
+	d, work, stop, err := corpus.Dovecot("mailark-bench-verify-", f.Keep)
 	if err != nil {
 		return err
 	}
-	// As root, Dovecot's mail user must reach work/dovecot/home.
-	if err := os.Chmod(work, 0o755); err != nil {
-		return err
-	}
-	if !keep {
-		defer os.RemoveAll(work)
-	}
-	d, err := testimap.LaunchDovecot(filepath.Join(work, "dovecot"), testimap.DovecotUser{Name: user, Password: pass})
-	if err != nil {
-		return fmt.Errorf("start dovecot: %w", err)
-	}
-	defer d.Close()
+	defer stop()
 
 	t := time.Now()
 	messages, wireBytes, err := seedCorpus(d, n, seed)
@@ -91,7 +68,7 @@ func run(n int, seed uint64, keep bool) error {
 
 	ctx := context.Background()
 	conn := imapconn.Config{Host: d.Host, Port: d.TLSPort, Security: imapconn.TLS, CAFile: d.CAFile,
-		User: user, Password: secret.New(pass)}
+		User: corpus.User, Password: secret.New(corpus.Password)}
 	dir := filepath.Join(work, "archive")
 	var table steps.Table
 	if err := table.Run("backup", func() (string, error) {
@@ -144,7 +121,7 @@ func run(n int, seed uint64, keep bool) error {
 
 	fmt.Printf("\nN = %d, %.0f MB on the wire, Dovecot over TLS on loopback, warm caches\n\n", messages, float64(wireBytes)/1e6)
 	table.Print(os.Stdout, "backup", messages, wireBytes)
-	if keep {
+	if f.Keep {
 		fmt.Printf("\nkept: %s\n", work)
 	}
 	return nil
@@ -167,7 +144,7 @@ func seedCorpus(d *testimap.Dovecot, n int, seed uint64) (int, int64, error) {
 	var wire int64
 	flush := func() error {
 		for folder, msgs := range pending {
-			if err := d.SeedFolder(user, folder, msgs); err != nil {
+			if err := d.SeedFolder(corpus.User, folder, msgs); err != nil {
 				return err
 			}
 		}
@@ -202,7 +179,7 @@ func generate(seed uint64, i, n int) (folder string, raw []byte) {
 	default:
 		folder = "INBOX"
 	}
-	return folder, corpus.Message(r, user, seed, i, n)
+	return folder, corpus.Message(r, corpus.User, seed, i, n)
 }
 
 // index lets Dovecot index the corpus: an untimed FETCH of UID and size.
@@ -212,7 +189,7 @@ func index(d *testimap.Dovecot) error {
 		return err
 	}
 	defer c.Close()
-	if err := c.Login(user, pass).Wait(); err != nil {
+	if err := c.Login(corpus.User, corpus.Password).Wait(); err != nil {
 		return err
 	}
 	for _, f := range []string{"INBOX", "Sent", "Archive/2019", "取引先"} {

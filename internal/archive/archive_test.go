@@ -52,6 +52,24 @@ func addBatch(t testing.TB, a *archive.Archive, f *archive.Folder, run int64, en
 	}
 }
 
+// filled opens a new archive in dir and commits entries, in one backup run,
+// into the folder info describes.
+func filled(t testing.TB, dir string, info archive.FolderInfo, entries ...*archive.Entry) (*archive.Archive, *archive.Folder, int64) {
+	t.Helper()
+	ctx := context.Background()
+	a := openArchive(t, dir)
+	f, err := a.EnsureFolder(ctx, info)
+	if err != nil {
+		t.Fatalf("EnsureFolder() = %v", err)
+	}
+	run, err := a.BeginRun(ctx, "backup")
+	if err != nil {
+		t.Fatalf("BeginRun() = %v", err)
+	}
+	addBatch(t, a, f, run, entries...)
+	return a, f, run
+}
+
 // readMbox returns the messages of an mbox file.
 func readMbox(t testing.TB, path string) [][]byte {
 	t.Helper()
@@ -162,11 +180,7 @@ func TestNewArchiveSettings(t *testing.T) {
 
 func TestPermissions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "arch")
-	a := openArchive(t, dir)
-	ctx := context.Background()
-	f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
-	run, _ := a.BeginRun(ctx, "backup")
-	addBatch(t, a, f, run, entry(1, "x\r\n"))
+	a, _, _ := filled(t, dir, archive.FolderInfo{Name: "INBOX", UIDValidity: 1}, entry(1, "x\r\n"))
 	a.Close()
 	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
@@ -192,10 +206,7 @@ func TestPermissions(t *testing.T) {
 func TestAbortAndCrashRecovery(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "arch")
-	a := openArchive(t, dir)
-	f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
-	run, _ := a.BeginRun(ctx, "backup")
-	addBatch(t, a, f, run, entry(1, "one\r\n"), entry(2, "two\r\n"))
+	a, f, run := filled(t, dir, archive.FolderInfo{Name: "INBOX", UIDValidity: 1}, entry(1, "one\r\n"), entry(2, "two\r\n"))
 	committed := f.MboxSize
 
 	// Abort: the file is cut back, no rows remain.
@@ -257,10 +268,7 @@ func TestSecondWriterRefused(t *testing.T) {
 func TestUIDValidityChangeKeepsOldGeneration(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "arch")
-	a := openArchive(t, dir)
-	f1, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 100})
-	run, _ := a.BeginRun(ctx, "backup")
-	addBatch(t, a, f1, run, entry(1, "old one\r\n"))
+	a, f1, run := filled(t, dir, archive.FolderInfo{Name: "INBOX", UIDValidity: 100}, entry(1, "old one\r\n"))
 
 	f2, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 200})
 	if err != nil {
@@ -304,10 +312,7 @@ func TestCaseCollision(t *testing.T) {
 func TestRestoreFromSQLiteAlone(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "arch")
-	a := openArchive(t, dir)
-	f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "取引先", UIDValidity: 5})
-	run, _ := a.BeginRun(ctx, "backup")
-	addBatch(t, a, f, run, entry(10, "ten\r\n"), entry(11, "eleven"))
+	a, _, _ := filled(t, dir, archive.FolderInfo{Name: "取引先", UIDValidity: 5}, entry(10, "ten\r\n"), entry(11, "eleven"))
 	a.Close()
 	// The mbox files are gone: SQLite alone restores.
 	os.RemoveAll(filepath.Join(dir, "mbox"))

@@ -18,8 +18,7 @@ import (
 // The by-hand restore in docs/archive.md, run as written with sqlite3,
 // gives a message of several chunks back whole, byte for byte.
 func TestDocsRestoreByHand(t *testing.T) {
-	_, err := exec.LookPath("sqlite3")
-	testimap.SkipUnless(t, "sqlite3", err == nil, "sqlite3 is not installed (make deps installs it)")
+	testimap.Tool(t, "sqlite3", "sqlite3", "sqlite3 is not installed (make deps installs it)")
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "archive.md"))
 	if err != nil {
 		t.Fatal(err)

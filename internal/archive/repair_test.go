@@ -18,12 +18,8 @@ import (
 // mbox file's bytes as Mailark wrote them.
 func inboxOfThree(t *testing.T) (dir string, f *archive.Folder, want []byte) {
 	t.Helper()
-	ctx := context.Background()
 	dir = filepath.Join(t.TempDir(), "arch")
-	a := openArchive(t, dir)
-	f, _ = a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
-	run, _ := a.BeginRun(ctx, "backup")
-	addBatch(t, a, f, run, entry(1, "Subject: one\r\n\r\nfirst\r\n"),
+	a, f, _ := filled(t, dir, archive.FolderInfo{Name: "INBOX", UIDValidity: 1}, entry(1, "Subject: one\r\n\r\nfirst\r\n"),
 		entry(2, "Subject: two\r\n\r\nFrom here on, quoted\r\n>From too\r\n"),
 		entry(3, "Subject: three\r\n\r\nthird\r\n"))
 	a.Close()

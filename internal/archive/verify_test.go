@@ -160,10 +160,7 @@ func TestVerificationRecords(t *testing.T) {
 func TestOpenForCheckLeavesFilesAlone(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "a")
-	a := openArchive(t, dir)
-	f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 7})
-	run, _ := a.BeginRun(ctx, "backup")
-	addBatch(t, a, f, run, entry(1, "one\r\n"), entry(2, "two\r\n"))
+	a, f, _ := filled(t, dir, archive.FolderInfo{Name: "INBOX", UIDValidity: 7}, entry(1, "one\r\n"), entry(2, "two\r\n"))
 	a.Close()
 	path := filepath.Join(dir, filepath.FromSlash(f.MboxPath))
 	if err := os.Truncate(path, 10); err != nil {

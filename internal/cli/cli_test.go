@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/cli"
+	"github.com/mailark/mailark/internal/demo"
 	"github.com/mailark/mailark/internal/testimap"
 )
 
@@ -40,13 +41,22 @@ func backupArgs(srv *testimap.Server, dir string, extra ...string) []string {
 		"--user", srv.User, "--archive", dir}, extra...)
 }
 
-func TestBackupCommand(t *testing.T) {
-	srv := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "a")
-	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
+// backedUp starts the test server with acct (nil: the demo account) and
+// backs it up with the backup command into a new archive folder dir; r is
+// the run that did it.
+func backedUp(t *testing.T, acct *demo.Account) (srv *testimap.Server, dir string, r *run) {
+	t.Helper()
+	srv = testimap.Start(t, acct)
+	dir = filepath.Join(t.TempDir(), "a")
+	r = newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
 	if code := r.main(context.Background(), backupArgs(srv, dir)...); code != cli.ExitOK {
 		t.Fatalf("backup exit = %d, want 0; stderr:\n%s", code, r.stderr)
 	}
+	return srv, dir, r
+}
+
+func TestBackupCommand(t *testing.T) {
+	srv, dir, r := backedUp(t, nil)
 	if _, still := r.vars["MAILARK_PASSWORD"]; still {
 		t.Errorf("MAILARK_PASSWORD is still in the environment after it was read")
 	}
@@ -165,12 +175,7 @@ func TestHelpOfDemoAndContacts(t *testing.T) {
 }
 
 func TestContactsCommands(t *testing.T) {
-	srv := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "a")
-	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-	if code := r.main(context.Background(), backupArgs(srv, dir)...); code != cli.ExitOK {
-		t.Fatalf("backup: %d %s", code, r.stderr)
-	}
+	_, dir, r := backedUp(t, nil)
 	r = newRun(nil)
 	if code := r.main(context.Background(), "contacts", "list", "--archive", dir, "--query", "aozora"); code != cli.ExitOK {
 		t.Fatalf("contacts list: %d %s", code, r.stderr)
@@ -207,12 +212,7 @@ func TestContactsCommands(t *testing.T) {
 // a customer's disk) and given by --address-book: a saved client with no
 // mail is listed and exported, with where the user kept them.
 func TestContactsWithTheAppsAddressBooks(t *testing.T) {
-	srv := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "a")
-	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-	if code := r.main(context.Background(), backupArgs(srv, dir)...); code != cli.ExitOK {
-		t.Fatalf("backup: %d %s", code, r.stderr)
-	}
+	_, dir, r := backedUp(t, nil)
 	home := t.TempDir()
 	book := filepath.Join(home, "Contacts", "client.contact")
 	if err := os.MkdirAll(filepath.Dir(book), 0o700); err != nil {

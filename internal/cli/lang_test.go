@@ -8,20 +8,13 @@ import (
 	"testing"
 
 	"github.com/mailark/mailark/internal/cli"
-	"github.com/mailark/mailark/internal/testimap"
 )
 
 // --lang ja puts every word of verify's table and of report's lines in
 // Japanese, not only the verdict.
 func TestVerifyAndReportInJapanese(t *testing.T) {
-	srv := testimap.Start(t, tableAccount(2))
-	dir := filepath.Join(t.TempDir(), "a")
+	srv, dir, r := backedUp(t, tableAccount(2))
 	ctx := context.Background()
-	vars := map[string]string{"MAILARK_PASSWORD": srv.Password}
-	r := newRun(vars)
-	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
-		t.Fatalf("backup exit %d: %s", code, r.stderr)
-	}
 	r = newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
 	r.main(ctx, "verify", "--archive", dir, "--host", srv.Host, "--port", strconv.Itoa(srv.Port), "--security", "plain",
 		"--user", srv.User, "--lang", "ja")

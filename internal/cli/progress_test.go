@@ -2,25 +2,18 @@ package cli_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mailark/mailark/internal/cli"
-	"github.com/mailark/mailark/internal/testimap"
 )
 
 // The log a non-terminal gets reads as words, not event names; a backup
 // that fails before planning anything prints no "0/0" bar and no "0 in the
 // archive" about an archive that already holds mail.
 func TestProgressLogInWordsAndNoEmptySummary(t *testing.T) {
-	srv := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "a")
+	srv, dir, r := backedUp(t, nil)
 	ctx := context.Background()
-	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
-		t.Fatalf("backup exit %d: %s", code, r.stderr)
-	}
 	log := r.stderr.String()
 	if strings.Contains(log, "folder-started") || strings.Contains(log, "folder-done") || !strings.Contains(log, "starting INBOX") {
 		t.Errorf("the progress log shows raw event names:\n%s", log)

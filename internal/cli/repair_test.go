@@ -41,10 +41,8 @@ func verifyProblems(t *testing.T, srv *testimap.Server, dir string) []string {
 // and quits: mutt marks the messages old and rewrites the file (root
 // ignores the file's 0400; a user's mutt would open it read-only).
 func muttQuit(t *testing.T, p string) {
-	mutt, err := exec.LookPath("mutt")
-	testimap.SkipUnless(t, "mutt", err == nil, "mutt is not installed")
-	script, err := exec.LookPath("script")
-	testimap.SkipUnless(t, "mutt", err == nil, "script (util-linux) is needed to give mutt a terminal")
+	mutt := testimap.Tool(t, "mutt", "mutt", "mutt is not installed")
+	script := testimap.Tool(t, "mutt", "script", "script (util-linux) is needed to give mutt a terminal")
 	home := t.TempDir()
 	os.Mkdir(filepath.Join(home, "Mail"), 0o700)
 	// The 'q' waits in the terminal's input until mutt reads it.
@@ -59,12 +57,7 @@ func muttQuit(t *testing.T, p string) {
 // pythonMarkRead marks every message read with Python's mailbox module,
 // which writes the whole file again on flush.
 func pythonMarkRead(t *testing.T, p string) {
-	py := os.Getenv("MAILARK_PYTHON")
-	if py == "" {
-		py = "python3"
-	}
-	path, err := exec.LookPath(py)
-	testimap.SkipUnless(t, "python", err == nil, "python3 not found")
+	path := testimap.Python(t)
 	const prog = `
 import mailbox, sys
 box = mailbox.mbox(sys.argv[1], create=False)
@@ -102,12 +95,7 @@ func TestRepairRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv := testimap.Start(t, nil)
-			dir := filepath.Join(t.TempDir(), "a")
-			r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-			if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
-				t.Fatalf("backup: %d %s", code, r.stderr)
-			}
+			srv, dir, r := backedUp(t, nil)
 			if ps := verifyProblems(t, srv, dir); len(ps) != 0 {
 				t.Fatalf("verify after backup: %q", ps)
 			}
@@ -154,12 +142,7 @@ func TestRepairRoundTrip(t *testing.T) {
 // from the intact mbox file; verify is green again.
 func TestRepairSQLiteFromMbox(t *testing.T) {
 	ctx := context.Background()
-	srv := testimap.Start(t, nil)
-	dir := filepath.Join(t.TempDir(), "a")
-	r := newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
-	if code := r.main(ctx, backupArgs(srv, dir)...); code != cli.ExitOK {
-		t.Fatalf("backup: %d %s", code, r.stderr)
-	}
+	srv, dir, r := backedUp(t, nil)
 	db := archivetest.Tamper(t, dir)
 	if _, err := db.Exec(`UPDATE message_chunks SET data = CAST('forged' AS BLOB)
 		WHERE message_id = (SELECT min(id) FROM messages)`); err != nil {

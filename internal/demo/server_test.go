@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-message/charset"
 
 	"github.com/mailark/mailark/internal/demo"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 // serve runs fn (demo.Serve or a MemServer's Serve) on 127.0.0.1:0 and
@@ -216,14 +217,7 @@ func TestMemServerChanges(t *testing.T) {
 	if err := m.CreateFolder("New"); err != nil {
 		t.Errorf("CreateFolder() = %v", err)
 	}
-	list, err := c.List("", "*", nil).Collect()
-	if err != nil {
-		t.Fatalf("List() = %v", err)
-	}
-	var names []string
-	for _, l := range list {
-		names = append(names, l.Mailbox)
-	}
+	names := testimap.FolderNames(t, c)
 	for name, want := range map[string]bool{"Archive/Old": true, "Archive/2019": false, "Junk": false, "New": true, "取引先": true} {
 		if slices.Contains(names, name) != want {
 			t.Errorf("LIST = %q; has %q = %v, want %v", names, name, !want, want)

@@ -28,6 +28,7 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 const (
@@ -123,18 +124,10 @@ func TestDialErrors(t *testing.T) {
 	closed.Close()
 
 	// A server that is not IMAP: it greets like SSH.
-	ssh := listen(t)
-	go func() {
-		for {
-			c, err := ssh.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
-			time.AfterFunc(2*time.Second, func() { c.Close() })
-		}
-	}()
-	t.Cleanup(func() { ssh.Close() })
+	sshPort := testimap.ServeLoopback(t, func(c net.Conn) {
+		c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+		time.AfterFunc(2*time.Second, func() { c.Close() })
+	})
 
 	tests := []struct {
 		name string
@@ -156,7 +149,7 @@ func TestDialErrors(t *testing.T) {
 		{"starttls works", imapconn.Config{Host: "127.0.0.1", Port: port(startLn), Security: imapconn.StartTLS, CAFile: caFile}, mailerr.Unknown},
 		{"starttls refuses self-signed", imapconn.Config{Host: "127.0.0.1", Port: port(startLn), Security: imapconn.StartTLS}, mailerr.CertUntrusted},
 		{"starttls not offered", imapconn.Config{Host: "127.0.0.1", Port: port(plain), Security: imapconn.StartTLS}, mailerr.NoStartTLS},
-		{"not an imap server", imapconn.Config{Host: "127.0.0.1", Port: port(ssh), Security: imapconn.Plain}, mailerr.NotIMAP},
+		{"not an imap server", imapconn.Config{Host: "127.0.0.1", Port: sshPort, Security: imapconn.Plain}, mailerr.NotIMAP},
 		{"plain to another machine refused", imapconn.Config{Host: "192.0.2.1", Port: 143, Security: imapconn.Plain}, mailerr.InsecureRefused},
 	}
 	for _, tt := range tests {
@@ -179,22 +172,16 @@ func TestDialErrors(t *testing.T) {
 }
 
 func TestDialCancelled(t *testing.T) {
-	// A server that accepts and never greets.
-	ln := listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
+	// A server that accepts and never greets: it reads until the client
+	// hangs up.
+	silent := testimap.ServeLoopback(t, func(c net.Conn) {
+		defer c.Close()
+		io.Copy(io.Discard, c)
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		_, err := imapconn.Dial(ctx, imapconn.Config{Host: "127.0.0.1", Port: port(ln), Security: imapconn.Plain,
+		_, err := imapconn.Dial(ctx, imapconn.Config{Host: "127.0.0.1", Port: silent, Security: imapconn.Plain,
 			User: testUser, Password: secret.New(testPass)})
 		done <- err
 	}()

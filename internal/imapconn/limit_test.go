@@ -12,35 +12,25 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/secret"
+	"github.com/mailark/mailark/internal/testimap"
 )
 
 // scripted runs a fake server: greeting, then reply(line, w) for every line
 // the client sends, until the test ends.
 func scripted(t *testing.T, greeting string, reply func(line string, w net.Conn)) int {
 	t.Helper()
-	ln := listen(t)
-	go func() {
+	return testimap.ServeLoopback(t, func(c net.Conn) {
+		defer c.Close()
+		c.Write([]byte(greeting))
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.Write([]byte(greeting))
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					reply(strings.TrimRight(line, "\r\n"), c)
-				}
-			}()
+			reply(strings.TrimRight(line, "\r\n"), c)
 		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return port(ln)
+	})
 }
 
 func tag(line string) string { return strings.SplitN(line, " ", 2)[0] }
@@ -94,17 +84,10 @@ func TestHostileServers(t *testing.T) {
 			p := 0
 			if greeting == "" {
 				// The endless greeting: the server talks first, forever.
-				ln := listen(t)
-				go func() {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
+				p = testimap.ServeLoopback(t, func(c net.Conn) {
 					defer c.Close()
 					endless(c)
-				}()
-				t.Cleanup(func() { ln.Close() })
-				p = port(ln)
+				})
 			} else {
 				p = scripted(t, greeting, tt.reply)
 			}

@@ -2,6 +2,8 @@ package testimap
 
 import (
 	"bufio"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -9,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailark/mailark/internal/progress"
 )
 
 // envChild names, in a child process of a kill test, the test it runs.
@@ -24,26 +28,62 @@ func SkipUnlessChild(t testing.TB) {
 	}
 }
 
+// SkipIfShort skips a kill test under -short: it spawns processes.
+func SkipIfShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+}
+
 // KillEnv is what a kill test passes its child process: the port of the
-// server (on 127.0.0.1), the account and the archive folder.
+// server (on 127.0.0.1), the account and the archive folder; where the
+// test needs them, the server's CA file (TLS), a home folder with mail-app
+// stores, and the event at which the child stops for good to be killed.
 type KillEnv struct {
 	Port           int
 	User, Password string
 	Archive        string
+	CAFile         string
+	Home           string
+	At             int
 }
 
 // Environ is e as environment lines for KillChild.
 func (e KillEnv) Environ() []string {
 	return []string{"MAILARK_KILL_PORT=" + strconv.Itoa(e.Port), "MAILARK_KILL_USER=" + e.User,
-		"MAILARK_PASSWORD=" + e.Password, "MAILARK_KILL_ARCHIVE=" + e.Archive}
+		"MAILARK_PASSWORD=" + e.Password, "MAILARK_KILL_ARCHIVE=" + e.Archive, "MAILARK_KILL_CA=" + e.CAFile,
+		"MAILARK_KILL_HOME=" + e.Home, "MAILARK_KILL_AT=" + strconv.Itoa(e.At)}
 }
 
 // ChildKillEnv is, in the child process, the KillEnv its parent passed.
 func ChildKillEnv() KillEnv {
 	port, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_PORT"))
+	at, _ := strconv.Atoi(os.Getenv("MAILARK_KILL_AT"))
 	return KillEnv{Port: port, User: os.Getenv("MAILARK_KILL_USER"), Password: os.Getenv("MAILARK_PASSWORD"),
-		Archive: os.Getenv("MAILARK_KILL_ARCHIVE")}
+		Archive: os.Getenv("MAILARK_KILL_ARCHIVE"), CAFile: os.Getenv("MAILARK_KILL_CA"),
+		Home: os.Getenv("MAILARK_KILL_HOME"), At: at}
 }
+
+// RunChild is the body of a kill test's child test: it prints "started",
+// runs run (whose progress prints the event lines, see PrintEvent) and
+// prints "finished <run's error>".
+func RunChild(run func() error) {
+	fmt.Println("started")
+	fmt.Println("finished", run())
+}
+
+// RunChildCall is RunChild for one engine call, run(ctx, opts), whose
+// result other than its error the parent does not need.
+func RunChildCall[O, R any](opts O, run func(context.Context, O) (R, error)) {
+	RunChild(func() error {
+		_, err := run(context.Background(), opts)
+		return err
+	})
+}
+
+// PrintEvent prints a child's line for one progress event, "event <done>".
+func PrintEvent(e progress.Event) { fmt.Printf("event %d\n", e.Done) }
 
 // Child is how a child process ended.
 type Child struct {

@@ -43,6 +43,35 @@ func RequireDovecot(t testing.TB) {
 		"dovecot is not installed (make deps installs dovecot-imapd)")
 }
 
+// Python is the path of the Python interpreter MAILARK_PYTHON names
+// (default python3); without one it skips t, or fails it with "python" in
+// MAILARK_TEST_NO_SKIP.
+func Python(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("MAILARK_PYTHON")
+	if p == "" {
+		p = "python3"
+	}
+	return Tool(t, "python", p, "python3 not found")
+}
+
+// Chromium is the path of Debian's chromium, for the tests that print or
+// drive a page with it; without it, it skips t (see SkipUnless).
+func Chromium(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "chromium", "chromium", "chromium is not installed (make deps installs Debian's chromium)")
+}
+
+// Tool is the path of the program name; without it, it skips t, or fails it
+// when MAILARK_TEST_NO_SKIP names what (see SkipUnless), saying why, and
+// returns "".
+func Tool(t testing.TB, what, name, why string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	SkipUnless(t, what, err == nil, why)
+	return path
+}
+
 func noSkip(what string) bool {
 	for _, w := range strings.Split(os.Getenv(EnvNoSkip), ",") {
 		w = strings.TrimSpace(w)

@@ -43,7 +43,7 @@ func LineProxy(t testing.TB, target string, down, up func(line []byte) []byte) i
 	if up == nil {
 		up = func(line []byte) []byte { return line }
 	}
-	return serveLoopback(t, func(c net.Conn) {
+	return ServeLoopback(t, func(c net.Conn) {
 		s, err := net.Dial("tcp", target)
 		if err != nil {
 			c.Close()
@@ -54,9 +54,9 @@ func LineProxy(t testing.TB, target string, down, up func(line []byte) []byte) i
 	})
 }
 
-// serveLoopback listens on 127.0.0.1 until the test ends and hands each
+// ServeLoopback listens on 127.0.0.1 until the test ends and hands each
 // connection to serve, on a goroutine of its own. It returns the port.
-func serveLoopback(t testing.TB, serve func(net.Conn)) int {
+func ServeLoopback(t testing.TB, serve func(net.Conn)) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -108,7 +108,7 @@ func Scripted(t testing.TB, reply func(tag, command, args string, w *bufio.Write
 // instance "COMPRESS=DEFLATE"; reply then answers COMPRESS).
 func ScriptedCaps(t testing.TB, caps string, reply func(tag, command, args string, w *bufio.Writer)) int {
 	t.Helper()
-	return serveLoopback(t, func(c net.Conn) { serveScripted(c, caps, reply) })
+	return ServeLoopback(t, func(c net.Conn) { serveScripted(c, caps, reply) })
 }
 
 func serveScripted(c net.Conn, caps string, reply func(tag, command, args string, w *bufio.Writer)) {

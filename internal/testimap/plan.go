@@ -20,6 +20,17 @@ func FirstConns(conns int, fault Fault) func(int) Fault {
 	}
 }
 
+// PerConn gives the n-th connection (from 0) faults[n], and the later ones
+// none.
+func PerConn(faults ...Fault) func(int) Fault {
+	return func(n int) Fault {
+		if n < len(faults) {
+			return faults[n]
+		}
+		return Fault{}
+	}
+}
+
 // RefuseOrBye is the i-th of n faults spread over a whole run of commands
 // commands and downTotal bytes from the server: even i answer NO to a
 // command, odd i send BYE and hang up, each kind from the first command or

@@ -1,6 +1,8 @@
 package testimap
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"strconv"
 )
@@ -18,4 +20,10 @@ func Soak(n int) int {
 		return n
 	}
 	return n * m
+}
+
+// SoakFlag defines the count flag of a fault loop: name, default Soak(n),
+// and usage followed by "(default n times $MAILARK_SOAK)".
+func SoakFlag(name string, n int, usage string) *int {
+	return flag.Int(name, Soak(n), fmt.Sprintf("%s (default %d times $%s)", usage, n, EnvSoak))
 }

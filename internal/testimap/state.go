@@ -19,6 +19,21 @@ type ServerMessage struct {
 	Date  time.Time // INTERNALDATE
 }
 
+// FolderNames lists every folder over c (LIST "" "*"), by its name on the
+// wire, in the server's order.
+func FolderNames(t testing.TB, c *imapclient.Client) []string {
+	t.Helper()
+	list, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatalf("List() = %v", err)
+	}
+	var names []string
+	for _, l := range list {
+		names = append(names, l.Mailbox)
+	}
+	return names
+}
+
 // ServerState reads every message of every selectable folder over c,
 // read-only (EXAMINE, BODY.PEEK): folder → UID → message.
 func ServerState(t testing.TB, c *imapclient.Client) map[string]map[uint32]ServerMessage {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -36,17 +37,24 @@ func Message(r *rand.Rand, to string, seed uint64, i, n int) []byte {
 	writeText(&b, r, text/4)
 	b.WriteString("--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
 		"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n")
-	data := make([]byte, attach*3/4)
+	RandomBase64(&b, r, attach*3/4)
+	b.WriteString("--b--\r\n")
+	return b.Bytes()
+}
+
+// RandomBase64 writes n bytes drawn from r (as compressed files look) in
+// base64, in lines of 76 characters each ended by CRLF.
+func RandomBase64(w io.StringWriter, r *rand.Rand, n int) {
+	data := make([]byte, n)
 	for j := range data {
 		data[j] = byte(r.Uint32())
 	}
 	enc := base64.StdEncoding.EncodeToString(data)
 	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
+		w.WriteString(enc[:76] + "\r\n")
 		enc = enc[76:]
 	}
-	b.WriteString(enc + "\r\n--b--\r\n")
-	return b.Bytes()
+	w.WriteString(enc + "\r\n")
 }
 
 var words = strings.Fields(`the meeting next week invoice project draft please find attached thank you regards
