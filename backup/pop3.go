@@ -117,7 +117,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 	if opts.ArchiveDir == "" {
 		return sum, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
 	}
-	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now, Bulk: true})
 	if err != nil {
 		return sum, err
 	}

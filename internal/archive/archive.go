@@ -33,6 +33,10 @@ type Options struct {
 	Existing bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Bulk writes with a rollback journal until Close, instead of the
+	// write-ahead log, when no other process has the archive open (see
+	// bulk.go). Backup sets it.
+	Bulk bool
 }
 
 // Archive is an open archive.
@@ -47,6 +51,8 @@ type Archive struct {
 	// The writer folds the WAL into the database on a goroutine of its own
 	// (on the second connection), not inside a batch's commit (wal.go).
 	ckpt *checkpointer
+	// bulk: the writer uses a rollback journal until Close (bulk.go).
+	bulk bool
 	// batches is held for reading by every open Batch and for writing by
 	// AddToIndex, so that the indexer's transaction goes between batches
 	// instead of both polling SQLite's lock (index.go).
@@ -100,9 +106,17 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			}
 		}
 	}
-	dsn := "file:" + uriPath(dbPath) + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sync := "NORMAL"
+	if opts.Bulk {
+		sync = "FULL" // a rollback journal's commit is durable only with FULL
+	}
+	dsn := "file:" + uriPath(dbPath) + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")&_txlock=immediate"
 	if opts.ReadOnly {
-		dsn = "file:" + uriPath(dbPath) + "?mode=ro&_pragma=busy_timeout(15000)"
+		dsn = readerDSN(dbPath)
+	} else if opts.Bulk {
+		// The journal mode is set once, on the first connection (bulk.go):
+		// a new connection takes the one the file is in.
+		dsn += fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	} else {
 		dsn += fmt.Sprintf("&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	}
@@ -118,6 +132,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		// beside an open Batch (WAL) instead of waiting for it forever. A
 		// second writer waits busy_timeout, then fails: never a hang.
 		db.SetMaxOpenConns(2)
+		if opts.Bulk {
+			if err := a.beginBulk(ctx); err != nil {
+				a.Close()
+				return nil, classifyDB("open archive", dbPath, err)
+			}
+		}
 		if err := upgrade(ctx, db, a.stamp()); err != nil {
 			a.Close()
 			return nil, classifyDB("prepare archive", dbPath, err)
@@ -134,7 +154,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, err
 		}
-		a.startCheckpointer()
+		if !a.bulk {
+			a.startCheckpointer()
+		}
 	} else if err := a.checkVersion(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -172,6 +194,9 @@ func (a *Archive) Close() error {
 		a.ckpt = nil
 	}
 	if a.db != nil {
+		if a.bulk {
+			a.endBulk()
+		}
 		if !a.readOnly {
 			// Fold the WAL into the database so the .sqlite file alone is
 			// complete when the archive is copied elsewhere.
