@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,10 +19,11 @@ import (
 
 // File names inside an archive folder.
 const (
-	DBFile   = "archive.sqlite"
-	MboxDir  = "mbox"
-	TmpDir   = "tmp"
-	LockFile = "lock"
+	DBFile      = "archive.sqlite"
+	MboxDir     = "mbox"
+	TmpDir      = "tmp"
+	LockFile    = "lock"
+	ReadersFile = "readers" // see bulk.go
 )
 
 // Options for Open. The zero value opens for writing, creating the archive.
@@ -46,13 +48,17 @@ type Archive struct {
 	readOnly bool
 	version  int // the schema's version (older only when opened read-only)
 	lock     *os.File
+	reader   *os.File // a reader's shared lock on ReadersFile (bulk.go)
 	now      func() time.Time
 
 	// The writer folds the WAL into the database on a goroutine of its own
 	// (on the second connection), not inside a batch's commit (wal.go).
-	ckpt *checkpointer
-	// bulk: the writer uses a rollback journal until Close (bulk.go).
-	bulk bool
+	// Set and cleared only with no batch open (a.batches held for
+	// writing, or at Open and Close): a pointer read atomically.
+	ckpt atomic.Pointer[checkpointer]
+	// bulk: the writer uses a rollback journal, until Close or until a
+	// reader comes (bulk.go). Changed only with batches held for writing.
+	bulk atomic.Bool
 	// batches is held for reading by every open Batch and for writing by
 	// AddToIndex, so that the indexer's transaction goes between batches
 	// instead of both polling SQLite's lock (index.go).
@@ -85,6 +91,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		if _, err := os.Stat(dbPath); err != nil {
 			return nil, fsError("open archive", dbPath, err)
 		}
+		a.reader = markReader(filepath.Join(dir, ReadersFile))
 	} else {
 		if err := prepareRoot(dir, true); err != nil {
 			return nil, err
@@ -154,7 +161,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, err
 		}
-		if !a.bulk {
+		if !a.bulk.Load() {
 			a.startCheckpointer()
 		}
 	} else if err := a.checkVersion(ctx); err != nil {
@@ -189,13 +196,12 @@ func (a *Archive) Path(rel string) string { return filepath.Join(a.dir, filepath
 // Close closes the database and releases the lock.
 func (a *Archive) Close() error {
 	var err error
-	if a.ckpt != nil {
-		a.ckpt.stop()
-		a.ckpt = nil
+	if c := a.ckpt.Swap(nil); c != nil {
+		c.stop()
 	}
 	if a.db != nil {
-		if a.bulk {
-			a.endBulk()
+		if a.bulk.Load() {
+			a.endBulk(true)
 		}
 		if !a.readOnly {
 			// Fold the WAL into the database so the .sqlite file alone is
@@ -210,6 +216,10 @@ func (a *Archive) Close() error {
 }
 
 func (a *Archive) unlock() {
+	if a.reader != nil {
+		a.reader.Close()
+		a.reader = nil
+	}
 	if a.lock != nil {
 		a.lock.Close()
 		a.lock = nil

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"database/sql"
 	"os"
 )
 
@@ -30,11 +31,21 @@ import (
 // only when no writer holds the database, so a live writer's journal is
 // left alone.
 //
-// The switch out of WAL needs the database to be open in no other
-// connection: a reader that has it open (the archive window) keeps the
-// backup in WAL, which is as before and correct. The switch back waits for
-// readers (busy_timeout); if it still cannot, the archive stays in rollback
-// mode, correct too, until the next writer opens it in WAL.
+// A reader that comes during the backup could hold one read open longer
+// than the busy timeout (a migration reads the archive as it uploads): the
+// writer would then fail to commit. So every reader holds a shared flock
+// on ReadersFile while it has the archive open, a bulk backup starts only
+// when none does, and before each batch (and each index transaction) a
+// bulk writer looks again: when a reader has come, it goes back to WAL
+// there, where a reader never holds the writer up. (The switch needs the
+// reader to be between two reads; it is tried again before every batch.)
+// Where there is no flock (Windows) a backup keeps WAL.
+//
+// The switch out of WAL also needs the database to be open in no other
+// connection: one the lock does not show (sqlite3) keeps the backup in
+// WAL too. The switch back at Close waits for readers (busy_timeout); if
+// it still cannot, the archive stays in rollback mode, correct too, until
+// the next writer opens it in WAL.
 
 // beginBulk switches the database, on the pool's first and only
 // connection, to a rollback journal when no other connection has it open.
@@ -45,30 +56,61 @@ func (a *Archive) beginBulk(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	// Leaving WAL must not wait for a reader that keeps the archive open.
-	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
-		return err
+	mode := "wal"
+	if readersSeen && !lookForReaders(a.Path(ReadersFile)) {
+		mode = "delete"
 	}
-	var mode string
-	bulkErr := conn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode)
-	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 15000`); err != nil {
-		return err
-	}
-	if bulkErr == nil && mode == "delete" {
-		a.bulk = true
+	// Leaving WAL must not wait for a connection that has it open.
+	got, err := setJournal(ctx, conn, mode, false)
+	if err == nil && got == "delete" {
+		a.bulk.Store(true)
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+	_, err = setJournal(ctx, conn, "wal", true)
+	return err
 }
 
-// endBulk returns the archive to WAL (Close).
-func (a *Archive) endBulk() {
-	var mode string
-	_ = a.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode)
-	a.bulk = false
+// setJournal sets the journal mode on conn and returns the one it is in;
+// without wait it does not wait for other connections.
+func setJournal(ctx context.Context, conn *sql.Conn, mode string, wait bool) (string, error) {
+	if !wait {
+		if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+			return "", err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 15000`)
+	}
+	var got string
+	err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = `+mode).Scan(&got)
+	return got, err
+}
+
+// leaveBulkForReader goes back to WAL when a reader has come. The caller
+// holds a.batches for writing: no batch or index transaction is open.
+func (a *Archive) leaveBulkForReader() {
+	if a.bulk.Load() && lookForReaders(a.Path(ReadersFile)) {
+		a.endBulk(false)
+	}
+}
+
+// endBulk returns the archive to WAL (Close, or a reader came): waiting
+// for readers only at Close.
+func (a *Archive) endBulk(wait bool) {
+	ctx := context.Background()
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if mode, err := setJournal(ctx, conn, "wal", wait); err != nil || mode != "wal" {
+		return // still bulk: tried again before the next batch
+	}
+	a.bulk.Store(false)
+	if !wait {
+		a.startCheckpointer()
+	}
 }
 
 // readerDSN is how a reader opens the database: read-only, unless a

@@ -92,7 +92,9 @@ func TestBulkReaderSeesWholeBatches(t *testing.T) {
 	const batches, perBatch = 6, 6
 	addBatch(t, a, f, run, entry(1, "first"))
 
-	ro, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	// A reader the writer does not know of yet (bulk.go): it reads during
+	// the rollback-journal batches.
+	ro, err := archive.OpenUnseenReader(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +142,9 @@ func TestBulkReaderSeesWholeBatches(t *testing.T) {
 	if len(seen) == 0 {
 		t.Fatal("the reader never read")
 	}
+	if m := journalMode(t, dir); m != "rollback" {
+		t.Fatalf("the batches were written in %s mode, want rollback", m)
+	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +181,49 @@ func TestBulkStaysWALBesideAReader(t *testing.T) {
 	addBatch(t, a, f, run, entry(1, bulkBody))
 	if n, err := countMessages(ctx, ro); err != nil || n != 1 {
 		t.Errorf("the reader sees %d messages, %v; want 1", n, err)
+	}
+}
+
+// TestBulkLeavesForAReader: a reader that comes during a bulk backup sends
+// it back to WAL before its next batch, so that one long read of the
+// reader's (a migration reads as it uploads) never holds the writer up:
+// the batch written while the reader holds a read open commits.
+func TestBulkLeavesForAReader(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "arch")
+	a := openBulk(t, dir)
+	defer a.Close()
+	f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
+	run, _ := a.BeginRun(ctx, "backup")
+	addBatch(t, a, f, run, entry(1, bulkBody))
+	if m := journalMode(t, dir); m != "rollback" {
+		t.Fatalf("a bulk writer's database is in %s mode, want rollback", m)
+	}
+	ro, err := archive.Open(ctx, dir, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	addBatch(t, a, f, run, entry(2, bulkBody))
+	if m := journalMode(t, dir); m != "wal" {
+		t.Fatalf("with a reader there the backup writes in %s mode, want wal", m)
+	}
+	rows, err := archive.DB(ro).QueryContext(ctx, `SELECT uid FROM messages`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		t.Fatal("the reader reads nothing")
+	}
+	var es []*archive.Entry
+	for uid := uint32(3); uid < 9; uid++ {
+		es = append(es, entry(uid, bulkBody))
+	}
+	addBatch(t, a, f, run, es...) // fails (database is locked) if it waited for the read
+	rows.Close()
+	if n, err := countMessages(ctx, ro); err != nil || n != 8 {
+		t.Errorf("the reader sees %d messages, %v; want 8", n, err)
 	}
 }
 
