@@ -31,7 +31,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if opts.ArchiveDir == "" {
 		return sum, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
 	}
-	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now, Bulk: true})
+	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now, Bulk: len(opts.Stores) == 0})
 	if err != nil {
 		return sum, err
 	}

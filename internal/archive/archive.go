@@ -37,7 +37,11 @@ type Options struct {
 	Now func() time.Time
 	// Bulk writes with a rollback journal until Close, instead of the
 	// write-ahead log, when no other process has the archive open (see
-	// bulk.go). Backup sets it.
+	// bulk.go). Backup sets it. The caller must not read through the
+	// archive on the goroutine that holds an open Batch: with a rollback
+	// journal that read waits for the batch's commit (busy_timeout), which
+	// never comes (the mail-app stores' import does, so a backup with
+	// stores leaves it unset).
 	Bulk bool
 }
 
