@@ -66,7 +66,7 @@ func BenchmarkPipeline(b *testing.B) {
 // folder, and returns the messages and bytes stored.
 func runPipeline(dir, path string) (int, int64, error) {
 	ctx := context.Background()
-	a, err := archive.Open(ctx, dir, archive.Options{})
+	a, err := archive.Open(ctx, dir, archive.Options{Bulk: true})
 	if err != nil {
 		return 0, 0, err
 	}

@@ -96,7 +96,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := Summary{ArchiveDir: opts.ArchiveDir}
-	a, err := openArchive(ctx, opts.ArchiveDir, opts.Now)
+	a, err := openArchive(ctx, opts.ArchiveDir, opts.Now, true)
 	if err != nil {
 		return sum, err
 	}

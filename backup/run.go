@@ -29,7 +29,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := Summary{ArchiveDir: opts.ArchiveDir}
-	a, err := openArchive(ctx, opts.ArchiveDir, opts.Now)
+	a, err := openArchive(ctx, opts.ArchiveDir, opts.Now, len(opts.Stores) == 0)
 	if err != nil {
 		return sum, err
 	}
@@ -319,12 +319,13 @@ func (r *runner) loop(ctx context.Context) error {
 }
 
 // openArchive opens (or makes) the archive in dir that a run writes into;
-// an empty dir is refused.
-func openArchive(ctx context.Context, dir string, now func() time.Time) (*archive.Archive, error) {
+// an empty dir is refused. bulk: written with a rollback journal while
+// the run has it to itself (archive.Options.Bulk).
+func openArchive(ctx context.Context, dir string, now func() time.Time, bulk bool) (*archive.Archive, error) {
 	if dir == "" {
 		return nil, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
 	}
-	return archive.Open(ctx, dir, archive.Options{Now: now})
+	return archive.Open(ctx, dir, archive.Options{Now: now, Bulk: bulk})
 }
 
 // firstConnectRetries bounds the retries before any session has logged in.

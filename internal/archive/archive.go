@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,10 +19,11 @@ import (
 
 // File names inside an archive folder.
 const (
-	DBFile   = "archive.sqlite"
-	MboxDir  = "mbox"
-	TmpDir   = "tmp"
-	LockFile = "lock"
+	DBFile      = "archive.sqlite"
+	MboxDir     = "mbox"
+	TmpDir      = "tmp"
+	LockFile    = "lock"
+	ReadersFile = "readers" // see bulk.go
 )
 
 // Options for Open. The zero value opens for writing, creating the archive.
@@ -33,6 +35,14 @@ type Options struct {
 	Existing bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Bulk writes with a rollback journal until Close, instead of the
+	// write-ahead log, when no other process has the archive open (see
+	// bulk.go). Backup sets it. The caller must not read through the
+	// archive on the goroutine that holds an open Batch: with a rollback
+	// journal that read waits for the batch's commit (busy_timeout), which
+	// never comes (the mail-app stores' import does, so a backup with
+	// stores leaves it unset).
+	Bulk bool
 }
 
 // Archive is an open archive.
@@ -42,11 +52,17 @@ type Archive struct {
 	readOnly bool
 	version  int // the schema's version (older only when opened read-only)
 	lock     *os.File
+	reader   *os.File // a reader's shared lock on ReadersFile (bulk.go)
 	now      func() time.Time
 
 	// The writer folds the WAL into the database on a goroutine of its own
 	// (on the second connection), not inside a batch's commit (wal.go).
-	ckpt *checkpointer
+	// Set and cleared only with no batch open (a.batches held for
+	// writing, or at Open and Close): a pointer read atomically.
+	ckpt atomic.Pointer[checkpointer]
+	// bulk: the writer uses a rollback journal, until Close or until a
+	// reader comes (bulk.go). Changed only with batches held for writing.
+	bulk atomic.Bool
 	// batches is held for reading by every open Batch and for writing by
 	// AddToIndex, so that the indexer's transaction goes between batches
 	// instead of both polling SQLite's lock (index.go).
@@ -79,6 +95,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		if _, err := os.Stat(dbPath); err != nil {
 			return nil, fsError("open archive", dbPath, err)
 		}
+		a.reader = markReader(filepath.Join(dir, ReadersFile))
 	} else {
 		if err := prepareRoot(dir, true); err != nil {
 			return nil, err
@@ -100,9 +117,17 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			}
 		}
 	}
-	dsn := "file:" + uriPath(dbPath) + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sync := "NORMAL"
+	if opts.Bulk {
+		sync = "FULL" // a rollback journal's commit is durable only with FULL
+	}
+	dsn := "file:" + uriPath(dbPath) + "?_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")&_txlock=immediate"
 	if opts.ReadOnly {
-		dsn = "file:" + uriPath(dbPath) + "?mode=ro&_pragma=busy_timeout(15000)"
+		dsn = readerDSN(dbPath)
+	} else if opts.Bulk {
+		// The journal mode is set once, on the first connection (bulk.go):
+		// a new connection takes the one the file is in.
+		dsn += fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	} else {
 		dsn += fmt.Sprintf("&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	}
@@ -118,6 +143,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		// beside an open Batch (WAL) instead of waiting for it forever. A
 		// second writer waits busy_timeout, then fails: never a hang.
 		db.SetMaxOpenConns(2)
+		if opts.Bulk {
+			if err := a.beginBulk(ctx); err != nil {
+				a.Close()
+				return nil, classifyDB("open archive", dbPath, err)
+			}
+		}
 		if err := upgrade(ctx, db, a.stamp()); err != nil {
 			a.Close()
 			return nil, classifyDB("prepare archive", dbPath, err)
@@ -134,7 +165,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			a.Close()
 			return nil, err
 		}
-		a.startCheckpointer()
+		if !a.bulk.Load() {
+			a.startCheckpointer()
+		}
 	} else if err := a.checkVersion(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -167,11 +200,13 @@ func (a *Archive) Path(rel string) string { return filepath.Join(a.dir, filepath
 // Close closes the database and releases the lock.
 func (a *Archive) Close() error {
 	var err error
-	if a.ckpt != nil {
-		a.ckpt.stop()
-		a.ckpt = nil
+	if c := a.ckpt.Swap(nil); c != nil {
+		c.stop()
 	}
 	if a.db != nil {
+		if a.bulk.Load() {
+			a.endBulk(true)
+		}
 		if !a.readOnly {
 			// Fold the WAL into the database so the .sqlite file alone is
 			// complete when the archive is copied elsewhere.
@@ -185,6 +220,10 @@ func (a *Archive) Close() error {
 }
 
 func (a *Archive) unlock() {
+	if a.reader != nil {
+		a.reader.Close()
+		a.reader = nil
+	}
 	if a.lock != nil {
 		a.lock.Close()
 		a.lock = nil

@@ -87,8 +87,14 @@ func (b *Batch) Folder() *Folder { return b.f }
 
 // BeginBatch starts a batch for folder f within run runID.
 func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batch, error) {
-	if a.ckpt != nil {
-		a.ckpt.beforeBatch()
+	// Between batches, a bulk writer looks for readers (bulk.go): when
+	// another batch or the indexer holds the lock, before the next one.
+	if a.bulk.Load() && a.batches.TryLock() {
+		a.leaveBulkForReader()
+		a.batches.Unlock()
+	}
+	if c := a.ckpt.Load(); c != nil {
+		c.beforeBatch()
 	}
 	file, err := a.openMbox(f, false)
 	if err != nil {
@@ -266,10 +272,11 @@ func (b *Batch) Commit(ctx context.Context) error {
 	}
 	durable(eventCommit, b.file.Name(), b.off)
 	b.done = true
+	ckpt := b.a.ckpt.Load()
 	b.release()
 	b.f.MboxSize = b.off
-	if b.a.ckpt != nil {
-		b.a.ckpt.committed()
+	if ckpt != nil {
+		ckpt.committed()
 	}
 	return fsError("close mbox file", path, b.a.closeMboxWrite(b.file))
 }

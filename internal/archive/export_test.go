@@ -1,6 +1,9 @@
 package archive
 
-import "database/sql"
+import (
+	"context"
+	"database/sql"
+)
 
 // SetWALLimits sets the log's restart and fold-in sizes for a test.
 func SetWALLimits(restart, max int64) (undo func()) {
@@ -23,4 +26,16 @@ const (
 func SetDurableHook(fn func(event, path string, upTo int64)) (undo func()) {
 	durableHook = fn
 	return func() { durableHook = nil }
+}
+
+// OpenUnseenReader opens dir read-only without the reader's lock that
+// sends a bulk writer back to WAL: a reader as it is between its open and
+// the writer's next batch.
+func OpenUnseenReader(ctx context.Context, dir string) (*Archive, error) {
+	a, err := Open(ctx, dir, Options{ReadOnly: true})
+	if err == nil && a.reader != nil {
+		a.reader.Close()
+		a.reader = nil
+	}
+	return a, err
 }

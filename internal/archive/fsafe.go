@@ -129,7 +129,7 @@ func ensureDir(p string) error {
 // beside archive.sqlite 0600; a link or anything else that is neither
 // file nor folder is refused, named.
 func fixModes(dir string) error {
-	for _, name := range []string{DBFile, DBFile + "-wal", DBFile + "-shm", DBFile + "-journal", LockFile} {
+	for _, name := range []string{DBFile, DBFile + "-wal", DBFile + "-shm", DBFile + "-journal", LockFile, ReadersFile} {
 		p := filepath.Join(dir, name)
 		st, err := os.Lstat(p)
 		if errors.Is(err, os.ErrNotExist) {

@@ -102,6 +102,7 @@ func (a *Archive) AddToIndex(ctx context.Context, msgs []Indexed) (int, error) {
 	// for each other inside one process (see Archive.batches).
 	a.batches.Lock()
 	defer a.batches.Unlock()
+	a.leaveBulkForReader()
 	tx, err := a.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, classifyDB("write archive", a.dir, err)
@@ -134,8 +135,8 @@ func (a *Archive) AddToIndex(ctx context.Context, msgs []Indexed) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, classifyDB("write archive", a.dir, err)
 	}
-	if a.ckpt != nil {
-		a.ckpt.committed()
+	if c := a.ckpt.Load(); c != nil {
+		c.committed()
 	}
 	return n, nil
 }

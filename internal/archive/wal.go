@@ -68,7 +68,7 @@ func (a *Archive) startCheckpointer() {
 			_, _ = a.db.Exec(`PRAGMA shrink_memory`)
 		}
 	}()
-	a.ckpt = c
+	a.ckpt.Store(c)
 }
 
 // committed tells the checkpointer that the log grew.
