@@ -1,9 +1,11 @@
 package backup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -17,8 +19,9 @@ import (
 // A session fetches over several connections and writes on one goroutine.
 //
 // The plan's folders are cut into units, runs of UIDs one UID FETCH asks
-// for. Connections take units in plan order, so that folders are fetched
-// side by side and a large folder's units spread over every connection;
+// for. Connections take units in plan order (a unit of an outsized
+// message first: largeFirst), so that folders are fetched side by side
+// and a large folder's units spread over every connection;
 // each connection keeps its next UID FETCH of the same folder in flight
 // while it reads the current one's answer. What a connection receives waits
 // in its folder's queue. The writer (this session's goroutine, the only
@@ -26,7 +29,8 @@ import (
 // time, each in batches that commit all or nothing and its mbox file
 // appended to in the order the writer takes messages. The in-flight byte
 // budget is shared: the folder the writer is on may always take what is
-// free, and connections ahead in later folders leave room for it.
+// free, and connections ahead in later folders leave room for it, spooling
+// to files once it is short rather than waiting for the writer.
 //
 // Any connection's error ends the session (what the writer has whole is
 // committed, the rest is fetched again by the next session's plan), except
@@ -37,6 +41,7 @@ import (
 type unit struct {
 	fw    *folderWork
 	uids  []imap.UID
+	bytes int64        // the server's sizes of its messages
 	taken bool         // under fan.mu
 	conn  atomic.Int32 // the connection that took it (1-based), for the budget
 	q     *queue       // its messages, for the writer
@@ -115,12 +120,19 @@ func (r *runner) unitSize(plans []*folderPlan) (msgs int, bytes int64) {
 }
 
 // split cuts a folder's missing UIDs into units of at most maxMsgs UIDs
-// and, by the server's sizes, about maxBytes.
+// and, by the server's sizes, about maxBytes; a message larger than
+// maxBytes is a unit alone.
 func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
 	var out []*unit
 	var cur []imap.UID
 	var bytes int64
 	for _, uid := range fw.fp.missing {
+		if size := fw.fp.sizes[uid]; size > maxBytes && len(cur) > 0 {
+			// A message larger than a unit gets a unit of its own
+			// (largeFirst takes it first).
+			out = append(out, r.newUnit(fw, cur))
+			cur, bytes = nil, 0
+		}
 		cur = append(cur, uid)
 		bytes += fw.fp.sizes[uid]
 		if len(cur) >= maxMsgs || bytes >= maxBytes {
@@ -135,12 +147,49 @@ func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
 }
 
 func (r *runner) newUnit(fw *folderWork, uids []imap.UID) *unit {
-	return &unit{fw: fw, uids: uids, q: newQueue(r.budget)}
+	u := &unit{fw: fw, uids: uids, q: newQueue(r.budget)}
+	for _, uid := range uids {
+		u.bytes += fw.fp.sizes[uid]
+	}
+	return u
+}
+
+// large tells a unit more than twice the usual size.
+func (u *unit) large(maxBytes int64) bool { return u != nil && u.bytes > 2*maxBytes }
+
+// largeFirst orders the units the connections take: a unit more than
+// twice the usual size (one message larger than a unit, such as a 25 MB
+// attachment) first, the largest first, then the others in plan order.
+// Such a unit takes one connection far longer than the others: taken
+// last, the others would stand idle while it alone is fetched. What the
+// writer waits for meanwhile is spooled ahead (budget).
+func largeFirst(units []*unit, maxBytes int64) []*unit {
+	var large, rest []*unit
+	for _, u := range units {
+		if u.large(maxBytes) {
+			large = append(large, u)
+		} else {
+			rest = append(rest, u)
+		}
+	}
+	slices.SortStableFunc(large, func(a, b *unit) int { return cmp.Compare(b.bytes, a.bytes) })
+	return append(large, rest...)
+}
+
+// aheadBytes is the disk the connections ahead of the writer may spool
+// to: SpoolAheadBytes, and never more than a quarter of the free space.
+func (r *runner) aheadBytes() int64 {
+	n := r.opts.SpoolAheadBytes
+	if free := freeBytes(r.a.Path(archive.TmpDir)); free >= 0 {
+		n = min(n, free/4)
+	}
+	return n
 }
 
 // fetchAll fetches and writes every planned folder over up to r.conns
-// connections, c (logged in, used for planning) being the first.
-func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan) error {
+// connections, c (logged in, used for planning) being the first, the
+// others taken from dials (opened while the folders were planned).
+func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan, dials *dials) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
@@ -157,6 +206,8 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		fn.units = append(fn.units, us...)
 		fn.works = append(fn.works, fw)
 	}
+	fn.units = largeFirst(fn.units, fn.maxBytes)
+	fn.budget.ahead = r.aheadBytes()
 	defer fn.discard()
 
 	// The planning connection takes the first unit before any other
@@ -179,7 +230,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn.extra(c, int32(i+2))
+			fn.extra(c, dials, int32(i+2))
 		}()
 	}
 
@@ -305,7 +356,9 @@ func (fn *fan) resplit(u *unit) {
 }
 
 // unitDone: every UID of u ended as a message or a failure.
-func (fn *fan) unitDone(u *unit) { u.q.close(nil) }
+func (fn *fan) unitDone(u *unit) {
+	u.q.close(nil)
+}
 
 // fail ends the session with err (the first one stays).
 func (fn *fan) fail(err error) {
@@ -332,10 +385,10 @@ func (fn *fan) discard() {
 	}
 }
 
-// extra opens one more connection and fetches on it. A server that will
+// extra takes one more connection and fetches on it. A server that will
 // not have it lowers the run's connections to those open: never an error.
-func (fn *fan) extra(planner *imapconn.Conn, conn int32) {
-	c, err := imapconn.Dial(fn.ctx, fn.r.connConfig())
+func (fn *fan) extra(planner *imapconn.Conn, dials *dials, conn int32) {
+	c, err := dials.take(fn.ctx)
 	fn.mu.Lock()
 	fn.dialing--
 	if err == nil {
@@ -416,7 +469,14 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 		}
 		if len(u.uids) == 0 {
 			fn.unitDone(u) // planned again: nothing left
-		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw, main, conn) }, fn.unitDone); err != nil {
+		} else if err := fe.fetchUnits(fn.ctx, u, func(after *unit) *unit {
+			if after.large(fn.maxBytes) {
+				// Not behind a large unit: what the writer needs next
+				// would wait for it.
+				return nil
+			}
+			return fn.claim(fw, main, conn)
+		}, fn.unitDone); err != nil {
 			fn.failed(c, err)
 			return
 		}
@@ -562,4 +622,73 @@ func (q *queue) discard() {
 	for _, it := range items {
 		it.release(q.budget)
 	}
+}
+
+// dials opens a session's extra connections while the planning
+// connection plans the folders (each costs the TCP, TLS and login round
+// trips, which would otherwise come after the plan).
+type dials struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	conf   imapconn.Config
+	got    chan dialed
+	mu     sync.Mutex
+	left   int // dials started and not taken
+}
+
+type dialed struct {
+	c   *imapconn.Conn
+	err error
+}
+
+// dialAhead starts opening n connections with conf.
+func dialAhead(ctx context.Context, conf imapconn.Config, n int) *dials {
+	d := &dials{conf: conf, got: make(chan dialed, max(n, 0)), left: max(n, 0)}
+	d.ctx, d.cancel = context.WithCancel(ctx)
+	for range d.left {
+		go func() {
+			c, err := imapconn.Dial(d.ctx, conf)
+			d.got <- dialed{c, err}
+		}()
+	}
+	return d
+}
+
+// take is one of the connections opened ahead, or a new one when none is
+// left.
+func (d *dials) take(ctx context.Context) (*imapconn.Conn, error) {
+	d.mu.Lock()
+	ahead := d.left > 0
+	if ahead {
+		d.left--
+	}
+	d.mu.Unlock()
+	if !ahead {
+		return imapconn.Dial(ctx, d.conf)
+	}
+	select {
+	case r := <-d.got:
+		return r.c, r.err
+	case <-ctx.Done():
+		d.mu.Lock()
+		d.left++ // not taken: close lets go of it
+		d.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// close lets go of the connections opened ahead and not taken.
+func (d *dials) close() {
+	d.mu.Lock()
+	n := d.left
+	d.left = 0
+	d.mu.Unlock()
+	d.cancel()
+	go func() {
+		for range n {
+			if r := <-d.got; r.c != nil {
+				r.c.Close()
+			}
+		}
+	}()
 }

@@ -412,7 +412,15 @@ func (r *runner) session(ctx context.Context) (err error) {
 		return err
 	}
 	// Plan every folder first, so the totals (and the ETA) cover the run.
+	// The other connections are opened meanwhile, once a folder needs
+	// planning.
 	var plans []*folderPlan
+	var ahead *dials
+	defer func() {
+		if ahead != nil {
+			ahead.close()
+		}
+	}()
 	r.total, r.totalBytes = r.doneN, r.doneBytes
 	for _, sf := range list {
 		if r.done[sf.Name] {
@@ -443,6 +451,9 @@ func (r *runner) session(ctx context.Context) (err error) {
 				return err
 			}
 			continue
+		}
+		if ahead == nil {
+			ahead = dialAhead(ctx, r.connConfig(), r.conns-1)
 		}
 		fp := &folderPlan{server: sf, folder: f}
 		if err := plan(ctx, c, r.a, sf, fp); err != nil {
@@ -481,7 +492,10 @@ func (r *runner) session(ctx context.Context) (err error) {
 	r.defN, r.defBytes = n, bytes
 	r.sessRecv.Store(0)
 	r.throttle.Status(r.event(), true)
-	err = r.fetchAll(ctx, c, plans)
+	if ahead == nil {
+		ahead = dialAhead(ctx, r.connConfig(), 0)
+	}
+	err = r.fetchAll(ctx, c, plans, ahead)
 	// What the budget gave this session and it did not receive (it was
 	// cut short) goes back, for the next session to take.
 	r.meter.Return(max(taken-r.sessRecv.Load(), 0))

@@ -1,0 +1,141 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+// watchedSession tells its server of each login and each UID FETCH of
+// message bodies; its first EXAMINE can be made to wait for the other
+// connections' logins.
+type watchedSession struct {
+	imapserver.SessionIMAP4rev2
+	w *watch
+}
+
+type watch struct {
+	mu      sync.Mutex
+	logins  int
+	fetches [][]imap.UID // the body UID FETCHes, in the order they came
+	// examineWaits: the first session's EXAMINEs wait (at most 10 s)
+	// until this many sessions logged in; gaveUp is set when they did not.
+	examineWaits int
+	first        *watchedSession
+	gaveUp       bool
+	loginsThen   int // when it gave up
+	loggedIn     chan struct{}
+}
+
+func (s *watchedSession) Login(user, pass string) error {
+	if err := s.SessionIMAP4rev2.Login(user, pass); err != nil {
+		return err
+	}
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	if s.w.first == nil {
+		s.w.first = s
+	}
+	s.w.logins++
+	if s.w.logins == s.w.examineWaits {
+		close(s.w.loggedIn)
+	}
+	return nil
+}
+
+func (s *watchedSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	s.w.mu.Lock()
+	wait := s.w.examineWaits > 0 && s == s.w.first && !s.w.gaveUp
+	s.w.mu.Unlock()
+	if wait {
+		select {
+		case <-s.w.loggedIn:
+		case <-time.After(10 * time.Second):
+			s.w.mu.Lock()
+			s.w.gaveUp, s.w.loginsThen = true, s.w.logins
+			s.w.mu.Unlock()
+		}
+	}
+	return s.SessionIMAP4rev2.Select(mailbox, options)
+}
+
+func (s *watchedSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if uids, ok := numSet.(imap.UIDSet); ok && len(options.BodySection) > 0 {
+		var list []imap.UID
+		for _, r := range uids {
+			for uid := r.Start; uid <= r.Stop; uid++ {
+				list = append(list, uid)
+			}
+		}
+		s.w.mu.Lock()
+		s.w.fetches = append(s.w.fetches, list)
+		s.w.mu.Unlock()
+	}
+	return s.SessionIMAP4rev2.Fetch(w, numSet, options)
+}
+
+func serveWatched(t *testing.T, srv *testimap.Server, w *watch) int {
+	w.loggedIn = make(chan struct{})
+	return srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session {
+		return &watchedSession{SessionIMAP4rev2: s, w: w}
+	})
+}
+
+// TestLargeMessageFetchedFirst: a message far larger than the others is
+// the first one asked for, on a connection of its own, so that it does not
+// keep one connection busy long after the others ran out of work; the
+// archive still holds every message once, in UID order.
+func TestLargeMessageFetchedFirst(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	big := append([]byte("From: a@example.com\r\nSubject: large\r\n\r\n"), bytes.Repeat([]byte("0123456789abcdef\r\n"), 200000)...)
+	uid := srv.AppendMessage("INBOX", big, nil, time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC))
+	state := serverState(t, srv.Client(t))
+	w := &watch{}
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = serveWatched(t, srv, w)
+	opts.Connections = 2
+	opts.FetchChunk = 20
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
+	}
+	if len(w.fetches) == 0 || len(w.fetches[0]) != 1 || w.fetches[0][0] != uid {
+		first := []imap.UID(nil)
+		if len(w.fetches) > 0 {
+			first = w.fetches[0]
+		}
+		t.Errorf("the first UID FETCH asked for %v, want the large message %d alone", first, uid)
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+}
+
+// TestConnectionsOpenedWhilePlanning: the other connections log in while
+// the first one plans the folders, not after: each costs the TCP, TLS and
+// login round trips, which on a far server would add up before the first
+// message. The server holds the planning connection's EXAMINE until all
+// four logged in (giving up, once, after 10 s).
+func TestConnectionsOpenedWhilePlanning(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	state := serverState(t, srv.Client(t))
+	w := &watch{examineWaits: 4}
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = serveWatched(t, srv, w)
+	opts.Connections = 4
+	opts.FetchChunk = 10
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
+	}
+	if w.gaveUp {
+		t.Errorf("only %d connection(s) logged in while the folders were planned, want 4", w.loginsThen)
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+}
