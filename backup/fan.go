@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,7 @@ import (
 //
 // The plan's folders are cut into units, runs of UIDs one UID FETCH asks
 // for. Connections take units in plan order (a unit of an outsized
-// message first: largeFirst), so that folders are fetched side by side
+// message first: largeFirst; units smaller towards the end: cutter), so that folders are fetched side by side
 // and a large folder's units spread over every connection;
 // each connection keeps its next UID FETCH of the same folder in flight
 // while it reads the current one's answer. What a connection receives waits
@@ -42,6 +43,7 @@ type unit struct {
 	fw    *folderWork
 	uids  []imap.UID
 	bytes int64        // the server's sizes of its messages
+	alone bool         // one message larger than a unit (cutter)
 	taken bool         // under fan.mu
 	conn  atomic.Int32 // the connection that took it (1-based), for the budget
 	q     *queue       // its messages, for the writer
@@ -74,8 +76,7 @@ type fan struct {
 	cancel context.CancelFunc
 	budget *budget
 
-	maxMsgs  int // the most UIDs and bytes of a unit (unitSize)
-	maxBytes int64
+	cut *cutter // sizes the units
 
 	mu      sync.Mutex
 	units   []*unit
@@ -119,29 +120,76 @@ func (r *runner) unitSize(plans []*folderPlan) (msgs int, bytes int64) {
 	return msgs, bytes
 }
 
-// split cuts a folder's missing UIDs into units of at most maxMsgs UIDs
-// and, by the server's sizes, about maxBytes; a message larger than
+// cutter sizes the units: at most maxMsgs UIDs and, by the server's
+// sizes, about maxBytes, and smaller towards the end of what the
+// connections take (left: the bytes of the units still to cut, in that
+// order), about a share of what is left per connection, so that the
+// connections run out of work close together rather than one finishing a
+// whole unit alone while the link stands idle (the next UID FETCH is
+// pipelined, so a smaller unit costs no round trip). A message larger than
 // maxBytes is a unit alone.
-func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
+type cutter struct {
+	maxMsgs  int
+	maxBytes int64
+	left     int64
+	conns    int
+}
+
+// minUnitBytes is the least a unit is cut to towards the end.
+const minUnitBytes = 256 << 10
+
+// newCutter sizes the units of plans.
+func (r *runner) newCutter(plans []*folderPlan) *cutter {
+	z := &cutter{conns: max(r.conns, 1)}
+	z.maxMsgs, z.maxBytes = r.unitSize(plans)
+	for _, fp := range plans {
+		for _, uid := range fp.missing {
+			if size := fp.sizes[uid]; size <= z.maxBytes {
+				z.left += size
+			}
+		}
+	}
+	return z
+}
+
+// target is the size of the next unit.
+func (z *cutter) target() int64 {
+	return max(min(z.left/int64(2*z.conns), z.maxBytes), min(minUnitBytes, z.maxBytes))
+}
+
+// split cuts a folder's missing UIDs into units by z.
+func (r *runner) split(fw *folderWork, z *cutter) []*unit {
 	var out []*unit
 	var cur []imap.UID
 	var bytes int64
+	want := z.target()
+	cut := func() {
+		out = append(out, r.newUnit(fw, cur))
+		z.left -= bytes
+		cur, bytes = nil, 0
+		want = z.target()
+	}
 	for _, uid := range fw.fp.missing {
-		if size := fw.fp.sizes[uid]; size > maxBytes && len(cur) > 0 {
+		size := fw.fp.sizes[uid]
+		if size > z.maxBytes {
 			// A message larger than a unit gets a unit of its own
 			// (largeFirst takes it first).
-			out = append(out, r.newUnit(fw, cur))
-			cur, bytes = nil, 0
+			if len(cur) > 0 {
+				cut()
+			}
+			u := r.newUnit(fw, []imap.UID{uid})
+			u.alone = true
+			out = append(out, u)
+			continue
 		}
 		cur = append(cur, uid)
-		bytes += fw.fp.sizes[uid]
-		if len(cur) >= maxMsgs || bytes >= maxBytes {
-			out = append(out, r.newUnit(fw, cur))
-			cur, bytes = nil, 0
+		bytes += size
+		if len(cur) >= z.maxMsgs || bytes >= want {
+			cut()
 		}
 	}
 	if len(cur) > 0 {
-		out = append(out, r.newUnit(fw, cur))
+		cut()
 	}
 	return out
 }
@@ -154,19 +202,19 @@ func (r *runner) newUnit(fw *folderWork, uids []imap.UID) *unit {
 	return u
 }
 
-// large tells a unit more than twice the usual size.
-func (u *unit) large(maxBytes int64) bool { return u != nil && u.bytes > 2*maxBytes }
+// large tells a unit of one message larger than a unit.
+func (u *unit) large() bool { return u != nil && u.alone }
 
-// largeFirst orders the units the connections take: a unit more than
-// twice the usual size (one message larger than a unit, such as a 25 MB
-// attachment) first, the largest first, then the others in plan order.
-// Such a unit takes one connection far longer than the others: taken
-// last, the others would stand idle while it alone is fetched. What the
-// writer waits for meanwhile is spooled ahead (budget).
-func largeFirst(units []*unit, maxBytes int64) []*unit {
+// largeFirst orders the units the connections take: a message larger
+// than a unit (such as a 25 MB attachment) first, the largest first, then
+// the others in plan order. Such a unit takes one connection far longer
+// than the others: taken last, the others would stand idle while it alone
+// is fetched. What the writer waits for meanwhile is spooled ahead
+// (budget).
+func largeFirst(units []*unit) []*unit {
 	var large, rest []*unit
 	for _, u := range units {
-		if u.large(maxBytes) {
+		if u.large() {
 			large = append(large, u)
 		} else {
 			rest = append(rest, u)
@@ -195,10 +243,10 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
 	fn.budget.reserve = r.opts.SpoolBytes
 	r.budget = fn.budget
-	fn.maxMsgs, fn.maxBytes = r.unitSize(plans)
+	fn.cut = r.newCutter(plans)
 	for _, fp := range plans {
 		fw := &folderWork{fp: fp, ready: make(chan struct{})}
-		us := r.split(fw, fn.maxMsgs, fn.maxBytes)
+		us := r.split(fw, fn.cut)
 		fw.list = us
 		if len(us) == 0 {
 			fw.markReady()
@@ -206,7 +254,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		fn.units = append(fn.units, us...)
 		fn.works = append(fn.works, fw)
 	}
-	fn.units = largeFirst(fn.units, fn.maxBytes)
+	fn.units = largeFirst(fn.units)
 	fn.budget.ahead = r.aheadBytes()
 	defer fn.discard()
 
@@ -336,7 +384,8 @@ func (fn *fan) resplit(u *unit) {
 	fw := u.fw
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	us := fn.r.split(fw, fn.maxMsgs, fn.maxBytes)
+	// Cut as the units of the folder's first plan were (no smaller).
+	us := fn.r.split(fw, &cutter{maxMsgs: fn.cut.maxMsgs, maxBytes: fn.cut.maxBytes, left: math.MaxInt64, conns: 1})
 	u.uids = nil
 	if len(us) > 0 {
 		u.uids = us[0].uids
@@ -470,7 +519,7 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 		if len(u.uids) == 0 {
 			fn.unitDone(u) // planned again: nothing left
 		} else if err := fe.fetchUnits(fn.ctx, u, func(after *unit) *unit {
-			if after.large(fn.maxBytes) {
+			if after.large() {
 				// Not behind a large unit: what the writer needs next
 				// would wait for it.
 				return nil

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -86,9 +87,9 @@ func TestLargeMessageIsTakenFirst(t *testing.T) {
 	}
 	r := &runner{}
 	fw := &folderWork{fp: fp}
-	units := r.split(fw, 100, 30)
+	units := r.split(fw, &cutter{maxMsgs: 100, maxBytes: 30, left: math.MaxInt64, conns: 1})
 	var got [][]imap.UID
-	for _, u := range largeFirst(units, 30) {
+	for _, u := range largeFirst(units) {
 		got = append(got, u.uids)
 	}
 	want := [][]imap.UID{{4}, {9}, {1, 2, 3}, {5, 6, 7}, {8}, {10}}
@@ -102,5 +103,33 @@ func TestLargeMessageIsTakenFirst(t *testing.T) {
 	}
 	if !slices.Equal(order, fp.missing) {
 		t.Errorf("the folder's units hold %v, want %v in order", order, fp.missing)
+	}
+}
+
+// Units get smaller towards the end of what the connections take, so
+// that they run out of work close together: one connection fetching a
+// whole unit alone at the end leaves the link idle.
+func TestUnitsShrinkTowardsTheEnd(t *testing.T) {
+	fp := &folderPlan{sizes: map[imap.UID]int64{}}
+	for uid := imap.UID(1); uid <= 100; uid++ {
+		fp.missing = append(fp.missing, uid)
+		fp.sizes[uid] = 100 << 10
+		fp.bytes += 100 << 10
+	}
+	r := &runner{conns: 2, opts: &Options{FetchChunk: 1000, FetchChunkBytes: 1 << 20}}
+	units := r.split(&folderWork{fp: fp}, r.newCutter([]*folderPlan{fp}))
+	first := units[0].bytes
+	end := max(units[len(units)-1].bytes, units[len(units)-2].bytes)
+	if first < 1<<20 || end > minUnitBytes+100<<10 {
+		var sizes []int64
+		for _, u := range units {
+			sizes = append(sizes, u.bytes>>10)
+		}
+		t.Fatalf("units of %v KiB: want the first about 1 MiB and the last two about %d KiB", sizes, minUnitBytes>>10)
+	}
+	for i := 1; i < len(units); i++ {
+		if units[i].bytes > units[i-1].bytes {
+			t.Fatalf("unit %d (%d bytes) is larger than the one before (%d)", i, units[i].bytes, units[i-1].bytes)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
@@ -51,9 +52,33 @@ func upToDate(sf folders.Folder, f *archive.Folder) bool {
 		uint32(st.UIDNext) == f.CompleteUIDNext && st.NumMessages != nil
 }
 
+// sizeOptions asks for what the plan needs of each message.
+var sizeOptions = &imap.FetchOptions{UID: true, RFC822Size: true}
+
 // plan examines the folder read-only and finds the UIDs not yet archived.
+// The EXAMINE and the command after it go out together: one round trip
+// for a folder the archive holds nothing of (UID FETCH 1:* of the sizes
+// lists the messages too), two for one it holds (UID SEARCH, then the
+// sizes of the missing ones alone).
 func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
-	sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	fresh := fp.folder == nil
+	selCmd := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true})
+	var all *imapclient.FetchCommand
+	var search *imapclient.SearchCommand
+	if fresh {
+		all = c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, sizeOptions)
+	} else {
+		search = c.UIDSearch(&imap.SearchCriteria{}, nil)
+	}
+	done := false
+	defer func() {
+		if !done && all != nil {
+			all.Close()
+		} else if !done {
+			search.Wait()
+		}
+	}()
+	sel, err := selCmd.Wait()
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}
@@ -81,15 +106,23 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	fp.missing = nil
 	fp.sizes = map[imap.UID]int64{}
 	fp.bytes = 0
-	if sel.NumMessages == 0 {
-		fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uint32) bool { return false })
-		return err
+	var onServer []imap.UID
+	var sizes map[imap.UID]int64
+	done = true
+	if fresh {
+		if sizes, err = collectSizes(all); err != nil {
+			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
+		}
+		for uid := range sizes {
+			onServer = append(onServer, uid)
+		}
+	} else {
+		res, err := search.Wait()
+		if err != nil {
+			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
+		}
+		onServer = res.AllUIDs()
 	}
-	res, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
-	if err != nil {
-		return fmt.Errorf("list messages of %s: %w", sf.Name, err)
-	}
-	onServer := res.AllUIDs()
 	slices.Sort(onServer)
 	if fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uid uint32) bool {
 		_, found := slices.BinarySearch(onServer, imap.UID(uid))
@@ -110,12 +143,27 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	if len(fp.missing) == 0 {
 		return nil
 	}
-	// Sizes of what is missing, for progress and the ETA.
-	var set imap.UIDSet
-	for _, uid := range fp.missing {
-		set.AddNum(uid)
+	if sizes == nil {
+		// Sizes of what is missing, for progress and the ETA.
+		var set imap.UIDSet
+		for _, uid := range fp.missing {
+			set.AddNum(uid)
+		}
+		if sizes, err = collectSizes(c.Fetch(set, sizeOptions)); err != nil {
+			return fmt.Errorf("sizes of %s: %w", sf.Name, err)
+		}
 	}
-	cmd := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true})
+	for _, uid := range fp.missing {
+		fp.sizes[uid] = sizes[uid]
+		fp.bytes += sizes[uid]
+	}
+	return nil
+}
+
+// collectSizes reads a UID FETCH of sizes: each message's RFC822.SIZE by
+// UID.
+func collectSizes(cmd *imapclient.FetchCommand) (map[imap.UID]int64, error) {
+	sizes := map[imap.UID]int64{}
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -126,14 +174,10 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 			break
 		}
 		if buf.UID != 0 {
-			fp.sizes[buf.UID] = buf.RFC822Size
-			fp.bytes += buf.RFC822Size
+			sizes[buf.UID] = buf.RFC822Size
 		}
 	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("sizes of %s: %w", sf.Name, err)
-	}
-	return nil
+	return sizes, cmd.Close()
 }
 
 // replan plans fp's folder again on c, whose EXAMINE found another
