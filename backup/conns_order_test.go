@@ -139,3 +139,38 @@ func TestConnectionsOpenedWhilePlanning(t *testing.T) {
 	}
 	checkArchive(t, opts.ArchiveDir, state)
 }
+
+// TestPlanSendsExamineAndListingTogether: planning a folder costs one
+// round trip, not three: the UID FETCH of the sizes (for a folder the
+// archive holds nothing of) goes out before the EXAMINE's answer came
+// back; on the next run (three folders with a new message), the UID
+// SEARCH likewise.
+func TestPlanSendsExamineAndListingTogether(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	proxy := testimap.StartProxy(t, srv.Addr, testimap.Counting)
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = proxy.Port
+	opts.Connections = 1
+	if sum, err := backup.Run(context.Background(), opts); err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v", err)
+	}
+	for _, folder := range []string{"INBOX", "Sent", "Drafts"} {
+		srv.AppendMessage(folder, []byte("From: a@example.com\r\nSubject: new\r\n\r\nnew\r\n"), nil, time.Now())
+	}
+	if sum, err := backup.Run(context.Background(), opts); err != nil || sum.New != 3 {
+		t.Fatalf("second Run() = %v, %d new", err, sum.New)
+	}
+	together := map[string]int{}
+	sent := proxy.Sent()
+	for i := 1; i < len(sent); i++ {
+		if sent[i-1].Command == "EXAMINE" && sent[i].Conn == sent[i-1].Conn && sent[i].InFlight > 0 {
+			together[sent[i].Command]++
+		}
+	}
+	// Without it none would be: the client would wait for the answer. (With
+	// it a fast server may still have answered one before the proxy read
+	// the next command: not all need show.)
+	if together["UID FETCH"] < 1 || together["UID SEARCH"] < 1 {
+		t.Errorf("commands sent with an EXAMINE in flight: %v; want UID FETCHes of the first run and UID SEARCHes of the second", together)
+	}
+}
