@@ -35,13 +35,7 @@ func (s *accountScreen) content() fyne.CanvasObject {
 func (s *accountScreen) actions() []fyne.CanvasObject {
 	s.testBtn.SetText(tr("button.test"))
 	s.nextBtn.SetText(tr("button.connect-continue"))
-	if s.running {
-		s.testBtn.Disable()
-		s.nextBtn.Disable()
-	} else {
-		s.testBtn.Enable()
-		s.nextBtn.Enable()
-	}
+	setEnabled(!s.running, s.testBtn, s.nextBtn)
 	return []fyne.CanvasObject{s.testBtn, s.nextBtn}
 }
 

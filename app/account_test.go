@@ -139,10 +139,7 @@ func TestMissingInputIsNamed(t *testing.T) {
 func TestConnectAndContinueSavesProfileAndPassword(t *testing.T) {
 	f := newFakes()
 	u := newTestUI(t, f)
-	typeAccount(t, u, "hanako@gmail.com", "app-pw-1234")
-	test.Tap(u.account.remember)
-	test.Tap(u.account.nextBtn)
-	u.waitBackground()
+	connectRemembering(t, u, "hanako@gmail.com", "app-pw-1234")
 	if u.step != stepSurvey {
 		t.Fatalf("step = %d, want the survey", u.step)
 	}
@@ -164,10 +161,7 @@ func TestNoKeyringKeepsPasswordForSession(t *testing.T) {
 	u := newTestUI(t, f)
 	keyring.MockInitWithError(errors.New("org.freedesktop.DBus.Error.ServiceUnknown"))
 	t.Cleanup(keyring.MockInit)
-	typeAccount(t, u, "hanako@gmail.com", "app-pw")
-	test.Tap(u.account.remember)
-	test.Tap(u.account.nextBtn)
-	u.waitBackground()
+	connectRemembering(t, u, "hanako@gmail.com", "app-pw")
 	if u.step != stepSurvey {
 		t.Fatalf("step = %d, want the survey", u.step)
 	}

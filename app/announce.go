@@ -24,8 +24,7 @@ type announcePart struct {
 	m *migrateScreen
 	u *ui
 
-	composing, saving bool
-	cancel            context.CancelFunc      // stops the compose or save running
+	composing, saving task
 	res               *migrate.AnnounceResult // the draft shown
 	saved             *migrate.AnnounceResult // the last save
 	savedText         string                  // the text saved last
@@ -60,18 +59,17 @@ func newAnnouncePart(m *migrateScreen) *announcePart {
 	return a
 }
 
-func (a *announcePart) busy() bool { return a.composing || a.saving }
+func (a *announcePart) busy() bool { return a.composing.running || a.saving.running }
 
 // stop stops the compose or save running.
 func (a *announcePart) stop() {
-	if a.cancel != nil {
-		a.cancel()
-	}
+	a.composing.stop()
+	a.saving.stop()
 }
 
 // enter drafts the message the first time, in the language of the window.
 func (a *announcePart) enter() {
-	if a.res != nil || a.composing {
+	if a.res != nil || a.composing.running {
 		return
 	}
 	if !a.langChosen && current == "ja" {
@@ -104,6 +102,16 @@ func (a *announcePart) recipients() (emails []string, ok bool) {
 	return emails, len(emails) > 0
 }
 
+// recipientsOrSay is recipients, and when that leaves no one, says so.
+func (a *announcePart) recipientsOrSay() (emails []string, ok bool) {
+	emails, ok = a.recipients()
+	if !ok {
+		a.status.set(statusBad, say("announce.no-one"))
+		a.m.rerender()
+	}
+	return emails, ok
+}
+
 func (a *announcePart) input(contacts []string) AnnounceInput {
 	return AnnounceInput{ArchiveDir: a.u.acct.ArchiveDir, Conn: a.u.newAcct.conn(), NewAddress: a.u.newAcct.Email,
 		Contacts: contacts, Lang: announceLangs[a.lang], Text: a.text()}
@@ -123,24 +131,16 @@ func (a *announcePart) compose() {
 	if a.busy() {
 		return
 	}
-	contacts, ok := a.recipients()
+	contacts, ok := a.recipientsOrSay()
 	if !ok {
-		a.status.set(statusBad, say("announce.no-one"))
-		a.m.rerender()
 		return
 	}
 	a.edited = false
-	a.composing = true
 	a.status.set(statusWorking, say("announce.composing"))
 	in := a.input(contacts)
-	a.m.rerender()
-	ctx, cancel := context.WithCancel(a.u.root)
-	a.cancel = cancel
-	a.u.goBackground(func() {
-		defer cancel()
+	a.composing.background(a.u, func(ctx context.Context) func() {
 		res, err := a.u.eng.Migrate.Compose(ctx, in)
-		a.u.do(func() {
-			a.composing = false
+		return func() {
 			switch {
 			case err != nil:
 				a.res = nil
@@ -154,8 +154,9 @@ func (a *announcePart) compose() {
 				a.status.set(statusNone, msg{})
 			}
 			a.m.rerender()
-		})
+		}
 	})
+	a.m.rerender()
 }
 
 // fill puts the draft into the fields.
@@ -219,24 +220,16 @@ func (a *announcePart) save() {
 		a.m.rerender()
 		return
 	}
-	contacts, ok := a.recipients()
+	contacts, ok := a.recipientsOrSay()
 	if !ok {
-		a.status.set(statusBad, say("announce.no-one"))
-		a.m.rerender()
 		return
 	}
-	a.saving = true
 	a.status.set(statusWorking, say("announce.saving", "Email", a.u.newAcct.Email))
 	in := a.input(contacts)
 	text := a.shownText()
-	a.m.rerender()
-	ctx, cancel := context.WithTimeout(a.u.root, 2*time.Minute)
-	a.cancel = cancel
-	a.u.goBackground(func() {
+	a.saving.backgroundWithin(a.u, 2*time.Minute, func(ctx context.Context) func() {
 		res, err := a.u.eng.Migrate.SaveDrafts(ctx, in)
-		cancel()
-		a.u.do(func() {
-			a.saving = false
+		return func() {
 			if err != nil {
 				a.status.set(statusBad, errMsg(err, in.Conn.Host))
 			} else {
@@ -244,8 +237,9 @@ func (a *announcePart) save() {
 				a.status.set(statusOK, savedMsg(res, a.u.newAcct.Email))
 			}
 			a.m.rerender()
-		})
+		}
 	})
+	a.m.rerender()
 }
 
 // shownText is the subject and body as they are now.
@@ -274,7 +268,7 @@ func (a *announcePart) upToDate() bool { return a.saved != nil && a.savedText ==
 func (a *announcePart) content() fyne.CanvasObject {
 	a.status.refresh()
 	box := container.NewVBox()
-	if a.composing {
+	if a.composing.running {
 		box.Add(widget.NewProgressBarInfinite())
 	}
 	names := make([]string, len(announceLangs))
@@ -334,7 +328,7 @@ func (a *announcePart) actions() []fyne.CanvasObject {
 	a.skipBtn.SetText(tr("button.skip-drafts"))
 	a.retryBtn.SetText(tr("button.try-again"))
 	switch {
-	case a.res == nil && !a.composing:
+	case a.res == nil && !a.composing.running:
 		return []fyne.CanvasObject{a.skipBtn, a.retryBtn}
 	case a.busy():
 		a.saveBtn.Disable()

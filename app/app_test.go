@@ -230,15 +230,22 @@ func typeAccount(t *testing.T, u *ui, email, password string) {
 	test.Type(u.account.password, password)
 }
 
+// connectRemembering types the account, ticks "Remember the password" and
+// taps Connect and continue, as a person would, and waits for the answer.
+func connectRemembering(t *testing.T, u *ui, email, password string) {
+	t.Helper()
+	typeAccount(t, u, email, password)
+	test.Tap(u.account.remember)
+	test.Tap(u.account.nextBtn)
+	u.waitBackground()
+}
+
 // texts lists the text of every label, button, check, entry placeholder and
 // select on the window, in order.
 func texts(c fyne.Canvas) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
+	var visit func(o fyne.CanvasObject) bool
+	visit = func(o fyne.CanvasObject) bool {
 		switch w := o.(type) {
 		case *widget.Label:
 			out = append(out, w.Text)
@@ -254,37 +261,43 @@ func texts(c fyne.Canvas) []string {
 			for _, it := range w.Items {
 				out = append(out, it.Title)
 				if it.Open {
-					walk(it.Detail)
+					walkVisible(it.Detail, visit)
 				}
 			}
-			return
+			return false
 		case *widget.Form:
 			for _, it := range w.Items {
 				out = append(out, it.Text)
-				walk(it.Widget)
+				walkVisible(it.Widget, visit)
 			}
-			return
+			return false
+		case *widget.Table, *widget.List:
+			return false
 		}
-		if c, ok := o.(*fyne.Container); ok {
-			for _, x := range c.Objects {
-				walk(x)
-			}
-			return
+		return true
+	}
+	walkVisible(c.Content(), visit)
+	return out
+}
+
+// walkVisible calls visit for o and every visible object under it, in
+// order, going into a container's objects and a widget's rendered objects
+// where visit says so.
+func walkVisible(o fyne.CanvasObject, visit func(fyne.CanvasObject) (into bool)) {
+	if o == nil || !o.Visible() || !visit(o) {
+		return
+	}
+	if c, ok := o.(*fyne.Container); ok {
+		for _, x := range c.Objects {
+			walkVisible(x, visit)
 		}
-		if w, ok := o.(fyne.Widget); ok {
-			if _, isTable := o.(*widget.Table); isTable {
-				return
-			}
-			if _, isList := o.(*widget.List); isList {
-				return
-			}
-			for _, x := range test.WidgetRenderer(w).Objects() {
-				walk(x)
-			}
+		return
+	}
+	if w, ok := o.(fyne.Widget); ok {
+		for _, x := range test.WidgetRenderer(w).Objects() {
+			walkVisible(x, visit)
 		}
 	}
-	walk(c.Content())
-	return out
 }
 
 func contains(list []string, s string) bool {

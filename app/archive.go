@@ -9,8 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -343,21 +341,7 @@ func attachmentFileName(name string) string {
 
 // chooseAttachmentFile asks where to save attachment i of m.
 func (v *archiveView) chooseAttachmentFile(m *archive.MessageInfo, i int, name string) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close() // saveAttachment writes the file itself, whole or not at all
-		v.saveAttachment(m, i, name, path, false)
-	}, v.win)
-	d.SetFileName(attachmentFileName(name))
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.Show()
+	askSavePath(v.win, attachmentFileName(name), func(path string) { v.saveAttachment(m, i, name, path, false) })
 }
 
 // openAttachment writes attachment i of m into a new private folder of the

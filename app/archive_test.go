@@ -64,14 +64,21 @@ type fakeOpener struct{ r *fakeReader }
 
 func (o fakeOpener) OpenArchive(context.Context, string) (ArchiveReader, error) { return o.r, nil }
 
-// openFakeArchive opens the Archive window on r.
-func openFakeArchive(t *testing.T, r *fakeReader) (*ui, *archiveView) {
+// fakeArchiveUI is a window whose Archive button opens r.
+func fakeArchiveUI(t *testing.T, r *fakeReader) *ui {
 	t.Helper()
 	f := newFakes()
 	eng := f.engine()
 	eng.Archive = fakeOpener{r}
 	u := newTestUI(t, f)
 	u.eng = eng
+	return u
+}
+
+// openFakeArchive opens the Archive window on r.
+func openFakeArchive(t *testing.T, r *fakeReader) (*ui, *archiveView) {
+	t.Helper()
+	u := fakeArchiveUI(t, r)
 	u.openArchiveView()
 	u.waitBackground()
 	return u, u.viewer
@@ -111,14 +118,7 @@ func TestArchiveViewSearchAndRead(t *testing.T) {
 // An attachment is saved, decoded, where the person chose, and opened
 // from a private temporary copy with the system's program.
 func TestArchiveViewAttachmentSaveAndOpen(t *testing.T) {
-	f := newFakes()
-	eng := f.engine()
-	eng.Archive = fakeOpener{&fakeReader{}}
-	u := newTestUI(t, f)
-	u.eng = eng
-	u.openArchiveView()
-	u.waitBackground()
-	v := u.viewer
+	u, v := openFakeArchive(t, &fakeReader{})
 	v.msgList.Select(0)
 	u.waitBackground()
 	var opened *url.URL
@@ -160,11 +160,7 @@ func TestArchiveViewAttachmentSaveAndOpen(t *testing.T) {
 // Search results name each message's folder as the folder list does, in
 // the window's language.
 func TestArchiveSearchFolderLabelsLocalised(t *testing.T) {
-	f := newFakes()
-	eng := f.engine()
-	eng.Archive = fakeOpener{&fakeReader{}}
-	u := newTestUI(t, f)
-	u.eng = eng
+	u := fakeArchiveUI(t, &fakeReader{})
 	u.switchLanguage("ja")
 	u.openArchiveView()
 	u.waitBackground()

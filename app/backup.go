@@ -31,8 +31,7 @@ type backupScreen struct {
 	err               error
 	cancelled         bool
 
-	*progressPanel       // shared with the copy of step 7
-	failedNow      int64 // messages failed during this run (notices)
+	*progressPanel // shared with the copy of step 7
 
 	folders    []folderRow
 	folderIdx  map[string]int
@@ -66,9 +65,9 @@ func newBackupScreen(u *ui) *backupScreen {
 		func() fyne.CanvasObject {
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), widget.NewLabel(""), widget.NewLabel(""))
 		}, s.updateFolderRow)
-	s.failTable = headedTable(func() int { return len(s.failures) },
+	s.failTable = headedTable(func() []archive.Failure { return s.failures },
 		[]string{"backup.failed.col.folder", "backup.failed.col.message", "backup.failed.col.when", "backup.failed.col.reason"},
-		[]float32{200, 200, 180, 380}, true, s.updateFailCell)
+		[]float32{200, 200, 180, 380}, true, s.fillFailCell)
 	s.failPick = wrapLabel("")
 	s.failTable.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(s.failures) {
@@ -96,7 +95,7 @@ func (s *backupScreen) start() {
 		return
 	}
 	s.running, s.stopping, s.cancelled = true, false, false
-	s.sum, s.err, s.failures, s.failedNow = nil, nil, nil, 0
+	s.sum, s.err, s.failures = nil, nil, nil
 	s.failPick.SetText("")
 	s.reset()
 	s.resetFolders()
@@ -169,19 +168,7 @@ func (s *backupScreen) apply(ev progress.Event, haveStatus bool, notices []progr
 		if n.Notice == nil {
 			continue
 		}
-		switch n.Notice.Kind {
-		case progress.FolderStarted:
-			i := s.addFolder(n.Folder, "", n.FolderTotal)
-			s.folders[i].state, s.folders[i].total = folderWorking, n.FolderTotal
-		case progress.FolderDone:
-			i := s.addFolder(n.Folder, "", n.FolderTotal)
-			s.folders[i].state, s.folders[i].done = folderDone, n.FolderDone
-		case progress.Retrying:
-			s.retrying()
-		case progress.MessageFailed:
-			s.failedNow++
-			s.notice.set(statusBad, say("backup.message-failed", "Count", formatCount(s.failedNow), "Folder", n.Folder))
-		}
+		s.takeNotice(n, "backup.message-failed", s.folderNotice)
 	}
 	if haveStatus {
 		s.status(ev)
@@ -191,6 +178,16 @@ func (s *backupScreen) apply(ev progress.Event, haveStatus bool, notices []progr
 	}
 	s.updateTexts()
 	s.folderList.Refresh()
+}
+
+// folderNotice marks a folder started or done.
+func (s *backupScreen) folderNotice(n progress.Event, done bool) {
+	i := s.addFolder(n.Folder, "", n.FolderTotal)
+	if done {
+		s.folders[i].state, s.folders[i].done = folderDone, n.FolderDone
+	} else {
+		s.folders[i].state, s.folders[i].total = folderWorking, n.FolderTotal
+	}
 }
 
 // updateTexts sets the bindings from the last event in the current
@@ -300,13 +297,7 @@ func (s *backupScreen) updateFolderRow(id widget.ListItemID, o fyne.CanvasObject
 	}
 }
 
-func (s *backupScreen) updateFailCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	if id.Row >= len(s.failures) {
-		l.SetText("")
-		return
-	}
-	f := s.failures[id.Row]
+func (s *backupScreen) fillFailCell(l *widget.Label, id widget.TableCellID, f archive.Failure) {
 	switch id.Col {
 	case 0:
 		l.SetText(f.FolderName)

@@ -2,15 +2,12 @@ package app
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,7 +21,7 @@ import (
 type contactsScreen struct {
 	u *ui
 
-	loading   bool
+	loading   task
 	exporting bool
 	book      *addressbook.Book
 	loadedFor string // archive folder the book was read from
@@ -95,7 +92,7 @@ func newContactsScreen(u *ui) *contactsScreen {
 
 func (s *contactsScreen) title() msg { return say("contacts.title") }
 func (s *contactsScreen) intro() msg { return say("contacts.intro") }
-func (s *contactsScreen) busy() bool { return s.loading || s.exporting }
+func (s *contactsScreen) busy() bool { return s.loading.running || s.exporting }
 
 func (s *contactsScreen) enter() {
 	if s.book == nil || s.loadedFor != s.u.acct.ArchiveDir || s.u.backup.sum != nil && s.u.backup.sum.New > 0 {
@@ -104,16 +101,14 @@ func (s *contactsScreen) enter() {
 }
 
 func (s *contactsScreen) load() {
-	if s.loading {
+	if s.loading.running {
 		return
 	}
-	s.loading = true
 	s.status.set(statusWorking, say("contacts.loading"))
 	dir := s.u.acct.ArchiveDir
-	s.u.goBackground(func() {
-		book, problems, err := s.u.eng.Contacts.Load(s.u.root, dir)
-		s.u.do(func() {
-			s.loading = false
+	s.loading.background(s.u, func(ctx context.Context) func() {
+		book, problems, err := s.u.eng.Contacts.Load(ctx, dir)
+		return func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, ""))
 			} else {
@@ -132,7 +127,7 @@ func (s *contactsScreen) load() {
 				s.refilter()
 			}
 			s.u.rerender(stepContacts)
-		})
+		}
 	})
 }
 
@@ -337,23 +332,14 @@ func (s *contactsScreen) updateCount() {
 	}
 	s.count.SetText(tr("contacts.count", map[string]any{
 		"Selected": formatCount(int64(len(s.chosen()))), "Total": formatCount(int64(total)), "Shown": formatCount(int64(len(s.view)))}))
-	if len(s.chosen()) == 0 || s.exporting {
-		s.saveBtn.Disable()
-	} else {
-		s.saveBtn.Enable()
-	}
+	setEnabled(len(s.chosen()) > 0 && !s.exporting, s.saveBtn)
 }
 
 func (s *contactsScreen) content() fyne.CanvasObject {
-	s.status.refresh()
 	if s.book == nil {
-		box := container.NewVBox()
-		if s.loading {
-			box.Add(widget.NewProgressBarInfinite())
-		}
-		box.Add(s.status.box)
-		return container.NewPadded(box)
+		return container.NewPadded(s.status.withBar(s.loading.running))
 	}
+	s.status.refresh()
 	s.search.SetPlaceHolder(tr("contacts.search"))
 	s.allBtn.SetText(tr("contacts.select-all"))
 	s.noneBtn.SetText(tr("contacts.select-none"))
@@ -389,7 +375,7 @@ func (s *contactsScreen) actions() []fyne.CanvasObject {
 	s.nextBtn.SetText(tr("button.next-verify"))
 	if s.book == nil {
 		s.saveBtn.Disable()
-		if !s.loading {
+		if !s.loading.running {
 			retry := widget.NewButtonWithIcon(tr("button.try-again"), theme.ViewRefreshIcon(), s.load)
 			return []fyne.CanvasObject{retry}
 		}
@@ -409,21 +395,7 @@ func (s *contactsScreen) actions() []fyne.CanvasObject {
 // chooseFile opens the save dialog with a sensible name.
 func (s *contactsScreen) chooseFile() {
 	f := exportFormats[s.formatIx]
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close() // the export writes the file itself, atomically
-		s.exportTo(path)
-	}, s.u.win)
-	d.SetFileName(s.defaultFileName(f))
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.Show()
+	askSavePath(s.u.win, s.defaultFileName(f), s.exportTo) // the export writes the file itself, atomically
 }
 
 func (s *contactsScreen) defaultFileName(f addressbook.Format) string {

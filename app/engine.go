@@ -226,35 +226,23 @@ type Engine struct {
 
 func (e Engine) withDefaults() Engine {
 	r := RealEngine()
-	if e.Discover == nil {
-		e.Discover = r.Discover
-	}
-	if e.Conn == nil {
-		e.Conn = r.Conn
-	}
-	if e.Survey == nil {
-		e.Survey = r.Survey
-	}
-	if e.Stores == nil {
-		e.Stores = r.Stores
-	}
-	if e.Backup == nil {
-		e.Backup = r.Backup
-	}
-	if e.POP3 == nil {
-		e.POP3 = r.POP3
-	}
-	if e.Contacts == nil {
-		e.Contacts = r.Contacts
-	}
-	if e.Gate == nil {
-		e.Gate = r.Gate
-	}
-	if e.Migrate == nil {
-		e.Migrate = r.Migrate
-	}
-	if e.Archive == nil {
-		e.Archive = r.Archive
-	}
+	orReal(&e.Discover, r.Discover)
+	orReal(&e.Conn, r.Conn)
+	orReal(&e.Survey, r.Survey)
+	orReal(&e.Stores, r.Stores)
+	orReal(&e.Backup, r.Backup)
+	orReal(&e.POP3, r.POP3)
+	orReal(&e.Contacts, r.Contacts)
+	orReal(&e.Gate, r.Gate)
+	orReal(&e.Migrate, r.Migrate)
+	orReal(&e.Archive, r.Archive)
 	return e
+}
+
+// orReal sets a zero (nil) field of an Engine to the real engine's.
+func orReal[T comparable](field *T, realOne T) {
+	var zero T
+	if *field == zero {
+		*field = realOne
+	}
 }

@@ -46,7 +46,12 @@ func (realDiscover) Discover(ctx context.Context, email string) (autoconfig.Sett
 type realConn struct{}
 
 func (realConn) TestConnection(ctx context.Context, cfg imapconn.Config) error {
-	c, err := imapconn.Dial(ctx, cfg)
+	return closeIfDialed(imapconn.Dial(ctx, cfg))
+}
+
+// closeIfDialed closes a connection that a connection test opened: the
+// test is that it opened (err) and closes cleanly.
+func closeIfDialed(c io.Closer, err error) error {
 	if err != nil {
 		return err
 	}
@@ -74,11 +79,7 @@ func (realBackup) Backup(ctx context.Context, opts backup.Options) (backup.Summa
 type realPOP3 struct{}
 
 func (realPOP3) TestConnection(ctx context.Context, cfg pop3.Config) error {
-	c, err := pop3.Dial(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return c.Close()
+	return closeIfDialed(pop3.Dial(ctx, cfg))
 }
 
 func (realPOP3) Survey(ctx context.Context, opts backup.POP3Options) (backup.SurveyResult, error) {

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -228,37 +229,61 @@ func TestNoHardCodedStrings(t *testing.T) {
 // text on any screen is an English translation that has a different
 // Japanese one.
 func TestLanguageSwitchChangesEveryString(t *testing.T) {
-	en, ja := readTranslation(t, "en"), readTranslation(t, "ja")
-	english := map[string]string{} // English text → key, where Japanese differs
-	for k, v := range en {
-		if ja[k] != v && !strings.Contains(v, "{{") {
-			english[v] = k
-		}
-	}
+	sw := newLanguageSwitch(t)
+	ja := sw.ja
 	f := newFakes()
 	f.gate.verdict = allGreen
 	u := newTestUI(t, f)
 	toContacts(t, u)
 
 	for _, step := range []int{stepAccount, stepSurvey, stepStores, stepBackup, stepContacts, stepVerify, stepMigrate, stepDone} {
-		u.switchLanguage("en")
-		u.step = step
-		u.render()
-		before := texts(u.win.Canvas())
-		u.switchLanguage("ja")
-		after := texts(u.win.Canvas())
-		if strings.Join(before, "|") == strings.Join(after, "|") {
-			t.Errorf("step %d: nothing changed", step)
-		}
-		for _, s := range after {
-			if k, ok := english[s]; ok {
-				t.Errorf("step %d: %q (%s) still in English after switching to Japanese", step, s, k)
-			}
-		}
+		after := sw.check(t, u, fmt.Sprintf("step %d", step), func() {
+			u.step = step
+			u.render()
+		})
 		if !contains(after, ja["step.account"][strings.Index(ja["step.account"], " ")+1:]) {
 			t.Errorf("step %d: the step bar is not in Japanese: %q", step, after)
 		}
 	}
+}
+
+// languageSwitch checks what switching the window from English to
+// Japanese changes.
+type languageSwitch struct {
+	ja      map[string]string
+	english map[string]string // English text → key, where Japanese differs
+}
+
+func newLanguageSwitch(t *testing.T) languageSwitch {
+	en, ja := readTranslation(t, "en"), readTranslation(t, "ja")
+	english := map[string]string{}
+	for k, v := range en {
+		if ja[k] != v && !strings.Contains(v, "{{") {
+			english[v] = k
+		}
+	}
+	return languageSwitch{ja: ja, english: english}
+}
+
+// check draws the window in English (show puts on it what is checked),
+// switches it to Japanese and reports what did not follow: nothing
+// changed, or a text still in English. It returns the Japanese texts.
+func (sw languageSwitch) check(t *testing.T, u *ui, what string, show func()) []string {
+	t.Helper()
+	u.switchLanguage("en")
+	show()
+	before := texts(u.win.Canvas())
+	u.switchLanguage("ja")
+	after := texts(u.win.Canvas())
+	if strings.Join(before, "|") == strings.Join(after, "|") {
+		t.Errorf("%s: nothing changed", what)
+	}
+	for _, s := range after {
+		if k, ok := sw.english[s]; ok {
+			t.Errorf("%s: %q (%s) still in English after switching to Japanese", what, s, k)
+		}
+	}
+	return after
 }
 
 func TestAccountScreenMarkup(t *testing.T) {
@@ -275,12 +300,7 @@ func TestAccountScreenMarkup(t *testing.T) {
 }
 
 func TestVerifyScreenMarkup(t *testing.T) {
-	f := newFakes()
-	f.gate.verdict = closedVerdict()
-	u := newTestUI(t, f)
-	u.acct.Email = "hanako@gmail.com"
-	u.goTo(stepVerify)
-	u.waitBackground()
+	u, _ := atGate(t, closedVerdict())
 	test.AssertRendersToMarkup(t, "verify_closed_en.xml", u.win.Canvas())
 }
 

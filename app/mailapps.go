@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,9 +32,9 @@ type mailAppsScreen struct {
 
 func newMailAppsScreen(u *ui) *mailAppsScreen {
 	s := &mailAppsScreen{u: u, status: newStatusLine()}
-	s.table = headedTable(func() int { return len(s.found) },
+	s.table = headedTable(func() []backup.FoundStore { return s.found },
 		[]string{"stores.col.app", "stores.col.account", "stores.col.folders", "stores.col.messages", "stores.col.size", "stores.col.dates"},
-		[]float32{130, 380, 80, 100, 90, 230}, true, s.updateCell)
+		[]float32{130, 380, 80, 100, 90, 230}, true, s.fillCell)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
 	s.addBtn = widget.NewButtonWithIcon("", theme.FolderOpenIcon(), s.choosePath)
 	return s
@@ -85,13 +84,7 @@ func (s *mailAppsScreen) stores() []*mailstore.Store {
 	return out
 }
 
-func (s *mailAppsScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	if id.Row >= len(s.found) {
-		l.SetText("")
-		return
-	}
-	f := s.found[id.Row]
+func (s *mailAppsScreen) fillCell(l *widget.Label, id widget.TableCellID, f backup.FoundStore) {
 	l.Alignment = fyne.TextAlignTrailing
 	notRead := f.Store.NotRead != ""
 	switch id.Col {
@@ -138,12 +131,7 @@ func storeAccount(a mailstore.Account) string {
 }
 
 func (s *mailAppsScreen) content() fyne.CanvasObject {
-	s.status.refresh()
-	box := container.NewVBox()
-	if s.running {
-		box.Add(widget.NewProgressBarInfinite())
-	}
-	box.Add(s.status.box)
+	box := s.status.withBar(s.running)
 	if !s.running {
 		s.summary(box)
 	}
@@ -163,11 +151,7 @@ func (s *mailAppsScreen) content() fyne.CanvasObject {
 		box.Add(wrapLabel(tr("stores.added", map[string]any{"Path": p})))
 	}
 	s.addBtn.SetText(tr("button.add-store"))
-	if s.running {
-		s.addBtn.Disable()
-	} else {
-		s.addBtn.Enable()
-	}
+	setEnabled(!s.running, s.addBtn)
 	box.Add(container.NewBorder(nil, nil, nil, s.addBtn, wrapLabel(tr("stores.add-explain"))))
 	return container.NewVScroll(container.NewPadded(box))
 }
@@ -210,11 +194,7 @@ func yearsOf(f backup.FoundStore) string {
 
 func (s *mailAppsScreen) actions() []fyne.CanvasObject {
 	s.startBtn.SetText(tr("button.start-backup"))
-	if s.running {
-		s.startBtn.Disable()
-	} else {
-		s.startBtn.Enable()
-	}
+	setEnabled(!s.running, s.startBtn)
 	return []fyne.CanvasObject{s.startBtn}
 }
 
@@ -230,13 +210,7 @@ func (s *mailAppsScreen) start() {
 // choosePath adds a store the search did not find: a copy of an old
 // disk, a mail app's folder, an mbox file's folder.
 func (s *mailAppsScreen) choosePath() {
-	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
-		if err != nil || dir == nil {
-			return
-		}
-		s.addPath(dir.Path())
-	}, s.u.win)
-	d.Show()
+	askFolder(s.u.win, s.addPath)
 }
 
 func (s *mailAppsScreen) addPath(p string) {

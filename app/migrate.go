@@ -34,7 +34,7 @@ type migrateScreen struct {
 	part       migratePart
 	from       int // the step the person came from: Back in the first part
 
-	loadingMap bool
+	loadingMap task // where each folder goes
 	mapping    []migrate.MappingEntry
 	mapStatus  *statusLine
 
@@ -42,7 +42,6 @@ type migrateScreen struct {
 	cancel                       context.CancelFunc
 	sum                          *migrate.CopySummary
 	err                          error
-	refusedNow                   int64
 	*progressPanel               // shared with the backup of step 4
 	folderStates                 map[string]folderState
 	table                        *widget.Table
@@ -74,9 +73,9 @@ func newMigrateScreen(u *ui) *migrateScreen {
 	s.form.exclude = func() string { return u.acct.Email }
 	s.form.changed = s.accountChanged
 	s.form.submit = s.connect
-	s.table = headedTable(func() int { return len(s.rows()) },
+	s.table = headedTable(s.rows,
 		[]string{"migrate.col.folder", "migrate.col.dest", "migrate.col.messages", "migrate.col.state"},
-		migrateColumns, true, s.updateCell)
+		migrateColumns, true, s.fillCell)
 	s.ann = newAnnouncePart(s)
 	s.connectBtn = primary("", theme.NavigateNextIcon(), s.connect)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
@@ -110,7 +109,7 @@ func (s *migrateScreen) intro() msg {
 }
 
 func (s *migrateScreen) busy() bool {
-	return s.form.running || s.loadingMap || s.running || s.ann.busy()
+	return s.form.running || s.loadingMap.running || s.running || s.ann.busy()
 }
 
 func (s *migrateScreen) enter() {
@@ -213,19 +212,14 @@ func (s *migrateScreen) connect() {
 
 // loadMapping asks the engine where each folder goes.
 func (s *migrateScreen) loadMapping() {
-	if s.loadingMap {
+	if s.loadingMap.running {
 		return
 	}
-	s.loadingMap = true
 	s.mapStatus.set(statusWorking, say("migrate.mapping-loading"))
 	in := s.input()
-	ctx, cancel := context.WithTimeout(s.u.root, 2*time.Minute)
-	s.rerender()
-	s.u.goBackground(func() {
+	s.loadingMap.backgroundWithin(s.u, 2*time.Minute, func(ctx context.Context) func() {
 		plan, err := s.u.eng.Migrate.Mapping(ctx, in)
-		cancel()
-		s.u.do(func() {
-			s.loadingMap = false
+		return func() {
 			if err != nil {
 				s.mapStatus.set(statusBad, errMsg(err, in.Conn.Host))
 				s.rerender()
@@ -234,8 +228,9 @@ func (s *migrateScreen) loadMapping() {
 			s.mapping = plan
 			s.mapStatus.set(statusNone, msg{})
 			s.show(partCopy)
-		})
+		}
 	})
+	s.rerender()
 }
 
 // partBar says which part of the step is shown and what comes next.
@@ -270,7 +265,7 @@ func (s *migrateScreen) content() fyne.CanvasObject {
 	default:
 		box := s.form.body()
 		s.mapStatus.refresh()
-		if s.loadingMap {
+		if s.loadingMap.running {
 			box.Add(widget.NewProgressBarInfinite())
 		}
 		box.Add(s.mapStatus.box)
@@ -288,13 +283,7 @@ func (s *migrateScreen) actions() []fyne.CanvasObject {
 	}
 	s.form.testBtn.SetText(tr("button.test"))
 	s.connectBtn.SetText(tr("button.show-mapping"))
-	if s.busy() {
-		s.form.testBtn.Disable()
-		s.connectBtn.Disable()
-	} else {
-		s.form.testBtn.Enable()
-		s.connectBtn.Enable()
-	}
+	setEnabled(!s.busy(), s.form.testBtn, s.connectBtn)
 	return []fyne.CanvasObject{s.form.testBtn, s.connectBtn}
 }
 

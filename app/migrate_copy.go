@@ -26,7 +26,7 @@ func (s *migrateScreen) start() {
 		s.fromIncomplete = true // the button said "Copy what the archive holds anyway"
 	}
 	s.running, s.stopping, s.cancelled = true, false, false
-	s.sum, s.err, s.refusedNow = nil, nil, 0
+	s.sum, s.err = nil, nil
 	s.folderStates = map[string]folderState{}
 	s.reset()
 	s.updateTexts()
@@ -58,17 +58,7 @@ func (s *migrateScreen) apply(ev progress.Event, haveStatus bool, notices []prog
 		if n.Notice == nil {
 			continue
 		}
-		switch n.Notice.Kind {
-		case progress.FolderStarted:
-			s.folderStates[n.Folder] = folderWorking
-		case progress.FolderDone:
-			s.folderStates[n.Folder] = folderDone
-		case progress.Retrying:
-			s.retrying()
-		case progress.MessageFailed:
-			s.refusedNow++
-			s.notice.set(statusBad, say("migrate.refused-now", "Count", formatCount(s.refusedNow), "Folder", n.Folder))
-		}
+		s.takeNotice(n, "migrate.refused-now", s.folderNotice)
 	}
 	if haveStatus {
 		s.status(ev)
@@ -78,6 +68,15 @@ func (s *migrateScreen) apply(ev progress.Event, haveStatus bool, notices []prog
 	}
 	s.updateTexts()
 	s.table.Refresh()
+}
+
+// folderNotice marks a folder started or done.
+func (s *migrateScreen) folderNotice(n progress.Event, done bool) {
+	if done {
+		s.folderStates[n.Folder] = folderDone
+	} else {
+		s.folderStates[n.Folder] = folderWorking
+	}
 }
 
 // updateTexts sets the progress bindings in the current language.
@@ -184,14 +183,7 @@ func (s *migrateScreen) entry(folder string) (migrate.MappingEntry, bool) {
 	return migrate.MappingEntry{}, false
 }
 
-func (s *migrateScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	rows := s.rows()
-	if id.Row >= len(rows) {
-		l.SetText("")
-		return
-	}
-	e := rows[id.Row]
+func (s *migrateScreen) fillCell(l *widget.Label, id widget.TableCellID, e migrate.MappingEntry) {
 	l.Importance = widget.MediumImportance
 	switch id.Col {
 	case 0:

@@ -23,6 +23,7 @@ type progressPanel struct {
 	overallText, folderText, rateText binding.String
 	last                              progress.Event
 	haveLast                          bool
+	failedNow                         int64 // messages failed during this run (notices)
 
 	notice *statusLine // retrying, a message failed
 	result *statusLine // how the run ended
@@ -42,7 +43,7 @@ func newProgressPanel(u *ui, apply func(last progress.Event, haveStatus bool, no
 
 // reset clears the panel for a new run.
 func (p *progressPanel) reset() {
-	p.haveLast = false
+	p.haveLast, p.failedNow = false, 0
 	p.notice.set(statusNone, msg{})
 	p.result.set(statusNone, msg{})
 	p.overall.Set(0)
@@ -57,6 +58,23 @@ func (p *progressPanel) status(ev progress.Event) {
 	p.last, p.haveLast = ev, true
 	if p.notice.kind == statusWorking && ev.Done > 0 {
 		p.notice.set(statusNone, msg{}) // reconnected and going on
+	}
+}
+
+// takeNotice shows a notice of the run on the notice line: a retry, or a
+// message that failed, said by failedKey (with how many failed in this run
+// and the folder). A folder that starts or is done goes to folder.
+func (p *progressPanel) takeNotice(n progress.Event, failedKey string, folder func(n progress.Event, done bool)) {
+	switch n.Notice.Kind {
+	case progress.FolderStarted:
+		folder(n, false)
+	case progress.FolderDone:
+		folder(n, true)
+	case progress.Retrying:
+		p.retrying()
+	case progress.MessageFailed:
+		p.failedNow++
+		p.notice.set(statusBad, say(failedKey, "Count", formatCount(p.failedNow), "Folder", n.Folder))
 	}
 }
 

@@ -36,3 +36,28 @@ func TestBackupAndCopyShareTheProgressPanel(t *testing.T) {
 		t.Errorf("a reconnect reads %q in the backup, %q in the copy", b.notice.label.Text, m.notice.label.Text)
 	}
 }
+
+// A message that failed is counted on the notice line in each screen's
+// own words, and a new run counts from zero again.
+func TestFailedMessagesCountedPerRun(t *testing.T) {
+	u := newTestUI(t, newFakes())
+	failed := progress.Event{Kind: progress.Notice, Folder: "INBOX", Notice: &progress.NoticeData{Kind: progress.MessageFailed}}
+	for _, tc := range []struct {
+		p   *progressPanel
+		key string
+	}{{u.backup.progressPanel, "backup.message-failed"}, {u.migrate.progressPanel, "migrate.refused-now"}} {
+		tc.p.pump.sink(failed)
+		u.waitBackground()
+		tc.p.pump.sink(failed)
+		u.waitBackground()
+		if want := tr(tc.key, map[string]any{"Count": "2", "Folder": "INBOX"}); tc.p.notice.label.Text != want {
+			t.Errorf("after two failures: %q, want %q", tc.p.notice.label.Text, want)
+		}
+		tc.p.reset() // a new run
+		tc.p.pump.sink(failed)
+		u.waitBackground()
+		if want := tr(tc.key, map[string]any{"Count": "1", "Folder": "INBOX"}); tc.p.notice.label.Text != want {
+			t.Errorf("a new run's first failure: %q, want %q", tc.p.notice.label.Text, want)
+		}
+	}
+}

@@ -80,6 +80,17 @@ func (u *ui) runScript(dir string) {
 		fyne.DoAndWait(f)
 		settle()
 	}
+	// A job started and stopped at once shows "Stopped — run again to
+	// continue" (the stopped shot); run again, it finishes (the done shot).
+	stopThenFinish := func(start, stop, again func(), stopped, done string) {
+		do(func() {
+			start()
+			stop()
+		})
+		shot(stopped, u.win)
+		do(again)
+		shot(done, u.win)
+	}
 
 	settle()
 	shot("account", u.win)
@@ -105,15 +116,8 @@ func (u *ui) runScript(dir string) {
 	do(u.survey.start)
 	shot("where-is-your-mail", u.win)
 
-	// Start and stop at once: shows "Stopped — run again to continue".
-	do(func() {
-		u.mailApps.start()
-		u.backup.stop()
-	})
-	shot("backup-stopped", u.win)
-
-	do(u.backup.start)
-	shot("backup-done", u.win)
+	// The backup starts from the mail apps' step.
+	stopThenFinish(u.mailApps.start, u.backup.stop, u.backup.start, "backup-stopped", "backup-done")
 
 	// Before the contacts are exported: the gate is red, each reason
 	// with its button, and the step bar ticks no Contacts.
@@ -175,15 +179,7 @@ func (u *ui) runScript(dir string) {
 	do(u.migrate.connect)
 	shot("move-folders", u.win)
 
-	// Start and stop at once: "Stopped — run again to continue".
-	do(func() {
-		u.migrate.start()
-		u.migrate.stop()
-	})
-	shot("move-stopped", u.win)
-
-	do(u.migrate.start)
-	shot("move-done", u.win)
+	stopThenFinish(u.migrate.start, u.migrate.stop, u.migrate.start, "move-stopped", "move-done")
 
 	do(u.migrate.toAnnounce)
 	shot("announce", u.win)

@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,8 +33,8 @@ type surveyScreen struct {
 
 func newSurveyScreen(u *ui) *surveyScreen {
 	s := &surveyScreen{u: u, status: newStatusLine()}
-	s.table = headedTable(s.rowCount, []string{"survey.col.folder", "survey.col.messages", "survey.col.size", "survey.col.saved"},
-		[]float32{380, 150, 150, 170}, false, s.updateCell)
+	s.table = headedTable(s.folders, []string{"survey.col.folder", "survey.col.messages", "survey.col.size", "survey.col.saved"},
+		[]float32{380, 150, 150, 170}, false, s.fillCell)
 	s.startBtn = primary("", theme.MediaPlayIcon(), s.start)
 	return s
 }
@@ -77,20 +76,15 @@ func (s *surveyScreen) run() {
 	})
 }
 
-func (s *surveyScreen) rowCount() int {
+// folders are the survey's folders, none before it ends.
+func (s *surveyScreen) folders() []backup.FolderSurvey {
 	if s.res == nil {
-		return 0
+		return nil
 	}
-	return len(s.res.Folders)
+	return s.res.Folders
 }
 
-func (s *surveyScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	if s.res == nil || id.Row >= len(s.res.Folders) {
-		l.SetText("")
-		return
-	}
-	f := s.res.Folders[id.Row]
+func (s *surveyScreen) fillCell(l *widget.Label, id widget.TableCellID, f backup.FolderSurvey) {
 	l.Alignment = fyne.TextAlignTrailing
 	switch id.Col {
 	case 0:
@@ -116,12 +110,7 @@ func (s *surveyScreen) need() int64 {
 func (s *surveyScreen) enoughSpace() bool { return s.res != nil && s.res.EnoughSpace() }
 
 func (s *surveyScreen) content() fyne.CanvasObject {
-	s.status.refresh()
-	box := container.NewVBox()
-	if s.running {
-		box.Add(widget.NewProgressBarInfinite())
-	}
-	box.Add(s.status.box)
+	box := s.status.withBar(s.running)
 	if s.res == nil {
 		return container.NewVScroll(container.NewPadded(box))
 	}
@@ -174,11 +163,7 @@ func (s *surveyScreen) actions() []fyne.CanvasObject {
 		return []fyne.CanvasObject{retry}
 	}
 	s.startBtn.SetText(tr("button.next-stores"))
-	if s.running || !s.enoughSpace() {
-		s.startBtn.Disable()
-	} else {
-		s.startBtn.Enable()
-	}
+	setEnabled(!s.running && s.enoughSpace(), s.startBtn)
 	return []fyne.CanvasObject{s.startBtn}
 }
 
@@ -193,13 +178,7 @@ func (s *surveyScreen) start() {
 // chosen folder when it already is a Mailark archive, else into a new
 // folder named after the account inside it.
 func (s *surveyScreen) chooseFolder() {
-	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
-		if err != nil || dir == nil {
-			return
-		}
-		s.setArchiveDir(dir.Path())
-	}, s.u.win)
-	d.Show()
+	askFolder(s.u.win, s.setArchiveDir)
 }
 
 func (s *surveyScreen) setArchiveDir(chosen string) {

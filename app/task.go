@@ -1,10 +1,14 @@
 package app
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // task is a screen's background job: at most one runs at a time, on its
 // own context under the window's, and stop cancels it. Embedded in a
-// screen, it gives the screen its running state and its stop.
+// screen, it gives the screen its running state and its stop; a screen
+// with several jobs has a task field for each.
 type task struct {
 	running bool
 	cancel  context.CancelFunc
@@ -16,8 +20,20 @@ type task struct {
 // was stopped, and the context is released after it). Call it from the UI
 // goroutine.
 func (k *task) background(u *ui, work func(ctx context.Context) (then func())) {
-	k.running = true
 	ctx, cancel := context.WithCancel(u.root)
+	k.start(ctx, cancel, u, work)
+}
+
+// backgroundWithin is background for work that is given at most d (a
+// server that does not answer): ctx ends then.
+func (k *task) backgroundWithin(u *ui, d time.Duration, work func(ctx context.Context) (then func())) {
+	ctx, cancel := context.WithTimeout(u.root, d)
+	k.start(ctx, cancel, u, work)
+}
+
+// start runs work on ctx, which cancel ends (see background).
+func (k *task) start(ctx context.Context, cancel context.CancelFunc, u *ui, work func(ctx context.Context) (then func())) {
+	k.running = true
 	k.cancel = cancel
 	u.goBackground(func() {
 		then := work(ctx)

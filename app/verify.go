@@ -3,13 +3,11 @@ package app
 import (
 	"context"
 	"errors"
-	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -25,8 +23,7 @@ import (
 type verifyScreen struct {
 	u *ui
 
-	checking bool
-	cancel   context.CancelFunc // stops the verification running
+	checking task // the verification, import, repair or removal running
 	verdict  *GateVerdict
 	status   *statusLine
 	removed  bool
@@ -53,7 +50,7 @@ func newVerifyScreen(u *ui) *verifyScreen {
 
 func (s *verifyScreen) title() msg { return say("verify.title") }
 func (s *verifyScreen) intro() msg { return say("verify.intro") }
-func (s *verifyScreen) busy() bool { return s.checking }
+func (s *verifyScreen) busy() bool { return s.checking.running }
 func (s *verifyScreen) enter()     { s.check() }
 
 func (s *verifyScreen) input() GateInput {
@@ -62,26 +59,21 @@ func (s *verifyScreen) input() GateInput {
 
 // check verifies the archive against the server, then asks the gate.
 func (s *verifyScreen) check() {
-	if s.checking {
+	if s.checking.running {
 		return
 	}
-	s.checking = true
 	s.verdict = nil
 	s.progress.Set("")
 	s.status.set(statusWorking, say("verify.checking"))
 	in := s.input()
-	ctx, cancel := context.WithCancel(s.u.root)
-	s.cancel = cancel
-	s.u.goBackground(func() {
-		defer cancel()
+	s.checking.background(s.u, func(ctx context.Context) func() {
 		verr := s.u.eng.Gate.Verify(ctx, in, s.pump.sink)
 		var v GateVerdict
 		var err error
 		if ctx.Err() == nil {
 			v, err = s.u.eng.Gate.Check(ctx, in)
 		}
-		s.u.do(func() {
-			s.checking = false
+		return func() {
 			s.progress.Set("")
 			if len(v.Conditions) > 0 {
 				s.verdict = &v
@@ -95,23 +87,19 @@ func (s *verifyScreen) check() {
 				s.status.set(statusNone, msg{})
 			}
 			s.u.rerender(stepVerify)
-		})
+		}
 	})
 }
 
-// stop stops a verification (or removal) that runs.
-func (s *verifyScreen) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-}
+// stop stops a verification (or import, repair, removal) that runs.
+func (s *verifyScreen) stop() { s.checking.stop() }
 
 func (s *verifyScreen) open() bool { return s.verdict != nil && s.verdict.Open }
 
 func (s *verifyScreen) content() fyne.CanvasObject {
 	s.status.refresh()
 	box := container.NewVBox()
-	if s.checking {
+	if s.checking.running {
 		box.Add(widget.NewProgressBarInfinite())
 		box.Add(widget.NewLabelWithData(s.progress))
 	}
@@ -145,7 +133,7 @@ func (s *verifyScreen) conditionLine(c GateCondition) fyne.CanvasObject {
 	if b == nil {
 		return line
 	}
-	if s.checking {
+	if s.checking.running {
 		b.Disable()
 	}
 	return container.NewBorder(nil, nil, nil, container.NewVBox(b), line)
@@ -174,40 +162,35 @@ func (s *verifyScreen) actionButton(action string) *widget.Button {
 // importStores copies the mail apps' stores of the account into the
 // archive, then checks again (the verification re-reads them).
 func (s *verifyScreen) importStores() {
-	if s.checking {
+	if s.checking.running {
 		return
 	}
-	s.checking = true
 	in := s.input()
 	s.status.set(statusWorking, say("verify.importing"))
-	s.u.render()
-	s.u.goBackground(func() {
-		_, err := s.u.eng.Gate.ImportStores(s.u.root, in, func(progress.Event) {})
-		s.u.do(func() {
-			s.checking = false
+	s.checking.background(s.u, func(ctx context.Context) func() {
+		_, err := s.u.eng.Gate.ImportStores(ctx, in, func(progress.Event) {})
+		return func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, ""))
 				s.u.rerender(stepVerify)
 				return
 			}
 			s.check() // the new copies are verified, then the gate asked again
-		})
+		}
 	})
+	s.u.render()
 }
 
 // repair mends the archive from its other copy, then checks again.
 func (s *verifyScreen) repair() {
-	if s.checking {
+	if s.checking.running {
 		return
 	}
-	s.checking = true
 	dir := s.u.acct.ArchiveDir
 	s.status.set(statusWorking, say("verify.repairing"))
-	s.u.render()
-	s.u.goBackground(func() {
-		n, err := s.u.eng.Gate.Repair(s.u.root, dir)
-		s.u.do(func() {
-			s.checking = false
+	s.checking.background(s.u, func(ctx context.Context) func() {
+		n, err := s.u.eng.Gate.Repair(ctx, dir)
+		return func() {
 			switch {
 			case err != nil:
 				s.status.set(statusBad, errMsg(err, ""))
@@ -218,8 +201,9 @@ func (s *verifyScreen) repair() {
 				return
 			}
 			s.u.rerender(stepVerify)
-		})
+		}
 	})
+	s.u.render()
 }
 
 func (s *verifyScreen) actions() []fyne.CanvasObject {
@@ -227,14 +211,8 @@ func (s *verifyScreen) actions() []fyne.CanvasObject {
 	s.checkBtn.SetText(tr("button.check-again"))
 	s.finishBtn.SetText(tr("button.finish-for-now"))
 	s.reportBtn.SetText(tr("button.save-report"))
-	if s.checking {
-		s.checkBtn.Disable()
-		s.reportBtn.Disable()
-	} else {
-		s.checkBtn.Enable()
-		s.reportBtn.Enable()
-	}
-	if s.open() && !s.checking {
+	setEnabled(!s.checking.running, s.checkBtn, s.reportBtn)
+	if s.open() && !s.checking.running {
 		s.removeBtn.Enable()
 		setImportance(s.removeBtn, widget.HighImportance)
 		setImportance(s.checkBtn, widget.MediumImportance)
@@ -248,25 +226,11 @@ func (s *verifyScreen) actions() []fyne.CanvasObject {
 
 // chooseReport asks where to save the report.
 func (s *verifyScreen) chooseReport() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		s.saveReport(path)
-	}, s.u.win)
 	local, _, _ := splitEmail(s.u.acct.Email)
 	if local == "" {
 		local = "mailark"
 	}
-	d.SetFileName(local + "-report.html")
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.Show()
+	askSavePath(s.u.win, local+"-report.html", s.saveReport)
 }
 
 // saveReport writes the report (HTML, and JSON beside it) in the current
@@ -307,19 +271,14 @@ func (s *verifyScreen) confirmRemove() {
 // remove forgets the account in Mailark (profile and stored password)
 // through the gate, which checks itself again first.
 func (s *verifyScreen) remove() {
-	if !s.open() || s.checking {
+	if !s.open() || s.checking.running {
 		return
 	}
-	s.checking = true
 	in := s.input()
 	id := s.u.acct.id()
 	store := s.u.store
 	s.status.set(statusWorking, say("verify.removing"))
-	s.u.render()
-	ctx, cancel := context.WithCancel(s.u.root)
-	s.cancel = cancel
-	s.u.goBackground(func() {
-		defer cancel()
+	s.checking.background(s.u, func(ctx context.Context) func() {
 		err := s.u.eng.Gate.Remove(ctx, in, func(context.Context) error {
 			if store == nil {
 				return nil
@@ -329,8 +288,7 @@ func (s *verifyScreen) remove() {
 			}
 			return nil
 		})
-		s.u.do(func() {
-			s.checking = false
+		return func() {
 			if err != nil {
 				s.status.set(statusBad, errMsg(err, in.Conn.Host))
 				s.verdict = nil
@@ -341,6 +299,7 @@ func (s *verifyScreen) remove() {
 			s.removed = true
 			s.status.set(statusNone, msg{})
 			s.u.goTo(stepDone)
-		})
+		}
 	})
+	s.u.render()
 }

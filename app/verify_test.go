@@ -24,10 +24,7 @@ func TestRemoveDisabledUntilAllGreen(t *testing.T) {
 	f := newFakes()
 	f.gate.verdict = closedVerdict()
 	u := newTestUI(t, f)
-	typeAccount(t, u, "hanako@gmail.com", "pw")
-	test.Tap(u.account.remember)
-	test.Tap(u.account.nextBtn)
-	u.waitBackground()
+	connectRemembering(t, u, "hanako@gmail.com", "pw")
 	u.goTo(stepVerify)
 	u.waitBackground()
 	if f.gate.verified != 1 {
@@ -79,13 +76,20 @@ func TestRemoveDisabledUntilAllGreen(t *testing.T) {
 	}
 }
 
-func TestSaveReport(t *testing.T) {
+// atGate is a window on step 6 for hanako@gmail.com, whose gate answers
+// verdict.
+func atGate(t *testing.T, verdict GateVerdict) (*ui, *fakes) {
 	f := newFakes()
-	f.gate.verdict = closedVerdict()
+	f.gate.verdict = verdict
 	u := newTestUI(t, f)
 	u.acct.Email = "hanako@gmail.com"
 	u.goTo(stepVerify)
 	u.waitBackground()
+	return u, f
+}
+
+func TestSaveReport(t *testing.T) {
+	u, f := atGate(t, closedVerdict())
 	if u.verify.reportBtn.Disabled() {
 		t.Fatal("Save report disabled")
 	}
@@ -103,13 +107,9 @@ func TestSaveReport(t *testing.T) {
 // The window shows the gate's answer: every line green but the gate closed
 // (for a reason the window does not know) keeps removal disabled.
 func TestGateDecidesNotTheWindow(t *testing.T) {
-	f := newFakes()
-	f.gate.verdict = allGreen
-	f.gate.verdict.Open = false
-	u := newTestUI(t, f)
-	u.acct.Email = "hanako@gmail.com"
-	u.goTo(stepVerify)
-	u.waitBackground()
+	closed := allGreen
+	closed.Open = false
+	u, _ := atGate(t, closed)
 	if !u.verify.removeBtn.Disabled() || u.verify.open() {
 		t.Fatal("Remove account is enabled though the gate said closed")
 	}

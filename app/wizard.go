@@ -215,18 +215,28 @@ func cancelButton(b *widget.Button, stopping bool) *widget.Button {
 }
 
 // headedTable is a table of labels under a bold header row whose titles are
-// the translations of headerKeys, one per column, in the given widths.
-// Cells end in "…" when truncate is set, else they show all their text.
-func headedTable(rows func() int, headerKeys []string, widths []float32, truncate bool,
-	update func(widget.TableCellID, fyne.CanvasObject)) *widget.Table {
-	t := widget.NewTableWithHeaders(func() (int, int) { return rows(), len(headerKeys) },
+// the translations of headerKeys, one per column, in the given widths,
+// with a row for each element of rows(): fill sets a cell's label from its
+// row (a cell past the last row is blank). Cells end in "…" when truncate
+// is set, else they show all their text.
+func headedTable[T any](rows func() []T, headerKeys []string, widths []float32, truncate bool,
+	fill func(l *widget.Label, id widget.TableCellID, row T)) *widget.Table {
+	t := widget.NewTableWithHeaders(func() (int, int) { return len(rows()), len(headerKeys) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			if truncate {
 				l.Truncation = fyne.TextTruncateEllipsis
 			}
 			return l
-		}, update)
+		}, func(id widget.TableCellID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			all := rows()
+			if id.Row >= len(all) {
+				l.SetText("")
+				return
+			}
+			fill(l, id, all[id.Row])
+		})
 	t.ShowHeaderColumn = false
 	t.CreateHeader = func() fyne.CanvasObject {
 		l := widget.NewLabel("")
@@ -242,6 +252,17 @@ func headedTable(rows func() int, headerKeys []string, widths []float32, truncat
 		t.SetColumnWidth(col, w)
 	}
 	return t
+}
+
+// setEnabled enables the buttons, or greys them out.
+func setEnabled(on bool, buttons ...*widget.Button) {
+	for _, b := range buttons {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
 }
 
 // setImportance changes how a button looks and redraws it (a button kept
@@ -310,6 +331,18 @@ func newStatusLine() *statusLine {
 func (s *statusLine) set(kind statusKind, m msg) {
 	s.kind, s.m = kind, m
 	s.refresh()
+}
+
+// withBar refreshes the line and returns a box that holds it, under a
+// moving bar while its work runs; the screen adds the rest below it.
+func (s *statusLine) withBar(working bool) *fyne.Container {
+	s.refresh()
+	box := container.NewVBox()
+	if working {
+		box.Add(widget.NewProgressBarInfinite())
+	}
+	box.Add(s.box)
+	return box
 }
 
 // refresh re-renders the text (after a language switch).

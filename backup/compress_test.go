@@ -104,7 +104,7 @@ func TestDovecotCompressCutResumes(t *testing.T) {
 	})
 	opts := backup.Options{Conn: config(proxy.Host, proxy.Port, "user", "password"), ArchiveDir: tempArchive(t),
 		Connections: 1, FetchChunk: 20, Compress: backup.CompressOn, BatchMessages: 10,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+		Policy: noWait}
 	sum, err := backup.Run(context.Background(), opts)
 	if err != nil || !sum.OK() {
 		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
@@ -132,7 +132,7 @@ func TestCompressHostileServer(t *testing.T) {
 	})
 	opts := backup.Options{Conn: imapconn.Config{Host: "127.0.0.1", Port: port, Security: imapconn.Plain, User: "u",
 		Password: secret.New("p"), DialTimeout: 10 * time.Second}, ArchiveDir: tempArchive(t), Compress: backup.CompressOn,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+		Policy: noWait}
 	sum, err := backup.Run(context.Background(), opts)
 	if err == nil || !errors.Is(err, imapconn.ErrCompressBroken) || !strings.Contains(err.Error(), "is corrupt") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("Run() = %v, want one line saying the compressed data is corrupt", err)

@@ -144,7 +144,7 @@ func TestDovecotFourConnections(t *testing.T) {
 	cfg := imapconn.Config{Host: "localhost", Port: d.TLSPort, CAFile: d.CAFile, User: "user",
 		Password: secret.New("password"), DialTimeout: 10 * time.Second}
 	opts := backup.Options{Conn: cfg, ArchiveDir: tempArchive(t), Connections: 4, FetchChunk: 20,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+		Policy: noWait}
 	sum, err := backup.Run(context.Background(), opts)
 	if err != nil || !sum.OK() {
 		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)

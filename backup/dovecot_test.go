@@ -121,7 +121,7 @@ func TestDovecotServerRestartMidBackup(t *testing.T) {
 	proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(1, testimap.Fault{CutDownAfter: 2_000_000, Reset: true}))
 	dir := tempArchive(t)
 	sum, err := backup.Run(context.Background(), backup.Options{ArchiveDir: dir,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Policy: noWait,
 		Conn: imapconn.Config{Host: "localhost", Port: proxy.Port, CAFile: d.CAFile, User: "user", Password: secret.New("password"),
 			Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 				return (&net.Dialer{}).DialContext(ctx, network, proxy.Addr)

@@ -19,6 +19,7 @@ import (
 	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mbox"
+	"github.com/mailark/mailark/internal/retry"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -28,9 +29,13 @@ func config(host string, port int, user, pass string) imapconn.Config {
 		Password: secret.New(pass), DialTimeout: 10 * time.Second}
 }
 
+// noWait is a reconnect policy whose waits end at once (when the context
+// is done, with its error).
+var noWait = retry.Policy{Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+
 func options(srv *testimap.Server, dir string) backup.Options {
 	return backup.Options{Conn: srv.Conn(), ArchiveDir: dir,
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
+		Policy: noWait}
 }
 
 // serverMessage is what the server holds of one message.

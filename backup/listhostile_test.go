@@ -32,7 +32,7 @@ func TestHostileChild(t *testing.T) {
 	}
 	port, _ := strconv.Atoi(os.Getenv("MAILARK_HOSTILE_PORT"))
 	opts := backup.Options{Conn: config("127.0.0.1", port, "u", "p"), ArchiveDir: os.Getenv("MAILARK_HOSTILE_ARCHIVE"),
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
+		Policy: noWait}
 	if f := os.Getenv("MAILARK_HOSTILE_FOLDERS"); f != "" {
 		opts.Folders = strings.Split(f, ",")
 	}

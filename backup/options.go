@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"context"
 	"time"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -72,12 +71,9 @@ type Options struct {
 	// a second and whether it is enough to decide. Tests pin it.
 	LinkRate func(imapconn.LinkStats) (float64, bool)
 
-	// Retries is how many reconnects in a row without progress are tried
-	// before the run gives up (default 8).
-	Retries int
-	// Backoff gives the wait before reconnect attempt n (1-based); default
-	// 1 s doubling to 30 s.
-	Backoff func(attempt int) time.Duration
+	// Policy is how the run reconnects (Retries, Backoff) and its clock
+	// (Sleep, Now); a zero Policy has retry's defaults.
+	retry.Policy
 	// StallTimeout is the run's no-progress deadline (default 3 min). A
 	// connection on which the server sends nothing for half of it, or less
 	// than 1 KiB over half of it spent waiting (a server dribbling a byte
@@ -87,11 +83,6 @@ type Options struct {
 	// than retry on. A stall after login thus ends the run in about
 	// StallTimeout, whatever Retries says.
 	StallTimeout time.Duration
-
-	// Sleep waits for d or until ctx is done; tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock.
-	Now func() time.Time
 
 	// Folders, when not empty, limits the run to these folder names.
 	Folders []string
@@ -154,20 +145,9 @@ func (o *Options) applyDefaults() {
 	if o.ThrottleRetries <= 0 {
 		o.ThrottleRetries = 20
 	}
-	if o.Retries <= 0 {
-		o.Retries = 8
-	}
-	if o.Backoff == nil {
-		o.Backoff = retry.Backoff
-	}
+	o.Policy.ApplyDefaults()
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = 3 * time.Minute
-	}
-	if o.Sleep == nil {
-		o.Sleep = retry.Sleep
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 }
 

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -30,15 +29,9 @@ type POP3Options struct {
 	// BatchMessages: messages are committed in batches of this many (or
 	// 64 MiB); a stopped run fetches its last batch again (default 500).
 	BatchMessages int
-	// Retries is how many reconnects in a row without progress are tried
-	// before the run gives up (default 8).
-	Retries int
-	// Backoff gives the wait before reconnect attempt n (1-based).
-	Backoff func(attempt int) time.Duration
-	// Sleep waits for d or until ctx is done; tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock.
-	Now func() time.Time
+	// Policy is how the run reconnects (Retries, Backoff) and its clock
+	// (Sleep, Now); a zero Policy has retry's defaults.
+	retry.Policy
 }
 
 func (o *POP3Options) applyDefaults() {
@@ -51,18 +44,7 @@ func (o *POP3Options) applyDefaults() {
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 2 << 30
 	}
-	if o.Retries <= 0 {
-		o.Retries = 8
-	}
-	if o.Backoff == nil {
-		o.Backoff = retry.Backoff
-	}
-	if o.Sleep == nil {
-		o.Sleep = retry.Sleep
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Policy.ApplyDefaults()
 	if o.Conn.Port == 0 {
 		o.Conn.Port = pop3.DefaultPort(o.Conn.Security)
 	}
@@ -114,10 +96,7 @@ func RunPOP3(ctx context.Context, opts POP3Options) (Summary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := Summary{ArchiveDir: opts.ArchiveDir}
-	if opts.ArchiveDir == "" {
-		return sum, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
-	}
-	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := openArchive(ctx, opts.ArchiveDir, opts.Now)
 	if err != nil {
 		return sum, err
 	}
@@ -237,7 +216,7 @@ func (r *popRunner) loop(ctx context.Context) error {
 		if !r.transient(err) {
 			return err
 		}
-		if err := reconnect(ctx, retryPolicy{r.opts.Retries, r.opts.Backoff, r.opts.Sleep}, r.sum, r.throttle, r.event(), &attempt, r.progressed, r.connected, err); err != nil {
+		if err := reconnect(ctx, r.opts.Policy, r.sum, r.throttle, r.event(), &attempt, r.progressed, r.connected, err); err != nil {
 			return err
 		}
 	}

@@ -105,7 +105,7 @@ func dovecotPOP3Options(d *testimap.Dovecot, port int, sec imapconn.Security, di
 		Conn: pop3.Config{Host: d.Host, Port: port, Security: sec, CAFile: d.CAFile, User: popUser,
 			Password: secret.New(popPass), DialTimeout: 10 * time.Second},
 		ArchiveDir: dir,
-		Sleep:      func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Policy:     noWait,
 	}
 }
 

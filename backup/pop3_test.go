@@ -52,7 +52,7 @@ func popOptions(s *testimap.POP3Server, dir string) backup.POP3Options {
 		Conn: pop3.Config{Host: s.Host, Port: s.Port, Security: imapconn.Plain, User: "taro", Password: secret.New("pw"),
 			DialTimeout: 10 * time.Second},
 		ArchiveDir: dir,
-		Sleep:      func(ctx context.Context, d time.Duration) error { return ctx.Err() },
+		Policy:     noWait,
 	}
 }
 

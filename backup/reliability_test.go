@@ -54,7 +54,7 @@ func TestCutAnywhere(t *testing.T) {
 			proxy := testimap.StartProxy(t, d.TLSAddr(), testimap.FirstConns(1, fault))
 			dir := tempArchive(t)
 			sum, err := backup.Run(context.Background(), backup.Options{ArchiveDir: dir,
-				Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+				Policy: noWait,
 				Conn: imapconn.Config{Host: "localhost", Port: proxy.Port, CAFile: d.CAFile, User: "user",
 					Password: secret.New("password"), IdleTimeout: 2 * time.Second, DialTimeout: 5 * time.Second}})
 			tally.Faults.Add(1)

@@ -18,6 +18,7 @@ import (
 	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/retry"
 )
 
 // Run backs up the account described by opts.Conn into opts.ArchiveDir. It
@@ -28,10 +29,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := Summary{ArchiveDir: opts.ArchiveDir}
-	if opts.ArchiveDir == "" {
-		return sum, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
-	}
-	a, err := archive.Open(ctx, opts.ArchiveDir, archive.Options{Now: opts.Now})
+	a, err := openArchive(ctx, opts.ArchiveDir, opts.Now)
 	if err != nil {
 		return sum, err
 	}
@@ -314,10 +312,19 @@ func (r *runner) loop(ctx context.Context) error {
 			// with fewer (each time one fewer, down to one).
 			continue
 		}
-		if err := reconnect(ctx, retryPolicy{r.opts.Retries, r.opts.Backoff, r.opts.Sleep}, r.sum, r.throttle, r.event(), &attempt, r.progressed, r.connected, err); err != nil {
+		if err := reconnect(ctx, r.opts.Policy, r.sum, r.throttle, r.event(), &attempt, r.progressed, r.connected, err); err != nil {
 			return err
 		}
 	}
+}
+
+// openArchive opens (or makes) the archive in dir that a run writes into;
+// an empty dir is refused.
+func openArchive(ctx context.Context, dir string, now func() time.Time) (*archive.Archive, error) {
+	if dir == "" {
+		return nil, mailerr.New(mailerr.BadInput, "backup", "", errors.New("no archive folder given"))
+	}
+	return archive.Open(ctx, dir, archive.Options{Now: now})
 }
 
 // firstConnectRetries bounds the retries before any session has logged in.
@@ -329,31 +336,24 @@ const firstConnectRetries = 2
 // firstConnectRetries when no session ever got in, so that a person with
 // a wrong port is told at once — or say so and wait the backoff. A nil
 // result means: run the next session.
-func reconnect(ctx context.Context, p retryPolicy, sum *Summary, th *progress.Throttle, ev progress.Event,
+func reconnect(ctx context.Context, p retry.Policy, sum *Summary, th *progress.Throttle, ev progress.Event,
 	attempt *int, progressed, connected bool, err error) error {
 	if progressed {
 		*attempt = 0
 	}
 	*attempt++
 	sum.Retries++
-	limit := p.retries
+	limit := p.Retries
 	if !connected {
 		limit = min(limit, firstConnectRetries)
 	}
 	if *attempt > limit {
 		return fmt.Errorf("gave up after %d attempts: %w", *attempt-1, err)
 	}
-	wait := p.backoff(*attempt)
+	wait := p.Backoff(*attempt)
 	th.Notice(ev, progress.NoticeData{Kind: progress.Retrying,
-		Text: fmt.Sprintf("connection lost (%v); reconnecting in %v (attempt %d of %d)", err, wait, *attempt, p.retries), Err: err})
-	return p.sleep(ctx, wait)
-}
-
-// retryPolicy is the options' reconnect settings (Retries, Backoff, Sleep).
-type retryPolicy struct {
-	retries int
-	backoff func(attempt int) time.Duration
-	sleep   func(ctx context.Context, d time.Duration) error
+		Text: fmt.Sprintf("connection lost (%v); reconnecting in %v (attempt %d of %d)", err, wait, *attempt, p.Retries), Err: err})
+	return p.Sleep(ctx, wait)
 }
 
 func (r *runner) transient(err error) bool {

@@ -19,9 +19,7 @@ import (
 func condVerified(ctx context.Context, a *archive.Archive, last *archive.Verification) (Condition, error) {
 	c := Condition{ID: CondVerified}
 	if last == nil {
-		c.Code = "never"
-		c.Reason = "The archive has never been verified against the server: run mailark verify."
-		return c, nil
+		return c.notMet("never", "The archive has never been verified against the server: run mailark verify."), nil
 	}
 	c.Data = map[string]string{"at": last.FinishedAt, "verified": strconv.FormatInt(last.Verified, 10),
 		"deep": strconv.FormatBool(last.Deep), "count": strconv.FormatInt(last.Problems, 10)}
@@ -59,6 +57,12 @@ func condVerified(ctx context.Context, a *archive.Archive, last *archive.Verific
 	return c, nil
 }
 
+// notMet is c, not met for the reason code names and reason says.
+func (c Condition) notMet(code, reason string) Condition {
+	c.Code, c.Reason = code, reason
+	return c
+}
+
 func fromArchive(d archive.Discrepancy) Discrepancy {
 	return Discrepancy{Kind: Kind(d.Kind), Folder: d.Folder, UID: d.UID, Want: d.Want, Got: d.Got,
 		Blocking: d.Blocking, Detail: d.Detail}
@@ -67,9 +71,7 @@ func fromArchive(d archive.Discrepancy) Discrepancy {
 func condNoFailures(ctx context.Context, a *archive.Archive, lastRun *archive.Run) (Condition, error) {
 	c := Condition{ID: CondNoFailures}
 	if lastRun == nil {
-		c.Code = "never-backed-up"
-		c.Reason = "No backup has been made into this archive: run mailark backup."
-		return c, nil
+		return c.notMet("never-backed-up", "No backup has been made into this archive: run mailark backup."), nil
 	}
 	fs, err := a.OpenFailures(ctx)
 	if err != nil {
@@ -94,9 +96,7 @@ func condNoFailures(ctx context.Context, a *archive.Archive, lastRun *archive.Ru
 func condArchiveUnchanged(ctx context.Context, a *archive.Archive, last *archive.Verification, vfs []archive.VerificationFolder, lastRun *archive.Run) (Condition, error) {
 	c := Condition{ID: CondArchiveUnchanged}
 	if last == nil {
-		c.Code = "not-verified"
-		c.Reason = "There is nothing to compare the archive with: it has not been verified."
-		return c, nil
+		return c.notMet("not-verified", "There is nothing to compare the archive with: it has not been verified."), nil
 	}
 	if lastRun != nil && lastRun.ID > last.BackupRunID {
 		c.Code = "backup-since"
@@ -166,9 +166,7 @@ func condArchiveUnchanged(ctx context.Context, a *archive.Archive, last *archive
 func condServerUnchanged(ctx context.Context, a *archive.Archive, last *archive.Verification, vfs []archive.VerificationFolder, live func() ([]folderStatus, error)) (Condition, error) {
 	c := Condition{ID: CondServerUnchanged}
 	if last == nil {
-		c.Code = "not-verified"
-		c.Reason = "The server cannot be compared with a verification: the archive has not been verified."
-		return c, nil
+		return c.notMet("not-verified", "The server cannot be compared with a verification: the archive has not been verified."), nil
 	}
 	if live == nil {
 		return offlineServer(ctx, a, last)
@@ -293,9 +291,7 @@ func condContacts(ctx context.Context, a *archive.Archive, lastRun *archive.Run)
 		return c, dbError(err)
 	}
 	if !ok {
-		c.Code = "never"
-		c.Reason = "The address book has never been exported: run mailark contacts export."
-		return c, nil
+		return c.notMet("never", "The address book has never been exported: run mailark contacts export."), nil
 	}
 	c.Data = map[string]string{"at": stamp(exp.At), "path": exp.Path, "format": string(exp.Format),
 		"contacts": strconv.Itoa(exp.Contacts), "sha256": exp.SHA256}

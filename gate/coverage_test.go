@@ -11,6 +11,7 @@ import (
 	"github.com/mailark/mailark/gate"
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/retry"
 )
 
 // A backup stopped part way says how much of the old account the archive
@@ -32,7 +33,7 @@ func TestCoverage(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e.step()
-	_, err := backup.Run(ctx, backup.Options{Conn: e.conn, ArchiveDir: e.dir, Now: e.clk.Now,
+	_, err := backup.Run(ctx, backup.Options{Conn: e.conn, ArchiveDir: e.dir, Policy: retry.Policy{Now: e.clk.Now},
 		Progress: func(ev progress.Event) {
 			if ev.Done >= 100 {
 				cancel()

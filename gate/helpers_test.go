@@ -18,6 +18,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/retry"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -70,8 +71,8 @@ func (e *env) step() { e.clk.Advance(time.Minute) }
 func (e *env) backup() backup.Summary {
 	e.t.Helper()
 	e.step()
-	sum, err := backup.Run(context.Background(), backup.Options{Conn: e.conn, ArchiveDir: e.dir, Now: e.clk.Now,
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
+	sum, err := backup.Run(context.Background(), backup.Options{Conn: e.conn, ArchiveDir: e.dir, Policy: retry.Policy{Now: e.clk.Now,
+		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}})
 	if err != nil {
 		e.t.Fatalf("backup.Run() = %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mailark/mailark/internal/mailstore"
 	"github.com/mailark/mailark/internal/mailstore/storetest"
 	"github.com/mailark/mailark/internal/pop3"
+	"github.com/mailark/mailark/internal/retry"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 )
@@ -50,7 +51,7 @@ func (e *popEnv) step() { e.clk.Advance(time.Minute) }
 func (e *popEnv) backup() backup.Summary {
 	e.t.Helper()
 	e.step()
-	sum, err := backup.RunPOP3(context.Background(), backup.POP3Options{Conn: e.cfg, ArchiveDir: e.dir, Now: e.clk.Now})
+	sum, err := backup.RunPOP3(context.Background(), backup.POP3Options{Conn: e.cfg, ArchiveDir: e.dir, Policy: retry.Policy{Now: e.clk.Now}})
 	if err != nil || !sum.OK() {
 		e.t.Fatalf("RunPOP3() = %v, %v", err, sum.Failures)
 	}

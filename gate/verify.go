@@ -221,19 +221,26 @@ func Verify(ctx context.Context, opts VerifyOptions) (Result, error) {
 		return res, err
 	}
 	v := &verifier{a: a, opts: &opts, res: &res, throttle: progress.NewThrottle(opts.Progress, opts.Now)}
-	if err := v.run(ctx); err != nil {
-		if ctx.Err() != nil {
-			return res, fmt.Errorf("verify stopped: %w", ctx.Err())
-		}
-		return res, err
-	}
-	res.FinishedAt = opts.Now()
-	id, err := v.save(ctx)
-	res.VerificationID = id
+	err = v.runAndSave(ctx)
 	if err == nil {
-		err = saveStoreStates(context.WithoutCancel(ctx), a, id, v.stores)
+		err = saveStoreStates(context.WithoutCancel(ctx), a, res.VerificationID, v.stores)
 	}
 	return res, err
+}
+
+// runAndSave runs the verification and stores its result in the archive
+// (v.res.VerificationID), the same for a server and a POP3 mailbox.
+func (v *verifier) runAndSave(ctx context.Context) error {
+	if err := v.run(ctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("verify stopped: %w", ctx.Err())
+		}
+		return err
+	}
+	v.res.FinishedAt = v.opts.Now()
+	id, err := v.save(ctx)
+	v.res.VerificationID = id
+	return err
 }
 
 // verifier holds one run of Verify.

@@ -62,15 +62,7 @@ func VerifyPOP3(ctx context.Context, opts VerifyPOP3Options) (Result, error) {
 	}
 	v := &verifier{a: a, opts: &vo, res: &res, throttle: progress.NewThrottle(vo.Progress, vo.Now),
 		pop: &popTarget{cfg: cfg, f: f}}
-	if err := v.run(ctx); err != nil {
-		if ctx.Err() != nil {
-			return res, fmt.Errorf("verify stopped: %w", ctx.Err())
-		}
-		return res, err
-	}
-	res.FinishedAt = vo.Now()
-	id, err := v.save(ctx)
-	res.VerificationID = id
+	err = v.runAndSave(ctx) // fills in res
 	return res, err
 }
 

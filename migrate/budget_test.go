@@ -22,6 +22,7 @@ import (
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/limits"
 	"github.com/mailark/mailark/internal/progress"
+	"github.com/mailark/mailark/internal/retry"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
@@ -117,7 +118,7 @@ func TestCopyThrottledBacksOff(t *testing.T) {
 	d := startMemDest(t)
 	d.throttle.Store(3)
 	clk := testimap.NewClock()
-	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Now: clk.Now, Sleep: clk.Sleep}
+	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Policy: retry.Policy{Now: clk.Now, Sleep: clk.Sleep}}
 	sum, err := migrate.Copy(context.Background(), opts)
 	if err != nil || !sum.OK() || len(sum.Refused) > 0 {
 		t.Fatalf("Copy() = %v, refused %v", err, sum.Refused)
@@ -147,7 +148,7 @@ func TestCopyUploadBudget(t *testing.T) {
 	dir := memArchive(t)
 	d := startMemDest(t)
 	clk := testimap.NewClock()
-	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Now: clk.Now, Sleep: clk.Sleep, Limits: tinyUpload(t)}
+	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Policy: retry.Policy{Now: clk.Now, Sleep: clk.Sleep}, Limits: tinyUpload(t)}
 	ctx := context.Background()
 	sum, err := migrate.Copy(ctx, opts)
 	var ex *limits.ExhaustedError
@@ -193,7 +194,7 @@ func TestCopyUploadBudgetWaits(t *testing.T) {
 	d := startMemDest(t)
 	clk := testimap.NewClock()
 	var budgeted atomic.Bool
-	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Now: clk.Now, Sleep: clk.Sleep,
+	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: d.conn, Connections: 4, Policy: retry.Policy{Now: clk.Now, Sleep: clk.Sleep},
 		Limits: tinyUpload(t), WaitForBudget: true, Progress: func(e progress.Event) {
 			if e.Budget != nil && e.Budget.Upload && e.Budget.ExtraDays(e.TotalBytes-e.Bytes) > 0 {
 				budgeted.Store(true)
@@ -234,7 +235,7 @@ func TestCopyFourConnectionsCutsAndLimit(t *testing.T) {
 	conn.Port = proxy.Port
 	var lowered atomic.Bool
 	opts := migrate.CopyOptions{ArchiveDir: dir, Conn: conn, Connections: 4,
-		Backoff: func(int) time.Duration { return 200 * time.Millisecond },
+		Policy: retry.Policy{Backoff: func(int) time.Duration { return 200 * time.Millisecond }},
 		Progress: func(e progress.Event) {
 			if e.Notice != nil && strings.Contains(e.Notice.Text, "limits connections") {
 				lowered.Store(true)

@@ -64,16 +64,9 @@ type CopyOptions struct {
 	// it (export_test.go) so that each path is chosen by the test.
 	roundTrip func(*imapconn.Conn) (time.Duration, error)
 
-	// Retries is how many reconnects in a row without progress are tried
-	// before the run gives up (default 8).
-	Retries int
-	// Backoff gives the wait before reconnect attempt n (1-based); default
-	// 1 s doubling to 30 s.
-	Backoff func(attempt int) time.Duration
-	// Sleep waits for d or until ctx is done; tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock.
-	Now func() time.Time
+	// Policy is how the copy reconnects (Retries, Backoff) and its clock
+	// (Sleep, Now); a zero Policy has retry's defaults.
+	retry.Policy
 }
 
 func (o *CopyOptions) applyDefaults() {
@@ -86,24 +79,13 @@ func (o *CopyOptions) applyDefaults() {
 	if o.RecordBatch <= 0 {
 		o.RecordBatch = 256
 	}
-	if o.Retries <= 0 {
-		o.Retries = 8
-	}
 	if o.Limits == nil {
 		o.Limits = limits.Default()
 	}
 	if o.ThrottleRetries <= 0 {
 		o.ThrottleRetries = 20
 	}
-	if o.Backoff == nil {
-		o.Backoff = retry.Backoff
-	}
-	if o.Sleep == nil {
-		o.Sleep = retry.Sleep
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Policy.ApplyDefaults()
 }
 
 // ErrCopyQuota is in the chain of Copy's error when the new account is full.

@@ -32,11 +32,7 @@ func CopyMapping(ctx context.Context, opts CopyOptions) ([]MappingEntry, error) 
 		return nil, err
 	}
 	defer c.Close()
-	d, err := listDest(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	return planMapping(stats, d, opts.Map, opts.OldGenerations)
+	return destPlan(ctx, c, stats, &opts)
 }
 
 // CopyCheck is the result of CheckDestination.
@@ -101,11 +97,7 @@ func CheckDestination(ctx context.Context, opts CopyOptions) (CopyCheck, error) 
 		return res, err
 	}
 	defer c.Close()
-	d, err := listDest(ctx, c)
-	if err != nil {
-		return res, err
-	}
-	plan, err := planMapping(r.stats, d, opts.Map, opts.OldGenerations)
+	plan, err := destPlan(ctx, c, r.stats, &opts)
 	if err != nil {
 		return res, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
@@ -16,6 +17,16 @@ import (
 
 // The destination server: its folders, delimiter and namespace, creating a
 // folder, the UIDs a folder holds, and what a refusal means.
+
+// destPlan lists the new account's folders over c and maps the archive's
+// folders (stats) onto them as opts says (Map, OldGenerations).
+func destPlan(ctx context.Context, c *imapconn.Conn, stats []archive.FolderStats, opts *CopyOptions) ([]MappingEntry, error) {
+	d, err := listDest(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return planMapping(stats, d, opts.Map, opts.OldGenerations)
+}
 
 // listDest reads the destination's hierarchy delimiter (LIST "" ""), its
 // personal namespace prefix, and its folders with their roles and, where

@@ -22,6 +22,7 @@ import (
 	"github.com/mailark/mailark/internal/archive/archivetest"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/imapconn"
+	"github.com/mailark/mailark/internal/retry"
 	"github.com/mailark/mailark/internal/secret"
 	"github.com/mailark/mailark/internal/testimap"
 	"github.com/mailark/mailark/migrate"
@@ -143,10 +144,10 @@ func copyOpts(dir string, conn imapconn.Config) migrate.CopyOptions {
 	// A server on this machine answers at once: one connection, unless a
 	// test sets Connections or another round trip (migrate.WithRoundTrip).
 	return migrate.WithRoundTrip(migrate.CopyOptions{ArchiveDir: dir, Conn: conn,
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() },
-		Now: func() time.Time {
-			return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
-		}}, 0)
+		Policy: retry.Policy{Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() },
+			Now: func() time.Time {
+				return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
+			}}}, 0)
 }
 
 // copyEntry is one message as compared: its bytes' hash, flags and date.

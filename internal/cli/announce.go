@@ -43,8 +43,7 @@ func runAnnounce(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark announce: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
 	opts := migrate.AnnounceOptions{ArchiveDir: *archiveDir, NewAddress: *newAddr, OldAddress: *oldAddr, Name: *name,
 		Contacts: contacts, AllContacts: *all, NotSelf: notSelf, Lang: *lang, PerContact: *perContact, EMLDir: *emlDir}

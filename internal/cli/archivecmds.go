@@ -135,8 +135,7 @@ func runRestore(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *out == "" {
-		fmt.Fprintln(env.Stderr, "mailark restore: --out DIR is required")
-		return ExitUsage
+		return required(fs, "--out DIR", "")
 	}
 	a, code := openReadOnly(ctx, env, *dir)
 	if a == nil {

@@ -28,8 +28,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 	verbose := fs.Bool("verbose", false, "print error details")
 	noSpaceCheck := fs.Bool("no-space-check", false, "start even when the archive's disk seems too small")
 	stall := fs.Duration("stall-timeout", 3*time.Minute, "give up when the server sends nothing useful for this long (a server silent or dribbling for half of it is reconnected)")
-	protocol := fs.String("protocol", "imap", "imap or pop3 (pop3: port 995 for tls, 110 for starttls and plain; one folder, INBOX)")
-	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
+	proto := addProtocolFlags(fs, "imap or pop3 (pop3: port 995 for tls, 110 for starttls and plain; one folder, INBOX)")
 	same := fs.Bool("same-account-as-before", false, "the archive's account, reached by another name (127.0.0.1 and localhost, an alias of the host, the login written differently): go on and record the new names")
 	conns := fs.Int("connections", 4, "connections that fetch at once (fewer when the server refuses more; at most 10, 15 for Gmail)")
 	compress := fs.String("compress", "auto", "COMPRESS=DEFLATE when the server offers it: auto (only on a link slow enough to gain), on or off")
@@ -40,8 +39,7 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark backup: --archive DIR is required (the folder to keep the copy in)")
-		return ExitUsage
+		return required(fs, "--archive DIR", "the folder to keep the copy in")
 	}
 	if *conns < 1 {
 		fmt.Fprintln(env.Stderr, "mailark backup: --connections must be 1 or more")
@@ -52,17 +50,16 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "mailark backup: --compress %q: use auto, on or off\n", *compress)
 		return ExitUsage
 	}
-	switch strings.ToLower(*protocol) {
-	case "imap":
-	case "pop3", "pop":
+	isPOP, ok := proto.pop(fs)
+	if !ok {
+		return ExitUsage
+	}
+	if isPOP {
 		if len(folders) > 0 {
 			fmt.Fprintln(env.Stderr, "mailark backup: --folder does not apply to pop3 (a POP3 mailbox has one folder)")
 			return ExitUsage
 		}
-		return runBackupPOP3(ctx, env, conn, *auth, *archiveDir, *quiet, *jsonOut, *verbose)
-	default:
-		fmt.Fprintf(env.Stderr, "mailark backup: unknown --protocol %q: use imap or pop3\n", *protocol)
-		return ExitUsage
+		return runBackupPOP3(ctx, env, conn, proto.auth, *archiveDir, *quiet, *jsonOut, *verbose)
 	}
 	cfg, err := conn.config(env)
 	if err != nil {

@@ -147,3 +147,13 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	}
 	return 0, true
 }
+
+// required tells, as a usage error, that a flag (named with its value:
+// "--archive DIR") was left out; why, when not empty, says what it is for.
+func required(fs *flag.FlagSet, name, why string) int {
+	if why != "" {
+		why = " (" + why + ")"
+	}
+	fmt.Fprintf(fs.Output(), "mailark %s: %s is required%s\n", fs.Name(), name, why)
+	return ExitUsage
+}

@@ -50,6 +50,30 @@ func addConnFlags(fs *flag.FlagSet, prefix, envVar string) *connFlags {
 	return c
 }
 
+// protocolFlags are --protocol and --auth, for the commands that reach
+// an IMAP server or a POP3 mailbox with the connection flags.
+type protocolFlags struct{ protocol, auth string }
+
+func addProtocolFlags(fs *flag.FlagSet, help string) *protocolFlags {
+	p := &protocolFlags{}
+	fs.StringVar(&p.protocol, "protocol", "imap", help)
+	fs.StringVar(&p.auth, "auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
+	return p
+}
+
+// pop reports whether --protocol names POP3; ok is false, the usage error
+// printed, when it names neither IMAP nor POP3.
+func (p *protocolFlags) pop(fs *flag.FlagSet) (isPOP, ok bool) {
+	switch strings.ToLower(p.protocol) {
+	case "imap":
+		return false, true
+	case "pop3", "pop":
+		return true, true
+	}
+	fmt.Fprintf(fs.Output(), "mailark %s: unknown --protocol %q: use imap or pop3\n", fs.Name(), p.protocol)
+	return false, false
+}
+
 // config builds the connection config, reading the password from the
 // environment variable, the password file or the terminal, in that order.
 func (c *connFlags) config(env *Env) (imapconn.Config, error) {

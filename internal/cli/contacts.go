@@ -150,8 +150,7 @@ func runContactsExport(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *dir == "" {
-		fmt.Fprintln(env.Stderr, "mailark contacts export: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
 	var enc addressbook.Encoding
 	switch strings.ToLower(*encoding) {

@@ -194,8 +194,7 @@ func runDeskWork(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *secretsFile == "" {
-		fmt.Fprintln(env.Stderr, "mailark desk work: --secrets FILE is required (lines NAME=password, chmod 600)")
-		return ExitUsage
+		return required(fs, "--secrets FILE", "lines NAME=password, chmod 600")
 	}
 	secrets, err := desk.ReadSecrets(*secretsFile, *identity)
 	if err != nil {

@@ -22,6 +22,24 @@ func UserMessage(err error) string {
 	return s
 }
 
+// subjectMessages are the problems told with their subject (a host or a
+// path) alone; problem says the others, which need more than that.
+var subjectMessages = map[mailerr.Kind]string{
+	mailerr.AuthFailed:      "Wrong user name or password for %s. Check the password and try again (some providers need an app password).",
+	mailerr.HostNotFound:    "The server %s was not found. Check the host name for typing mistakes and that this computer is online.",
+	mailerr.CertUntrusted:   "The certificate of %s is not trusted (self-signed or from an unknown authority). If you trust this server, save its certificate as a PEM file and pass --ca-file FILE.",
+	mailerr.CertMismatch:    "The certificate of %s is for a different host name. Use the host name your provider documents.",
+	mailerr.CertExpired:     "The certificate of %s has expired or is not yet valid. Check this computer's clock, or ask the provider.",
+	mailerr.NotIMAP:         "%s did not answer as a mail (IMAP) server on this port. Check the host name, port and security setting.",
+	mailerr.NotPOP3:         "%s did not answer as a mail (POP3) server on this port. Check the host name, port and security setting (POP3 uses 995 with tls, 110 with starttls).",
+	mailerr.InsecureRefused: "Refusing to send the password to %s unencrypted. Use --security tls or starttls; only if you must, add --allow-insecure.",
+	mailerr.ConnLost:        "The connection to %s was lost and could not be restored. Everything saved so far is kept; run the same command again to continue.",
+	mailerr.DiskFull:        "The disk holding %s is full. Free some space (or choose another --archive folder) and run the same command again: nothing saved so far is lost.",
+	mailerr.Permission:      "No permission to write %s. Choose a folder you own with --archive.",
+	mailerr.ReadOnlyFS:      "%s is on a read-only file system. Choose a folder on a writable disk.",
+	mailerr.ArchiveLocked:   "Another Mailark is already working on %s. Wait for it to finish, then try again.",
+}
+
 // problem says what happened (for most kinds with what to do).
 func problem(err error) string {
 	if errors.Is(err, context.Canceled) {
@@ -32,15 +50,14 @@ func problem(err error) string {
 		return fmt.Sprintf("Something went wrong: %v", err)
 	}
 	s := e.Subject
+	if format, ok := subjectMessages[e.Kind]; ok {
+		return fmt.Sprintf(format, s)
+	}
 	tlsPort, startPort, startFlag := "993", "143", "starttls"
 	if e.Protocol == "pop3" {
 		tlsPort, startPort, startFlag = "995", "110", "starttls (STLS)"
 	}
 	switch e.Kind {
-	case mailerr.AuthFailed:
-		return fmt.Sprintf("Wrong user name or password for %s. Check the password and try again (some providers need an app password).", s)
-	case mailerr.HostNotFound:
-		return fmt.Sprintf("The server %s was not found. Check the host name for typing mistakes and that this computer is online.", s)
 	case mailerr.ConnRefused:
 		return fmt.Sprintf("%s refused the connection. Check the port and security setting (tls uses %s, %s %s).", s, tlsPort, startFlag, startPort)
 	case mailerr.Timeout:
@@ -49,46 +66,20 @@ func problem(err error) string {
 			return fmt.Sprintf("%s stopped sending for %s. Everything received so far is saved; run the same command again to continue (a slow server may need a larger --stall-timeout).", s, backup.Words(stall.For))
 		}
 		return fmt.Sprintf("%s did not answer in time. Check the network and try again; a rerun continues where this stopped.", s)
-	case mailerr.CertUntrusted:
-		return fmt.Sprintf("The certificate of %s is not trusted (self-signed or from an unknown authority). If you trust this server, save its certificate as a PEM file and pass --ca-file FILE.", s)
-	case mailerr.CertMismatch:
-		return fmt.Sprintf("The certificate of %s is for a different host name. Use the host name your provider documents.", s)
-	case mailerr.CertExpired:
-		return fmt.Sprintf("The certificate of %s has expired or is not yet valid. Check this computer's clock, or ask the provider.", s)
 	case mailerr.NotTLS:
 		return fmt.Sprintf("%s did not answer with TLS on this port. Try --security starttls with port %s, or check the port.", s, startPort)
-	case mailerr.NotIMAP:
-		return fmt.Sprintf("%s did not answer as a mail (IMAP) server on this port. Check the host name, port and security setting.", s)
-	case mailerr.NotPOP3:
-		return fmt.Sprintf("%s did not answer as a mail (POP3) server on this port. Check the host name, port and security setting (POP3 uses 995 with tls, 110 with starttls).", s)
-	case mailerr.InsecureRefused:
-		return fmt.Sprintf("Refusing to send the password to %s unencrypted. Use --security tls or starttls; only if you must, add --allow-insecure.", s)
 	case mailerr.NoStartTLS:
 		return fmt.Sprintf("%s does not offer STARTTLS. Use --security tls (port %s).", s, tlsPort)
-	case mailerr.ConnLost:
-		return fmt.Sprintf("The connection to %s was lost and could not be restored. Everything saved so far is kept; run the same command again to continue.", s)
 	case mailerr.ServerError:
 		if errors.Is(err, imapconn.ErrCompressBroken) {
 			return fmt.Sprintf("%s sent compressed data (COMPRESS=DEFLATE) that cannot be read. Everything saved so far is kept; run the same command again with --compress off.", s)
 		}
 		return fmt.Sprintf("The server %s refused: %v. Try again later or ask the provider.", s, e.Err)
-	case mailerr.DiskFull:
-		return fmt.Sprintf("The disk holding %s is full. Free some space (or choose another --archive folder) and run the same command again: nothing saved so far is lost.", s)
-	case mailerr.Permission:
-		return fmt.Sprintf("No permission to write %s. Choose a folder you own with --archive.", s)
-	case mailerr.ReadOnlyFS:
-		return fmt.Sprintf("%s is on a read-only file system. Choose a folder on a writable disk.", s)
-	case mailerr.ArchiveLocked:
-		return fmt.Sprintf("Another Mailark is already working on %s. Wait for it to finish, then try again.", s)
 	case mailerr.ArchiveBroken:
 		return fmt.Sprintf("The archive at %s cannot be used: %v.", s, e.Err)
-	case mailerr.GateClosed, mailerr.NotConfirmed:
-		if e.Err != nil {
-			return capitalize(e.Err.Error()) + "."
-		}
 	case mailerr.ServerChanged:
 		return fmt.Sprintf("%v. Nothing more was deleted; run mailark backup and mailark verify again.", capitalize(e.Err.Error()))
-	case mailerr.BadInput:
+	case mailerr.GateClosed, mailerr.NotConfirmed, mailerr.BadInput:
 		if e.Err != nil {
 			return capitalize(e.Err.Error()) + "."
 		}

@@ -42,8 +42,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark migrate: --archive DIR is required (the archive made by mailark backup)")
-		return ExitUsage
+		return required(fs, "--archive DIR", "the archive made by mailark backup")
 	}
 	opts := migrate.CopyOptions{ArchiveDir: *archiveDir, OldGenerations: *oldGens, Deep: *deep, InFlight: *inFlight, Connections: *conns,
 		FromIncompleteBackup: *incomplete}

@@ -30,17 +30,15 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 	settingsDir := fs.String("settings-dir", "", "Mailark's settings folder (default: the one the app uses)")
 	verbose := fs.Bool("verbose", false, "print error details")
 	lang := addLangFlag(fs, env)
-	protocol := fs.String("protocol", "imap", "imap or pop3 (the mailbox the archive's POP3 backup is of)")
-	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
+	proto := addProtocolFlags(fs, "imap or pop3 (the mailbox the archive's POP3 backup is of)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark remove: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
-	if *protocol != "imap" && *protocol != "pop3" && *protocol != "pop" {
-		fmt.Fprintf(env.Stderr, "mailark remove: unknown --protocol %q: use imap or pop3\n", *protocol)
+	isPOP, ok := proto.pop(fs)
+	if !ok {
 		return ExitUsage
 	}
 	cfg, err := conn.config(env)
@@ -48,8 +46,8 @@ func runRemove(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	var popCfg *pop3.Config
-	if *protocol != "imap" {
-		pc, err := pop3Of(cfg, *auth)
+	if isPOP {
+		pc, err := pop3Of(cfg, proto.auth)
 		if err != nil {
 			return fail(env.Stderr, err, *verbose)
 		}

@@ -23,8 +23,7 @@ func runRepair(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *dir == "" {
-		fmt.Fprintln(env.Stderr, "mailark repair: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
 	a, err := archive.OpenForCheck(ctx, *dir, archive.Options{})
 	if err != nil {

@@ -26,8 +26,7 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 	jsonPath := fs.String("json", "", "write the report for support tools here")
 	verbose := fs.Bool("verbose", false, "print error details")
 	lang := addLangFlag(fs, env)
-	protocol := fs.String("protocol", "imap", "imap or pop3: how the server is asked, with the connection flags")
-	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
+	proto := addProtocolFlags(fs, "imap or pop3: how the server is asked, with the connection flags")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -35,8 +34,8 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "mailark report: --archive DIR and at least one of --html FILE and --json FILE are required")
 		return ExitUsage
 	}
-	if *protocol != "imap" && *protocol != "pop3" && *protocol != "pop" {
-		fmt.Fprintf(env.Stderr, "mailark report: unknown --protocol %q: use imap or pop3\n", *protocol)
+	isPOP, ok := proto.pop(fs)
+	if !ok {
 		return ExitUsage
 	}
 	var cfg imapconn.Config
@@ -46,8 +45,8 @@ func runReport(ctx context.Context, env *Env, args []string) int {
 		if cfg, err = conn.config(env); err != nil {
 			return fail(env.Stderr, err, *verbose)
 		}
-		if *protocol != "imap" {
-			pc, err := pop3Of(cfg, *auth)
+		if isPOP {
+			pc, err := pop3Of(cfg, proto.auth)
 			if err != nil {
 				return fail(env.Stderr, err, *verbose)
 			}

@@ -172,8 +172,7 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	if *dir == "" {
-		fmt.Fprintln(env.Stderr, "mailark import: --archive DIR is required (the folder to keep the copy in)")
-		return ExitUsage
+		return required(fs, "--archive DIR", "the folder to keep the copy in")
 	}
 	var kinds []string
 	for _, f := range mailstore.Formats() {

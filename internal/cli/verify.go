@@ -49,48 +49,49 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	jsonOut := fs.Bool("json", false, "print the verification and the verdict as JSON on standard output")
 	verbose := fs.Bool("verbose", false, "print error details")
 	lang := addLangFlag(fs, env)
-	protocol := fs.String("protocol", "imap", "imap or pop3")
-	auth := fs.String("auth", "auto", "pop3 only: how to log in: auto, user, apop or plain")
+	proto := addProtocolFlags(fs, "imap or pop3")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	if *archiveDir == "" {
-		fmt.Fprintln(env.Stderr, "mailark verify: --archive DIR is required")
-		return ExitUsage
+		return required(fs, "--archive DIR", "")
 	}
 	l := gate.ParseLang(*lang)
-	var res gate.Result
-	var v gate.Verdict
-	var err error
-	switch *protocol {
-	case "imap":
-		cfg, cerr := conn.config(env)
-		if cerr != nil {
-			return fail(env.Stderr, cerr, *verbose)
-		}
-		d := newDisplay(env, *quiet)
-		res, err = gate.Verify(ctx, gate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
-		d.done()
-		if err != nil {
-			return fail(env.Stderr, err, *verbose)
-		}
-		v, err = gate.Check(ctx, gate.GateOptions{Conn: cfg, ArchiveDir: *archiveDir, Stores: sf.search(env)})
-	case "pop3", "pop":
-		cfg, cerr := conn.pop3Config(env, *auth)
-		if cerr != nil {
-			return fail(env.Stderr, cerr, *verbose)
-		}
-		d := newDisplay(env, *quiet)
-		res, err = gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: d.sink})
-		d.done()
-		if err != nil {
-			return fail(env.Stderr, err, *verbose)
-		}
-		v, err = gate.Check(ctx, gate.GateOptions{POP3: &cfg, ArchiveDir: *archiveDir, Stores: sf.search(env)})
-	default:
-		fmt.Fprintf(env.Stderr, "mailark verify: unknown --protocol %q: use imap or pop3\n", *protocol)
+	isPOP, ok := proto.pop(fs)
+	if !ok {
 		return ExitUsage
 	}
+	// The server's or the mailbox's verification, then the gate's verdict
+	// on the same connection settings.
+	gopts := gate.GateOptions{ArchiveDir: *archiveDir}
+	var verify func(progress.Sink) (gate.Result, error)
+	if isPOP {
+		cfg, err := conn.pop3Config(env, proto.auth)
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		gopts.POP3 = &cfg
+		verify = func(sink progress.Sink) (gate.Result, error) {
+			return gate.VerifyPOP3(ctx, gate.VerifyPOP3Options{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: sink})
+		}
+	} else {
+		cfg, err := conn.config(env)
+		if err != nil {
+			return fail(env.Stderr, err, *verbose)
+		}
+		gopts.Conn = cfg
+		verify = func(sink progress.Sink) (gate.Result, error) {
+			return gate.Verify(ctx, gate.VerifyOptions{Conn: cfg, ArchiveDir: *archiveDir, Deep: *deep, Progress: sink})
+		}
+	}
+	d := newDisplay(env, *quiet)
+	res, err := verify(d.sink)
+	d.done()
+	if err != nil {
+		return fail(env.Stderr, err, *verbose)
+	}
+	gopts.Stores = sf.search(env)
+	v, err := gate.Check(ctx, gopts)
 	switch {
 	case *jsonOut:
 		printJSON(env.Stdout, struct {
@@ -101,7 +102,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		printVerdict(env.Stdout, v, l)
 	default:
 		printVerification(env.Stdout, res, l)
-		if !res.OK() && *protocol != "imap" {
+		if !res.OK() && isPOP {
 			fmt.Fprintln(env.Stdout, l.Label("cli.pop3.again"))
 		}
 		fmt.Fprintln(env.Stdout)

@@ -2,7 +2,6 @@ package imapconn
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -129,8 +128,3 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(strings.Trim(h, "[]"))
 	return ip != nil && ip.IsLoopback()
 }
-
-// TLSConfig is the client TLS configuration Dial uses for cfg: the host's
-// name checked, TLS 1.2 or later, and cfg.CAFile's certificates trusted
-// besides the system's. Package pop3 dials with the same.
-func TLSConfig(cfg Config) (*tls.Config, error) { return tlsConfigFor(cfg) }

@@ -100,37 +100,51 @@ func (c *Conn) Close() error {
 	return err
 }
 
+// Connect is the start that IMAP's and POP3's Dial share: it refuses plain
+// text to a host that is not loopback (unless cfg.AllowInsecure), builds
+// the TLS configuration (cfg.Host, cfg.CAFile) and opens the TCP connection
+// to cfg.Addr() within dctx. ctx is the caller's own, to tell a stop from
+// a timeout; errors are mailerr's.
+func Connect(ctx, dctx context.Context, cfg Config) (raw net.Conn, tlsConfig *tls.Config, err error) {
+	if cfg.Security == Plain && !cfg.AllowInsecure && !IsLoopback(cfg.Host) {
+		return nil, nil, mailerr.New(mailerr.InsecureRefused, "dial", cfg.Host,
+			errors.New("plain text would send the password unencrypted; use tls or starttls, or allow insecure explicitly"))
+	}
+	if tlsConfig, err = tlsConfigFor(cfg); err != nil {
+		return nil, nil, err
+	}
+	raw, err = cfg.dialer()(dctx, "tcp", cfg.Addr())
+	if err != nil {
+		return nil, nil, classify(ctx, "connect", cfg.Host, err)
+	}
+	return raw, tlsConfig, nil
+}
+
+// dialer is cfg.Dial, or a net.Dialer's with TCP keep-alive.
+func (c Config) dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if c.Dial != nil {
+		return c.Dial
+	}
+	d := &net.Dialer{KeepAlive: 30 * time.Second}
+	return d.DialContext
+}
+
 // Dial connects, checks the greeting, protects the connection as cfg says and
 // logs in. The connection is closed when ctx is done.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	cfg.applyDefaults()
-	addr := cfg.Addr()
-	if cfg.Security == Plain && !cfg.AllowInsecure && !IsLoopback(cfg.Host) {
-		return nil, mailerr.New(mailerr.InsecureRefused, "dial", cfg.Host,
-			errors.New("plain text would send the password unencrypted; use tls or starttls, or allow insecure explicitly"))
-	}
-	tlsConfig, err := tlsConfigFor(cfg)
-	if err != nil {
-		return nil, err
-	}
-
 	dctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 	defer cancel()
-	dial := cfg.Dial
-	if dial == nil {
-		d := &net.Dialer{KeepAlive: 30 * time.Second}
-		dial = d.DialContext
-	}
-	raw, err := dial(dctx, "tcp", addr)
+	raw, tlsConfig, err := Connect(ctx, dctx, cfg)
 	if err != nil {
-		return nil, classify(ctx, "connect", cfg.Host, err)
+		return nil, err
 	}
 	idle := newIdleConn(raw, cfg)
 	var conn net.Conn = idle
 	// Until login is done, the whole exchange has DialTimeout.
 	stopDial := context.AfterFunc(dctx, func() { raw.Close() })
 	defer stopDial()
-	watch := watchGreeting(dctx, cfg, dial, raw)
+	watch := watchGreeting(dctx, cfg, cfg.dialer(), raw)
 	defer watch.stop()
 
 	opts := &imapclient.Options{
@@ -234,6 +248,9 @@ func readCaps(cs imap.CapSet) Caps {
 	}
 }
 
+// tlsConfigFor is the client TLS configuration for cfg: the host's name
+// checked, TLS 1.2 or later, and cfg.CAFile's certificates trusted besides
+// the system's.
 func tlsConfigFor(cfg Config) (*tls.Config, error) {
 	tc := &tls.Config{ServerName: strings.Trim(cfg.Host, "[]"), MinVersion: tls.VersionTLS12}
 	if cfg.CAFile == "" {

@@ -110,11 +110,7 @@ func (f appleFormat) ProbeAll(path string) ([]*Store, error) {
 			return out, nil
 		}
 	}
-	s, err := f.Probe(abs)
-	if s == nil || err != nil {
-		return nil, err
-	}
-	return []*Store{s}, nil
+	return probeList(f, abs)
 }
 
 // hasMailboxes reports whether dir holds a .mbox or .imapmbox folder.

@@ -82,18 +82,15 @@ type emlxInfo struct {
 }
 
 // Apple Mail's flag bits (of the plist's "flags").
-var emlxFlagBits = []struct {
-	bit  uint
-	name string
-}{
-	{0, `\Seen`},
-	{1, `\Deleted`},
-	{2, `\Answered`},
-	{4, `\Flagged`},
-	{6, `\Draft`},
-	{8, `$Forwarded`},
-	{24, `$Junk`},
-	{25, `$NotJunk`},
+var emlxFlagBits = []flagBit{
+	{1 << 0, `\Seen`},
+	{1 << 1, `\Deleted`},
+	{1 << 2, `\Answered`},
+	{1 << 4, `\Flagged`},
+	{1 << 6, `\Draft`},
+	{1 << 8, `$Forwarded`},
+	{1 << 24, `$Junk`},
+	{1 << 25, `$NotJunk`},
 }
 
 // parseEmlxPlist reads the plist of an .emlx file. An unreadable plist
@@ -113,11 +110,7 @@ func parseEmlxPlist(b []byte) (info emlxInfo, err error) {
 		return info, fmt.Errorf("the message's property list is not valid: %v", err)
 	}
 	if v, ok := plistInt(m["flags"]); ok {
-		for _, fb := range emlxFlagBits {
-			if uint64(v)&(1<<fb.bit) != 0 {
-				info.flags = append(info.flags, fb.name)
-			}
-		}
+		info.flags = bitFlags(uint64(v), emlxFlagBits)
 	}
 	for _, k := range []string{"date-received", "date-sent"} {
 		if v, ok := plistFloat(m[k]); ok && v > 0 && v < 1e11 {

@@ -38,7 +38,7 @@ func (r *appleReader) Folders(ctx context.Context) ([]Folder, error) {
 	var out []Folder
 	if isMailboxName(filepath.Base(r.root)) {
 		name := appleMailboxName(filepath.Base(r.root))
-		out = append(out, Folder{Name: name, Role: appleRole(name), Origin: "."})
+		out = append(out, Folder{Name: name, Role: roleOf(name), Origin: "."})
 		r.mailboxes(r.root, name, &out, 0)
 	} else {
 		r.mailboxes(r.root, "", &out, 0)
@@ -81,7 +81,7 @@ func (r *appleReader) mailboxes(dir, prefix string, out *[]Folder, depth int) {
 		p := filepath.Join(dir, e.Name())
 		role := ""
 		if depth == 0 {
-			role = appleRole(appleMailboxName(e.Name()))
+			role = roleOf(appleMailboxName(e.Name()))
 		}
 		*out = append(*out, Folder{Name: name, Role: role, Origin: relPath(r.root, p)})
 		if !isLink(e) {
@@ -98,22 +98,6 @@ func appleMailboxName(dirName string) string {
 		n = n[:len(n)-len(".mbox")]
 	}
 	return norm.NFC.String(n) // HFS+ stores names decomposed
-}
-
-func appleRole(name string) string {
-	switch strings.ToLower(name) {
-	case "inbox":
-		return "inbox"
-	case "sent messages", "sent", "sent items", "sent mail":
-		return "sent"
-	case "drafts":
-		return "drafts"
-	case "deleted messages", "trash", "deleted items":
-		return "trash"
-	case "junk", "spam", "junk e-mail":
-		return "junk"
-	}
-	return ""
 }
 
 var emlxName = regexp.MustCompile(`^([0-9]{1,30})(\.partial)?\.emlx$`)

@@ -140,18 +140,11 @@ func beckyFlags(v []byte) []string {
 	if err != nil {
 		return nil
 	}
-	var out []string
-	if n&1 != 0 {
-		out = append(out, `\Seen`)
-	}
-	if n&4 != 0 {
-		out = append(out, `\Answered`)
-	}
-	if n&2 != 0 {
-		out = append(out, `$Forwarded`)
-	}
-	return out
+	return bitFlags(n, beckyFlagBits)
 }
+
+// beckyFlagBits are X-Becky-Status's bits: 1 read, 4 replied, 2 forwarded.
+var beckyFlagBits = []flagBit{{1, `\Seen`}, {4, `\Answered`}, {2, `$Forwarded`}}
 
 // beckyAttachment returns the file an X-Becky-Include names, "" when the
 // path is not a plain relative path under #Attach or the file is gone.

@@ -274,19 +274,6 @@ func (d *dbxFile) chain(addr uint32, fn func(off int64, n int) error) (int64, er
 // bits Thunderbird's own Outlook Express import reads
 // (mailnews/import/oexpress/nsOE5File.cpp: READ, ISANSWERED, MARKED,
 // ISFORWARDED).
-func dbxFlags(v uint32) []string {
-	var out []string
-	if v&0x80 != 0 {
-		out = append(out, `\Seen`)
-	}
-	if v&0x80000 != 0 {
-		out = append(out, `\Answered`)
-	}
-	if v&0x20 != 0 {
-		out = append(out, `\Flagged`)
-	}
-	if v&0x100000 != 0 {
-		out = append(out, `$Forwarded`)
-	}
-	return out
-}
+func dbxFlags(v uint32) []string { return bitFlags(uint64(v), dbxFlagBits) }
+
+var dbxFlagBits = []flagBit{{0x80, `\Seen`}, {0x80000, `\Answered`}, {0x20, `\Flagged`}, {0x100000, `$Forwarded`}}

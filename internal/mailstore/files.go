@@ -213,13 +213,31 @@ func readHeader(r io.Reader) headerInfo {
 }
 
 // Mozilla status bits (nsMsgMessageFlags).
-const (
-	mozRead      = 0x0001
-	mozReplied   = 0x0002
-	mozMarked    = 0x0004
-	mozExpunged  = 0x0008
-	mozForwarded = 0x1000
-)
+var mozFlagBits = []flagBit{
+	{0x0001, `\Seen`},      // Read
+	{0x0002, `\Answered`},  // Replied
+	{0x0004, `\Flagged`},   // Marked
+	{0x0008, `\Deleted`},   // Expunged
+	{0x1000, "$Forwarded"}, // Forwarded
+}
+
+// flagBit is one bit (mask) of an app's flag word and the IMAP flag it
+// stands for.
+type flagBit struct {
+	mask uint64
+	name string
+}
+
+// bitFlags lists, in table's order, the flags whose bits are set in v.
+func bitFlags(v uint64, table []flagBit) []string {
+	var out []string
+	for _, b := range table {
+		if v&b.mask != 0 {
+			out = append(out, b.name)
+		}
+	}
+	return out
+}
 
 // flags turns the header's status fields into IMAP flag names. A
 // Thunderbird message marked deleted but not yet compacted away gets
@@ -229,20 +247,8 @@ func (h *headerInfo) flags() []string {
 	if h.mozStatus != "" {
 		var v uint64
 		if _, err := fmt.Sscanf(h.mozStatus, "%x", &v); err == nil {
-			if v&mozRead != 0 {
-				set[`\Seen`] = true
-			}
-			if v&mozReplied != 0 {
-				set[`\Answered`] = true
-			}
-			if v&mozMarked != 0 {
-				set[`\Flagged`] = true
-			}
-			if v&mozExpunged != 0 {
-				set[`\Deleted`] = true
-			}
-			if v&mozForwarded != 0 {
-				set["$Forwarded"] = true
+			for _, f := range bitFlags(v, mozFlagBits) {
+				set[f] = true
 			}
 		}
 	}

@@ -109,6 +109,16 @@ func ProbePath(path, kind string) ([]*Store, error) {
 	return nil, nil
 }
 
+// probeList is f's Probe of path as a list: its store, or none (with
+// Probe's error, if any).
+func probeList(f Format, path string) ([]*Store, error) {
+	s, err := f.Probe(path)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return []*Store{s}, nil
+}
+
 // At returns the store of that kind whose root is exactly path (a store
 // found before, or recorded by an import), nil when it is not there now.
 func At(path, kind string) (*Store, error) {

@@ -27,11 +27,7 @@ func (f maildirFormat) Find(home, goos string) ([]*Store, error) {
 	if goos == "windows" {
 		return nil, nil
 	}
-	s, err := f.Probe(filepath.Join(home, "Maildir"))
-	if s == nil || err != nil {
-		return nil, err
-	}
-	return []*Store{s}, nil
+	return probeList(f, filepath.Join(home, "Maildir"))
 }
 
 // isMaildir reports whether dir has cur/ and new/.

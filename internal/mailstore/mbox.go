@@ -23,11 +23,7 @@ func (f mboxFormat) Find(home, goos string) ([]*Store, error) {
 	if goos == "windows" {
 		return nil, nil
 	}
-	s, err := f.Probe(filepath.Join(home, "mbox"))
-	if s == nil || err != nil {
-		return nil, err
-	}
-	return []*Store{s}, nil
+	return probeList(f, filepath.Join(home, "mbox"))
 }
 
 // Probe accepts an mbox file, or a folder whose files (at any depth) are

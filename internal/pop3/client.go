@@ -84,24 +84,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 func dial(ctx context.Context, cfg Config) (*Client, error) {
 	cfg.applyDefaults()
 	host := cfg.Host
-	if cfg.Security == imapconn.Plain && !cfg.AllowInsecure && !imapconn.IsLoopback(host) {
-		return nil, mailerr.New(mailerr.InsecureRefused, "dial", host,
-			errors.New("plain text would send the password unencrypted; use tls or starttls, or allow insecure explicitly"))
-	}
-	tlsConfig, err := cfg.tlsConfig()
-	if err != nil {
-		return nil, err
-	}
 	dctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 	defer cancel()
-	dial := cfg.Dial
-	if dial == nil {
-		d := &net.Dialer{KeepAlive: 30 * time.Second}
-		dial = d.DialContext
-	}
-	raw, err := dial(dctx, "tcp", cfg.Addr())
+	raw, tlsConfig, err := imapconn.Connect(ctx, dctx, cfg.conn())
 	if err != nil {
-		return nil, imapconn.Classify(ctx, "connect", host, err)
+		return nil, err
 	}
 	c := &Client{Host: host, cfg: cfg, raw: raw}
 	c.conn = imapconn.Watch(raw, imapconn.Config{IdleTimeout: cfg.IdleTimeout,

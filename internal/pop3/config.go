@@ -2,7 +2,6 @@ package pop3
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -132,7 +131,9 @@ func (c Config) Addr() string {
 	return net.JoinHostPort(cc.Host, fmt.Sprint(cc.Port))
 }
 
-// tlsConfig is imapconn's: the same checks and CA file.
-func (c Config) tlsConfig() (*tls.Config, error) {
-	return imapconn.TLSConfig(imapconn.Config{Host: c.Host, CAFile: c.CAFile})
+// conn is what imapconn.Connect needs to open the connection: the same
+// security checks, TLS set-up and CA file as IMAP's.
+func (c Config) conn() imapconn.Config {
+	return imapconn.Config{Host: c.Host, Port: c.Port, Security: c.Security, CAFile: c.CAFile,
+		AllowInsecure: c.AllowInsecure, Dial: c.Dial}
 }

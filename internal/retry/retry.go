@@ -1,6 +1,7 @@
-// Package retry is the reconnect policy shared by the engines: how long to
-// wait before attempt n, and a wait that ends early when the context does.
-// Options structs default to these, and tests replace them.
+// Package retry is the reconnect policy shared by the engines: how many
+// reconnects in a row, how long to wait before attempt n, and a wait that
+// ends early when the context does. The engines' Options embed Policy,
+// which defaults to these; tests replace them.
 package retry
 
 import (
@@ -23,5 +24,38 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// Policy is how a job reconnects, embedded in the engines' Options. Its
+// zero value works: ApplyDefaults fills in what is left zero.
+type Policy struct {
+	// Retries is how many reconnects in a row without progress are tried
+	// before the job gives up (default 8).
+	Retries int
+	// Backoff gives the wait before reconnect attempt n (1-based); default
+	// Backoff: 1 s doubling to 30 s.
+	Backoff func(attempt int) time.Duration
+	// Sleep waits for d or until ctx is done (default Sleep); tests
+	// replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock the job's times and waits are read on (default
+	// time.Now); tests replace it with Sleep.
+	Now func() time.Time
+}
+
+// ApplyDefaults fills in the fields p leaves zero.
+func (p *Policy) ApplyDefaults() {
+	if p.Retries <= 0 {
+		p.Retries = 8
+	}
+	if p.Backoff == nil {
+		p.Backoff = Backoff
+	}
+	if p.Sleep == nil {
+		p.Sleep = Sleep
+	}
+	if p.Now == nil {
+		p.Now = time.Now
 	}
 }

@@ -25,3 +25,19 @@ func TestSleepEndsWithTheContext(t *testing.T) {
 		t.Fatalf("Sleep() = %v, want context.Canceled", err)
 	}
 }
+
+func TestPolicyDefaults(t *testing.T) {
+	var p retry.Policy
+	p.ApplyDefaults()
+	if p.Retries != 8 || p.Backoff == nil || p.Sleep == nil || p.Now == nil {
+		t.Fatalf("ApplyDefaults() left %+v", p)
+	}
+	if got := p.Backoff(2); got != 2*time.Second {
+		t.Errorf("default Backoff(2) = %v, want 2s", got)
+	}
+	set := retry.Policy{Retries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}
+	set.ApplyDefaults()
+	if set.Retries != 3 || set.Backoff(5) != time.Millisecond {
+		t.Errorf("ApplyDefaults() replaced what was set: Retries %d, Backoff(5) %v", set.Retries, set.Backoff(5))
+	}
+}
