@@ -42,11 +42,14 @@ import (
 type unit struct {
 	fw    *folderWork
 	uids  []imap.UID
-	bytes int64        // the server's sizes of its messages
-	alone bool         // one message larger than a unit (cutter)
-	taken bool         // under fan.mu
-	conn  atomic.Int32 // the connection that took it (1-based), for the budget
-	q     *queue       // its messages, for the writer
+	bytes int64 // the server's sizes of its messages
+	alone bool  // one message larger than a unit (cutter)
+	// refused: one message larger than MaxMessageBytes by the server's
+	// size: not asked for, a failure (refuse).
+	refused bool
+	taken   bool         // under fan.mu
+	conn    atomic.Int32 // the connection that took it (1-based), for the budget
+	q       *queue       // its messages, for the writer
 }
 
 func (u *unit) emit(it *item) { u.q.push(it) }
@@ -133,6 +136,7 @@ type cutter struct {
 	maxBytes int64
 	left     int64
 	conns    int
+	refuse   int64 // a message larger than this is not asked for (0: none is)
 }
 
 // minUnitBytes is the least a unit is cut to towards the end.
@@ -140,7 +144,7 @@ const minUnitBytes = 256 << 10
 
 // newCutter sizes the units of plans.
 func (r *runner) newCutter(plans []*folderPlan) *cutter {
-	z := &cutter{conns: max(r.conns, 1)}
+	z := &cutter{conns: max(r.conns, 1), refuse: r.opts.MaxMessageBytes}
 	z.maxMsgs, z.maxBytes = r.unitSize(plans)
 	for _, fp := range plans {
 		for _, uid := range fp.missing {
@@ -171,6 +175,15 @@ func (r *runner) split(fw *folderWork, z *cutter) []*unit {
 	}
 	for _, uid := range fw.fp.missing {
 		size := fw.fp.sizes[uid]
+		if z.refuse > 0 && size > z.refuse {
+			if len(cur) > 0 {
+				cut()
+			}
+			u := r.newUnit(fw, []imap.UID{uid})
+			u.refused = true
+			out = append(out, u)
+			continue
+		}
 		if size > z.maxBytes {
 			// A message larger than a unit gets a unit of its own
 			// (largeFirst takes it first).
@@ -385,7 +398,7 @@ func (fn *fan) resplit(u *unit) {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
 	// Cut as the units of the folder's first plan were (no smaller).
-	us := fn.r.split(fw, &cutter{maxMsgs: fn.cut.maxMsgs, maxBytes: fn.cut.maxBytes, left: math.MaxInt64, conns: 1})
+	us := fn.r.split(fw, &cutter{maxMsgs: fn.cut.maxMsgs, maxBytes: fn.cut.maxBytes, left: math.MaxInt64, conns: 1, refuse: fn.cut.refuse})
 	u.uids = nil
 	if len(us) > 0 {
 		u.uids = us[0].uids
@@ -402,6 +415,17 @@ func (fn *fan) resplit(u *unit) {
 	fn.units, fn.next = units, 0
 	fw.list = append([]*unit{u}, us...)
 	fw.mainOnly = true
+}
+
+// refuse ends a unit of one message the server announced as larger than
+// MaxMessageBytes, without asking for it: a failure with the reason, as
+// when a literal turns out that large (the connection would have to be
+// dropped not to read it).
+func (fn *fan) refuse(u *unit) {
+	for _, uid := range u.uids {
+		u.emit(&item{uid: uid, failed: tooLarge(u.bytes, fn.r.opts.MaxMessageBytes)})
+	}
+	fn.unitDone(u)
 }
 
 // unitDone: every UID of u ended as a message or a failure.
@@ -516,7 +540,9 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 			}
 			selected = fw
 		}
-		if len(u.uids) == 0 {
+		if u.refused {
+			fn.refuse(u)
+		} else if len(u.uids) == 0 {
 			fn.unitDone(u) // planned again: nothing left
 		} else if err := fe.fetchUnits(fn.ctx, u, func(after *unit) *unit {
 			if after.large() {
@@ -524,7 +550,13 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 				// would wait for it.
 				return nil
 			}
-			return fn.claim(fw, main, conn)
+			for {
+				nu := fn.claim(fw, main, conn)
+				if nu == nil || !nu.refused {
+					return nu
+				}
+				fn.refuse(nu)
+			}
 		}, fn.unitDone); err != nil {
 			fn.failed(c, err)
 			return

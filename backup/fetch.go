@@ -188,6 +188,12 @@ func (b *budget) stop() {
 	b.cond.Broadcast()
 }
 
+// tooLarge is the failure of a message the server announced as larger
+// than limit.
+func tooLarge(size, limit int64) string {
+	return fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, limit)
+}
+
 // errTooLarge stops a fetch whose literal is beyond MaxMessageBytes: the only
 // way not to read it is to drop the connection.
 var errTooLarge = errors.New("message larger than the allowed maximum")
@@ -467,7 +473,7 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 		lit = countingReader{r: literal, note: f.received}
 	}
 	if size > f.opts.MaxMessageBytes {
-		it.failed = fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, f.opts.MaxMessageBytes)
+		it.failed = tooLarge(size, f.opts.MaxMessageBytes)
 		return errTooLarge
 	}
 	h := sha256.New()
