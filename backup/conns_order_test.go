@@ -3,6 +3,7 @@ package backup_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -143,19 +144,24 @@ func TestConnectionsOpenedWhilePlanning(t *testing.T) {
 }
 
 // TestPlanSendsExamineAndListingTogether: planning a folder costs one
-// round trip, not three: the UID FETCH of the sizes (for a folder the
+// round trip, not three, and the folders of a first run are planned side
+// by side: the UID FETCH of the sizes (for a folder the
 // archive holds nothing of) goes out before the EXAMINE's answer came
 // back; on the next run (three folders with a new message), the UID
 // SEARCH likewise.
 func TestPlanSendsExamineAndListingTogether(t *testing.T) {
 	srv := testimap.Start(t, nil)
-	proxy := testimap.StartProxy(t, srv.Addr, testimap.Counting)
+	// Each EXAMINE answered 20 ms late, so that a command sent without
+	// waiting for the answer surely reaches the proxy before it.
+	slow := srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session { return slowExamine{s} })
+	proxy := testimap.StartProxy(t, fmt.Sprintf("127.0.0.1:%d", slow), testimap.Counting)
 	opts := options(srv, tempArchive(t))
 	opts.Conn.Port = proxy.Port
 	opts.Connections = 1
 	if sum, err := backup.Run(context.Background(), opts); err != nil || !sum.OK() {
 		t.Fatalf("Run() = %v", err)
 	}
+	firstRun := len(proxy.Sent())
 	for _, folder := range []string{"INBOX", "Sent", "Drafts"} {
 		srv.AppendMessage(folder, []byte("From: a@example.com\r\nSubject: new\r\n\r\nnew\r\n"), nil, time.Now())
 	}
@@ -169,10 +175,33 @@ func TestPlanSendsExamineAndListingTogether(t *testing.T) {
 			together[sent[i].Command]++
 		}
 	}
-	// Without it none would be: the client would wait for the answer. (With
-	// it a fast server may still have answered one before the proxy read
-	// the next command: not all need show.)
+	// Without it none would be: the client would wait for the answer.
 	if together["UID FETCH"] < 1 || together["UID SEARCH"] < 1 {
 		t.Errorf("commands sent with an EXAMINE in flight: %v; want UID FETCHes of the first run and UID SEARCHes of the second", together)
 	}
+	// The folders of the first run (none archived yet) go out ahead of
+	// each other. On the second, each folder asks the sizes of what is
+	// missing after its UID SEARCH: no other folder's EXAMINE may be in
+	// flight before that, or the sizes would be asked in the wrong folder.
+	ahead := 0
+	for i, s := range sent {
+		if s.Command != "EXAMINE" || s.InFlight == 0 {
+			continue
+		}
+		if i < firstRun {
+			ahead++
+		} else {
+			t.Errorf("second run: an EXAMINE went out with %d command(s) in flight", s.InFlight)
+		}
+	}
+	if ahead == 0 {
+		t.Errorf("first run: no folder's EXAMINE went out ahead of the one before")
+	}
+}
+
+type slowExamine struct{ imapserver.SessionIMAP4rev2 }
+
+func (s slowExamine) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	time.Sleep(20 * time.Millisecond)
+	return s.SessionIMAP4rev2.Select(mailbox, options)
 }

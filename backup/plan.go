@@ -56,29 +56,88 @@ func upToDate(sf folders.Folder, f *archive.Folder) bool {
 var sizeOptions = &imap.FetchOptions{UID: true, RFC822Size: true}
 
 // plan examines the folder read-only and finds the UIDs not yet archived.
-// The EXAMINE and the command after it go out together: one round trip
-// for a folder the archive holds nothing of (UID FETCH 1:* of the sizes
-// lists the messages too), two for one it holds (UID SEARCH, then the
-// sizes of the missing ones alone).
 func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
-	fresh := fp.folder == nil
-	selCmd := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true})
-	var all *imapclient.FetchCommand
-	var search *imapclient.SearchCommand
+	return finishPlan(ctx, c, a, sf, fp, sendPlan(c, sf, fp.folder == nil))
+}
+
+// planCmds is a folder's plan commands in flight: the EXAMINE and the
+// command after it go out together, so that a folder costs one round trip
+// when the archive holds nothing of it (fresh: UID FETCH 1:* of the sizes
+// lists the messages too), two when it holds some (UID SEARCH, then the
+// sizes of the missing ones alone).
+type planCmds struct {
+	fresh  bool
+	sel    *imapclient.SelectCommand
+	all    *imapclient.FetchCommand
+	search *imapclient.SearchCommand
+}
+
+func sendPlan(c *imapconn.Conn, sf folders.Folder, fresh bool) *planCmds {
+	p := &planCmds{fresh: fresh, sel: c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true})}
 	if fresh {
-		all = c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, sizeOptions)
+		p.all = c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, sizeOptions)
 	} else {
-		search = c.UIDSearch(&imap.SearchCriteria{}, nil)
+		p.search = c.UIDSearch(&imap.SearchCriteria{}, nil)
 	}
-	done := false
+	return p
+}
+
+// planWindow is how many folders' plan commands go out ahead of the one
+// being read.
+const planWindow = 16
+
+// planAll plans the folders of todo on c in order, each by finish; the
+// commands of up to planWindow folders go out ahead, so that planning
+// costs a round trip or two in all rather than per folder. A folder that
+// is not fresh asks one more command once its answers are read (the sizes
+// of what is missing), which must run in that folder: nothing goes out
+// behind it until it is planned. finish must read p (finishPlan); the
+// first error it returns ends the plan.
+func planAll(c *imapconn.Conn, todo []*folderPlan, finish func(fp *folderPlan, p *planCmds) error) error {
+	sent := make([]*planCmds, len(todo))
 	defer func() {
-		if !done && all != nil {
-			all.Close()
-		} else if !done {
-			search.Wait()
+		for _, p := range sent {
+			if p != nil {
+				p.discard()
+			}
 		}
 	}()
+	next := 0
+	for i, fp := range todo {
+		for next < len(todo) && next < i+planWindow && (next == i || fp.folder == nil && todo[next].folder == nil) {
+			sent[next] = sendPlan(c, todo[next].server, todo[next].folder == nil)
+			next++
+		}
+		p := sent[i]
+		sent[i] = nil
+		if err := finish(fp, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discard takes what is left of the commands' answers.
+func (p *planCmds) discard() {
+	if p.sel != nil {
+		p.sel.Wait()
+	}
+	if p.all != nil {
+		p.all.Close()
+	}
+	if p.search != nil {
+		p.search.Wait()
+	}
+}
+
+// finishPlan reads p's answers into fp. A folder that is not fresh asks
+// one more command (the sizes of what is missing): no other folder's
+// commands may be in flight behind p then (planAll).
+func finishPlan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan, p *planCmds) error {
+	defer p.discard()
+	fresh, all, search, selCmd := p.fresh, p.all, p.search, p.sel
 	sel, err := selCmd.Wait()
+	p.sel = nil
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}
@@ -108,9 +167,10 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	fp.bytes = 0
 	var onServer []imap.UID
 	var sizes map[imap.UID]int64
-	done = true
 	if fresh {
-		if sizes, err = collectSizes(all); err != nil {
+		sizes, err = collectSizes(all)
+		p.all = nil
+		if err != nil {
 			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
 		}
 		for uid := range sizes {
@@ -118,6 +178,7 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 		}
 	} else {
 		res, err := search.Wait()
+		p.search = nil
 		if err != nil {
 			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
 		}

@@ -412,7 +412,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 		return err
 	}
 	// Plan every folder first, so the totals (and the ETA) cover the run.
-	// The other connections are opened meanwhile, once a folder needs
+	// The other connections are opened meanwhile, when a folder needs
 	// planning.
 	var plans []*folderPlan
 	var ahead *dials
@@ -422,6 +422,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 		}
 	}()
 	r.total, r.totalBytes = r.doneN, r.doneBytes
+	var todo []*folderPlan
 	for _, sf := range list {
 		if r.done[sf.Name] {
 			continue
@@ -452,17 +453,21 @@ func (r *runner) session(ctx context.Context) (err error) {
 			}
 			continue
 		}
-		if ahead == nil {
-			ahead = dialAhead(ctx, r.connConfig(), r.conns-1)
-		}
-		fp := &folderPlan{server: sf, folder: f}
-		if err := plan(ctx, c, r.a, sf, fp); err != nil {
+		todo = append(todo, &folderPlan{server: sf, folder: f})
+	}
+	if len(todo) > 0 {
+		ahead = dialAhead(ctx, r.connConfig(), r.conns-1)
+	}
+	err = planAll(c, todo, func(fp *folderPlan, p *planCmds) error {
+		sf := fp.server
+		fs := r.folderSummary(sf)
+		if err := finishPlan(ctx, c, r.a, sf, fp, p); err != nil {
 			var imapErr *imap.Error
 			if errors.As(err, &imapErr) {
 				// The folder cannot be examined (deleted meanwhile, no
 				// permission): say so, go on with the others.
 				r.folderFailed(sf, err)
-				continue
+				return nil
 			}
 			return classify("examine", err)
 		}
@@ -484,6 +489,10 @@ func (r *runner) session(ctx context.Context) (err error) {
 		r.total += int64(len(fp.missing))
 		r.totalBytes += fp.bytes
 		plans = append(plans, fp)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	n, bytes, taken, err := r.fitBudget(ctx, plans)
 	if err != nil {
