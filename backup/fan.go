@@ -1,9 +1,12 @@
 package backup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -17,8 +20,9 @@ import (
 // A session fetches over several connections and writes on one goroutine.
 //
 // The plan's folders are cut into units, runs of UIDs one UID FETCH asks
-// for. Connections take units in plan order, so that folders are fetched
-// side by side and a large folder's units spread over every connection;
+// for. Connections take units in plan order (a unit of an outsized
+// message first: largeFirst; units smaller towards the end: cutter), so that folders are fetched side by side
+// and a large folder's units spread over every connection;
 // each connection keeps its next UID FETCH of the same folder in flight
 // while it reads the current one's answer. What a connection receives waits
 // in its folder's queue. The writer (this session's goroutine, the only
@@ -26,7 +30,8 @@ import (
 // time, each in batches that commit all or nothing and its mbox file
 // appended to in the order the writer takes messages. The in-flight byte
 // budget is shared: the folder the writer is on may always take what is
-// free, and connections ahead in later folders leave room for it.
+// free, and connections ahead in later folders leave room for it, spooling
+// to files once it is short rather than waiting for the writer.
 //
 // Any connection's error ends the session (what the writer has whole is
 // committed, the rest is fetched again by the next session's plan), except
@@ -37,9 +42,14 @@ import (
 type unit struct {
 	fw    *folderWork
 	uids  []imap.UID
-	taken bool         // under fan.mu
-	conn  atomic.Int32 // the connection that took it (1-based), for the budget
-	q     *queue       // its messages, for the writer
+	bytes int64 // the server's sizes of its messages
+	alone bool  // one message larger than a unit (cutter)
+	// refused: one message larger than MaxMessageBytes by the server's
+	// size: not asked for, a failure (refuse).
+	refused bool
+	taken   bool         // under fan.mu
+	conn    atomic.Int32 // the connection that took it (1-based), for the budget
+	q       *queue       // its messages, for the writer
 }
 
 func (u *unit) emit(it *item) { u.q.push(it) }
@@ -69,8 +79,7 @@ type fan struct {
 	cancel context.CancelFunc
 	budget *budget
 
-	maxMsgs  int // the most UIDs and bytes of a unit (unitSize)
-	maxBytes int64
+	cut *cutter // sizes the units
 
 	mu      sync.Mutex
 	units   []*unit
@@ -114,42 +123,143 @@ func (r *runner) unitSize(plans []*folderPlan) (msgs int, bytes int64) {
 	return msgs, bytes
 }
 
-// split cuts a folder's missing UIDs into units of at most maxMsgs UIDs
-// and, by the server's sizes, about maxBytes.
-func (r *runner) split(fw *folderWork, maxMsgs int, maxBytes int64) []*unit {
+// cutter sizes the units: at most maxMsgs UIDs and, by the server's
+// sizes, about maxBytes, and smaller towards the end of what the
+// connections take (left: the bytes of the units still to cut, in that
+// order), about a share of what is left per connection, so that the
+// connections run out of work close together rather than one finishing a
+// whole unit alone while the link stands idle (the next UID FETCH is
+// pipelined, so a smaller unit costs no round trip). A message larger than
+// maxBytes is a unit alone.
+type cutter struct {
+	maxMsgs  int
+	maxBytes int64
+	left     int64
+	conns    int
+	refuse   int64 // a message larger than this is not asked for (0: none is)
+}
+
+// minUnitBytes is the least a unit is cut to towards the end.
+const minUnitBytes = 256 << 10
+
+// newCutter sizes the units of plans.
+func (r *runner) newCutter(plans []*folderPlan) *cutter {
+	z := &cutter{conns: max(r.conns, 1), refuse: r.opts.MaxMessageBytes}
+	z.maxMsgs, z.maxBytes = r.unitSize(plans)
+	for _, fp := range plans {
+		for _, uid := range fp.missing {
+			if size := fp.sizes[uid]; size <= z.maxBytes {
+				z.left += size
+			}
+		}
+	}
+	return z
+}
+
+// target is the size of the next unit.
+func (z *cutter) target() int64 {
+	return max(min(z.left/int64(2*z.conns), z.maxBytes), min(minUnitBytes, z.maxBytes))
+}
+
+// split cuts a folder's missing UIDs into units by z.
+func (r *runner) split(fw *folderWork, z *cutter) []*unit {
 	var out []*unit
 	var cur []imap.UID
 	var bytes int64
+	want := z.target()
+	cut := func() {
+		out = append(out, r.newUnit(fw, cur))
+		z.left -= bytes
+		cur, bytes = nil, 0
+		want = z.target()
+	}
 	for _, uid := range fw.fp.missing {
+		size := fw.fp.sizes[uid]
+		if z.refuse > 0 && size > z.refuse {
+			if len(cur) > 0 {
+				cut()
+			}
+			u := r.newUnit(fw, []imap.UID{uid})
+			u.refused = true
+			out = append(out, u)
+			continue
+		}
+		if size > z.maxBytes {
+			// A message larger than a unit gets a unit of its own
+			// (largeFirst takes it first).
+			if len(cur) > 0 {
+				cut()
+			}
+			u := r.newUnit(fw, []imap.UID{uid})
+			u.alone = true
+			out = append(out, u)
+			continue
+		}
 		cur = append(cur, uid)
-		bytes += fw.fp.sizes[uid]
-		if len(cur) >= maxMsgs || bytes >= maxBytes {
-			out = append(out, r.newUnit(fw, cur))
-			cur, bytes = nil, 0
+		bytes += size
+		if len(cur) >= z.maxMsgs || bytes >= want {
+			cut()
 		}
 	}
 	if len(cur) > 0 {
-		out = append(out, r.newUnit(fw, cur))
+		cut()
 	}
 	return out
 }
 
 func (r *runner) newUnit(fw *folderWork, uids []imap.UID) *unit {
-	return &unit{fw: fw, uids: uids, q: newQueue(r.budget)}
+	u := &unit{fw: fw, uids: uids, q: newQueue(r.budget)}
+	for _, uid := range uids {
+		u.bytes += fw.fp.sizes[uid]
+	}
+	return u
+}
+
+// large tells a unit of one message larger than a unit.
+func (u *unit) large() bool { return u != nil && u.alone }
+
+// largeFirst orders the units the connections take: a message larger
+// than a unit (such as a 25 MB attachment) first, the largest first, then
+// the others in plan order. Such a unit takes one connection far longer
+// than the others: taken last, the others would stand idle while it alone
+// is fetched. What the writer waits for meanwhile is spooled ahead
+// (budget).
+func largeFirst(units []*unit) []*unit {
+	var large, rest []*unit
+	for _, u := range units {
+		if u.large() {
+			large = append(large, u)
+		} else {
+			rest = append(rest, u)
+		}
+	}
+	slices.SortStableFunc(large, func(a, b *unit) int { return cmp.Compare(b.bytes, a.bytes) })
+	return append(large, rest...)
+}
+
+// aheadBytes is the disk the connections ahead of the writer may spool
+// to: SpoolAheadBytes, and never more than a quarter of the free space.
+func (r *runner) aheadBytes() int64 {
+	n := r.opts.SpoolAheadBytes
+	if free := freeBytes(r.a.Path(archive.TmpDir)); free >= 0 {
+		n = min(n, free/4)
+	}
+	return n
 }
 
 // fetchAll fetches and writes every planned folder over up to r.conns
-// connections, c (logged in, used for planning) being the first.
-func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan) error {
+// connections, c (logged in, used for planning) being the first, the
+// others taken from dials (opened while the folders were planned).
+func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan, dials *dials) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
 	fn.budget.reserve = r.opts.SpoolBytes
 	r.budget = fn.budget
-	fn.maxMsgs, fn.maxBytes = r.unitSize(plans)
+	fn.cut = r.newCutter(plans)
 	for _, fp := range plans {
 		fw := &folderWork{fp: fp, ready: make(chan struct{})}
-		us := r.split(fw, fn.maxMsgs, fn.maxBytes)
+		us := r.split(fw, fn.cut)
 		fw.list = us
 		if len(us) == 0 {
 			fw.markReady()
@@ -157,6 +267,8 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		fn.units = append(fn.units, us...)
 		fn.works = append(fn.works, fw)
 	}
+	fn.units = largeFirst(fn.units)
+	fn.budget.ahead = r.aheadBytes()
 	defer fn.discard()
 
 	// The planning connection takes the first unit before any other
@@ -179,7 +291,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn.extra(c, int32(i+2))
+			fn.extra(c, dials, int32(i+2))
 		}()
 	}
 
@@ -285,7 +397,8 @@ func (fn *fan) resplit(u *unit) {
 	fw := u.fw
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	us := fn.r.split(fw, fn.maxMsgs, fn.maxBytes)
+	// Cut as the units of the folder's first plan were (no smaller).
+	us := fn.r.split(fw, &cutter{maxMsgs: fn.cut.maxMsgs, maxBytes: fn.cut.maxBytes, left: math.MaxInt64, conns: 1, refuse: fn.cut.refuse})
 	u.uids = nil
 	if len(us) > 0 {
 		u.uids = us[0].uids
@@ -304,8 +417,21 @@ func (fn *fan) resplit(u *unit) {
 	fw.mainOnly = true
 }
 
+// refuse ends a unit of one message the server announced as larger than
+// MaxMessageBytes, without asking for it: a failure with the reason, as
+// when a literal turns out that large (the connection would have to be
+// dropped not to read it).
+func (fn *fan) refuse(u *unit) {
+	for _, uid := range u.uids {
+		u.emit(&item{uid: uid, failed: tooLarge(u.bytes, fn.r.opts.MaxMessageBytes)})
+	}
+	fn.unitDone(u)
+}
+
 // unitDone: every UID of u ended as a message or a failure.
-func (fn *fan) unitDone(u *unit) { u.q.close(nil) }
+func (fn *fan) unitDone(u *unit) {
+	u.q.close(nil)
+}
 
 // fail ends the session with err (the first one stays).
 func (fn *fan) fail(err error) {
@@ -332,10 +458,10 @@ func (fn *fan) discard() {
 	}
 }
 
-// extra opens one more connection and fetches on it. A server that will
+// extra takes one more connection and fetches on it. A server that will
 // not have it lowers the run's connections to those open: never an error.
-func (fn *fan) extra(planner *imapconn.Conn, conn int32) {
-	c, err := imapconn.Dial(fn.ctx, fn.r.connConfig())
+func (fn *fan) extra(planner *imapconn.Conn, dials *dials, conn int32) {
+	c, err := dials.take(fn.ctx)
 	fn.mu.Lock()
 	fn.dialing--
 	if err == nil {
@@ -414,9 +540,24 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 			}
 			selected = fw
 		}
-		if len(u.uids) == 0 {
+		if u.refused {
+			fn.refuse(u)
+		} else if len(u.uids) == 0 {
 			fn.unitDone(u) // planned again: nothing left
-		} else if err := fe.fetchUnits(fn.ctx, u, func() *unit { return fn.claim(fw, main, conn) }, fn.unitDone); err != nil {
+		} else if err := fe.fetchUnits(fn.ctx, u, func(after *unit) *unit {
+			if after.large() {
+				// Not behind a large unit: what the writer needs next
+				// would wait for it.
+				return nil
+			}
+			for {
+				nu := fn.claim(fw, main, conn)
+				if nu == nil || !nu.refused {
+					return nu
+				}
+				fn.refuse(nu)
+			}
+		}, fn.unitDone); err != nil {
 			fn.failed(c, err)
 			return
 		}
@@ -562,4 +703,73 @@ func (q *queue) discard() {
 	for _, it := range items {
 		it.release(q.budget)
 	}
+}
+
+// dials opens a session's extra connections while the planning
+// connection plans the folders (each costs the TCP, TLS and login round
+// trips, which would otherwise come after the plan).
+type dials struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	conf   imapconn.Config
+	got    chan dialed
+	mu     sync.Mutex
+	left   int // dials started and not taken
+}
+
+type dialed struct {
+	c   *imapconn.Conn
+	err error
+}
+
+// dialAhead starts opening n connections with conf.
+func dialAhead(ctx context.Context, conf imapconn.Config, n int) *dials {
+	d := &dials{conf: conf, got: make(chan dialed, max(n, 0)), left: max(n, 0)}
+	d.ctx, d.cancel = context.WithCancel(ctx)
+	for range d.left {
+		go func() {
+			c, err := imapconn.Dial(d.ctx, conf)
+			d.got <- dialed{c, err}
+		}()
+	}
+	return d
+}
+
+// take is one of the connections opened ahead, or a new one when none is
+// left.
+func (d *dials) take(ctx context.Context) (*imapconn.Conn, error) {
+	d.mu.Lock()
+	ahead := d.left > 0
+	if ahead {
+		d.left--
+	}
+	d.mu.Unlock()
+	if !ahead {
+		return imapconn.Dial(ctx, d.conf)
+	}
+	select {
+	case r := <-d.got:
+		return r.c, r.err
+	case <-ctx.Done():
+		d.mu.Lock()
+		d.left++ // not taken: close lets go of it
+		d.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// close lets go of the connections opened ahead and not taken.
+func (d *dials) close() {
+	d.mu.Lock()
+	n := d.left
+	d.left = 0
+	d.mu.Unlock()
+	d.cancel()
+	go func() {
+		for range n {
+			if r := <-d.got; r.c != nil {
+				r.c.Close()
+			}
+		}
+	}()
 }

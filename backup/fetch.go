@@ -28,7 +28,7 @@ type item struct {
 	data         []byte
 	spool        *os.File
 	sum          [32]byte
-	cost         int64  // budget held
+	held         take   // budget held
 	failed       string // non-empty: the message could not be fetched, and why
 	entry        *archive.Entry
 	appendErr    error // the mbox file could not take it
@@ -80,26 +80,34 @@ func (it *item) release(b *budget) {
 		it.spool = nil
 	}
 	it.data = nil
-	b.release(it.cost)
-	it.cost = 0
+	b.give(it.held)
+	it.held = take{}
 }
 
 // budget bounds the bytes held by fetched messages not yet written, over
 // every connection of a session. The unit the writer waits for (current)
 // may always take what is free; the others leave reserve bytes free for it,
-// so that connections fetching ahead can never starve it. Only the current
-// unit waits: a message of another unit that finds too little free waits
-// too, unless its connection also carries the current unit (a server may
-// interleave the answers of one connection's pipelined commands, and
-// go-imap reads nothing more until a message's literal is taken): that one
-// goes to a spool file instead, holding no memory.
+// so that connections fetching ahead can never starve it.
+//
+// A connection ahead of the writer (its unit is not the current one) that
+// finds too little memory free spools its message to a file instead,
+// holding no memory, as long as the disk allowance for such files (ahead)
+// lasts: on a slow link the writer waits for the current unit's messages,
+// one connection's rate, and the other connections go on at theirs rather
+// than stand idle until the writer catches up. Only when that allowance
+// is used up does a message ahead wait, unless its connection also carries
+// the current unit (a server may interleave the answers of one
+// connection's pipelined commands, and go-imap reads nothing more until a
+// message's literal is taken): that one is spooled all the same.
 type budget struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	avail   int64
 	reserve int64
+	ahead   int64 // disk bytes that messages ahead of the writer may still be spooled to
 	current *unit
 	stopped bool
+	onWait  func() // tests: called, under mu, before each wait
 }
 
 func newBudget(n int64) *budget {
@@ -112,37 +120,54 @@ func newBudget(n int64) *budget {
 // ended.
 var errBudgetStopped = errors.New("the session ended")
 
-// acquire takes n bytes for a message of u (nil: always as the current
-// unit), waiting until they are free; toDisk says to spool the message
-// instead, taking nothing.
-func (b *budget) acquire(u *unit, n int64) (toDisk bool, err error) {
+// take is what a message of size bytes holds until it is written: mem
+// bytes of memory (0: it is spooled to a file), disk bytes of the ahead
+// allowance.
+type take struct{ mem, disk int64 }
+
+// acquire takes what a message of size bytes for u (nil: always as the
+// current unit) holds, waiting until it is free. A message up to spool
+// bytes is held in memory when the budget has room; a larger one always
+// goes to a file.
+func (b *budget) acquire(u *unit, size, spool int64) (take, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	n := max(size, 1)
 	for !b.stopped {
-		free := b.avail - n
+		cur := u == nil || u == b.current
 		switch {
-		case u == nil || u == b.current:
-			if free >= 0 {
-				b.avail = free
-				return false, nil
-			}
-		case free >= b.reserve:
-			b.avail = free
-			return false, nil
+		case size > spool && cur:
+			return take{}, nil
+		case size <= spool && cur && b.avail >= n:
+			b.avail -= n
+			return take{mem: n}, nil
+		case cur:
+		case size <= spool && b.avail-n >= b.reserve:
+			b.avail -= n
+			return take{mem: n}, nil
+		case b.ahead >= n:
+			b.ahead -= n
+			return take{disk: n}, nil
 		case b.current != nil && u.sameConn(b.current):
-			return true, nil
+			return take{}, nil
+		}
+		if b.onWait != nil {
+			b.onWait()
+			continue
 		}
 		b.cond.Wait()
 	}
-	return false, errBudgetStopped
+	return take{}, errBudgetStopped
 }
 
-func (b *budget) release(n int64) {
-	if n == 0 {
+// give returns what a message held.
+func (b *budget) give(t take) {
+	if t == (take{}) {
 		return
 	}
 	b.mu.Lock()
-	b.avail += n
+	b.avail += t.mem
+	b.ahead += t.disk
 	b.mu.Unlock()
 	b.cond.Broadcast()
 }
@@ -161,6 +186,12 @@ func (b *budget) stop() {
 	b.stopped = true
 	b.mu.Unlock()
 	b.cond.Broadcast()
+}
+
+// tooLarge is the failure of a message the server announced as larger
+// than limit.
+func tooLarge(size, limit int64) string {
+	return fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, limit)
 }
 
 // errTooLarge stops a fetch whose literal is beyond MaxMessageBytes: the only
@@ -244,13 +275,14 @@ type unfinished struct {
 // fetchUnits fetches u and then, as long as there are any, the next units
 // of the same folder (claim), keeping the next UID FETCH in flight while
 // the current one's answer is read: no round trip is idle between chunks.
+// claim is given the unit in flight the next would follow (nil: none).
 // Every message, or its failure, goes to its unit's queue. Every UID asked for ends as
 // a message or a failure: a server that answers NO, BAD, or OK with some
 // messages left out is asked again for each missing one alone, and what it
 // still does not send is a failure, which the next run retries (or
 // resolves, when UID SEARCH no longer lists it). It returns a
 // connection-level error; per-message problems travel as items.
-func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, done func(*unit)) error {
+func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *unit) *unit, done func(*unit)) error {
 	pend := f.start(u, u.uids)
 	var again []unfinished
 	for pend != nil {
@@ -259,7 +291,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 			// Asking again UID by UID waits for the commands before it:
 			// only pipeline when nothing is to be asked again. Nor when
 			// compression is to be turned on: that waits for a pause.
-			if nu := claim(); nu != nil {
+			if nu := claim(pend.u); nu != nil {
 				next = f.start(nu, nu.uids)
 			}
 		}
@@ -290,7 +322,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 			if err := f.pause(ctx); err != nil {
 				return err
 			}
-			if nu := claim(); nu != nil {
+			if nu := claim(nil); nu != nil {
 				pend = f.start(nu, nu.uids)
 			}
 			continue
@@ -305,7 +337,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func() *unit, d
 			done(a.cmd.u)
 		}
 		again = nil
-		if nu := claim(); nu != nil {
+		if nu := claim(nil); nu != nil {
 			pend = f.start(nu, nu.uids)
 		}
 	}
@@ -441,23 +473,16 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 		lit = countingReader{r: literal, note: f.received}
 	}
 	if size > f.opts.MaxMessageBytes {
-		it.failed = fmt.Sprintf("the server announced %d bytes for this message, more than the %d allowed", size, f.opts.MaxMessageBytes)
+		it.failed = tooLarge(size, f.opts.MaxMessageBytes)
 		return errTooLarge
 	}
 	h := sha256.New()
-	cost := f.opts.SpoolBytes
-	if size <= f.opts.SpoolBytes {
-		cost = max(size, 1)
-	}
-	toDisk, err := f.budget.acquire(u, cost)
+	held, err := f.budget.acquire(u, size, f.opts.SpoolBytes)
 	if err != nil {
 		return err
 	}
-	if toDisk {
-		cost = 0
-	}
-	if size <= f.opts.SpoolBytes && !toDisk {
-		it.cost = cost
+	it.held = held
+	if held.mem > 0 {
 		it.data = make([]byte, size)
 		if _, err := io.ReadFull(lit, it.data); err != nil {
 			return err
@@ -466,7 +491,6 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 		it.sum = sha256.Sum256(it.data)
 		return nil
 	}
-	it.cost = cost
 	sp, err := os.CreateTemp(f.tmpDir, "fetch-*.eml")
 	if err != nil {
 		return mailerr.New(mailerr.DiskFull, "spool message", f.tmpDir, err)

@@ -62,7 +62,7 @@ func TestHostileFolderNamesStayInsideTheArchive(t *testing.T) {
 
 // TestOversizedMessageFailsAlone sets the per-message limit below some of
 // the demo's messages: those are recorded as failed with the reason, and
-// every other message is saved.
+// every other message is saved, without a reconnection.
 func TestOversizedMessageFailsAlone(t *testing.T) {
 	srv := testimap.Start(t, nil)
 	opts := options(srv, tempArchive(t))
@@ -89,5 +89,10 @@ func TestOversizedMessageFailsAlone(t *testing.T) {
 	}
 	if want := int64(demo.OldProvider().MessageCount() - big); sum.Total != want {
 		t.Errorf("saved %d, want %d", sum.Total, want)
+	}
+	// Announced as too large, they are not asked for: no connection is
+	// dropped to avoid reading one.
+	if sum.Retries != 0 {
+		t.Errorf("%d reconnections, want none", sum.Retries)
 	}
 }

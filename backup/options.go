@@ -28,6 +28,11 @@ type Options struct {
 	// InFlightBytes bounds the bytes of fetched messages waiting to be
 	// written (default 16 MiB).
 	InFlightBytes int64
+	// SpoolAheadBytes bounds the disk that messages fetched ahead of the
+	// writer may be spooled to when InFlightBytes is taken (default 1 GiB,
+	// never more than a quarter of the free space): the connections go on
+	// at the link's rate while the writer waits for the slowest one.
+	SpoolAheadBytes int64
 	// MaxMessageBytes refuses a message larger than this as failed (a server
 	// announcing a 100 GB literal is not sending mail). Default 2 GiB.
 	MaxMessageBytes int64
@@ -115,6 +120,9 @@ func (o *Options) applyDefaults() {
 	}
 	if o.InFlightBytes <= 0 {
 		o.InFlightBytes = 16 << 20
+	}
+	if o.SpoolAheadBytes <= 0 {
+		o.SpoolAheadBytes = 1 << 30
 	}
 	if o.InFlightBytes < o.SpoolBytes {
 		o.InFlightBytes = o.SpoolBytes

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/folders"
@@ -51,9 +52,92 @@ func upToDate(sf folders.Folder, f *archive.Folder) bool {
 		uint32(st.UIDNext) == f.CompleteUIDNext && st.NumMessages != nil
 }
 
+// sizeOptions asks for what the plan needs of each message.
+var sizeOptions = &imap.FetchOptions{UID: true, RFC822Size: true}
+
 // plan examines the folder read-only and finds the UIDs not yet archived.
 func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan) error {
-	sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	return finishPlan(ctx, c, a, sf, fp, sendPlan(c, sf, fp.folder == nil))
+}
+
+// planCmds is a folder's plan commands in flight: the EXAMINE and the
+// command after it go out together, so that a folder costs one round trip
+// when the archive holds nothing of it (fresh: UID FETCH 1:* of the sizes
+// lists the messages too), two when it holds some (UID SEARCH, then the
+// sizes of the missing ones alone).
+type planCmds struct {
+	fresh  bool
+	sel    *imapclient.SelectCommand
+	all    *imapclient.FetchCommand
+	search *imapclient.SearchCommand
+}
+
+func sendPlan(c *imapconn.Conn, sf folders.Folder, fresh bool) *planCmds {
+	p := &planCmds{fresh: fresh, sel: c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true})}
+	if fresh {
+		p.all = c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, sizeOptions)
+	} else {
+		p.search = c.UIDSearch(&imap.SearchCriteria{}, nil)
+	}
+	return p
+}
+
+// planWindow is how many folders' plan commands go out ahead of the one
+// being read.
+const planWindow = 16
+
+// planAll plans the folders of todo on c in order, each by finish; the
+// commands of up to planWindow folders go out ahead, so that planning
+// costs a round trip or two in all rather than per folder. A folder that
+// is not fresh asks one more command once its answers are read (the sizes
+// of what is missing), which must run in that folder: nothing goes out
+// behind it until it is planned. finish must read p (finishPlan); the
+// first error it returns ends the plan.
+func planAll(c *imapconn.Conn, todo []*folderPlan, finish func(fp *folderPlan, p *planCmds) error) error {
+	sent := make([]*planCmds, len(todo))
+	defer func() {
+		for _, p := range sent {
+			if p != nil {
+				p.discard()
+			}
+		}
+	}()
+	next := 0
+	for i, fp := range todo {
+		for next < len(todo) && next < i+planWindow && (next == i || fp.folder == nil && todo[next].folder == nil) {
+			sent[next] = sendPlan(c, todo[next].server, todo[next].folder == nil)
+			next++
+		}
+		p := sent[i]
+		sent[i] = nil
+		if err := finish(fp, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discard takes what is left of the commands' answers.
+func (p *planCmds) discard() {
+	if p.sel != nil {
+		p.sel.Wait()
+	}
+	if p.all != nil {
+		p.all.Close()
+	}
+	if p.search != nil {
+		p.search.Wait()
+	}
+}
+
+// finishPlan reads p's answers into fp. A folder that is not fresh asks
+// one more command (the sizes of what is missing): no other folder's
+// commands may be in flight behind p then (planAll).
+func finishPlan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.Folder, fp *folderPlan, p *planCmds) error {
+	defer p.discard()
+	fresh, all, search, selCmd := p.fresh, p.all, p.search, p.sel
+	sel, err := selCmd.Wait()
+	p.sel = nil
 	if err != nil {
 		return fmt.Errorf("examine %s: %w", sf.Name, err)
 	}
@@ -81,15 +165,25 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	fp.missing = nil
 	fp.sizes = map[imap.UID]int64{}
 	fp.bytes = 0
-	if sel.NumMessages == 0 {
-		fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uint32) bool { return false })
-		return err
+	var onServer []imap.UID
+	var sizes map[imap.UID]int64
+	if fresh {
+		sizes, err = collectSizes(all)
+		p.all = nil
+		if err != nil {
+			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
+		}
+		for uid := range sizes {
+			onServer = append(onServer, uid)
+		}
+	} else {
+		res, err := search.Wait()
+		p.search = nil
+		if err != nil {
+			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
+		}
+		onServer = res.AllUIDs()
 	}
-	res, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
-	if err != nil {
-		return fmt.Errorf("list messages of %s: %w", sf.Name, err)
-	}
-	onServer := res.AllUIDs()
 	slices.Sort(onServer)
 	if fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uid uint32) bool {
 		_, found := slices.BinarySearch(onServer, imap.UID(uid))
@@ -110,12 +204,27 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 	if len(fp.missing) == 0 {
 		return nil
 	}
-	// Sizes of what is missing, for progress and the ETA.
-	var set imap.UIDSet
-	for _, uid := range fp.missing {
-		set.AddNum(uid)
+	if sizes == nil {
+		// Sizes of what is missing, for progress and the ETA.
+		var set imap.UIDSet
+		for _, uid := range fp.missing {
+			set.AddNum(uid)
+		}
+		if sizes, err = collectSizes(c.Fetch(set, sizeOptions)); err != nil {
+			return fmt.Errorf("sizes of %s: %w", sf.Name, err)
+		}
 	}
-	cmd := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true})
+	for _, uid := range fp.missing {
+		fp.sizes[uid] = sizes[uid]
+		fp.bytes += sizes[uid]
+	}
+	return nil
+}
+
+// collectSizes reads a UID FETCH of sizes: each message's RFC822.SIZE by
+// UID.
+func collectSizes(cmd *imapclient.FetchCommand) (map[imap.UID]int64, error) {
+	sizes := map[imap.UID]int64{}
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -126,14 +235,10 @@ func plan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf folders.
 			break
 		}
 		if buf.UID != 0 {
-			fp.sizes[buf.UID] = buf.RFC822Size
-			fp.bytes += buf.RFC822Size
+			sizes[buf.UID] = buf.RFC822Size
 		}
 	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("sizes of %s: %w", sf.Name, err)
-	}
-	return nil
+	return sizes, cmd.Close()
 }
 
 // replan plans fp's folder again on c, whose EXAMINE found another

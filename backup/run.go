@@ -413,8 +413,17 @@ func (r *runner) session(ctx context.Context) (err error) {
 		return err
 	}
 	// Plan every folder first, so the totals (and the ETA) cover the run.
+	// The other connections are opened meanwhile, when a folder needs
+	// planning.
 	var plans []*folderPlan
+	var ahead *dials
+	defer func() {
+		if ahead != nil {
+			ahead.close()
+		}
+	}()
 	r.total, r.totalBytes = r.doneN, r.doneBytes
+	var todo []*folderPlan
 	for _, sf := range list {
 		if r.done[sf.Name] {
 			continue
@@ -445,14 +454,21 @@ func (r *runner) session(ctx context.Context) (err error) {
 			}
 			continue
 		}
-		fp := &folderPlan{server: sf, folder: f}
-		if err := plan(ctx, c, r.a, sf, fp); err != nil {
+		todo = append(todo, &folderPlan{server: sf, folder: f})
+	}
+	if len(todo) > 0 {
+		ahead = dialAhead(ctx, r.connConfig(), r.conns-1)
+	}
+	err = planAll(c, todo, func(fp *folderPlan, p *planCmds) error {
+		sf := fp.server
+		fs := r.folderSummary(sf)
+		if err := finishPlan(ctx, c, r.a, sf, fp, p); err != nil {
 			var imapErr *imap.Error
 			if errors.As(err, &imapErr) {
 				// The folder cannot be examined (deleted meanwhile, no
 				// permission): say so, go on with the others.
 				r.folderFailed(sf, err)
-				continue
+				return nil
 			}
 			return classify("examine", err)
 		}
@@ -474,6 +490,10 @@ func (r *runner) session(ctx context.Context) (err error) {
 		r.total += int64(len(fp.missing))
 		r.totalBytes += fp.bytes
 		plans = append(plans, fp)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	n, bytes, taken, err := r.fitBudget(ctx, plans)
 	if err != nil {
@@ -482,7 +502,10 @@ func (r *runner) session(ctx context.Context) (err error) {
 	r.defN, r.defBytes = n, bytes
 	r.sessRecv.Store(0)
 	r.throttle.Status(r.event(), true)
-	err = r.fetchAll(ctx, c, plans)
+	if ahead == nil {
+		ahead = dialAhead(ctx, r.connConfig(), 0)
+	}
+	err = r.fetchAll(ctx, c, plans, ahead)
 	// What the budget gave this session and it did not receive (it was
 	// cut short) goes back, for the next session to take.
 	r.meter.Return(max(taken-r.sessRecv.Load(), 0))

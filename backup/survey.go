@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -85,14 +86,35 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 	}
 	var sampleFolder string
 	var sampleUIDs []imap.UID
-	for _, sf := range list {
+	// Each folder's EXAMINE and UID FETCH of the sizes go out together,
+	// planWindow folders ahead of the one being read: a round trip or two
+	// in all rather than two per folder.
+	sent := make([]*planCmds, len(list))
+	defer func() {
+		for _, p := range sent {
+			if p != nil {
+				p.discard()
+			}
+		}
+	}()
+	next := 0
+	for i, sf := range list {
+		for ; next < len(list) && next < i+planWindow; next++ {
+			if list[next].Err == nil {
+				sent[next] = sendPlan(c, list[next], true)
+			}
+		}
 		fs := FolderSurvey{Name: sf.Name, Role: sf.Role}
-		if sf.Err != nil {
+		p := sent[i]
+		sent[i] = nil
+		if p == nil {
 			res.Folders = append(res.Folders, fs) // listed but not readable; backup will say why
 			continue
 		}
-		sel, err := c.Select(sf.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+		sel, err := p.sel.Wait()
+		p.sel = nil
 		if err != nil {
+			p.discard()
 			var imapErr *imap.Error
 			if errors.As(err, &imapErr) {
 				res.Folders = append(res.Folders, fs) // listed but not readable; backup will say why
@@ -106,6 +128,7 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 			if f, _ := a.Folder(ctx, sf.Name); f != nil && f.UIDValidity == sel.UIDValidity {
 				uids, err := a.ArchivedUIDs(ctx, f.ID)
 				if err != nil {
+					p.discard()
 					return res, err
 				}
 				for _, u := range uids {
@@ -114,33 +137,28 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 				fs.Archived = int64(len(uids))
 			}
 		}
-		if sel.NumMessages > 0 {
-			var all imap.SeqSet
-			all.AddRange(1, 0)
-			cmd := c.Fetch(all, &imap.FetchOptions{UID: true, RFC822Size: true})
-			for {
-				msg := cmd.Next()
-				if msg == nil {
-					break
-				}
-				buf, err := msg.Collect()
-				if err != nil || buf.UID == 0 {
-					continue
-				}
-				fs.Bytes += buf.RFC822Size
-				if !archived[buf.UID] {
-					res.ToFetch++
-					res.ToFetchBytes += buf.RFC822Size
-					if sampleFolder == "" || sampleFolder == sf.Mailbox {
-						if len(sampleUIDs) < 50 {
-							sampleFolder = sf.Mailbox
-							sampleUIDs = append(sampleUIDs, buf.UID)
-						}
+		sizes, err := collectSizes(p.all)
+		p.all = nil
+		if err != nil {
+			return res, imapconn.Classify(ctx, "survey", opts.Conn.Host, err)
+		}
+		uids := make([]imap.UID, 0, len(sizes))
+		for uid := range sizes {
+			uids = append(uids, uid)
+		}
+		slices.Sort(uids)
+		for _, uid := range uids {
+			size := sizes[uid]
+			fs.Bytes += size
+			if !archived[uid] {
+				res.ToFetch++
+				res.ToFetchBytes += size
+				if sampleFolder == "" || sampleFolder == sf.Mailbox {
+					if len(sampleUIDs) < 50 {
+						sampleFolder = sf.Mailbox
+						sampleUIDs = append(sampleUIDs, uid)
 					}
 				}
-			}
-			if err := cmd.Close(); err != nil {
-				return res, imapconn.Classify(ctx, "survey", opts.Conn.Host, err)
 			}
 		}
 		res.Messages += int64(fs.Messages)

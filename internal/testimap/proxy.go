@@ -69,6 +69,7 @@ type Proxy struct {
 	openNow   atomic.Int64
 	// maxPending: see MaxPending.
 	maxPending atomic.Int64
+	sent       []Sent // under mu: see Sent
 	turned     atomic.Int64
 }
 
@@ -179,7 +180,7 @@ func (p *Proxy) serve() {
 			toClient := &lockedWriter{w: client}
 			pending := new(atomic.Int64)
 			go p.pipeDownLines(server, toClient, f.ByeDownAfter, f.ByeText, kill, pending)
-			go p.pipeUpLines(client, server, toClient, f.RefuseCommand, kill, &p.refused, pending)
+			go p.pipeUpLines(n, client, server, toClient, f.RefuseCommand, kill, &p.refused, pending)
 			continue
 		}
 		down := client

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -58,6 +60,34 @@ func literalAt(line []byte) int64 {
 // seen answered, on any connection through the IMAP-aware pipes: more than
 // one means the client pipelines.
 func (p *Proxy) MaxPending() int { return int(p.maxPending.Load()) }
+
+// Sent is one tagged command a client sent through the IMAP-aware pipes.
+type Sent struct {
+	Conn     int    // the connection, 0 for the first the proxy accepted
+	Command  string // its name, with UID: "UID FETCH", "EXAMINE"
+	InFlight int    // the commands of the connection sent before it and not yet answered
+}
+
+// Sent is every tagged command, in the order each connection sent them.
+func (p *Proxy) Sent() []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.sent)
+}
+
+// commandName is a command line's name: its first word after the tag, two
+// for UID commands.
+func commandName(line []byte) string {
+	f := strings.Fields(string(line))
+	if len(f) < 2 {
+		return ""
+	}
+	name := strings.ToUpper(f[1])
+	if name == "UID" && len(f) > 2 {
+		name += " " + strings.ToUpper(f[2])
+	}
+	return name
+}
 
 // pipeDownLines forwards server lines and literals to the client; with
 // byeAfter > 0, at the first line end after that many bytes it sends BYE
@@ -113,7 +143,7 @@ func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter in
 
 // pipeUpLines forwards client commands to the server; the refuse-th tagged
 // command that carries no literal is answered NO by the proxy instead.
-func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWriter, refuse int, kill func(bool), refused, pending *atomic.Int64) {
+func (p *Proxy) pipeUpLines(conn int, client net.Conn, server net.Conn, toClient *lockedWriter, refuse int, kill func(bool), refused, pending *atomic.Int64) {
 	r := bufio.NewReaderSize(client, 32<<10)
 	commands := 0
 	continuation := false // the line goes on after a literal
@@ -153,6 +183,9 @@ func (p *Proxy) pipeUpLines(client net.Conn, server net.Conn, toClient *lockedWr
 			}
 			if isCommand {
 				n := pending.Add(1)
+				p.mu.Lock()
+				p.sent = append(p.sent, Sent{Conn: conn, Command: commandName(line), InFlight: int(n - 1)})
+				p.mu.Unlock()
 				for m := p.maxPending.Load(); n > m && !p.maxPending.CompareAndSwap(m, n); m = p.maxPending.Load() {
 				}
 			}

@@ -1,0 +1,207 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailark/mailark/backup"
+	"github.com/mailark/mailark/internal/testimap"
+)
+
+// watchedSession tells its server of each login and each UID FETCH of
+// message bodies; its first EXAMINE can be made to wait for the other
+// connections' logins.
+type watchedSession struct {
+	imapserver.SessionIMAP4rev2
+	w       *watch
+	fetches [][]imap.UID // its body UID FETCHes (under w.mu)
+}
+
+type watch struct {
+	mu     sync.Mutex
+	logins int
+	// examineWaits: the first session's EXAMINEs wait (at most 10 s)
+	// until this many sessions logged in; gaveUp is set when they did not.
+	examineWaits int
+	first        *watchedSession
+	gaveUp       bool
+	loginsThen   int // when it gave up
+	loggedIn     chan struct{}
+}
+
+func (s *watchedSession) Login(user, pass string) error {
+	if err := s.SessionIMAP4rev2.Login(user, pass); err != nil {
+		return err
+	}
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	if s.w.first == nil {
+		s.w.first = s
+	}
+	s.w.logins++
+	if s.w.logins == s.w.examineWaits {
+		close(s.w.loggedIn)
+	}
+	return nil
+}
+
+func (s *watchedSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	s.w.mu.Lock()
+	wait := s.w.examineWaits > 0 && s == s.w.first && !s.w.gaveUp
+	s.w.mu.Unlock()
+	if wait {
+		select {
+		case <-s.w.loggedIn:
+		case <-time.After(10 * time.Second):
+			s.w.mu.Lock()
+			s.w.gaveUp, s.w.loginsThen = true, s.w.logins
+			s.w.mu.Unlock()
+		}
+	}
+	return s.SessionIMAP4rev2.Select(mailbox, options)
+}
+
+func (s *watchedSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if uids, ok := numSet.(imap.UIDSet); ok && len(options.BodySection) > 0 {
+		var list []imap.UID
+		for _, r := range uids {
+			for uid := r.Start; uid <= r.Stop; uid++ {
+				list = append(list, uid)
+			}
+		}
+		s.w.mu.Lock()
+		s.fetches = append(s.fetches, list)
+		s.w.mu.Unlock()
+	}
+	return s.SessionIMAP4rev2.Fetch(w, numSet, options)
+}
+
+func serveWatched(t *testing.T, srv *testimap.Server, w *watch) int {
+	w.loggedIn = make(chan struct{})
+	return srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session {
+		return &watchedSession{SessionIMAP4rev2: s, w: w}
+	})
+}
+
+// TestLargeMessageFetchedFirst: a message far larger than the others is
+// the first one asked for, on a connection of its own, so that it does not
+// keep one connection busy long after the others ran out of work; the
+// archive still holds every message once, in UID order.
+func TestLargeMessageFetchedFirst(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	big := append([]byte("From: a@example.com\r\nSubject: large\r\n\r\n"), bytes.Repeat([]byte("0123456789abcdef\r\n"), 200000)...)
+	uid := srv.AppendMessage("INBOX", big, nil, time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC))
+	state := serverState(t, srv.Client(t))
+	w := &watch{}
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = serveWatched(t, srv, w)
+	opts.Connections = 2
+	opts.FetchChunk = 20
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
+	}
+	// The planning connection (the first to log in) takes the first unit
+	// before any other connection may.
+	var first []imap.UID
+	if w.first != nil && len(w.first.fetches) > 0 {
+		first = w.first.fetches[0]
+	}
+	if len(first) != 1 || first[0] != uid {
+		t.Errorf("the first UID FETCH asked for %v, want the large message %d alone", first, uid)
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+}
+
+// TestConnectionsOpenedWhilePlanning: the other connections log in while
+// the first one plans the folders, not after: each costs the TCP, TLS and
+// login round trips, which on a far server would add up before the first
+// message. The server holds the planning connection's EXAMINE until all
+// four logged in (giving up, once, after 10 s).
+func TestConnectionsOpenedWhilePlanning(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	state := serverState(t, srv.Client(t))
+	w := &watch{examineWaits: 4}
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = serveWatched(t, srv, w)
+	opts.Connections = 4
+	opts.FetchChunk = 10
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
+	}
+	if w.gaveUp {
+		t.Errorf("only %d connection(s) logged in while the folders were planned, want 4", w.loginsThen)
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+}
+
+// TestPlanSendsExamineAndListingTogether: planning a folder costs one
+// round trip, not three, and the folders of a first run are planned side
+// by side: the UID FETCH of the sizes (for a folder the
+// archive holds nothing of) goes out before the EXAMINE's answer came
+// back; on the next run (three folders with a new message), the UID
+// SEARCH likewise.
+func TestPlanSendsExamineAndListingTogether(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	// Each EXAMINE answered 20 ms late, so that a command sent without
+	// waiting for the answer surely reaches the proxy before it.
+	slow := srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session { return slowExamine{s} })
+	proxy := testimap.StartProxy(t, fmt.Sprintf("127.0.0.1:%d", slow), testimap.Counting)
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = proxy.Port
+	opts.Connections = 1
+	if sum, err := backup.Run(context.Background(), opts); err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v", err)
+	}
+	firstRun := len(proxy.Sent())
+	for _, folder := range []string{"INBOX", "Sent", "Drafts"} {
+		srv.AppendMessage(folder, []byte("From: a@example.com\r\nSubject: new\r\n\r\nnew\r\n"), nil, time.Now())
+	}
+	if sum, err := backup.Run(context.Background(), opts); err != nil || sum.New != 3 {
+		t.Fatalf("second Run() = %v, %d new", err, sum.New)
+	}
+	together := map[string]int{}
+	sent := proxy.Sent()
+	for i := 1; i < len(sent); i++ {
+		if sent[i-1].Command == "EXAMINE" && sent[i].Conn == sent[i-1].Conn && sent[i].InFlight > 0 {
+			together[sent[i].Command]++
+		}
+	}
+	// Without it none would be: the client would wait for the answer.
+	if together["UID FETCH"] < 1 || together["UID SEARCH"] < 1 {
+		t.Errorf("commands sent with an EXAMINE in flight: %v; want UID FETCHes of the first run and UID SEARCHes of the second", together)
+	}
+	// The folders of the first run (none archived yet) go out ahead of
+	// each other. On the second, each folder asks the sizes of what is
+	// missing after its UID SEARCH: no other folder's EXAMINE may be in
+	// flight before that, or the sizes would be asked in the wrong folder.
+	ahead := 0
+	for i, s := range sent {
+		if s.Command != "EXAMINE" || s.InFlight == 0 {
+			continue
+		}
+		if i < firstRun {
+			ahead++
+		} else {
+			t.Errorf("second run: an EXAMINE went out with %d command(s) in flight", s.InFlight)
+		}
+	}
+	if ahead == 0 {
+		t.Errorf("first run: no folder's EXAMINE went out ahead of the one before")
+	}
+}
+
+type slowExamine struct{ imapserver.SessionIMAP4rev2 }
+
+func (s slowExamine) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	time.Sleep(20 * time.Millisecond)
+	return s.SessionIMAP4rev2.Select(mailbox, options)
+}

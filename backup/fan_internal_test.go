@@ -1,0 +1,135 @@
+package backup
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// waits makes b's waits end the session, and tells whether one happened.
+func waits(b *budget) *bool {
+	waited := new(bool)
+	b.onWait = func() { *waited, b.stopped = true, true }
+	return waited
+}
+
+// A connection ahead of the writer that finds the memory taken spools its
+// message to a file, within the disk allowance, rather than wait for the
+// writer: on a slow link the writer waits for one connection's rate and
+// the others would stand idle.
+func TestBudgetSpoolsAheadRatherThanWait(t *testing.T) {
+	b := newBudget(1 << 20)
+	b.reserve, b.ahead = 256<<10, 1<<20
+	cur, ahead := &unit{}, &unit{}
+	cur.conn.Store(1)
+	ahead.conn.Store(2)
+	b.current = cur
+	waited := waits(b)
+
+	if got, err := b.acquire(ahead, 700<<10, 4<<20); err != nil || got != (take{mem: 700 << 10}) {
+		t.Fatalf("first message ahead = %+v, %v; want it in memory", got, err)
+	}
+	// 324 KiB free: taking 100 KiB would leave less than the reserve.
+	got, err := b.acquire(ahead, 100<<10, 4<<20)
+	if err != nil || *waited || got != (take{disk: 100 << 10}) {
+		t.Fatalf("message ahead with the memory short = %+v, %v (waited %v); want it spooled within the allowance", got, err, *waited)
+	}
+	// The writer's unit still gets the memory left for it.
+	if got, err := b.acquire(cur, 300<<10, 4<<20); err != nil || got != (take{mem: 300 << 10}) {
+		t.Fatalf("the writer's unit = %+v, %v; want its reserve", got, err)
+	}
+	// A large message of the writer's unit goes to a file at once.
+	if got, err := b.acquire(cur, 10<<20, 4<<20); err != nil || got != (take{}) || *waited {
+		t.Fatalf("the writer's large message = %+v, %v (waited %v)", got, err, *waited)
+	}
+	b.give(take{mem: 300 << 10})
+	b.give(take{disk: 100 << 10})
+	if b.avail != 324<<10 || b.ahead != 1<<20 {
+		t.Fatalf("after give: %d free, %d ahead; want 324 KiB and 1 MiB", b.avail, b.ahead)
+	}
+}
+
+// The disk allowance bounds what is spooled ahead: beyond it a connection
+// ahead waits for the writer, unless it also carries the writer's unit.
+func TestBudgetAheadAllowanceIsABound(t *testing.T) {
+	b := newBudget(1 << 20)
+	b.reserve, b.ahead = 256<<10, 150<<10
+	cur, ahead := &unit{}, &unit{}
+	cur.conn.Store(1)
+	ahead.conn.Store(2)
+	b.current = cur
+	b.avail = 200 << 10 // the rest is held by messages the writer has not taken
+	waited := waits(b)
+	if got, err := b.acquire(ahead, 100<<10, 4<<20); err != nil || got.disk != 100<<10 {
+		t.Fatalf("within the allowance: %+v, %v", got, err)
+	}
+	if _, err := b.acquire(ahead, 100<<10, 4<<20); err != errBudgetStopped || !*waited {
+		t.Fatalf("beyond the allowance: %v (waited %v); want a wait", err, *waited)
+	}
+	b.stopped, *waited = false, false
+	sameConn := &unit{}
+	sameConn.conn.Store(1)
+	if got, err := b.acquire(sameConn, 100<<10, 4<<20); err != nil || got != (take{}) || *waited {
+		t.Fatalf("ahead on the writer's connection: %+v, %v (waited %v); want it spooled without waiting", got, err, *waited)
+	}
+}
+
+// A message larger than a unit is a unit of its own, and the connections
+// take it before the others: taken last, it would keep one connection busy
+// long after the others ran out of work.
+func TestLargeMessageIsTakenFirst(t *testing.T) {
+	sizes := map[imap.UID]int64{1: 10, 2: 10, 3: 10, 4: 500, 5: 10, 6: 10, 7: 10, 8: 10, 9: 90, 10: 10}
+	fp := &folderPlan{sizes: sizes}
+	for uid := range imap.UID(10) {
+		fp.missing = append(fp.missing, uid+1)
+	}
+	r := &runner{}
+	fw := &folderWork{fp: fp}
+	units := r.split(fw, &cutter{maxMsgs: 100, maxBytes: 30, left: math.MaxInt64, conns: 1})
+	var got [][]imap.UID
+	for _, u := range largeFirst(units) {
+		got = append(got, u.uids)
+	}
+	want := [][]imap.UID{{4}, {9}, {1, 2, 3}, {5, 6, 7}, {8}, {10}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("units taken in the order %v, want %v", got, want)
+	}
+	// The writer still takes them in UID order.
+	var order []imap.UID
+	for _, u := range units {
+		order = append(order, u.uids...)
+	}
+	if !slices.Equal(order, fp.missing) {
+		t.Errorf("the folder's units hold %v, want %v in order", order, fp.missing)
+	}
+}
+
+// Units get smaller towards the end of what the connections take, so
+// that they run out of work close together: one connection fetching a
+// whole unit alone at the end leaves the link idle.
+func TestUnitsShrinkTowardsTheEnd(t *testing.T) {
+	fp := &folderPlan{sizes: map[imap.UID]int64{}}
+	for uid := imap.UID(1); uid <= 100; uid++ {
+		fp.missing = append(fp.missing, uid)
+		fp.sizes[uid] = 100 << 10
+		fp.bytes += 100 << 10
+	}
+	r := &runner{conns: 2, opts: &Options{FetchChunk: 1000, FetchChunkBytes: 1 << 20}}
+	units := r.split(&folderWork{fp: fp}, r.newCutter([]*folderPlan{fp}))
+	first := units[0].bytes
+	end := max(units[len(units)-1].bytes, units[len(units)-2].bytes)
+	if first < 1<<20 || end > minUnitBytes+100<<10 {
+		var sizes []int64
+		for _, u := range units {
+			sizes = append(sizes, u.bytes>>10)
+		}
+		t.Fatalf("units of %v KiB: want the first about 1 MiB and the last two about %d KiB", sizes, minUnitBytes>>10)
+	}
+	for i := 1; i < len(units); i++ {
+		if units[i].bytes > units[i-1].bytes {
+			t.Fatalf("unit %d (%d bytes) is larger than the one before (%d)", i, units[i].bytes, units[i-1].bytes)
+		}
+	}
+}
