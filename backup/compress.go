@@ -144,6 +144,15 @@ func (p *compression) wanted() bool {
 	return p.sum.Offered && (p.mode == CompressOn || p.mode == CompressAuto && p.on)
 }
 
+// pending reports that auto mode is still measuring the link: the
+// connections' first fetches are its sample, uncompressed (fan.claim takes
+// no large message meanwhile, which would be fetched uncompressed whole).
+func (p *compression) pending() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mode == CompressAuto && p.sum.Offered && !p.decided
+}
+
 // used notes that a connection compresses.
 func (p *compression) used() {
 	p.mu.Lock()

@@ -355,13 +355,7 @@ func (fn *fan) claim(fw *folderWork, main bool, conn int32) *unit {
 		for fn.next < len(fn.units) && fn.units[fn.next].taken {
 			fn.next++
 		}
-		var pick *unit
-		for _, u := range fn.units[fn.next:] {
-			if !u.taken && (main || !u.fw.mainOnly) {
-				pick = u
-				break
-			}
-		}
+		pick := fn.pickLocked(main, fn.r.compress.pending())
 		if pick == nil || fw != nil && pick.fw != fw {
 			fn.mu.Unlock()
 			return nil
@@ -379,6 +373,21 @@ func (fn *fan) claim(fw *folderWork, main bool, conn int32) *unit {
 			return nil
 		}
 	}
+}
+
+// pickLocked is the first unit not taken that the connection may take;
+// while compression is still to be decided, a large message only when
+// nothing else is left (it would be fetched uncompressed whole).
+func (fn *fan) pickLocked(main, notLarge bool) *unit {
+	for _, u := range fn.units[fn.next:] {
+		if !u.taken && (main || !u.fw.mainOnly) && !(notLarge && u.large()) {
+			return u
+		}
+	}
+	if notLarge {
+		return fn.pickLocked(main, false)
+	}
+	return nil
 }
 
 func (fw *folderWork) isReady() bool {

@@ -1,11 +1,14 @@
 package backup
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailark/mailark/internal/imapconn"
 )
 
 // waits makes b's waits end the session, and tells whether one happened.
@@ -131,5 +134,33 @@ func TestUnitsShrinkTowardsTheEnd(t *testing.T) {
 		if units[i].bytes > units[i-1].bytes {
 			t.Fatalf("unit %d (%d bytes) is larger than the one before (%d)", i, units[i].bytes, units[i-1].bytes)
 		}
+	}
+}
+
+// While auto mode still measures the link, the connections take the
+// ordinary units (the sample) before a large message, which would come
+// over uncompressed whole; once decided, the large one first.
+func TestNoLargeMessageWhileCompressionIsDecided(t *testing.T) {
+	comp := newCompression(&Options{Compress: CompressAuto, LinkRate: func(imapconn.LinkStats) (float64, bool) { return 1e6, true }})
+	comp.offered(true)
+	fw := &folderWork{fp: &folderPlan{}, ready: make(chan struct{})}
+	fw.markReady()
+	large := &unit{fw: fw, alone: true}
+	small := &unit{fw: fw}
+	other := &unit{fw: fw}
+	fn := &fan{r: &runner{compress: comp}, ctx: context.Background(), units: []*unit{large, small, other}}
+	if got := fn.claim(nil, true, 1); got != small {
+		t.Fatalf("while deciding: took %+v, want the ordinary unit", got)
+	}
+	comp.observe(imapconn.LinkStats{Bytes: 1})
+	if got := fn.claim(nil, true, 1); got != large {
+		t.Fatalf("once decided: took %+v, want the large unit", got)
+	}
+	// Only a large one left while deciding: it is taken all the same.
+	comp2 := newCompression(&Options{Compress: CompressAuto})
+	comp2.offered(true)
+	fn2 := &fan{r: &runner{compress: comp2}, ctx: context.Background(), units: []*unit{{fw: fw, alone: true}}}
+	if fn2.claim(nil, true, 1) == nil {
+		t.Fatalf("a large unit alone was not taken while deciding")
 	}
 }

@@ -220,6 +220,14 @@ type fetcher struct {
 // switching: compression is to be turned on at the next pause.
 func (f *fetcher) switching() bool { return f.link != nil && f.run.switching(f.link) }
 
+// sampling: auto mode still measures the link, and this connection could
+// turn compression on: nothing is pipelined, so that its next UID FETCH
+// goes out compressed once the decision is made (a connection opened
+// while the folders were planned logged in before it).
+func (f *fetcher) sampling() bool {
+	return f.link != nil && !f.link.refused && !f.c.Compressed() && f.run.compress.pending()
+}
+
 // pause is called when no command is in flight: the moment to turn
 // compression on.
 func (f *fetcher) pause(ctx context.Context) error {
@@ -287,7 +295,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *uni
 	var again []unfinished
 	for pend != nil {
 		var next *inflight
-		if len(again) == 0 && !f.switching() {
+		if len(again) == 0 && !f.switching() && !f.sampling() {
 			// Asking again UID by UID waits for the commands before it:
 			// only pipeline when nothing is to be asked again. Nor when
 			// compression is to be turned on: that waits for a pause.
