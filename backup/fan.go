@@ -175,23 +175,14 @@ func (r *runner) split(fw *folderWork, z *cutter) []*unit {
 	}
 	for _, uid := range fw.fp.missing {
 		size := fw.fp.sizes[uid]
-		if z.refuse > 0 && size > z.refuse {
+		// A message larger than a unit gets a unit of its own (largeFirst
+		// takes it first); one beyond MaxMessageBytes is not asked for.
+		if refused := z.refuse > 0 && size > z.refuse; refused || size > z.maxBytes {
 			if len(cur) > 0 {
 				cut()
 			}
 			u := r.newUnit(fw, []imap.UID{uid})
-			u.refused = true
-			out = append(out, u)
-			continue
-		}
-		if size > z.maxBytes {
-			// A message larger than a unit gets a unit of its own
-			// (largeFirst takes it first).
-			if len(cur) > 0 {
-				cut()
-			}
-			u := r.newUnit(fw, []imap.UID{uid})
-			u.alone = true
+			u.refused, u.alone = refused, !refused
 			out = append(out, u)
 			continue
 		}

@@ -95,13 +95,7 @@ const planWindow = 16
 // first error it returns ends the plan.
 func planAll(c *imapconn.Conn, todo []*folderPlan, finish func(fp *folderPlan, p *planCmds) error) error {
 	sent := make([]*planCmds, len(todo))
-	defer func() {
-		for _, p := range sent {
-			if p != nil {
-				p.discard()
-			}
-		}
-	}()
+	defer discardAll(sent)
 	next := 0
 	for i, fp := range todo {
 		for next < len(todo) && next < i+planWindow && (next == i || fp.folder == nil && todo[next].folder == nil) {
@@ -115,6 +109,15 @@ func planAll(c *imapconn.Conn, todo []*folderPlan, finish func(fp *folderPlan, p
 		}
 	}
 	return nil
+}
+
+// discardAll takes what is left of the answers of every planCmds in sent.
+func discardAll(sent []*planCmds) {
+	for _, p := range sent {
+		if p != nil {
+			p.discard()
+		}
+	}
 }
 
 // discard takes what is left of the commands' answers.

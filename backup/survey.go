@@ -90,13 +90,7 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 	// planWindow folders ahead of the one being read: a round trip or two
 	// in all rather than two per folder.
 	sent := make([]*planCmds, len(list))
-	defer func() {
-		for _, p := range sent {
-			if p != nil {
-				p.discard()
-			}
-		}
-	}()
+	defer discardAll(sent)
 	next := 0
 	for i, sf := range list {
 		for ; next < len(list) && next < i+planWindow; next++ {
