@@ -205,3 +205,61 @@ func (s slowExamine) Select(mailbox string, options *imap.SelectOptions) (*imap.
 	time.Sleep(20 * time.Millisecond)
 	return s.SessionIMAP4rev2.Select(mailbox, options)
 }
+
+// emptyRefuses answers NO to UID FETCH and UID SEARCH in an empty folder,
+// as some servers do for "1:*" where there is no message.
+type emptyRefuses struct {
+	imapserver.SessionIMAP4rev2
+	empty bool
+}
+
+func (s *emptyRefuses) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	d, err := s.SessionIMAP4rev2.Select(mailbox, options)
+	s.empty = err == nil && d.NumMessages == 0
+	return d, err
+}
+
+var errNoMessages = &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Invalid message set: the mailbox is empty"}
+
+func (s *emptyRefuses) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if s.empty {
+		return errNoMessages
+	}
+	return s.SessionIMAP4rev2.Fetch(w, numSet, options)
+}
+
+func (s *emptyRefuses) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
+	if s.empty {
+		return nil, errNoMessages
+	}
+	return s.SessionIMAP4rev2.Search(kind, criteria, options)
+}
+
+// TestEmptyFolderListingRefused: a server that refuses to list an empty
+// folder (NO to UID FETCH 1:* or UID SEARCH there) does not make the folder
+// fail, in the plan (first run and later runs) or in the survey.
+func TestEmptyFolderListingRefused(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	srv.CreateFolder("Empty")
+	state := serverState(t, srv.Client(t))
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = srv.ServeWrapped(t, func(s imapserver.SessionIMAP4rev2) imapserver.Session { return &emptyRefuses{SessionIMAP4rev2: s} })
+	for run := 1; run <= 2; run++ {
+		if run == 2 {
+			// Empty's UIDNEXT moves (a message came and went): planned
+			// again, by UID SEARCH this time.
+			msg := []byte("From: a@example.com\r\nSubject: new\r\n\r\nnew\r\n")
+			srv.ExpungeUID("Empty", srv.AppendMessage("Empty", msg, nil, time.Now()))
+			srv.AppendMessage("INBOX", msg, nil, time.Now())
+			state = serverState(t, srv.Client(t))
+		}
+		sum, err := backup.Run(context.Background(), opts)
+		if err != nil || !sum.OK() || len(sum.FolderErrors) > 0 {
+			t.Fatalf("run %d: Run() = %v, failures %v, folders not read %v", run, err, sum.Failures, sum.FolderErrors)
+		}
+		checkArchive(t, opts.ArchiveDir, state)
+	}
+	if _, err := backup.Preflight(context.Background(), opts); err != nil {
+		t.Fatalf("Preflight() = %v", err)
+	}
+}

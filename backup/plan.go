@@ -170,9 +170,16 @@ func finishPlan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf fo
 	fp.bytes = 0
 	var onServer []imap.UID
 	var sizes map[imap.UID]int64
+	empty := sel.NumMessages == 0
+	// An empty folder lists nothing, whatever the listing answered (a
+	// server may refuse UID FETCH 1:* or UID SEARCH where there is no
+	// message: that is not the folder's failure).
 	if fresh {
 		sizes, err = collectSizes(all)
 		p.all = nil
+		if empty {
+			sizes, err = map[imap.UID]int64{}, nil
+		}
 		if err != nil {
 			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
 		}
@@ -182,10 +189,12 @@ func finishPlan(ctx context.Context, c *imapconn.Conn, a *archive.Archive, sf fo
 	} else {
 		res, err := search.Wait()
 		p.search = nil
-		if err != nil {
+		if err != nil && !empty {
 			return fmt.Errorf("list messages of %s: %w", sf.Name, err)
 		}
-		onServer = res.AllUIDs()
+		if !empty {
+			onServer = res.AllUIDs()
+		}
 	}
 	slices.Sort(onServer)
 	if fp.gone, err = a.GoneFailures(ctx, fp.folder.ID, func(uid uint32) bool {

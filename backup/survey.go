@@ -133,6 +133,9 @@ func survey(ctx context.Context, opts Options, sample bool) (SurveyResult, error
 		}
 		sizes, err := collectSizes(p.all)
 		p.all = nil
+		if sel.NumMessages == 0 {
+			sizes, err = nil, nil // a refused listing of an empty folder says nothing
+		}
 		if err != nil {
 			return res, imapconn.Classify(ctx, "survey", opts.Conn.Host, err)
 		}
