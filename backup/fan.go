@@ -231,11 +231,16 @@ func largeFirst(units []*unit) []*unit {
 // aheadBytes is the disk the connections ahead of the writer may spool
 // to: SpoolAheadBytes, and never more than a quarter of the free space.
 func (r *runner) aheadBytes() int64 {
-	n := r.opts.SpoolAheadBytes
-	if free := freeBytes(r.a.Path(archive.TmpDir)); free >= 0 {
-		n = min(n, free/4)
+	return aheadAllowance(r.opts.SpoolAheadBytes, freeBytes(r.a.Path(archive.TmpDir)))
+}
+
+// aheadAllowance is want, and never more than a quarter of free (-1:
+// unknown).
+func aheadAllowance(want, free int64) int64 {
+	if free >= 0 {
+		return min(want, free/4)
 	}
-	return n
+	return want
 }
 
 // fetchAll fetches and writes every planned folder over up to r.conns

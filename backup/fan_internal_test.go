@@ -18,18 +18,38 @@ func waits(b *budget) *bool {
 	return waited
 }
 
+// writerAndAhead is a 1 MiB budget (256 KiB reserve, aheadBytes of disk
+// allowance) whose writer is on cur (connection 1), with a unit ahead on
+// connection 2; its waits end the session and are told.
+func writerAndAhead(aheadBytes int64) (b *budget, cur, ahead *unit, waited *bool) {
+	b = newBudget(1 << 20)
+	b.reserve, b.ahead = 256<<10, aheadBytes
+	cur, ahead = &unit{}, &unit{}
+	cur.conn.Store(1)
+	ahead.conn.Store(2)
+	b.current = cur
+	return b, cur, ahead, waits(b)
+}
+
+// The disk allowance never takes more than a quarter of the free space.
+func TestAheadAllowanceLeavesTheDisk(t *testing.T) {
+	for _, c := range []struct{ want, free, got int64 }{
+		{1 << 30, 100 << 30, 1 << 30},
+		{1 << 30, 1 << 30, 256 << 20},
+		{1 << 30, -1, 1 << 30}, // free space unknown
+	} {
+		if got := aheadAllowance(c.want, c.free); got != c.got {
+			t.Errorf("aheadAllowance(%d, %d free) = %d, want %d", c.want, c.free, got, c.got)
+		}
+	}
+}
+
 // A connection ahead of the writer that finds the memory taken spools its
 // message to a file, within the disk allowance, rather than wait for the
 // writer: on a slow link the writer waits for one connection's rate and
 // the others would stand idle.
 func TestBudgetSpoolsAheadRatherThanWait(t *testing.T) {
-	b := newBudget(1 << 20)
-	b.reserve, b.ahead = 256<<10, 1<<20
-	cur, ahead := &unit{}, &unit{}
-	cur.conn.Store(1)
-	ahead.conn.Store(2)
-	b.current = cur
-	waited := waits(b)
+	b, cur, ahead, waited := writerAndAhead(1 << 20)
 
 	if got, err := b.acquire(ahead, 700<<10, 4<<20); err != nil || got != (take{mem: 700 << 10}) {
 		t.Fatalf("first message ahead = %+v, %v; want it in memory", got, err)
@@ -57,14 +77,8 @@ func TestBudgetSpoolsAheadRatherThanWait(t *testing.T) {
 // The disk allowance bounds what is spooled ahead: beyond it a connection
 // ahead waits for the writer, unless it also carries the writer's unit.
 func TestBudgetAheadAllowanceIsABound(t *testing.T) {
-	b := newBudget(1 << 20)
-	b.reserve, b.ahead = 256<<10, 150<<10
-	cur, ahead := &unit{}, &unit{}
-	cur.conn.Store(1)
-	ahead.conn.Store(2)
-	b.current = cur
+	b, _, ahead, waited := writerAndAhead(150 << 10)
 	b.avail = 200 << 10 // the rest is held by messages the writer has not taken
-	waited := waits(b)
 	if got, err := b.acquire(ahead, 100<<10, 4<<20); err != nil || got.disk != 100<<10 {
 		t.Fatalf("within the allowance: %+v, %v", got, err)
 	}
