@@ -647,7 +647,11 @@ type queue struct {
 	closed bool
 	err    error
 	budget *budget
+	ended  atomic.Bool // closed, readable without mu (the budget's lock comes first)
 }
+
+// isClosed tells whether every message of the queue's unit has ended.
+func (q *queue) isClosed() bool { return q != nil && q.ended.Load() }
 
 func newQueue(b *budget) *queue {
 	q := &queue{budget: b}
@@ -673,6 +677,7 @@ func (q *queue) close(err error) {
 	q.mu.Lock()
 	if !q.closed {
 		q.closed, q.err = true, err
+		q.ended.Store(true)
 	}
 	q.mu.Unlock()
 	q.cond.Broadcast()
@@ -683,8 +688,12 @@ func (q *queue) close(err error) {
 func (q *queue) drain(out chan<- *item) error {
 	for {
 		q.mu.Lock()
-		for len(q.items) == 0 && !q.closed {
-			q.cond.Wait()
+		if len(q.items) == 0 && !q.closed {
+			q.budget.waiting(true)
+			for len(q.items) == 0 && !q.closed {
+				q.cond.Wait()
+			}
+			q.budget.waiting(false)
 		}
 		if len(q.items) == 0 {
 			err := q.err

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -19,15 +20,16 @@ func waits(b *budget) *bool {
 }
 
 // writerAndAhead is a 1 MiB budget (256 KiB reserve, aheadBytes of disk
-// allowance) whose writer is on cur (connection 1), with a unit ahead on
-// connection 2; its waits end the session and are told.
+// allowance) whose writer waits for cur (connection 1), with a unit ahead
+// on connection 2; its waits end the session and are told.
 func writerAndAhead(aheadBytes int64) (b *budget, cur, ahead *unit, waited *bool) {
 	b = newBudget(1 << 20)
 	b.reserve, b.ahead = 256<<10, aheadBytes
-	cur, ahead = &unit{}, &unit{}
+	cur, ahead = &unit{q: newQueue(b)}, &unit{}
 	cur.conn.Store(1)
 	ahead.conn.Store(2)
 	b.current = cur
+	b.empty = true // the writer waits for cur's messages
 	return b, cur, ahead, waits(b)
 }
 
@@ -74,6 +76,75 @@ func TestBudgetSpoolsAheadRatherThanWait(t *testing.T) {
 	}
 }
 
+// When the writer, not the link, is the limit (loopback, a LAN) a message
+// ahead that finds the memory taken waits for it rather than go to a file,
+// which would only take CPU from the writer: while the writer is busy with
+// what came, and while the current unit's own messages wait for memory.
+// Once the writer waits for the current unit, the one waiting is spooled.
+func TestBudgetAheadWaitsForABusyWriter(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		empty, curWaits bool
+		share           float64
+	}{
+		{"the writer is busy", false, false, 1},
+		{"the writer's unit waits for memory", true, true, 1},
+		{"the writer waited a fifth of the time lately", true, false, 0.2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, _, ahead, _ := writerAndAhead(1 << 20)
+			b.avail = 300 << 10 // less than the reserve left after 100 KiB
+			b.empty, b.idle.share = c.empty, c.share
+			if c.curWaits {
+				b.curWaits = 1
+			}
+			waits := 0
+			b.onWait = func() { // under mu: the link becomes the limit while the connection waits
+				waits++
+				b.empty, b.curWaits, b.idle.share = true, 0, 1
+			}
+			got, err := b.acquire(ahead, 100<<10, 4<<20)
+			if err != nil || waits != 1 || got != (take{disk: 100 << 10}) {
+				t.Fatalf("message ahead: %+v, %v after %d wait(s); want one wait, then spooled once the writer waits", got, err, waits)
+			}
+		})
+	}
+}
+
+// The share of the time the writer waited is measured over windows of
+// idleWindow or more, whatever the waits' lengths.
+func TestIdleShare(t *testing.T) {
+	var s idleShare
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	s.mark(true, at(0))
+	if s.share != 1 {
+		t.Fatalf("before a window ended: %v, want 1", s.share)
+	}
+	s.mark(false, at(100)) // waited 100 ms
+	s.mark(true, at(200))
+	s.mark(false, at(300)) // waited 100 ms: the window (300 ms) ends
+	if s.share < 0.66 || s.share > 0.67 {
+		t.Fatalf("after 200 ms waited of 300: %v", s.share)
+	}
+	s.mark(true, at(310))
+	s.mark(false, at(1310)) // a wait of a second is its own window
+	if s.share < 0.99 || s.share > 1 {
+		t.Fatalf("after a wait of 1 s of 1.01: %v", s.share)
+	}
+	s.mark(true, at(1320))
+	s.mark(false, at(1330))
+	s.mark(true, at(1600)) // 10 ms waited of 270: a window ends while waiting
+	if s.share > 0.04 {
+		t.Fatalf("after 10 ms waited of 270: %v", s.share)
+	}
+	s.mark(false, at(1700)) // the wait since 1600 counts in the next window
+	s.mark(true, at(1900)) // 100 ms waited of 300
+	if s.share < 0.33 || s.share > 0.34 {
+		t.Fatalf("after a window of 100 ms waited of 300: %v", s.share)
+	}
+}
+
 // The disk allowance bounds what is spooled ahead: beyond it a connection
 // ahead waits for the writer, unless it also carries the writer's unit.
 func TestBudgetAheadAllowanceIsABound(t *testing.T) {
@@ -90,6 +161,13 @@ func TestBudgetAheadAllowanceIsABound(t *testing.T) {
 	sameConn.conn.Store(1)
 	if got, err := b.acquire(sameConn, 100<<10, 4<<20); err != nil || got != (take{}) || *waited {
 		t.Fatalf("ahead on the writer's connection: %+v, %v (waited %v); want it spooled without waiting", got, err, *waited)
+	}
+	// Once every message of the writer's unit has come, that connection's
+	// next message waits like any other.
+	b.stopped, *waited = false, false
+	b.current.q.close(nil)
+	if _, err := b.acquire(sameConn, 100<<10, 4<<20); err != errBudgetStopped || !*waited {
+		t.Fatalf("ahead on the writer's connection after its unit ended: %v (waited %v); want a wait", err, *waited)
 	}
 }
 
