@@ -139,7 +139,7 @@ func TestIdleShare(t *testing.T) {
 		t.Fatalf("after 10 ms waited of 270: %v", s.share)
 	}
 	s.mark(false, at(1700)) // the wait since 1600 counts in the next window
-	s.mark(true, at(1900)) // 100 ms waited of 300
+	s.mark(true, at(1900))  // 100 ms waited of 300
 	if s.share < 0.33 || s.share > 0.34 {
 		t.Fatalf("after a window of 100 ms waited of 300: %v", s.share)
 	}
