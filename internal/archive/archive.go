@@ -181,6 +181,13 @@ func (a *Archive) checkVersion(ctx context.Context) error {
 		return classifyDB("open archive", a.dir, err)
 	}
 	if v == 0 {
+		empty, err := a.nothingSaved(ctx)
+		if err != nil {
+			return classifyDB("open archive", a.dir, err)
+		}
+		if empty {
+			return mailerr.New(mailerr.BadInput, "open archive", a.dir, fmt.Errorf("%w (%s)", ErrNothingSaved, a.dir))
+		}
 		return mailerr.New(mailerr.ArchiveBroken, "open archive", a.dir, errors.New("not a Mailark archive (no schema)"))
 	}
 	if v > SchemaVersion {
