@@ -154,6 +154,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			return nil, classifyDB("prepare archive", dbPath, err)
 		}
 		a.version = SchemaVersion
+		if err := tuneIndex(ctx, db); err != nil {
+			a.Close()
+			return nil, classifyDB("prepare archive", dbPath, err)
+		}
 		if err := a.recover(ctx); err != nil {
 			a.Close()
 			return nil, err
