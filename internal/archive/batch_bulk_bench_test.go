@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -49,61 +48,42 @@ func BenchmarkBatchAddBulk(b *testing.B) {
 }
 
 func benchBulk(b *testing.B, variant string) {
-	r := rand.New(rand.NewPCG(1, 2))
-	var msgs [][]byte
-	var total int64
-	for i := 0; i < 2000; i++ {
-		n := 2<<10 + r.IntN(28<<10)
-		if i%33 == 0 {
-			n = 512<<10 + r.IntN(1536<<10)
-		}
-		m := bytes.Repeat([]byte("Lorem ipsum dolor sit amet, consectetur.\r\n"), n/42+1)[:n]
-		msgs = append(msgs, m)
-		total += int64(n)
-	}
+	msgs, total := benchMailbox(2000, "Lorem ipsum dolor sit amet, consectetur.\r\n")
 	b.SetBytes(total)
+	onNewArchives(b, func(a *archive.Archive) { setVariant(b, a, variant) }, func(a *archive.Archive) {
+		writeBatches(b, a, msgs, func(uid uint32, m []byte) *archive.Entry {
+			return &archive.Entry{UID: uid, InternalDate: time.Unix(1_700_000_000, 0), Size: int64(len(m)),
+				SHA256: sha256.Sum256(m), Body: bytes.NewReader(m), Subject: "Lorem", From: "a@example.com",
+				IndexLater: true}
+		})
+	}, nil)
+}
+
+// onNewArchives runs run b.N times, each time on a new bulk archive that
+// prepare made ready, and reports run's CPU time; after, when set, looks
+// at the archive after run (untimed).
+func onNewArchives(b *testing.B, prepare, run, after func(a *archive.Archive)) {
 	ctx := context.Background()
 	var cpu time.Duration
-	defer func() { b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op") }()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		a, err := archive.Open(ctx, filepath.Join(b.TempDir(), fmt.Sprint(i)), archive.Options{Bulk: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		setVariant(b, a, variant)
-		f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
-		run, _ := a.BeginRun(ctx, "bench")
+		prepare(a)
 		b.StartTimer()
 		c0 := cpuTime()
-		var batch *archive.Batch
-		for j, m := range msgs {
-			if batch == nil {
-				if batch, err = a.BeginBatch(ctx, f, run); err != nil {
-					b.Fatal(err)
-				}
-			}
-			e := &archive.Entry{UID: uint32(j + 1), InternalDate: time.Unix(1_700_000_000, 0), Size: int64(len(m)),
-				SHA256: sha256.Sum256(m), Body: bytes.NewReader(m), Subject: "Lorem", From: "a@example.com",
-				IndexLater: true}
-			if err := batch.Add(ctx, e); err != nil {
-				b.Fatal(err)
-			}
-			if batch.Count() == 250 {
-				if err := batch.Commit(ctx); err != nil {
-					b.Fatal(err)
-				}
-				batch = nil
-			}
-		}
-		if batch != nil {
-			batch.Commit(ctx)
-		}
+		run(a)
 		cpu += cpuTime() - c0
 		b.StopTimer()
+		if after != nil {
+			after(a)
+		}
 		a.Close()
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 func setVariant(b *testing.B, a *archive.Archive, variant string) {
