@@ -23,9 +23,10 @@ import (
 //
 // Memory is bounded: one message's first mailtext.MaxScanBytes at a time
 // (archive.IndexReader reads them back from the mbox file the writer just
-// wrote, in one read, and from SQLite when it cannot), and the texts of at most indexPageMessages messages or indexPageBytes
-// (as large as the writer's batches: the full-text index costs less added
-// in large transactions than in many small ones).
+// wrote, in one read, and from SQLite when it cannot), and the texts of at
+// most indexPageMessages messages or indexPageBytes (as large as the
+// writer's batches: the full-text index costs less added in large
+// transactions than in many small ones).
 
 const (
 	indexPageMessages = 500
