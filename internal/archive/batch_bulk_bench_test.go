@@ -36,7 +36,9 @@ import (
 // temp-store-memory 397-430, temp-store-memory 409-442. A table with a
 // trigger makes each INSERT a statement that writes more than one row, so
 // SQLite keeps a statement journal for it (with foreign keys on, even
-// INSERT OR ROLLBACK does) and copies every page the statement touches
+// INSERT OR ROLLBACK does, with the guards' RAISE(ROLLBACK) and
+// defer_foreign_keys too: the keys are not DEFERRABLE) and copies every
+// page the statement touches
 // into it, 64 KiB each; a WHEN clause is tested per row, after that. Only a
 // statement with no trigger saves the copies, and SQL has no way to leave
 // a connection's INSERTs out of a trigger that the sqlite3 shell's must
