@@ -21,10 +21,12 @@ import (
 // archive.AddToIndex); on the bench's 2 shared cores that delayed the
 // messages becoming durable, so the backup does not.
 //
-// Memory is bounded: one message's first mailtext.MaxScanBytes at a time,
-// and the texts of at most indexPageMessages messages or indexPageBytes
-// (as large as the writer's batches: the full-text index costs less added
-// in large transactions than in many small ones).
+// Memory is bounded: one message's first mailtext.MaxScanBytes at a time
+// (archive.IndexReader reads them back from the mbox file the writer just
+// wrote, in one read, and from SQLite when it cannot), and the texts of at
+// most indexPageMessages messages or indexPageBytes (as large as the
+// writer's batches: the full-text index costs less added in large
+// transactions than in many small ones).
 
 const (
 	indexPageMessages = 500
@@ -46,9 +48,8 @@ type indexer struct {
 	// becoming durable.
 	afterWriter bool
 
-	done int64  // messages this indexer added
-	last int64  // the id up to which the list was read in this pass
-	buf  []byte // one message's bytes, reused
+	done int64 // messages this indexer added
+	last int64 // the id up to which the list was read in this pass
 	page []archive.Indexed
 }
 
@@ -105,18 +106,22 @@ func (x *indexer) pass(ctx context.Context) error {
 		}
 		x.page = x.page[:0]
 		var textBytes int
+		r := x.a.NewIndexReader()
 		for _, u := range list {
-			body, err := x.bodyText(ctx, u)
+			body, err := r.Read(ctx, u, mailtext.MaxScanBytes)
 			if err != nil {
+				r.Close()
 				return err
 			}
+			text := mailtext.BodyText(body) // as describe makes it from the bytes the fetch received
 			x.page = append(x.page, archive.Indexed{ID: u.ID,
-				Text: archive.IndexText{Subject: u.Subject, Addresses: u.Addresses(), Body: body}})
+				Text: archive.IndexText{Subject: u.Subject, Addresses: u.Addresses(), Body: text}})
 			x.last = u.ID
-			if textBytes += len(body); textBytes >= indexPageBytes {
+			if textBytes += len(text); textBytes >= indexPageBytes {
 				break
 			}
 		}
+		r.Close()
 		if indexHold != nil {
 			indexHold()
 		}
@@ -128,24 +133,6 @@ func (x *indexer) pass(ctx context.Context) error {
 		left = max(left-int64(len(x.page)), 0)
 		x.report(x.done, left)
 	}
-}
-
-// bodyText is the message's text for the index, as describe makes it from
-// the bytes the fetch received: the archive's copy is the same bytes.
-func (x *indexer) bodyText(ctx context.Context, u archive.Unindexed) (string, error) {
-	n := min(u.Size, mailtext.MaxScanBytes)
-	if int64(cap(x.buf)) < n {
-		x.buf = make([]byte, n)
-	}
-	buf := x.buf[:n]
-	if err := x.a.ReadForIndex(ctx, u, buf); err != nil {
-		return "", err
-	}
-	text := mailtext.BodyText(buf)
-	if cap(x.buf) > 1<<20 {
-		x.buf = nil // a large one: let its buffer go
-	}
-	return text, nil
 }
 
 // IndexForSearch makes the messages of the archive in dir that are not in

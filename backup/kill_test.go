@@ -2,10 +2,10 @@ package backup_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -129,12 +129,12 @@ func checkConsistent(t *testing.T, dir string) {
 
 // schemaMade tells whether the run got as far as making the archive's
 // schema: a run stopped while making it (a kill, a full disk) leaves a
-// database a reader calls "not a Mailark archive", which holds nothing,
-// and the next writer makes the schema.
+// database in which a reader finds that nothing was saved yet
+// (archive.ErrNothingSaved), and the next writer makes the schema.
 func schemaMade(t *testing.T, dir string) bool {
 	t.Helper()
 	ro, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
-	if err != nil && strings.Contains(err.Error(), "no schema") {
+	if errors.Is(err, archive.ErrNothingSaved) {
 		return false
 	}
 	if err == nil {

@@ -154,6 +154,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 			return nil, classifyDB("prepare archive", dbPath, err)
 		}
 		a.version = SchemaVersion
+		if err := tuneIndex(ctx, db); err != nil {
+			a.Close()
+			return nil, classifyDB("prepare archive", dbPath, err)
+		}
 		if err := a.recover(ctx); err != nil {
 			a.Close()
 			return nil, err
@@ -181,6 +185,13 @@ func (a *Archive) checkVersion(ctx context.Context) error {
 		return classifyDB("open archive", a.dir, err)
 	}
 	if v == 0 {
+		empty, err := a.nothingSaved(ctx)
+		if err != nil {
+			return classifyDB("open archive", a.dir, err)
+		}
+		if empty {
+			return mailerr.New(mailerr.BadInput, "open archive", a.dir, fmt.Errorf("%w (%s)", ErrNothingSaved, a.dir))
+		}
 		return mailerr.New(mailerr.ArchiveBroken, "open archive", a.dir, errors.New("not a Mailark archive (no schema)"))
 	}
 	if v > SchemaVersion {

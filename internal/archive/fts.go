@@ -1,12 +1,45 @@
 package archive
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
 	"strings"
 	"unicode"
 )
 
 // maxIndexBytes bounds the text indexed per field of one message.
 const maxIndexBytes = 256 << 10
+
+// indexAutomerge is FTS5's automerge setting for the full-text index: how
+// many segments of one level it gathers before it merges them into one of
+// the next (FTS5's default is 4, its largest 16). Each transaction that
+// adds to the index writes a new segment; with 16 the index is rewritten
+// less often as it grows. Measured (BenchmarkAddToIndex, 12,000 messages of
+// 2-30 KB of words in pages of 8 MiB): 30% less CPU to build it, and a
+// search at about the same speed (a quarter of a millisecond). On the
+// bench's corpus (N = 20,000, whose vocabulary is far larger than that
+// benchmark's) the profile shows less: merging took 0.27 s instead of
+// 0.37 s, the index's whole transactions 2.67 s instead of 2.71. The setting
+// lives in the archive (message_fts_config), so an archive of any version
+// keeps it, and any Mailark reads the index the same.
+const indexAutomerge = 16
+
+// tuneIndex gives the full-text index the automerge setting, when the
+// archive does not have it yet: a writer's Open.
+func tuneIndex(ctx context.Context, db *sql.DB) error {
+	var v string
+	err := db.QueryRowContext(ctx, `SELECT v FROM message_fts_config WHERE k = 'automerge'`).Scan(&v)
+	if err == nil && v == strconv.Itoa(indexAutomerge) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO message_fts(message_fts, rank) VALUES('automerge', ?)`, indexAutomerge)
+	return err
+}
 
 // isCJK reports whether r belongs to a script written without spaces between
 // words, which FTS5's tokenizers cannot split.

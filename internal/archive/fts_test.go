@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -34,5 +36,43 @@ func TestMatchQuery(t *testing.T) {
 		if got := archive.MatchQuery(tt.in); got != tt.want {
 			t.Errorf("MatchQuery(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestIndexAutomerge: a writer's Open gives the full-text index FTS5's
+// automerge setting of 16 (it is rewritten less often as it grows, see
+// indexAutomerge), in a new archive and in one that had another setting,
+// and the index still finds what it holds.
+func TestIndexAutomerge(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "a")
+	automerge := func(a *archive.Archive) string {
+		t.Helper()
+		var v string
+		if err := archive.DB(a).QueryRowContext(ctx, `SELECT v FROM message_fts_config WHERE k = 'automerge'`).Scan(&v); err != nil {
+			t.Fatalf("automerge: %v", err)
+		}
+		return v
+	}
+	a := openArchive(t, dir)
+	if v := automerge(a); v != "16" {
+		t.Errorf("automerge of a new archive = %s, want 16", v)
+	}
+	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := a.BeginRun(ctx, "backup")
+	addBatch(t, a, f, run, entry(1, "Subject: s\r\n\r\nquarterly figures\r\n"))
+	if _, err := archive.DB(a).ExecContext(ctx, `INSERT INTO message_fts(message_fts, rank) VALUES('automerge', 4)`); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	a = openArchive(t, dir)
+	if v := automerge(a); v != "16" {
+		t.Errorf("automerge after an archive with 4 was opened = %s, want 16", v)
+	}
+	if n, err := a.SearchCount(ctx, "quarterly"); err != nil || n != 1 {
+		t.Errorf("SearchCount(quarterly) = %d, %v; want 1", n, err)
 	}
 }

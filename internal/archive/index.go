@@ -141,43 +141,92 @@ func (a *Archive) AddToIndex(ctx context.Context, msgs []Indexed) (int, error) {
 	return n, nil
 }
 
-// ReadForIndex fills buf with the first len(buf) bytes of message u (at
-// most its size), the exact bytes. It reads them from the folder's mbox
-// file, which the backup just wrote (one read from the page cache, where
-// SQLite would read its chunks page by page), and from SQLite, the
-// archive's reference, when the mbox file does not give them whole.
-func (a *Archive) ReadForIndex(ctx context.Context, u Unindexed, buf []byte) error {
-	if int64(len(buf)) > u.Size {
-		buf = buf[:u.Size]
+// IndexReader reads messages back for the full-text index. It reads them
+// from the folder's mbox file, which the backup just wrote: one read of the
+// entry from the page cache into one buffer, the quoting undone in place
+// (mbox.EntryMessage), the file kept open from one message of the folder to
+// the next. It reads them from SQLite, the archive's reference, when the
+// mbox file does not give them whole. Close it after each page of messages:
+// it holds a file and a buffer as large as the largest read.
+type IndexReader struct {
+	a    *Archive
+	path string // of f
+	f    *os.File
+	buf  []byte
+}
+
+// entrySlack is how much more than the bytes wanted of a message is read
+// of its mbox entry: its separator line, quoting '>'s, the final newlines.
+// A message whose entry is longer than that is read in part, up to its
+// last whole line.
+const entrySlack = 4 << 10
+
+// NewIndexReader returns an IndexReader on the archive.
+func (a *Archive) NewIndexReader() *IndexReader { return &IndexReader{a: a} }
+
+// Read returns the first n bytes of message u (at most its size), the exact
+// bytes, valid until the next Read.
+func (r *IndexReader) Read(ctx context.Context, u Unindexed, n int64) ([]byte, error) {
+	n = max(min(n, u.Size), 0)
+	if b, ok := r.fromMbox(u, n); ok {
+		return b, nil
 	}
-	if a.readMboxEntry(u, buf) == nil {
-		return nil
-	}
-	_, err := io.ReadFull(a.OpenMessage(ctx, u.ID), buf)
+	buf := r.grow(n)
+	_, err := io.ReadFull(r.a.OpenMessage(ctx, u.ID), buf)
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		err = mailerr.New(mailerr.ArchiveBroken, "read message", fmt.Sprintf("message %d", u.ID),
 			errors.New("the stored message is shorter than its size"))
 	}
-	return err
+	return buf, err
 }
 
-func (a *Archive) readMboxEntry(u Unindexed, buf []byte) error {
-	if a.damaged[u.folderID] != nil {
-		return errors.New("mbox file changed outside Mailark")
+// fromMbox reads the message's first n bytes from its mbox file; ok is
+// false when the file does not give them whole.
+func (r *IndexReader) fromMbox(u Unindexed, n int64) (msg []byte, ok bool) {
+	if r.a.damaged[u.folderID] != nil {
+		return nil, false // changed outside Mailark
 	}
-	p, err := a.mboxFile(u.mboxPath, false)
-	if err != nil {
-		return err
+	if r.f == nil || r.path != u.mboxPath {
+		r.closeFile()
+		p, err := r.a.mboxFile(u.mboxPath, false)
+		if err != nil {
+			return nil, false
+		}
+		if r.f, err = openNoFollow(p, os.O_RDONLY, 0); err != nil {
+			r.f = nil
+			return nil, false
+		}
+		r.path = u.mboxPath
 	}
-	f, err := openNoFollow(p, os.O_RDONLY, 0)
-	if err != nil {
-		return err
+	whole := u.mboxLen <= n+entrySlack
+	raw := r.grow(min(u.mboxLen, n+entrySlack))
+	if k, _ := r.f.ReadAt(raw, u.mboxOff); k < len(raw) {
+		return nil, false
 	}
-	defer f.Close()
-	e, err := mbox.NewReader(io.NewSectionReader(f, u.mboxOff, u.mboxLen)).Next()
-	if err != nil {
-		return err
+	msg, ok = mbox.EntryMessage(raw, whole)
+	if !ok || int64(len(msg)) < n || (whole && int64(len(msg)) != u.Size) {
+		return nil, false
 	}
-	_, err = io.ReadFull(e.Body, buf)
-	return err
+	return msg[:n], true
+}
+
+// grow returns r.buf with length n.
+func (r *IndexReader) grow(n int64) []byte {
+	if int64(cap(r.buf)) < n {
+		r.buf = make([]byte, n)
+	}
+	return r.buf[:n]
+}
+
+func (r *IndexReader) closeFile() {
+	if r.f != nil {
+		r.f.Close()
+		r.f, r.path = nil, ""
+	}
+}
+
+// Close lets go of the file and of the buffer.
+func (r *IndexReader) Close() {
+	r.closeFile()
+	r.buf = nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mailark/mailark/internal/archive"
@@ -83,34 +84,50 @@ func TestIndexLater(t *testing.T) {
 	}
 }
 
-// ReadForIndex gives a message's exact bytes (mboxrd quoting undone) from
-// the mbox file, and from SQLite when the mbox file cannot give them.
-func TestReadForIndex(t *testing.T) {
+// IndexReader gives a message's exact bytes (mboxrd quoting undone), whole
+// or its first part, from the mbox file, and from SQLite when the mbox file
+// cannot give them.
+func TestIndexReader(t *testing.T) {
 	ctx := context.Background()
 	a, f, run := inboxRun(t)
-	body := "Subject: s\r\n\r\nFrom here on\r\n>From quoted\r\nend\r\n"
-	e := entry(1, body)
-	e.IndexLater = true
-	addBatch(t, a, f, run, e)
-	list, err := a.NextUnindexed(ctx, 0, 1)
-	if err != nil || len(list) != 1 {
+	long := "Subject: long\r\n\r\n" + strings.Repeat(">From quoted\n", 1000) + strings.Repeat("x", 9000) + "\r\nend"
+	bodies := []string{
+		"Subject: s\r\n\r\nFrom here on\r\n>From quoted\r\nend\r\n",
+		"From the first line\n>>From\n>>From x\nno final newline",
+		"",
+		long,
+	}
+	var entries []*archive.Entry
+	for i, b := range bodies {
+		e := entry(uint32(i+1), b)
+		e.IndexLater = true
+		entries = append(entries, e)
+	}
+	addBatch(t, a, f, run, entries...)
+	list, err := a.NextUnindexed(ctx, 0, 10)
+	if err != nil || len(list) != len(bodies) {
 		t.Fatalf("NextUnindexed() = %v, %v", list, err)
 	}
-	read := func() string {
+	check := func(from string) {
 		t.Helper()
-		buf := make([]byte, len(body)+10)
-		if err := a.ReadForIndex(ctx, list[0], buf); err != nil {
-			t.Fatalf("ReadForIndex() = %v", err)
+		r := a.NewIndexReader()
+		defer r.Close()
+		for i, b := range bodies {
+			for _, n := range []int64{int64(len(b)) + 10, int64(len(b)), int64(len(b)) / 2, 100, 0} {
+				want := b[:min(n, int64(len(b)))]
+				got, err := r.Read(ctx, list[i], n)
+				if err != nil {
+					t.Fatalf("Read(message %d, %d) = %v", i+1, n, err)
+				}
+				if string(got) != want {
+					t.Errorf("Read(message %d, %d) from %s = %q, want %q", i+1, n, from, got, want)
+				}
+			}
 		}
-		return string(buf[:len(body)])
 	}
-	if got := read(); got != body {
-		t.Errorf("ReadForIndex() from the mbox file = %q, want %q", got, body)
-	}
+	check("the mbox file")
 	if err := os.Truncate(a.Path(f.MboxPath), 0); err != nil {
 		t.Fatal(err)
 	}
-	if got := read(); got != body {
-		t.Errorf("ReadForIndex() with the mbox file emptied = %q, want %q (from SQLite)", got, body)
-	}
+	check("SQLite (the mbox file emptied)")
 }

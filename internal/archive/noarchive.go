@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -26,4 +27,20 @@ func mustExist(dir string) error {
 		return mailerr.New(mailerr.BadInput, "open archive", dir, &NoArchiveError{Dir: dir})
 	}
 	return nil
+}
+
+// ErrNothingSaved is in the chain of the error of opening, to read it, an
+// archive whose first backup stopped while making it (killed, or the disk
+// filled up, before its schema was committed): the database holds no table
+// at all, so no message was saved, and running the backup again makes the
+// archive afresh.
+var ErrNothingSaved = errors.New("nothing was saved in the archive yet: its first backup stopped while making it")
+
+// nothingSaved reports whether the database of an archive without a
+// schema version is one a first backup began (no table at all) rather
+// than a database of something else.
+func (a *Archive) nothingSaved(ctx context.Context) (bool, error) {
+	var tables int
+	err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&tables)
+	return tables == 0, err
 }

@@ -23,6 +23,7 @@ var nextSteps = []struct {
 	{archive.ErrMboxChanged, "Run mailark repair --archive DIR, then mailark verify."},
 	{archive.ErrArchiveIsLink, "Give the real folder with --archive."},
 	{archive.ErrNoArchive, "Give the folder that mailark backup made with --archive."},
+	{archive.ErrNothingSaved, "Run mailark backup again with the same --archive: it makes the archive afresh."},
 	{addressbook.ErrUnencodable, "Export with --encoding utf-8-bom (Excel and Outlook read it), or add --replace-unencodable to replace such characters in names (never in addresses)."},
 	{archive.ErrOtherAccount, "Give another --archive folder for another account. If it is the same account reached by another " +
 		"name (127.0.0.1 and localhost, a host alias), run mailark backup with the new names and --same-account-as-before once."},

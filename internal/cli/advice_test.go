@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/mailark/mailark/addressbook"
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -103,6 +106,26 @@ func TestUserMessageAddsNextStep(t *testing.T) {
 		if !strings.HasSuffix(got, " "+s.text) {
 			t.Errorf("UserMessage(%v) = %q, want it to end with %q", err, got, s.text)
 		}
+	}
+}
+
+// A reader of an archive whose first backup stopped while making it is told
+// that nothing was saved yet and to run the backup again, not that the
+// archive is broken (nor to verify it).
+func TestNothingSavedAdvice(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, archive.DBFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := archive.Open(context.Background(), dir, archive.Options{ReadOnly: true})
+	if err == nil {
+		a.Close()
+		t.Fatal("Open(ReadOnly) = nil error, want one")
+	}
+	s := UserMessage(err)
+	if !strings.HasPrefix(s, "Nothing was saved") || !strings.Contains(s, "Run mailark backup again") ||
+		strings.Contains(s, "verify") || strings.Contains(s, "\n") {
+		t.Errorf("UserMessage() = %q, want one line: nothing saved, run mailark backup again", s)
 	}
 }
 

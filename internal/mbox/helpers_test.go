@@ -104,6 +104,7 @@ func writeAll(tb testing.TB, msgs [][]byte, sender string, start time.Time, bufS
 		if l, err := mbox.EntryLength(sep, bytes.NewReader(msg), int64(len(msg))); l != n || err != nil {
 			tb.Fatalf("EntryLength(message %d) = %d, %v, want %d, nil", i, l, err, n)
 		}
+		checkEntryMessage(tb, got, msg)
 		out = append(out, written{sep: sep, msg: msg, offset: off, length: n})
 	}
 	return file.Bytes(), out
@@ -303,4 +304,32 @@ func checkModel(tb testing.TB, r *mbox.Reader, file []byte) []readEntry {
 		}
 	}
 	return got
+}
+
+// checkEntryMessage: EntryMessage gives back msg from its whole entry, and
+// from each first part of the entry a first part of msg (followed perhaps
+// by the entry's final newlines), never another byte.
+func checkEntryMessage(tb testing.TB, entry, msg []byte) {
+	tb.Helper()
+	if got, ok := mbox.EntryMessage(bytes.Clone(entry), true); !ok || !bytes.Equal(got, msg) {
+		tb.Fatalf("EntryMessage(whole entry of %q) = %q, %v", trim(msg), trim(got), ok)
+	}
+	ending := []byte("\n")
+	if noFinalNewline(msg) {
+		ending = []byte("\n\n")
+	}
+	full := append(bytes.Clone(msg), ending...)
+	step := max(1, len(entry)/200)
+	for cut := 0; cut <= len(entry); cut += step {
+		got, ok := mbox.EntryMessage(bytes.Clone(entry[:cut]), false)
+		if !ok {
+			if bytes.IndexByte(entry[:cut], '\n') >= 0 {
+				tb.Fatalf("EntryMessage(first %d bytes of the entry of %q) = not an entry", cut, trim(msg))
+			}
+			continue
+		}
+		if !bytes.HasPrefix(full, got) {
+			tb.Fatalf("EntryMessage(first %d bytes of the entry of %q) = %q, not a first part of the message", cut, trim(msg), trim(got))
+		}
+	}
 }
