@@ -1,9 +1,11 @@
 package app
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/mailerr"
 	"github.com/mailark/mailark/internal/progress"
 )
@@ -11,12 +13,19 @@ import (
 // The engine says what is wrong; the window adds its own next step (a
 // button), in the person's language, not the command line's words.
 func TestErrorsGetTheWindowsNextStep(t *testing.T) {
-	err := mailerr.New(mailerr.BadInput, "open archive", "/x", gate.ErrNoBackup)
-	for _, lang := range []string{"en", "ja"} {
-		setLanguage(lang)
-		got := errMsg(err, "").String()
-		if got != tr("err.no-backup-yet") || got == "" {
-			t.Errorf("%s: errMsg(%v) = %q, want the window's own words", lang, err, got)
+	for _, c := range []struct {
+		err error
+		key string
+	}{
+		{mailerr.New(mailerr.BadInput, "open archive", "/x", gate.ErrNoBackup), "err.no-backup-yet"},
+		{mailerr.New(mailerr.BadInput, "open archive", "/x", fmt.Errorf("%w (/x)", archive.ErrNothingSaved)), "err.nothing-saved-yet"},
+	} {
+		for _, lang := range []string{"en", "ja"} {
+			setLanguage(lang)
+			got := errMsg(c.err, "").String()
+			if got != tr(c.key) || got == "" {
+				t.Errorf("%s: errMsg(%v) = %q, want the window's own words", lang, c.err, got)
+			}
 		}
 	}
 	setLanguage("en")

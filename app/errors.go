@@ -6,6 +6,7 @@ import (
 	"log"
 
 	"github.com/mailark/mailark/gate"
+	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/autoconfig"
 	"github.com/mailark/mailark/internal/mailerr"
 )
@@ -63,6 +64,8 @@ func errMsg(err error, host string) msg {
 	case errors.Is(err, gate.ErrNoBackup):
 		// The engine says what is wrong; the window says which button.
 		return say("err.no-backup-yet")
+	case errors.Is(err, archive.ErrNothingSaved):
+		return say("err.nothing-saved-yet")
 	}
 	e := mailerr.As(err)
 	if e == nil {
