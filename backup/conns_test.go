@@ -62,6 +62,18 @@ func TestFourConnectionsPipelined(t *testing.T) {
 	if sum.Retries != 0 {
 		t.Errorf("%d retries, want none", sum.Retries)
 	}
+	// A connection that goes on to the next folder sends its EXAMINE
+	// behind the UID FETCH in flight (the planning connection's plan
+	// pipelines its EXAMINEs anyway: the others only fetch).
+	ahead := 0
+	for _, s := range proxy.Sent() {
+		if s.Conn != 0 && s.Command == "EXAMINE" && s.InFlight > 0 {
+			ahead++
+		}
+	}
+	if ahead == 0 {
+		t.Errorf("no EXAMINE went out behind a UID FETCH in flight: a round trip stood idle at each folder")
+	}
 	checkArchive(t, opts.ArchiveDir, state)
 
 	// Again: nothing new, nothing fetched twice.

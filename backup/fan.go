@@ -23,8 +23,10 @@ import (
 // for. Connections take units in plan order (a unit of an outsized
 // message first: largeFirst; units smaller towards the end: cutter), so that folders are fetched side by side
 // and a large folder's units spread over every connection;
-// each connection keeps its next UID FETCH of the same folder in flight
-// while it reads the current one's answer. What a connection receives waits
+// each connection keeps its next UID FETCH in flight while it reads the
+// current one's answer, and when that is of the next folder, the folder's
+// EXAMINE goes out just before it (examineAhead): no round trip stands
+// idle between folders either. What a connection receives waits
 // in its folder's queue. The writer (this session's goroutine, the only
 // one that writes the archive) takes the folders in plan order, one at a
 // time, each in batches that commit all or nothing and its mbox file
@@ -50,6 +52,9 @@ type unit struct {
 	taken   bool         // under fan.mu
 	conn    atomic.Int32 // the connection that took it (1-based), for the budget
 	q       *queue       // its messages, for the writer
+	// check, when set, is the answer to its folder's EXAMINE sent just
+	// before its UID FETCH (examineAhead): read before any message.
+	check func() error
 }
 
 func (u *unit) emit(it *item) { u.q.push(it) }
@@ -538,7 +543,15 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 			return
 		}
 		fw := u.fw
-		if fw != selected {
+		switch {
+		case fw == selected:
+		case !main && !u.refused && len(u.uids) > 0:
+			// Another connection than the planning one cannot plan a
+			// folder again: its EXAMINE goes out with the UID FETCH
+			// (examineAhead), one round trip rather than two.
+			u.check = fn.examineAhead(c, u)
+			selected = fw
+		default:
 			if err := fn.examine(c, main, u); err != nil {
 				fn.failed(c, err)
 				return
@@ -556,11 +569,20 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 				return nil
 			}
 			for {
-				nu := fn.claim(fw, main, conn)
-				if nu == nil || !nu.refused {
-					return nu
+				nu := fn.claimNext(selected, main, conn)
+				switch {
+				case nu == nil:
+					return nil
+				case nu.refused:
+					fn.refuse(nu)
+					continue
+				case nu.fw != selected:
+					// The next folder's EXAMINE goes out with its
+					// UID FETCH, behind the one in flight.
+					nu.check = fn.examineAhead(c, nu)
+					selected = nu.fw
 				}
-				fn.refuse(nu)
+				return nu
 			}
 		}, fn.unitDone); err != nil {
 			fn.failed(c, err)
@@ -574,6 +596,10 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 // connection sees it; when the server cut it for a limit while others were
 // open, the run goes on with fewer.
 func (fn *fan) failed(c *imapconn.Conn, err error) {
+	var ee examineError
+	if errors.As(err, &ee) {
+		err = ee.err // as if examine had failed
+	}
 	if errors.Is(err, errBudgetStopped) || fn.ctx.Err() != nil {
 		fn.fail(err)
 		return
@@ -624,6 +650,60 @@ func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
 	fw.markReady()
 	return nil
 }
+
+// claimNext is the unit to send behind the one in flight on a connection
+// whose folder is cur: the first not taken, of cur, or of a folder no
+// connection has examined yet, or one examined already (examineAhead). Nil
+// when none is left, or when that unit's folder is being examined by
+// another connection: claim waits for that once nothing is in flight.
+func (fn *fan) claimNext(cur *folderWork, main bool, conn int32) *unit {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.err != nil {
+		return nil
+	}
+	for fn.next < len(fn.units) && fn.units[fn.next].taken {
+		fn.next++
+	}
+	pick := fn.pickLocked(main, fn.r.compress.pending())
+	if pick == nil || pick.fw != cur && pick.fw.claimed && !pick.fw.isReady() || len(pick.uids) == 0 {
+		return nil
+	}
+	pick.taken, pick.fw.claimed = true, true
+	pick.conn.Store(conn)
+	return pick
+}
+
+// examineAhead sends the EXAMINE of u's folder, pipelined behind the UID
+// FETCH in flight and before u's own, so that no round trip stands idle
+// between folders. The check it returns reads the answer before any of
+// u's messages (go-imap reads the answers in order): the generation
+// planned marks the folder ready, as examine does; another one ends the
+// session (the next one plans the folder again), and so does a folder the
+// server will not examine: nothing u's UID FETCH brings reaches the writer.
+func (fn *fan) examineAhead(c *imapconn.Conn, u *unit) func() error {
+	fw := u.fw
+	fp := fw.fp
+	cmd := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true})
+	return func() error {
+		sel, err := cmd.Wait()
+		switch {
+		case err != nil:
+			return examineError{fmt.Errorf("examine %s: %w", fp.server.Name, err)}
+		case sel.UIDValidity != fp.folder.UIDValidity:
+			return examineError{fmt.Errorf("%s: %w", fp.server.Name, errGenerationMoved)}
+		}
+		fw.markReady()
+		return nil
+	}
+}
+
+// examineError is an EXAMINE's failure seen by the UID FETCH sent behind
+// it: the connection's, not the FETCH's (no *imap.Error in its chain, so
+// that its UIDs are not asked for again one by one).
+type examineError struct{ err error }
+
+func (e examineError) Error() string { return e.err.Error() }
 
 // drain sends the messages of fw's units to out, unit after unit in plan
 // order (so a folder's mbox file is in ascending UID order, as with one

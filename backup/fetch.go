@@ -257,9 +257,18 @@ type inflight struct {
 // start sends a UID FETCH for uids and reads its answer in the background.
 func (f *fetcher) start(u *unit, uids []imap.UID) *inflight {
 	fl := &inflight{u: u, uids: uids, done: make(chan struct{})}
+	check := u.check
+	u.check = nil
 	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
 	go func() {
 		defer close(fl.done)
+		if check != nil {
+			if fl.err = check(); fl.err != nil {
+				f.c.Abort()
+				cmd.Close()
+				return
+			}
+		}
 		fl.sent, fl.err = f.consume(cmd, u, uids)
 	}()
 	return fl
