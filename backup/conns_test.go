@@ -197,3 +197,50 @@ func TestDovecotFourConnections(t *testing.T) {
 	}
 	checkArchive(t, opts.ArchiveDir, state)
 }
+
+// TestRefusedExamineAhead: the server refuses the EXAMINE a connection
+// sent ahead, behind a UID FETCH in flight, with the next folder's UID
+// FETCHes behind it. The server is still in the folder before, and
+// answers those with that folder's messages: none may be stored as the
+// next folder's. The session stops; the next one (or the next run) saves
+// everything.
+func TestRefusedExamineAhead(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	state := serverState(t, srv.Client(t))
+	clean := testimap.StartProxy(t, srv.Addr, testimap.Counting)
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port, opts.Connections, opts.FetchChunk = clean.Port, 1, 10
+	if _, err := backup.Run(context.Background(), opts); err != nil {
+		t.Fatalf("clean Run() = %v", err)
+	}
+	// The plan's first EXAMINE and the fetch's first go out alone; the
+	// next one sent behind a command in flight is sent ahead.
+	alone, ahead := 0, 0
+	for i, s := range clean.Sent() {
+		if s.Command != "EXAMINE" {
+			continue
+		}
+		if s.InFlight == 0 {
+			alone++
+		} else if alone >= 2 {
+			ahead = i + 1 // RefuseCommand counts from 1
+			break
+		}
+	}
+	if ahead == 0 {
+		t.Fatalf("no EXAMINE went out ahead: %+v", clean.Sent())
+	}
+	proxy := testimap.StartProxy(t, srv.Addr, testimap.FirstConns(1, testimap.Fault{RefuseCommand: ahead}))
+	opts = options(srv, tempArchive(t))
+	opts.Conn.Port, opts.Connections, opts.FetchChunk = proxy.Port, 1, 10
+	sum, err := backup.Run(context.Background(), opts)
+	if proxy.Refused() != 1 {
+		t.Fatalf("Run() = %v with %d command(s) refused, want the EXAMINE sent ahead", err, proxy.Refused())
+	}
+	if err != nil || !sum.OK() {
+		if sum, err = backup.Run(context.Background(), opts); err != nil || !sum.OK() {
+			t.Fatalf("second Run() = %v", err)
+		}
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+}
