@@ -183,6 +183,8 @@ func TestPlanSendsExamineAndListingTogether(t *testing.T) {
 	// each other. On the second, each folder asks the sizes of what is
 	// missing after its UID SEARCH: no other folder's EXAMINE may be in
 	// flight before that, or the sizes would be asked in the wrong folder.
+	// (Fetching, the next folder's EXAMINE goes out behind a UID FETCH of
+	// messages in flight: that one is in its own folder.)
 	ahead := 0
 	for i, s := range sent {
 		if s.Command != "EXAMINE" || s.InFlight == 0 {
@@ -190,8 +192,8 @@ func TestPlanSendsExamineAndListingTogether(t *testing.T) {
 		}
 		if i < firstRun {
 			ahead++
-		} else {
-			t.Errorf("second run: an EXAMINE went out with %d command(s) in flight", s.InFlight)
+		} else if before := sent[i-1]; before.Conn == s.Conn && before.Command != "UID FETCH" {
+			t.Errorf("second run: an EXAMINE went out with %d command(s) in flight, right after a %s", s.InFlight, before.Command)
 		}
 	}
 	if ahead == 0 {

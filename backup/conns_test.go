@@ -62,6 +62,18 @@ func TestFourConnectionsPipelined(t *testing.T) {
 	if sum.Retries != 0 {
 		t.Errorf("%d retries, want none", sum.Retries)
 	}
+	// A connection that goes on to the next folder sends its EXAMINE
+	// behind the UID FETCH in flight (the planning connection's plan
+	// pipelines its EXAMINEs anyway: the others only fetch).
+	ahead := 0
+	for _, s := range proxy.Sent() {
+		if s.Conn != 0 && s.Command == "EXAMINE" && s.InFlight > 0 {
+			ahead++
+		}
+	}
+	if ahead == 0 {
+		t.Errorf("no EXAMINE went out behind a UID FETCH in flight: a round trip stood idle at each folder")
+	}
 	checkArchive(t, opts.ArchiveDir, state)
 
 	// Again: nothing new, nothing fetched twice.
@@ -182,6 +194,53 @@ func TestDovecotFourConnections(t *testing.T) {
 	}
 	if !refused && !fewer {
 		t.Logf("Dovecot let all four connections in at once: nothing to lower this time")
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+}
+
+// TestRefusedExamineAhead: the server refuses the EXAMINE a connection
+// sent ahead, behind a UID FETCH in flight, with the next folder's UID
+// FETCHes behind it. The server is still in the folder before, and
+// answers those with that folder's messages: none may be stored as the
+// next folder's. The session stops; the next one (or the next run) saves
+// everything.
+func TestRefusedExamineAhead(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	state := serverState(t, srv.Client(t))
+	clean := testimap.StartProxy(t, srv.Addr, testimap.Counting)
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port, opts.Connections, opts.FetchChunk = clean.Port, 1, 10
+	if _, err := backup.Run(context.Background(), opts); err != nil {
+		t.Fatalf("clean Run() = %v", err)
+	}
+	// The plan's first EXAMINE and the fetch's first go out alone; the
+	// next one sent behind a command in flight is sent ahead.
+	alone, ahead := 0, 0
+	for i, s := range clean.Sent() {
+		if s.Command != "EXAMINE" {
+			continue
+		}
+		if s.InFlight == 0 {
+			alone++
+		} else if alone >= 2 {
+			ahead = i + 1 // RefuseCommand counts from 1
+			break
+		}
+	}
+	if ahead == 0 {
+		t.Fatalf("no EXAMINE went out ahead: %+v", clean.Sent())
+	}
+	proxy := testimap.StartProxy(t, srv.Addr, testimap.FirstConns(1, testimap.Fault{RefuseCommand: ahead}))
+	opts = options(srv, tempArchive(t))
+	opts.Conn.Port, opts.Connections, opts.FetchChunk = proxy.Port, 1, 10
+	sum, err := backup.Run(context.Background(), opts)
+	if proxy.Refused() != 1 {
+		t.Fatalf("Run() = %v with %d command(s) refused, want the EXAMINE sent ahead", err, proxy.Refused())
+	}
+	if err != nil || !sum.OK() {
+		if sum, err = backup.Run(context.Background(), opts); err != nil || !sum.OK() {
+			t.Fatalf("second Run() = %v", err)
+		}
 	}
 	checkArchive(t, opts.ArchiveDir, state)
 }

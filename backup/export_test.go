@@ -7,3 +7,11 @@ var Describe = describe
 // HoldIndex makes the indexer call hold before each page it adds to the
 // index: for the test that kills a run between durable and indexed.
 func HoldIndex(hold func()) { indexHold = hold }
+
+// SetFreeSpace makes the space check (Options.SpaceCheck) see free
+// bytes on the archive's disk, for the test.
+func SetFreeSpace(t interface{ Cleanup(func()) }, free int64) {
+	old := freeSpace
+	freeSpace = func(string) int64 { return free }
+	t.Cleanup(func() { freeSpace = old })
+}

@@ -23,8 +23,10 @@ import (
 // for. Connections take units in plan order (a unit of an outsized
 // message first: largeFirst; units smaller towards the end: cutter), so that folders are fetched side by side
 // and a large folder's units spread over every connection;
-// each connection keeps its next UID FETCH of the same folder in flight
-// while it reads the current one's answer. What a connection receives waits
+// each connection keeps its next UID FETCH in flight while it reads the
+// current one's answer, and when that is of the next folder, the folder's
+// EXAMINE goes out just before it (examineAhead): no round trip stands
+// idle between folders either. What a connection receives waits
 // in its folder's queue. The writer (this session's goroutine, the only
 // one that writes the archive) takes the folders in plan order, one at a
 // time, each in batches that commit all or nothing and its mbox file
@@ -50,6 +52,9 @@ type unit struct {
 	taken   bool         // under fan.mu
 	conn    atomic.Int32 // the connection that took it (1-based), for the budget
 	q       *queue       // its messages, for the writer
+	// check, when set, is the answer to its folder's EXAMINE, sent ahead
+	// on its connection (examineAhead): read before any of its messages.
+	check func() error
 }
 
 func (u *unit) emit(it *item) { u.q.push(it) }
@@ -62,12 +67,15 @@ func (u *unit) sameConn(o *unit) bool {
 
 // folderWork is one folder's share of a session.
 type folderWork struct {
-	fp       *folderPlan
-	list     []*unit       // in plan order, fixed once ready
-	claimed  bool          // its first unit is taken (under fan.mu)
-	mainOnly bool          // planned again by the planning connection: its units are that connection's (under fan.mu)
-	ready    chan struct{} // closed once a connection examined the folder and found the planned generation
-	once     sync.Once
+	fp      *folderPlan
+	list    []*unit // in plan order, fixed once ready
+	claimed bool    // its first unit is taken (under fan.mu)
+	// replanner: the planning connection took its first unit, to examine
+	// it itself (it may plan it again): others wait (under fan.mu).
+	replanner bool
+	mainOnly  bool          // planned again by the planning connection: its units are that connection's (under fan.mu)
+	ready     chan struct{} // closed once a connection examined the folder and found the planned generation
+	once      sync.Once
 }
 
 func (fw *folderWork) markReady() { fw.once.Do(func() { close(fw.ready) }) }
@@ -270,7 +278,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	// The planning connection takes the first unit before any other
 	// connection exists: it alone may plan a folder again in place.
 	var wg sync.WaitGroup
-	first := fn.claim(nil, true, 1)
+	first := fn.claim(true, 1)
 	fn.open = 1
 	stopMain := context.AfterFunc(sctx, c.Abort)
 	wg.Add(1)
@@ -336,29 +344,30 @@ func (fn *fan) write(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// claim takes the first unit not taken, or nil when none is left; with fw,
-// only when that unit is of folder fw (the next UID FETCH to pipeline).
-// Units of a folder the planning connection planned again are its alone
-// (main). A folder's other units wait until the connection that took its
-// first one examined it: that may plan it again.
-func (fn *fan) claim(fw *folderWork, main bool, conn int32) *unit {
+// claim takes the first unit not taken, or nil when none is left. Units
+// of a folder the planning connection planned again are its alone (main).
+// A folder's other units wait until it is examined (ready) when the
+// planning connection took its first one (it examines it itself and may
+// plan it again: replanner), and, for the planning connection, when any
+// other took it: the planning connection plans a folder again only where
+// no other connection fetched under the plan. Another connection takes a
+// unit of a folder another one (not the planning one) is examining: its
+// own EXAMINE checks the generation (examineAhead).
+func (fn *fan) claim(main bool, conn int32) *unit {
 	for {
 		fn.mu.Lock()
 		if fn.err != nil {
 			fn.mu.Unlock()
 			return nil
 		}
-		for fn.next < len(fn.units) && fn.units[fn.next].taken {
-			fn.next++
-		}
-		pick := fn.pickLocked(main, fn.r.compress.pending())
-		if pick == nil || fw != nil && pick.fw != fw {
+		pick := fn.firstLocked(main)
+		if pick == nil {
 			fn.mu.Unlock()
 			return nil
 		}
-		if !pick.fw.claimed || pick.fw.isReady() {
-			pick.taken, pick.fw.claimed = true, true
-			pick.conn.Store(conn)
+		if !fn.mustWaitLocked(pick, main) {
+			pick.fw.replanner = pick.fw.replanner || !pick.fw.claimed && main
+			fn.takeLocked(pick, conn)
 			fn.mu.Unlock()
 			return pick
 		}
@@ -369,6 +378,27 @@ func (fn *fan) claim(fw *folderWork, main bool, conn int32) *unit {
 			return nil
 		}
 	}
+}
+
+// firstLocked is the first unit not taken that the connection may take.
+func (fn *fan) firstLocked(main bool) *unit {
+	for fn.next < len(fn.units) && fn.units[fn.next].taken {
+		fn.next++
+	}
+	return fn.pickLocked(main, fn.r.compress.pending())
+}
+
+// mustWaitLocked tells that u's folder must be examined before the
+// connection takes u (see claim).
+func (fn *fan) mustWaitLocked(u *unit, main bool) bool {
+	fw := u.fw
+	return fw.claimed && !fw.isReady() && (main || fw.replanner)
+}
+
+// takeLocked gives u to connection conn.
+func (fn *fan) takeLocked(u *unit, conn int32) {
+	u.taken, u.fw.claimed = true, true
+	u.conn.Store(conn)
 }
 
 // pickLocked is the first unit not taken that the connection may take;
@@ -526,10 +556,30 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 	r := fn.r
 	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn,
 		link: newLinkWatch(c), run: r, throttled: func(err error) bool { return r.lim.AsThrottle(err) != nil }}
+	// The connection's folder: the one it examined last and, when that
+	// EXAMINE was sent ahead (examineAhead), the check of its answer,
+	// which every UID FETCH sent behind it reads before its messages: a
+	// folder the server would not examine leaves the connection in the
+	// one before, whose messages must not be taken for this one's.
 	var selected *folderWork
+	var selCheck func() error
+	selectNow := func(u *unit) error {
+		if err := fn.examine(c, main, u); err != nil {
+			return err
+		}
+		selected, selCheck = u.fw, nil
+		return nil
+	}
+	selectAhead := func(u *unit) { selected, selCheck = u.fw, fn.examineAhead(c, u) }
+	fe.reselect = func(u *unit) error {
+		if u.fw == selected {
+			return nil
+		}
+		return selectNow(u)
+	}
 	for {
 		if u == nil {
-			if u = fn.claim(nil, main, conn); u == nil {
+			if u = fn.claim(main, conn); u == nil {
 				return
 			}
 		}
@@ -537,14 +587,20 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 			fn.failed(c, err)
 			return
 		}
-		fw := u.fw
-		if fw != selected {
-			if err := fn.examine(c, main, u); err != nil {
+		switch {
+		case u.fw == selected:
+		case !main && !u.refused && len(u.uids) > 0:
+			// Another connection than the planning one cannot plan a
+			// folder again: its EXAMINE goes out with the UID FETCH,
+			// one round trip rather than two.
+			selectAhead(u)
+		default:
+			if err := selectNow(u); err != nil {
 				fn.failed(c, err)
 				return
 			}
-			selected = fw
 		}
+		u.check = selCheck
 		if u.refused {
 			fn.refuse(u)
 		} else if len(u.uids) == 0 {
@@ -556,11 +612,20 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 				return nil
 			}
 			for {
-				nu := fn.claim(fw, main, conn)
-				if nu == nil || !nu.refused {
-					return nu
+				nu := fn.claimNext(selected, main, conn)
+				switch {
+				case nu == nil:
+					return nil
+				case nu.refused:
+					fn.refuse(nu)
+					continue
+				case nu.fw != selected:
+					// The next folder's EXAMINE goes out with its
+					// UID FETCH, behind the one in flight.
+					selectAhead(nu)
 				}
-				fn.refuse(nu)
+				nu.check = selCheck
+				return nu
 			}
 		}, fn.unitDone); err != nil {
 			fn.failed(c, err)
@@ -574,6 +639,10 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 // connection sees it; when the server cut it for a limit while others were
 // open, the run goes on with fewer.
 func (fn *fan) failed(c *imapconn.Conn, err error) {
+	var ee examineError
+	if errors.As(err, &ee) {
+		err = ee.err // as if examine had failed
+	}
 	if errors.Is(err, errBudgetStopped) || fn.ctx.Err() != nil {
 		fn.fail(err)
 		return
@@ -624,6 +693,63 @@ func (fn *fan) examine(c *imapconn.Conn, main bool, u *unit) error {
 	fw.markReady()
 	return nil
 }
+
+// claimNext is the unit to send behind the one in flight on a connection
+// whose folder is cur: the first not taken, of cur or of another folder
+// (examineAhead sends its EXAMINE first, so that the connection does not
+// plan it again: it is no replanner's). Nil when none is left, or when
+// that unit's folder must be examined first (claim waits for that once
+// nothing is in flight).
+func (fn *fan) claimNext(cur *folderWork, main bool, conn int32) *unit {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.err != nil {
+		return nil
+	}
+	pick := fn.firstLocked(main)
+	if pick == nil || pick.fw != cur && fn.mustWaitLocked(pick, main) || len(pick.uids) == 0 {
+		return nil
+	}
+	fn.takeLocked(pick, conn)
+	return pick
+}
+
+// examineAhead sends the EXAMINE of u's folder, pipelined behind the UID
+// FETCH in flight and before u's own, so that no round trip stands idle
+// between folders. The check it returns (once, for every UID FETCH sent
+// behind it) reads the answer before any of their messages (go-imap
+// reads the answers in order): the generation planned marks the folder
+// ready, as examine does; another one ends the session (the next one
+// plans the folder again), and so does a folder the server will not
+// examine: nothing those UID FETCHes bring reaches the writer.
+func (fn *fan) examineAhead(c *imapconn.Conn, u *unit) func() error {
+	fw := u.fw
+	fp := fw.fp
+	cmd := c.Select(fp.server.Mailbox, &imap.SelectOptions{ReadOnly: true})
+	var once sync.Once
+	var err error
+	return func() error {
+		once.Do(func() {
+			sel, serr := cmd.Wait()
+			switch {
+			case serr != nil:
+				err = examineError{fmt.Errorf("examine %s: %w", fp.server.Name, serr)}
+			case sel.UIDValidity != fp.folder.UIDValidity:
+				err = examineError{fmt.Errorf("%s: %w", fp.server.Name, errGenerationMoved)}
+			default:
+				fw.markReady()
+			}
+		})
+		return err
+	}
+}
+
+// examineError is an EXAMINE's failure seen by the UID FETCH sent behind
+// it: the connection's, not the FETCH's (no *imap.Error in its chain, so
+// that its UIDs are not asked for again one by one).
+type examineError struct{ err error }
+
+func (e examineError) Error() string { return e.err.Error() }
 
 // drain sends the messages of fw's units to out, unit after unit in plan
 // order (so a folder's mbox file is in ascending UID order, as with one

@@ -241,18 +241,63 @@ func TestNoLargeMessageWhileCompressionIsDecided(t *testing.T) {
 	small := &unit{fw: fw}
 	other := &unit{fw: fw}
 	fn := &fan{r: &runner{compress: comp}, ctx: context.Background(), units: []*unit{large, small, other}}
-	if got := fn.claim(nil, true, 1); got != small {
+	if got := fn.claim(true, 1); got != small {
 		t.Fatalf("while deciding: took %+v, want the ordinary unit", got)
 	}
 	comp.observe(imapconn.LinkStats{Bytes: 1})
-	if got := fn.claim(nil, true, 1); got != large {
+	if got := fn.claim(true, 1); got != large {
 		t.Fatalf("once decided: took %+v, want the large unit", got)
 	}
 	// Only a large one left while deciding: it is taken all the same.
 	comp2 := newCompression(&Options{Compress: CompressAuto})
 	comp2.offered(true)
 	fn2 := &fan{r: &runner{compress: comp2}, ctx: context.Background(), units: []*unit{{fw: fw, alone: true}}}
-	if fn2.claim(nil, true, 1) == nil {
+	if fn2.claim(true, 1) == nil {
 		t.Fatalf("a large unit alone was not taken while deciding")
+	}
+}
+
+// A folder whose first unit a connection sent ahead, behind a long UID
+// FETCH (its EXAMINE's answer comes only after that one), does not hold
+// up the other connections: they take its next units and check the
+// generation with their own EXAMINE. Only where the planning connection
+// took the first unit (it may plan the folder again) do they wait for
+// its EXAMINE, and the planning connection waits for another's.
+func TestFolderSentAheadDoesNotHoldOthers(t *testing.T) {
+	folder := func() *folderWork {
+		return &folderWork{fp: &folderPlan{}, ready: make(chan struct{})}
+	}
+	ahead, planned := folder(), folder()
+	cur := folder()
+	cur.claimed = true
+	cur.markReady()
+	units := []*unit{
+		{fw: ahead, uids: []imap.UID{1}}, {fw: ahead, uids: []imap.UID{2}},
+		{fw: planned, uids: []imap.UID{1}}, {fw: planned, uids: []imap.UID{2}},
+	}
+	// Done already: a claim that would wait returns nil at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fn := &fan{r: &runner{compress: newCompression(&Options{})}, ctx: ctx, units: units}
+
+	if got := fn.claimNext(cur, false, 2); got != units[0] {
+		t.Fatalf("connection 2, sending ahead: took %+v, want the next folder's first unit", got)
+	}
+	if fn.claimNext(cur, true, 1) != nil {
+		t.Errorf("the planning connection took a unit of a folder another one is examining")
+	}
+	if got := fn.claim(false, 3); got != units[1] {
+		t.Fatalf("connection 3: took %+v, want the next unit of the folder sent ahead, without waiting", got)
+	}
+
+	if got := fn.claim(true, 1); got != units[2] {
+		t.Fatalf("the planning connection: took %+v, want the first unit of the next folder", got)
+	}
+	if fn.claimNext(cur, false, 2) != nil {
+		t.Errorf("connection 2 took a unit of a folder the planning connection examines (and may plan again)")
+	}
+	planned.markReady()
+	if got := fn.claimNext(cur, false, 2); got != units[3] {
+		t.Errorf("once examined: took %+v, want its next unit", got)
 	}
 }

@@ -296,6 +296,10 @@ type fetcher struct {
 	// throttled tells a server's answer asking to slow down: it ends the
 	// connection's work rather than fail the messages it was about.
 	throttled func(error) bool
+	// reselect, when set, examines u's folder again when the connection
+	// moved on to another (a UID FETCH of the next folder went out behind
+	// u's), before u's UIDs are asked for again.
+	reselect func(u *unit) error
 }
 
 // switching: compression is to be turned on at the next pause.
@@ -338,9 +342,18 @@ type inflight struct {
 // start sends a UID FETCH for uids and reads its answer in the background.
 func (f *fetcher) start(u *unit, uids []imap.UID) *inflight {
 	fl := &inflight{u: u, uids: uids, done: make(chan struct{})}
+	check := u.check
+	u.check = nil
 	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
 	go func() {
 		defer close(fl.done)
+		if check != nil {
+			if fl.err = check(); fl.err != nil {
+				f.c.Abort()
+				cmd.Close()
+				return
+			}
+		}
 		fl.sent, fl.err = f.consume(cmd, u, uids)
 	}()
 	return fl
@@ -435,6 +448,11 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *uni
 
 // askAgain asks for each message a UID FETCH left out, one at a time.
 func (f *fetcher) askAgain(a unfinished) error {
+	if f.reselect != nil {
+		if err := f.reselect(a.cmd.u); err != nil {
+			return err
+		}
+	}
 	emit := a.cmd.u.emit
 	var imapErr *imap.Error
 	for _, uid := range a.missing {

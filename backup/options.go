@@ -84,6 +84,15 @@ type Options struct {
 	// StallTimeout, whatever Retries says.
 	StallTimeout time.Duration
 
+	// SpaceCheck refuses the run with a *SpaceError (Kind DiskFull) when
+	// the archive's disk has less free than what its plan fetches needs
+	// (SurveyResult.SpaceNeeded): checked once the first session planned
+	// every folder, before any message is fetched, on the run's own
+	// connection (no survey of its own). A refused run leaves no new
+	// file or folder where the archive goes (an existing archive keeps
+	// the refused run's record).
+	SpaceCheck bool
+
 	// Folders, when not empty, limits the run to these folder names.
 	Folders []string
 

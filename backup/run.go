@@ -26,6 +26,25 @@ import (
 // for which errors.Is(err, context.Canceled) holds, and everything committed
 // stays. Running again resumes.
 func Run(ctx context.Context, opts Options) (Summary, error) {
+	var m *made
+	if opts.SpaceCheck {
+		m = madeBy(opts.ArchiveDir)
+	}
+	sum, err := run(ctx, opts)
+	switch {
+	case opts.SpaceCheck && fullAtStart(ctx, sum, err):
+		// Too small to learn what the backup needs: what the run made
+		// goes, and a survey (on a connection of its own) tells.
+		m.undo()
+		err = tooSmall(ctx, opts, err)
+	case refusedForSpace(err):
+		m.undo()
+	}
+	return sum, err
+}
+
+// run is Run, without the undoing of a refused run (SpaceCheck).
+func run(ctx context.Context, opts Options) (Summary, error) {
 	opts.applyDefaults()
 	start := opts.Now()
 	sum := Summary{ArchiveDir: opts.ArchiveDir}
@@ -120,7 +139,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	// The mail that lives only in the app is imported even when the
 	// server could not be read: a POP account's server holds little.
-	if len(opts.Stores) > 0 && ctx.Err() == nil {
+	if len(opts.Stores) > 0 && ctx.Err() == nil && !refusedForSpace(err) {
 		stores, serr := importStores(ctx, a, opts.Stores, whole)
 		sum.Stores = stores
 		for _, st := range stores {
@@ -199,10 +218,12 @@ type runner struct {
 
 	failedCount int
 	connected   bool // a session has logged in once: later dial errors are transient
-	progressed  bool // something was committed since the last retry
-	movedMu     sync.Mutex
-	lastMoved   time.Time    // the last progress (stall.go)
-	recv        atomic.Int64 // bytes of mail received since then
+	// spaceChecked: the first session checked the space (space.go)
+	spaceChecked bool
+	progressed   bool // something was committed since the last retry
+	movedMu      sync.Mutex
+	lastMoved    time.Time    // the last progress (stall.go)
+	recv         atomic.Int64 // bytes of mail received since then
 
 	// index builds the full-text index after the writer (index.go);
 	// indexing says its progress is shown (the writer is done), and
@@ -493,6 +514,9 @@ func (r *runner) session(ctx context.Context) (err error) {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := r.checkSpace(); err != nil {
 		return err
 	}
 	n, bytes, taken, err := r.fitBudget(ctx, plans)

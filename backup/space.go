@@ -1,6 +1,12 @@
 package backup
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mailark/mailark/internal/mailerr"
+)
 
 // The archive keeps every message twice (the mbox file and the database
 // row) and indexes its text for search; spaceFactor10 (in tenths) and
@@ -43,4 +49,59 @@ func FreeSpace(dir string) int64 { return freeBytes(dir) }
 // sample, so it fetches no message.
 func Preflight(ctx context.Context, opts Options) (SurveyResult, error) {
 	return survey(ctx, opts, false)
+}
+
+// SpaceError is a run refused by Options.SpaceCheck: the archive's disk
+// has Free bytes (FreeSpace) and the backup of what the run planned needs
+// Needed (SpaceNeeded).
+type SpaceError struct {
+	Dir          string
+	Needed, Free int64
+}
+
+func (e *SpaceError) Error() string {
+	return fmt.Sprintf("the backup needs about %d bytes but the disk holding %s has %d free", e.Needed, e.Dir, e.Free)
+}
+
+// refusedForSpace tells a run refused by SpaceCheck.
+func refusedForSpace(err error) bool {
+	var se *SpaceError
+	return errors.As(err, &se)
+}
+
+// freeSpace is FreeSpace, for the check; a test sets a disk's size.
+var freeSpace = freeBytes
+
+// checkSpace is Options.SpaceCheck: once per run, after the first
+// session planned every folder and before it fetches anything, the plan's
+// bytes against the archive's free disk.
+func (r *runner) checkSpace() error {
+	if !r.opts.SpaceCheck || r.spaceChecked {
+		return nil
+	}
+	r.spaceChecked = true
+	res := SurveyResult{ToFetchBytes: r.totalBytes - r.doneBytes, FreeBytes: freeSpace(r.opts.ArchiveDir)}
+	if res.EnoughSpace() {
+		return nil
+	}
+	return mailerr.New(mailerr.DiskFull, "check space", r.opts.ArchiveDir,
+		&SpaceError{Dir: r.opts.ArchiveDir, Needed: res.SpaceNeeded(), Free: res.FreeBytes})
+}
+
+// fullAtStart tells a run that found the disk full before it saved
+// anything: too small to make the archive, or to plan in it.
+func fullAtStart(ctx context.Context, sum Summary, err error) bool {
+	return mailerr.KindOf(err) == mailerr.DiskFull && !refusedForSpace(err) && sum.New == 0 && ctx.Err() == nil
+}
+
+// tooSmall is the refusal SpaceCheck gives, for a run that could not learn
+// what it needs (fullAtStart): Preflight's figures. err stays when
+// Preflight cannot tell.
+func tooSmall(ctx context.Context, opts Options, err error) error {
+	res, perr := Preflight(ctx, opts)
+	if perr != nil || res.EnoughSpace() {
+		return err
+	}
+	return mailerr.New(mailerr.DiskFull, "check space", opts.ArchiveDir,
+		&SpaceError{Dir: opts.ArchiveDir, Needed: res.SpaceNeeded(), Free: res.FreeBytes})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -70,17 +71,16 @@ func runBackup(ctx context.Context, env *Env, args []string) int {
 		return fail(env.Stderr, err, *verbose)
 	}
 	opts := backup.Options{Conn: cfg, ArchiveDir: *archiveDir, Folders: folders, StallTimeout: *stall,
-		SameAccountAsBefore: *same, Connections: *conns, Compress: compressMode, Limits: tab, WaitForBudget: *lf.wait}
-	if !*noSpaceCheck {
-		if code, ok := checkSpace(ctx, env, opts, *stall, *verbose); !ok {
-			return code
-		}
-	}
+		SameAccountAsBefore: *same, Connections: *conns, Compress: compressMode, Limits: tab, WaitForBudget: *lf.wait,
+		SpaceCheck: !*noSpaceCheck}
 	d := newDisplay(env, *quiet)
 	d.lang = gate.ParseLang(*lf.lang)
 	opts.Progress = d.sink
 	sum, err := backup.Run(ctx, opts)
 	d.done()
+	if code, refused := spaceRefused(env, err); refused {
+		return code
+	}
 	switch {
 	case *jsonOut:
 		printJSON(env.Stdout, sum)
@@ -159,27 +159,17 @@ func printJSON(w io.Writer, v any) {
 	w.Write(safeJSON(b.Bytes()))
 }
 
-// checkSpace asks the engine how much space the backup needs and refuses to
-// start when the archive's disk has less free (the window shows the same
-// numbers on "Before you start"). A server too slow to answer within the
-// stall timeout is left to the backup, which knows how to say it; the
-// backup stops cleanly on a full disk anyway.
-func checkSpace(ctx context.Context, env *Env, opts backup.Options, stall time.Duration, verbose bool) (int, bool) {
-	pctx, cancel := context.WithTimeout(ctx, stall)
-	res, err := backup.Preflight(pctx, opts)
-	timedOut := pctx.Err() != nil && ctx.Err() == nil
-	cancel()
-	switch {
-	case timedOut:
-		return ExitOK, true
-	case err != nil:
-		return fail(env.Stderr, err, verbose), false
-	}
-	if res.EnoughSpace() {
-		return ExitOK, true
+// spaceRefused says why a backup refused to start on a disk too small for
+// what it planned (backup.Options.SpaceCheck; the window shows the same
+// numbers on "Before you start"). The backup stops cleanly on a full disk
+// anyway: --no-space-check starts it.
+func spaceRefused(env *Env, err error) (int, bool) {
+	var se *backup.SpaceError
+	if !errors.As(err, &se) {
+		return 0, false
 	}
 	fmt.Fprintf(env.Stderr, "mailark: the backup needs about %s but the disk holding %s has %s free. "+
 		"Free some space or choose another --archive folder; --no-space-check starts anyway.\n",
-		progress.Bytes(res.SpaceNeeded()), opts.ArchiveDir, progress.Bytes(res.FreeBytes))
-	return ExitError, false
+		progress.Bytes(se.Needed), se.Dir, progress.Bytes(se.Free))
+	return ExitError, true
 }

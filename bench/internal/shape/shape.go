@@ -93,16 +93,17 @@ type bucket struct {
 	next time.Time // when the bytes taken so far have all passed
 }
 
-// reserve returns when n bytes taken now will have passed.
-func (b *bucket) reserve(n int) time.Time {
+// reserve returns when n bytes that arrived at the link at arrived will
+// have passed: the link sends them from arrived or, when it is still
+// busy, from when it is free.
+func (b *bucket) reserve(n int, arrived time.Time) time.Time {
 	if b == nil || b.bps <= 0 {
 		return time.Time{}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := time.Now()
-	if b.next.Before(now) {
-		b.next = now
+	if b.next.Before(arrived) {
+		b.next = arrived
 	}
 	b.next = b.next.Add(time.Duration(float64(n) / b.bps * float64(time.Second)))
 	return b.next
@@ -217,22 +218,39 @@ func (s *Shaper) pipe(src, dst net.Conn, closeBoth func(), down bool) {
 	defer close(line)
 	const piece = 16 << 10
 	first := true
+	var lastPassed time.Time // when the bytes before these had passed the link
 	for {
 		buf := make([]byte, piece)
 		readStart := time.Now()
 		n, err := src.Read(buf)
 		if n > 0 {
-			if waited := time.Since(readStart); down && !first && waited > 5*time.Millisecond {
+			now := time.Now()
+			waited := now.Sub(readStart)
+			if down && !first && waited > 5*time.Millisecond {
 				// Nothing was coming from the server for a while, data
 				// came after: a round trip, or the server's work.
 				s.idle.Add(int64(waited))
 			}
 			first = false
-			passed := own.reserve(n)
+			// When the bytes came to the link. A read that had to wait
+			// got them as they came (now). One that did not found them
+			// waiting: they were queued behind the bytes before, which
+			// a real link sends back to back, while this proxy slept a
+			// little past their time (a timer's sleep overshoots by tens
+			// of microseconds to a millisecond, 5-10% of a 16 KB piece
+			// at 4 MB/s): the link goes on from when those had passed.
+			arrived := now
+			if waited < time.Millisecond && !lastPassed.IsZero() && lastPassed.Before(now) {
+				arrived = lastPassed
+			}
+			passed := own.reserve(n, arrived)
 			if down {
-				if t := s.total.reserve(n); t.After(passed) {
+				if t := s.total.reserve(n, arrived); t.After(passed) {
 					passed = t
 				}
+			}
+			if passed.After(lastPassed) {
+				lastPassed = passed
 			}
 			if d := time.Until(passed); d > 0 {
 				time.Sleep(d)
