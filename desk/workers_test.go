@@ -56,9 +56,12 @@ func TestPostgresDeskThreeWorkers(t *testing.T) {
 	for _, f := range demo.OldProvider().Folders {
 		pool = append(pool, f.Messages...)
 	}
-	// A slow link, so that a backup is caught half way.
+	// A slow link, so that a backup is caught half way: each piece the
+	// server sends waits 20 ms (at 5 ms, a CI run once finished the three
+	// larger backups between two looks at the board, after the backup
+	// stopped spooling ahead to files on a fast link).
 	proxy := testimap.StartProxy(t, net.JoinHostPort(dc.Host, strconv.Itoa(dc.PlainPort)),
-		func(int) testimap.Fault { return testimap.Fault{Delay: 5 * time.Millisecond} })
+		func(int) testimap.Fault { return testimap.Fault{Delay: 20 * time.Millisecond} })
 	dir, d := testDesk(t, url)
 	want := map[string]map[string]bool{} // customer → SHA-256 of each message
 	var csv, secrets strings.Builder
