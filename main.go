@@ -15,7 +15,6 @@ import (
 	"github.com/mailark/mailark/app"
 	_ "github.com/mailark/mailark/app/localeenv" // before Fyne reads the locale
 	"github.com/mailark/mailark/internal/cli"
-	"github.com/mailark/mailark/internal/memlimit"
 )
 
 func main() {
@@ -24,8 +23,6 @@ func main() {
 	if warning := cli.HidePasswords(); warning != "" {
 		fmt.Fprintln(os.Stderr, "mailark: warning:", warning)
 	}
-	// The runtime gives freed memory back early (internal/memlimit).
-	memlimit.Start()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:])
 	stop()
