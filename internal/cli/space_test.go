@@ -31,6 +31,9 @@ func TestBackupSpacePreflight(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("the refused backup created %s (%v)", dir, err)
 	}
+	if strings.Contains(r.stdout.String(), "new message") {
+		t.Errorf("the refused backup printed a summary as if it ran:\n%s", r.stdout)
+	}
 
 	r = newRun(map[string]string{"MAILARK_PASSWORD": srv.Password})
 	code = r.main(context.Background(), backupArgs(srv, dir, "--no-space-check")...)
