@@ -189,7 +189,7 @@ func TestMigrateCutAnywhere(t *testing.T) {
 		down := int64(20 * math.Pow(float64(downTotal)*0.9/20, frac)) // the answers vary in length
 		lanes, faulted, batch := 1, 1, 0
 		if i%4 == 1 {
-			// The first connection carries about a third of the messages.
+			// Three connections, a third of the messages each on average.
 			lanes, up, down = 3, min(up, upTotal/4), min(down, downTotal/4)
 		}
 		if i%5 == 2 {
@@ -213,6 +213,14 @@ func TestMigrateCutAnywhere(t *testing.T) {
 			// Noticed only after IdleTimeout, four times over (go-imap
 			// reads again after a timeout): one connection is enough.
 			fault, faulted = testimap.Fault{StallDownAfter: down}, 1
+		}
+		if lanes > 1 {
+			// The lanes take messages from one queue, so how much the
+			// first carries depends on scheduling (seen: 12%, under the
+			// cut point). Each lane's first connection breaks at the same
+			// point instead: the one that carries the most, a third or
+			// more, surely meets it, and the others may go on.
+			faulted = max(faulted, lanes)
 		}
 		if i == n/2 {
 			fault.Delay = time.Millisecond
