@@ -86,6 +86,7 @@ type fan struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	budget *budget
+	spools *spoolFiles
 
 	cut *cutter // sizes the units
 
@@ -257,7 +258,9 @@ func aheadAllowance(want, free int64) int64 {
 func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folderPlan, dials *dials) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes)}
+	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes),
+		spools: &spoolFiles{dir: r.a.Path(archive.TmpDir)}}
+	defer fn.spools.close()
 	fn.budget.reserve = r.opts.SpoolBytes
 	r.budget = fn.budget
 	fn.cut = r.newCutter(plans)
@@ -554,7 +557,7 @@ func (fn *fan) lower(err error, self bool) bool {
 // work fetches units on c until there are none left or the session ends.
 func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 	r := fn.r
-	fe := &fetcher{c: c, opts: r.opts, tmpDir: r.a.Path(archive.TmpDir), budget: fn.budget, received: r.received, conn: conn,
+	fe := &fetcher{c: c, opts: r.opts, spools: fn.spools, budget: fn.budget, received: r.received, conn: conn,
 		link: newLinkWatch(c), run: r, throttled: func(err error) bool { return r.lim.AsThrottle(err) != nil }}
 	// The connection's folder: the one it examined last and, when that
 	// EXAMINE was sent ahead (examineAhead), the check of its answer,

@@ -26,7 +26,8 @@ type item struct {
 	internalDate time.Time
 	size         int64 // bytes actually received
 	data         []byte
-	spool        *os.File
+	spool        spoolFile // f set: the message is in its first size bytes
+	spools       *spoolFiles
 	sum          [32]byte
 	held         take   // budget held
 	failed       string // non-empty: the message could not be fetched, and why
@@ -44,10 +45,10 @@ func (it *item) prepare() {
 	}
 	e := &archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
 		Size: it.size, SHA256: it.sum, Body: it.body(), IndexLater: true}
-	if it.spool == nil {
+	if it.spool.f == nil {
 		describeHeader(e, it.data)
 	} else {
-		describeSpooledHeader(e, it.spool, it.size)
+		describeSpooledHeader(e, it.body(), it.size)
 	}
 	it.entry = e
 }
@@ -65,19 +66,19 @@ func (it *item) appendTo(ap *archive.Appender) {
 	it.appendErr = ap.Append(it.entry)
 }
 
+// body is the message's bytes. A spool file may hold an earlier, longer
+// message's bytes past this one's (spoolFiles): they are never read.
 func (it *item) body() io.ReaderAt {
-	if it.spool != nil {
-		return it.spool
+	if it.spool.f != nil {
+		return io.NewSectionReader(it.spool.f, 0, it.size)
 	}
 	return mbox.Memory(it.data)
 }
 
 func (it *item) release(b *budget) {
-	if it.spool != nil {
-		name := it.spool.Name()
-		it.spool.Close()
-		os.Remove(name)
-		it.spool = nil
+	if it.spool.f != nil {
+		it.spools.put(it.spool)
+		it.spool = spoolFile{}
 	}
 	it.data = nil
 	b.give(it.held)
@@ -283,7 +284,7 @@ var errTooLarge = errors.New("message larger than the allowed maximum")
 type fetcher struct {
 	c      *imapconn.Conn
 	opts   *Options
-	tmpDir string
+	spools *spoolFiles // for messages larger than SpoolBytes
 	budget *budget
 	conn   int32 // which connection of the session (units note it)
 	// received, when set, is told of every read of mail bytes.
@@ -598,16 +599,18 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 		it.sum = sha256.Sum256(it.data)
 		return nil
 	}
-	sp, err := os.CreateTemp(f.tmpDir, "fetch-*.eml")
+	sf, err := f.spools.get()
 	if err != nil {
-		return mailerr.New(mailerr.DiskFull, "spool message", f.tmpDir, err)
+		return err
 	}
-	it.spool = sp
-	n, err := io.Copy(io.MultiWriter(sp, h), lit)
+	it.spool, it.spools = sf, f.spools
+	// Written from the file's start, over what a message before left.
+	n, err := io.Copy(io.MultiWriter(io.NewOffsetWriter(sf.f, 0), h), lit)
+	it.spool.len = max(sf.len, n)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return classifyFS("spool message", sp.Name(), err)
+			return classifyFS("spool message", sf.f.Name(), err)
 		}
 		return err
 	}

@@ -82,7 +82,9 @@ func runPipeline(dir, path string) (int, int64, error) {
 	opts := &Options{}
 	opts.applyDefaults()
 	budget := newBudget(opts.InFlightBytes)
-	fe := &fetcher{opts: opts, tmpDir: a.Path(archive.TmpDir), budget: budget}
+	spools := &spoolFiles{dir: a.Path(archive.TmpDir)}
+	defer spools.close()
+	fe := &fetcher{opts: opts, spools: spools, budget: budget}
 	var msgs int
 	var bytes int64
 	var failed error

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 )
 
-// The spool: a backup writes a large message to DIR/tmp while it arrives
-// and removes the file once the message is committed. A run killed (kill
+// The spool: a backup writes a large message to DIR/tmp while it arrives;
+// once the message is written, the file is kept for the next one or
+// removed, and the files kept go when the session ends. A run killed (kill
 // -9, a power cut) leaves its spool files behind, each up to the largest
 // message; the next writer removes them when it opens the archive. It holds
 // the archive's lock by then, and only the lock's holder spools, so no
