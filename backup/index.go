@@ -23,18 +23,20 @@ import (
 //
 // Memory is bounded: one message's first mailtext.MaxScanBytes at a time
 // (archive.IndexReader reads them back from the mbox file the writer just
-// wrote, in one read, and from SQLite when it cannot), and the texts of at
-// most indexPageMessages messages or indexPageBytes (as large as the
-// writer's batches: the full-text index costs less added in large
-// transactions than in many small ones).
+// wrote, in one read, and from SQLite when it cannot), and the texts of two
+// pages, each of at most indexPageMessages messages or indexPageBytes (as
+// large as the writer's batches: the full-text index costs less added in
+// large transactions than in many small ones): the one being added to the
+// index and the next, read meanwhile (pass).
 
 const (
 	indexPageMessages = 500
 	indexPageBytes    = 8 << 20
 )
 
-// indexHold, set by a test, runs before each page is added to the index.
-var indexHold func()
+// indexHold, set by a test, runs before each page is added to the index;
+// indexRead after each page is read back, before it is handed over.
+var indexHold, indexRead func()
 
 // indexer builds the full-text index of durable messages.
 type indexer struct {
@@ -49,8 +51,7 @@ type indexer struct {
 	afterWriter bool
 
 	done int64 // messages this indexer added
-	last int64 // the id up to which the list was read in this pass
-	page []archive.Indexed
+	last int64 // the id up to which the list was indexed in this pass
 }
 
 func newIndexer(a *archive.Archive, report func(done, left int64)) *indexer {
@@ -93,18 +94,54 @@ func (x *indexer) run(ctx context.Context) error {
 	}
 }
 
-// pass indexes every message listed as unindexed past x.last.
+// pass indexes every message listed as unindexed past x.last. A page of
+// messages is read back and decoded (readPages) on a goroutine of its own
+// while the page before is added to the index: once the writer is done,
+// the two take a core each. At most two pages are held: the one being
+// added and the next.
 func (x *indexer) pass(ctx context.Context) error {
 	left, err := x.a.UnindexedCount(ctx) // counted once a pass: a count reads the whole list
 	if err != nil || left == 0 {
 		return err
 	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []archive.Indexed)
+	var readErr error
+	go func() {
+		defer close(pages)
+		readErr = x.readPages(rctx, pages)
+	}()
+	for page := range pages {
+		if indexHold != nil {
+			indexHold()
+		}
+		n, err := x.a.AddToIndex(ctx, page)
+		if err != nil {
+			cancel()
+			for range pages {
+			}
+			return err
+		}
+		x.last = page[len(page)-1].ID
+		x.done += int64(n)
+		left = max(left-int64(len(page)), 0)
+		x.report(x.done, left)
+	}
+	return readErr
+}
+
+// readPages sends the messages listed as unindexed past x.last, in pages of
+// at most indexPageMessages messages or indexPageBytes of text, read back
+// and decoded, their text in the index's form.
+func (x *indexer) readPages(ctx context.Context, out chan<- []archive.Indexed) error {
+	last := x.last
 	for {
-		list, err := x.a.NextUnindexed(ctx, x.last, indexPageMessages)
+		list, err := x.a.NextUnindexed(ctx, last, indexPageMessages)
 		if err != nil || len(list) == 0 {
 			return err
 		}
-		x.page = x.page[:0]
+		page := make([]archive.Indexed, 0, len(list))
 		var textBytes int
 		r := x.a.NewIndexReader()
 		for _, u := range list {
@@ -114,24 +151,23 @@ func (x *indexer) pass(ctx context.Context) error {
 				return err
 			}
 			text := mailtext.BodyText(body) // as describe makes it from the bytes the fetch received
-			x.page = append(x.page, archive.Indexed{ID: u.ID,
-				Text: archive.IndexText{Subject: u.Subject, Addresses: u.Addresses(), Body: text}})
-			x.last = u.ID
+			m := archive.Indexed{ID: u.ID, Text: archive.IndexText{Subject: u.Subject, Addresses: u.Addresses(), Body: text}}
+			m.Prepare()
+			page = append(page, m)
+			last = u.ID
 			if textBytes += len(text); textBytes >= indexPageBytes {
 				break
 			}
 		}
 		r.Close()
-		if indexHold != nil {
-			indexHold()
+		if indexRead != nil {
+			indexRead()
 		}
-		n, err := x.a.AddToIndex(ctx, x.page)
-		if err != nil {
-			return err
+		select {
+		case out <- page:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		x.done += int64(n)
-		left = max(left-int64(len(x.page)), 0)
-		x.report(x.done, left)
 	}
 }
 

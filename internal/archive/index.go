@@ -84,6 +84,20 @@ func (a *Archive) NextUnindexed(ctx context.Context, afterID int64, limit int) (
 type Indexed struct {
 	ID   int64
 	Text IndexText
+	// Ready: Text is in the form the index stores already (Prepare).
+	Ready bool
+}
+
+// Prepare turns the message's text into the form the index stores
+// (IndexTerms), which AddToIndex does to any message not Ready. Done
+// first, on another goroutine, it takes that work out of AddToIndex's
+// transaction.
+func (m *Indexed) Prepare() {
+	if !m.Ready {
+		t := &m.Text
+		*t = IndexText{IndexTerms(t.Subject), IndexTerms(t.Addresses), IndexTerms(t.Body)}
+		m.Ready = true
+	}
 }
 
 // AddToIndex adds the messages to the full-text index and takes them off
@@ -95,8 +109,7 @@ func (a *Archive) AddToIndex(ctx context.Context, msgs []Indexed) (int, error) {
 		return 0, nil
 	}
 	for i := range msgs {
-		t := &msgs[i].Text
-		*t = IndexText{IndexTerms(t.Subject), IndexTerms(t.Addresses), IndexTerms(t.Body)}
+		msgs[i].Prepare()
 	}
 	// Between batches: a batch and the index never wait on SQLite's lock
 	// for each other inside one process (see Archive.batches).
