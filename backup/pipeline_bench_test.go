@@ -82,6 +82,7 @@ func runPipeline(dir, path string) (int, int64, error) {
 	opts := &Options{}
 	opts.applyDefaults()
 	budget := newBudget(opts.InFlightBytes)
+	defer budget.bufs.close()
 	fe := &fetcher{opts: opts, tmpDir: a.Path(archive.TmpDir), budget: budget}
 	var msgs int
 	var bytes int64
