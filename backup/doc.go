@@ -5,7 +5,8 @@
 // compares the server's UIDVALIDITY and UIDs with what the archive holds; it
 // fetches only what is missing, with BODY.PEEK so that the server is only
 // read, never changed. Messages stream from the connection into a bounded
-// in-memory buffer (or a spool file for large ones), are hashed, their
+// in-memory buffer (or a spool file for large ones; buffers.go keeps the
+// buffers of written messages for the next ones), are hashed, their
 // header parsed (by internal/mailtext, the decoder the address book and the
 // windows use too), and go to the archive in batches that commit all or
 // nothing. Their text is decoded for the full-text index after they are

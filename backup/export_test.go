@@ -15,3 +15,8 @@ func SetFreeSpace(t interface{ Cleanup(func()) }, free int64) {
 	freeSpace = func(string) int64 { return free }
 	t.Cleanup(func() { freeSpace = old })
 }
+
+// PoisonReleasedBuffers makes every message buffer given back filled with
+// a poison byte, so that a message read after its release is archived
+// wrong. TestMain sets it for every test of the package.
+func PoisonReleasedBuffers() { poisonReleased = true }

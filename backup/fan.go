@@ -261,7 +261,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	fn := &fan{r: r, ctx: sctx, cancel: cancel, budget: newBudget(r.opts.InFlightBytes),
 		spools: &spoolFiles{dir: r.a.Path(archive.TmpDir)}}
 	defer fn.spools.close()
-	fn.budget.reserve = r.opts.SpoolBytes
+	fn.budget.reserve = bufferBytes(r.opts.SpoolBytes)
 	r.budget = fn.budget
 	fn.cut = r.newCutter(plans)
 	for _, fp := range plans {
@@ -276,6 +276,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	}
 	fn.units = largeFirst(fn.units)
 	fn.budget.ahead = r.aheadBytes()
+	defer fn.budget.bufs.close() // after discard: the buffers go back to the system
 	defer fn.discard()
 
 	// The planning connection takes the first unit before any other

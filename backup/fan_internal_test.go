@@ -53,26 +53,28 @@ func TestAheadAllowanceLeavesTheDisk(t *testing.T) {
 func TestBudgetSpoolsAheadRatherThanWait(t *testing.T) {
 	b, cur, ahead, waited := writerAndAhead(1 << 20)
 
-	if got, err := b.acquire(ahead, 700<<10, 4<<20); err != nil || got != (take{mem: 700 << 10}) {
+	// Sizes of whole buffer classes (bufferBytes): the budget counts a
+	// message's buffer.
+	if got, err := b.acquire(ahead, 768<<10, 4<<20); err != nil || got != (take{mem: 768 << 10}) {
 		t.Fatalf("first message ahead = %+v, %v; want it in memory", got, err)
 	}
-	// 324 KiB free: taking 100 KiB would leave less than the reserve.
+	// 256 KiB free: taking 100 KiB would leave less than the reserve.
 	got, err := b.acquire(ahead, 100<<10, 4<<20)
 	if err != nil || *waited || got != (take{disk: 100 << 10}) {
 		t.Fatalf("message ahead with the memory short = %+v, %v (waited %v); want it spooled within the allowance", got, err, *waited)
 	}
 	// The writer's unit still gets the memory left for it.
-	if got, err := b.acquire(cur, 300<<10, 4<<20); err != nil || got != (take{mem: 300 << 10}) {
+	if got, err := b.acquire(cur, 256<<10, 4<<20); err != nil || got != (take{mem: 256 << 10}) {
 		t.Fatalf("the writer's unit = %+v, %v; want its reserve", got, err)
 	}
 	// A large message of the writer's unit goes to a file at once.
 	if got, err := b.acquire(cur, 10<<20, 4<<20); err != nil || got != (take{}) || *waited {
 		t.Fatalf("the writer's large message = %+v, %v (waited %v)", got, err, *waited)
 	}
-	b.give(take{mem: 300 << 10})
+	b.give(take{mem: 256 << 10})
 	b.give(take{disk: 100 << 10})
-	if b.avail != 324<<10 || b.ahead != 1<<20 {
-		t.Fatalf("after give: %d free, %d ahead; want 324 KiB and 1 MiB", b.avail, b.ahead)
+	if b.avail != 256<<10 || b.ahead != 1<<20 {
+		t.Fatalf("after give: %d free, %d ahead; want 256 KiB and 1 MiB", b.avail, b.ahead)
 	}
 }
 

@@ -80,6 +80,13 @@ func (it *item) release(b *budget) {
 		it.spools.put(it.spool)
 		it.spool = spoolFile{}
 	}
+	// Nothing reads the message any more: the writer added it to its
+	// batch (SQLite copied it, the Appender wrote it before), or it is
+	// dropped. The entry's Body, the one alias of data, goes with it.
+	it.entry = nil
+	if b != nil {
+		b.bufs.put(it.data)
+	}
 	it.data = nil
 	b.give(it.held)
 	it.held = take{}
@@ -119,6 +126,10 @@ type budget struct {
 	idle     idleShare
 	stopped  bool
 	onWait   func() // tests: called, under mu, before each wait
+	// bufs hands out the buffers of messages held in memory and keeps
+	// released ones for the next (buffers.go): with the buffers in use,
+	// at most half again the budget's bytes.
+	bufs *buffers
 }
 
 // starved tells whether the link is the limit: the writer waits for the
@@ -170,7 +181,7 @@ func (s *idleShare) mark(waiting bool, now time.Time) {
 }
 
 func newBudget(n int64) *budget {
-	b := &budget{avail: n}
+	b := &budget{avail: n, bufs: newBuffers(n + n/2)}
 	b.idle.share = 1
 	b.cond = sync.NewCond(&b.mu)
 	return b
@@ -187,24 +198,25 @@ type take struct{ mem, disk int64 }
 
 // acquire takes what a message of size bytes for u (nil: always as the
 // current unit) holds, waiting until it is free. A message up to spool
-// bytes is held in memory when the budget has room; a larger one always
-// goes to a file.
+// bytes is held in memory, in a buffer of bufferBytes(size), when the
+// budget has room; a larger one always goes to a file.
 func (b *budget) acquire(u *unit, size, spool int64) (take, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := max(size, 1)
+	mem := bufferBytes(size) // the whole buffer it is read into
 	for !b.stopped {
 		cur := u == nil || u == b.current
 		switch {
 		case size > spool && cur:
 			return take{}, nil
-		case size <= spool && cur && b.avail >= n:
-			b.avail -= n
-			return take{mem: n}, nil
+		case size <= spool && cur && b.avail >= mem:
+			b.avail -= mem
+			return take{mem: mem}, nil
 		case cur:
-		case size <= spool && b.avail-n >= b.reserve:
-			b.avail -= n
-			return take{mem: n}, nil
+		case size <= spool && b.avail-mem >= b.reserve:
+			b.avail -= mem
+			return take{mem: mem}, nil
 		case b.ahead >= n && b.starved():
 			b.ahead -= n
 			return take{disk: n}, nil
@@ -591,7 +603,9 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 	}
 	it.held = held
 	if held.mem > 0 {
-		it.data = make([]byte, size)
+		// A buffer from the list holds an earlier message's bytes: all
+		// size of them are read over, or the error drops the message.
+		it.data = f.budget.bufs.get(size)
 		if _, err := io.ReadFull(lit, it.data); err != nil {
 			return err
 		}

@@ -133,8 +133,8 @@ func (o *Options) applyDefaults() {
 	if o.SpoolAheadBytes <= 0 {
 		o.SpoolAheadBytes = 1 << 30
 	}
-	if o.InFlightBytes < o.SpoolBytes {
-		o.InFlightBytes = o.SpoolBytes
+	if o.InFlightBytes < bufferBytes(o.SpoolBytes) { // the largest message held in memory fits
+		o.InFlightBytes = bufferBytes(o.SpoolBytes)
 	}
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 2 << 30

@@ -82,6 +82,7 @@ func runPipeline(dir, path string) (int, int64, error) {
 	opts := &Options{}
 	opts.applyDefaults()
 	budget := newBudget(opts.InFlightBytes)
+	defer budget.bufs.close()
 	spools := &spoolFiles{dir: a.Path(archive.TmpDir)}
 	defer spools.close()
 	fe := &fetcher{opts: opts, spools: spools, budget: budget}

@@ -19,6 +19,9 @@ var cuts = testimap.SoakFlag("cuts", 50, "how many cut points TestCutAnywhere tr
 var tally testimap.Tally
 
 func TestMain(m *testing.M) {
+	// Every test that checks the archive byte-exact also checks that no
+	// message buffer was given back while the message was still read.
+	backup.PoisonReleasedBuffers()
 	tally.Main(m, "reliability", "reliability.txt")
 }
 
