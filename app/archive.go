@@ -66,7 +66,9 @@ func (u *ui) openArchiveView() {
 	v.win.Resize(fyne.NewSize(1180, 760))
 	v.folderList = widget.NewList(func() int { return len(v.folders) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewLabel(""), widget.NewLabel(""))
+			name := widget.NewLabel("")
+			name.Truncation = fyne.TextTruncateEllipsis // short of the count
+			return container.NewBorder(nil, nil, nil, widget.NewLabel(""), name)
 		}, v.updateFolder)
 	v.folderList.OnSelected = func(id widget.ListItemID) { v.showFolder(id) }
 	v.msgList = widget.NewList(func() int { return len(v.msgs) },

@@ -21,12 +21,16 @@ import (
 var isoMessage = string(testmail.WithAttachment())
 
 type fakeReader struct {
+	folders      []ArchiveFolder // what Folders says, when set
 	closed       bool
 	unsearchable int64 // what Unsearchable says
 	busy         bool
 }
 
 func (r *fakeReader) Folders(context.Context) ([]ArchiveFolder, error) {
+	if r.folders != nil {
+		return r.folders, nil
+	}
 	return []ArchiveFolder{{ID: 1, Name: "INBOX", Role: "inbox", Current: true, Messages: 1},
 		{ID: 2, Name: "取引先", Current: true, Messages: 1}}, nil
 }
@@ -196,5 +200,26 @@ func walkObjects(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 	case *container.Split:
 		walkObjects(c.Leading, fn)
 		walkObjects(c.Trailing, fn)
+	}
+}
+
+// A folder name too long for the folder list ends in an ellipsis, short of
+// its count: the CI screenshot showed "受信トレイ (Thunderbird pop.old-is"
+// drawn over "300".
+func TestArchiveFolderNameLeavesItsCountAlone(t *testing.T) {
+	r := &fakeReader{folders: []ArchiveFolder{{ID: 1, Current: true, Messages: 300,
+		Name: "受信トレイ (Thunderbird pop.old-isp.example/Inbox)"}}}
+	_, v := openFakeArchive(t, r)
+	row := v.folderList.CreateItem()
+	v.updateFolder(0, row)
+	row.Resize(fyne.NewSize(240, row.MinSize().Height))
+	c := row.(*fyne.Container)
+	c.Layout.Layout(c.Objects, c.Size())
+	name, count := c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label)
+	if name.MinSize().Width > name.Size().Width {
+		t.Errorf("folder name needs %.0f wide, has %.0f: drawn over its count", name.MinSize().Width, name.Size().Width)
+	}
+	if name.Position().X+name.Size().Width > count.Position().X {
+		t.Errorf("folder name ends at %.0f, its count starts at %.0f", name.Position().X+name.Size().Width, count.Position().X)
 	}
 }
