@@ -212,7 +212,12 @@ func (s *backupScreen) updateTexts() {
 			"Done": formatCount(ev.Done), "Total": formatCount(ev.Total),
 			"Bytes": formatBytes(ev.Bytes), "TotalBytes": formatBytes(ev.TotalBytes)}))
 	}
-	if ev.Folder != "" {
+	switch {
+	case !s.running:
+		// "Now: INBOX — 120 of 300" is over once the run ended, done or
+		// stopped: the folder list says where each folder stands.
+		s.folderText.Set("")
+	case ev.Folder != "":
 		s.folderText.Set(tr("backup.folder", map[string]any{
 			"Folder": folderLabel(ev.Folder, s.roleOf(ev.Folder)), "Done": formatCount(ev.FolderDone), "Total": formatCount(ev.FolderTotal)}))
 	}

@@ -72,6 +72,10 @@ func TestBackupProgressAndCancel(t *testing.T) {
 	if u.backup.folders[0].state != folderWorking {
 		t.Error("INBOX not marked as being saved")
 	}
+	wantFolder := tr("backup.folder", map[string]any{"Folder": folderLabel("INBOX", u.backup.roleOf("INBOX")), "Done": "1", "Total": "2"})
+	if s, _ := u.backup.folderText.Get(); s != wantFolder {
+		t.Errorf("folder text = %q, want %q", s, wantFolder)
+	}
 	if !u.backup.busy() {
 		t.Error("backup screen not busy while running")
 	}
@@ -93,6 +97,9 @@ func TestBackupProgressAndCancel(t *testing.T) {
 	}
 	if got := u.backup.result.label.Text; got != tr("backup.stopped", map[string]any{"Count": "1"}) {
 		t.Errorf("after cancel: %q", got)
+	}
+	if s, _ := u.backup.folderText.Get(); s != "" {
+		t.Errorf("after cancel the folder line still says %q: nothing is being saved", s)
 	}
 	if u.backup.mainBtn.Text != tr("button.continue-backup") {
 		t.Errorf("primary button = %q, want continue", u.backup.mainBtn.Text)
