@@ -182,21 +182,13 @@ var schemaV3 = []string{
 // re-inserting it is refused. (Whoever drops these triggers can still edit
 // the database unseen; the removal re-hashes every message it is about to
 // delete, from SQLite and from the mbox file, for that.)
-var schemaV4 = []string{
+var schemaV4 = append([]string{
 	contentTrigger("messages_inserted", "INSERT", "messages"),
 	contentTrigger("message_chunks_inserted", "INSERT", "message_chunks"),
 	contentTrigger("folders_inserted", "INSERT", "folders"),
 	contentTrigger("folders_updated", "UPDATE", "folders"),
 	contentTrigger("folders_deleted", "DELETE", "folders"),
-	`CREATE TRIGGER content_version_only_grows BEFORE UPDATE ON meta
-		WHEN (old.key = 'content_version' OR new.key = 'content_version')
-		AND NOT (old.key = new.key AND CAST(new.value AS INTEGER) > CAST(old.value AS INTEGER))
-		BEGIN SELECT RAISE(ABORT, 'meta.content_version can only grow'); END`,
-	`CREATE TRIGGER content_version_kept BEFORE DELETE ON meta WHEN old.key = 'content_version'
-		BEGIN SELECT RAISE(ABORT, 'meta.content_version cannot be deleted'); END`,
-	`CREATE TRIGGER content_version_not_replaced BEFORE INSERT ON meta WHEN new.key = 'content_version'
-		BEGIN SELECT RAISE(ABORT, 'meta.content_version cannot be replaced'); END`,
-}
+}, guards("ABORT")...)
 
 // schemaGuardsFail has the guards of content_version refuse with
 // RAISE(FAIL) rather than ABORT. Either way the change refused is not
@@ -207,18 +199,25 @@ var schemaV4 = []string{
 // meta fires the guard: each one copied the pages it touched, 64 KiB
 // each, to a file first (1.2 s of CPU in a backup of 20,000 messages).
 // With these guards, a Batch's INSERT OR FAIL keeps none (batch.go).
-var schemaGuardsFail = []string{
+var schemaGuardsFail = append([]string{
 	`DROP TRIGGER content_version_only_grows`,
 	`DROP TRIGGER content_version_kept`,
 	`DROP TRIGGER content_version_not_replaced`,
-	`CREATE TRIGGER content_version_only_grows BEFORE UPDATE ON meta
+}, guards("FAIL")...)
+
+// guards are the triggers that keep content_version from being lowered,
+// deleted or re-inserted, refusing with RAISE(raise).
+func guards(raise string) []string {
+	return []string{
+		`CREATE TRIGGER content_version_only_grows BEFORE UPDATE ON meta
 		WHEN (old.key = 'content_version' OR new.key = 'content_version')
 		AND NOT (old.key = new.key AND CAST(new.value AS INTEGER) > CAST(old.value AS INTEGER))
-		BEGIN SELECT RAISE(FAIL, 'meta.content_version can only grow'); END`,
-	`CREATE TRIGGER content_version_kept BEFORE DELETE ON meta WHEN old.key = 'content_version'
-		BEGIN SELECT RAISE(FAIL, 'meta.content_version cannot be deleted'); END`,
-	`CREATE TRIGGER content_version_not_replaced BEFORE INSERT ON meta WHEN new.key = 'content_version'
-		BEGIN SELECT RAISE(FAIL, 'meta.content_version cannot be replaced'); END`,
+		BEGIN SELECT RAISE(` + raise + `, 'meta.content_version can only grow'); END`,
+		`CREATE TRIGGER content_version_kept BEFORE DELETE ON meta WHEN old.key = 'content_version'
+		BEGIN SELECT RAISE(` + raise + `, 'meta.content_version cannot be deleted'); END`,
+		`CREATE TRIGGER content_version_not_replaced BEFORE INSERT ON meta WHEN new.key = 'content_version'
+		BEGIN SELECT RAISE(` + raise + `, 'meta.content_version cannot be replaced'); END`,
+	}
 }
 
 func contentTrigger(name, event, table string) string {
