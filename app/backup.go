@@ -320,7 +320,9 @@ func (s *backupScreen) fillFailCell(l *widget.Label, id widget.TableCellID, f ar
 func (s *backupScreen) content() fyne.CanvasObject {
 	s.updateTexts()
 	box := container.NewVBox()
-	v := panelView{bars: true, folderLine: true, folderBar: true}
+	// The folder's line and bar follow the folder being saved: once the
+	// run ended, the folder list below says where each one stands.
+	v := panelView{bars: true, folderLine: s.running, folderBar: s.running}
 	if s.stopping {
 		v.stopping = say("backup.stopping")
 	}

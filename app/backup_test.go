@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/archive"
@@ -79,6 +81,9 @@ func TestBackupProgressAndCancel(t *testing.T) {
 	if !u.backup.busy() {
 		t.Error("backup screen not busy while running")
 	}
+	if n := progressBars(u.win.Canvas()); n != 2 {
+		t.Errorf("%d progress bars while running, want 2 (overall, folder)", n)
+	}
 
 	// Cancel: "Stopping…" until Run returns, then "Stopped — run again".
 	test.Tap(u.backup.cancelBtn)
@@ -100,6 +105,9 @@ func TestBackupProgressAndCancel(t *testing.T) {
 	}
 	if s, _ := u.backup.folderText.Get(); s != "" {
 		t.Errorf("after cancel the folder line still says %q: nothing is being saved", s)
+	}
+	if n := progressBars(u.win.Canvas()); n != 1 {
+		t.Errorf("after cancel %d progress bars, want the overall one alone", n)
 	}
 	if u.backup.mainBtn.Text != tr("button.continue-backup") {
 		t.Errorf("primary button = %q, want continue", u.backup.mainBtn.Text)
@@ -183,4 +191,17 @@ func TestEventPumpMerges(t *testing.T) {
 	if len(queued) != 2 {
 		t.Errorf("after a flush a new event must queue a new update")
 	}
+}
+
+// progressBars counts the visible progress bars on c.
+func progressBars(c fyne.Canvas) int {
+	n := 0
+	walkVisible(c.Content(), func(o fyne.CanvasObject) bool {
+		if _, ok := o.(*widget.ProgressBar); ok {
+			n++
+			return false
+		}
+		return true
+	})
+	return n
 }
