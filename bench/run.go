@@ -268,6 +268,7 @@ func (s *session) prepare() {
 	s.startLoad = proc.LoadAvg()
 	if s.shaper != nil {
 		s.shaper.TakeIdle()
+		s.shaper.TakeConns()
 	}
 }
 
@@ -279,6 +280,9 @@ func (s *session) add(r result) {
 	}
 	s.results = append(s.results, r)
 	fmt.Printf("  done: %-42s %7.2f s  (load %s)\n", r.name, r.m.wall.Seconds(), proc.LoadAvg())
+	if s.shaper != nil {
+		printTimeline(s.shaper.TakeConns())
+	}
 }
 
 func printMachine() {
@@ -314,4 +318,41 @@ func (s *session) compressWords() string {
 		return "; no COMPRESS"
 	}
 	return ""
+}
+
+// printTimeline shows when each connection of a run carried the server's
+// bytes, in seconds from the first connection's opening: where a run on a
+// capped link lost time against the ideal (its start, or a tail where
+// fewer connections than it could use were busy).
+func printTimeline(conns []shape.ConnStat) {
+	if len(conns) == 0 {
+		return
+	}
+	t0 := conns[0].Opened
+	var end time.Time
+	for _, c := range conns {
+		if c.Opened.Before(t0) {
+			t0 = c.Opened
+		}
+		if c.Last.After(end) {
+			end = c.Last
+		}
+	}
+	at := func(t time.Time) float64 { return t.Sub(t0).Seconds() }
+	for i, c := range conns {
+		if c.First.IsZero() {
+			fmt.Printf("        connection %d: opened at %.2f s, no data\n", i+1, at(c.Opened))
+			continue
+		}
+		fmt.Printf("        connection %d: opened at %.2f s, data %.2f-%.2f s, %.1f MB (%.2f MB/s)\n", i+1, at(c.Opened),
+			at(c.First), at(c.Last), float64(c.Bytes)/1e6, float64(c.Bytes)/1e6/c.Last.Sub(c.First).Seconds())
+		if len(c.Gaps) > 0 {
+			var gaps []string
+			for _, g := range c.Gaps {
+				gaps = append(gaps, fmt.Sprintf("%.2f+%.2f", at(g.At), g.For.Seconds()))
+			}
+			fmt.Printf("          waits over 50 ms for the server (at+for, s): %s\n", strings.Join(gaps, " "))
+		}
+	}
+	fmt.Printf("        last server byte at %.2f s\n", at(end))
 }

@@ -123,6 +123,37 @@ type Shaper struct {
 	refused atomic.Int64
 	mu      sync.Mutex
 	open    []net.Conn
+	stats   []*ConnStat // since the last TakeConns
+}
+
+// ConnStat is one connection's use of the link, for a timeline: when it
+// opened, when its first and last server bytes had passed, and how many.
+type ConnStat struct {
+	Opened, First, Last time.Time
+	Bytes               int64
+	// Gaps are the longest waits for the server's next bytes (over 50 ms,
+	// the first 32): when each began, and how long.
+	Gaps []Gap
+}
+
+// Gap is a wait for the server's bytes on one connection.
+type Gap struct {
+	At  time.Time
+	For time.Duration
+}
+
+// TakeConns returns the connections opened since the last call, with what
+// they carried so far.
+func (s *Shaper) TakeConns() []ConnStat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ConnStat, len(s.stats))
+	for i, st := range s.stats {
+		out[i] = *st
+		out[i].Gaps = append([]Gap(nil), st.Gaps...)
+	}
+	s.stats = nil
+	return out
 }
 
 // Start listens on 127.0.0.1 (Port) and forwards each connection to
@@ -174,8 +205,10 @@ func (s *Shaper) serve() {
 		}
 		s.conns.Add(1)
 		s.openNow.Add(1)
+		st := &ConnStat{Opened: time.Now()}
 		s.mu.Lock()
 		s.open = append(s.open, client, server)
+		s.stats = append(s.stats, st)
 		s.mu.Unlock()
 		var once sync.Once
 		closeBoth := func() {
@@ -185,8 +218,8 @@ func (s *Shaper) serve() {
 				s.openNow.Add(-1)
 			})
 		}
-		go s.pipe(server, client, closeBoth, true)
-		go s.pipe(client, server, closeBoth, false)
+		go s.pipe(server, client, closeBoth, st)
+		go s.pipe(client, server, closeBoth, nil)
 	}
 }
 
@@ -197,8 +230,10 @@ type chunk struct {
 }
 
 // pipe copies src to dst through the connection's bucket, the total one
-// (for the server's bytes) and the delay line.
-func (s *Shaper) pipe(src, dst net.Conn, closeBoth func(), down bool) {
+// (for the server's bytes) and the delay line. st is the connection's
+// record for the server's bytes (down), nil for the client's.
+func (s *Shaper) pipe(src, dst net.Conn, closeBoth func(), st *ConnStat) {
+	down := st != nil
 	delay := s.p.RTT / 2
 	own := &bucket{bps: s.p.PerConnBps}
 	line := make(chan chunk, 4096)
@@ -230,6 +265,13 @@ func (s *Shaper) pipe(src, dst net.Conn, closeBoth func(), down bool) {
 				// Nothing was coming from the server for a while, data
 				// came after: a round trip, or the server's work.
 				s.idle.Add(int64(waited))
+				if waited > 50*time.Millisecond {
+					s.mu.Lock()
+					if len(st.Gaps) < 32 {
+						st.Gaps = append(st.Gaps, Gap{At: readStart, For: waited})
+					}
+					s.mu.Unlock()
+				}
 			}
 			first = false
 			// When the bytes came to the link. A read that had to wait
@@ -255,7 +297,16 @@ func (s *Shaper) pipe(src, dst net.Conn, closeBoth func(), down bool) {
 			if d := time.Until(passed); d > 0 {
 				time.Sleep(d)
 			}
-			line <- chunk{b: buf[:n], due: time.Now().Add(delay)}
+			due := time.Now().Add(delay)
+			if down {
+				s.mu.Lock()
+				if st.First.IsZero() {
+					st.First = due
+				}
+				st.Last, st.Bytes = due, st.Bytes+int64(n)
+				s.mu.Unlock()
+			}
+			line <- chunk{b: buf[:n], due: due}
 		}
 		if err != nil {
 			return // EOF or a closed connection: the writer closes both
