@@ -265,3 +265,65 @@ func TestEmptyFolderListingRefused(t *testing.T) {
 		t.Fatalf("Preflight() = %v", err)
 	}
 }
+
+// TestNextFetchGoesOutNearTheEnd: on a slow link a connection sends its
+// next UID FETCH once what is left of the one in flight would take about
+// two round trips, not as soon as that one went out: taken that early,
+// each connection holds two units, and at the end of a run the one that
+// took its second far ahead of need fetches alone while the others stand
+// idle. It still goes out before the answer ends (pipelined).
+func TestNextFetchGoesOutNearTheEnd(t *testing.T) {
+	srv := testimap.Start(t, nil)
+	line := []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\r\n")
+	date := time.Date(2021, 5, 6, 7, 8, 9, 0, time.UTC)
+	for i := range 48 {
+		raw := fmt.Appendf(nil, "From: a@example.com\r\nSubject: part %d\r\n\r\n", i)
+		srv.AppendMessage("INBOX", append(raw, bytes.Repeat(line, 1600)...), nil, date) // 100 KiB
+	}
+	state := serverState(t, srv.Client(t))
+	// Each 32 KiB the proxy forwards waits 2 ms: a link of about 16 MB/s
+	// whose round trip is a few milliseconds, so a unit of a megabyte
+	// takes many round trips to come.
+	proxy := testimap.StartProxy(t, srv.Addr, func(int) testimap.Fault { return testimap.Fault{Delay: 2 * time.Millisecond} })
+	opts := options(srv, tempArchive(t))
+	opts.Conn.Port = proxy.Port
+	opts.Connections = 1
+	type claim struct {
+		got, of  int64
+		answered bool
+	}
+	var mu sync.Mutex
+	var claims []claim
+	backup.WatchPipelining(t, func(got, of int64, answered bool) {
+		mu.Lock()
+		claims = append(claims, claim{got, of, answered})
+		mu.Unlock()
+	})
+	sum, err := backup.Run(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
+	}
+	checkArchive(t, opts.ArchiveDir, state)
+	mu.Lock()
+	defer mu.Unlock()
+	large, early, pipelined := 0, 0, 0
+	for _, c := range claims {
+		if c.of < 1<<20 {
+			continue // small enough to send the next at once
+		}
+		large++
+		if !c.answered {
+			pipelined++
+		}
+		if c.got < c.of/2 {
+			early++
+			t.Errorf("the next UID FETCH went out with %d of %d bytes of the one in flight received", c.got, c.of)
+		}
+	}
+	if large < 2 {
+		t.Fatalf("%d units of a megabyte or more went out with another behind them (%v): the test measures nothing", large, claims)
+	}
+	if pipelined == 0 {
+		t.Errorf("every next UID FETCH waited for the answer before it to end: not pipelined")
+	}
+}

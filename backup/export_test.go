@@ -20,3 +20,23 @@ func SetFreeSpace(t interface{ Cleanup(func()) }, free int64) {
 // a poison byte, so that a message read after its release is archived
 // wrong. TestMain sets it for every test of the package.
 func PoisonReleasedBuffers() { poisonReleased = true }
+
+// WatchPipelining calls f each time a connection is about to take the
+// unit it sends behind the UID FETCH in flight, with how many bytes of
+// that one's messages came so far, of how many, and whether its answer
+// had ended.
+func WatchPipelining(t interface{ Cleanup(func()) }, f func(got, of int64, answered bool)) {
+	pipelineHook = func(pend *inflight) {
+		pend.lead.mu.Lock()
+		got, of := pend.lead.got, pend.lead.bytes
+		pend.lead.mu.Unlock()
+		answered := false
+		select {
+		case <-pend.done:
+			answered = true
+		default:
+		}
+		f(got, of, answered)
+	}
+	t.Cleanup(func() { pipelineHook = nil })
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -33,6 +34,7 @@ type item struct {
 	failed       string // non-empty: the message could not be fetched, and why
 	entry        *archive.Entry
 	appendErr    error // the mbox file could not take it
+	lead         *lead // its UID FETCH's, counting what comes
 }
 
 // prepare parses the message's header for the archive's columns. It runs
@@ -84,6 +86,7 @@ func (it *item) release(b *budget) {
 	// batch (SQLite copied it, the Appender wrote it before), or it is
 	// dropped. The entry's Body, the one alias of data, goes with it.
 	it.entry = nil
+	it.lead = nil
 	if b != nil {
 		b.bufs.put(it.data)
 	}
@@ -299,6 +302,8 @@ type fetcher struct {
 	spools *spoolFiles // for messages larger than SpoolBytes
 	budget *budget
 	conn   int32 // which connection of the session (units note it)
+	// trip is the shortest round trip seen, in nanoseconds (lead.go).
+	trip atomic.Int64
 	// received, when set, is told of every read of mail bytes.
 	received func(n int64)
 	// link, when set, is the connection's side of the compression
@@ -347,14 +352,20 @@ var fetchOptions = &imap.FetchOptions{
 type inflight struct {
 	u    *unit
 	uids []imap.UID
+	lead *lead // tells when the next one goes out behind it
 	done chan struct{}
 	sent map[imap.UID]bool
 	err  error
 }
 
-// start sends a UID FETCH for uids and reads its answer in the background.
-func (f *fetcher) start(u *unit, uids []imap.UID) *inflight {
-	fl := &inflight{u: u, uids: uids, done: make(chan struct{})}
+// start sends a UID FETCH for uids and reads its answer in the background;
+// alone: no other command is in flight on the connection.
+func (f *fetcher) start(u *unit, uids []imap.UID, alone bool) *inflight {
+	var bytes int64
+	for _, uid := range uids {
+		bytes += u.fw.fp.sizes[uid]
+	}
+	fl := &inflight{u: u, uids: uids, lead: f.newLead(bytes, alone), done: make(chan struct{})}
 	check := u.check
 	u.check = nil
 	cmd := f.c.Fetch(imap.UIDSetNum(uids...), fetchOptions)
@@ -367,9 +378,19 @@ func (f *fetcher) start(u *unit, uids []imap.UID) *inflight {
 				return
 			}
 		}
-		fl.sent, fl.err = f.consume(cmd, u, uids)
+		fl.sent, fl.err = f.consume(cmd, u, uids, fl.lead)
 	}()
 	return fl
+}
+
+// near returns once the next UID FETCH should go out behind this one (lead),
+// or its answer is read.
+func (fl *inflight) near(ctx context.Context) {
+	select {
+	case <-fl.lead.near:
+	case <-fl.done:
+	case <-ctx.Done():
+	}
 }
 
 // wait is the command's answer once read: which UIDs it sent, and its
@@ -398,7 +419,7 @@ type unfinished struct {
 // resolves, when UID SEARCH no longer lists it). It returns a
 // connection-level error; per-message problems travel as items.
 func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *unit) *unit, done func(*unit)) error {
-	pend := f.start(u, u.uids)
+	pend := f.start(u, u.uids, true)
 	var again []unfinished
 	for pend != nil {
 		var next *inflight
@@ -406,8 +427,12 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *uni
 			// Asking again UID by UID waits for the commands before it:
 			// only pipeline when nothing is to be asked again. Nor when
 			// compression is to be turned on: that waits for a pause.
+			pend.near(ctx)
+			if pipelineHook != nil {
+				pipelineHook(pend)
+			}
 			if nu := claim(pend.u); nu != nil {
-				next = f.start(nu, nu.uids)
+				next = f.start(nu, nu.uids, false)
 			}
 		}
 		sent, err := pend.wait()
@@ -438,7 +463,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *uni
 				return err
 			}
 			if nu := claim(nil); nu != nil {
-				pend = f.start(nu, nu.uids)
+				pend = f.start(nu, nu.uids, true)
 			}
 			continue
 		}
@@ -453,7 +478,7 @@ func (f *fetcher) fetchUnits(ctx context.Context, u *unit, claim func(after *uni
 		}
 		again = nil
 		if nu := claim(nil); nu != nil {
-			pend = f.start(nu, nu.uids)
+			pend = f.start(nu, nu.uids, true)
 		}
 	}
 	return nil
@@ -471,7 +496,7 @@ func (f *fetcher) askAgain(a unfinished) error {
 	for _, uid := range a.missing {
 		one, oneErr := map[imap.UID]bool{}, a.err
 		if len(a.cmd.uids) > 1 {
-			one, oneErr = f.start(a.cmd.u, []imap.UID{uid}).wait()
+			one, oneErr = f.start(a.cmd.u, []imap.UID{uid}, true).wait()
 		}
 		switch {
 		case oneErr == nil && one[uid]:
@@ -503,7 +528,7 @@ func serverWords(e *imap.Error) string {
 // sent to emit, as a message or as a failure. A message for a UID not
 // asked for, or sent twice, is dropped: it is not what this command is
 // about.
-func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID) (map[imap.UID]bool, error) {
+func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID, w *lead) (map[imap.UID]bool, error) {
 	emit := u.emit
 	want := make(map[imap.UID]bool, len(uids))
 	for _, uid := range uids {
@@ -516,7 +541,7 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID
 		if msg == nil {
 			break
 		}
-		it, err := f.readMessage(msg, u)
+		it, err := f.readMessage(msg, u, w)
 		if err != nil {
 			readErr = err
 			if it != nil {
@@ -548,8 +573,8 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID
 
 // readMessage reads one FETCH response. The literal is read when its item
 // arrives: imapclient discards it at the next item.
-func (f *fetcher) readMessage(msg *imapclient.FetchMessageData, u *unit) (*item, error) {
-	it := &item{}
+func (f *fetcher) readMessage(msg *imapclient.FetchMessageData, u *unit, w *lead) (*item, error) {
+	it := &item{lead: w}
 	sawBody := false
 	for {
 		d := msg.Next()
@@ -590,7 +615,10 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 	size := literal.Size()
 	var lit io.Reader = literal
 	if f.received != nil {
-		lit = countingReader{r: literal, note: f.received}
+		lit = countingReader{r: lit, note: f.received}
+	}
+	if it.lead != nil {
+		lit = leadReader{r: lit, w: it.lead}
 	}
 	if size > f.opts.MaxMessageBytes {
 		it.failed = tooLarge(size, f.opts.MaxMessageBytes)
