@@ -49,7 +49,10 @@ type unit struct {
 	// refused: one message larger than MaxMessageBytes by the server's
 	// size: not asked for, a failure (refuse).
 	refused bool
-	taken   bool         // under fan.mu
+	taken   bool // under fan.mu
+	// replans: the planning connection took it first of its folder: it
+	// examines the folder itself, and plans it again if it must (claim).
+	replans bool
 	conn    atomic.Int32 // the connection that took it (1-based), for the budget
 	q       *queue       // its messages, for the writer
 	// check, when set, is the answer to its folder's EXAMINE, sent ahead
@@ -352,11 +355,14 @@ func (fn *fan) write(ctx context.Context) (bool, error) {
 // of a folder the planning connection planned again are its alone (main).
 // A folder's other units wait until it is examined (ready) when the
 // planning connection took its first one (it examines it itself and may
-// plan it again: replanner), and, for the planning connection, when any
-// other took it: the planning connection plans a folder again only where
-// no other connection fetched under the plan. Another connection takes a
-// unit of a folder another one (not the planning one) is examining: its
-// own EXAMINE checks the generation (examineAhead).
+// plan it again: replanner; the unit says so, replans). Any connection,
+// the planning one too, takes a unit of a folder another one took first
+// and is examining: its own EXAMINE checks the generation (examineAhead),
+// and plans nothing again, so that the planning connection plans a folder
+// again only where no other connection fetched under the plan. (It used
+// to wait until that other connection's EXAMINE was answered, which comes
+// behind the UID FETCH in flight on it: measured at RTT 100 ms, the
+// planning connection stood idle 0.8 s at the last folder.)
 func (fn *fan) claim(main bool, conn int32) *unit {
 	for {
 		fn.mu.Lock()
@@ -369,8 +375,9 @@ func (fn *fan) claim(main bool, conn int32) *unit {
 			fn.mu.Unlock()
 			return nil
 		}
-		if !fn.mustWaitLocked(pick, main) {
-			pick.fw.replanner = pick.fw.replanner || !pick.fw.claimed && main
+		if !fn.mustWaitLocked(pick) {
+			pick.replans = !pick.fw.claimed && main
+			pick.fw.replanner = pick.fw.replanner || pick.replans
 			fn.takeLocked(pick, conn)
 			fn.mu.Unlock()
 			return pick
@@ -394,9 +401,9 @@ func (fn *fan) firstLocked(main bool) *unit {
 
 // mustWaitLocked tells that u's folder must be examined before the
 // connection takes u (see claim).
-func (fn *fan) mustWaitLocked(u *unit, main bool) bool {
+func (fn *fan) mustWaitLocked(u *unit) bool {
 	fw := u.fw
-	return fw.claimed && !fw.isReady() && (main || fw.replanner)
+	return fw.claimed && !fw.isReady() && fw.replanner
 }
 
 // takeLocked gives u to connection conn.
@@ -593,10 +600,10 @@ func (fn *fan) work(c *imapconn.Conn, main bool, conn int32, u *unit) {
 		}
 		switch {
 		case u.fw == selected:
-		case !main && !u.refused && len(u.uids) > 0:
-			// Another connection than the planning one cannot plan a
-			// folder again: its EXAMINE goes out with the UID FETCH,
-			// one round trip rather than two.
+		case !u.replans && !u.refused && len(u.uids) > 0:
+			// Only the planning connection, on the first unit of a
+			// folder, plans it again: any other EXAMINE goes out with
+			// the UID FETCH, one round trip rather than two.
 			selectAhead(u)
 		default:
 			if err := selectNow(u); err != nil {
@@ -711,7 +718,7 @@ func (fn *fan) claimNext(cur *folderWork, main bool, conn int32) *unit {
 		return nil
 	}
 	pick := fn.firstLocked(main)
-	if pick == nil || pick.fw != cur && fn.mustWaitLocked(pick, main) || len(pick.uids) == 0 {
+	if pick == nil || pick.fw != cur && fn.mustWaitLocked(pick) || len(pick.uids) == 0 {
 		return nil
 	}
 	fn.takeLocked(pick, conn)

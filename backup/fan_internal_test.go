@@ -261,10 +261,10 @@ func TestNoLargeMessageWhileCompressionIsDecided(t *testing.T) {
 
 // A folder whose first unit a connection sent ahead, behind a long UID
 // FETCH (its EXAMINE's answer comes only after that one), does not hold
-// up the other connections: they take its next units and check the
-// generation with their own EXAMINE. Only where the planning connection
-// took the first unit (it may plan the folder again) do they wait for
-// its EXAMINE, and the planning connection waits for another's.
+// up the other connections, the planning one included: they take its next
+// units and check the generation with their own EXAMINE, planning nothing
+// again. Only where the planning connection took the first unit (it may
+// plan the folder again) do the others wait for its EXAMINE.
 func TestFolderSentAheadDoesNotHoldOthers(t *testing.T) {
 	folder := func() *folderWork {
 		return &folderWork{fp: &folderPlan{}, ready: make(chan struct{})}
@@ -274,7 +274,7 @@ func TestFolderSentAheadDoesNotHoldOthers(t *testing.T) {
 	cur.claimed = true
 	cur.markReady()
 	units := []*unit{
-		{fw: ahead, uids: []imap.UID{1}}, {fw: ahead, uids: []imap.UID{2}},
+		{fw: ahead, uids: []imap.UID{1}}, {fw: ahead, uids: []imap.UID{2}}, {fw: ahead, uids: []imap.UID{3}},
 		{fw: planned, uids: []imap.UID{1}}, {fw: planned, uids: []imap.UID{2}},
 	}
 	// Done already: a claim that would wait returns nil at once.
@@ -285,21 +285,21 @@ func TestFolderSentAheadDoesNotHoldOthers(t *testing.T) {
 	if got := fn.claimNext(cur, false, 2); got != units[0] {
 		t.Fatalf("connection 2, sending ahead: took %+v, want the next folder's first unit", got)
 	}
-	if fn.claimNext(cur, true, 1) != nil {
-		t.Errorf("the planning connection took a unit of a folder another one is examining")
+	if got := fn.claim(true, 1); got != units[1] || got.replans {
+		t.Fatalf("the planning connection: took %+v, want the next unit of the folder another one is examining, without waiting, to examine it ahead (not to plan it again)", got)
 	}
-	if got := fn.claim(false, 3); got != units[1] {
+	if got := fn.claim(false, 3); got != units[2] {
 		t.Fatalf("connection 3: took %+v, want the next unit of the folder sent ahead, without waiting", got)
 	}
 
-	if got := fn.claim(true, 1); got != units[2] {
-		t.Fatalf("the planning connection: took %+v, want the first unit of the next folder", got)
+	if got := fn.claim(true, 1); got != units[3] || !got.replans {
+		t.Fatalf("the planning connection: took %+v, want the first unit of the next folder, to examine it itself", got)
 	}
 	if fn.claimNext(cur, false, 2) != nil {
 		t.Errorf("connection 2 took a unit of a folder the planning connection examines (and may plan again)")
 	}
 	planned.markReady()
-	if got := fn.claimNext(cur, false, 2); got != units[3] {
+	if got := fn.claimNext(cur, false, 2); got != units[4] {
 		t.Errorf("once examined: took %+v, want its next unit", got)
 	}
 }
