@@ -37,7 +37,7 @@ func (s *session) rows() []*row {
 		if r.exact != w.exact && exactCount(r.exact) < exactCount(w.exact) {
 			w.exact = r.exact
 		}
-		w.walls = append(w.walls, fmt.Sprintf("%.2f (load %s)", r.m.wall.Seconds(), r.load))
+		w.walls = append(w.walls, fmt.Sprintf("%.2f (CPU %.1f s, load %s)", r.m.wall.Seconds(), r.m.cpu.Seconds(), r.load))
 		for _, n := range r.notes {
 			if !slices.Contains(w.notes, n) {
 				w.notes = append(w.notes, n)

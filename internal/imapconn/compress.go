@@ -346,12 +346,13 @@ type LinkStats struct {
 	WireBytes int64         // bytes from the network (compressed, with TLS)
 	Bytes     int64         // bytes of the IMAP stream (decompressed)
 	Waited    time.Duration // time spent in reads from the network
+	Reads     int64         // reads from the network (system calls)
 }
 
 // Link is what c has read so far. Bytes over Waited is the rate at which
 // the server and the link deliver when Mailark waits for them: time in
 // which Mailark did not read (its writer was behind) does not count.
 func (c *Conn) Link() LinkStats {
-	wire, waited := c.idle.stats()
-	return LinkStats{WireBytes: wire, Bytes: c.deflate.decompressed(), Waited: waited}
+	wire, waited, reads := c.idle.stats()
+	return LinkStats{WireBytes: wire, Bytes: c.deflate.decompressed(), Waited: waited, Reads: reads}
 }

@@ -140,7 +140,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	idle := newIdleConn(raw, cfg)
-	var conn net.Conn = idle
+	var conn net.Conn = newReadBufConn(idle)
 	// Until login is done, the whole exchange has DialTimeout.
 	stopDial := context.AfterFunc(dctx, func() { raw.Close() })
 	defer stopDial()

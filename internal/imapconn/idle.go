@@ -36,6 +36,7 @@ type idleConn struct {
 
 	// What reads took from the network, for Conn.Link.
 	wireBytes int64
+	reads     int64 // reads from the network
 	waitedAll time.Duration
 }
 
@@ -141,19 +142,20 @@ func (c *idleConn) note(start time.Time, n int) {
 	d := time.Since(start)
 	c.mu.Lock()
 	c.wireBytes += int64(n)
+	c.reads++
 	c.waitedAll += d
 	c.mu.Unlock()
 }
 
-// stats is what reads took from the network so far: bytes, and time spent
-// waiting in reads.
-func (c *idleConn) stats() (int64, time.Duration) {
+// stats is what reads took from the network so far: bytes, time spent
+// waiting in reads, and how many reads.
+func (c *idleConn) stats() (int64, time.Duration, int64) {
 	if c == nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.wireBytes, c.waitedAll
+	return c.wireBytes, c.waitedAll, c.reads
 }
 
 // countAbove hands the trickle rule to the layer above, which then calls
