@@ -15,8 +15,10 @@
 //
 // A session fetches over Options.Connections connections (default 4, at
 // most the host's cap), see fan.go: folders side by side and a large folder
-// split into runs of UIDs, each connection keeping its next UID FETCH in
-// flight while it reads the current answer. One goroutine writes the
+// split into runs of UIDs, each connection sending its next UID FETCH
+// while it reads the current answer, about two round trips before that
+// answer ends (lead.go), so that no round trip stands idle and the
+// connections run out of work together. One goroutine writes the
 // archive, folder after folder, so the guarantees below hold with any
 // number of connections, and the in-flight byte budget is shared by all.
 // A server that refuses a connection, or cuts one for its limit, leaves
