@@ -213,6 +213,7 @@ func (r *runner) observe(w *linkWatch) {
 	now := w.c.Link()
 	d := imapconn.LinkStats{Bytes: now.Bytes - w.last.Bytes, WireBytes: now.WireBytes - w.last.WireBytes, Waited: now.Waited - w.last.Waited}
 	w.last = now
+	r.link.add(d)
 	if text := r.compress.observe(d); text != "" {
 		r.mu.Lock()
 		r.noticeLocked(text, nil)

@@ -265,6 +265,7 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 		spools: &spoolFiles{dir: r.a.Path(archive.TmpDir)}}
 	defer fn.spools.close()
 	fn.budget.reserve = bufferBytes(r.opts.SpoolBytes)
+	fn.budget.linkMayLimit = r.linkMayLimit
 	r.budget = fn.budget
 	fn.cut = r.newCutter(plans)
 	for _, fp := range plans {
@@ -280,6 +281,11 @@ func (r *runner) fetchAll(ctx context.Context, c *imapconn.Conn, plans []*folder
 	fn.units = largeFirst(fn.units)
 	fn.budget.ahead = r.aheadBytes()
 	defer fn.budget.bufs.close() // after discard: the buffers go back to the system
+	defer func() {
+		fn.budget.mu.Lock()
+		r.sum.SpooledAheadBytes += fn.budget.spooledAhead
+		fn.budget.mu.Unlock()
+	}()
 	defer fn.discard()
 
 	// The planning connection takes the first unit before any other

@@ -81,17 +81,20 @@ func TestBudgetSpoolsAheadRatherThanWait(t *testing.T) {
 // When the writer, not the link, is the limit (loopback, a LAN) a message
 // ahead that finds the memory taken waits for it rather than go to a file,
 // which would only take CPU from the writer: while the writer is busy with
-// what came, and while the current unit's own messages wait for memory.
-// Once the writer waits for the current unit, the one waiting is spooled.
+// what came, while the current unit's own messages wait for memory, and
+// while the connections deliver faster than a link that limits does
+// (linkrate.go), however long the writer waits. Once the writer waits for
+// the current unit on a slow link, the one waiting is spooled.
 func TestBudgetAheadWaitsForABusyWriter(t *testing.T) {
 	for _, c := range []struct {
-		name            string
-		empty, curWaits bool
-		share           float64
+		name                      string
+		empty, curWaits, fastLink bool
+		share                     float64
 	}{
-		{"the writer is busy", false, false, 1},
-		{"the writer's unit waits for memory", true, true, 1},
-		{"the writer waited a fifth of the time lately", true, false, 0.2},
+		{"the writer is busy", false, false, false, 1},
+		{"the writer's unit waits for memory", true, true, false, 1},
+		{"the writer waited a fifth of the time lately", true, false, false, 0.2},
+		{"the writer waits, the connections deliver fast", true, false, true, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b, _, ahead, _ := writerAndAhead(1 << 20)
@@ -100,10 +103,12 @@ func TestBudgetAheadWaitsForABusyWriter(t *testing.T) {
 			if c.curWaits {
 				b.curWaits = 1
 			}
+			fast := c.fastLink
+			b.linkMayLimit = func() bool { return !fast }
 			waits := 0
 			b.onWait = func() { // under mu: the link becomes the limit while the connection waits
 				waits++
-				b.empty, b.curWaits, b.idle.share = true, 0, 1
+				b.empty, b.curWaits, b.idle.share, fast = true, 0, 1, false
 			}
 			got, err := b.acquire(ahead, 100<<10, 4<<20)
 			if err != nil || waits != 1 || got != (take{disk: 100 << 10}) {
@@ -301,5 +306,22 @@ func TestFolderSentAheadDoesNotHoldOthers(t *testing.T) {
 	planned.markReady()
 	if got := fn.claimNext(cur, false, 2); got != units[4] {
 		t.Errorf("once examined: took %+v, want its next unit", got)
+	}
+}
+
+// The link's rate is what the connections delivered while Mailark waited
+// for them, summed: too little to tell counts as a link that may limit.
+func TestLinkMayLimit(t *testing.T) {
+	r := &runner{}
+	if !r.linkMayLimit() {
+		t.Fatal("nothing measured: want the link counted as a possible limit")
+	}
+	r.link.add(imapconn.LinkStats{Bytes: 8 << 20, Waited: 2 * time.Second}) // 4 MiB/s, as RTT 40 ms at 4 MB/s
+	if !r.linkMayLimit() {
+		t.Errorf("4 MiB/s per connection: want the link counted as the limit")
+	}
+	r.link.add(imapconn.LinkStats{Bytes: 1 << 30, Waited: time.Second}) // a loopback's rate
+	if rate, _ := r.link.rate(); r.linkMayLimit() || rate < spoolAheadBelow {
+		t.Errorf("%.0f MB/s per connection: want the link not counted as the limit", rate/1e6)
 	}
 }

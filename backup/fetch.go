@@ -128,7 +128,11 @@ type budget struct {
 	curWaits int
 	idle     idleShare
 	stopped  bool
-	onWait   func() // tests: called, under mu, before each wait
+	// linkMayLimit, when set, tells whether the link may be the limit
+	// (linkrate.go): only then are messages ahead spooled.
+	linkMayLimit func() bool
+	spooledAhead int64  // bytes of messages spooled ahead so far
+	onWait       func() // tests: called, under mu, before each wait
 	// bufs hands out the buffers of messages held in memory and keeps
 	// released ones for the next (buffers.go): with the buffers in use,
 	// at most half again the budget's bytes.
@@ -220,8 +224,9 @@ func (b *budget) acquire(u *unit, size, spool int64) (take, error) {
 		case size <= spool && b.avail-mem >= b.reserve:
 			b.avail -= mem
 			return take{mem: mem}, nil
-		case b.ahead >= n && b.starved():
+		case b.ahead >= n && b.starved() && (b.linkMayLimit == nil || b.linkMayLimit()):
 			b.ahead -= n
+			b.spooledAhead += size
 			return take{disk: n}, nil
 		case b.current != nil && u.sameConn(b.current) && !b.current.q.isClosed():
 			return take{}, nil

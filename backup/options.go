@@ -214,6 +214,13 @@ type Summary struct {
 	Stores []*ImportSummary `json:",omitempty"`
 	// Compression is what the run did about COMPRESS=DEFLATE, and why.
 	Compression CompressionSummary
+	// LinkRate is what each connection delivered, in bytes of mail a
+	// second, while Mailark waited for the server (time in which it was
+	// behind does not count); 0 when too little came to tell.
+	LinkRate float64 `json:",omitempty"`
+	// SpooledAheadBytes is how much mail, fetched ahead of the writer
+	// while it waited for the link, went to spool files (linkrate.go).
+	SpooledAheadBytes int64 `json:",omitempty"`
 }
 
 // FolderError is a folder the server would not let us read.

@@ -89,6 +89,7 @@ func run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	sum.Elapsed = opts.Now().Sub(start)
 	sum.Compression = r.compress.summary()
+	sum.LinkRate, _ = r.link.rate()
 	r.finalStatus()
 	r.indexTail()
 	close(x.finished)
@@ -207,6 +208,7 @@ type runner struct {
 	conns int
 	// compress is the run's COMPRESS=DEFLATE decision (compress.go).
 	compress *compression
+	link     linkRate // what the connections delivered (linkrate.go)
 
 	lim   limits.Limits
 	meter *limits.Meter // the daily download budget; nil: none

@@ -82,6 +82,20 @@ func (s *session) mailarkArgs(dir string, conns int, compress string) []string {
 	return args
 }
 
+// linkRateNote is what mailark's summary (--json) says its connections
+// delivered while it waited for them (backup.Summary.LinkRate).
+func linkRateNote(m measured) string {
+	var sum struct {
+		LinkRate          float64
+		SpooledAheadBytes int64
+	}
+	if json.Unmarshal([]byte(m.stdout), &sum) != nil || sum.LinkRate == 0 {
+		return ""
+	}
+	return fmt.Sprintf("its connections delivered %.1f MB/s each while it waited for them; %.0f MB fetched ahead of the writer went to spool files",
+		sum.LinkRate/1e6, float64(sum.SpooledAheadBytes)/1e6)
+}
+
 // compressDecision is what mailark's summary (--json) says about
 // COMPRESS: "compression on|off: " and its reason.
 func compressDecision(m measured) string {
@@ -120,6 +134,9 @@ func (s *session) runMailarkBin(bin, name string, rerun bool, conns int, compres
 	r := result{name: name, m: m, msgs: len(s.refs), bytes: s.refBytes, notes: []string{disk}}
 	if d := compressDecision(m); d != "" && s.serverCompress {
 		r.notes = append(r.notes, d)
+	}
+	if l := linkRateNote(m); l != "" {
+		r.notes = append(r.notes, l)
 	}
 	r.durable, r.indexed = durableAndIndexed(m)
 	if err := s.checkMailark(dir, &r); err != nil {

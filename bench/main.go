@@ -34,7 +34,10 @@
 // connection), rtt100 (2 MB/s per connection, 8 MB/s in all), limit2 (a
 // server that allows 2 connections, on the rtt40 link); contenders connect
 // through a shaping proxy that also measures how long the link stood idle,
-// and ideal rows give k connections at the caps. -connections 1,4 runs
+// and ideal rows give k connections at the caps. After each run on such a
+// link it prints a timeline per connection: when it opened, when it
+// carried the server's bytes and how many, and each wait over 50 ms for
+// the server (a tail where one connection fetched alone shows there). -connections 1,4 runs
 // mailark with each --connections. -compress off,on measures each link
 // twice, Dovecot without and with COMPRESS=DEFLATE (imap_zlib): with it,
 // mbsync compresses (it does when offered) and mailark runs with
