@@ -367,8 +367,7 @@ func (fn *fan) write(ctx context.Context) (bool, error) {
 // and plans nothing again, so that the planning connection plans a folder
 // again only where no other connection fetched under the plan. (It used
 // to wait until that other connection's EXAMINE was answered, which comes
-// behind the UID FETCH in flight on it: measured at RTT 100 ms, the
-// planning connection stood idle 0.8 s at the last folder.)
+// only behind the UID FETCH in flight on it: up to a unit's time idle.)
 func (fn *fan) claim(main bool, conn int32) *unit {
 	for {
 		fn.mu.Lock()
