@@ -304,6 +304,11 @@ func TestNextFetchGoesOutNearTheEnd(t *testing.T) {
 		t.Fatalf("Run() = %v, failures %v", err, sum.Failures)
 	}
 	checkArchive(t, opts.ArchiveDir, state)
+	// The summary says what the connections delivered while the run
+	// waited for them (the rule for spooling ahead uses it).
+	if sum.LinkRate <= 0 {
+		t.Errorf("Summary.LinkRate = %v after %d bytes: the link's rate was not measured", sum.LinkRate, sum.NewBytes)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	large, early, pipelined := 0, 0, 0
