@@ -37,7 +37,11 @@ func (s *session) rows() []*row {
 		if r.exact != w.exact && exactCount(r.exact) < exactCount(w.exact) {
 			w.exact = r.exact
 		}
-		w.walls = append(w.walls, fmt.Sprintf("%.2f (CPU %.1f s, load %s)", r.m.wall.Seconds(), r.m.cpu.Seconds(), r.load))
+		cpu := fmt.Sprintf("CPU %.1f s", r.m.cpu.Seconds())
+		if r.m.user+r.m.sys > 0 {
+			cpu += fmt.Sprintf(" = user %.1f + system %.1f, %dk page faults", r.m.user.Seconds(), r.m.sys.Seconds(), r.m.minFlt/1000)
+		}
+		w.walls = append(w.walls, fmt.Sprintf("%.2f (%s, load %s)", r.m.wall.Seconds(), cpu, r.load))
 		for _, n := range r.notes {
 			if !slices.Contains(w.notes, n) {
 				w.notes = append(w.notes, n)
@@ -132,6 +136,8 @@ func (s *session) printTable(loadBefore string) {
 	for _, w := range rows {
 		if len(w.walls) > 1 {
 			fmt.Printf("- %s: wall s per round: %s\n", w.best.name, strings.Join(w.walls, ", "))
+		} else {
+			fmt.Printf("- %s: wall s: %s\n", w.best.name, w.walls[0])
 		}
 		for _, n := range w.notes {
 			fmt.Printf("- %s: %s\n", w.best.name, n)

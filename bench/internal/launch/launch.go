@@ -48,6 +48,10 @@ type Result struct {
 	Wall      time.Duration
 	MaxRSSKiB int64 // ru_maxrss: KiB on Linux
 	CPU       time.Duration
+	// User and Sys split CPU; MinFlt is the minor page faults (ru_minflt):
+	// memory first touched, which the kernel pays for in Sys.
+	User, Sys time.Duration
+	MinFlt    int64
 	Stdout    string
 	Err       error
 }
@@ -57,6 +61,8 @@ type launched struct {
 	Wall      time.Duration
 	MaxRSSKiB int64
 	CPU       time.Duration
+	User, Sys time.Duration
+	MinFlt    int64
 }
 
 // Run runs args through self's launcher with env added to this process's
@@ -78,6 +84,7 @@ func Run(self string, env []string, logFile string, args ...string) Result {
 	var l launched
 	if b, rerr := os.ReadFile(resFile); rerr == nil && json.Unmarshal(b, &l) == nil {
 		r.Wall, r.MaxRSSKiB, r.CPU = l.Wall, l.MaxRSSKiB, l.CPU
+		r.User, r.Sys, r.MinFlt = l.User, l.Sys, l.MinFlt
 	}
 	if err != nil {
 		r.Err = fmt.Errorf("%s: %w%s", strings.Join(args, " "), err, Tail(logFile))
@@ -102,7 +109,9 @@ func Exec(args []string) error {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		l.MaxRSSKiB = ru.Maxrss
-		l.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		l.User, l.Sys = time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+		l.CPU = l.User + l.Sys
+		l.MinFlt = ru.Minflt
 	}
 	b, _ := json.Marshal(l)
 	if err := os.WriteFile(args[0], b, 0o600); err != nil {
