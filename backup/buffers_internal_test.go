@@ -143,3 +143,43 @@ func TestShortReadIntoAReusedBufferFails(t *testing.T) {
 	}
 	it.release(b)
 }
+
+// Messages larger than a piece, of every size up to the largest held in
+// memory, are read into pieces that go round: once the list holds what
+// the in-flight budget lets be in use, no message needs memory made new,
+// however many pass. (Buffers of each message's own size, of a dozen
+// classes, were made new for most of these messages.)
+func TestLargeMessagesReuseThePieces(t *testing.T) {
+	const budget = 16 << 20
+	l := newBuffers(budget + budget/2)
+	defer l.close()
+	r := rand.New(rand.NewPCG(3, 4))
+	var inUse [][][]byte
+	var held int64
+	for i := 0; i < 400; i++ {
+		n := pieceBytes + 1 + r.Int64N(8<<20-pieceBytes)
+		for held+bufferBytes(n) > budget {
+			k := r.IntN(len(inUse))
+			for _, p := range inUse[k] {
+				held -= int64(cap(p))
+			}
+			l.putPieces(inUse[k])
+			inUse[k] = inUse[len(inUse)-1]
+			inUse = inUse[:len(inUse)-1]
+		}
+		ps := l.getPieces(n)
+		var got, capacity int64
+		for _, p := range ps {
+			got += int64(len(p))
+			capacity += int64(cap(p))
+		}
+		if got != n || capacity != bufferBytes(n) {
+			t.Fatalf("getPieces(%d): %d bytes in buffers of %d, want %d in %d", n, got, capacity, n, bufferBytes(n))
+		}
+		held += capacity
+		inUse = append(inUse, ps)
+	}
+	if most := int64(budget / pieceBytes); l.misses > most {
+		t.Errorf("400 messages made %d buffers new, want at most %d (the budget's worth of pieces)", l.misses, most)
+	}
+}

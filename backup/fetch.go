@@ -17,6 +17,7 @@ import (
 	"github.com/mailark/mailark/internal/archive"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/mailerr"
+	"github.com/mailark/mailark/internal/mailtext"
 	"github.com/mailark/mailark/internal/mbox"
 )
 
@@ -25,8 +26,8 @@ type item struct {
 	uid          imap.UID
 	flags        []imap.Flag
 	internalDate time.Time
-	size         int64 // bytes actually received
-	data         []byte
+	size         int64     // bytes actually received
+	data         [][]byte  // in memory: in one buffer or in pieces (buffers.getPieces)
 	spool        spoolFile // f set: the message is in its first size bytes
 	spools       *spoolFiles
 	sum          [32]byte
@@ -47,9 +48,16 @@ func (it *item) prepare() {
 	}
 	e := &archive.Entry{UID: uint32(it.uid), Flags: flagStrings(it.flags), InternalDate: it.internalDate,
 		Size: it.size, SHA256: it.sum, Body: it.body(), IndexLater: true}
-	if it.spool.f == nil {
-		describeHeader(e, it.data)
-	} else {
+	switch {
+	case it.spool.f != nil:
+		describeSpooledHeader(e, it.body(), it.size)
+	case len(it.data) == 1:
+		describeHeader(e, it.data[0])
+	case int64(len(it.data[0])) >= min(it.size, mailtext.MaxHeaderBytes):
+		// In pieces: the header the archive reads is in the first one
+		// (pieceBytes is mailtext.MaxHeaderBytes), read as from a file.
+		describeHeader(e, it.data[0][:min(it.size, mailtext.MaxHeaderBytes)])
+	default:
 		describeSpooledHeader(e, it.body(), it.size)
 	}
 	it.entry = e
@@ -74,7 +82,10 @@ func (it *item) body() io.ReaderAt {
 	if it.spool.f != nil {
 		return io.NewSectionReader(it.spool.f, 0, it.size)
 	}
-	return mbox.Memory(it.data)
+	if len(it.data) == 1 {
+		return mbox.Memory(it.data[0])
+	}
+	return mbox.Pieces(it.data)
 }
 
 func (it *item) release(b *budget) {
@@ -88,7 +99,7 @@ func (it *item) release(b *budget) {
 	it.entry = nil
 	it.lead = nil
 	if b != nil {
-		b.bufs.put(it.data)
+		b.bufs.putPieces(it.data)
 	}
 	it.data = nil
 	b.give(it.held)
@@ -638,12 +649,21 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 	if held.mem > 0 {
 		// A buffer from the list holds an earlier message's bytes: all
 		// size of them are read over, or the error drops the message.
-		it.data = f.budget.bufs.get(size)
-		if _, err := io.ReadFull(lit, it.data); err != nil {
-			return err
+		it.data = f.budget.bufs.getPieces(size)
+		for _, p := range it.data {
+			if _, err := io.ReadFull(lit, p); err != nil {
+				return err
+			}
 		}
 		it.size = size
-		it.sum = sha256.Sum256(it.data)
+		if len(it.data) == 1 {
+			it.sum = sha256.Sum256(it.data[0])
+			return nil
+		}
+		for _, p := range it.data {
+			h.Write(p)
+		}
+		copy(it.sum[:], h.Sum(nil))
 		return nil
 	}
 	sf, err := f.spools.get()

@@ -253,3 +253,38 @@ func TestWriteMessageErrors(t *testing.T) {
 		})
 	}
 }
+
+// A message in pieces is written exactly as the same bytes in one piece,
+// wherever the pieces end: in the middle of "From ", of a run of '>'
+// before it, or of a line ending. And Pieces reads as Memory does.
+func TestPiecesWriteAsOneBuffer(t *testing.T) {
+	sep := mbox.Separator{Sender: "taro@example.jp", Time: start}
+	for _, tc := range roundTripCases(16) {
+		for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 13, 16} {
+			var ps mbox.Pieces
+			for rest := tc.msg; len(rest) > 0; rest = rest[min(k, len(rest)):] {
+				ps = append(ps, rest[:min(k, len(rest))])
+			}
+			var want, got bytes.Buffer
+			if _, err := mbox.WriteMessage(&want, sep, mbox.Memory(tc.msg), int64(len(tc.msg))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := mbox.WriteMessage(&got, sep, ps, int64(len(tc.msg))); err != nil {
+				t.Fatalf("%s in pieces of %d: %v", tc.name, k, err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("%s in pieces of %d: written\n%q\nwant\n%q", tc.name, k, got.Bytes(), want.Bytes())
+			}
+			for off := 0; off <= len(tc.msg); off++ {
+				for n := 0; off+n <= len(tc.msg)+1; n += 3 {
+					a, b := make([]byte, n), make([]byte, n)
+					na, ea := mbox.Memory(tc.msg).ReadAt(a, int64(off))
+					nb, eb := ps.ReadAt(b, int64(off))
+					if na != nb || (ea == nil) != (eb == nil) || !bytes.Equal(a[:na], b[:nb]) {
+						t.Fatalf("%s in pieces of %d: ReadAt(%d bytes, %d) = %d, %v; Memory gives %d, %v", tc.name, k, n, off, nb, eb, na, ea)
+					}
+				}
+			}
+		}
+	}
+}

@@ -99,6 +99,40 @@ func (m Memory) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// Pieces is a message held in memory in pieces, one after the other.
+// WriteMessage reads them in place, as it does Memory.
+type Pieces [][]byte
+
+// ReadAt implements io.ReaderAt.
+func (ps Pieces) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("mbox: negative offset")
+	}
+	n := 0
+	for _, b := range ps {
+		if off >= int64(len(b)) {
+			off -= int64(len(b))
+			continue
+		}
+		k := copy(p[n:], b[off:])
+		n += k
+		off = 0
+		if n == len(p) {
+			return n, nil
+		}
+	}
+	return n, io.EOF
+}
+
+// Size is the bytes of all pieces.
+func (ps Pieces) Size() int64 {
+	var n int64
+	for _, b := range ps {
+		n += int64(len(b))
+	}
+	return n
+}
+
 // quote writes the message, giving each line that matches ^>*From  one more
 // '>'. Putting it in front of "From " rather than in front of the line is
 // the same, as the '>'s before are all alike; so only the 5 bytes at the
@@ -110,6 +144,24 @@ func quote(w *countWriter, msg io.ReaderAt, size int64, sc *scratch) error {
 		return err
 	}
 	atLineStart := true // only '>' seen since the start of the line
+	if ps, ok := msg.(Pieces); ok && ps.Size() >= size {
+		off := int64(0)
+		for _, chunk := range ps {
+			if off >= size {
+				break
+			}
+			chunk = chunk[:min(int64(len(chunk)), size-off)]
+			var err error
+			atLineStart, err = quoteChunk(w, chunk, atLineStart, func(i int) (bool, error) {
+				return isFromAt(msg, size, chunk, i, off, sc.five[:])
+			})
+			if err != nil {
+				return err
+			}
+			off += int64(len(chunk))
+		}
+		return nil
+	}
 	for off := int64(0); off < size; {
 		chunk := sc.buf
 		if rem := size - off; rem < int64(len(chunk)) {
