@@ -53,6 +53,7 @@ type Archive struct {
 	version  int // the schema's version (older only when opened read-only)
 	lock     *os.File
 	reader   *os.File // a reader's shared lock on ReadersFile (bulk.go)
+	dbFile   *os.File // a writer's: the database file, for its page cache (pagecache.go)
 	now      func() time.Time
 
 	// The writer folds the WAL into the database on a goroutine of its own
@@ -130,6 +131,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 		dsn += fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	} else {
 		dsn += fmt.Sprintf("&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
+	}
+	if !opts.ReadOnly {
+		// Before SQLite opens the file, and closed after it (unlock).
+		if f, err := openNoFollow(dbPath, os.O_RDONLY, fileMode); err == nil {
+			a.dbFile = f
+		}
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -231,6 +238,10 @@ func (a *Archive) Close() error {
 }
 
 func (a *Archive) unlock() {
+	if a.dbFile != nil {
+		a.dbFile.Close()
+		a.dbFile = nil
+	}
 	if a.reader != nil {
 		a.reader.Close()
 		a.reader = nil

@@ -80,6 +80,9 @@ type Batch struct {
 	bytes  int64
 	done   bool
 	held   bool // holds a.batches for reading
+	// dbStart is the database file's size when the batch began
+	// (pagecache.go).
+	dbStart int64
 }
 
 // Count and Bytes report what the batch holds so far.
@@ -103,7 +106,7 @@ func (a *Archive) BeginBatch(ctx context.Context, f *Folder, runID int64) (*Batc
 		return nil, err
 	}
 	a.batches.RLock()
-	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize, held: true}
+	b := &Batch{a: a, f: f, runID: runID, file: file, start: f.MboxSize, off: f.MboxSize, held: true, dbStart: a.dbSize()}
 	// The batch writes on a connection of its own, with foreign keys off.
 	// An INSERT into a table with a trigger (content_version, schemaV4)
 	// that checks an immediate foreign key may have to undo itself alone,
@@ -291,6 +294,7 @@ func (b *Batch) Commit(ctx context.Context) error {
 		return classifyDB("write archive", b.a.dir, err)
 	}
 	durable(eventCommit, b.file.Name(), b.off)
+	b.a.dropAddedPages(b.dbStart)
 	b.done = true
 	b.endConn()
 	ckpt := b.a.ckpt.Load()

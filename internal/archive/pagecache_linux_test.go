@@ -1,0 +1,103 @@
+package archive_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mailark/mailark/internal/archive"
+)
+
+// resident counts the pages of the file at path in [from, to) that are in
+// the page cache, and all of them.
+func resident(t *testing.T, path string, from, to int64) (in, all int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := unix.Mmap(int(f.Fd()), 0, int(to), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	page := int64(os.Getpagesize())
+	vec := make([]byte, (to+page-1)/page)
+	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatal(e)
+	}
+	for _, v := range vec[from/page:] {
+		all++
+		if v&1 != 0 {
+			in++
+		}
+	}
+	return in, all
+}
+
+// diskDir is a new folder for an archive, on a file system that keeps
+// files on a disk: on tmpfs (/tmp on some systems) the page cache is where
+// files are, and nothing is let go. It is under the package's folder when
+// the temporary folder is on tmpfs.
+func diskDir(t *testing.T) string {
+	t.Helper()
+	tmpfs := func(dir string) bool {
+		var fs unix.Statfs_t
+		return unix.Statfs(dir, &fs) == nil && fs.Type == unix.TMPFS_MAGIC
+	}
+	dir := t.TempDir()
+	if tmpfs(dir) {
+		d, err := os.MkdirTemp(".", "pagecache-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		dir = d
+	}
+	if tmpfs(dir) {
+		t.Skip("no folder on a disk to test in: the temporary folder and this one are on tmpfs")
+	}
+	return filepath.Join(dir, "arch")
+}
+
+// What a batch added to the database file is not left in the page cache
+// once it is committed (pagecache.go): the next batch's writes reuse that
+// memory.
+func TestCommittedPagesLeaveThePageCache(t *testing.T) {
+	dir := diskDir(t)
+	a := openBulk(t, dir)
+	ctx := t.Context()
+	f, _ := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
+	run, _ := a.BeginRun(ctx, "backup")
+	addBatch(t, a, f, run, entry(1, "first"))
+	db := filepath.Join(dir, archive.DBFile)
+	st, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := st.Size()
+	var es []*archive.Entry
+	for uid := uint32(2); uid < 10; uid++ {
+		es = append(es, entry(uid, bulkBody))
+	}
+	addBatch(t, a, f, run, es...)
+	if st, err = os.Stat(db); err != nil {
+		t.Fatal(err)
+	}
+	to := st.Size()
+	if to-from < 8<<20 {
+		t.Fatalf("the batch of 8 MB grew the database by %d bytes", to-from)
+	}
+	// Checked after Close: another descriptor of the file, closed while
+	// SQLite has it open, would drop its locks.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if in, all := resident(t, db, from, to); in > all/10 {
+		t.Errorf("%d of the %d pages the batch added to the database are still cached, want at most a tenth", in, all)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package archive
+
+import "os"
+
+// dropCached does nothing where there is no posix_fadvise (pagecache.go).
+func dropCached(*os.File, int64, int64) {}
