@@ -41,6 +41,9 @@ func (s *session) rows() []*row {
 		if r.m.user+r.m.sys > 0 {
 			cpu += fmt.Sprintf(" = user %.1f + system %.1f, %dk page faults", r.m.user.Seconds(), r.m.sys.Seconds(), r.m.minFlt/1000)
 		}
+		if r.durable > 0 {
+			cpu = fmt.Sprintf("durable at %.2f s, %s", r.durable.Seconds(), cpu)
+		}
 		w.walls = append(w.walls, fmt.Sprintf("%.2f (%s, load %s)", r.m.wall.Seconds(), cpu, r.load))
 		for _, n := range r.notes {
 			if !slices.Contains(w.notes, n) {
