@@ -18,6 +18,7 @@ type measured struct {
 	cpu       time.Duration
 	user, sys time.Duration // cpu split
 	minFlt    int64         // minor page faults
+	inBlock   int64         // 512-byte blocks read from the disk
 	serverCPU time.Duration // Dovecot's CPU time meanwhile
 	machine   machineTime   // the whole machine's CPU time meanwhile
 	stdout    string
@@ -28,7 +29,7 @@ type measured struct {
 // (bench/internal/launch) and times it from start to exit.
 func runChild(self string, env []string, logFile, name string, args ...string) measured {
 	r := launch.Run(self, env, logFile, append([]string{name}, args...)...)
-	return measured{wall: r.Wall, maxRSSKiB: r.MaxRSSKiB, cpu: r.CPU, user: r.User, sys: r.Sys, minFlt: r.MinFlt, stdout: r.Stdout, err: r.Err}
+	return measured{wall: r.Wall, maxRSSKiB: r.MaxRSSKiB, cpu: r.CPU, user: r.User, sys: r.Sys, minFlt: r.MinFlt, inBlock: r.InBlock, stdout: r.Stdout, err: r.Err}
 }
 
 // dropCaches writes dirty pages back and empties the page cache, so each

@@ -39,7 +39,7 @@ func (s *session) rows() []*row {
 		}
 		cpu := fmt.Sprintf("CPU %.1f s", r.m.cpu.Seconds())
 		if r.m.user+r.m.sys > 0 {
-			cpu += fmt.Sprintf(" = user %.1f + system %.1f, %dk page faults", r.m.user.Seconds(), r.m.sys.Seconds(), r.m.minFlt/1000)
+			cpu += fmt.Sprintf(" = user %.1f + system %.1f, %dk page faults, %.1f MB read from the disk", r.m.user.Seconds(), r.m.sys.Seconds(), r.m.minFlt/1000, float64(r.m.inBlock)*512/1e6)
 		}
 		if r.durable > 0 {
 			cpu = fmt.Sprintf("durable at %.2f s, %s", r.durable.Seconds(), cpu)

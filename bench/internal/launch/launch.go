@@ -52,8 +52,11 @@ type Result struct {
 	// memory first touched, which the kernel pays for in Sys.
 	User, Sys time.Duration
 	MinFlt    int64
-	Stdout    string
-	Err       error
+	// InBlock is what it read from the disk (ru_inblock, 512-byte blocks):
+	// a read the page cache did not have.
+	InBlock int64
+	Stdout  string
+	Err     error
 }
 
 // launched is what the launcher writes of the process it ran.
@@ -63,6 +66,7 @@ type launched struct {
 	CPU       time.Duration
 	User, Sys time.Duration
 	MinFlt    int64
+	InBlock   int64
 }
 
 // Run runs args through self's launcher with env added to this process's
@@ -84,7 +88,7 @@ func Run(self string, env []string, logFile string, args ...string) Result {
 	var l launched
 	if b, rerr := os.ReadFile(resFile); rerr == nil && json.Unmarshal(b, &l) == nil {
 		r.Wall, r.MaxRSSKiB, r.CPU = l.Wall, l.MaxRSSKiB, l.CPU
-		r.User, r.Sys, r.MinFlt = l.User, l.Sys, l.MinFlt
+		r.User, r.Sys, r.MinFlt, r.InBlock = l.User, l.Sys, l.MinFlt, l.InBlock
 	}
 	if err != nil {
 		r.Err = fmt.Errorf("%s: %w%s", strings.Join(args, " "), err, Tail(logFile))
@@ -111,7 +115,7 @@ func Exec(args []string) error {
 		l.MaxRSSKiB = ru.Maxrss
 		l.User, l.Sys = time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 		l.CPU = l.User + l.Sys
-		l.MinFlt = ru.Minflt
+		l.MinFlt, l.InBlock = ru.Minflt, ru.Inblock
 	}
 	b, _ := json.Marshal(l)
 	if err := os.WriteFile(args[0], b, 0o600); err != nil {
