@@ -26,19 +26,39 @@ const maxIndexBytes = 256 << 10
 // keeps it, and any Mailark reads the index the same.
 const indexAutomerge = 16
 
-// tuneIndex gives the full-text index the automerge setting, when the
-// archive does not have it yet: a writer's Open.
+// indexHashBytes is FTS5's hashsize setting: how much of what a
+// transaction adds the index holds in memory before it writes a segment
+// (FTS5's default is 1 MiB). The indexer adds pages of up to 8 MiB of text
+// (backup/index.go); with 1 MiB each became several small segments, which
+// automerge then merged again. Measured (BenchmarkAddToIndex, two runs
+// each): 829-872 ms of CPU with 1 MiB, 660-695 with 4, 696-698 with 8,
+// 645-669 with 16; a search no slower. 4 MiB is the most of it for a few
+// megabytes of memory, while the indexer runs.
+const indexHashBytes = 4 << 20
+
+// indexSettings are what tuneIndex gives the full-text index.
+var indexSettings = []struct {
+	key   string
+	value int
+}{{"automerge", indexAutomerge}, {"hashsize", indexHashBytes}}
+
+// tuneIndex gives the full-text index its settings (indexSettings), those
+// the archive does not have yet: a writer's Open.
 func tuneIndex(ctx context.Context, db *sql.DB) error {
-	var v string
-	err := db.QueryRowContext(ctx, `SELECT v FROM message_fts_config WHERE k = 'automerge'`).Scan(&v)
-	if err == nil && v == strconv.Itoa(indexAutomerge) {
-		return nil
+	for _, s := range indexSettings {
+		var v string
+		err := db.QueryRowContext(ctx, `SELECT v FROM message_fts_config WHERE k = ?`, s.key).Scan(&v)
+		if err == nil && v == strconv.Itoa(s.value) {
+			continue
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO message_fts(message_fts, rank) VALUES(?, ?)`, s.key, s.value); err != nil {
+			return err
+		}
 	}
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	_, err = db.ExecContext(ctx, `INSERT INTO message_fts(message_fts, rank) VALUES('automerge', ?)`, indexAutomerge)
-	return err
+	return nil
 }
 
 // isCJK reports whether r belongs to a script written without spaces between

@@ -39,39 +39,43 @@ func TestMatchQuery(t *testing.T) {
 	}
 }
 
-// TestIndexAutomerge: a writer's Open gives the full-text index FTS5's
+// TestIndexSettings: a writer's Open gives the full-text index FTS5's
 // automerge setting of 16 (it is rewritten less often as it grows, see
-// indexAutomerge), in a new archive and in one that had another setting,
+// indexAutomerge) and a hashsize of 4 MiB (fewer segments to merge,
+// indexHashBytes), in a new archive and in one that had other settings,
 // and the index still finds what it holds.
-func TestIndexAutomerge(t *testing.T) {
+func TestIndexSettings(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "a")
-	automerge := func(a *archive.Archive) string {
+	want := map[string]string{"automerge": "16", "hashsize": "4194304"}
+	check := func(a *archive.Archive, when string) {
 		t.Helper()
-		var v string
-		if err := archive.DB(a).QueryRowContext(ctx, `SELECT v FROM message_fts_config WHERE k = 'automerge'`).Scan(&v); err != nil {
-			t.Fatalf("automerge: %v", err)
+		for k, w := range want {
+			var v string
+			if err := archive.DB(a).QueryRowContext(ctx, `SELECT v FROM message_fts_config WHERE k = ?`, k).Scan(&v); err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			if v != w {
+				t.Errorf("%s %s = %s, want %s", k, when, v, w)
+			}
 		}
-		return v
 	}
 	a := openArchive(t, dir)
-	if v := automerge(a); v != "16" {
-		t.Errorf("automerge of a new archive = %s, want 16", v)
-	}
+	check(a, "of a new archive")
 	f, err := a.EnsureFolder(ctx, archive.FolderInfo{Name: "INBOX", UIDValidity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	run, _ := a.BeginRun(ctx, "backup")
 	addBatch(t, a, f, run, entry(1, "Subject: s\r\n\r\nquarterly figures\r\n"))
-	if _, err := archive.DB(a).ExecContext(ctx, `INSERT INTO message_fts(message_fts, rank) VALUES('automerge', 4)`); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{`INSERT INTO message_fts(message_fts, rank) VALUES('automerge', 4)`, `INSERT INTO message_fts(message_fts, rank) VALUES('hashsize', 1048576)`} {
+		if _, err := archive.DB(a).ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a.Close()
 	a = openArchive(t, dir)
-	if v := automerge(a); v != "16" {
-		t.Errorf("automerge after an archive with 4 was opened = %s, want 16", v)
-	}
+	check(a, "after an archive with FTS5's defaults was opened")
 	if n, err := a.SearchCount(ctx, "quarterly"); err != nil || n != 1 {
 		t.Errorf("SearchCount(quarterly) = %d, %v; want 1", n, err)
 	}

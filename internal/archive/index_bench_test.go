@@ -15,10 +15,12 @@ import (
 
 // BenchmarkAddToIndex adds 12,000 messages of 2-30 KB of words to the
 // full-text index, in pages of 8 MiB of text as the backup's indexer does,
-// with FTS5's automerge at its default (4), at what Open sets (16) and off,
-// and reports the CPU time and then a search's time.
+// with the settings Open gives (indexSettings: automerge 16, hashsize 4
+// MiB) and with one of them changed: automerge at FTS5's default (4) or
+// off, hashsize at FTS5's default (1 MiB), 8 or 16 MiB; it reports the CPU
+// time and then a search's time.
 func BenchmarkAddToIndex(b *testing.B) {
-	for _, setting := range []string{"automerge=4", "automerge=16", "automerge=0"} {
+	for _, setting := range []string{"as-open", "automerge=4", "automerge=0", "hashsize=1048576", "hashsize=8388608", "hashsize=16777216"} {
 		b.Run("config="+setting, func(b *testing.B) { benchIndex(b, setting) })
 	}
 }
