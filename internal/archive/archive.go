@@ -132,7 +132,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	} else {
 		dsn += fmt.Sprintf("&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-%d)", cacheKiB)
 	}
-	if !opts.ReadOnly {
+	if !opts.ReadOnly && dropsCache {
 		// Before SQLite opens the file, and closed after it (unlock).
 		if f, err := openNoFollow(dbPath, os.O_RDONLY, fileMode); err == nil {
 			a.dbFile = f

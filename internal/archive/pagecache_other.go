@@ -4,5 +4,7 @@ package archive
 
 import "os"
 
+const dropsCache = false
+
 // dropCached does nothing where there is no posix_fadvise (pagecache.go).
 func dropCached(*os.File, int64, int64) {}
