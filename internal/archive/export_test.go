@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"database/sql"
+	"os"
 )
 
 // SetWALLimits sets the log's restart and fold-in sizes for a test.
@@ -39,3 +40,21 @@ func OpenUnseenReader(ctx context.Context, dir string) (*Archive, error) {
 	}
 	return a, err
 }
+
+// WaitCheckpointed waits until the checkpointer (wal.go) has finished a
+// checkpoint that covers every commit so far; at once when there is none.
+func WaitCheckpointed(a *Archive) {
+	c := a.ckpt.Load()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	for c.covered < c.commits {
+		c.cond.Wait()
+	}
+	c.mu.Unlock()
+}
+
+// HeldDBFile is the descriptor the writer holds of its database file
+// (pagecache.go), nil where it holds none.
+func HeldDBFile(a *Archive) *os.File { return a.dbFile }

@@ -5,9 +5,9 @@ package archive
 // once the batch has committed they are on the disk and nothing of the
 // backup reads them again. Left cached, every batch takes memory the
 // kernel has not handed out for a while; in a virtual machine whose host
-// takes back what its guest leaves idle (the bench's, and many a support
-// desk's), filling such memory costs up to three times as much as memory
-// just let go: written through to 2 GB, 0.54-0.62 s of system time when
+// takes back what its guest leaves idle (the bench's machine), filling
+// such memory costs up to three times as much as memory just let go:
+// written through to 2 GB, 0.54-0.62 s of system time when
 // each 64 MiB was let go after its fsync, against 0.54-1.94 s when not.
 // So after each commit the batch tells the kernel it may let go of what
 // the database file grew by since the batch began (dropCached; pages not
@@ -15,7 +15,9 @@ package archive
 // that memory. Measured on the bench's loopback run (N = 20,000, one run
 // of each under perf): the database's writes took 1.91 s of the kernel's
 // time instead of 2.77, the mbox files' 1.54 s instead of 2.20, for 0.14 s
-// of fadvise calls. Outside a virtual machine it keeps a backup of
+// of fadvise calls. In WAL mode a batch's pages reach the database file
+// when the checkpointer copies the log in (wal.go): it does the same after
+// each checkpoint. Outside a virtual machine it keeps a backup of
 // several gigabytes from pushing the rest of the computer's files out of
 // the cache. The mbox files stay cached: the indexer reads them back
 // after the writer (backup/index.go).

@@ -55,7 +55,13 @@ func (a *Archive) startCheckpointer() {
 			start := c.commits
 			c.mu.Unlock()
 			var busy, logFrames, copiedFrames int64
+			size := a.dbSize()
 			err := a.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copiedFrames)
+			// What the checkpoint added to the database file, as a
+			// batch's commit in bulk mode (pagecache.go): once the whole
+			// log is copied SQLite has synced the file, and pages not yet
+			// on the disk stay cached anyway.
+			a.dropAddedPages(size)
 			c.mu.Lock()
 			c.covered = start
 			if err == nil && logFrames >= 0 {
