@@ -70,6 +70,7 @@ type Proxy struct {
 	// maxPending: see MaxPending.
 	maxPending atomic.Int64
 	sent       []Sent // under mu: see Sent
+	refusedAs  []Sent // under mu: see RefusedCommands
 	turned     atomic.Int64
 }
 

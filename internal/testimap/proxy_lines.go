@@ -25,8 +25,9 @@ const bye = "* BYE [UNAVAILABLE] fault injected by the test proxy\r\n"
 // imapAware reports whether f needs the line-reading pipes.
 func (f Fault) imapAware() bool { return f.RefuseCommand > 0 || f.ByeDownAfter > 0 }
 
-// lockedWriter lets both directions write to the client, one whole line
-// at a time.
+// lockedWriter lets both directions write to the client: the server's
+// responses whole (pipeDownLines holds mu through each), the proxy's own
+// answers between them.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  net.Conn
@@ -75,6 +76,14 @@ func (p *Proxy) Sent() []Sent {
 	return slices.Clone(p.sent)
 }
 
+// RefusedCommands is every command the proxy refused (RefuseCommand), as
+// Sent would have listed it.
+func (p *Proxy) RefusedCommands() []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.refusedAs)
+}
+
 // commandName is a command line's name: its first word after the tag, two
 // for UID commands.
 func commandName(line []byte) string {
@@ -91,11 +100,20 @@ func commandName(line []byte) string {
 
 // pipeDownLines forwards server lines and literals to the client; with
 // byeAfter > 0, at the first line end after that many bytes it sends BYE
-// and hangs up.
+// and hangs up. It holds the client's writer from a response's first byte
+// to its last, so that the other direction's refusal comes between two
+// responses, never inside one (inside a literal it became part of a
+// message the client stored).
 func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter int64, byeText string, kill func(bool), pending *atomic.Int64) {
 	if byeText == "" {
 		byeText = bye
 	}
+	held := false
+	defer func() {
+		if held {
+			client.mu.Unlock()
+		}
+	}()
 	r := bufio.NewReaderSize(server, 32<<10)
 	var done int64
 	atStart := true // the next bytes start a response
@@ -106,7 +124,11 @@ func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter in
 		}
 		if len(line) > 0 {
 			tagged := atStart && line[0] != '*' && line[0] != '+'
-			if _, werr := client.Write(line); werr != nil {
+			if !held {
+				client.mu.Lock()
+				held = true
+			}
+			if _, werr := client.w.Write(line); werr != nil {
 				kill(false)
 				return
 			}
@@ -119,7 +141,7 @@ func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter in
 			done += int64(len(line))
 			p.down.Add(int64(len(line)))
 			if n := literalAt(line); n >= 0 && line[len(line)-1] == '\n' {
-				m, cerr := io.CopyN(client, r, n)
+				m, cerr := io.CopyN(client.w, r, n)
 				done += m
 				p.down.Add(m)
 				if cerr != nil {
@@ -127,6 +149,10 @@ func (p *Proxy) pipeDownLines(server net.Conn, client *lockedWriter, byeAfter in
 					return
 				}
 				continue // the line goes on after the literal
+			}
+			if atStart {
+				client.mu.Unlock() // a response ended
+				held = false
 			}
 			if byeAfter > 0 && done >= byeAfter && line[len(line)-1] == '\n' {
 				client.Write([]byte(byeText))
@@ -162,6 +188,9 @@ func (p *Proxy) pipeUpLines(conn int, client net.Conn, server net.Conn, toClient
 			}
 			if isCommand && commands == refuse {
 				refused.Add(1)
+				p.mu.Lock()
+				p.refusedAs = append(p.refusedAs, Sent{Conn: conn, Command: commandName(line), InFlight: int(pending.Load())})
+				p.mu.Unlock()
 				answer := append(append([]byte(nil), tag...), refusal...)
 				// A non-synchronizing literal ({n+}, LITERAL+) comes at
 				// once: swallow it and the rest of the command.
