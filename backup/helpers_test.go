@@ -110,7 +110,9 @@ func compareArchive(t testing.TB, dir string, state map[string]map[uint32]server
 				t.Fatal(err)
 			}
 			if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA || m.SHA256 != want.SHA || m.Size != want.Size {
-				t.Errorf("%s uid %d: stored bytes differ from the server's", name, m.UID)
+				b, _ := io.ReadAll(a.OpenMessage(ctx, m.ID))
+				t.Errorf("%s uid %d: stored bytes differ from the server's: %d bytes stored (SHA-256 %.8s, recorded %.8s, size %d), the server's %d (%.8s); the stored ones start %q",
+					name, m.UID, len(b), got, m.SHA256, m.Size, want.Size, want.SHA, b[:min(len(b), 300)])
 			}
 			if !sameFlags(m.Flags, want.Flags) {
 				t.Errorf("%s uid %d: flags %v, server %v", name, m.UID, m.Flags, want.Flags)
