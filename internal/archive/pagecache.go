@@ -4,10 +4,10 @@ package archive
 // pages at its end (in a backup, most of them the messages' chunks), and
 // once the batch has committed they are on the disk and nothing of the
 // backup reads them again. Left cached, every batch takes memory the
-// kernel has not handed out for a while; in a virtual machine whose host
-// takes back what its guest leaves idle (the bench's machine), filling
-// such memory costs up to three times as much as memory just let go:
-// written through to 2 GB, 0.54-0.62 s of system time when
+// kernel has not handed out for a while. In some virtual machines (the
+// bench's, most likely because its host takes back memory the guest
+// leaves idle) filling such memory costs up to three times as much as
+// memory just let go: written through to 2 GB, 0.54-0.62 s of system time when
 // each 64 MiB was let go after its fsync, against 0.54-1.94 s when not.
 // So after each commit the batch tells the kernel it may let go of what
 // the database file grew by since the batch began (dropCached; pages not
