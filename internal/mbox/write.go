@@ -143,34 +143,34 @@ func quote(w *countWriter, msg io.ReaderAt, size int64, sc *scratch) error {
 		_, err := quoteChunk(w, m[:size], true, func(int) (bool, error) { return false, nil })
 		return err
 	}
-	atLineStart := true // only '>' seen since the start of the line
-	if ps, ok := msg.(Pieces); ok && ps.Size() >= size {
-		off := int64(0)
-		for _, chunk := range ps {
-			if off >= size {
-				break
-			}
-			chunk = chunk[:min(int64(len(chunk)), size-off)]
-			var err error
-			atLineStart, err = quoteChunk(w, chunk, atLineStart, func(i int) (bool, error) {
-				return isFromAt(msg, size, chunk, i, off, sc.five[:])
-			})
-			if err != nil {
-				return err
-			}
-			off += int64(len(chunk))
-		}
-		return nil
-	}
-	for off := int64(0); off < size; {
+	// next is the message's bytes from off on, as far as the buffer goes
+	// (read into it) or, for Pieces, the piece (in place).
+	next := func(off int64) ([]byte, error) {
 		chunk := sc.buf
 		if rem := size - off; rem < int64(len(chunk)) {
 			chunk = chunk[:rem]
 		}
 		if err := readAtFull(msg, chunk, off); err != nil {
-			return fmt.Errorf("mbox: read message at %d: %w", off, err)
+			return nil, fmt.Errorf("mbox: read message at %d: %w", off, err)
 		}
-		var err error
+		return chunk, nil
+	}
+	if ps, ok := msg.(Pieces); ok && ps.Size() >= size {
+		i, start := 0, int64(0) // ps[i] starts at start
+		next = func(off int64) ([]byte, error) {
+			for off >= start+int64(len(ps[i])) {
+				start += int64(len(ps[i]))
+				i++
+			}
+			return ps[i][off-start : min(int64(len(ps[i])), size-start)], nil
+		}
+	}
+	atLineStart := true // only '>' seen since the start of the line
+	for off := int64(0); off < size; {
+		chunk, err := next(off)
+		if err != nil {
+			return err
+		}
 		atLineStart, err = quoteChunk(w, chunk, atLineStart, func(i int) (bool, error) {
 			return isFromAt(msg, size, chunk, i, off, sc.five[:])
 		})
