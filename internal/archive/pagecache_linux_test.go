@@ -34,6 +34,35 @@ func resident(t *testing.T, f *os.File, from, to int64) (in, all int) {
 	return in, all
 }
 
+// fileSize is the size of the file at path.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
+
+// checkLeftCache checks that what the database file grew by from from to
+// its size now, at least 8 MB of messages, is mostly out of the page
+// cache (what: by whom it grew), then closes a. It looks through the
+// writer's own descriptor: another one, closed while SQLite has the file
+// open, would drop its locks.
+func checkLeftCache(t *testing.T, a *archive.Archive, db string, from int64, what string) {
+	t.Helper()
+	to := fileSize(t, db)
+	if to-from < 8<<20 {
+		t.Fatalf("8 MB of messages grew the database by %d bytes (%s)", to-from, what)
+	}
+	if in, all := resident(t, archive.HeldDBFile(a), from, to); in > all/10 {
+		t.Errorf("%d of the %d pages %s added to the database are still cached, want at most a tenth", in, all, what)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // diskDir is a new folder for an archive, on a file system that keeps
 // files on a disk: on tmpfs (/tmp on some systems) the page cache is where
 // files are, and nothing is let go. It is under the package's folder when
@@ -70,31 +99,13 @@ func TestCommittedPagesLeaveThePageCache(t *testing.T) {
 	run, _ := a.BeginRun(ctx, "backup")
 	addBatch(t, a, f, run, entry(1, "first"))
 	db := filepath.Join(dir, archive.DBFile)
-	st, err := os.Stat(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := st.Size()
+	from := fileSize(t, db)
 	var es []*archive.Entry
 	for uid := uint32(2); uid < 10; uid++ {
 		es = append(es, entry(uid, bulkBody))
 	}
 	addBatch(t, a, f, run, es...)
-	if st, err = os.Stat(db); err != nil {
-		t.Fatal(err)
-	}
-	to := st.Size()
-	if to-from < 8<<20 {
-		t.Fatalf("the batch of 8 MB grew the database by %d bytes", to-from)
-	}
-	// Checked with the writer's own descriptor: another one, closed while
-	// SQLite has the file open, would drop its locks.
-	if in, all := resident(t, archive.HeldDBFile(a), from, to); in > all/10 {
-		t.Errorf("%d of the %d pages the batch added to the database are still cached, want at most a tenth", in, all)
-	}
-	if err := a.Close(); err != nil {
-		t.Fatal(err)
-	}
+	checkLeftCache(t, a, db, from, "the batch")
 }
 
 // In WAL mode (a reader had the archive open when the backup began) the
@@ -109,26 +120,10 @@ func TestCheckpointedPagesLeaveThePageCache(t *testing.T) {
 	addBatch(t, a, f, run, entry(1, "first"))
 	archive.WaitCheckpointed(a)
 	db := filepath.Join(dir, archive.DBFile)
-	st, err := os.Stat(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := st.Size()
+	from := fileSize(t, db)
 	for uid := uint32(2); uid < 10; uid++ {
 		addBatch(t, a, f, run, entry(uid, bulkBody))
 	}
 	archive.WaitCheckpointed(a)
-	if st, err = os.Stat(db); err != nil {
-		t.Fatal(err)
-	}
-	to := st.Size()
-	if to-from < 8<<20 {
-		t.Fatalf("8 MB of batches grew the database by %d bytes after the checkpoints", to-from)
-	}
-	if in, all := resident(t, archive.HeldDBFile(a), from, to); in > all/10 {
-		t.Errorf("%d of the %d pages the checkpoints added to the database are still cached, want at most a tenth", in, all)
-	}
-	if err := a.Close(); err != nil {
-		t.Fatal(err)
-	}
+	checkLeftCache(t, a, db, from, "the checkpoints")
 }
