@@ -218,10 +218,9 @@ func (r *copyRun) run(ctx context.Context) error {
 			continue
 		}
 		if errors.Is(err, errConnLimit) {
-			// Again with one connection fewer, after the first backoff:
-			// the server may still be storing an APPEND whose answer the
-			// cut lost, and the next attempt must find it, not send it
-			// again.
+			// Again with one connection fewer, after the first backoff.
+			// (An APPEND whose answer the cut lost is found or sent last:
+			// copy_uncertain.go.)
 			r.sum.Retries++
 			r.thr.Notice(r.event(""), progress.NoticeData{Kind: progress.Info, Err: err,
 				Text: fmt.Sprintf("the server limits connections (%v): going on with %d", err, r.lanes)})

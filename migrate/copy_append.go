@@ -72,6 +72,13 @@ const prefetchBytes = 1 << 20
 // appendAll appends every pending message of plan entry i to its folder
 // (UIDVALIDITY v) over conns, skipping those idx finds already there. The
 // first connection has the folder selected, for idx.
+//
+// A message whose APPEND was in flight when an earlier attempt's connection
+// broke (uncertain) goes last: the server may store it yet, from what it
+// had read before the break, after this attempt looked at the folder. So
+// the others are appended first, then the server is given time to finish
+// (awaitSettled), and the folder is looked at again before each of these
+// is appended or found.
 func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, v uint32, idx *destIndex) error {
 	e := &r.plan[i]
 	c := conns[0]
@@ -83,7 +90,6 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 			return classifyDest(ctx, lc, "select "+e.Dest, err)
 		}
 	}
-	st := &appendState{}
 	r.budgetStart(ctx)
 	var taken int64
 	copiedBefore := r.copiedBytes()
@@ -94,6 +100,55 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 	}()
 	r.appending.Store(true)
 	defer r.appending.Store(false)
+	var later []pendingMsg
+	var broke time.Time
+	err := r.appendPass(ctx, conns, i, v, idx, &taken, func(fn func(pendingMsg) error) error {
+		return r.log.eachPending(ctx, e.FolderID, e.Dest, v, func(m pendingMsg) error {
+			if t, ok := r.uncertainSince(e.FolderID, m.uid); ok {
+				later = append(later, m)
+				if t.After(broke) {
+					broke = t
+				}
+				return nil
+			}
+			return fn(m)
+		})
+	})
+	if err != nil || len(later) == 0 {
+		return err
+	}
+	// The answers of this pass are recorded first, so that looking again
+	// takes none of its messages for one of these.
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	r.thr.Notice(r.event(e.Folder), progress.NoticeData{Kind: progress.Info,
+		Text: fmt.Sprintf("%s: %d message(s) were on their way when the connection broke; giving the server time to store them before looking", e.Dest, len(later))})
+	if err := awaitSettled(ctx, c, e.Dest, broke); err != nil {
+		return err
+	}
+	idx, v, err = r.unaccounted(ctx, c, e.Dest, v)
+	if err != nil {
+		return err
+	}
+	r.settleUncertain(e.FolderID, later)
+	return r.appendPass(ctx, conns, i, v, idx, &taken, func(fn func(pendingMsg) error) error {
+		for _, m := range later {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// appendPass appends the messages each gives over conns, skipping those
+// idx finds already there; taken counts what the budget gave.
+func (r *copyRun) appendPass(ctx context.Context, conns []*imapconn.Conn, i int, v uint32, idx *destIndex,
+	taken *int64, each func(func(pendingMsg) error) error) error {
+	e := &r.plan[i]
+	c := conns[0]
+	st := &appendState{}
 	work := make(chan pendingMsg, 2*len(conns))
 	var lanes sync.WaitGroup
 	for _, lc := range conns {
@@ -103,7 +158,7 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 			r.lane(ctx, lc, st, i, v, work)
 		}()
 	}
-	err := r.log.eachPending(ctx, e.FolderID, e.Dest, v, func(m pendingMsg) error {
+	err := each(func(m pendingMsg) error {
 		if st.err() != nil {
 			return errCopyStopped
 		}
@@ -137,7 +192,7 @@ func (r *copyRun) appendAll(ctx context.Context, conns []*imapconn.Conn, i int, 
 			st.stop(errUploadBudget)
 			return errCopyStopped
 		}
-		taken += m.size
+		*taken += m.size
 		if m.size <= prefetchBytes {
 			// Read it now, while the connections wait for the server: it is
 			// then sent the moment the server asks for it.
@@ -272,6 +327,10 @@ func appendFlags(s string) []imap.Flag {
 func (r *copyRun) settle(ctx context.Context, c *imapconn.Conn, st *appendState, i int, v uint32, m pendingMsg,
 	data *imap.AppendData, err error) {
 	e := &r.plan[i]
+	if answered := (*imap.Error)(nil); err != nil && !errors.As(err, &answered) {
+		// No answer: the server may have stored it, or may yet.
+		r.markUncertain(e.FolderID, m.uid)
+	}
 	if err == nil {
 		if data.UIDValidity != 0 {
 			v = data.UIDValidity

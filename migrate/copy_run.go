@@ -36,7 +36,10 @@ type copyRun struct {
 	recs     []copyRecord
 	fails    []CopyRefusal
 	refused  map[[2]int64]bool // folder id, UID: refused in this run
-	fewer    bool              // the server refused an extra connection
+	// uncertain: folder id, UID → when its APPEND's connection broke
+	// before the answer came (copy_uncertain.go).
+	uncertain map[[2]int64]time.Time
+	fewer     bool // the server refused an extra connection
 
 	lim   limits.Limits
 	meter *limits.Meter // the daily upload budget; nil: none

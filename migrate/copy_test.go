@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"github.com/mailark/mailark/backup"
 	"github.com/mailark/mailark/internal/cli"
 	"github.com/mailark/mailark/internal/imapconn"
 	"github.com/mailark/mailark/internal/progress"
@@ -201,9 +203,8 @@ func TestCopyConnectionCut(t *testing.T) {
 	conn.Port = proxy.Port
 	opts := copyOpts(dir, conn)
 	opts.Connections = 2
-	// The wait before reconnecting is real, as it is for a user: it also
-	// lets the server finish (or drop) the APPENDs it had read from the
-	// broken connection before the next attempt looks for them.
+	// The wait before reconnecting is real, as it is for a user.
+	// (TestCopyFindsWhatTheServerStoresLate reconnects at once.)
 	opts.Sleep, opts.Backoff = nil, func(int) time.Duration { return 300 * time.Millisecond }
 	sum, err := migrate.Copy(context.Background(), opts)
 	if err != nil || !sum.OK() {
@@ -214,6 +215,53 @@ func TestCopyConnectionCut(t *testing.T) {
 	// TestMigrateCutAnywhere places cuts one by one.
 	if sum.Retries < 1 || proxy.Cuts() < 1 {
 		t.Errorf("%d retries, %d cuts; want the link to have broken", sum.Retries, proxy.Cuts())
+	}
+	copySame(t, copyServerState(t, copyConn(d, copyNewUser)), copyExpected(t, dir, copyWant))
+}
+
+// TestCopyFindsWhatTheServerStoresLate breaks the link with APPENDs in
+// flight while the server has not yet stored the ones it had read: it
+// gets them only after the client saw the break (testimap.Fault.UpLag),
+// and the copy reconnects at once (no wait between attempts). The next
+// attempt must find those messages in the new account, not append them
+// again.
+func TestCopyFindsWhatTheServerStoresLate(t *testing.T) {
+	d := testimap.StartDovecot(t, testimap.DovecotUser{Name: copyOldUser, Password: copyPass},
+		testimap.DovecotUser{Name: copyNewUser, Password: copyPass})
+	// Small messages only, so that APPENDs are pipelined wherever the
+	// link breaks (go-imap sends a literal over 4 KiB synchronously).
+	msgs := make([]testimap.SeedMessage, 120)
+	for i := range msgs {
+		raw := fmt.Sprintf("From: Taro Yamada <taro@example.jp>\r\nTo: hanako@old-isp.example\r\n"+
+			"Subject: Note %d\r\nDate: Tue, 5 Mar 2024 09:04:11 +0900\r\nMessage-ID: <late-%d@old-isp.example>\r\n\r\n%s",
+			i, i, strings.Repeat(fmt.Sprintf("line of note %d\r\n", i), 50))
+		msgs[i] = testimap.SeedMessage{Raw: []byte(raw), InternalDate: time.Date(2024, 3, 5, 9, 4, 11, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
+	}
+	d.Seed(t, copyOldUser, "INBOX", msgs)
+	dir := filepath.Join(t.TempDir(), "archive")
+	if sum, err := backup.Run(context.Background(), backup.Options{Conn: copyConn(d, copyOldUser), ArchiveDir: dir}); err != nil || !sum.OK() {
+		t.Fatalf("backup.Run() = %v, %+v", err, sum.Failures)
+	}
+	verifyArchive(t, copyConn(d, copyOldUser), dir)
+
+	// 120 messages of about 1 KB: the cut falls among them.
+	proxy := testimap.StartProxy(t, d.PlainAddr(), testimap.FirstConns(1,
+		testimap.Fault{CutUpAfter: 60 << 10, UpLag: 300 * time.Millisecond}))
+	conn := copyConn(d, copyNewUser)
+	conn.Port = proxy.Port
+	opts := copyOpts(dir, conn)
+	opts.Connections = 1
+	sum, err := migrate.Copy(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("Copy() through a breaking link = %v: %+v", err, sum)
+	}
+	t.Logf("copied %d, found %d, retries %d", sum.Copied, sum.Found, sum.Retries)
+	if sum.Retries != 1 || proxy.Cuts() != 1 {
+		t.Errorf("%d retries, %d cuts; want the link to break once", sum.Retries, proxy.Cuts())
+	}
+	if sum.Found == 0 || sum.Copied+sum.Found != sum.Messages {
+		t.Errorf("copied %d + found %d of %d; want some found (stored after the break), each counted once",
+			sum.Copied, sum.Found, sum.Messages)
 	}
 	copySame(t, copyServerState(t, copyConn(d, copyNewUser)), copyExpected(t, dir, copyWant))
 }

@@ -44,8 +44,12 @@
 // CRLF, as servers do). A match is recorded as found, not appended again.
 //
 // A dropped connection is retried with backoff and the run goes on from the
-// records; the wait also lets the server finish (or drop) the APPENDs it had
-// read from the broken connection before the next attempt looks for them.
+// records. A message whose APPEND was in flight when the connection broke
+// may be stored by the server after the break, from what it had read, even
+// after the next attempt looked at the folder. So the next attempt appends
+// such messages last: it gives the server at least a second from the break
+// and until the folder's UIDNEXT stays put, looks at the folder again, and
+// then finds them there or appends them (copy_uncertain.go).
 // A cancelled run stops sending at once but waits (up to 5 s) for the
 // answers to the APPENDs already sent, and records them.
 //

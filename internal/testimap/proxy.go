@@ -41,6 +41,13 @@ type Fault struct {
 	// Hold keeps every server byte (the greeting too) until the channel
 	// is closed: a server that answers late, for as long as a test says.
 	Hold <-chan struct{}
+	// UpLag hands each client byte to the server this long after the
+	// proxy read it, without slowing the flow, and a cut (CutUpAfter)
+	// closes the client's side at once but the server's only after the
+	// bytes read before the cut went through: a server that is still
+	// storing commands it had read when the client saw the link break.
+	// Not with RefuseCommand or ByeDownAfter.
+	UpLag time.Duration
 }
 
 // Proxy forwards loopback connections to a target and injects faults, per
@@ -162,6 +169,7 @@ func (p *Proxy) serve() {
 		p.track(server)
 		p.openNow.Add(1)
 		var once sync.Once
+		upDone := make(chan struct{}) // see UpLag
 		kill := func(cut bool) {
 			once.Do(func() {
 				p.openNow.Add(-1)
@@ -174,6 +182,13 @@ func (p *Proxy) serve() {
 					}
 				}
 				client.Close()
+				if f.UpLag > 0 {
+					go func() {
+						<-upDone // the lagging bytes go through first
+						server.Close()
+					}()
+					return
+				}
 				server.Close()
 			})
 		}
@@ -191,8 +206,72 @@ func (p *Proxy) serve() {
 		if f.Hold != nil {
 			down = &holdConn{Conn: down, hold: f.Hold, closed: p.closed}
 		}
+		if f.UpLag > 0 {
+			// The server's answers after the cut are read and dropped, as
+			// the network would: unread, they would make the close of the
+			// server's side a reset, which discards what it has not read.
+			down = &swallowConn{Conn: down}
+		}
 		go p.pipe(server, down, f.CutDownAfter, f.StallDownAfter, f.Delay, kill, &p.down)
+		if f.UpLag > 0 {
+			go p.pipeLagging(client, server, f.CutUpAfter, f.UpLag, kill, upDone)
+			continue
+		}
 		go p.pipe(client, server, f.CutUpAfter, 0, f.Delay, kill, &p.up)
+	}
+}
+
+// pipeLagging forwards client bytes to the server lag after reading each
+// chunk (Fault.UpLag), cutting after cutAfter bytes (0: never). It closes
+// done when the last chunk read went through.
+func (p *Proxy) pipeLagging(client, server net.Conn, cutAfter int64, lag time.Duration, kill func(bool), done chan<- struct{}) {
+	type chunk struct {
+		due  time.Time
+		data []byte
+	}
+	queue := make(chan chunk, 1<<14)
+	go func() {
+		defer close(done)
+		broken := false
+		for c := range queue {
+			if broken {
+				continue
+			}
+			select {
+			case <-time.After(time.Until(c.due)):
+			case <-p.closed:
+				broken = true
+				continue
+			}
+			if _, err := server.Write(c.data); err != nil {
+				broken = true
+				continue
+			}
+			p.up.Add(int64(len(c.data)))
+		}
+	}()
+	defer close(queue)
+	buf := make([]byte, 32<<10)
+	var read int64
+	for {
+		n, err := client.Read(buf)
+		if n > 0 {
+			data := buf[:n]
+			cut := cutAfter > 0 && read+int64(n) >= cutAfter
+			if cut {
+				data = data[:cutAfter-read]
+			}
+			read += int64(len(data))
+			queue <- chunk{due: time.Now().Add(lag), data: append([]byte(nil), data...)}
+			if cut {
+				kill(true)
+				return
+			}
+		}
+		if err != nil {
+			kill(false)
+			return
+		}
 	}
 }
 
@@ -242,6 +321,21 @@ func (p *Proxy) pipe(src, dst net.Conn, cutAfter, stallAfter int64, delay time.D
 			return
 		}
 	}
+}
+
+// swallowConn takes every write once one has failed.
+type swallowConn struct {
+	net.Conn
+	failed bool
+}
+
+func (c *swallowConn) Write(p []byte) (int, error) {
+	if !c.failed {
+		if _, err := c.Conn.Write(p); err != nil {
+			c.failed = true
+		}
+	}
+	return len(p), nil
 }
 
 // holdConn writes nothing until hold is closed.
