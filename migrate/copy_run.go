@@ -39,6 +39,7 @@ type copyRun struct {
 	// uncertain: folder id, UID → when its APPEND's connection broke
 	// before the answer came (copy_uncertain.go).
 	uncertain map[[2]int64]time.Time
+	began     bool // the first folder with messages to copy was looked at
 	fewer     bool // the server refused an extra connection
 
 	lim   limits.Limits
@@ -185,6 +186,12 @@ func (r *copyRun) copyFolder(ctx context.Context, conns *[]*imapconn.Conn, d des
 	}
 	r.thr.Notice(r.event(e.Folder), progress.NoticeData{Kind: progress.FolderStarted,
 		Text: fmt.Sprintf("%s → %s: %d message(s) to copy", e.Folder, e.Dest, n)})
+	if !r.began {
+		r.began = true
+		if err := awaitResumed(ctx, c, e.Dest, r.sum.Already); err != nil {
+			return err
+		}
+	}
 	idx, v, err := r.unaccounted(ctx, c, e.Dest, v)
 	if err != nil {
 		return err

@@ -226,27 +226,8 @@ func TestCopyConnectionCut(t *testing.T) {
 // attempt must find those messages in the new account, not append them
 // again.
 func TestCopyFindsWhatTheServerStoresLate(t *testing.T) {
-	d := testimap.StartDovecot(t, testimap.DovecotUser{Name: copyOldUser, Password: copyPass},
-		testimap.DovecotUser{Name: copyNewUser, Password: copyPass})
-	// Small messages only, so that APPENDs are pipelined wherever the
-	// link breaks (go-imap sends a literal over 4 KiB synchronously).
-	msgs := make([]testimap.SeedMessage, 120)
-	for i := range msgs {
-		raw := fmt.Sprintf("From: Taro Yamada <taro@example.jp>\r\nTo: hanako@old-isp.example\r\n"+
-			"Subject: Note %d\r\nDate: Tue, 5 Mar 2024 09:04:11 +0900\r\nMessage-ID: <late-%d@old-isp.example>\r\n\r\n%s",
-			i, i, strings.Repeat(fmt.Sprintf("line of note %d\r\n", i), 50))
-		msgs[i] = testimap.SeedMessage{Raw: []byte(raw), InternalDate: time.Date(2024, 3, 5, 9, 4, 11, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
-	}
-	d.Seed(t, copyOldUser, "INBOX", msgs)
-	dir := filepath.Join(t.TempDir(), "archive")
-	if sum, err := backup.Run(context.Background(), backup.Options{Conn: copyConn(d, copyOldUser), ArchiveDir: dir}); err != nil || !sum.OK() {
-		t.Fatalf("backup.Run() = %v, %+v", err, sum.Failures)
-	}
-	verifyArchive(t, copyConn(d, copyOldUser), dir)
-
-	// 120 messages of about 1 KB: the cut falls among them.
-	proxy := testimap.StartProxy(t, d.PlainAddr(), testimap.FirstConns(1,
-		testimap.Fault{CutUpAfter: 60 << 10, UpLag: 300 * time.Millisecond}))
+	d, dir := smallMessagesDovecot(t)
+	proxy := testimap.StartProxy(t, d.PlainAddr(), testimap.FirstConns(1, lateFault))
 	conn := copyConn(d, copyNewUser)
 	conn.Port = proxy.Port
 	opts := copyOpts(dir, conn)
@@ -264,6 +245,69 @@ func TestCopyFindsWhatTheServerStoresLate(t *testing.T) {
 			sum.Copied, sum.Found, sum.Messages)
 	}
 	copySame(t, copyServerState(t, copyConn(d, copyNewUser)), copyExpected(t, dir, copyWant))
+}
+
+// TestCopyAfterARunThatGaveUp: a run gives up right after its link broke
+// with APPENDs in flight (it cannot reconnect), and the next run starts at
+// once, as a script that runs the copy until it succeeds would. The server
+// stores what it had read after the next run began; that run must not
+// append those messages again.
+func TestCopyAfterARunThatGaveUp(t *testing.T) {
+	d, dir := smallMessagesDovecot(t)
+	proxy := testimap.StartProxy(t, d.PlainAddr(), func(n int) testimap.Fault {
+		switch {
+		case n == 0:
+			return lateFault
+		case n <= 2:
+			return testimap.Fault{CutDownAfter: 1} // cannot reconnect
+		}
+		return testimap.Fault{}
+	})
+	conn := copyConn(d, copyNewUser)
+	conn.Port = proxy.Port
+	opts := copyOpts(dir, conn)
+	opts.Connections, opts.Retries = 1, 2
+	first, err := migrate.Copy(context.Background(), opts)
+	if err == nil || first.Left == 0 {
+		t.Fatalf("first Copy() = %v, %d left; want it to give up", err, first.Left)
+	}
+	sum, err := migrate.Copy(context.Background(), opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("second Copy() = %v: %+v", err, sum)
+	}
+	t.Logf("first run: copied %d; second: already %d, copied %d, found %d", first.Copied, sum.Already, sum.Copied, sum.Found)
+	if sum.Already+sum.Copied+sum.Found != sum.Messages {
+		t.Errorf("already %d + copied %d + found %d of %d; want each counted once", sum.Already, sum.Copied, sum.Found, sum.Messages)
+	}
+	copySame(t, copyServerState(t, copyConn(d, copyNewUser)), copyExpected(t, dir, copyWant))
+}
+
+// lateFault breaks the link among smallMessagesDovecot's messages, while
+// the server gets each byte 300 ms late.
+var lateFault = testimap.Fault{CutUpAfter: 60 << 10, UpLag: 300 * time.Millisecond}
+
+// smallMessagesDovecot is an old account of 120 messages of about 1 KB,
+// backed up and verified, and an empty new account. Small messages only,
+// so that APPENDs are pipelined wherever the link breaks (go-imap sends a
+// literal over 4 KiB synchronously).
+func smallMessagesDovecot(t *testing.T) (*testimap.Dovecot, string) {
+	t.Helper()
+	d := testimap.StartDovecot(t, testimap.DovecotUser{Name: copyOldUser, Password: copyPass},
+		testimap.DovecotUser{Name: copyNewUser, Password: copyPass})
+	msgs := make([]testimap.SeedMessage, 120)
+	for i := range msgs {
+		raw := fmt.Sprintf("From: Taro Yamada <taro@example.jp>\r\nTo: hanako@old-isp.example\r\n"+
+			"Subject: Note %d\r\nDate: Tue, 5 Mar 2024 09:04:11 +0900\r\nMessage-ID: <late-%d@old-isp.example>\r\n\r\n%s",
+			i, i, strings.Repeat(fmt.Sprintf("line of note %d\r\n", i), 50))
+		msgs[i] = testimap.SeedMessage{Raw: []byte(raw), InternalDate: time.Date(2024, 3, 5, 9, 4, 11, 0, time.UTC).Add(time.Duration(i) * time.Hour)}
+	}
+	d.Seed(t, copyOldUser, "INBOX", msgs)
+	dir := filepath.Join(t.TempDir(), "archive")
+	if sum, err := backup.Run(context.Background(), backup.Options{Conn: copyConn(d, copyOldUser), ArchiveDir: dir}); err != nil || !sum.OK() {
+		t.Fatalf("backup.Run() = %v, %+v", err, sum.Failures)
+	}
+	verifyArchive(t, copyConn(d, copyOldUser), dir)
+	return d, dir
 }
 
 func TestCopyQuota(t *testing.T) {

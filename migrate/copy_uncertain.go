@@ -21,8 +21,13 @@ import (
 //
 // So such a message is uncertain for the rest of the run: the next attempt
 // appends it last, after awaitSettled, and looks at the folder again just
-// before (copy_append.go). A run that ends (or is killed) forgets this;
-// the next run is started by a person or a desk's queue, seconds later.
+// before (copy_append.go).
+//
+// A run that ends (gives up, or is killed) forgets which messages were in
+// flight. The next run, which may start at once (a script that runs the
+// copy again until it succeeds), waits for the folder it begins with to
+// be quiet before it looks at it (awaitResumed): a run before it worked on
+// that folder last, as folders are copied in order.
 
 // How long the server is given to finish with a broken connection's
 // APPENDs: from the break, at least settleFrom; then until the folder's
@@ -71,19 +76,40 @@ func awaitSettled(ctx context.Context, c *imapconn.Conn, dest string, broke time
 	if err := retry.Sleep(ctx, time.Until(broke.Add(settleFrom))); err != nil {
 		return err
 	}
-	giveUp := time.Now().Add(settleLongest)
 	last, err := uidNext(ctx, c, dest)
-	for err == nil && time.Now().Before(giveUp) {
-		if err = retry.Sleep(ctx, settleQuiet); err != nil {
-			break
+	if err != nil {
+		return err
+	}
+	return awaitQuiet(ctx, c, dest, last)
+}
+
+// awaitResumed is the wait before the first folder a run appends to, when
+// an earlier run may have stopped with APPENDs in flight: some messages are
+// recorded as copied already, or the folder has held messages (UIDNEXT past
+// 1). A first run into an empty account does not wait.
+func awaitResumed(ctx context.Context, c *imapconn.Conn, dest string, already int64) error {
+	last, err := uidNext(ctx, c, dest)
+	if err != nil || (already == 0 && last <= 1) {
+		return err
+	}
+	return awaitQuiet(ctx, c, dest, last)
+}
+
+// awaitQuiet waits until the folder's UIDNEXT, last when read just now,
+// stays put for settleQuiet, at most settleLongest.
+func awaitQuiet(ctx context.Context, c *imapconn.Conn, dest string, last imap.UID) error {
+	giveUp := time.Now().Add(settleLongest)
+	for time.Now().Before(giveUp) {
+		if err := retry.Sleep(ctx, settleQuiet); err != nil {
+			return err
 		}
-		var next imap.UID
-		if next, err = uidNext(ctx, c, dest); err == nil && next == last {
-			return nil
+		next, err := uidNext(ctx, c, dest)
+		if err != nil || next == last {
+			return err
 		}
 		last = next
 	}
-	return err
+	return nil
 }
 
 // uidNext is the folder's UIDNEXT, from EXAMINE.

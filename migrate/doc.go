@@ -49,7 +49,9 @@
 // after the next attempt looked at the folder. So the next attempt appends
 // such messages last: it gives the server at least a second from the break
 // and until the folder's UIDNEXT stays put, looks at the folder again, and
-// then finds them there or appends them (copy_uncertain.go).
+// then finds them there or appends them (copy_uncertain.go). A run that
+// resumes where another stopped waits, likewise, until the folder it begins
+// with is quiet before it looks at it.
 // A cancelled run stops sending at once but waits (up to 5 s) for the
 // answers to the APPENDs already sent, and records them.
 //
