@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,7 +47,11 @@ type CopyLog struct {
 	a          *Archive
 	host, user string
 	noTables   bool // a read-only archive from before schema version 5 that was never copied from
-	failures   bool // copy_failures may hold rows for this account
+
+	// mu makes Saves one at a time: a copy saves from each connection's
+	// goroutine, and failures is read and set by each.
+	mu       sync.Mutex
+	failures bool // copy_failures may hold rows for this account
 }
 
 // CopyRecord is one archived message known to be in the destination.
@@ -106,6 +111,8 @@ func (l *CopyLog) Save(ctx context.Context, recs []CopyRecord, fails []CopyFailu
 	if len(recs) == 0 && len(fails) == 0 {
 		return nil
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	err := l.save(ctx, recs, fails, at.Format(time.RFC3339))
 	if err != nil {
 		return classifyDB("record copies", l.a.dir, err)
