@@ -36,6 +36,9 @@ type item struct {
 	entry        *archive.Entry
 	appendErr    error // the mbox file could not take it
 	lead         *lead // its UID FETCH's, counting what comes
+	// literalCut: reading its literal failed before the end. go-imap's
+	// reader goroutine then goes on by itself (see consume).
+	literalCut bool
 }
 
 // prepare parses the message's header for the archive's columns. It runs
@@ -552,6 +555,7 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID
 	}
 	sent := make(map[imap.UID]bool, len(uids))
 	var readErr error
+	cutLiteral := false
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -560,6 +564,7 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID
 		it, err := f.readMessage(msg, u, w)
 		if err != nil {
 			readErr = err
+			cutLiteral = it != nil && it.literalCut
 			if it != nil {
 				it.release(f.budget)
 				if errors.Is(err, errTooLarge) && want[it.uid] && !sent[it.uid] {
@@ -581,11 +586,26 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID
 	}
 	if readErr != nil {
 		f.c.Abort()
+		if cutLiteral {
+			// go-imap's reader goroutine no longer waits for us: draining
+			// now would read the cut literal again, from the buffer that
+			// goroutine reads (a data race, which can corrupt it). It ends
+			// on the aborted connection; then nothing else reads.
+			select {
+			case <-f.c.Client.Closed():
+			case <-time.After(drainWait):
+				return sent, readErr // left to the collector, not raced
+			}
+		}
 		cmd.Close() // drains what the client's reader still holds
 		return sent, readErr
 	}
 	return sent, cmd.Close()
 }
+
+// drainWait bounds the wait for go-imap's reader to end on an aborted
+// connection (it takes a moment).
+const drainWait = 10 * time.Second
 
 // readMessage reads one FETCH response. The literal is read when its item
 // arrives: imapclient discards it at the next item.
@@ -629,7 +649,7 @@ func (f *fetcher) readMessage(msg *imapclient.FetchMessageData, u *unit, w *lead
 // readBody reads a message's literal for u (nil: as the current unit).
 func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error {
 	size := literal.Size()
-	var lit io.Reader = literal
+	var lit io.Reader = &cutWatch{r: literal, left: size, cut: &it.literalCut}
 	if f.received != nil {
 		lit = countingReader{r: lit, note: f.received}
 	}
@@ -687,6 +707,22 @@ func (f *fetcher) readBody(it *item, literal imap.LiteralReader, u *unit) error 
 	it.size = n
 	copy(it.sum[:], h.Sum(nil))
 	return nil
+}
+
+// cutWatch notes an error from a literal before its end.
+type cutWatch struct {
+	r    io.Reader
+	left int64
+	cut  *bool
+}
+
+func (w *cutWatch) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	w.left -= int64(n)
+	if err != nil && w.left > 0 {
+		*w.cut = true
+	}
+	return n, err
 }
 
 // classifyFS marks a local file error so it is not mistaken for the network.
