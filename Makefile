@@ -104,9 +104,9 @@ bench: deps
 # the race detector. Not in CI: go-imap v2.0.0-beta.8 itself races when a
 # write fails while its reader hands out a FETCH (closeWithError closes the
 # command's channel that the reader sends on), which these tests can hit.
-RACERUN ?= TestCopyLog|TestBulkReader|TestDroppedConnectionsAreRetried|TestDovecotFourConnections|TestCopyFindsWhatTheServerStoresLate|TestCopyFourConnectionsCutsAndLimit|TestMigrateCutAnywhere
+RACERUN ?= TestCopyLog|TestBulkReader|TestDroppedConnectionsAreRetried|TestDovecotFourConnections|TestCopyFindsWhatTheServerStoresLate|TestCopyFourConnectionsCutsAndLimit|TestMigrateCutAnywhere|TestRemoveUnderFaults
 test-race: deps
-	$(GO) test -race -count=1 -run '$(RACERUN)' ./internal/archive ./backup ./migrate
+	$(GO) test -race -count=1 -run '$(RACERUN)' ./internal/archive ./backup ./migrate ./gate
 
 # Not part of test (nor CI): the fault loops of every kind, over every path
 # that writes, at SOAK times CI's counts: connection cuts, resets and stalls

@@ -584,28 +584,17 @@ func (f *fetcher) consume(cmd *imapclient.FetchCommand, u *unit, uids []imap.UID
 		sent[it.uid] = true
 		emit(it)
 	}
-	if readErr != nil {
+	switch {
+	case readErr != nil && cutLiteral:
+		f.c.EndCutFetch(cmd)
+		return sent, readErr
+	case readErr != nil:
 		f.c.Abort()
-		if cutLiteral {
-			// go-imap's reader goroutine no longer waits for us: draining
-			// now would read the cut literal again, from the buffer that
-			// goroutine reads (a data race, which can corrupt it). It ends
-			// on the aborted connection; then nothing else reads.
-			select {
-			case <-f.c.Client.Closed():
-			case <-time.After(drainWait):
-				return sent, readErr // left to the collector, not raced
-			}
-		}
 		cmd.Close() // drains what the client's reader still holds
 		return sent, readErr
 	}
 	return sent, cmd.Close()
 }
-
-// drainWait bounds the wait for go-imap's reader to end on an aborted
-// connection (it takes a moment).
-const drainWait = 10 * time.Second
 
 // readMessage reads one FETCH response. The literal is read when its item
 // arrives: imapclient discards it at the next item.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailark/mailark/internal/imapconn"
 )
 
 // fetched is what the server sent for one message of a FETCH: each field
@@ -20,10 +22,11 @@ type fetched struct {
 	hashed       bool
 }
 
-// eachFetched reads every message cmd returns and calls fn with it; a body
-// section is hashed as it streams in, so no message is held whole. It closes
-// cmd, and returns the error of reading a body or of the command.
-func eachFetched(cmd *imapclient.FetchCommand, fn func(*fetched)) error {
+// eachFetched reads every message cmd (sent on c) returns and calls fn with
+// it; a body section is hashed as it streams in, so no message is held
+// whole. It closes cmd, and returns the error of reading a body (c is then
+// gone) or of the command.
+func eachFetched(c *imapconn.Conn, cmd *imapclient.FetchCommand, fn func(*fetched)) error {
 	h := sha256.New()
 	for {
 		msg := cmd.Next()
@@ -52,7 +55,7 @@ func eachFetched(cmd *imapclient.FetchCommand, fn func(*fetched)) error {
 				h.Reset()
 				n, err := io.Copy(h, d.Literal)
 				if err != nil {
-					cmd.Close()
+					c.EndCutFetch(cmd)
 					return err
 				}
 				h.Sum(f.sum[:0])

@@ -94,7 +94,7 @@ func checkServerCopies(ctx context.Context, c *imapconn.Conn, host, folder strin
 		piece := set[start:min(start+rangesPerCommand, len(set))]
 		cmd := c.Fetch(piece, opts)
 		var mismatch error
-		err := eachFetched(cmd, func(got *fetched) {
+		err := eachFetched(c, cmd, func(got *fetched) {
 			uid := got.uid
 			if uid == 0 || !set.Contains(imap.UID(uid)) {
 				return // an unsolicited FETCH (flags), or not one of ours

@@ -164,7 +164,7 @@ func (v *verifier) checkFolder(ctx context.Context, c *imapconn.Conn, sf folders
 func fetchSizes(c *imapconn.Conn) ([]serverMsg, error) {
 	cmd := c.Fetch(imap.UIDSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true})
 	var out []serverMsg
-	err := eachFetched(cmd, func(f *fetched) {
+	err := eachFetched(c, cmd, func(f *fetched) {
 		if f.uid != 0 && f.sized { // not an unsolicited FETCH of flags
 			out = append(out, serverMsg{uid: f.uid, size: f.size})
 		}
@@ -235,7 +235,7 @@ func (v *verifier) deepCheck(ctx context.Context, c *imapconn.Conn, name string,
 		}
 		got := make(map[uint32][32]byte, len(chunk))
 		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
-		err := eachFetched(cmd, func(f *fetched) {
+		err := eachFetched(c, cmd, func(f *fetched) {
 			if f.hashed {
 				v.tick(1, f.bodyBytes)
 				if f.uid != 0 {

@@ -71,9 +71,7 @@ func buildIndex(ctx context.Context, c *imapconn.Conn, uids []uint32) (*destInde
 				case imapclient.FetchItemDataBodySection:
 					b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
 					if err != nil {
-						// Not Close: it would drain a broken literal
-						// while go-imap's reader still runs.
-						c.Abort()
+						c.EndCutFetch(cmd)
 						return nil, imapconn.Classify(ctx, "read new folder", c.Host, err)
 					}
 					id = headerValue(b, "message-id")
@@ -170,7 +168,7 @@ func fetchSums(ctx context.Context, c *imapconn.Conn, uid uint32) (exact, norm s
 			if it, ok := item.(imapclient.FetchItemDataBodySection); ok {
 				h, n := sha256.New(), newCRLFHash()
 				if _, err := io.Copy(io.MultiWriter(h, n), it.Literal); err != nil {
-					c.Abort() // not Close: see buildIndex
+					c.EndCutFetch(cmd)
 					return "", "", imapconn.Classify(ctx, "read new folder", c.Host, err)
 				}
 				exact, norm = hex.EncodeToString(h.Sum(nil)), n.sum()

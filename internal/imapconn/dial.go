@@ -81,6 +81,26 @@ func (c *Conn) Mailbox(name string) (Mailbox, bool) {
 // reader, which may be waiting for that very goroutine).
 func (c *Conn) Abort() { c.raw.Close() }
 
+// EndCutFetch ends a FETCH one of whose literals could not be read to its
+// end (the link broke, or timed out). go-imap's reader goroutine then goes
+// on by itself, and draining cmd at once (FetchCommand.Close) would read
+// the cut literal again from the buffer that goroutine reads: a data race,
+// which can corrupt it. So the connection is aborted, the reader is let
+// end, and only then is cmd drained. The connection is gone afterwards.
+func (c *Conn) EndCutFetch(cmd *imapclient.FetchCommand) {
+	c.Abort()
+	select {
+	case <-c.Client.Closed():
+		_ = cmd.Close()
+	case <-time.After(readerEndWait):
+		// The reader did not end: cmd is left, not raced.
+	}
+}
+
+// readerEndWait bounds the wait for go-imap's reader to end on an aborted
+// connection (it takes a moment).
+const readerEndWait = 10 * time.Second
+
 // Close logs out politely when it can and closes the connection.
 func (c *Conn) Close() error {
 	var err error
