@@ -225,6 +225,11 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		if limit.violation != nil {
 			return nil, limit.violationFor(cfg.Host)
 		}
+		if bye, _ := limit.bye.Load().(string); bye != "" {
+			// go-imap reports only the closed connection: the BYE says
+			// why (too many connections, for one).
+			err = fmt.Errorf("%w (the server said %q)", err, bye)
+		}
 		return nil, classify(ctx, "login", cfg.Host, err)
 	}
 	c := &Conn{Client: client, Host: cfg.Host, Caps: readCaps(client.Caps()), raw: raw, limit: limit, idle: idle, list: list, deflate: deflate}
