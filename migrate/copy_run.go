@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -107,7 +108,7 @@ const copyStopGrace = 5 * time.Second
 // that the answers arrive and are recorded. Otherwise the server would store
 // messages nobody recorded, possibly after a run started right away had
 // looked for them, and that run would copy them again.
-func (r *copyRun) attempt(ctx context.Context) error {
+func (r *copyRun) attempt(ctx context.Context) (err error) {
 	connCtx, cut := context.WithCancel(context.WithoutCancel(ctx))
 	defer cut()
 	stopCutting := context.AfterFunc(ctx, func() {
@@ -121,10 +122,11 @@ func (r *copyRun) attempt(ctx context.Context) error {
 	r.connCtx = connCtx
 	c, err := imapconn.Dial(connCtx, r.opts.Conn)
 	if err != nil {
-		return imapconn.Classify(ctx, "connect", r.opts.Conn.Host, err)
+		return r.limited(imapconn.Classify(ctx, "connect", r.opts.Conn.Host, err), nil)
 	}
 	conns := []*imapconn.Conn{c}
 	defer func() {
+		err = r.limited(err, conns)
 		for _, x := range conns {
 			x.Close()
 		}
@@ -206,6 +208,24 @@ func (r *copyRun) copyFolder(ctx context.Context, conns *[]*imapconn.Conn, d des
 	r.thr.Notice(r.event(e.Folder), progress.NoticeData{Kind: progress.FolderDone,
 		Text: fmt.Sprintf("%s → %s: %d copied, %d found already there", e.Folder, e.Dest, fr.Copied, fr.Found)})
 	return nil
+}
+
+// limited makes an attempt's error errConnLimit when the server refused a
+// connection, or cut one of conns, for its connection limit (a NO [LIMIT],
+// or a BYE that says so), whatever was under way (an APPEND's answer is
+// handled in settle), and the run can go on with fewer.
+func (r *copyRun) limited(err error, conns []*imapconn.Conn) error {
+	if err == nil || errors.Is(err, errConnLimit) {
+		return err
+	}
+	limit := imapconn.IsLimit(err)
+	for _, c := range conns {
+		limit = limit || imapconn.LimitWords(c.ByeText())
+	}
+	if limit && r.lower() {
+		return fmt.Errorf("%w: %w", errConnLimit, err)
+	}
+	return err
 }
 
 // Connections chosen when CopyOptions.Connections is 0.
