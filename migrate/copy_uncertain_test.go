@@ -26,15 +26,15 @@ func TestAwaitSettledWhileTheServerStores(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- awaitSettled(ctx, c, "INBOX", broke) }()
 
-	// A message stored every 100 ms for 2.5 s: well past settleFrom, each
+	// A message stored every 50 ms for 2.5 s: well past settleFrom, each
 	// well within settleQuiet of the one before.
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for i := range 25 {
+	for i := range 50 {
 		<-tick.C
 		select {
 		case err := <-done:
-			t.Fatalf("awaitSettled() = %v after %v, while the server was still storing (message %d of 25)",
+			t.Fatalf("awaitSettled() = %v after %v, while the server was still storing (message %d of 50)",
 				err, time.Since(broke).Round(time.Millisecond), i+1)
 		default:
 		}
