@@ -36,7 +36,7 @@ import (
 // time, not the Policy's clock: it waits for a real server, in tests too.
 const (
 	settleFrom    = time.Second
-	settleQuiet   = 500 * time.Millisecond
+	settleQuiet   = time.Second
 	settleLongest = 15 * time.Second
 )
 
