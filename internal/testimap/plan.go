@@ -40,5 +40,9 @@ func RefuseOrBye(i, n, commands int, downTotal int64) Fault {
 	if i%2 == 0 {
 		return Fault{RefuseCommand: 1 + int(frac*float64(commands-1))}
 	}
-	return Fault{ByeDownAfter: int64(20 * math.Pow(float64(downTotal)*0.95/20, frac))}
+	// Up to 80%: the answers vary in length from run to run (a server
+	// sends EXISTS once for several APPENDs or for each, as timing has
+	// it; seen for the same migration: 73,928 and 78,720 bytes). At 95%
+	// a run once ended before the BYE's point.
+	return Fault{ByeDownAfter: int64(20 * math.Pow(float64(downTotal)*0.8/20, frac))}
 }
