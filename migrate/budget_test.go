@@ -269,6 +269,15 @@ func TestCopyFourConnectionsCutsAndLimit(t *testing.T) {
 	if proxy.Cuts() < 1 {
 		t.Errorf("no cut happened")
 	}
+	mu.Lock()
+	for _, n := range notices {
+		// One BYE, one connection fewer (of 4), however many APPENDs
+		// were in flight on the connection it cut.
+		if strings.Contains(n, "limits connections") && !strings.HasSuffix(n, "going on with 3") {
+			t.Errorf("one BYE lowered the connections to other than 3: %q", n)
+		}
+	}
+	mu.Unlock()
 	d.copiedOnce(t, dir, sum)
 }
 

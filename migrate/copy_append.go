@@ -345,13 +345,11 @@ func (r *copyRun) settle(ctx context.Context, c *imapconn.Conn, st *appendState,
 		st.stop(te)
 		return
 	}
+	// (A NO [LIMIT] to one APPEND is about that message: refused. A
+	// connection cut for the server's connection limit ends the attempt
+	// below, and the attempt lowers the connections once: copyRun.limited.)
 	refused, quota := refusal(err)
 	switch {
-	case (imapconn.LimitWords(c.ByeText()) || !refused && imapconn.IsLimit(err)) && r.lower():
-		// (A NO [LIMIT] to one APPEND is about that message: refused.)
-		// Cut for the server's connection limit: again with fewer.
-		st.stop(fmt.Errorf("%w: %w", errConnLimit, imapconn.Classify(ctx, "append to "+e.Dest, c.Host, err)))
-		c.Abort()
 	case quota:
 		r.mu.Lock()
 		r.sum.Quota = serverWords(err)

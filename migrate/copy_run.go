@@ -212,8 +212,9 @@ func (r *copyRun) copyFolder(ctx context.Context, conns *[]*imapconn.Conn, d des
 
 // limited makes an attempt's error errConnLimit when the server refused a
 // connection, or cut one of conns, for its connection limit (a NO [LIMIT],
-// or a BYE that says so), whatever was under way (an APPEND's answer is
-// handled in settle), and the run can go on with fewer.
+// or a BYE that says so), whatever was under way, and the run can go on
+// with fewer. It lowers once per attempt, however many commands the cut
+// failed.
 func (r *copyRun) limited(err error, conns []*imapconn.Conn) error {
 	if err == nil || errors.Is(err, errConnLimit) {
 		return err
